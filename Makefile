@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` (the main job) and `make test` (the whole suite).
+# Both create the virtual environment from the lock file first, and start the Docker Engine if none runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lock engine bases clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+engine: $(STAMP)
+	$(BIN)/dockwise doctor
+
+bases: engine
+	$(BIN)/dockwise base
+
+demo: engine
+	$(BIN)/dockwise demo
+
+test: bases
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the lock after changing dependencies in pyproject.toml (needs uv: `pip install uv`).
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--no-header --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,0 +1,135 @@
+"""Find a working Docker Engine, or (as root on Debian) install Debian's docker.io and start dockerd."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
+from dockwise.errors import DockwiseError
+
+DOCKERD_LOG = Path("/var/log/dockwise-dockerd.log")
+START_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What `dockwise doctor` reports about the engine it found or started."""
+
+    server_version: str
+    storage_driver: str
+    cgroup_version: str
+    client: CliClient
+    buildkit: bool
+    started_by_us: bool
+    registry: str  # "answers", "unreachable: …", or "not probed"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "server_version": self.server_version,
+            "storage_driver": self.storage_driver,
+            "cgroup_version": self.cgroup_version,
+            "client": self.client.path,
+            "client_version": self.client.version,
+            "buildkit": self.buildkit,
+            "buildkit_via": self.client.buildkit_via,
+            "started_by_dockwise": self.started_by_us,
+            "registry": self.registry,
+        }
+
+
+def _engine_answers() -> bool:
+    try:
+        sdk_client(timeout=5)
+    except DockwiseError:
+        return False
+    return True
+
+
+def _is_debian() -> bool:
+    return Path("/etc/debian_version").exists()
+
+
+def _install_docker_io(say: Callable[[str], None]) -> None:
+    say("installing Debian's docker.io (apt-get)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "docker.io"]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise DockwiseError(
+                f"`{' '.join(command)}` failed: {tail[0]}",
+                "check that Debian's archive is reachable, then run `dockwise doctor` again",
+            )
+
+
+def _start_dockerd(binary: Path, say: Callable[[str], None]) -> None:
+    say(f"starting {binary} in the background (log: {DOCKERD_LOG})")
+    DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = DOCKERD_LOG.open("ab")
+    subprocess.Popen(
+        [str(binary)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # the engine must outlive this process
+        close_fds=True,
+    )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if _engine_answers():
+            return
+        time.sleep(0.5)
+    tail = DOCKERD_LOG.read_text(errors="replace").strip().splitlines()[-1:] or ["(empty log)"]
+    raise DockwiseError(
+        f"dockerd did not answer within {START_TIMEOUT_S:.0f} s; last log line: {tail[0][:200]}",
+        f"read {DOCKERD_LOG} for the cause",
+    )
+
+
+def ensure_engine(say: Callable[[str], None] = lambda _msg: None, probe_registry: bool = False) -> EngineInfo:
+    """Return facts about a running engine, starting one first where we may (root on Debian)."""
+    started = False
+    if not _engine_answers():
+        if os.geteuid() != 0 or not _is_debian():
+            raise DockwiseError(
+                "no Docker Engine answers",
+                "install and start Docker Engine (on Debian as root, `dockwise doctor` does it for you)",
+            )
+        binary = dockerd_binary()
+        if binary is None:
+            _install_docker_io(say)
+            binary = dockerd_binary()
+            if binary is None:
+                raise DockwiseError("docker.io installed but no dockerd binary found", "reinstall docker.io")
+        _start_dockerd(binary, say)
+        started = True
+    client = sdk_client()
+    info = client.info()
+    version = client.version().get("Version", "unknown")
+    cli = cli_client()
+    registry = _probe_registry(client) if probe_registry else "not probed"
+    return EngineInfo(
+        server_version=version,
+        storage_driver=info.get("Driver", "unknown"),
+        cgroup_version=str(info.get("CgroupVersion", "unknown")),
+        client=cli,
+        buildkit=True,
+        started_by_us=started,
+        registry=registry,
+    )
+
+
+def _probe_registry(client) -> str:
+    """One metadata request through the engine for the public `python` image; no layers are pulled."""
+    from docker.errors import DockerException
+
+    try:
+        client.api.inspect_distribution("python:3.13-slim")
+    except DockerException as exc:
+        return "unreachable: " + str(exc).splitlines()[0][:120]
+    return "answers"

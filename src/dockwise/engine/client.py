@@ -1,0 +1,115 @@
+"""Connections to the Docker Engine: the SDK client for the API, and an explicit CLI binary for BuildKit builds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dockwise.errors import DockwiseError
+
+# Debian's client (20.10) builds with BuildKit through DOCKER_BUILDKIT=1; a newer client without the buildx
+# plugin refuses to build at all, so PATH order must not decide which one we use.
+CLIENT_CANDIDATES = ("/usr/bin/docker", "/usr/local/bin/docker")
+
+TEST_LABEL = "dockwise.test"
+"""Label put on every container and image that the test suite creates, so that cleanup removes only those."""
+
+
+@dataclass(frozen=True)
+class CliClient:
+    """A docker CLI binary and how it builds with BuildKit."""
+
+    path: str
+    version: str
+    buildkit_via: str  # "buildx" or "DOCKER_BUILDKIT=1"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.buildkit_via == "DOCKER_BUILDKIT=1":
+            env["DOCKER_BUILDKIT"] = "1"
+        env.pop("DOCKER_CONTEXT", None)
+        return env
+
+    def build_command(self) -> list[str]:
+        return [self.path, "buildx", "build", "--load"] if self.buildkit_via == "buildx" else [self.path, "build"]
+
+
+def sdk_client(timeout: int = 120):
+    """A docker SDK client for the local engine (DOCKER_HOST honoured); raises DockwiseError when none answers."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except DockerException as exc:
+        raise DockwiseError(
+            f"no Docker Engine answers ({_short(exc)})",
+            "run `dockwise doctor` to start one, or start dockerd yourself",
+        ) from None
+    return client
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]
+
+
+def _client_version(path: str) -> str | None:
+    try:
+        out = subprocess.run([path, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = out.stdout.strip()
+    return version or None
+
+
+def _has_buildx(path: str) -> bool:
+    try:
+        out = subprocess.run([path, "buildx", "version"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0
+
+
+def _major(version: str) -> int:
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        return 0
+
+
+@lru_cache(maxsize=1)
+def cli_client() -> CliClient:
+    """The first docker CLI that can build with BuildKit: buildx if present, else a pre-23 client with DOCKER_BUILDKIT=1.
+
+    Clients from 23 on route `docker build` to buildx and refuse without the plugin, so they only qualify with buildx.
+    """
+    candidates = [c for c in CLIENT_CANDIDATES if os.access(c, os.X_OK)]
+    on_path = shutil.which("docker")
+    if on_path and on_path not in candidates:
+        candidates.append(on_path)
+    for path in candidates:
+        version = _client_version(path)
+        if version is None:
+            continue
+        if _has_buildx(path):
+            return CliClient(path, version, "buildx")
+        if _major(version) < 23:
+            return CliClient(path, version, "DOCKER_BUILDKIT=1")
+    raise DockwiseError(
+        "no docker client here can build with BuildKit",
+        "install Debian's docker.io (`apt-get install docker.io`) or the docker buildx plugin",
+    )
+
+
+def dockerd_binary() -> Path | None:
+    for candidate in ("/usr/sbin/dockerd", "/usr/bin/dockerd"):
+        if os.access(candidate, os.X_OK):
+            return Path(candidate)
+    found = shutil.which("dockerd")
+    return Path(found) if found else None
