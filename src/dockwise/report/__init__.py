@@ -1,0 +1,1 @@
+"""Output formats: findings (text, json, sarif, github, junit) and comparison reports (table, markdown, html)."""
