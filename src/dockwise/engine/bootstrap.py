@@ -11,6 +11,7 @@ from typing import Callable
 
 from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
 from dockwise.errors import DockwiseError
+from dockwise.hostpkg import apt_install
 
 DOCKERD_LOG = Path("/var/log/dockwise-dockerd.log")
 START_TIMEOUT_S = 90.0
@@ -54,19 +55,6 @@ def _is_debian() -> bool:
     return Path("/etc/debian_version").exists()
 
 
-def _install_docker_io(say: Callable[[str], None]) -> None:
-    say("installing Debian's docker.io (apt-get)")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "docker.io"]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise DockwiseError(
-                f"`{' '.join(command)}` failed: {tail[0]}",
-                "check that Debian's archive is reachable, then run `dockwise doctor` again",
-            )
-
-
 def _start_dockerd(binary: Path, say: Callable[[str], None]) -> None:
     say(f"starting {binary} in the background (log: {DOCKERD_LOG})")
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
@@ -102,10 +90,10 @@ def ensure_engine(say: Callable[[str], None] = lambda _msg: None, probe_registry
             )
         binary = dockerd_binary()
         if binary is None:
-            _install_docker_io(say)
+            apt_install(["docker.io"], say)
             binary = dockerd_binary()
             if binary is None:
-                raise DockwiseError("docker.io installed but no dockerd binary found", "reinstall docker.io")
+                raise DockwiseError("docker.io installed but no dockerd binary found", "reinstall Debian's docker.io")
         _start_dockerd(binary, say)
         started = True
     client = sdk_client()

@@ -1,0 +1,131 @@
+"""The Debian releases dockwise builds bases for, and what each base contains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockwise.errors import DockwiseError
+
+MAIN_MIRROR = "https://deb.debian.org/debian"
+SECURITY_MIRROR = "https://deb.debian.org/debian-security"
+ARCH = "amd64"
+CA_PACKAGE = "ca-certificates"  # distroless concatenates its certificates; the package itself is not installed
+
+# distroless's static -> base -> cc layers; the python3 layer comes from Release.distroless_python.
+_STATIC = ("base-files", "netbase", "tzdata", "media-types")
+_CC_13 = ("libgomp1", "libstdc++6", "libgcc-s1", "gcc-14-base", "zlib1g")
+_CC_12 = ("libgomp1", "libstdc++6", "libgcc-s1", "gcc-12-base")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One signed suite of the archive, e.g. `trixie-security` at deb.debian.org/debian-security."""
+
+    mirror: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """A Debian release and the package sets of its two bases."""
+
+    codename: str
+    version: str  # "13"
+    python: str  # "3.13"
+    merged_usr: bool
+    distroless_layers: tuple[tuple[str, tuple[str, ...]], ...]  # (layer name, hand-listed packages), in order
+    slim_include: tuple[str, ...]  # what the slim base asks apt for; the lock records the resolved closure
+    ld_so_cache: bool  # distroless debian13 ships a pre-generated /etc/ld.so.cache for ctypes.util.find_library
+
+    @property
+    def suites(self) -> tuple[Suite, ...]:
+        return (
+            Suite(MAIN_MIRROR, self.codename),
+            Suite(MAIN_MIRROR, f"{self.codename}-updates"),
+            Suite(SECURITY_MIRROR, f"{self.codename}-security"),
+        )
+
+    @property
+    def slim_tag(self) -> str:
+        return f"dockwise/python:{self.python}-slim"
+
+    @property
+    def distroless_repo(self) -> str:
+        return f"dockwise/distroless-python3-debian{self.version}"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return (self.slim_tag, f"{self.distroless_repo}:latest", f"{self.distroless_repo}:nonroot")
+
+    @property
+    def distroless_packages(self) -> tuple[str, ...]:
+        """Every package the distroless base takes files from: the layers' lists, then the CA bundle's source."""
+        seen: dict[str, None] = {}
+        for _layer, packages in self.distroless_layers:
+            seen.update(dict.fromkeys(packages))
+        seen[CA_PACKAGE] = None
+        return tuple(seen)
+
+
+RELEASES: dict[str, Release] = {
+    "trixie": Release(
+        codename="trixie",
+        version="13",
+        python="3.13",
+        merged_usr=True,
+        distroless_layers=(
+            ("static", (*_STATIC, "tzdata-legacy")),
+            ("base", ("libc6", "libssl3t64", "libzstd1", "zlib1g")),
+            ("cc", _CC_13),
+            (
+                "python3",
+                (
+                    "libbz2-1.0", "libcom-err2", "libcrypt1", "libdb5.3t64", "libexpat1", "libc-bin", "libffi8",
+                    "libgssapi-krb5-2", "libk5crypto3", "libkeyutils1", "libkrb5-3", "libkrb5support0", "liblzma5",
+                    "libncursesw6", "libnsl2", "libpython3.13-minimal", "libpython3.13-stdlib", "libreadline8t64",
+                    "libsqlite3-0", "libtinfo6", "libtirpc3t64", "libuuid1", "python3.13-venv",
+                    "python3.13-minimal", "zlib1g",
+                ),
+            ),
+        ),
+        slim_include=(
+            "ca-certificates", "netbase", "tzdata", "python3", "python3-pip", "python3-venv", "python-is-python3",
+        ),
+        ld_so_cache=True,
+    ),
+    "bookworm": Release(
+        codename="bookworm",
+        version="12",
+        python="3.11",
+        merged_usr=False,
+        distroless_layers=(
+            ("static", _STATIC),
+            ("base", ("libc6", "libssl3")),
+            ("cc", _CC_12),
+            (
+                "python3",
+                (
+                    "libbz2-1.0", "libdb5.3", "libexpat1", "liblzma5", "libsqlite3-0", "libuuid1", "libncursesw6",
+                    "libtinfo6", "python3-distutils", "zlib1g", "libcom-err2", "libcrypt1", "libgssapi-krb5-2",
+                    "libk5crypto3", "libkeyutils1", "libkrb5-3", "libkrb5support0", "libnsl2", "libreadline8",
+                    "libtirpc3", "libffi8", "libpython3.11-minimal", "libpython3.11-stdlib", "python3.11-minimal",
+                ),
+            ),
+        ),
+        slim_include=(
+            "ca-certificates", "netbase", "tzdata", "python3", "python3-pip", "python3-venv", "python-is-python3",
+        ),
+        ld_so_cache=False,
+    ),
+}
+
+DEFAULT_RELEASE = "trixie"
+
+
+def release(name: str) -> Release:
+    """The release called `name` (codename or version number); a DockwiseError for anything else."""
+    for candidate in RELEASES.values():
+        if name in (candidate.codename, candidate.version, f"debian{candidate.version}"):
+            return candidate
+    known = ", ".join(f"{r.codename} ({r.version})" for r in RELEASES.values())
+    raise DockwiseError(f"unknown Debian release {name!r}", f"use one of: {known}", exit_code=2)

@@ -1,0 +1,118 @@
+"""Containers that we start, publish on loopback only, wait for, and always remove."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from dockwise.errors import DockwiseError
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A started container and the loopback port its service port is published on (None: no port)."""
+
+    container: object  # docker.models.containers.Container
+    host_port: int | None
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{LOOPBACK}:{self.host_port}{path}"
+
+
+def exposed_tcp_port(client, image: str) -> int | None:
+    """The lowest TCP port the image exposes, or None."""
+    exposed = (client.images.get(image).attrs.get("Config") or {}).get("ExposedPorts") or {}
+    ports = sorted(int(key.split("/")[0]) for key in exposed if key.endswith("/tcp"))
+    return ports[0] if ports else None
+
+
+def _host_port(container, port: int) -> int:
+    container.reload()
+    bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp") or []
+    for binding in bindings:
+        if binding.get("HostIp") in (LOOPBACK, "") and binding.get("HostPort"):
+            return int(binding["HostPort"])
+    raise DockwiseError(f"port {port}/tcp of the container was not published", "check the image's EXPOSE")
+
+
+def start(client, image: str, *, port: int | None, labels: dict[str, str], host_port: int | None = None,
+          **run_options) -> Published:
+    """Start `image` detached, its `port` published on 127.0.0.1 only (an ephemeral host port unless given)."""
+    from docker.errors import APIError, ImageNotFound
+
+    ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
+    try:
+        container = client.containers.run(image, detach=True, ports=ports, labels=labels, **run_options)
+    except ImageNotFound:
+        raise DockwiseError(f"image {image} is not in the engine", "build it first") from None
+    except APIError as exc:
+        text = str(exc.explanation or exc)
+        if "address already in use" in text or "port is already allocated" in text:
+            raise DockwiseError(f"port {host_port} on {LOOPBACK} is already taken",
+                                "choose another port or stop what listens there") from None
+        raise DockwiseError(f"starting {image} failed: {text.splitlines()[0][:200]}", "see `docker logs`") from None
+    # A container that was created but failed later still has to go.
+    try:
+        return Published(container, _host_port(container, port) if port else None)
+    except BaseException:
+        remove(container)
+        raise
+
+
+def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int | None:
+    """The status of a GET to 127.0.0.1:`port`, or None when nothing answers yet (refused, reset, timed out)."""
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+
+
+def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.0, interval: float = 0.01) -> float:
+    """Poll until GET `path` answers 200; returns the seconds it took. Raises with the log tail if it never does."""
+    if published.host_port is None:
+        raise DockwiseError("the container publishes no port to probe", "EXPOSE the service port in the image")
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if http_status(published.host_port, path) == 200:
+            return time.monotonic() - started
+        published.container.reload()
+        if published.container.status in ("exited", "dead"):
+            break
+        time.sleep(interval)
+    raise DockwiseError(
+        f"{published.container.image.tags[:1] or published.container.image.id} never answered 200 on {path} "
+        f"(container {published.container.status}); log tail: {log_tail(published.container, 3)}",
+        "run the image by hand and read `docker logs`",
+    )
+
+
+def log_tail(container, lines: int = 20) -> str:
+    try:
+        text = container.logs(tail=lines).decode(errors="replace")
+    except Exception:  # the container may already be gone
+        return "(no log)"
+    return " | ".join(line.strip() for line in text.strip().splitlines()) or "(empty log)"
+
+
+def remove(container) -> None:
+    with contextlib.suppress(Exception):
+        container.remove(force=True)
+
+
+@contextlib.contextmanager
+def running(client, image: str, *, port: int | None, labels: dict[str, str], **options) -> Iterator[Published]:
+    """Start a published container for the duration of a `with` block; it is removed however the block ends."""
+    published = start(client, image, port=port, labels=labels, **options)
+    try:
+        yield published
+    finally:
+        remove(published.container)

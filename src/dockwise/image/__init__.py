@@ -1,0 +1,1 @@
+"""Built images: sources (engine, docker-save archive, OCI layout) -> filesystem view -> facts -> checks."""
