@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,6 +18,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except DockwiseError as exc:
+            for line in exc.details:
+                click.echo(f"  | {line}", err=True)
             click.echo(f"error: {exc.one_line()}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -51,6 +54,23 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 # --- base (owner: debian) ---
 
 # --- build, demo (owner: engine/measure) ---
+
+
+@main.command()
+@click.argument("app_dir", type=click.Path(path_type=Path), required=False)
+@click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True)
+@click.option("--tag", help="Image tag [default: dockwise/webapp:<variant>].")
+@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
+              help="auto: public bases if the engine already has them, else dockwise's local bases.")
+def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
+    """Build APP_DIR (default: the bundled reference service) with BuildKit."""
+    from dockwise.appbuild import BaseSource, build_app, bundled_app_dir
+    from dockwise.progress import step_status
+
+    with step_status(f"building {variant}") as on_step:
+        result = build_app(app_dir or bundled_app_dir(), variant, tag=tag, source=BaseSource(base_source),
+                           on_step=on_step, ensure_bases=_ensure_local_bases)
+    click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
 
 # --- lint (owner: dockerfile) ---
 

@@ -19,6 +19,7 @@ CA_SECRET_ID = "cacert"
 
 _STEP_TITLE = re.compile(r"^#(\d+) (\[[^\]]+\] .*)$")
 _STEP_ERROR = re.compile(r"^#(\d+) ERROR: (.*)$")
+_TIMESTAMP = re.compile(r"^\d+\.\d+ ")
 _SOLVE_ERROR = re.compile(r"^(?:error: )?failed to solve(?: with frontend dockerfile\.v0)?: (.*)$")
 
 
@@ -135,16 +136,17 @@ def parse_failure(lines: list[str], tail: int = 15) -> BuildFailure:
         return BuildFailure(step="(before any step)", reason=reason or (generic[-1] if generic else "no output"),
                             log_tail=generic[-tail:])
     prefix = f"#{failed_step} "
-    step_lines = [line[len(prefix):] for line in lines if line.startswith(prefix)]
+    step_lines = [_TIMESTAMP.sub("", line[len(prefix):], count=1) for line in lines if line.startswith(prefix)]
     output = [line for line in step_lines if not line.startswith(("ERROR:", "DONE", "CACHED", "["))]
     return BuildFailure(step=titles.get(failed_step, f"step #{failed_step}"), reason=reason, log_tail=output[-tail:])
 
 
 def _build_error(request: BuildRequest, lines: list[str]) -> DockwiseError:
     failure = parse_failure(lines)
-    error = DockwiseError(
-        f"building {request.tag} failed at {failure.step}: {failure.reason}",
+    step = " ".join(failure.step.split())
+    step = step if len(step) <= 90 else step[:87] + "..."
+    return DockwiseError(
+        f"building {request.tag} failed at {step}: {' '.join(failure.reason.split())[:200]}",
         "fix that step (its log is above), then build again",
+        details=failure.log_tail,
     )
-    error.details = failure.log_tail  # type: ignore[attr-defined]
-    return error

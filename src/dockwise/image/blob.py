@@ -29,6 +29,10 @@ class Window(io.RawIOBase):
         self._size = size
         self._pos = 0
 
+    def clone(self) -> "Window":
+        """The same bytes with a position of its own, for a second reader."""
+        return Window(self._fd, self._offset, self._size)
+
     @property
     def size(self) -> int:
         return self._size

@@ -1,0 +1,183 @@
+"""The distroless base: each layer the data.tar of hand-listed .debs plus generated files, like
+gcr.io/distroless/python3-debian<N> (static -> base -> cc -> python3). No maintainer script runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockwise.debian.debfile import add_data, deb_meta
+from dockwise.debian.layer import DIR, FILE, SYMLINK, Entry, Tree
+from dockwise.debian.releases import Release
+from dockwise.errors import DockwiseError
+
+NONROOT_UID = 65532
+CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"
+USR_ALIASES = ("bin", "sbin", "lib", "lib64")
+PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+PASSWD = (
+    "root:x:0:0:root:/root:/sbin/nologin\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+    "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+)
+GROUP = "root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n"
+NSSWITCH = (
+    "passwd:         compat\ngroup:          compat\nshadow:         compat\ngshadow:        files\n\n"
+    "hosts:          files dns\nnetworks:       files\n\n"
+    "protocols:      db files\nservices:       db files\nethers:         db files\nrpc:            db files\n\n"
+    "netgroup:       nis\n"
+)
+
+
+@dataclass(frozen=True)
+class DistrolessLayer:
+    """One layer's name, the packages it unpacks and the tree it became."""
+
+    name: str
+    packages: tuple[str, ...]
+    tree: Tree
+
+
+def _merged_usr(path: str) -> str | None:
+    """trixie is merged-/usr: /bin, /lib… are symlinks into /usr, so package paths under them move to /usr."""
+    head, _, rest = path.partition("/")
+    if head in USR_ALIASES:
+        return f"usr/{path}" if rest else None
+    return path
+
+
+def _os_release(release: Release) -> str:
+    return (
+        'PRETTY_NAME="Distroless"\nNAME="Debian GNU/Linux"\nID="debian"\n'
+        f'VERSION_ID="{release.version}"\nVERSION="Debian GNU/Linux {release.version} ({release.codename})"\n'
+        "HOME_URL=https://github.com/GoogleContainerTools/distroless\n"
+    )
+
+
+def _text(path: str, content: str, mode: int = 0o644, epoch: int = 0) -> Entry:
+    return Entry(path, FILE, mode, mtime=epoch, data=content.encode())
+
+
+def _static_files(release: Release, ca_deb: Path, epoch: int) -> list[Entry]:
+    entries = [
+        Entry("etc", DIR, 0o755, mtime=epoch),
+        _text("etc/passwd", PASSWD, epoch=epoch),
+        _text("etc/group", GROUP, epoch=epoch),
+        _text("etc/nsswitch.conf", NSSWITCH, epoch=epoch),
+        _text("usr/lib/os-release", _os_release(release), epoch=epoch),
+        Entry("root", DIR, 0o700, mtime=epoch),
+        Entry("home", DIR, 0o755, mtime=epoch),
+        Entry("home/nonroot", DIR, 0o700, NONROOT_UID, NONROOT_UID, mtime=epoch),
+        Entry("tmp", DIR, 0o1777, mtime=epoch),
+        Entry(CA_BUNDLE, FILE, 0o644, mtime=epoch, data=_ca_bundle(ca_deb)),
+    ]
+    if release.merged_usr:
+        entries += [Entry(alias, SYMLINK, 0o777, mtime=epoch, target=f"usr/{alias}") for alias in USR_ALIASES]
+    return entries
+
+
+def _ca_bundle(ca_deb: Path) -> bytes:
+    """Every certificate the ca-certificates package ships, concatenated in path order (update-ca-certificates is
+    not run)."""
+    tree = Tree()
+    add_data(tree, ca_deb)
+    certs = sorted(p for p, e in tree.entries.items() if p.startswith("usr/share/ca-certificates/") and e.kind == FILE)
+    if not certs:
+        raise DockwiseError(f"{ca_deb} holds no certificates", "run `dockwise base --update-lock`")
+    return b"".join(tree.entries[p].data if tree.entries[p].data.endswith(b"\n") else tree.entries[p].data + b"\n" for p in certs)
+
+
+def _status_d(tree: Tree, deb: Path, epoch: int) -> None:
+    """/var/lib/dpkg/status.d/<pkg> (+ .md5sums): how scanners find packages in an image without dpkg."""
+    meta = deb_meta(deb)
+    tree.add(_text(f"var/lib/dpkg/status.d/{meta.name}", meta.control, epoch=epoch))
+    if meta.md5sums:
+        tree.add(Entry(f"var/lib/dpkg/status.d/{meta.name}.md5sums", FILE, 0o644, mtime=epoch, data=meta.md5sums))
+
+
+def distroless_layers(release: Release, debs: dict[str, Path], epoch: int) -> list[DistrolessLayer]:
+    """The distroless layers, in order. Each package is unpacked once, in the first layer that lists it."""
+    rename = _merged_usr if release.merged_usr else (lambda p: p)
+    placed: set[str] = set()
+    layers = []
+    for name, packages in release.distroless_layers:
+        tree = Tree()
+        own = tuple(p for p in packages if p not in placed)
+        placed.update(own)
+        for package in own:
+            add_data(tree, debs[package], rename)
+            _status_d(tree, debs[package], epoch)
+        if name == "static":
+            _status_d(tree, debs["ca-certificates"], epoch)
+            for entry in _static_files(release, debs["ca-certificates"], epoch):
+                tree.add(entry, override=True)
+        if name == "python3":
+            _add_python_aliases(tree, release, epoch)
+        layers.append(DistrolessLayer(name, own, tree))
+    if release.ld_so_cache:
+        layers[-1].tree.add(Entry("etc/ld.so.cache", FILE, 0o644, mtime=epoch, data=_ld_so_cache(layers)))
+    return layers
+
+
+def _add_python_aliases(tree: Tree, release: Release, epoch: int) -> None:
+    for alias in ("python", "python3"):
+        tree.add(Entry(f"usr/bin/{alias}", SYMLINK, 0o777, mtime=epoch, target=f"/usr/bin/python{release.python}"))
+
+
+def _ld_so_cache(layers: list[DistrolessLayer]) -> bytes:
+    """Run the image's own (static) ldconfig against the assembled root, as distroless does for debian13, so that
+    ctypes.util.find_library works without a shell."""
+    with tempfile.TemporaryDirectory(prefix="dockwise-ldconfig-") as tmp:
+        root = Path(tmp)
+        for layer in layers:
+            _materialize(layer.tree, root)
+        ldconfig = next((root / p for p in ("usr/sbin/ldconfig", "sbin/ldconfig") if (root / p).is_file()), None)
+        if ldconfig is None:
+            raise DockwiseError("libc-bin in the lock has no ldconfig", "run `dockwise base --update-lock`")
+        result = subprocess.run([str(ldconfig), "-r", str(root)], capture_output=True, text=True)
+        cache = root / "etc/ld.so.cache"
+        if result.returncode != 0 or not cache.is_file():
+            raise DockwiseError(f"ldconfig failed: {result.stderr.strip()[:200]}", "build as root (ldconfig -r chroots)")
+        return cache.read_bytes()
+
+
+def _materialize(tree: Tree, root: Path) -> None:
+    for path in sorted(tree.entries):
+        entry = tree.entries[path]
+        target = root / path
+        if entry.kind == DIR:
+            if not target.is_symlink():
+                target.mkdir(parents=True, exist_ok=True)
+        elif entry.kind == SYMLINK:
+            if not target.is_symlink() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(entry.target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink():
+                target.unlink()
+            target.write_bytes(entry.data)
+            target.chmod(entry.mode & 0o777)
+
+
+def distroless_config(release: Release, diff_ids: list[str], layer_notes: list[str], nonroot: bool, created: str,
+                      labels: dict[str, str]) -> dict:
+    """The image config: ENTRYPOINT python3.X, LANG, SSL_CERT_FILE; :nonroot runs as 65532 in /home/nonroot."""
+    return {
+        "architecture": "amd64",
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Env": [PATH_ENV, f"SSL_CERT_FILE=/{CA_BUNDLE}", "LANG=C.UTF-8"],
+            "Entrypoint": [f"/usr/bin/python{release.python}"],
+            "User": str(NONROOT_UID) if nonroot else "0",
+            "WorkingDir": "/home/nonroot" if nonroot else "/",
+            "Labels": labels,
+        },
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created": created, "created_by": note} for note in layer_notes],
+    }

@@ -1,0 +1,138 @@
+"""The slim base: a real dpkg-installed Debian (maintainer scripts run) made by mmdebstrap from the locked,
+sha256-verified .debs only (a local flat repository), then trimmed and re-packed deterministically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tarfile
+from pathlib import Path
+
+from debian.deb822 import Deb822
+
+from dockwise.debian.debfile import deb_meta
+from dockwise.debian.layer import FILE, Entry, Tree
+from dockwise.debian.releases import Release
+from dockwise.errors import DockwiseError
+
+# Like Debian's own slim images: dpkg skips docs (but keeps copyright), man pages and translations, now and for
+# every package a Dockerfile installs later.
+DPKG_EXCLUDES = """\
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+"""
+DPKG_CFG = "etc/dpkg/dpkg.cfg.d/dockwise-slim"
+APT_CFG = "etc/apt/apt.conf.d/docker-clean"
+APT_CLEAN = """\
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+"""
+
+_DROP = re.compile(
+    r"^(dev/.+|proc/.+|sys/.+|run/.+|tmp/.+"
+    r"|var/lib/apt/lists/.+|var/cache/apt/.+|var/cache/debconf/.+-old|var/cache/ldconfig/aux-cache"
+    r"|var/lib/dpkg/.+-old|var/log/.+|etc/machine-id|etc/hostname|etc/resolv\.conf"
+    r"|etc/apt/sources\.list|etc/apt/sources\.list\.d/.+|etc/apt/apt\.conf\.d/99mmdebstrap|etc/dpkg/dpkg\.cfg\.d/99mmdebstrap"
+    r"|usr/share/(man|groff|info|lintian|linda|locale)/.+"
+    r"|usr/lib/python3\.\d+/EXTERNALLY-MANAGED)$"
+)
+
+
+def _dropped(path: str) -> bool:
+    if _DROP.match(path):
+        return True
+    return path.startswith("usr/share/doc/") and path.count("/") >= 4 and not path.endswith("/copyright")
+
+
+def _sources(release: Release) -> str:
+    stanzas = {}
+    for suite in release.suites:
+        stanzas.setdefault(suite.mirror, []).append(suite.name)
+    return "\n".join(
+        f"Types: deb\nURIs: {mirror}\nSuites: {' '.join(names)}\nComponents: main\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+        for mirror, names in stanzas.items()
+    )
+
+
+def _flat_repo(debs: list[Path], repo: Path) -> None:
+    """A trusted local repository holding exactly the locked .debs, so apt can choose nothing else."""
+    paragraphs = []
+    for deb in sorted(debs):
+        (repo / deb.name).symlink_to(deb)
+        control = Deb822(deb_meta(deb).control)
+        control["Filename"] = f"./{deb.name}"
+        control["Size"] = str(deb.stat().st_size)
+        control["SHA256"] = hashlib.sha256(deb.read_bytes()).hexdigest()
+        paragraphs.append(control.dump())
+    (repo / "Packages").write_text("\n".join(paragraphs))
+
+
+def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch: int, workdir: Path) -> Tree:
+    """Install the locked package set with mmdebstrap (SOURCE_DATE_EPOCH set), then trim it into a layer tree."""
+    repo = workdir / "repo"
+    repo.mkdir()
+    _flat_repo(debs, repo)
+    setup = workdir / "dpkg.cfg"
+    setup.write_text(DPKG_EXCLUDES)
+    out = workdir / "rootfs.tar"
+    command = [
+        "mmdebstrap", "--quiet", "--mode=root", "--variant=essential", "--format=tar",
+        f"--include={','.join(sorted(names))}",
+        "--aptopt=Acquire::Languages \"none\"",
+        "--setup-hook=mkdir -p \"$1/etc/dpkg/dpkg.cfg.d\"",
+        f"--setup-hook=upload {setup} /{DPKG_CFG}",
+        release.codename, str(out), f"deb [trusted=yes] file://{repo} ./",
+    ]
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8")
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0 or not out.is_file():
+        tail = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.startswith("E:")][-1:]
+        tail = tail or (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise DockwiseError(f"mmdebstrap failed: {tail[0][:300]}", "rerun with the cache intact; if it persists run `dockwise base --update-lock`")
+    tree = Tree()
+    with tarfile.open(out) as archive:
+        tree.add_tar(archive, lambda p: None if _dropped(p) else p)
+    out.unlink()
+    _check_installed(tree, names)
+    tree.add(Entry("etc/apt/sources.list.d/debian.sources", FILE, 0o644, mtime=epoch, data=_sources(release).encode()))
+    tree.add(Entry(APT_CFG, FILE, 0o644, mtime=epoch, data=APT_CLEAN.encode()))
+    return tree
+
+
+def _check_installed(tree: Tree, names: tuple[str, ...]) -> None:
+    status = tree.entries.get("var/lib/dpkg/status")
+    installed = set(re.findall(r"^Package: (\S+)$", status.data.decode(), re.M)) if status else set()
+    if installed != set(names):
+        extra, missing = sorted(installed - set(names)), sorted(set(names) - installed)
+        raise DockwiseError(
+            f"slim base differs from the lock (extra: {', '.join(extra[:5]) or '-'}; missing: {', '.join(missing[:5]) or '-'})",
+            "run `dockwise base --update-lock`",
+        )
+
+
+def slim_config(release: Release, diff_id: str, created: str, labels: dict[str, str]) -> dict:
+    """Like python:X-slim: CMD ["python3"], LANG=C.UTF-8, root."""
+    return {
+        "architecture": "amd64",
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"],
+            "Cmd": ["python3"],
+            "Labels": labels,
+        },
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created": created, "created_by": f"dockwise base: Debian {release.version} slim (mmdebstrap)"}],
+    }

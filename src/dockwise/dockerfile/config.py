@@ -1,0 +1,73 @@
+"""Lint settings from `[tool.dockwise]` in pyproject.toml or the top level of .dockwise.toml.
+
+Looked up from the given directory upwards; the first file that has settings wins. Keys::
+
+    failure-threshold = "warning"          # info | warning | error
+    ignore = ["DW113"]                     # rule ids never reported
+    severity = { DW112 = "warning" }       # per-rule severity overrides
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from dockwise.errors import DockwiseError
+from dockwise.report.findings import Severity
+
+_KEYS = frozenset({"failure-threshold", "ignore", "severity"})
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    failure_threshold: Severity = Severity.WARNING
+    ignore: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    source: Path | None = None
+
+
+def find_config(start: Path) -> LintConfig:
+    """The settings that apply in `start` (a directory), or the defaults."""
+    for directory in (start, *start.parents):
+        for name in (".dockwise.toml", "pyproject.toml"):
+            path = directory / name
+            if path.is_file():
+                table = _table(path)
+                if table is not None:
+                    return from_table(table, path)
+    return LintConfig()
+
+
+def load_config(path: Path) -> LintConfig:
+    table = _table(path)
+    return from_table(table or {}, path)
+
+
+def _table(path: Path) -> dict | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DockwiseError(f"cannot read {path}: {exc}", "fix the TOML syntax", exit_code=2) from None
+    if path.name == "pyproject.toml":
+        return data.get("tool", {}).get("dockwise")
+    return data
+
+
+def from_table(table: Mapping[str, object], source: Path | None = None) -> LintConfig:
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise DockwiseError(
+            f"unknown setting(s) {', '.join(sorted(unknown))} in {source}", f"use: {', '.join(sorted(_KEYS))}", 2
+        )
+    ignore = table.get("ignore", [])
+    overrides = table.get("severity", {})
+    if not isinstance(ignore, list) or not isinstance(overrides, dict):
+        raise DockwiseError(f"bad dockwise settings in {source}", "ignore is a list, severity a table", exit_code=2)
+    return LintConfig(
+        failure_threshold=Severity.parse(str(table.get("failure-threshold", "warning"))),
+        ignore=frozenset(str(i).upper() for i in ignore),
+        severity={str(k).upper(): Severity.parse(str(v)) for k, v in overrides.items()},
+        source=source,
+    )

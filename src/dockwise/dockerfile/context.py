@@ -1,0 +1,123 @@
+"""The build context: which files `docker build` sends, with `.dockerignore` read by Docker's own rules.
+
+Patterns are matched by `e2b-dockerfile-utils`' port of moby/patternmatcher: root-anchored (`*.pyc` is only the
+top level; `**/*.pyc` is every level), `**`, and `!` exceptions where the last match wins — not gitignore's rules.
+BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over `<context>/.dockerignore`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from e2b_dockerfile_utils import PatternMatcher
+
+# Enough for any sane context; a bigger one is reported as truncated rather than walked for minutes.
+MAX_FILES = 50_000
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """The files a build would send. `files` are slash-separated paths relative to `root`, ignored ones excluded."""
+
+    root: Path
+    ignore_file: Path | None
+    patterns: tuple[str, ...]
+    files: tuple[str, ...]
+    truncated: bool
+    pattern_error: str | None = None
+
+    @classmethod
+    def load(cls, root: Path, dockerfile: Path | None = None) -> "BuildContext":
+        """Walk `root` (not following symlinks), skipping what the ignore file excludes."""
+        ignore_file = _ignore_file(root, dockerfile)
+        patterns: tuple[str, ...] = ()
+        error = None
+        if ignore_file is not None:
+            try:
+                patterns = tuple(ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
+                _matcher(patterns)
+            except (OSError, ValueError) as exc:
+                error, patterns = str(exc), ()
+        files, truncated = _walk(root, patterns)
+        return cls(root, ignore_file, patterns, files, truncated, error)
+
+    def ignored(self, path: str) -> bool:
+        """Whether the ignore file excludes `path` (relative to the root)."""
+        path = _clean(path)
+        return bool(self.patterns) and path not in ("", ".") and _matcher(self.patterns).matches(path)
+
+    def exists(self, path: str) -> bool:
+        return bool(self._glob_all(path))
+
+    def select(self, source: str) -> tuple[str, ...]:
+        """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in."""
+        source = _clean(source)
+        if source in ("", "."):
+            return self.files
+        regex = _glob_regex(source)
+        depth = source.count("/") + 1
+        return tuple(f for f in self.files if regex.match("/".join(f.split("/")[:depth])))
+
+    def _glob_all(self, source: str) -> list[Path]:
+        source = _clean(source)
+        if source in ("", "."):
+            return [self.root]
+        if not re.search(r"[*?\[]", source):
+            path = self.root / source
+            return [path] if path.exists() or path.is_symlink() else []
+        try:
+            return list(self.root.glob(source))
+        except (ValueError, OSError):
+            return []
+
+
+def _ignore_file(root: Path, dockerfile: Path | None) -> Path | None:
+    candidates = []
+    if dockerfile is not None:
+        candidates.append(dockerfile.with_name(dockerfile.name + ".dockerignore"))
+    candidates.append(root / ".dockerignore")
+    return next((c for c in candidates if c.is_file()), None)
+
+
+@lru_cache(maxsize=64)
+def _matcher(patterns: tuple[str, ...]) -> PatternMatcher:
+    return PatternMatcher(list(patterns))
+
+
+def _clean(path: str) -> str:
+    path = path.replace("\\", "/").lstrip("/")
+    return posixpath.normpath(path) if path else ""
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    for ch in pattern:
+        out.append("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch))
+    return re.compile("".join(out) + r"\Z")
+
+
+def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    matcher = _matcher(patterns) if patterns else None
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root, onerror=lambda _: None):
+        rel = Path(directory).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        kept = []
+        for name in sorted(dirnames):
+            path = prefix + name
+            if matcher is None or not matcher.matches(path) or matcher.may_match_under(path):
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = prefix + name
+            if matcher is None or not matcher.matches(path):
+                found.append(path)
+                if len(found) >= MAX_FILES:
+                    return tuple(found), True
+    return tuple(found), False

@@ -1,0 +1,109 @@
+"""One lint run: read -> parse -> build model -> context -> rules -> suppressions -> findings."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Mapping
+
+from dockwise.dockerfile.config import LintConfig
+from dockwise.dockerfile.context import BuildContext
+from dockwise.dockerfile.model import build_model
+from dockwise.dockerfile.parse import parse
+from dockwise.dockerfile.pragmas import suppressions
+from dockwise.dockerfile.rules import Rule, Subject, all_rules
+from dockwise.errors import DockwiseError
+from dockwise.report.findings import Finding
+
+# BuildKit itself refuses nothing this size, but no hand-written Dockerfile comes close.
+MAX_BYTES = 1024 * 1024
+
+
+def read_dockerfile(path: Path) -> str:
+    """The file's text, or a DockwiseError (exit 2) for a directory, unreadable, huge, binary or non-UTF-8 file."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2)
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
+            raise DockwiseError(f"{path} is {info.st_size} bytes", f"a Dockerfile over {MAX_BYTES} bytes is not linted", 2)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise DockwiseError(f"{path} does not exist", "check the path", exit_code=2) from None
+    except OSError as exc:
+        raise DockwiseError(f"cannot read {path}: {exc.strerror or exc}", "check its permissions", exit_code=2) from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise DockwiseError(f"{name} is over {MAX_BYTES} bytes", "a Dockerfile that large is not linted", exit_code=2)
+    if b"\x00" in data:
+        raise DockwiseError(f"{name} is a binary file", "pass a Dockerfile (text)", exit_code=2)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DockwiseError(f"{name} is not UTF-8 (byte {exc.start})", "save the Dockerfile as UTF-8", exit_code=2) from None
+
+
+def lint_text(
+    text: str,
+    path: str = "Dockerfile",
+    *,
+    context: BuildContext | None = None,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    config: LintConfig = LintConfig(),
+    rules: Sequence[Rule] | None = None,
+) -> list[Finding]:
+    """Findings for one Dockerfile's text, sorted by line. `target` names a stage (default: the last one)."""
+    dockerfile = parse(text)
+    try:
+        build = build_model(dockerfile, build_args, target)
+    except KeyError:
+        names = ", ".join(s.name for s in build_model(dockerfile, build_args).stages if s.name) or "none"
+        raise DockwiseError(f"{path}: no stage named {target!r}", f"stages: {names}", exit_code=2) from None
+    subject = Subject(build=build, context=context, path=path)
+    quiet = suppressions(build)
+    findings = []
+    for rule in rules if rules is not None else all_rules():
+        if rule.id in config.ignore:
+            continue
+        severity = config.severity.get(rule.id, rule.severity)
+        for hit in rule.check(subject):
+            if quiet.silences(rule.id, hit.line):
+                continue
+            findings.append(
+                Finding(rule.id, severity, path, hit.line, hit.column, hit.message, rule.fix, dict(rule.refs))
+            )
+    return sorted(set(findings), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
+
+
+def lint_file(
+    path: Path,
+    *,
+    context_dir: Path | None = None,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    config: LintConfig = LintConfig(),
+    rules: Sequence[Rule] | None = None,
+) -> tuple[list[Finding], str]:
+    """Findings for a Dockerfile on disk and its text; the context defaults to the Dockerfile's directory."""
+    text = read_dockerfile(path)
+    root = context_dir if context_dir is not None else path.parent
+    context = load_context(root, path)
+    findings = lint_text(
+        text, str(path), context=context, target=target, build_args=build_args, config=config, rules=rules
+    )
+    return findings, text
+
+
+def load_context(root: Path, dockerfile: Path | None) -> BuildContext:
+    if not root.is_dir():
+        raise DockwiseError(f"build context {root} is not a directory", "pass --context DIR", exit_code=2)
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise DockwiseError(f"cannot read build context {root}", "check its permissions", exit_code=2)
+    return BuildContext.load(root, dockerfile)

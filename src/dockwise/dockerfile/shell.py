@@ -1,0 +1,102 @@
+"""Just enough shell to read RUN lines: split into simple commands, find the program each one runs.
+
+Not a shell parser: quotes, comments, `&&`/`||`/`;`/`|` and heredoc scripts are handled; anything it cannot
+tokenize falls back to whitespace splitting, so a rule sees words, never an exception.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from dataclasses import dataclass
+
+from dockwise.dockerfile.parse import Instruction
+
+_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"})
+_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "time", "nice", "nohup", "eval", "su-exec", "gosu"})
+
+
+@dataclass(frozen=True)
+class Command:
+    """One simple command: its words, and the operator that follows it (`|` means piped into the next)."""
+
+    words: tuple[str, ...]
+    then: str
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        """The words after leading `VAR=value` assignments and wrappers such as `sudo` or `env`."""
+        words = list(self.words)
+        while words:
+            head = words[0]
+            if "=" in head and not head.startswith("-") and head.split("=", 1)[0].replace("_", "").isalnum():
+                words.pop(0)
+            elif posixpath.basename(head) in _WRAPPERS:
+                words.pop(0)
+                while words and words[0].startswith("-"):
+                    words.pop(0)
+            else:
+                break
+        return tuple(words)
+
+    @property
+    def program(self) -> str:
+        argv = self.argv
+        return posixpath.basename(argv[0]) if argv else ""
+
+
+def scripts(instruction: Instruction) -> list[str]:
+    """The shell text a RUN executes: its command line and the bodies of its heredocs."""
+    if instruction.json:
+        return [shlex.join(instruction.args)]
+    texts = list(instruction.args[:1])
+    texts.extend(h.content for h in instruction.heredocs)
+    return texts
+
+
+def commands(instruction: Instruction) -> list[Command]:
+    """Every simple command of a RUN (shell or exec form, heredocs included)."""
+    if instruction.json:
+        return [Command(tuple(instruction.args), "")]
+    out: list[Command] = []
+    for text in scripts(instruction):
+        for line in text.replace("\\\n", " ").split("\n"):
+            out.extend(split_commands(line))
+    return out
+
+
+def split_commands(text: str) -> list[Command]:
+    tokens = _tokens(text)
+    out: list[Command] = []
+    words: list[str] = []
+    for token in tokens:
+        if token in _SEPARATORS:
+            if words:
+                out.append(Command(tuple(words), token))
+            words = []
+        else:
+            words.append(token)
+    if words:
+        out.append(Command(tuple(words), ""))
+    return out
+
+
+def _tokens(text: str) -> list[str]:
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()
+
+
+def has_option(argv: tuple[str, ...], *names: str) -> bool:
+    """Whether any of `names` (`--long`, `-s`) is among the words, `--long=value` and short flag clusters included."""
+    for word in argv:
+        for name in names:
+            if word == name or (name.startswith("--") and word.startswith(name + "=")):
+                return True
+            if len(name) == 2 and name[0] == "-" and word.startswith("-") and not word.startswith("--") and name[1] in word[1:]:
+                return True
+    return False

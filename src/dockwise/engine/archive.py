@@ -1,0 +1,152 @@
+"""Image archives written without an engine: an OCI image layout, and a `docker save` tar that holds the same
+layout plus `manifest.json`/`repositories` (Engine 20.10 refuses OCI-only archives). Image ID = sha256(config).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """An uncompressed layer tar on disk; `diff_id` is the sha256 of its bytes."""
+
+    path: Path
+    diff_id: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One image to write: its tags (`repo:tag`), canonical config JSON and layers, base first."""
+
+    tags: tuple[str, ...]
+    config: bytes
+    layers: tuple[Layer, ...]
+
+    @property
+    def image_id(self) -> str:
+        return "sha256:" + hashlib.sha256(self.config).hexdigest()
+
+
+def canonical_json(value: object) -> bytes:
+    """JSON with sorted keys and no spaces: the same value always gives the same bytes (and so the same digest)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _blob_name(digest: str) -> str:
+    return "blobs/" + digest.replace(":", "/", 1)
+
+
+def _manifest(image: ImageSpec) -> bytes:
+    return canonical_json(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": image.image_id, "size": len(image.config)},
+            "layers": [{"mediaType": OCI_LAYER, "digest": layer.diff_id, "size": layer.size} for layer in image.layers],
+        }
+    )
+
+
+def _split(tag: str) -> tuple[str, str]:
+    repo, _, name = tag.rpartition(":")
+    return (repo, name) if repo and "/" not in name else (tag, "latest")
+
+
+def _files(images: list[ImageSpec]) -> Iterator[tuple[str, bytes | Path]]:
+    """Every file of the layout and the docker-save extras, each blob once, in a fixed order."""
+    blobs: dict[str, bytes | Path] = {}
+    index, legacy, repositories = [], [], {}
+    for image in images:
+        manifest = _manifest(image)
+        manifest_digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+        for layer in image.layers:
+            blobs.setdefault(_blob_name(layer.diff_id), layer.path)
+        blobs[_blob_name(image.image_id)] = image.config
+        blobs[_blob_name(manifest_digest)] = manifest
+        for tag in image.tags:
+            repo, name = _split(tag)
+            index.append(
+                {
+                    "mediaType": OCI_MANIFEST,
+                    "digest": manifest_digest,
+                    "size": len(manifest),
+                    "annotations": {"io.containerd.image.name": tag, "org.opencontainers.image.ref.name": name},
+                    "platform": {"architecture": "amd64", "os": "linux"},
+                }
+            )
+            repositories.setdefault(repo, {})[name] = image.image_id.split(":", 1)[1]
+        legacy.append(
+            {
+                "Config": _blob_name(image.image_id),
+                "RepoTags": list(image.tags),
+                "Layers": [_blob_name(layer.diff_id) for layer in image.layers],
+            }
+        )
+    yield "oci-layout", canonical_json({"imageLayoutVersion": "1.0.0"})
+    yield "index.json", canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": index})
+    yield "manifest.json", canonical_json(legacy)
+    yield "repositories", canonical_json(repositories)
+    for name in sorted(blobs):
+        yield name, blobs[name]
+
+
+def write_docker_archive(images: list[ImageSpec], out: Path) -> None:
+    """A `docker load`-able tar (legacy manifest.json + OCI layout), written to a temp file and renamed into place."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for directory in ("blobs", "blobs/sha256"):
+                info = tarfile.TarInfo(directory)
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            for name, content in _files(images):
+                info = tarfile.TarInfo(name)
+                info.mode = 0o644
+                if isinstance(content, Path):
+                    info.size = content.stat().st_size
+                    with content.open("rb") as source:
+                        tar.addfile(info, source)
+                else:
+                    info.size = len(content)
+                    tar.addfile(info, io.BytesIO(content))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_oci_layout(images: list[ImageSpec], out_dir: Path) -> None:
+    """An OCI image layout directory (plus manifest.json), built beside `out_dir` and renamed into place."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        (tmp / "blobs" / "sha256").mkdir(parents=True)
+        for name, content in _files(images):
+            target = tmp / name
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+            else:
+                target.write_bytes(content)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)

@@ -1,0 +1,24 @@
+"""A package manager (apt, dpkg, apk, dnf, pip) is present in the final filesystem.
+
+Why: it lets anyone with code execution install tools, and it is dead weight at run time (CIS Docker 4.3).
+Info on a standard image; an error on an image that claims to be distroless.
+Anti-pattern: the runtime stage inherits pip and apt from the build stage's base.
+Best practice: install in a build stage, copy the result into a distroless runtime stage.
+"""
+
+from dockwise.image.checks import emit
+from dockwise.report.findings import Severity
+
+CODE = "DI004"
+NAME = "package-manager-present"
+SEVERITY = Severity.INFO
+REFS = {"cis": "4.3"}
+
+
+def check(facts):
+    if facts.package_managers:
+        distroless = facts.claims_distroless()
+        yield emit(facts, CODE, Severity.ERROR if distroless else SEVERITY, REFS,
+                   f"package manager present: {', '.join(facts.package_managers)}"
+                   + (" in an image that claims to be distroless" if distroless else ""),
+                   "install dependencies in a build stage and copy only their result")

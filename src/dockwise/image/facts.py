@@ -1,0 +1,453 @@
+"""Facts about a built image, from its config and its final filesystem view. `collect(source)` is the entry point.
+
+Everything here is computed from the verified layers alone: no container runs, no engine is needed for archives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+from dataclasses import dataclass
+
+from dockwise.image.filesystem import FileSystem
+from dockwise.image.layer import DIR, FILE, HARDLINK, MAX_ENTRIES, SYMLINK
+from dockwise.image.sources import RawImage, Source, parse_source, read_image
+
+LIST_LIMIT = 50
+"""Long path lists (waste items, writable app files) keep the largest/first LIST_LIMIT; the counts stay exact."""
+
+SHELLS = ("sh", "bash", "dash", "ash", "zsh", "ksh", "busybox")
+BIN_DIRS = ("bin", "usr/bin", "sbin", "usr/sbin", "usr/local/bin")
+PACKAGE_MANAGERS = {
+    "apt": ("usr/bin/apt-get", "usr/bin/apt"),
+    "dpkg": ("usr/bin/dpkg",),
+    "apk": ("sbin/apk", "usr/bin/apk"),
+    "dnf": ("usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf"),
+}
+SECRET_ENV = re.compile(r"PASS|PASSWD|PASSWORD|SECRET|KEY|ACCESS|TOKEN|CREDENTIAL", re.IGNORECASE)
+SECRET_ENV_EXEMPT = frozenset({"GPG_KEY", "GPG_KEYS"})
+SECRET_NAMES = frozenset(
+    {".env", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "credentials", "credentials.xml", ".pypirc", ".netrc",
+     ".git-credentials", ".htpasswd", ".npmrc", ".dockercfg"}
+)
+SECRET_SUFFIXES = (".secret", ".ovpn", ".jks", ".keychain", ".pcap", ".p12", ".pfx", ".key")
+LIBRARY_DIRS = ("usr/share/", "usr/lib/", "usr/local/lib/", "usr/include/")
+APP_DIR_CANDIDATES = ("app", "srv/app", "usr/src/app", "opt/app", "code")
+_PYTHON_LIB = re.compile(r"^(?:usr/(?:local/)?lib)/python(3\.\d+)/os\.py$")
+_DIST_INFO = re.compile(r"^(.*/(?:site|dist)-packages)/([^/]+?)-([^/-]+)\.dist-info/METADATA$")
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    index: int
+    diff_id: str
+    size_bytes: int
+    compressed_bytes: int | None
+    file_count: int
+    created_by: str
+    created: str | None
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    configured: str
+    name: str | None
+    uid: int | None
+    gid: int | None
+    is_root: bool
+
+
+@dataclass(frozen=True)
+class Distribution:
+    name: str
+    version: str
+    path: str
+
+
+@dataclass(frozen=True)
+class DebianPackage:
+    name: str
+    version: str
+    architecture: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class CacheFacts:
+    kind: str
+    files: int
+    bytes: int
+    example: str
+
+
+@dataclass(frozen=True)
+class WasteItem:
+    path: str
+    bytes: int
+    stored_in_layer: int
+    hidden_by_layer: int
+    reason: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class WasteByLayer:
+    layer: int
+    bytes: int
+    created_by: str
+
+
+@dataclass(frozen=True)
+class WasteFacts:
+    reclaimable_bytes: int
+    reclaimable_ratio: float
+    items_total: int
+    items: tuple[WasteItem, ...]
+    by_hiding_layer: tuple[WasteByLayer, ...]
+
+
+@dataclass(frozen=True)
+class SecretFacts:
+    env: tuple[str, ...]
+    files: tuple[str, ...]
+    private_keys: tuple[str, ...]
+
+    def count(self) -> int:
+        return len(self.env) + len(self.files) + len(self.private_keys)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """Everything `inspect` knows about one image. `as_dict()` has stable keys (the JSON output)."""
+
+    reference: str
+    source: str
+    id: str
+    tags: tuple[str, ...]
+    created: str | None
+    architecture: str | None
+    os: str | None
+    os_release: dict[str, str]
+    size_bytes: int
+    compressed_bytes: int | None
+    layers: tuple[LayerFacts, ...]
+    file_count: int
+    debian_packages: tuple[DebianPackage, ...]
+    user: UserFacts
+    workdir: str
+    env: dict[str, str]
+    exposed_ports: tuple[str, ...]
+    entrypoint: tuple[str, ...] | None
+    cmd: tuple[str, ...] | None
+    exec_form: bool
+    healthcheck: dict | None
+    labels: dict[str, str]
+    shells: tuple[str, ...]
+    package_managers: tuple[str, ...]
+    python_versions: tuple[str, ...]
+    python_distributions: tuple[Distribution, ...]
+    setuid_files: tuple[str, ...]
+    setgid_files: tuple[str, ...]
+    world_writable: tuple[str, ...]
+    app_dirs: tuple[str, ...]
+    app_writable_count: int
+    app_writable: tuple[str, ...]
+    secrets: SecretFacts
+    caches: tuple[CacheFacts, ...]
+    waste: WasteFacts
+
+    def as_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["debian_package_count"] = len(self.debian_packages)
+        data["layer_count"] = len(self.layers)
+        return data
+
+    def claims_distroless(self) -> bool:
+        """The image says it is distroless: in a tag, its reference, or a label value."""
+        texts = [self.reference, *self.tags, *self.labels.values()]
+        return any("distroless" in text.lower() for text in texts)
+
+
+def collect(source: str | Source, *, gzip_size: bool = True, max_entries: int = MAX_ENTRIES) -> ImageFacts:
+    """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path."""
+    parsed = source if isinstance(source, Source) else parse_source(source)
+    raw = read_image(parsed, gzip_size=gzip_size, max_entries=max_entries)
+    fs = FileSystem.apply(layer.index for layer in raw.layers)
+    return facts_from(raw, fs, reference=source if isinstance(source, str) else parsed.location)
+
+
+def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
+    config = raw.config.get("config") or {}
+    history = _layer_history(raw)
+    user = _user(config.get("User") or "", fs)
+    workdir = config.get("WorkingDir") or ""
+    app_dirs = _app_dirs(fs, workdir)
+    writable = sorted(_app_writable(fs, app_dirs, user))
+    env = _env(config.get("Env") or [])
+    entrypoint = tuple(config["Entrypoint"]) if config.get("Entrypoint") else None
+    cmd = tuple(config["Cmd"]) if config.get("Cmd") else None
+    size = sum(layer.tar_size for layer in raw.layers)
+    compressed = [layer.compressed_size for layer in raw.layers]
+    return ImageFacts(
+        reference=reference,
+        source=raw.source.describe(),
+        id=raw.id,
+        tags=tuple(raw.tags),
+        created=raw.config.get("created"),
+        architecture=raw.config.get("architecture"),
+        os=raw.config.get("os"),
+        os_release=_os_release(fs),
+        size_bytes=size,
+        compressed_bytes=None if None in compressed else sum(compressed),
+        layers=tuple(
+            LayerFacts(
+                index=number,
+                diff_id=layer.diff_id,
+                size_bytes=layer.tar_size,
+                compressed_bytes=layer.compressed_size,
+                file_count=sum(1 for e in layer.index.entries if e.kind in (FILE, HARDLINK, SYMLINK)),
+                created_by=history[number][0],
+                created=history[number][1],
+            )
+            for number, layer in enumerate(raw.layers)
+        ),
+        file_count=sum(1 for node in fs.nodes.values() if node.entry.kind in (FILE, HARDLINK, SYMLINK)),
+        debian_packages=_debian_packages(fs),
+        user=user,
+        workdir=workdir,
+        env=env,
+        exposed_ports=tuple(sorted(config.get("ExposedPorts") or {})),
+        entrypoint=entrypoint,
+        cmd=cmd,
+        exec_form=_exec_form(entrypoint or cmd),
+        healthcheck=config.get("Healthcheck"),
+        labels=dict(sorted((config.get("Labels") or {}).items())),
+        shells=_shells(fs),
+        package_managers=_package_managers(fs),
+        python_versions=tuple(sorted({m.group(1) for p in fs.nodes if (m := _PYTHON_LIB.match(p))})),
+        python_distributions=_distributions(fs),
+        setuid_files=_mode_files(fs, 0o4000),
+        setgid_files=_mode_files(fs, 0o2000),
+        world_writable=_world_writable(fs),
+        app_dirs=tuple("/" + d for d in app_dirs),
+        app_writable_count=len(writable),
+        app_writable=tuple(writable[:LIST_LIMIT]),
+        secrets=_secrets(fs, env),
+        caches=_caches(fs, app_dirs),
+        waste=_waste(fs, history, size),
+    )
+
+
+def _layer_history(raw: RawImage) -> list[tuple[str, str | None]]:
+    """(created_by, created) per layer: the history entries that are not `empty_layer`, in order."""
+    entries = [h for h in raw.config.get("history") or [] if isinstance(h, dict) and not h.get("empty_layer")]
+    if len(entries) != len(raw.layers):
+        return [("", None)] * len(raw.layers)
+    return [(str(h.get("created_by", "")), h.get("created")) for h in entries]
+
+
+def _env(items: list[str]) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in items if isinstance(item, str))
+    return {pair[0]: pair[1] if len(pair) > 1 else "" for pair in pairs}
+
+
+def _exec_form(command: tuple[str, ...] | None) -> bool:
+    return bool(command) and list(command[:2]) not in (["/bin/sh", "-c"], ["sh", "-c"], ["/bin/bash", "-c"])
+
+
+def _text(fs: FileSystem, path: str) -> str:
+    return fs.captured.get(path, b"").decode("utf-8", "replace")
+
+
+def _os_release(fs: FileSystem) -> dict[str, str]:
+    text = _text(fs, "etc/os-release") or _text(fs, "usr/lib/os-release")
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() in ("ID", "VERSION_ID", "PRETTY_NAME", "VERSION_CODENAME"):
+            fields[key.strip().lower()] = value.strip().strip('"')
+    return dict(sorted(fields.items()))
+
+
+def _passwd(fs: FileSystem) -> list[list[str]]:
+    return [line.split(":") for line in _text(fs, "etc/passwd").splitlines() if line.count(":") >= 6]
+
+
+def _user(configured: str, fs: FileSystem) -> UserFacts:
+    user, _, group = configured.partition(":")
+    rows = _passwd(fs)
+    name: str | None = None
+    uid: int | None = None
+    gid: int | None = None
+    if not user:
+        user = "0"
+    if user.isdigit():
+        uid = int(user)
+        row = next((r for r in rows if r[2] == user), None)
+    else:
+        row = next((r for r in rows if r[0] == user), None)
+        uid = int(row[2]) if row and row[2].isdigit() else None
+    if row:
+        name = row[0]
+        gid = int(row[3]) if row[3].isdigit() else None
+    if group:
+        gid = int(group) if group.isdigit() else _group_id(fs, group)
+    return UserFacts(configured, name, uid, gid, uid == 0)
+
+
+def _group_id(fs: FileSystem, group: str) -> int | None:
+    for line in _text(fs, "etc/group").splitlines():
+        parts = line.split(":")
+        if len(parts) >= 3 and parts[0] == group and parts[2].isdigit():
+            return int(parts[2])
+    return None
+
+
+def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
+    from debian.deb822 import Deb822
+
+    texts = [_text(fs, "var/lib/dpkg/status")]
+    texts += [_text(fs, path) for path in sorted(fs.captured) if path.startswith("var/lib/dpkg/status.d/")]
+    packages = {}
+    for text in texts:
+        for para in Deb822.iter_paragraphs(text.splitlines()):
+            status = para.get("Status", "install ok installed")
+            if "Package" not in para or not status.endswith(" installed"):
+                continue
+            source = para.get("Source")
+            package = DebianPackage(para["Package"], para.get("Version", ""), para.get("Architecture", ""), source.split()[0] if source else None)
+            packages[(package.name, package.architecture)] = package
+    return tuple(sorted(packages.values(), key=lambda p: (p.name, p.architecture)))
+
+
+def _shells(fs: FileSystem) -> tuple[str, ...]:
+    found = {}
+    for directory in BIN_DIRS:
+        for shell in SHELLS:
+            path = f"{directory}/{shell}"
+            target = fs.resolve(path)
+            if target is not None and fs.is_file(target):
+                found.setdefault(target, "/" + path)
+    return tuple(sorted(set(found.values())))
+
+
+def _package_managers(fs: FileSystem) -> tuple[str, ...]:
+    present = [name for name, paths in PACKAGE_MANAGERS.items() if any(fs.is_file(p) for p in paths)]
+    pip_binary = any(fs.is_file(f"{d}/pip{v}") for d in ("usr/bin", "usr/local/bin") for v in ("", "3"))
+    pip_module = any(p.endswith(("-packages/pip/__init__.py", "-packages/pip/__main__.py")) for p in fs.nodes)
+    if pip_binary or pip_module:
+        present.append("pip")
+    return tuple(present)
+
+
+def _distributions(fs: FileSystem) -> tuple[Distribution, ...]:
+    found = []
+    for path in fs.nodes:
+        match = _DIST_INFO.match(path)
+        if match:
+            found.append(Distribution(match.group(2), match.group(3), "/" + match.group(1)))
+    return tuple(sorted(found, key=lambda d: (d.name.lower(), d.version, d.path)))
+
+
+def _mode_files(fs: FileSystem, bit: int) -> tuple[str, ...]:
+    return tuple(sorted("/" + n.entry.path for n in fs.files() if n.entry.mode & bit))
+
+
+def _world_writable(fs: FileSystem) -> tuple[str, ...]:
+    paths = []
+    for node in fs.nodes.values():
+        entry = node.entry
+        if entry.kind == SYMLINK or not entry.mode & 0o002:
+            continue
+        if entry.kind == DIR and entry.mode & 0o1000:
+            continue  # sticky directories such as /tmp are meant to be shared
+        paths.append("/" + entry.path)
+    return tuple(sorted(paths))
+
+
+def _app_dirs(fs: FileSystem, workdir: str) -> list[str]:
+    """The WORKDIR (unless it is /) and the usual application directories, as resolved paths that are directories."""
+    candidates = [workdir.strip("/")] if workdir.strip("/") else []
+    candidates += APP_DIR_CANDIDATES
+    found: list[str] = []
+    for candidate in candidates:
+        target = fs.resolve(candidate)
+        if target and target not in found and (fs.listdir(target) or _is_dir(fs, target)):
+            found.append(target)
+    return found
+
+
+def _is_dir(fs: FileSystem, path: str) -> bool:
+    node = fs.nodes.get(path)
+    return node is not None and node.entry.kind == DIR
+
+
+def _app_writable(fs: FileSystem, app_dirs: list[str], user: UserFacts) -> set[str]:
+    writable = set()
+    for directory in app_dirs:
+        for node in fs.under(directory):
+            entry = node.entry
+            if entry.kind == SYMLINK:
+                continue
+            if (user.uid == 0
+                    or (entry.uid == user.uid and entry.mode & 0o200)
+                    or (user.gid is not None and entry.gid == user.gid and entry.mode & 0o020)
+                    or entry.mode & 0o002):
+                writable.add("/" + entry.path)
+    return writable
+
+
+def _secrets(fs: FileSystem, env: dict[str, str]) -> SecretFacts:
+    env_names = tuple(sorted(k for k in env if SECRET_ENV.search(k) and k not in SECRET_ENV_EXEMPT))
+    files = []
+    for path, node in fs.nodes.items():
+        if node.entry.kind != FILE or path.startswith(LIBRARY_DIRS):
+            continue
+        base = posixpath.basename(path)
+        if base in SECRET_NAMES or base.endswith(SECRET_SUFFIXES) or base.startswith(".env."):
+            files.append("/" + path)
+    return SecretFacts(env_names, tuple(sorted(files)), tuple("/" + p for p in fs.private_keys))
+
+
+def _cache_kind(path: str, app_dirs: list[str]) -> str | None:
+    if "/.cache/pip/" in "/" + path:
+        return "pip-cache"
+    if path.startswith("var/lib/apt/lists/") and path != "var/lib/apt/lists/lock" and "/partial/" not in path:
+        return "apt-lists"
+    if path.startswith("var/cache/apt/") and path.endswith((".deb", ".bin")):
+        return "apt-archives"
+    if "/.git/" in "/" + path:
+        return "git"
+    if "/__pycache__/" in path and any(path.startswith(d + "/") for d in app_dirs):
+        return "pycache-in-app"
+    if "/.cache/" in "/" + path or "/.npm/" in "/" + path:
+        return "other-cache"
+    return None
+
+
+def _caches(fs: FileSystem, app_dirs: list[str]) -> tuple[CacheFacts, ...]:
+    found: dict[str, list] = {}
+    for node in fs.files():
+        kind = _cache_kind(node.entry.path, app_dirs)
+        if kind is None:
+            continue
+        slot = found.setdefault(kind, [0, 0, "/" + node.entry.path])
+        slot[0] += 1
+        slot[1] += node.entry.size
+    return tuple(CacheFacts(kind, files, size, example) for kind, (files, size, example) in sorted(found.items()))
+
+
+def _waste(fs: FileSystem, history: list[tuple[str, str | None]], image_size: int) -> WasteFacts:
+    total = sum(h.size for h in fs.hidden)
+    biggest = sorted(fs.hidden, key=lambda h: (-h.size, h.path))[:LIST_LIMIT]
+    by_layer: dict[int, int] = {}
+    for h in fs.hidden:
+        by_layer[h.hidden_by] = by_layer.get(h.hidden_by, 0) + h.size
+    return WasteFacts(
+        reclaimable_bytes=total,
+        reclaimable_ratio=round(total / image_size, 4) if image_size else 0.0,
+        items_total=len(fs.hidden),
+        items=tuple(WasteItem("/" + h.path, h.size, h.layer, h.hidden_by, h.reason, history[h.hidden_by][0]) for h in biggest),
+        by_hiding_layer=tuple(WasteByLayer(layer, size, history[layer][0]) for layer, size in sorted(by_layer.items())),
+    )

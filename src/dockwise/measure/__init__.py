@@ -1,0 +1,1 @@
+"""Runtime probes on containers we start ourselves: startup, memory, user, exec refusal, throughput."""
