@@ -101,6 +101,13 @@ def resolve_base_args(chosen: Variant, source: BaseSource, client) -> dict[str, 
     return dict(chosen.local_build_args)
 
 
+def ensure_local_bases(say: Callable[[str], None] = lambda _msg: None) -> None:
+    """Build dockwise's Debian 13 bases into the engine unless they are there already."""
+    from dockwise.debian.build import ensure_bases
+
+    ensure_bases("trixie", say=say)
+
+
 def local_bases_needed(build_args: dict[str, str]) -> bool:
     return any(value.startswith("dockwise/") for value in build_args.values())
 

@@ -64,12 +64,12 @@ def doctor(as_json: bool, check_registry: bool) -> None:
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
     """Build APP_DIR (default: the bundled reference service) with BuildKit."""
-    from dockwise.appbuild import BaseSource, build_app, bundled_app_dir
+    from dockwise.appbuild import BaseSource, build_app, bundled_app_dir, ensure_local_bases
     from dockwise.progress import step_status
 
     with step_status(f"building {variant}") as on_step:
         result = build_app(app_dir or bundled_app_dir(), variant, tag=tag, source=BaseSource(base_source),
-                           on_step=on_step, ensure_bases=_ensure_local_bases)
+                           on_step=on_step, ensure_bases=ensure_local_bases)
     click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
 
 # --- lint (owner: dockerfile) ---

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dockwise.dockerfile.model import Build, Step
 from dockwise.dockerfile.parse import Instruction
-from dockwise.dockerfile.shell import Command, commands, has_option
+from dockwise.dockerfile.shell import Command, commands
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -163,4 +163,4 @@ def option_value(argv: tuple[str, ...], *names: str) -> list[str]:
     return values
 
 
-__all__ = ["has_option"]
+

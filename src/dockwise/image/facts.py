@@ -34,6 +34,9 @@ SECRET_NAMES = frozenset(
 SECRET_SUFFIXES = (".secret", ".ovpn", ".jks", ".keychain", ".pcap", ".p12", ".pfx", ".key")
 LIBRARY_DIRS = ("usr/share/", "usr/lib/", "usr/local/lib/", "usr/include/")
 APP_DIR_CANDIDATES = ("app", "srv/app", "usr/src/app", "opt/app", "code")
+JUNK_NAMES = frozenset({"Dockerfile", "Containerfile", ".dockerignore", "docker-compose.yml", "docker-compose.yaml",
+                        "compose.yaml", ".DS_Store", ".gitignore"})
+JUNK_DIRS = frozenset({".git", ".vscode", ".idea", ".pytest_cache", ".mypy_cache", ".tox", "node_modules"})
 _PYTHON_LIB = re.compile(r"^(?:usr/(?:local/)?lib)/python(3\.\d+)/os\.py$")
 _DIST_INFO = re.compile(r"^(.*/(?:site|dist)-packages)/([^/]+?)-([^/-]+)\.dist-info/METADATA$")
 
@@ -151,6 +154,8 @@ class ImageFacts:
     setgid_files: tuple[str, ...]
     world_writable: tuple[str, ...]
     app_dirs: tuple[str, ...]
+    app_file_count: int
+    app_junk: tuple[str, ...]
     app_writable_count: int
     app_writable: tuple[str, ...]
     secrets: SecretFacts
@@ -231,6 +236,8 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         setgid_files=_mode_files(fs, 0o2000),
         world_writable=_world_writable(fs),
         app_dirs=tuple("/" + d for d in app_dirs),
+        app_file_count=sum(1 for d in app_dirs for n in fs.under(d) if n.entry.kind != DIR),
+        app_junk=_app_junk(fs, app_dirs),
         app_writable_count=len(writable),
         app_writable=tuple(writable[:LIST_LIMIT]),
         secrets=_secrets(fs, env),
@@ -376,6 +383,18 @@ def _app_dirs(fs: FileSystem, workdir: str) -> list[str]:
         if target and target not in found and (fs.listdir(target) or _is_dir(fs, target)):
             found.append(target)
     return found
+
+
+def _app_junk(fs: FileSystem, app_dirs: list[str]) -> tuple[str, ...]:
+    """Build-context files the app does not need at run time (the seed's "copy only necessary files")."""
+    junk = set()
+    for directory in app_dirs:
+        for node in fs.under(directory):
+            parts = node.entry.path[len(directory) + 1:].split("/")
+            if parts[-1] in JUNK_NAMES or JUNK_DIRS.intersection(parts[:-1] if node.entry.kind != DIR else parts):
+                junk.add("/" + node.entry.path)
+    top = {p for p in junk if not any(p.startswith(q + "/") for q in junk)}
+    return tuple(sorted(top)[:LIST_LIMIT])
 
 
 def _is_dir(fs: FileSystem, path: str) -> bool:

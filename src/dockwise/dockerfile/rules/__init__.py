@@ -110,10 +110,6 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: r.id))
 
 
-def stage_line(stage) -> int:
-    return stage.from_instruction.line
-
-
 def hits_for(rules: Iterable[Rule], subject: Subject) -> Iterable[tuple[Rule, Hit]]:
     for rule in rules:
         for hit in rule.check(subject):

@@ -1,0 +1,170 @@
+"""Build the slim and distroless bases of a release from the lock: verified .debs -> layers -> images, then load
+them into the engine and/or write a docker-save archive and an OCI layout. Nothing is tagged unless all succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from dockwise.debian.cache import default_cache_dir, fetch_debs
+from dockwise.debian.distroless import distroless_config, distroless_layers
+from dockwise.debian.lock import Lock, load_lock, lock_digest
+from dockwise.debian.releases import Release, release as find_release
+from dockwise.debian.slim import slim_config, slim_tree
+from dockwise.debian.tools import SLIM_TOOLS, ensure_tools
+from dockwise.engine.archive import ImageSpec, canonical_json, write_docker_archive, write_oci_layout
+from dockwise.errors import DockwiseError
+
+SLIM, DISTROLESS = "slim", "distroless"
+KINDS = (SLIM, DISTROLESS)
+LABEL_KIND = "dockwise.base"
+LABEL_RELEASE = "dockwise.base.release"
+LABEL_LOCK = "dockwise.base.lock"
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """One base image: tag, image ID, which base it is, and whether this run built it (False: already loaded)."""
+
+    tag: str
+    image_id: str
+    kind: str
+    built: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"tag": self.tag, "image_id": self.image_id, "kind": self.kind, "built": self.built}
+
+
+def build_epoch(lock: Lock) -> int:
+    """SOURCE_DATE_EPOCH if set, else the lock's own date: every mtime is clamped to it and `created` is it."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return lock.epoch
+    if not value.isdigit():
+        raise DockwiseError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds", "unset it or set an integer")
+    return int(value)
+
+
+def _labels(release: Release, lock: Lock, kind: str) -> dict[str, str]:
+    return {LABEL_KIND: kind, LABEL_RELEASE: release.codename, LABEL_LOCK: lock_digest(lock)}
+
+
+def _kind_tags(release: Release) -> dict[str, tuple[str, ...]]:
+    return {SLIM: (release.slim_tag,), DISTROLESS: release.tags[1:]}
+
+
+def build_images(release: Release, lock: Lock, kinds: tuple[str, ...], cache_dir: Path, workdir: Path,
+                 say: Say = lambda _m: None, progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[ImageSpec]:
+    """Assemble the images of `kinds` in `workdir` (layers as files there); no engine is involved."""
+    epoch = build_epoch(lock)
+    created = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    names = tuple(dict.fromkeys((*(lock.slim if SLIM in kinds else ()), *(lock.distroless if DISTROLESS in kinds else ()))))
+    records = lock.records(names)
+    total = sum(r.size for r in records)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    say(f"checking {len(records)} .debs in {cache_dir} (downloading what is missing)")
+    paths = dict(zip(names, fetch_debs(records, cache_dir, advance)))
+    images: list[ImageSpec] = []
+    if DISTROLESS in kinds:
+        say("assembling distroless layers (static, base, cc, python3)")
+        layers = distroless_layers(release, paths, epoch)
+        blobs = [layer.tree.write(workdir / f"distroless-{layer.name}.tar", epoch) for layer in layers]
+        notes = [f"dockwise base: distroless {layer.name} ({', '.join(layer.packages)})" for layer in layers]
+        labels = _labels(release, lock, DISTROLESS)
+        for tag, nonroot in zip(_kind_tags(release)[DISTROLESS], (False, True)):
+            config = distroless_config(release, [b.diff_id for b in blobs], notes, nonroot, created, labels)
+            images.append(ImageSpec((tag,), canonical_json(config), tuple(blobs)))
+    if SLIM in kinds:
+        ensure_tools(SLIM_TOOLS, say)
+        say(f"installing the slim set ({len(lock.slim)} packages) with mmdebstrap from the verified .debs")
+        tree = slim_tree(release, [paths[n] for n in lock.slim], lock.slim, epoch, workdir)
+        blob = tree.write(workdir / "slim.tar", epoch)
+        config = slim_config(release, blob.diff_id, created, _labels(release, lock, SLIM))
+        images.insert(0, ImageSpec((release.slim_tag,), canonical_json(config), (blob,)))
+    return images
+
+
+def build_bases(release_name: str = "trixie", *, kinds: tuple[str, ...] = KINDS, load: bool = True,
+                archive: Path | None = None, oci_dir: Path | None = None, cache_dir: Path | None = None,
+                lock: Lock | None = None, say: Say = lambda _m: None,
+                progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[BuiltImage]:
+    """Build the bases from the committed lock and load them into the engine (if `load`), and/or write them as a
+    docker-save archive and an OCI layout. Loading happens only after every image was built."""
+    release = find_release(release_name)
+    lock = lock or load_lock(release.codename)
+    client = _engine() if load else None
+    with tempfile.TemporaryDirectory(prefix="dockwise-base-") as tmp:
+        workdir = Path(tmp)
+        images = build_images(release, lock, kinds, cache_dir or default_cache_dir(), workdir, say, progress)
+        if archive is not None:
+            say(f"writing docker-save archive {archive}")
+            write_docker_archive(images, archive)
+        if oci_dir is not None:
+            say(f"writing OCI layout {oci_dir}")
+            write_oci_layout(images, oci_dir)
+        if client is not None:
+            say("loading into the engine")
+            _load(client, images, workdir / "load.tar")
+    kind_of = {tag: kind for kind, tags in _kind_tags(release).items() for tag in tags}
+    return [BuiltImage(tag, image.image_id, kind_of[tag], True) for image in images for tag in image.tags]
+
+
+def _engine():
+    from dockwise.engine.client import sdk_client
+
+    return sdk_client(timeout=600)
+
+
+def _load(client, images: list[ImageSpec], tmp_archive: Path) -> None:
+    write_docker_archive(images, tmp_archive)
+    with tmp_archive.open("rb") as handle:
+        client.images.load(handle)
+    tmp_archive.unlink()
+    for image in images:
+        for tag in image.tags:
+            loaded = client.images.get(tag).id
+            if loaded != image.image_id:
+                raise DockwiseError(f"the engine holds {loaded} for {tag}, expected {image.image_id}", "run `dockwise base` again")
+
+
+def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]:
+    """Base images already in the engine and built from this lock, by tag."""
+    from docker.errors import ImageNotFound
+
+    found = {}
+    for kind, tags in _kind_tags(release).items():
+        for tag in tags:
+            try:
+                image = client.images.get(tag)
+            except ImageNotFound:
+                continue
+            if (image.labels or {}).get(LABEL_LOCK) == lock_digest(lock):
+                found[tag] = BuiltImage(tag, image.id, kind, False)
+    return found
+
+
+def ensure_bases(release_name: str = "trixie", *, cache_dir: Path | None = None, say: Say = lambda _m: None,
+                 progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[BuiltImage]:
+    """Make sure the engine holds both bases of `release_name` built from the current lock; build only what is
+    missing (a kind is rebuilt when any of its tags is absent or stale). Quick when everything is there."""
+    release = find_release(release_name)
+    lock = load_lock(release.codename)
+    client = _engine()
+    present = present_bases(release, lock, client)
+    missing = tuple(kind for kind, tags in _kind_tags(release).items() if any(tag not in present for tag in tags))
+    built = build_bases(release_name, kinds=missing, cache_dir=cache_dir, lock=lock, say=say, progress=progress) if missing else []
+    fresh = {image.tag: image for image in built}
+    return [fresh.get(tag) or present[tag] for tag in release.tags]

@@ -1,0 +1,81 @@
+"""The final image gets the whole build context (`COPY . .`), or `ADD` copies plain local files.
+
+`COPY . .` sends everything the `.dockerignore` lets through — tests, docs, the Dockerfile itself, and any secret
+that slipped past — and busts the layer cache on every edit. `ADD` with local files hides its archive-extracting
+magic; use `COPY`. A builder stage may copy everything: only what reaches the final image counts.
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY . .
+    ADD app.py /app/
+
+Context::
+
+    app.py
+    tests/test_app.py
+    README.md
+
+Best practice::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY app.py ./
+
+Context::
+
+    app.py
+    tests/test_app.py
+    README.md
+"""
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW003"
+NAME = "copy-only-needed"
+SEVERITY = Severity.WARNING
+FIX = "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`), and COPY instead of ADD."
+REFS = {"hadolint": "DL3020", "cis": "4.9", "dockle": "CIS-DI-0009"}
+
+ROOTS = frozenset({".", "./", "*", "./*", "/"})
+ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
+UNNEEDED = re.compile(
+    r"(^|/)(Dockerfile[^/]*|[^/]*\.dockerignore|docker-compose[^/]*|compose\.ya?ml|README[^/]*|[^/]*\.md|"
+    r"tests?/|docs?/|\.github/|\.gitlab-ci\.yml|Makefile|\.pre-commit-config\.yaml|\.git/)"
+)
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    build = subject.build
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+                continue
+            sources = [build.expand(s, step.variables) for s in instruction.args[:-1]]
+            if instruction.heredocs:
+                continue
+            for source in sources:
+                if source in ROOTS:
+                    yield Hit(instruction.line, _root_message(subject, instruction.keyword))
+                    break
+            if instruction.keyword == "ADD":
+                local = [s for s in sources if not re.match(r"^[a-z]+://|^git@", s) and not ARCHIVE.search(s)]
+                if local:
+                    yield Hit(instruction.line, f"ADD of local {posixpath.basename(local[0].rstrip('/')) or local[0]!r}; COPY does the same without surprises")
+
+
+def _root_message(subject: Subject, keyword: str) -> str:
+    if subject.context is None:
+        return f"{keyword} of the whole build context into the final image"
+    extra = [f for f in subject.context.files if UNNEEDED.search(f)]
+    sample = ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else "")
+    if extra:
+        return f"{keyword} of the whole context sends {len(subject.context.files)} files, including {sample}"
+    return f"{keyword} of the whole context ({len(subject.context.files)} files) into the final image"

@@ -1,0 +1,49 @@
+"""`pip install` leaves its download cache in the final image.
+
+pip keeps every wheel it downloads under `~/.cache/pip`: tens of megabytes in a layer for nothing. Any one of
+`--no-cache-dir`, `ENV PIP_NO_CACHE_DIR=1` or a BuildKit cache/tmpfs mount on the cache keeps it out. Installs in a
+builder stage that only hands a venv over are not in the final image and are not flagged.
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+    RUN pip install flask==3.1.0
+
+Best practice::
+
+    FROM python:3.13-slim
+    RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.1.0
+    RUN pip install --no-cache-dir gunicorn==23.0.0
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.facts import cache_mount_targets, pip_installs, truthy
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.shell import has_option
+from dockwise.report.findings import Severity
+
+ID = "DW005"
+NAME = "pip-no-cache"
+SEVERITY = Severity.WARNING
+FIX = "Add --no-cache-dir, set ENV PIP_NO_CACHE_DIR=1, or use RUN --mount=type=cache,target=/root/.cache/pip."
+REFS = {"hadolint": "DL3042"}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    for stage in subject.build.target_lineage:
+        for step in stage.steps:
+            installs = pip_installs(step)
+            if not installs:
+                continue
+            env = step.variables
+            if truthy(env.get("PIP_NO_CACHE_DIR")) or env.get("PIP_NO_CACHE_DIR", "").lower() == "off":
+                continue
+            cache_dir = env.get("PIP_CACHE_DIR", "")
+            mounts = cache_mount_targets(step.instruction)
+            if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
+                continue
+            for command in installs:
+                if not has_option(command.argv, "--no-cache-dir") and "PIP_NO_CACHE_DIR=" not in " ".join(command.words):
+                    yield Hit(step.instruction.line, "pip install keeps its cache in the image")
+                    break

@@ -1,0 +1,65 @@
+"""A service image does not `EXPOSE` its port, or an `EXPOSE` is not a valid port and protocol.
+
+`EXPOSE` documents the port the service listens on (`docker run -P`, compose and orchestrators read it). A port is
+0-65535, optionally a range, optionally `/tcp`, `/udp` or `/sctp` in lower case; an IP or a host mapping does not
+belong in a Dockerfile.
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+    EXPOSE 80000/TCP
+    CMD ["gunicorn", "app:app"]
+
+Best practice::
+
+    FROM python:3.13-slim
+    EXPOSE 8000
+    CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
+"""
+
+import re
+from collections.abc import Iterator
+
+from dockwise.dockerfile.facts import final_image, runs_server
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW006"
+NAME = "expose"
+SEVERITY = Severity.WARNING
+FIX = "EXPOSE the port the service listens on, as PORT or PORT/tcp|udp|sctp with 0 <= PORT <= 65535."
+REFS = {"hadolint": "DL3011", "buildkit": "ExposeInvalidFormat,ExposeProtoCasing"}
+
+PORT = re.compile(r"^(\d+)(?:-(\d+))?(?:/([A-Za-z]+))?$")
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    build = subject.build
+    for stage in build.stages:
+        for step in stage.steps:
+            if step.instruction.keyword != "EXPOSE":
+                continue
+            for word in step.instruction.args:
+                value = build.expand(word, step.variables)
+                if "$" not in value:
+                    problem = _problem(value)
+                    if problem:
+                        yield Hit(step.instruction.line, f"EXPOSE {value}: {problem}")
+    final = final_image(build)
+    starter = final.entrypoint or final.cmd
+    if build.target is not None and not final.expose and starter and runs_server(starter.instruction):
+        yield Hit(starter.instruction.line, "the image starts a server but EXPOSEs no port")
+
+
+def _problem(value: str) -> str | None:
+    match = PORT.match(value)
+    if not match:
+        return "not a port, a port range or port/protocol (no IP or host mapping in a Dockerfile)"
+    low, high, proto = match.group(1), match.group(2), match.group(3)
+    if int(low) > 65535 or (high is not None and (int(high) > 65535 or int(high) < int(low))):
+        return "ports are 0-65535"
+    if proto is not None and proto.lower() not in ("tcp", "udp", "sctp"):
+        return f"unknown protocol {proto!r}"
+    if proto is not None and proto != proto.lower():
+        return "the protocol must be lower case"
+    return None

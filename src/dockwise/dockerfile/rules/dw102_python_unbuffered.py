@@ -1,0 +1,41 @@
+"""A Python image does not set `PYTHONUNBUFFERED`.
+
+With a pipe for stdout (as under Docker), Python buffers its output: logs arrive late, and a crash loses the last
+lines — the ones that explain it.
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+    CMD ["python", "-m", "http.server"]
+
+Best practice::
+
+    FROM python:3.13-slim
+    ENV PYTHONUNBUFFERED=1
+    CMD ["python", "-m", "http.server"]
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.facts import command_words, final_image, is_python_image
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW102"
+NAME = "python-unbuffered"
+SEVERITY = Severity.INFO
+FIX = "Add ENV PYTHONUNBUFFERED=1 to the final stage (or run python -u)."
+REFS = {}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    build = subject.build
+    if build.target is None or not is_python_image(build):
+        return
+    if build.target.env.get("PYTHONUNBUFFERED", "") not in ("", "0"):
+        return
+    final = final_image(build)
+    starter = final.entrypoint or final.cmd
+    if starter and any("-u" in c.argv[1:2] for c in command_words(starter.instruction)):
+        return
+    yield Hit(build.target.from_instruction.line, "PYTHONUNBUFFERED is not set: logs are buffered and lost on a crash")

@@ -1,0 +1,136 @@
+"""Terminal tables (rich) for `inspect` facts and `compare`, and the value formatting the other renderers share."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dockwise.image.compare import Comparison, Metric
+    from dockwise.image.facts import ImageFacts
+    from dockwise.report.findings import Finding
+
+STATUS_MARK = {"pass": "✔ pass", "partial": "◐ partial", "fail": "✘ fail"}
+
+
+def human_bytes(value: int | None) -> str:
+    """1536 -> '1.5 KiB'; None -> 'n/a'."""
+    if value is None:
+        return "n/a"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def format_value(value: object, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "bytes" and isinstance(value, int):
+        return human_bytes(value)
+    if unit == "ms" and isinstance(value, (int, float)):
+        return f"{value:.0f} ms"
+    if unit == "req/s" and isinstance(value, (int, float)):
+        return f"{value:.0f}"
+    return str(value)
+
+
+def format_ratio(ratio: float | None) -> str:
+    return "" if ratio is None else f"×{ratio:.2f}"
+
+
+def short_name(reference: str, limit: int = 40) -> str:
+    return reference if len(reference) <= limit else "…" + reference[-(limit - 1):]
+
+
+def print_facts(facts: "ImageFacts", findings: list["Finding"], console: "Console") -> None:
+    """`dockwise inspect` in a terminal: the key facts, the layers, then the findings."""
+    from rich.table import Table
+
+    summary = Table(title=f"{facts.reference}  {facts.id[:19]}", show_header=False, title_justify="left")
+    summary.add_column(style="bold")
+    summary.add_column()
+    rows = [
+        ("tags", ", ".join(facts.tags) or "none"),
+        ("os", facts.os_release.get("pretty_name") or f"{facts.os}/{facts.architecture}"),
+        ("size", f"{human_bytes(facts.size_bytes)} unpacked, {human_bytes(facts.compressed_bytes)} gzip"),
+        ("files", str(facts.file_count)),
+        ("user", f"{facts.user.configured or '(none)'} → uid {facts.user.uid}"),
+        ("workdir", facts.workdir or "(none)"),
+        ("command", " ".join(facts.entrypoint or facts.cmd or ()) + ("" if facts.exec_form else "  (shell form)")),
+        ("ports", ", ".join(facts.exposed_ports) or "none"),
+        ("shells", ", ".join(facts.shells) or "none"),
+        ("package managers", ", ".join(facts.package_managers) or "none"),
+        ("python", ", ".join(facts.python_versions) or "none"),
+        ("packages", f"{len(facts.debian_packages)} Debian, {len(facts.python_distributions)} Python"),
+        ("reclaimable", f"{human_bytes(facts.waste.reclaimable_bytes)} ({facts.waste.reclaimable_ratio:.1%})"),
+    ]
+    for key, value in rows:
+        summary.add_row(key, value)
+    console.print(summary)
+    layers = Table(title="layers", title_justify="left")
+    for column in ("#", "size", "gzip", "files", "created by"):
+        layers.add_column(column, justify="right" if column in ("#", "size", "gzip", "files") else "left")
+    for layer in facts.layers:
+        layers.add_row(str(layer.index), human_bytes(layer.size_bytes), human_bytes(layer.compressed_bytes),
+                       str(layer.file_count), layer.created_by[:90])
+    console.print(layers)
+    print_findings(findings, console)
+
+
+def print_findings(findings: list["Finding"], console: "Console") -> None:
+    from rich.table import Table
+
+    if not findings:
+        console.print("[green]no findings[/green]")
+        return
+    table = Table(title="findings", title_justify="left")
+    for column in ("check", "severity", "message", "fix"):
+        table.add_column(column)
+    styles = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for finding in findings:
+        label = finding.severity.label()
+        table.add_row(finding.rule, f"[{styles[label]}]{label}[/]", finding.message, finding.fix)
+    console.print(table)
+
+
+def print_comparison(comparison: "Comparison", console: "Console") -> None:
+    """`dockwise compare` in a terminal: metrics side by side with ratios to the first image, then the verdicts."""
+    from rich.table import Table
+
+    names = [short_name(image.facts.reference, 32) for image in comparison.images]
+    metrics = Table(title="metrics (ratio vs the first image)", title_justify="left")
+    metrics.add_column("metric", style="bold")
+    for name in names:
+        metrics.add_column(name, justify="right")
+    for metric in comparison.metrics():
+        metrics.add_row(metric.label, *_cells(metric))
+    console.print(metrics)
+    verdicts = Table(title="seed practices", title_justify="left")
+    verdicts.add_column("practice", style="bold")
+    for name in names:
+        verdicts.add_column(name)
+    styles = {"pass": "green", "partial": "yellow", "fail": "red"}
+    for row, verdict in enumerate(comparison.images[0].verdicts):
+        cells = []
+        for image in comparison.images:
+            status = image.verdicts[row].status
+            cells.append(f"[{styles[status]}]{STATUS_MARK[status]}[/]")
+        verdicts.add_row(verdict.title, *cells)
+    console.print(verdicts)
+    for image in comparison.images:
+        if image.runtime is None:
+            console.print(f"[dim]{image.facts.reference}: {image.runtime_note}[/dim]")
+
+
+def _cells(metric: "Metric") -> list[str]:
+    cells = []
+    for index, (value, ratio) in enumerate(zip(metric.values, metric.ratios())):
+        text = format_value(value, metric.unit)
+        if index and ratio is not None:
+            text += f" ({format_ratio(ratio)})"
+        cells.append(text)
+    return cells
