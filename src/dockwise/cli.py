@@ -72,6 +72,34 @@ def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str)
                            on_step=on_step, ensure_bases=ensure_local_bases)
     click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
 
+
+@main.command()
+@click.argument("app_dir", type=click.Path(path_type=Path), required=False)
+@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
+@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
+              help="Length of the loopback load per image (0: no load).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True)
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True)
+@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True)
+def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, html_path: Path,
+         base_source: str) -> None:
+    """Build APP_DIR (default: the bundled service) standard and distroless, run both, compare them side by side."""
+    from rich.console import Console
+
+    from dockwise.appbuild import BaseSource, bundled_app_dir
+    from dockwise.demo import run_demo
+    from dockwise.engine.bootstrap import ensure_engine
+    from dockwise.progress import step_status
+    from dockwise.report.table import print_comparison
+
+    console = Console(stderr=True)
+    ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+    with step_status("dockwise demo") as on_step:
+        result = run_demo(app_dir or bundled_app_dir(), runs=runs, load_seconds=load_seconds, json_path=json_path,
+                          html_path=html_path, source=BaseSource(base_source), say=on_step, on_step=on_step)
+    print_comparison(result.comparison, Console())
+    click.echo(f"report: {json_path} and {html_path}")
+
 # --- lint (owner: dockerfile) ---
 
 # --- inspect, compare, sbom (owner: image/report) ---

@@ -11,7 +11,7 @@ import posixpath
 import tarfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from dockwise.engine.archive import Layer
 
@@ -89,8 +89,7 @@ class Tree:
 
     def write(self, out: Path, epoch: int) -> Layer:
         """Write the tree as a sorted tar with mtimes clamped to `epoch`; return its diff_id."""
-        digest = _HashingWriter(out.open("wb"))
-        with tarfile.open(fileobj=digest, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        with tarfile.open(out, mode="w", format=tarfile.PAX_FORMAT) as archive:
             for path in sorted(self.entries):
                 entry = self.entries[path]
                 info = tarfile.TarInfo(path)
@@ -108,34 +107,11 @@ class Tree:
                 else:
                     info.size = len(entry.data)
                     archive.addfile(info, io.BytesIO(entry.data))
-        digest.close()
-        return Layer(out, "sha256:" + digest.hexdigest(), digest.size)
+        digest = hashlib.sha256()
+        with out.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return Layer(out, "sha256:" + digest.hexdigest(), out.stat().st_size)
 
     def file_size(self) -> int:
         return sum(len(entry.data) for entry in self.entries.values())
-
-
-class _HashingWriter(io.RawIOBase):
-    """A write-only file that hashes what passes through it."""
-
-    def __init__(self, sink: BinaryIO) -> None:
-        self._sink = sink
-        self._sha = hashlib.sha256()
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[override]
-        self._sha.update(data)
-        self._sink.write(data)
-        self.size += len(data)
-        return len(data)
-
-    def hexdigest(self) -> str:
-        return self._sha.hexdigest()
-
-    def close(self) -> None:
-        if not self.closed:
-            self._sink.close()
-        super().close()

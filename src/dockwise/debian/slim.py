@@ -15,7 +15,7 @@ from debian.deb822 import Deb822
 
 from dockwise.debian.debfile import deb_meta
 from dockwise.debian.layer import FILE, Entry, Tree
-from dockwise.debian.releases import Release
+from dockwise.debian.releases import ARCH, Release
 from dockwise.errors import DockwiseError
 
 # Like Debian's own slim images: dpkg skips docs (but keeps copyright), man pages and translations, now and for
@@ -66,24 +66,33 @@ def _sources(release: Release) -> str:
     )
 
 
-def _flat_repo(debs: list[Path], repo: Path) -> None:
-    """A trusted local repository holding exactly the locked .debs, so apt can choose nothing else."""
+def _local_repo(debs: list[Path], repo: Path, codename: str) -> None:
+    """A trusted local archive (one suite, `main`) holding exactly the locked .debs, so apt can choose nothing else."""
+    index = repo / "dists" / codename / "main" / f"binary-{ARCH}"
+    pool = repo / "pool"
+    index.mkdir(parents=True)
+    pool.mkdir()
     paragraphs = []
     for deb in sorted(debs):
-        (repo / deb.name).symlink_to(deb)
+        (pool / deb.name).symlink_to(deb)
         control = Deb822(deb_meta(deb).control)
-        control["Filename"] = f"./{deb.name}"
+        control["Filename"] = f"pool/{deb.name}"
         control["Size"] = str(deb.stat().st_size)
         control["SHA256"] = hashlib.sha256(deb.read_bytes()).hexdigest()
         paragraphs.append(control.dump())
-    (repo / "Packages").write_text("\n".join(paragraphs))
+    packages = "\n".join(paragraphs).encode()
+    (index / "Packages").write_bytes(packages)
+    (repo / "dists" / codename / "Release").write_text(
+        f"Suite: {codename}\nCodename: {codename}\nArchitectures: {ARCH}\nComponents: main\nSHA256:\n"
+        f" {hashlib.sha256(packages).hexdigest()} {len(packages)} main/binary-{ARCH}/Packages\n"
+    )
 
 
 def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch: int, workdir: Path) -> Tree:
     """Install the locked package set with mmdebstrap (SOURCE_DATE_EPOCH set), then trim it into a layer tree."""
     repo = workdir / "repo"
     repo.mkdir()
-    _flat_repo(debs, repo)
+    _local_repo(debs, repo, release.codename)
     setup = workdir / "dpkg.cfg"
     setup.write_text(DPKG_EXCLUDES)
     out = workdir / "rootfs.tar"
@@ -93,7 +102,7 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
         "--aptopt=Acquire::Languages \"none\"",
         "--setup-hook=mkdir -p \"$1/etc/dpkg/dpkg.cfg.d\"",
         f"--setup-hook=upload {setup} /{DPKG_CFG}",
-        release.codename, str(out), f"deb [trusted=yes] file://{repo} ./",
+        release.codename, str(out), f"deb [trusted=yes] copy://{repo} {release.codename} main",
     ]
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8")
     result = subprocess.run(command, env=env, capture_output=True, text=True)

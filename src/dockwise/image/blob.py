@@ -98,7 +98,7 @@ def digest_window(window: Window, *, gzip_size: bool) -> BlobDigest:
         if compressor is not None:
             compressed += len(compressor.compress(chunk))
     if at != window.size:
-        raise DockwiseError(f"blob is truncated: read {at} of {window.size} bytes", "re-create the archive")
+        raise DockwiseError(f"blob is truncated: read {at} of {window.size} bytes", "re-create the archive", exit_code=2)
     if compressor is not None:
         compressed += len(compressor.flush())
     return BlobDigest("sha256:" + sha.hexdigest(), at, compressed if compressor is not None else None)
@@ -136,5 +136,5 @@ class HashingReader(io.RawIOBase):
 def check_digest_syntax(digest: object, what: str) -> str:
     """A digest we will turn into a path must be exactly sha256:<64 hex>; anything else could name other files."""
     if not isinstance(digest, str) or not DIGEST_RE.match(digest):
-        raise DockwiseError(f"{what}: invalid digest {str(digest)[:80]!r}", "only sha256 digests are supported")
+        raise DockwiseError(f"{what}: invalid digest {str(digest)[:80]!r}", "only sha256 digests are supported", exit_code=2)
     return digest

@@ -113,7 +113,7 @@ def _probe() -> Probe:
     try:
         return import_module("dockwise.measure.runtime").probe_runtime
     except (ImportError, AttributeError):
-        raise DockwiseError("runtime probes are not available in this build", "rerun with --no-runtime") from None
+        raise DockwiseError("runtime probes are not available in this build", "rerun with --no-runtime", exit_code=2) from None
 
 
 def _first_tcp_port(facts: ImageFacts) -> int | None:

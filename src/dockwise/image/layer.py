@@ -73,7 +73,7 @@ def normalize(name: str, what: str) -> str:
     """The entry's path relative to the root; '..' that escapes the root is an error (the engine refuses it too)."""
     path = posixpath.normpath(name.lstrip("/")) if name.strip("/") else "."
     if path == ".." or path.startswith("../"):
-        raise DockwiseError(f"{what}: entry {name[:120]!r} points outside the image root", "the archive is not a valid layer")
+        raise DockwiseError(f"{what}: entry {name[:120]!r} points outside the image root", "the archive is not a valid layer", exit_code=2)
     return path
 
 
@@ -111,7 +111,7 @@ def read_layer(fileobj, *, what: str, budget: Budget, compressed: bool) -> Layer
         with tar:
             _walk(tar, index, what=what, budget=budget)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, ValueError) as exc:
-        raise DockwiseError(f"{what}: unreadable layer tar ({exc})", "re-create the image archive") from None
+        raise DockwiseError(f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2) from None
     return index
 
 
@@ -126,6 +126,7 @@ def _walk(tar: tarfile.TarFile, index: LayerIndex, *, what: str, budget: Budget)
             raise DockwiseError(
                 f"{what}: more than {budget.max_entries} tar entries in the image",
                 "this looks like a tar bomb; raise the limit only for an archive you trust",
+                exit_code=2,
             )
         path = normalize(member.name, what)
         if path == ".":

@@ -95,6 +95,7 @@ def read_image(source: Source, *, gzip_size: bool = True, max_entries: int = MAX
         raise DockwiseError(
             f"{source.describe()}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)",
             "pass the output of `docker save` or an OCI image layout",
+            exit_code=2,
         )
 
 
@@ -115,33 +116,33 @@ class _Container:
     def open(self, name: str) -> Window:
         if self._members is not None:
             if name not in self._members:
-                raise DockwiseError(f"blob {name[:120]!r} is missing from the archive", "re-create the archive")
+                raise DockwiseError(f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=2)
             offset, size = self._members[name]
             return Window(self._fd, offset, size)
         if name.startswith("/") or ".." in Path(name).parts:
-            raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid")
+            raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=2)
         try:
             fd = os.open(self._root / name, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout") from None
+            raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2) from None
         except OSError as exc:
-            raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})", "blobs must be regular files") from None
+            raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})", "blobs must be regular files", exit_code=2) from None
         self._fds.append(fd)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid")
+            raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=2)
         return Window(fd, 0, os.fstat(fd).st_size)
 
     def read_json(self, name: str, expect: str | None = None):
         window = self.open(name)
         if window.size > JSON_LIMIT:
-            raise DockwiseError(f"{name[:120]!r} is {window.size} bytes; JSON above {JSON_LIMIT} is refused", "")
+            raise DockwiseError(f"{name[:120]!r} is {window.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2)
         data = window.read()
         if expect is not None:
             _verify(name, "sha256:" + hashlib.sha256(data).hexdigest(), expect)
         try:
             return json.loads(data), data
         except (ValueError, UnicodeDecodeError) as exc:
-            raise DockwiseError(f"{name[:120]!r} is not valid JSON ({exc})", "re-create the archive") from None
+            raise DockwiseError(f"{name[:120]!r} is not valid JSON ({exc})", "re-create the archive", exit_code=2) from None
 
     def close(self) -> None:
         for fd in self._fds:
@@ -158,7 +159,7 @@ def _open_container(source: Source) -> Iterator[tuple[_Container, tuple[str, ...
     path = Path(source.location)
     if path.is_dir():
         if not (path / "oci-layout").is_file():
-            raise DockwiseError(f"{path} has no oci-layout file", "pass an OCI image layout directory")
+            raise DockwiseError(f"{path} has no oci-layout file", "pass an OCI image layout directory", exit_code=2)
         container = _Container(-1, None, path)
         try:
             yield container, ()
@@ -168,7 +169,7 @@ def _open_container(source: Source) -> Iterator[tuple[_Container, tuple[str, ...
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
-        raise DockwiseError(f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout") from None
+        raise DockwiseError(f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2) from None
     try:
         yield from _tar_container(fd, source, ())
     finally:
@@ -191,13 +192,13 @@ def _index_outer_tar(fd: int, source: Source) -> dict[str, tuple[int, int]]:
             while (member := tar.next()) is not None:
                 tar.members.clear()
                 if len(members) >= OUTER_ENTRY_LIMIT:
-                    raise DockwiseError(f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive")
+                    raise DockwiseError(f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive", exit_code=2)
                 if member.isreg():
                     if member.offset_data + member.size > window.size:
-                        raise DockwiseError(f"{source.describe()}: archive is truncated at {member.name[:80]!r}", "re-create it")
+                        raise DockwiseError(f"{source.describe()}: archive is truncated at {member.name[:80]!r}", "re-create it", exit_code=2)
                     members[member.name.removeprefix("./")] = (member.offset_data, member.size)
     except (tarfile.TarError, EOFError) as exc:
-        raise DockwiseError(f"{source.describe()}: not a readable tar archive ({exc})", "pass a `docker save` tar or an OCI layout") from None
+        raise DockwiseError(f"{source.describe()}: not a readable tar archive ({exc})", "pass a `docker save` tar or an OCI layout", exit_code=2) from None
     return members
 
 
@@ -212,23 +213,23 @@ def _save_from_engine(ref: str, spool) -> tuple[str, ...]:
         for chunk in image.save(named=bool(image.tags)):
             spool.write(chunk)
     except ImageNotFound:
-        raise DockwiseError(f"image {ref!r} is not in the engine", "build it first, or pass a docker-save archive or OCI layout") from None
+        raise DockwiseError(f"image {ref!r} is not in the engine", "build it first, or pass a docker-save archive or OCI layout", exit_code=2) from None
     except DockerException as exc:
-        raise DockwiseError(f"the engine could not export {ref!r} ({str(exc)[:160]})", "check `dockwise doctor`") from None
+        raise DockwiseError(f"the engine could not export {ref!r} ({str(exc)[:160]})", "check `dockwise doctor`", exit_code=2) from None
     spool.flush()
     return tuple(image.tags)
 
 
 def _verify(what: str, actual: str, expected: str) -> None:
     if actual != expected:
-        raise DockwiseError(f"{what[:120]}: digest mismatch (expected {expected}, got {actual})", "the blob is corrupt or was altered")
+        raise DockwiseError(f"{what[:120]}: digest mismatch (expected {expected}, got {actual})", "the blob is corrupt or was altered", exit_code=2)
 
 
 def _diff_ids(config: dict, count: int, where: str) -> list[str]:
     rootfs = config.get("rootfs") if isinstance(config, dict) else None
     diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
     if not isinstance(diff_ids, list) or len(diff_ids) != count:
-        raise DockwiseError(f"{where}: config lists {len(diff_ids) if isinstance(diff_ids, list) else 'no'} diff_ids for {count} layers", "the image config is not valid")
+        raise DockwiseError(f"{where}: config lists {len(diff_ids) if isinstance(diff_ids, list) else 'no'} diff_ids for {count} layers", "the image config is not valid", exit_code=2)
     return [check_digest_syntax(d, where) for d in diff_ids]
 
 
@@ -244,12 +245,12 @@ class _LayerPlan:
 def _read_docker_save(source, container, engine_tags, *, gzip_size, max_entries) -> RawImage:
     manifest, _ = container.read_json("manifest.json")
     if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
-        raise DockwiseError("manifest.json is not a list of images", "re-create the archive with `docker save`")
+        raise DockwiseError("manifest.json is not a list of images", "re-create the archive with `docker save`", exit_code=2)
     entry = _pick_save_entry(manifest, source.tag)
     config_name = entry.get("Config")
     layers = entry.get("Layers")
     if not isinstance(config_name, str) or not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
-        raise DockwiseError("manifest.json entry lacks Config or Layers", "re-create the archive with `docker save`")
+        raise DockwiseError("manifest.json entry lacks Config or Layers", "re-create the archive with `docker save`", exit_code=2)
     config, raw = container.read_json(config_name)
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     named = _digest_in_name(config_name)
@@ -267,7 +268,7 @@ def _pick_save_entry(manifest: list[dict], tag: str | None) -> dict:
     for entry in manifest:
         if any(t == tag or t.endswith(":" + tag) for t in entry.get("RepoTags") or ()):
             return entry
-    raise DockwiseError(f"no image tagged {tag!r} in the archive", "list its tags with `tar -xOf ARCHIVE manifest.json`")
+    raise DockwiseError(f"no image tagged {tag!r} in the archive", "list its tags with `tar -xOf ARCHIVE manifest.json`", exit_code=2)
 
 
 def _digest_in_name(name: str) -> str | None:
@@ -285,7 +286,7 @@ def _read_oci(source, container, *, gzip_size, max_entries) -> RawImage:
     config_desc = manifest.get("config") if isinstance(manifest, dict) else None
     layer_descs = manifest.get("layers") if isinstance(manifest, dict) else None
     if not isinstance(config_desc, dict) or not isinstance(layer_descs, list) or not all(isinstance(d, dict) for d in layer_descs):
-        raise DockwiseError("OCI manifest lacks config or layers", "the layout is not valid")
+        raise DockwiseError("OCI manifest lacks config or layers", "the layout is not valid", exit_code=2)
     config_name = _blob_name(config_desc)
     config, raw = container.read_json(config_name, expect=config_desc["digest"])
     diff_ids = _diff_ids(config, len(layer_descs), config_name)
@@ -293,7 +294,7 @@ def _read_oci(source, container, *, gzip_size, max_entries) -> RawImage:
     for desc, diff_id in zip(layer_descs, diff_ids):
         media = desc.get("mediaType", "")
         if media not in GZIP_LAYER_TYPES + TAR_LAYER_TYPES:
-            raise DockwiseError(f"layer media type {str(media)[:80]!r} is not supported", "use tar or tar+gzip layers")
+            raise DockwiseError(f"layer media type {str(media)[:80]!r} is not supported", "use tar or tar+gzip layers", exit_code=2)
         plans.append(_LayerPlan(_blob_name(desc), diff_id, desc["digest"], desc.get("size"), media in GZIP_LAYER_TYPES))
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     tags = (ref_name,) if ref_name else ()
@@ -308,19 +309,19 @@ def _blob_name(desc: dict) -> str:
 def _pick_oci_manifest(container, index, tag: str | None, *, depth: int) -> tuple[dict, str | None]:
     manifests = index.get("manifests") if isinstance(index, dict) else None
     if not isinstance(manifests, list) or not manifests or not all(isinstance(m, dict) for m in manifests):
-        raise DockwiseError("index.json lists no manifests", "the layout is not valid")
+        raise DockwiseError("index.json lists no manifests", "the layout is not valid", exit_code=2)
     for desc in manifests:
         ref_name = (desc.get("annotations") or {}).get("org.opencontainers.image.ref.name")
         if tag is not None and ref_name != tag:
             continue
         if desc.get("mediaType") in INDEX_TYPES:
             if depth >= 3:
-                raise DockwiseError("image indexes nest too deeply", "the layout is not valid")
+                raise DockwiseError("image indexes nest too deeply", "the layout is not valid", exit_code=2)
             nested, _ = container.read_json(_blob_name(desc), expect=desc["digest"])
             found, nested_name = _pick_oci_manifest(container, nested, None, depth=depth + 1)
             return found, ref_name or nested_name
         return desc, ref_name
-    raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has")
+    raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2)
 
 
 def _read_layers(container, plans: list[_LayerPlan], *, gzip_size: bool, max_entries: int) -> tuple[RawLayer, ...]:
@@ -332,7 +333,7 @@ def _read_layers(container, plans: list[_LayerPlan], *, gzip_size: bool, max_ent
             what = f"layer {number} ({plan.name[:80]})"
             window = container.open(plan.name)
             if plan.blob_size is not None and plan.blob_size != window.size:
-                raise DockwiseError(f"{what}: size {window.size} differs from its descriptor ({plan.blob_size})", "the blob is corrupt")
+                raise DockwiseError(f"{what}: size {window.size} differs from its descriptor ({plan.blob_size})", "the blob is corrupt", exit_code=2)
             gzip = plan.gzip or window.pread(2, 0) == b"\x1f\x8b"
             future = pool.submit(digest_window, window, gzip_size=gzip_size and not gzip)
             if gzip:

@@ -1,0 +1,66 @@
+"""`dockwise demo`: build the app in both variants, compare them on the built images and running containers."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from dockwise.appbuild import BaseSource, build_app, ensure_local_bases
+from dockwise.engine.build import BuildResult
+
+VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads distroless / standard
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    builds: dict[str, BuildResult]
+    comparison: object  # dockwise.image.compare.Comparison
+    json_path: Path
+    html_path: Path
+
+    def as_dict(self, app_dir: Path) -> dict[str, object]:
+        return {
+            "app_dir": str(app_dir),
+            "builds": {name: {"tag": b.tag, "image_id": b.image_id, "seconds": round(b.seconds, 2)}
+                       for name, b in self.builds.items()},
+            "comparison": self.comparison.as_dict(),
+        }
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file in the same directory, so no reader ever sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_path: Path, html_path: Path,
+             source: BaseSource = BaseSource.AUTO, labels: dict[str, str] | None = None,
+             say: Callable[[str], None] = lambda _msg: None,
+             on_step: Callable[[str], None] = lambda _step: None) -> DemoResult:
+    """Build both variants of `app_dir`, compare them (static facts and runtime probes), write JSON and HTML."""
+    from dockwise.image.compare import compare_images
+    from dockwise.report.html import render_html
+
+    builds: dict[str, BuildResult] = {}
+    for variant in VARIANT_ORDER:
+        say(f"building the {variant} image")
+        builds[variant] = build_app(app_dir, variant, source=source, on_step=on_step, labels=labels,
+                                    ensure_bases=lambda: ensure_local_bases(say=say))
+    comparison = compare_images([builds[v].tag for v in VARIANT_ORDER], runtime=True, runs=runs,
+                                load_seconds=load_seconds, labels={"dockwise.demo": "1", **(labels or {})},
+                                progress=say)
+    result = DemoResult(builds, comparison, json_path, html_path)
+    write_atomically(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")
+    write_atomically(html_path, render_html(comparison))
+    return result

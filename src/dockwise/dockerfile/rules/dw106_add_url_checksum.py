@@ -1,0 +1,38 @@
+"""`ADD <url>` downloads a file without checking it.
+
+Whatever the server returns today goes into the image. BuildKit verifies `ADD --checksum=sha256:...`; without it a
+compromised or changed download is silently accepted.
+
+Anti-pattern::
+
+    FROM debian:trixie-slim
+    ADD https://example.com/tool.tar.gz /opt/
+
+Best practice::
+
+    FROM debian:trixie-slim
+    ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool.tar.gz /opt/
+"""
+
+import re
+from collections.abc import Iterator
+
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW106"
+NAME = "add-url-checksum"
+SEVERITY = Severity.WARNING
+FIX = "Add --checksum=sha256:<digest> to ADD (or download and verify in RUN)."
+REFS = {"hadolint": "DL3020", "cis": "4.11"}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    for stage in subject.build.stages:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword != "ADD" or instruction.flag("checksum"):
+                continue
+            urls = [s for s in instruction.args[:-1] if re.match(r"^https?://", s, re.IGNORECASE)]
+            if urls:
+                yield Hit(instruction.line, f"ADD {urls[0]} without --checksum")

@@ -1,0 +1,38 @@
+"""`sudo` is used in `RUN`.
+
+Build steps already run as the current `USER`; `sudo` adds a setuid binary to the image and unpredictable TTY and
+signal behaviour. Switch `USER` around the step instead.
+
+Anti-pattern::
+
+    FROM debian:trixie-slim
+    RUN sudo apt-get update
+
+Best practice::
+
+    FROM debian:trixie-slim
+    USER root
+    RUN apt-get update
+    USER 10001
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.shell import commands
+from dockwise.report.findings import Severity
+
+ID = "DW108"
+NAME = "sudo"
+SEVERITY = Severity.WARNING
+FIX = "Drop sudo: use USER root for the step and switch back to an unprivileged USER afterwards."
+REFS = {"hadolint": "DL3004", "dockle": "DKL-DI-0001"}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    for stage in subject.build.stages:
+        for step in stage.steps:
+            if step.instruction.keyword == "RUN" and any(
+                c.words and c.words[0].rsplit("/", 1)[-1] == "sudo" for c in commands(step.instruction)
+            ):
+                yield Hit(step.instruction.line, "sudo in RUN")

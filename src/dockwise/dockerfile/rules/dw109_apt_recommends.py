@@ -1,0 +1,41 @@
+"""`apt-get install` without `--no-install-recommends`.
+
+Debian's "recommended" packages often double an install (documentation, X11 libraries, extra tools), and each is
+one more thing to patch.
+
+Anti-pattern::
+
+    FROM debian:trixie-slim
+    RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+
+Best practice::
+
+    FROM debian:trixie-slim
+    RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.shell import commands, has_option
+from dockwise.report.findings import Severity
+
+ID = "DW109"
+NAME = "apt-no-install-recommends"
+SEVERITY = Severity.INFO
+FIX = "Add --no-install-recommends to apt-get install."
+REFS = {"hadolint": "DL3015", "cis": "4.3"}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    for stage in subject.build.stages:
+        for step in stage.steps:
+            if step.instruction.keyword != "RUN":
+                continue
+            for command in commands(step.instruction):
+                argv = command.argv
+                if command.program in ("apt-get", "apt") and "install" in argv and not (
+                    has_option(argv, "--no-install-recommends") or any("Install-Recommends=" in w for w in argv)
+                ):
+                    yield Hit(step.instruction.line, f"{command.program} install pulls in recommended packages")
+                    break

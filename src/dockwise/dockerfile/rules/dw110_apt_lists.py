@@ -1,0 +1,43 @@
+"""`apt-get update` leaves the package lists in the final image.
+
+`/var/lib/apt/lists` is 20-50 MB of indexes that are stale the day after the build. Remove them in the same `RUN`,
+or keep them in a BuildKit cache mount.
+
+Anti-pattern::
+
+    FROM debian:trixie-slim
+    RUN apt-get update && apt-get install -y --no-install-recommends curl
+
+Best practice::
+
+    FROM debian:trixie-slim
+    RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.facts import cache_mount_targets
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.shell import commands
+from dockwise.report.findings import Severity
+
+ID = "DW110"
+NAME = "apt-lists-left"
+SEVERITY = Severity.INFO
+FIX = "End the RUN with `&& rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists."
+REFS = {"hadolint": "DL3009", "dockle": "DKL-DI-0005"}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    for stage in subject.build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword != "RUN":
+                continue
+            cmds = commands(instruction)
+            if not any(c.program in ("apt-get", "apt") and "update" in c.argv for c in cmds):
+                continue
+            if any(t.rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for t in cache_mount_targets(instruction)):
+                continue
+            if not any(c.program == "rm" and any("/var/lib/apt/lists" in w for w in c.argv) for c in cmds):
+                yield Hit(instruction.line, "apt-get update without removing /var/lib/apt/lists in the same RUN")

@@ -1,0 +1,33 @@
+"""A base image is not pinned by digest.
+
+A tag is a moving pointer: `python:3.13-slim` is rebuilt every few weeks. `@sha256:...` makes the build
+reproducible (update it deliberately, e.g. with Renovate or Dependabot).
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+
+Best practice::
+
+    FROM python:3.13-slim@sha256:4c2cf9917bd1cbacc5e9b07320025bdb7cdf2df7b0ceaccb55e9dd7e30987419
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.facts import ImageRef
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW113"
+NAME = "base-digest"
+SEVERITY = Severity.INFO
+FIX = "Pin the base image by digest: FROM image:tag@sha256:<digest>."
+REFS = {}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    for stage in subject.build.stages:
+        if stage.parent is not None or not stage.resolved or stage.base.lower() == "scratch" or not stage.base:
+            continue
+        if ImageRef.parse(stage.base).digest is None:
+            yield Hit(stage.from_instruction.line, f"{stage.base} is not pinned by digest")

@@ -1,0 +1,108 @@
+"""`dockwise compare --format html`: one self-contained page (inline CSS and SVG, no script, no network)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dockwise.report.table import STATUS_MARK, format_ratio, format_value, human_bytes, short_name
+
+if TYPE_CHECKING:
+    from dockwise.image.compare import Comparison
+
+BAR_WIDTH = 520
+ROW_HEIGHT = 22
+
+
+@dataclass(frozen=True)
+class _Bar:
+    y: int
+    width: float
+    label: str
+    size: str
+    title: str
+
+
+def render_html(comparison: "Comparison") -> str:
+    """The report page as a string; write it wherever you like (it references nothing outside itself)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    template = env.get_template("compare.html.j2")
+    return template.render(
+        generated=comparison.generated,
+        names=[short_name(image.facts.reference) for image in comparison.images],
+        images=[_image_view(image, comparison) for image in comparison.images],
+        metrics=[_metric_view(metric) for metric in comparison.metrics()],
+        practices=_practice_rows(comparison),
+        totals=_total_bars(comparison),
+        bar_width=BAR_WIDTH,
+        row_height=ROW_HEIGHT,
+    )
+
+
+def _largest_layer(comparison: "Comparison") -> int:
+    return max((layer.size_bytes for image in comparison.images for layer in image.facts.layers), default=0) or 1
+
+
+def _image_view(image, comparison: "Comparison") -> dict:
+    largest = _largest_layer(comparison)
+    bars = [
+        _Bar(
+            y=index * ROW_HEIGHT,
+            width=max(1.0, layer.size_bytes / largest * BAR_WIDTH),
+            label=f"#{layer.index} {layer.created_by[:70] or 'layer'}",
+            size=human_bytes(layer.size_bytes),
+            title=f"{layer.created_by} — {layer.file_count} files, {human_bytes(layer.compressed_bytes)} gzip",
+        )
+        for index, layer in enumerate(image.facts.layers)
+    ]
+    return {
+        "reference": image.facts.reference,
+        "id": image.facts.id,
+        "tags": ", ".join(image.facts.tags) or "none",
+        "bars": bars,
+        "height": max(ROW_HEIGHT, len(bars) * ROW_HEIGHT),
+        "findings": image.findings,
+        "runtime_note": image.runtime_note,
+        "waste": image.facts.waste,
+        "waste_size": human_bytes(image.facts.waste.reclaimable_bytes),
+    }
+
+
+def _total_bars(comparison: "Comparison") -> dict:
+    largest = max((image.facts.size_bytes for image in comparison.images), default=0) or 1
+    rows = []
+    for index, image in enumerate(comparison.images):
+        facts = image.facts
+        rows.append({
+            "y": index * ROW_HEIGHT * 2,
+            "name": short_name(facts.reference, 30),
+            "unpacked": facts.size_bytes / largest * BAR_WIDTH,
+            "gzip": (facts.compressed_bytes or 0) / largest * BAR_WIDTH,
+            "label": f"{human_bytes(facts.size_bytes)} / {human_bytes(facts.compressed_bytes)} gzip",
+        })
+    return {"rows": rows, "height": max(1, len(rows)) * ROW_HEIGHT * 2}
+
+
+def _metric_view(metric) -> dict:
+    cells = []
+    for index, (value, ratio) in enumerate(zip(metric.values, metric.ratios())):
+        cells.append({"value": format_value(value, metric.unit), "ratio": format_ratio(ratio) if index else "",
+                      "better": _better(metric, ratio) if index else ""})
+    return {"label": metric.label, "cells": cells}
+
+
+def _better(metric, ratio: float | None) -> str:
+    if ratio is None or metric.lower_is_better is None or ratio == 1:
+        return ""
+    return "better" if (ratio < 1) == metric.lower_is_better else "worse"
+
+
+def _practice_rows(comparison: "Comparison") -> list[dict]:
+    rows = []
+    for row, verdict in enumerate(comparison.images[0].verdicts):
+        cells = [{"status": image.verdicts[row].status, "mark": STATUS_MARK[image.verdicts[row].status],
+                  "evidence": image.verdicts[row].evidence} for image in comparison.images]
+        rows.append({"title": verdict.title, "cells": cells})
+    return rows
