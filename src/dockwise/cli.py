@@ -53,6 +53,65 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 
 # --- base (owner: debian) ---
 
+
+@main.command()
+@click.option("--release", "release_name", default="trixie", show_default=True,
+              help="Debian release: trixie (13, Python 3.13) or bookworm (12, Python 3.11).")
+@click.option("--update-lock", is_flag=True,
+              help="Resolve the package sets again against the signed archive, rewrite the lock, then build.")
+@click.option("--package", "extra_packages", multiple=True, metavar="NAME",
+              help="With --update-lock: also install Debian package NAME in the slim base (repeatable).")
+@click.option("--only", type=click.Choice(["slim", "distroless"]), multiple=True, help="Build only this base.")
+@click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a `docker load`-able archive (manifest.json + OCI layout) to this file.")
+@click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write an OCI image layout to this directory.")
+@click.option("--no-load", is_flag=True, help="Do not use the engine at all (with --archive and/or --oci).")
+@click.option("--rebuild", is_flag=True, help="Build even if the engine already holds bases from this lock.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where .debs are cached [default: $XDG_CACHE_HOME/dockwise/debs].")
+@click.option("--lock-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this lock instead of the committed one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
+def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], only: tuple[str, ...],
+         archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool, cache_dir: Path | None,
+         lock_file: Path | None, as_json: bool) -> None:
+    """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from dockwise.debian import build, resolve
+    from dockwise.debian.cache import default_cache_dir
+    from dockwise.debian.lock import load_lock
+    from dockwise.debian.releases import release as find_release
+
+    console = Console(stderr=True)
+    release = find_release(release_name)
+    if extra_packages and not update_lock:
+        raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=2)
+    if no_load and archive is None and oci_dir is None:
+        raise DockwiseError("--no-load without --archive or --oci builds nothing", "add --archive FILE or --oci DIR", exit_code=2)
+    cache = cache_dir or default_cache_dir()
+    say = lambda msg: console.print(f"[dim]{msg}[/dim]")  # noqa: E731
+    with Progress(TextColumn("debs"), BarColumn(), DownloadColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("debs", total=None)
+        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        if update_lock:
+            resolve.update_lock(release, cache, extra_packages, lock_file, say)
+        kinds = only or build.KINDS
+        if archive is None and oci_dir is None and not rebuild and lock_file is None:
+            images = build.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, say=say, progress=progress)
+        else:
+            images = build.build_bases(release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
+                                       cache_dir=cache, lock=load_lock(release.codename, lock_file), say=say,
+                                       progress=progress)
+    if as_json:
+        click.echo(json.dumps([image.as_dict() for image in images], indent=2, sort_keys=True))
+        return
+    for image in images:
+        state = "built" if image.built else "up to date"
+        click.echo(f"{image.tag:48} {image.image_id[7:19]}  {state}")
+
 # --- build, demo (owner: engine/measure) ---
 
 
@@ -102,7 +161,216 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
 
 # --- lint (owner: dockerfile) ---
 
+
+_LINT_FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def _build_args(values: tuple[str, ...]) -> dict[str, str]:
+    import os
+
+    args = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not key:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--build-arg")
+        if sep:
+            args[key] = val
+        elif key in os.environ:  # like `docker build --build-arg KEY`: the value comes from the environment
+            args[key] = os.environ[key]
+    return args
+
+
+@main.command()
+@click.argument("dockerfiles", nargs=-1)
+@click.option("--context", "context_dir", metavar="DIR", help="Build context (default: each Dockerfile's directory).")
+@click.option("--target", metavar="STAGE", help="Stage to build (default: the last one).")
+@click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="As for docker build; repeatable.")
+@click.option("--format", "fmt", type=click.Choice(_LINT_FORMATS), default="text", show_default=True)
+@click.option(
+    "--failure-threshold",
+    type=click.Choice(["info", "warning", "error"]),
+    help="Exit 1 on findings at or above this severity (default: warning, or the config's).",
+)
+@click.option("--config", "config_path", metavar="FILE", help="A .dockwise.toml or pyproject.toml to use.")
+@click.option("--color/--no-color", default=None, help="Colour the text format (default: on a terminal).")
+def lint(dockerfiles, context_dir, target, build_args, fmt, failure_threshold, config_path, color) -> None:
+    """Lint Dockerfiles and their build context. DOCKERFILES default to ./Dockerfile; `-` reads stdin.
+
+    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 usage or I/O error.
+    """
+    import os
+    from pathlib import Path
+
+    from dockwise.dockerfile.config import find_config, load_config
+    from dockwise.dockerfile.lint import lint_inputs
+    from dockwise.report.findings import Severity
+
+    config = load_config(Path(config_path)) if config_path else find_config(Path.cwd())
+    threshold = Severity.parse(failure_threshold) if failure_threshold else config.failure_threshold
+    inputs = list(dockerfiles) or ["Dockerfile"]
+    context = Path(context_dir) if context_dir else None
+    findings, texts = lint_inputs(
+        inputs,
+        stdin=sys.stdin.buffer,
+        context_dir=context,
+        target=target,
+        build_args=_build_args(build_args),
+        config=config,
+    )
+    if fmt == "text":
+        from dockwise.report.text import render as render_text
+
+        use_color = color if color is not None else sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render_text(findings, texts, color=use_color), nl=False, color=use_color)
+    elif fmt == "json":
+        from dockwise.report.json_out import render as render_json
+
+        click.echo(render_json(findings), nl=False)
+    elif fmt == "sarif":
+        from dockwise.dockerfile.rules import all_rules
+        from dockwise.report.sarif import render as render_sarif
+
+        click.echo(render_sarif(findings, {r.id: r.summary for r in all_rules()}), nl=False)
+    elif fmt == "github":
+        from dockwise.report.github import render as render_github
+
+        click.echo(render_github(findings), nl=False)
+    else:
+        from dockwise.report.junit import render as render_junit
+
+        click.echo(render_junit(findings, inputs), nl=False)
+    if any(f.severity >= threshold for f in findings):
+        sys.exit(1)
+
+
 # --- inspect, compare, sbom (owner: image/report) ---
+
+def _write_output(text: str, output: Path | None) -> None:
+    """Print to stdout, or write `output` atomically (temp file, then rename)."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    import os
+    import tempfile
+
+    directory = output.resolve().parent
+    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, output)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+@main.command()
+@click.argument("image")
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json", "sarif", "github", "junit"]), help="Output format.")
+@click.option("--failure-threshold", default="info", show_default=True,
+              type=click.Choice(["info", "warning", "error", "none"]), help="Exit 1 on a finding at or above this.")
+@click.option("--ignore", multiple=True, metavar="DI0XX", help="Skip a check (repeatable).")
+@click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...], gzip_size: bool,
+            output: Path | None) -> None:
+    """Audit IMAGE from its config and layers, verifying every blob digest.
+
+    IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
+    """
+    from dockwise.image.checks import run_checks
+    from dockwise.image.facts import collect
+
+    facts = collect(image, gzip_size=gzip_size)
+    findings = run_checks(facts, ignore=ignore)
+    if fmt == "text":
+        import io
+
+        from rich.console import Console
+
+        from dockwise.report.table import print_facts
+
+        if output is None:
+            print_facts(facts, findings, Console())
+        else:
+            console = Console(record=True, width=140, file=io.StringIO())
+            print_facts(facts, findings, console)
+            _write_output(console.export_text(), output)
+    elif fmt == "json":
+        document = {"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]}
+        _write_output(json.dumps(document, indent=2, sort_keys=True) + "\n", output)
+    else:
+        from importlib import import_module
+
+        _write_output(import_module(f"dockwise.report.{fmt}").render(findings), output)
+    if failure_threshold != "none":
+        from dockwise.report.findings import Severity
+
+        limit = Severity.parse(failure_threshold)
+        if any(f.severity >= limit for f in findings):
+            sys.exit(1)
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True)
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "markdown", "html"]), help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
+@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
+@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True)
+@click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
+            gzip_size: bool) -> None:
+    """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only).
+
+    Each IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a docker-save tar / OCI layout path.
+    """
+    from rich.console import Console
+
+    from dockwise.image.compare import compare_images
+
+    console = Console(stderr=True)
+    with console.status("comparing") as status:
+        comparison = compare_images(list(images), runtime=runtime, runs=runs, load_seconds=load_seconds,
+                                    gzip_size=gzip_size, progress=lambda msg: status.update(msg))
+    if fmt == "table" and output is None:
+        from dockwise.report.table import print_comparison
+
+        print_comparison(comparison, Console())
+        return
+    if fmt == "json":
+        text = json.dumps(comparison.as_dict(), indent=2, sort_keys=True) + "\n"
+    elif fmt == "markdown":
+        from dockwise.report.markdown import render_markdown
+
+        text = render_markdown(comparison)
+    elif fmt == "html":
+        from dockwise.report.html import render_html
+
+        text = render_html(comparison)
+    else:
+        import io
+
+        from dockwise.report.table import print_comparison
+
+        recorder = Console(record=True, width=160, file=io.StringIO())
+        print_comparison(comparison, recorder)
+        text = recorder.export_text()
+    _write_output(text, output)
+
+
+@main.command()
+@click.argument("image")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def sbom(image: str, output: Path | None) -> None:
+    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions."""
+    from dockwise.image.facts import collect
+    from dockwise.image.sbom import sbom_json
+
+    _write_output(sbom_json(collect(image, gzip_size=False)), output)
 
 
 if __name__ == "__main__":  # pragma: no cover

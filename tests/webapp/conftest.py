@@ -18,14 +18,16 @@ from tests.conftest import RUN_ID
 
 APP_DIR = Path(__file__).resolve().parents[2] / "examples" / "webapp"
 SECRET_MARKER = "dockwise-secret-" + RUN_ID
+# Every junk file carries the marker, so "never reached the image" is checked on content, not only on names (the
+# stale bytecode shares its name with what the build compiles itself).
 JUNK = {
     ".env": f"API_TOKEN={SECRET_MARKER}\n",
     "prod.env": f"DB_PASSWORD={SECRET_MARKER}\n",
-    ".git/config": "[core]\n\trepositoryformatversion = 0\n",
-    ".venv/bin/python": "#!/bin/false\n",
-    "__pycache__/web_app.cpython-313.pyc": "stale bytecode from the host",
-    "tests/test_web_app.py": "def test_nothing():\n    pass\n",
-    "notes.md": "# local notes\n",
+    ".git/config": f"[core]\n\trepositoryformatversion = 0 # {SECRET_MARKER}\n",
+    ".venv/bin/python": f"#!/bin/false {SECRET_MARKER}\n",
+    "__pycache__/web_app.cpython-313.pyc": f"stale bytecode from the host {SECRET_MARKER}",
+    "tests/test_web_app.py": f"def test_nothing():\n    assert '{SECRET_MARKER}'\n",
+    "notes.md": f"# local notes {SECRET_MARKER}\n",
 }
 
 

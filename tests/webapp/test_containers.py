@@ -19,12 +19,15 @@ from tests.webapp.conftest import build_variant, path_exists
 pytestmark = pytest.mark.engine
 
 
-def _request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict, dict]:
+def _request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict, object]:
+    """Status, headers, and the body: decoded JSON when the server says it is JSON, else text."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
         connection.request(method, path, body=body)
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), json.loads(response.read() or b"null")
+        headers, raw = dict(response.getheaders()), response.read()
+        is_json = headers.get("Content-Type", "").startswith("application/json")
+        return response.status, headers, json.loads(raw) if is_json else raw.decode()
     finally:
         connection.close()
 
@@ -69,8 +72,9 @@ def test_http_behaviour_of_the_container(docker_client, built, test_labels):
         assert status == 200 and info["variant"] == built.variant
         assert info["pip_importable"] is (built.variant == "standard")
         assert (info["shells"] == []) is (built.variant == "distroless")
-        status, headers, _ = _request(port, "GET", "/")
+        status, headers, page = _request(port, "GET", "/")
         assert status == 200 and headers["Content-Type"].startswith("text/html")
+        assert f"<td>{built.variant}</td>" in page
         assert _request(port, "GET", "/readyz")[2]["status"] == "ready"
         status, _, body = _request(port, "GET", "/missing")
         assert status == 404 and body["status"] == 404

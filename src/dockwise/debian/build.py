@@ -156,7 +156,8 @@ def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]
     return found
 
 
-def ensure_bases(release_name: str = "trixie", *, cache_dir: Path | None = None, say: Say = lambda _m: None,
+def ensure_bases(release_name: str = "trixie", *, kinds: tuple[str, ...] = KINDS, cache_dir: Path | None = None,
+                 say: Say = lambda _m: None,
                  progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[BuiltImage]:
     """Make sure the engine holds both bases of `release_name` built from the current lock; build only what is
     missing (a kind is rebuilt when any of its tags is absent or stale). Quick when everything is there."""
@@ -164,7 +165,8 @@ def ensure_bases(release_name: str = "trixie", *, cache_dir: Path | None = None,
     lock = load_lock(release.codename)
     client = _engine()
     present = present_bases(release, lock, client)
-    missing = tuple(kind for kind, tags in _kind_tags(release).items() if any(tag not in present for tag in tags))
+    wanted = {kind: tags for kind, tags in _kind_tags(release).items() if kind in kinds}
+    missing = tuple(kind for kind, tags in wanted.items() if any(tag not in present for tag in tags))
     built = build_bases(release_name, kinds=missing, cache_dir=cache_dir, lock=lock, say=say, progress=progress) if missing else []
     fresh = {image.tag: image for image in built}
-    return [fresh.get(tag) or present[tag] for tag in release.tags]
+    return [fresh.get(tag) or present[tag] for tags in wanted.values() for tag in tags]

@@ -36,6 +36,9 @@ class Release:
     distroless_layers: tuple[tuple[str, tuple[str, ...]], ...]  # (layer name, hand-listed packages), in order
     slim_include: tuple[str, ...]  # what the slim base asks apt for; the lock records the resolved closure
     ld_so_cache: bool  # distroless debian13 ships a pre-generated /etc/ld.so.cache for ctypes.util.find_library
+    # bookworm's base-files does not merge /usr itself: mmdebstrap's hook does, so apt picks usr-is-merged over
+    # usrmerge (which would pull in perl)
+    mmdebstrap_hooks: tuple[str, ...] = ()
 
     @property
     def suites(self) -> tuple[Suite, ...]:
@@ -116,6 +119,7 @@ RELEASES: dict[str, Release] = {
             "ca-certificates", "netbase", "tzdata", "python3", "python3-pip", "python3-venv", "python-is-python3",
         ),
         ld_so_cache=False,
+        mmdebstrap_hooks=("/usr/share/mmdebstrap/hooks/merged-usr",),
     ),
 }
 

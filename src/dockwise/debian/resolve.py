@@ -42,6 +42,7 @@ def _resolve_slim(release: Release, include: tuple[str, ...], cache_dir: Path, s
         command = [
             "mmdebstrap", "--quiet", "--mode=root", "--variant=minbase", "--format=directory",
             f"--include={','.join(include)}", "--skip=download/empty", "--aptopt=Acquire::Languages \"none\"",
+            *(f"--hook-dir={hook}" for hook in release.mmdebstrap_hooks),
             release.codename, str(root),
             *(f"deb {suite.mirror} {suite.name} main" for suite in release.suites),
         ]

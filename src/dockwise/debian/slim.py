@@ -56,9 +56,10 @@ def _dropped(path: str) -> bool:
 
 
 def _sources(release: Release) -> str:
-    stanzas = {}
+    stanzas: dict[str, list[str]] = {}
     for suite in release.suites:
-        stanzas.setdefault(suite.mirror, []).append(suite.name)
+        # plain http like Debian's own images: apt checks signatures, and TLS-intercepting proxies stay out of it
+        stanzas.setdefault(suite.mirror.replace("https://", "http://"), []).append(suite.name)
     return "\n".join(
         f"Types: deb\nURIs: {mirror}\nSuites: {' '.join(names)}\nComponents: main\n"
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
@@ -102,6 +103,7 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
         "--aptopt=Acquire::Languages \"none\"",
         "--setup-hook=mkdir -p \"$1/etc/dpkg/dpkg.cfg.d\"",
         f"--setup-hook=upload {setup} /{DPKG_CFG}",
+        *(f"--hook-dir={hook}" for hook in release.mmdebstrap_hooks),
         release.codename, str(out), f"deb [trusted=yes] copy://{repo} {release.codename} main",
     ]
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8")

@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Mapping
+from typing import BinaryIO, Mapping
 
 from dockwise.dockerfile.config import LintConfig
 from dockwise.dockerfile.context import BuildContext
@@ -68,6 +68,7 @@ def lint_text(
         raise DockwiseError(f"{path}: no stage named {target!r}", f"stages: {names}", exit_code=2) from None
     subject = Subject(build=build, context=context, path=path)
     quiet = suppressions(build)
+    columns = {i.line: i.column for i in dockerfile.instructions}
     findings = []
     for rule in rules if rules is not None else all_rules():
         if rule.id in config.ignore:
@@ -77,9 +78,19 @@ def lint_text(
             if quiet.silences(rule.id, hit.line):
                 continue
             findings.append(
-                Finding(rule.id, severity, path, hit.line, hit.column, hit.message, rule.fix, dict(rule.refs))
+                Finding(
+                    rule.id,
+                    severity,
+                    path,
+                    hit.line,
+                    hit.column if hit.column is not None else columns.get(hit.line) if hit.line else None,
+                    hit.message,
+                    rule.fix,
+                    dict(rule.refs),
+                )
             )
-    return sorted(set(findings), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
+    unique = {(f.rule, f.line, f.column, f.message): f for f in findings}
+    return sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
 
 
 def lint_file(
@@ -99,6 +110,35 @@ def lint_file(
         text, str(path), context=context, target=target, build_args=build_args, config=config, rules=rules
     )
     return findings, text
+
+
+def lint_inputs(
+    inputs: Sequence[str],
+    *,
+    stdin: BinaryIO,
+    context_dir: Path | None = None,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    config: LintConfig = LintConfig(),
+) -> tuple[list[Finding], dict[str, str]]:
+    """Lint each path (`-` is stdin, linted with no context unless `context_dir` is given).
+
+    Every input is read before any is linted, so a bad one fails the run (exit 2) without partial output.
+    Returns the findings and the texts by name (for source excerpts).
+    """
+    texts: dict[str, str] = {}
+    for name in inputs:
+        texts[name] = decode(stdin.read(MAX_BYTES + 1), "<stdin>") if name == "-" else read_dockerfile(Path(name))
+    rules = all_rules()
+    findings: list[Finding] = []
+    for name, text in texts.items():
+        path = None if name == "-" else Path(name)
+        root = context_dir if context_dir is not None else (path.parent if path is not None else None)
+        context = load_context(root, path) if root is not None else None
+        findings += lint_text(
+            text, name, context=context, target=target, build_args=build_args, config=config, rules=rules
+        )
+    return findings, texts
 
 
 def load_context(root: Path, dockerfile: Path | None) -> BuildContext:

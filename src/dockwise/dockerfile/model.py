@@ -6,7 +6,7 @@ builder stages that only feed `COPY --from` never produce final-image findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
@@ -27,7 +27,6 @@ PREDEFINED_ARGS = MappingProxyType(
         "BUILDVARIANT": "",
     }
 )
-_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,9 @@ class Stage:
     base: str
     parent: int | None
     steps: tuple[Step, ...]
-    env: Mapping[str, str] = field(default=_EMPTY)
-    workdir: str | None = None
-    user: str | None = None
+    env: Mapping[str, str]
+    workdir: str | None
+    user: str | None
 
     @property
     def label(self) -> str:
@@ -157,6 +156,21 @@ def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = N
     )
 
 
+def _expand_image(word: str, variables: Mapping[str, str], escape: str) -> str:
+    """Expand a FROM reference; unset variables count as empty (as in BuildKit) when that still leaves a
+    well-formed reference, and stay as written otherwise, so that rules can tell the base is unknown."""
+    kept = expand(word, variables, escape)
+    if "$" not in kept:
+        return kept
+    try:
+        emptied = ShellLex(escape, env=variables, skip_unset_env=False).process_word(word)
+    except (ValueError, RecursionError):
+        return kept
+    if emptied and not emptied.endswith((":", "@", "/")) and not emptied.startswith((":", "@", "/")) and "//" not in emptied:
+        return emptied
+    return kept
+
+
 def _arg_pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
     pairs = []
     for word in instruction.args:
@@ -174,7 +188,7 @@ def _unquote(value: str) -> str:
 def _start_stage(instruction: Instruction, index: int, stages: list[Stage], global_args: dict[str, str], escape: str) -> dict:
     args = list(instruction.args)
     name = args[2].lower() if len(args) >= 3 and args[1].lower() == "as" else None
-    base = expand(args[0], {**PREDEFINED_ARGS, **global_args}, escape) if args else ""
+    base = _expand_image(args[0], {**PREDEFINED_ARGS, **global_args}, escape) if args else ""
     parent = next((s.index for s in stages if s.name and s.name == base.lower()), None)
     env: dict[str, str] = {}
     workdir = user = None

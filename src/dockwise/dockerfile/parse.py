@@ -67,7 +67,7 @@ class ParseError:
 
 
 @dataclass(frozen=True)
-class Warning:
+class ParseWarning:
     line: int
     message: str
 
@@ -82,7 +82,7 @@ class Dockerfile:
     directives: dict[str, str]
     escape: str
     errors: tuple[ParseError, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[ParseWarning, ...]
 
 
 def split_lines(text: str) -> list[str]:
@@ -128,7 +128,7 @@ def parse(text: str) -> Dockerfile:
         directives=directives,
         escape=escape,
         errors=tuple(sorted(set(errors), key=lambda e: e.line)),
-        warnings=tuple(Warning(w.line, w.message) for w in ast.warnings),
+        warnings=tuple(ParseWarning(w.line, w.message) for w in ast.warnings),
     )
 
 

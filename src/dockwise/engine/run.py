@@ -47,18 +47,20 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
-        container = client.containers.run(image, detach=True, ports=ports, labels=labels, **run_options)
+        container = client.containers.create(image, ports=ports, labels=labels, **run_options)
     except ImageNotFound:
         raise DockwiseError(f"image {image} is not in the engine", "build it first") from None
+    # From here on the container exists: whatever fails, it has to go.
+    try:
+        container.start()
+        return Published(container, _host_port(container, port) if port else None)
     except APIError as exc:
+        remove(container)
         text = str(exc.explanation or exc)
         if "address already in use" in text or "port is already allocated" in text:
             raise DockwiseError(f"port {host_port} on {LOOPBACK} is already taken",
                                 "choose another port or stop what listens there") from None
         raise DockwiseError(f"starting {image} failed: {text.splitlines()[0][:200]}", "see `docker logs`") from None
-    # A container that was created but failed later still has to go.
-    try:
-        return Published(container, _host_port(container, port) if port else None)
     except BaseException:
         remove(container)
         raise

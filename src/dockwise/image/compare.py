@@ -24,8 +24,14 @@ class ImageReport:
     runtime: dict | None
     runtime_note: str
 
+    @property
+    def name(self) -> str:
+        """What tables call the image: its first tag, else the reference it was read from."""
+        return self.facts.tags[0] if self.facts.tags else self.facts.reference
+
     def as_dict(self) -> dict:
         return {
+            "name": self.name,
             "reference": self.facts.reference,
             "facts": self.facts.as_dict(),
             "findings": [f.as_dict() for f in self.findings],

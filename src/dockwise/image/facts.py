@@ -9,6 +9,7 @@ import dataclasses
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from dockwise.image.filesystem import FileSystem
 from dockwise.image.layer import DIR, FILE, HARDLINK, MAX_ENTRIES, SYMLINK
@@ -177,9 +178,10 @@ class ImageFacts:
 def collect(source: str | Source, *, gzip_size: bool = True, max_entries: int = MAX_ENTRIES) -> ImageFacts:
     """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path."""
     parsed = source if isinstance(source, Source) else parse_source(source)
-    raw = read_image(parsed, gzip_size=gzip_size, max_entries=max_entries)
-    fs = FileSystem.apply(layer.index for layer in raw.layers)
-    return facts_from(raw, fs, reference=source if isinstance(source, str) else parsed.location)
+    reference = source if isinstance(source, str) else parsed.location
+    return read_image(parsed, gzip_size=gzip_size, max_entries=max_entries,
+                      analyse=lambda raw: facts_from(raw, FileSystem.apply(layer.index for layer in raw.layers),
+                                                     reference=reference))
 
 
 def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
@@ -230,7 +232,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         labels=dict(sorted((config.get("Labels") or {}).items())),
         shells=_shells(fs),
         package_managers=_package_managers(fs),
-        python_versions=tuple(sorted({m.group(1) for p in fs.nodes if (m := _PYTHON_LIB.match(p))})),
+        python_versions=tuple(sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))})),
         python_distributions=_distributions(fs),
         setuid_files=_mode_files(fs, 0o4000),
         setgid_files=_mode_files(fs, 0o2000),
@@ -311,19 +313,38 @@ def _group_id(fs: FileSystem, group: str) -> int | None:
     return None
 
 
-def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
-    from debian.deb822 import Deb822
+def dpkg_paragraphs(text: str) -> Iterator[dict[str, str]]:
+    """The stanzas of a dpkg status file (deb822: "Field: value", continuation lines start with a space).
 
+    python-debian's Deb822 gives the same result (tests/image/test_facts.py checks it on a real status file) but
+    its import chain costs more than the whole parse; only the first line of each field is kept.
+    """
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if fields:
+                yield fields
+            fields = {}
+        elif line[0] not in " \t#":
+            key, sep, value = line.partition(":")
+            if sep:
+                fields[key.strip()] = value.strip()
+    if fields:
+        yield fields
+
+
+def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
     texts = [_text(fs, "var/lib/dpkg/status")]
     texts += [_text(fs, path) for path in sorted(fs.captured) if path.startswith("var/lib/dpkg/status.d/")]
     packages = {}
     for text in texts:
-        for para in Deb822.iter_paragraphs(text.splitlines()):
+        for para in dpkg_paragraphs(text):
             status = para.get("Status", "install ok installed")
             if "Package" not in para or not status.endswith(" installed"):
                 continue
             source = para.get("Source")
-            package = DebianPackage(para["Package"], para.get("Version", ""), para.get("Architecture", ""), source.split()[0] if source else None)
+            package = DebianPackage(para["Package"], para.get("Version", ""), para.get("Architecture", ""),
+                                    source.split()[0] if source else None)
             packages[(package.name, package.architecture)] = package
     return tuple(sorted(packages.values(), key=lambda p: (p.name, p.architecture)))
 
@@ -351,7 +372,7 @@ def _package_managers(fs: FileSystem) -> tuple[str, ...]:
 def _distributions(fs: FileSystem) -> tuple[Distribution, ...]:
     found = []
     for path in fs.nodes:
-        match = _DIST_INFO.match(path)
+        match = _DIST_INFO.match(path) if path.endswith("/METADATA") else None
         if match:
             found.append(Distribution(match.group(2), match.group(3), "/" + match.group(1)))
     return tuple(sorted(found, key=lambda d: (d.name.lower(), d.version, d.path)))
@@ -391,10 +412,12 @@ def _app_junk(fs: FileSystem, app_dirs: list[str]) -> tuple[str, ...]:
     for directory in app_dirs:
         for node in fs.under(directory):
             parts = node.entry.path[len(directory) + 1:].split("/")
-            if parts[-1] in JUNK_NAMES or JUNK_DIRS.intersection(parts[:-1] if node.entry.kind != DIR else parts):
+            if parts[-1] in JUNK_NAMES:
                 junk.add("/" + node.entry.path)
-    top = {p for p in junk if not any(p.startswith(q + "/") for q in junk)}
-    return tuple(sorted(top)[:LIST_LIMIT])
+            hit = next((i for i, part in enumerate(parts) if part in JUNK_DIRS), None)
+            if hit is not None:
+                junk.add("/" + "/".join([directory, *parts[: hit + 1]]))
+    return tuple(sorted(junk)[:LIST_LIMIT])
 
 
 def _is_dir(fs: FileSystem, path: str) -> bool:

@@ -6,14 +6,13 @@ Memory is bounded by the entry count (capped, `max_entries`) plus the captured f
 
 from __future__ import annotations
 
-import gzip
 import posixpath
 import re
-import tarfile
 import zlib
 from dataclasses import dataclass, field
 
 from dockwise.errors import DockwiseError
+from dockwise.image.tarstream import Member, TarError, members
 
 MAX_ENTRIES = 1_000_000
 """Default cap on tar entries per image: the index costs a few hundred bytes per entry (see tests/image/test_hostile.py)."""
@@ -57,7 +56,6 @@ class LayerIndex:
     entries: list[Entry] = field(default_factory=list)
     captured: dict[str, bytes] = field(default_factory=dict)
     private_keys: list[str] = field(default_factory=list)
-    tar_bytes: int = 0
 
 
 @dataclass
@@ -77,7 +75,7 @@ def normalize(name: str, what: str) -> str:
     return path
 
 
-def _kind(member: tarfile.TarInfo) -> str:
+def _kind(member: Member) -> str:
     if member.isreg():
         return FILE
     if member.isdir():
@@ -97,30 +95,20 @@ def _wants_sniff(path: str, size: int) -> bool:
     return SNIFF_MIN <= size <= SNIFF_MAX and not path.endswith(_NO_SNIFF_SUFFIXES)
 
 
-def read_layer(fileobj, *, what: str, budget: Budget, compressed: bool) -> LayerIndex:
-    """Walk a layer tar once. `fileobj` is a seekable window (plain tar) or a stream (gzip; decompressed here)."""
+def read_layer(source, *, what: str, budget: Budget) -> LayerIndex:
+    """Walk a layer tar once (a MappedSource or a GzipSource from dockwise.image.tarstream); file data is skipped."""
     index = LayerIndex()
     try:
-        if compressed:
-            tar = tarfile.open(fileobj=gzip.GzipFile(fileobj=fileobj, mode="rb"), mode="r|")
-        else:
-            if fileobj.seek(0, 2) == 0:
-                return index
-            fileobj.seek(0)
-            tar = tarfile.open(fileobj=fileobj, mode="r:")
-        with tar:
-            _walk(tar, index, what=what, budget=budget)
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, ValueError) as exc:
+        _walk(source, index, what=what, budget=budget)
+    except TarError as exc:
         raise DockwiseError(f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2) from None
+    except zlib.error as exc:
+        raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
     return index
 
 
-def _walk(tar: tarfile.TarFile, index: LayerIndex, *, what: str, budget: Budget) -> None:
-    while True:
-        member = tar.next()
-        if member is None:
-            break
-        tar.members.clear()  # tarfile keeps every header otherwise; we keep our own compact index
+def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
+    for member in members(source):
         budget.entries += 1
         if budget.entries > budget.max_entries:
             raise DockwiseError(
@@ -143,25 +131,11 @@ def _walk(tar: tarfile.TarFile, index: LayerIndex, *, what: str, budget: Budget)
         link = normalize(member.linkname, what) if kind == HARDLINK else member.linkname if kind == SYMLINK else ""
         size = member.size if kind == FILE else 0
         index.entries.append(Entry(path, kind, member.mode, member.uid, member.gid, size, link))
-        index.tar_bytes += size
-        if kind != FILE:
-            continue
+        if kind != FILE or member.data_size != member.size:
+            continue  # sparse files are never captured or sniffed
         if _wants_capture(path):
-            _capture(tar, member, path, index, budget)
-        elif _wants_sniff(path, size):
-            head = _read(tar, member, SNIFF_BYTES)
-            if _PRIVATE_KEY.search(head):
-                index.private_keys.append(path)
-
-
-def _read(tar: tarfile.TarFile, member: tarfile.TarInfo, limit: int) -> bytes:
-    handle = tar.extractfile(member)
-    return handle.read(limit) if handle is not None else b""
-
-
-def _capture(tar: tarfile.TarFile, member: tarfile.TarInfo, path: str, index: LayerIndex, budget: Budget) -> None:
-    if member.size > CAPTURE_FILE_LIMIT or budget.captured + member.size > CAPTURE_LIMIT:
-        return
-    data = _read(tar, member, member.size)
-    budget.captured += len(data)
-    index.captured[path] = data
+            if size <= CAPTURE_FILE_LIMIT and budget.captured + size <= CAPTURE_LIMIT:
+                index.captured[path] = source.read(size)
+                budget.captured += size
+        elif _wants_sniff(path, size) and _PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
+            index.private_keys.append(path)

@@ -11,17 +11,18 @@ import hashlib
 import json
 import os
 import stat
-import tarfile
-import tempfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from dockwise.errors import DockwiseError
-from dockwise.image.blob import HashingReader, Window, check_digest_syntax, digest_window
+from dockwise.image.blob import Blob, check_digest_syntax, digest_blob, map_file
 from dockwise.image.layer import Budget, LayerIndex, MAX_ENTRIES, read_layer
+from dockwise.image.tarstream import GzipSource, MappedSource, TarError, members
 
+T = TypeVar("T")
 JSON_LIMIT = 16 << 20
 OUTER_ENTRY_LIMIT = 100_000
 GZIP_LAYER_TYPES = (
@@ -82,16 +83,29 @@ def parse_source(text: str) -> Source:
         return Source("oci", text)
     if path.is_file():
         return Source("archive", text)
+    if text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
+        raise DockwiseError(f"{text} does not exist", "pass an existing archive or layout, or an engine image name", exit_code=2)
     return Source("engine", text)
 
 
-def read_image(source: Source, *, gzip_size: bool = True, max_entries: int = MAX_ENTRIES) -> RawImage:
-    """Read and verify every blob of the image; layers are indexed, never extracted."""
+def read_image(source: Source, *, gzip_size: bool = True, max_entries: int = MAX_ENTRIES,
+               analyse: Callable[[RawImage], T] | None = None) -> T | RawImage:
+    """Read the image, index its layers (never extracted) and verify every blob; return `analyse(image)`.
+
+    `analyse` may run while the layer digests are still being computed in a worker thread (it overlaps them when
+    no gzip size has to be measured first); its result is returned only after every digest has verified.
+    Without `analyse`, the verified RawImage itself is returned.
+    """
     with _open_container(source) as (container, engine_tags):
         if container.has("manifest.json") and source.kind != "oci":
-            return _read_docker_save(source, container, engine_tags, gzip_size=gzip_size, max_entries=max_entries)
-        if container.has("index.json"):
-            return _read_oci(source, container, gzip_size=gzip_size, max_entries=max_entries)
+            head = _docker_save_head(source, container, engine_tags)
+        elif container.has("index.json"):
+            head = _oci_head(source, container)
+        else:
+            head = None
+        if head is not None:
+            return _read_layers(container, head, gzip_size=gzip_size, max_entries=max_entries,
+                                analyse=analyse or (lambda raw: raw))
         raise DockwiseError(
             f"{source.describe()}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)",
             "pass the output of `docker save` or an OCI image layout",
@@ -100,25 +114,26 @@ def read_image(source: Source, *, gzip_size: bool = True, max_entries: int = MAX
 
 
 class _Container:
-    """Named blobs: the members of a tar, or the files under a directory."""
+    """Named blobs: the members of a mapped tar, or the files under a layout directory (each mapped when opened)."""
 
-    def __init__(self, fd: int, members: dict[str, tuple[int, int]] | None, root: Path | None) -> None:
-        self._fd = fd
-        self._members = members
+    def __init__(self, source: Source, buffer=None, root: Path | None = None) -> None:
+        self._source = source
+        self._buffer = buffer
         self._root = root
-        self._fds: list[int] = []
+        self._members = _index_outer_tar(buffer, source) if root is None else None
+        self._maps: list = []
 
     def has(self, name: str) -> bool:
         if self._members is not None:
             return name in self._members
         return (self._root / name).is_file()
 
-    def open(self, name: str) -> Window:
+    def open(self, name: str) -> Blob:
         if self._members is not None:
             if name not in self._members:
                 raise DockwiseError(f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=2)
             offset, size = self._members[name]
-            return Window(self._fd, offset, size)
+            return Blob(self._buffer, offset, size)
         if name.startswith("/") or ".." in Path(name).parts:
             raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=2)
         try:
@@ -126,17 +141,23 @@ class _Container:
         except FileNotFoundError:
             raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2) from None
         except OSError as exc:
-            raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})", "blobs must be regular files", exit_code=2) from None
-        self._fds.append(fd)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=2)
-        return Window(fd, 0, os.fstat(fd).st_size)
+            raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})", "blobs must be regular files",
+                                exit_code=2) from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=2)
+            buffer = map_file(fd, info.st_size)
+        finally:
+            os.close(fd)
+        self._maps.append(buffer)
+        return Blob(buffer, 0, info.st_size)
 
     def read_json(self, name: str, expect: str | None = None):
-        window = self.open(name)
-        if window.size > JSON_LIMIT:
-            raise DockwiseError(f"{name[:120]!r} is {window.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2)
-        data = window.read()
+        blob = self.open(name)
+        if blob.size > JSON_LIMIT:
+            raise DockwiseError(f"{name[:120]!r} is {blob.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2)
+        data = blob.head(blob.size)
         if expect is not None:
             _verify(name, "sha256:" + hashlib.sha256(data).hexdigest(), expect)
         try:
@@ -145,22 +166,26 @@ class _Container:
             raise DockwiseError(f"{name[:120]!r} is not valid JSON ({exc})", "re-create the archive", exit_code=2) from None
 
     def close(self) -> None:
-        for fd in self._fds:
-            os.close(fd)
+        for buffer in [*self._maps, self._buffer]:
+            with contextlib.suppress(AttributeError, BufferError):
+                buffer.close()  # a view still held elsewhere keeps the map alive until it is collected
 
 
 @contextlib.contextmanager
 def _open_container(source: Source) -> Iterator[tuple[_Container, tuple[str, ...]]]:
     if source.kind == "engine":
+        import tempfile
+
         with tempfile.TemporaryFile(prefix="dockwise-save-") as spool:
             tags = _save_from_engine(source.location, spool)
-            yield from _tar_container(spool.fileno(), source, tags)
+            with _mapped_tar(spool.fileno(), source) as container:
+                yield container, tags
         return
     path = Path(source.location)
     if path.is_dir():
         if not (path / "oci-layout").is_file():
             raise DockwiseError(f"{path} has no oci-layout file", "pass an OCI image layout directory", exit_code=2)
-        container = _Container(-1, None, path)
+        container = _Container(source, root=path)
         try:
             yield container, ()
         finally:
@@ -171,35 +196,34 @@ def _open_container(source: Source) -> Iterator[tuple[_Container, tuple[str, ...
     except OSError as exc:
         raise DockwiseError(f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2) from None
     try:
-        yield from _tar_container(fd, source, ())
+        with _mapped_tar(fd, source) as container:
+            yield container, ()
     finally:
         os.close(fd)
 
 
-def _tar_container(fd: int, source: Source, tags: tuple[str, ...]):
-    container = _Container(fd, _index_outer_tar(fd, source), None)
+@contextlib.contextmanager
+def _mapped_tar(fd: int, source: Source) -> Iterator[_Container]:
+    container = _Container(source, buffer=map_file(fd, os.fstat(fd).st_size))
     try:
-        yield container, tags
+        yield container
     finally:
         container.close()
 
 
-def _index_outer_tar(fd: int, source: Source) -> dict[str, tuple[int, int]]:
-    members: dict[str, tuple[int, int]] = {}
-    window = Window(fd, 0, os.fstat(fd).st_size)
+def _index_outer_tar(buffer, source: Source) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
     try:
-        with tarfile.open(fileobj=window, mode="r:") as tar:
-            while (member := tar.next()) is not None:
-                tar.members.clear()
-                if len(members) >= OUTER_ENTRY_LIMIT:
-                    raise DockwiseError(f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive", exit_code=2)
-                if member.isreg():
-                    if member.offset_data + member.size > window.size:
-                        raise DockwiseError(f"{source.describe()}: archive is truncated at {member.name[:80]!r}", "re-create it", exit_code=2)
-                    members[member.name.removeprefix("./")] = (member.offset_data, member.size)
-    except (tarfile.TarError, EOFError) as exc:
-        raise DockwiseError(f"{source.describe()}: not a readable tar archive ({exc})", "pass a `docker save` tar or an OCI layout", exit_code=2) from None
-    return members
+        for member in members(MappedSource(buffer)):
+            if len(found) >= OUTER_ENTRY_LIMIT:
+                raise DockwiseError(f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive",
+                                    exit_code=2)
+            if member.isreg():
+                found[member.name.removeprefix("./")] = (member.data_offset, member.data_size)
+    except TarError as exc:
+        raise DockwiseError(f"{source.describe()}: not a readable tar archive ({exc})",
+                            "pass a `docker save` tar or an OCI layout", exit_code=2) from None
+    return found
 
 
 def _save_from_engine(ref: str, spool) -> tuple[str, ...]:
@@ -242,7 +266,18 @@ class _LayerPlan:
     gzip: bool
 
 
-def _read_docker_save(source, container, engine_tags, *, gzip_size, max_entries) -> RawImage:
+@dataclass(frozen=True)
+class _Head:
+    """An image's manifest and config, read and verified; its layers still to be read."""
+
+    source: Source
+    id: str
+    config: dict
+    tags: tuple[str, ...]
+    plans: tuple[_LayerPlan, ...]
+
+
+def _docker_save_head(source: Source, container: _Container, engine_tags: tuple[str, ...]) -> _Head:
     manifest, _ = container.read_json("manifest.json")
     if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
         raise DockwiseError("manifest.json is not a list of images", "re-create the archive with `docker save`", exit_code=2)
@@ -259,7 +294,7 @@ def _read_docker_save(source, container, engine_tags, *, gzip_size, max_entries)
     diff_ids = _diff_ids(config, len(layers), config_name)
     plans = [_LayerPlan(name, diff_id, _digest_in_name(name), None, False) for name, diff_id in zip(layers, diff_ids)]
     tags = tuple(t for t in entry.get("RepoTags") or () if isinstance(t, str)) or engine_tags
-    return RawImage(source, image_id, config, tags, _read_layers(container, plans, gzip_size=gzip_size, max_entries=max_entries))
+    return _Head(source, image_id, config, tags, tuple(plans))
 
 
 def _pick_save_entry(manifest: list[dict], tag: str | None) -> dict:
@@ -279,7 +314,7 @@ def _digest_in_name(name: str) -> str | None:
     return None
 
 
-def _read_oci(source, container, *, gzip_size, max_entries) -> RawImage:
+def _oci_head(source: Source, container: _Container) -> _Head:
     index, _ = container.read_json("index.json")
     manifest_desc, ref_name = _pick_oci_manifest(container, index, source.tag, depth=0)
     manifest, _ = container.read_json(_blob_name(manifest_desc), expect=manifest_desc["digest"])
@@ -298,7 +333,7 @@ def _read_oci(source, container, *, gzip_size, max_entries) -> RawImage:
         plans.append(_LayerPlan(_blob_name(desc), diff_id, desc["digest"], desc.get("size"), media in GZIP_LAYER_TYPES))
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     tags = (ref_name,) if ref_name else ()
-    return RawImage(source, image_id, config, tags, _read_layers(container, plans, gzip_size=gzip_size, max_entries=max_entries))
+    return _Head(source, image_id, config, tags, tuple(plans))
 
 
 def _blob_name(desc: dict) -> str:
@@ -324,31 +359,60 @@ def _pick_oci_manifest(container, index, tag: str | None, *, depth: int) -> tupl
     raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2)
 
 
-def _read_layers(container, plans: list[_LayerPlan], *, gzip_size: bool, max_entries: int) -> tuple[RawLayer, ...]:
+def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_entries: int,
+                 analyse: Callable[[RawImage], T]) -> T:
+    """Index every layer in this thread while a worker hashes (and gzips, if asked) the blobs; verify, analyse."""
     budget = Budget(max_entries=max_entries)
-    layers: list[RawLayer] = []
+    read: list[tuple[str, _LayerPlan, Blob, LayerIndex, Future, str | None, int]] = []
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dockwise-digest") as pool:
-        pending: list[tuple[_LayerPlan, LayerIndex, Future, str | None, int]] = []
-        for number, plan in enumerate(plans, 1):
+        for number, plan in enumerate(head.plans, 1):
             what = f"layer {number} ({plan.name[:80]})"
-            window = container.open(plan.name)
-            if plan.blob_size is not None and plan.blob_size != window.size:
-                raise DockwiseError(f"{what}: size {window.size} differs from its descriptor ({plan.blob_size})", "the blob is corrupt", exit_code=2)
-            gzip = plan.gzip or window.pread(2, 0) == b"\x1f\x8b"
-            future = pool.submit(digest_window, window, gzip_size=gzip_size and not gzip)
-            if gzip:
-                stream = HashingReader(window.clone())
-                index = read_layer(stream, what=what, budget=budget, compressed=True)
-                pending.append((plan, index, future, stream.drain(), stream.count))
+            blob = container.open(plan.name)
+            if plan.blob_size is not None and plan.blob_size != blob.size:
+                raise DockwiseError(f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
+                                    "the blob is corrupt", exit_code=2)
+            compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
+            future = pool.submit(digest_blob, blob, gzip_size=gzip_size and not compressed)
+            if compressed:
+                index, tar_digest, tar_size = _read_gzip_layer(blob, what, budget)
             else:
-                index = read_layer(window.clone(), what=what, budget=budget, compressed=False)
-                pending.append((plan, index, future, None, window.size))
-        for number, (plan, index, future, tar_digest, tar_size) in enumerate(pending, 1):
-            what = f"layer {number} ({plan.name[:80]})"
-            blob = future.result()
-            if plan.blob_digest is not None:
-                _verify(what, blob.sha256, plan.blob_digest)
-            _verify(what + " diff_id", tar_digest or blob.sha256, plan.diff_id)
-            compressed = blob.size if tar_digest is not None else blob.gzip_size
-            layers.append(RawLayer(index, plan.diff_id, tar_size, compressed))
-    return tuple(layers)
+                index, tar_digest, tar_size = read_layer(MappedSource(blob.buffer, blob.offset, blob.offset + blob.size),
+                                                         what=what, budget=budget), None, blob.size
+            read.append((what, plan, blob, index, future, tar_digest, tar_size))
+
+        def verified() -> list[int | None]:
+            sizes = []
+            for what, plan, blob, _index, future, tar_digest, _size in read:
+                digest = future.result()
+                if plan.blob_digest is not None:
+                    _verify(what, digest.sha256, plan.blob_digest)
+                _verify(what + " diff_id", tar_digest or digest.sha256, plan.diff_id)
+                sizes.append(blob.size if tar_digest is not None else digest.gzip_size)
+            return sizes
+
+        def image(sizes: list[int | None]) -> RawImage:
+            layers = tuple(RawLayer(index, plan.diff_id, tar_size, size)
+                           for (_w, plan, _b, index, _f, _d, tar_size), size in zip(read, sizes))
+            return RawImage(head.source, head.id, head.config, head.tags, layers)
+
+        if gzip_size and any(tar_digest is None for *_rest, tar_digest, _size in read):
+            return analyse(image(verified()))  # the measured gzip sizes are part of what is analysed
+        known = [blob.size if tar_digest is not None else None for _w, _p, blob, _i, _f, tar_digest, _s in read]
+        try:
+            result = analyse(image(known))
+        except Exception:
+            verified()  # a corrupt blob explains a failed analysis better than the failure itself
+            raise
+        verified()
+        return result
+
+
+def _read_gzip_layer(blob: Blob, what: str, budget: Budget) -> tuple[LayerIndex, str, int]:
+    """Stream-decompress a tar+gzip layer once: index it and hash the tar (its diff_id) on the way through."""
+    source = GzipSource(blob.view())
+    index = read_layer(source, what=what, budget=budget)
+    try:
+        digest, size = source.finish()
+    except (TarError, zlib.error) as exc:
+        raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
+    return index, digest, size

@@ -117,7 +117,7 @@ def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path
 def time_to_exit(client, image: str, command: list[str], labels: dict[str, str]) -> float:
     """Milliseconds from `docker run` to the exit of a short command (the bare-runtime baseline)."""
     started = time.monotonic()
-    container = client.containers.run(image, command, detach=True, labels=labels)
+    container = containers.start(client, image, port=None, labels=labels, command=command).container
     try:
         status = container.wait(timeout=60)
         elapsed = (time.monotonic() - started) * 1000
@@ -131,7 +131,7 @@ def time_to_exit(client, image: str, command: list[str], labels: dict[str, str])
 def time_to_exit_or_running(client, image: str, labels: dict[str, str], timeout: float = 60.0) -> float:
     """For images without a port: milliseconds until the process is running (or has exited cleanly)."""
     started = time.monotonic()
-    container = client.containers.run(image, detach=True, labels=labels)
+    container = containers.start(client, image, port=None, labels=labels).container
     try:
         while time.monotonic() - started < timeout:
             container.reload()

@@ -31,7 +31,7 @@ def render_html(comparison: "Comparison") -> str:
     template = env.get_template("compare.html.j2")
     return template.render(
         generated=comparison.generated,
-        names=[short_name(image.facts.reference) for image in comparison.images],
+        names=[short_name(image.name) for image in comparison.images],
         images=[_image_view(image, comparison) for image in comparison.images],
         metrics=[_metric_view(metric) for metric in comparison.metrics()],
         practices=_practice_rows(comparison),
@@ -58,7 +58,8 @@ def _image_view(image, comparison: "Comparison") -> dict:
         for index, layer in enumerate(image.facts.layers)
     ]
     return {
-        "reference": image.facts.reference,
+        "reference": image.name,
+        "source": image.facts.source,
         "id": image.facts.id,
         "tags": ", ".join(image.facts.tags) or "none",
         "bars": bars,
@@ -77,7 +78,7 @@ def _total_bars(comparison: "Comparison") -> dict:
         facts = image.facts
         rows.append({
             "y": index * ROW_HEIGHT * 2,
-            "name": short_name(facts.reference, 30),
+            "name": short_name(image.name, 30),
             "unpacked": facts.size_bytes / largest * BAR_WIDTH,
             "gzip": (facts.compressed_bytes or 0) / largest * BAR_WIDTH,
             "label": f"{human_bytes(facts.size_bytes)} / {human_bytes(facts.compressed_bytes)} gzip",

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def render_markdown(comparison: "Comparison") -> str:
-    names = [short_name(image.facts.reference) for image in comparison.images]
+    names = [short_name(image.name) for image in comparison.images]
     lines = ["### dockwise compare", "", "| metric | " + " | ".join(_cell(n) for n in names) + " |",
              "|---|" + "---:|" * len(names)]
     for metric in comparison.metrics():
@@ -26,7 +26,7 @@ def render_markdown(comparison: "Comparison") -> str:
         lines.append(f"| {verdict.title} | " + " | ".join(_cell(c) for c in cells) + " |")
     for image in comparison.images:
         if image.findings:
-            lines += ["", f"<details><summary>{_cell(image.facts.reference)}: {len(image.findings)} finding(s)</summary>", ""]
+            lines += ["", f"<details><summary>{_cell(image.name)}: {len(image.findings)} finding(s)</summary>", ""]
             lines += [f"- **{f.rule}** {f.severity.label()}: {_cell(f.message)}" for f in image.findings]
             lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -101,7 +101,7 @@ def print_comparison(comparison: "Comparison", console: "Console") -> None:
     """`dockwise compare` in a terminal: metrics side by side with ratios to the first image, then the verdicts."""
     from rich.table import Table
 
-    names = [short_name(image.facts.reference, 32) for image in comparison.images]
+    names = [short_name(image.name, 32) for image in comparison.images]
     metrics = Table(title="metrics (ratio vs the first image)", title_justify="left")
     metrics.add_column("metric", style="bold")
     for name in names:
@@ -123,7 +123,7 @@ def print_comparison(comparison: "Comparison", console: "Console") -> None:
     console.print(verdicts)
     for image in comparison.images:
         if image.runtime is None:
-            console.print(f"[dim]{image.facts.reference}: {image.runtime_note}[/dim]")
+            console.print(f"[dim]{image.name}: {image.runtime_note}[/dim]")
 
 
 def _cells(metric: "Metric") -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -50,6 +51,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A docstring example: a Dockerfile that must (`bad`) or must not trigger its rule, and context files."""
+
+    bad: bool
+    dockerfile: str
+    context: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
@@ -62,6 +72,20 @@ class Rule:
     @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    def examples(self) -> tuple[Example, ...]:
+        """The ``Anti-pattern::`` / ``Best practice::`` blocks of the docstring, each with the ``Context::`` after it.
+
+        A context line is ``path`` (an empty file) or ``path: content`` with ``\\n`` for new lines.
+        """
+        found: list[Example] = []
+        for title, body in _literal_blocks(self.doc):
+            if title in ("Anti-pattern", "Best practice"):
+                found.append(Example(title == "Anti-pattern", body + "\n"))
+            elif title == "Context" and found:
+                files = tuple(_context_line(line) for line in body.splitlines() if line.strip())
+                found[-1] = Example(found[-1].bad, found[-1].dockerfile, files)
+        return tuple(found)
 
     @classmethod
     def from_module(cls, module: ModuleType) -> "Rule":
@@ -81,6 +105,27 @@ class Rule:
                 "define ID, NAME, SEVERITY, FIX and check()",
                 exit_code=2,
             ) from None
+
+
+def _literal_blocks(doc: str) -> list[tuple[str, str]]:
+    lines = textwrap.dedent(doc).splitlines() if doc else []
+    blocks, i = [], 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line.endswith("::"):
+            continue
+        body: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+            body.append(lines[i])
+            i += 1
+        blocks.append((line[:-2].split(" (")[0].strip(), textwrap.dedent("\n".join(body)).strip("\n")))
+    return blocks
+
+
+def _context_line(line: str) -> tuple[str, str]:
+    path, sep, content = line.strip().partition(": ")
+    return path, content.replace("\\n", "\n") + ("\n" if sep else "")
 
 
 def builtin_rules() -> tuple[Rule, ...]:
@@ -108,9 +153,3 @@ def all_rules() -> tuple[Rule, ...]:
             raise DockwiseError(f"two rules use the id {rule.id}", "rename the plugin's rule", exit_code=2)
         seen.add(rule.id)
     return tuple(sorted(rules, key=lambda r: r.id))
-
-
-def hits_for(rules: Iterable[Rule], subject: Subject) -> Iterable[tuple[Rule, Hit]]:
-    for rule in rules:
-        for hit in rule.check(subject):
-            yield rule, hit

@@ -1,7 +1,8 @@
 """The final image gets the whole build context (`COPY . .`), or `ADD` copies plain local files.
 
 `COPY . .` sends everything the `.dockerignore` lets through — tests, docs, the Dockerfile itself, and any secret
-that slipped past — and busts the layer cache on every edit. `ADD` with local files hides its archive-extracting
+that slipped past — and busts the layer cache on every edit. With a known context it is flagged only when such
+files would really be sent. `ADD` with local files hides its archive-extracting
 magic; use `COPY`. A builder stage may copy everything: only what reaches the final image counts.
 
 Anti-pattern::
@@ -56,26 +57,26 @@ def check(subject: Subject) -> Iterator[Hit]:
     for stage in build.target_lineage:
         for step in stage.steps:
             instruction = step.instruction
-            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
                 continue
             sources = [build.expand(s, step.variables) for s in instruction.args[:-1]]
-            if instruction.heredocs:
-                continue
-            for source in sources:
-                if source in ROOTS:
-                    yield Hit(instruction.line, _root_message(subject, instruction.keyword))
-                    break
+            if any(source in ROOTS for source in sources):
+                message = _root_message(subject, instruction.keyword)
+                if message:
+                    yield Hit(instruction.line, message)
             if instruction.keyword == "ADD":
                 local = [s for s in sources if not re.match(r"^[a-z]+://|^git@", s) and not ARCHIVE.search(s)]
                 if local:
                     yield Hit(instruction.line, f"ADD of local {posixpath.basename(local[0].rstrip('/')) or local[0]!r}; COPY does the same without surprises")
 
 
-def _root_message(subject: Subject, keyword: str) -> str:
+def _root_message(subject: Subject, keyword: str) -> str | None:
+    """Without a known context any whole-context copy is flagged; with one, only if it sends files the app does
+    not need (the Dockerfile, docs, tests, CI files, compose files, .git)."""
     if subject.context is None:
         return f"{keyword} of the whole build context into the final image"
     extra = [f for f in subject.context.files if UNNEEDED.search(f)]
+    if not extra:
+        return None
     sample = ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else "")
-    if extra:
-        return f"{keyword} of the whole context sends {len(subject.context.files)} files, including {sample}"
-    return f"{keyword} of the whole context ({len(subject.context.files)} files) into the final image"
+    return f"{keyword} of the whole context sends {len(subject.context.files)} files, including {sample}"

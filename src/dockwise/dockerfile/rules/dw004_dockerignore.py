@@ -25,7 +25,7 @@ Best practice::
 
 Context::
 
-    .dockerignore: .git\n.venv/\n**/__pycache__/\n**/*.pyc\n**/*.env
+    .dockerignore: .git\\n.venv/\\n**/__pycache__/\\n**/*.pyc\\n**/*.env
     src/app.py
     src/__pycache__/app.cpython-313.pyc
     .venv/bin/python

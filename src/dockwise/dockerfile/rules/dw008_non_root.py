@@ -1,7 +1,7 @@
 """The final image runs as root: no `USER`, or the last one is `root`/`0`.
 
 A process running as root inside the container is root on the host's kernel: one escape away. Bases that already
-run as an unprivileged user (distroless `:nonroot`) pass.
+run as an unprivileged user (distroless `:nonroot`, Chainguard's non-`-dev` images) pass.
 
 Anti-pattern::
 
@@ -40,7 +40,7 @@ def check(subject: Subject) -> Iterator[Hit]:
         if user.split(":", 1)[0] in ("root", "0"):
             yield Hit(final.user.instruction.line, f"the final USER is {user}")
         return
-    base = build.external_base(build.target)
-    if "nonroot" in (ImageRef.parse(base).tag or ""):
+    ref = ImageRef.parse(build.external_base(build.target))
+    if "nonroot" in (ref.tag or "") or (ref.repository.startswith("cgr.dev/chainguard/") and "dev" not in (ref.tag or "")):
         return
     yield Hit(build.target.from_instruction.line, f"stage {build.target.label} never sets USER, so it runs as root")

@@ -24,7 +24,7 @@ ID = "DW106"
 NAME = "add-url-checksum"
 SEVERITY = Severity.WARNING
 FIX = "Add --checksum=sha256:<digest> to ADD (or download and verify in RUN)."
-REFS = {"hadolint": "DL3020", "cis": "4.11"}
+REFS = {"cis": "4.11"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:

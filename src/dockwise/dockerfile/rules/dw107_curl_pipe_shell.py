@@ -27,7 +27,7 @@ ID = "DW107"
 NAME = "curl-pipe-shell"
 SEVERITY = Severity.WARNING
 FIX = "Download to a file, verify its checksum, then run it."
-REFS = {"hadolint": "DL4006"}
+REFS = {}
 
 SHELLS = re.compile(r"^(sh|bash|dash|zsh|ash|ksh|python[0-9.]*|perl|ruby|node)$")
 

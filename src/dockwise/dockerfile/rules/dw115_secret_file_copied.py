@@ -1,0 +1,70 @@
+"""A `COPY`/`ADD` puts a secret from the build context into the final image.
+
+`.env` files, private keys, `.git` (with its history and remotes), `.npmrc`/`.pypirc`/`.netrc` and cloud credential
+files stay readable in the image layer forever, even if a later `RUN rm` hides them. dockwise resolves each source
+against the real context after `.dockerignore`.
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY . .
+
+Context::
+
+    .dockerignore: __pycache__
+    app.py
+    .env
+    deploy/id_ed25519
+
+Best practice::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY . .
+
+Context::
+
+    .dockerignore: .env\\n**/id_*\\n.git
+    app.py
+    .env
+    deploy/id_ed25519
+"""
+
+import re
+from collections.abc import Iterator
+
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW115"
+NAME = "secret-file-copied"
+SEVERITY = Severity.ERROR
+FIX = "Exclude the file in .dockerignore (and copy only what the app needs); pass secrets with --mount=type=secret."
+REFS = {"cis": "4.10", "dockle": "CIS-DI-0010"}
+
+SECRET = re.compile(
+    r"(^|/)(\.env(\.[^/]*)?|[^/]*\.env|id_(rsa|dsa|ecdsa|ed25519)|[^/]*\.(pem|key|p12|pfx|jks|kdbx|ovpn)|"
+    r"\.npmrc|\.pypirc|\.netrc|\.git-credentials|credentials(\.json|\.xml)?|\.aws/[^/]+|\.docker/config\.json|"
+    r"\.git/HEAD|secrets?\.(ya?ml|json|toml))$"
+)
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    context = subject.context
+    if context is None:
+        return
+    build = subject.build
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
+                continue
+            sent = [f for s in instruction.args[:-1] for f in context.select(build.expand(s, step.variables))]
+            secrets = sorted({_label(f) for f in sent if SECRET.search(f)})
+            if secrets:
+                yield Hit(instruction.line, f"copies secrets into the image: {', '.join(secrets[:4])}")
+
+
+def _label(path: str) -> str:
+    return path[: path.index(".git/") + 4] if path.startswith(".git/") or "/.git/" in path else path

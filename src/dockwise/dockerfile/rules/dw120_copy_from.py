@@ -1,0 +1,45 @@
+"""`COPY --from` names its own stage, or a stage that is defined later.
+
+A stage cannot copy from itself; a name that is no earlier stage is pulled as an image, which is rarely meant.
+
+Anti-pattern::
+
+    FROM python:3.13-slim AS build
+    COPY --from=build /app /app
+    COPY --from=runtime /app /app
+    FROM python:3.13-slim AS runtime
+
+Best practice::
+
+    FROM python:3.13-slim AS build
+    RUN python -m venv /venv
+    FROM python:3.13-slim AS runtime
+    COPY --from=build /venv /venv
+"""
+
+from collections.abc import Iterator
+
+from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.report.findings import Severity
+
+ID = "DW120"
+NAME = "copy-from"
+SEVERITY = Severity.ERROR
+FIX = "Point --from at an earlier stage (by name) or at a full image reference."
+REFS = {"hadolint": "DL3022,DL3023"}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    build = subject.build
+    for stage in build.stages:
+        for step in stage.steps:
+            source = step.instruction.flag("from")
+            if step.instruction.keyword not in ("COPY", "ADD") or not source:
+                continue
+            source = build.expand(source, step.variables).lower()
+            if source == stage.name or source == str(stage.index):
+                yield Hit(step.instruction.line, f"COPY --from={source} copies from its own stage")
+                continue
+            later = [s for s in build.stages[stage.index + 1 :] if s.name == source]
+            if later:
+                yield Hit(step.instruction.line, f"COPY --from={source} names a stage defined later (line {later[0].from_instruction.line})")

@@ -1,0 +1,102 @@
+"""Bad input and tampering: one line naming cause and fix, exit code != 0, nothing half-written, nothing tagged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from dockwise.debian.cache import default_cache_dir
+from dockwise.debian.lock import load_lock, lock_path
+from tests.debian.helpers import dockwise
+
+
+def _one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_unknown_release():
+    result = dockwise("base", "--release", "buzz")
+    assert result.returncode == 2
+    assert "unknown Debian release 'buzz'" in _one_line(result.stderr)
+
+
+def test_unknown_package_writes_no_lock(tmp_path):
+    lock = tmp_path / "x.lock.json"
+    result = dockwise("base", "--update-lock", "--package", "no-such-package-dw", "--lock-file", str(lock), "--no-load", "--archive", str(tmp_path / "a.tar"))
+    assert result.returncode == 2
+    assert "unknown Debian package no-such-package-dw" in _one_line(result.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.engine
+def test_tampered_deb_is_refused_and_nothing_tagged(tmp_path, docker_client):
+    lock = load_lock("trixie")
+    cache = tmp_path / "debs"
+    cache.mkdir()
+    for name in lock.distroless:
+        record = lock.packages[name]
+        shutil.copyfile(default_cache_dir() / record.deb_name, cache / record.deb_name)
+    victim = cache / lock.packages["libc6"].deb_name
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(data)
+    tags = ("dockwise/distroless-python3-debian13:latest", "dockwise/distroless-python3-debian13:nonroot")
+    before = {tag: _image_id(docker_client, tag) for tag in tags}
+    images_before = {image.id for image in docker_client.images.list(all=True)}
+
+    result = dockwise("base", "--only", "distroless", "--rebuild", "--cache-dir", str(cache))
+
+    assert result.returncode == 1
+    line = _one_line(result.stderr)
+    assert "sha256 mismatch for libc6" in line and str(victim) in line and "delete" in line
+    assert {tag: _image_id(docker_client, tag) for tag in tags} == before
+    assert {image.id for image in docker_client.images.list(all=True)} <= images_before
+
+
+def test_tampered_deb_leaves_no_archive(tmp_path):
+    lock = load_lock("trixie")
+    cache = tmp_path / "debs"
+    cache.mkdir()
+    for name in lock.distroless:
+        record = lock.packages[name]
+        shutil.copyfile(default_cache_dir() / record.deb_name, cache / record.deb_name)
+    victim = cache / lock.packages["python3.13-minimal"].deb_name
+    victim.write_bytes(victim.read_bytes() + b"x")
+    out = tmp_path / "out"
+    result = dockwise("base", "--only", "distroless", "--no-load", "--cache-dir", str(cache), "--archive", str(out / "d.tar"), "--oci", str(out / "oci"))
+    assert result.returncode == 1
+    assert "sha256 mismatch for python3.13-minimal" in _one_line(result.stderr)
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_unreachable_archive(tmp_path):
+    data = json.loads(lock_path("trixie").read_text())
+    for entry in data["packages"]:
+        entry["url"] = entry["url"].replace("https://deb.debian.org", "http://127.0.0.1:9")
+    lock = tmp_path / "lock.json"
+    lock.write_text(json.dumps(data))
+    result = dockwise("base", "--only", "distroless", "--no-load", "--cache-dir", str(tmp_path / "empty"), "--lock-file", str(lock), "--archive", str(tmp_path / "d.tar"))
+    assert result.returncode == 1
+    assert "Debian archive unreachable: http://127.0.0.1:9/" in _one_line(result.stderr)
+    assert not (tmp_path / "d.tar").exists()
+    assert [p.name for p in (tmp_path / "empty").iterdir()] == []
+
+
+def test_no_load_without_output_is_refused():
+    result = dockwise("base", "--no-load")
+    assert result.returncode == 2
+    assert "--no-load" in _one_line(result.stderr)
+
+
+def _image_id(client, tag):
+    from docker.errors import ImageNotFound
+
+    try:
+        return client.images.get(tag).id
+    except ImageNotFound:
+        return None

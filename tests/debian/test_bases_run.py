@@ -1,0 +1,165 @@
+"""The base-image contract, asserted by running real containers of the bases in the engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dockwise.debian.lock import load_lock
+from tests.debian.helpers import locked_python
+
+pytestmark = pytest.mark.engine
+
+HOST_CA = "/etc/ssl/certs/ca-certificates.crt"
+CA_MOUNT = {HOST_CA: {"bind": HOST_CA, "mode": "ro"}}
+IMPORTS = "import ssl, sqlite3, ctypes, zoneinfo, venv; print('imports ok')"
+
+
+def _distroless(rel, variant: str = "latest") -> str:
+    return f"{rel.distroless_repo}:{variant}"
+
+
+def test_python_version_in_both_bases(bases, run):
+    rel, _ = bases
+    expected = f"Python {locked_python(rel.codename)}"
+    code, out = run(rel.slim_tag, ["python3", "--version"])
+    assert (code, out.strip()) == (0, expected)
+    code, out = run(rel.slim_tag, ["python", "--version"])
+    assert (code, out.strip()) == (0, expected)
+    code, out = run(_distroless(rel), ["-c", "import platform; print('Python', platform.python_version())"])
+    assert (code, out.strip()) == (0, expected)
+
+
+@pytest.mark.parametrize("variant", ["latest", "nonroot"])
+def test_stdlib_imports_in_distroless(bases, run, variant):
+    rel, _ = bases
+    assert run(_distroless(rel, variant), ["-c", IMPORTS]) == (0, "imports ok\n")
+
+
+def test_stdlib_imports_in_slim(bases, run):
+    rel, _ = bases
+    assert run(rel.slim_tag, ["python3", "-c", IMPORTS]) == (0, "imports ok\n")
+
+
+def test_nonroot_runs_as_65532_in_home(bases, run):
+    rel, _ = bases
+    probe = "import os; print(os.getuid(), os.getgid(), os.getcwd())"
+    assert run(_distroless(rel, "nonroot"), ["-c", probe]) == (0, "65532 65532 /home/nonroot\n")
+    assert run(_distroless(rel, "latest"), ["-c", probe]) == (0, "0 0 /\n")
+
+
+def test_distroless_has_no_shell_apt_dpkg_or_pip(bases, run):
+    rel, _ = bases
+    probe = (
+        "import os, shutil, subprocess\n"
+        "paths = ['/bin/sh', '/usr/bin/sh', '/bin/bash', '/usr/bin/apt', '/usr/bin/apt-get', '/usr/bin/dpkg', '/usr/bin/pip', '/usr/bin/pip3']\n"
+        "print(sorted(p for p in paths if os.path.lexists(p)))\n"
+        "print([t for t in ('sh', 'apt', 'dpkg', 'pip', 'pip3') if shutil.which(t)])\n"
+        "try:\n    subprocess.run('true', shell=True)\nexcept FileNotFoundError:\n    print('no shell')\n"
+    )
+    assert run(_distroless(rel), ["-c", probe]) == (0, "[]\n[]\nno shell\n")
+
+
+def test_distroless_files_match_distroless(bases, run):
+    rel, _ = bases
+    probe = (
+        "import os, stat\n"
+        "print(open('/etc/passwd').read().split())\n"
+        "print(oct(stat.S_IMODE(os.stat('/tmp').st_mode)))\n"
+        "st = os.stat('/home/nonroot'); print(oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid)\n"
+        "print(open('/etc/os-release').readline().strip())\n"
+        "print(open(os.environ['SSL_CERT_FILE']).read().count('BEGIN CERTIFICATE') > 100)\n"
+        "print(os.path.realpath('/usr/bin/python3'))\n"
+    )
+    code, out = run(_distroless(rel), ["-c", probe])
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == str(
+        [
+            "root:x:0:0:root:/root:/sbin/nologin",
+            "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin",
+            "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin",
+        ]
+    )
+    assert lines[1:] == ["0o1777", "0o700 65532 65532", 'PRETTY_NAME="Distroless"', "True", f"/usr/bin/python{rel.python}"]
+
+
+def test_distroless_status_d_lists_every_package(bases, run):
+    rel, _ = bases
+    code, out = run(_distroless(rel), ["-c", "import os; print(sorted(os.listdir('/var/lib/dpkg/status.d')))"])
+    assert code == 0, out
+    records = {name for name in eval(out) if not name.endswith(".md5sums")}  # noqa: S307 - our own printed list
+    assert records == set(load_lock(rel.codename).distroless)
+
+
+def test_distroless_config(bases, docker_client):
+    rel, _ = bases
+    for variant, user, workdir in (("latest", "0", "/"), ("nonroot", "65532", "/home/nonroot")):
+        config = docker_client.images.get(_distroless(rel, variant)).attrs["Config"]
+        assert config["Entrypoint"] == [f"/usr/bin/python{rel.python}"]
+        assert "LANG=C.UTF-8" in config["Env"]
+        assert "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" in config["Env"]
+        assert (config["User"], config["WorkingDir"]) == (user, workdir)
+
+
+def test_find_library_works_where_distroless_ships_ld_so_cache(bases, run):
+    rel, _ = bases
+    if not rel.ld_so_cache:
+        pytest.skip(f"distroless debian{rel.version} ships no ld.so.cache")
+    code, out = run(_distroless(rel), ["-c", "import ctypes.util; print(ctypes.util.find_library('ssl'))"])
+    assert (code, out.strip()) == (0, "libssl.so.3")
+
+
+def test_slim_tools_on_path_and_trimmed(bases, run):
+    rel, _ = bases
+    script = (
+        "for t in sh apt apt-get dpkg python python3 pip pip3; do command -v $t >/dev/null || echo missing $t; done; "
+        "echo LANG=$LANG; "
+        "find /usr/share/doc -type f ! -name copyright | head -3; "
+        "ls /usr/share/man /var/lib/apt/lists /var/cache/apt/archives 2>/dev/null | grep -v ':$' | head -3; "
+        f"ls /usr/lib/python{rel.python}/EXTERNALLY-MANAGED 2>/dev/null; echo end"
+    )
+    assert run(rel.slim_tag, ["sh", "-c", script]) == (0, "LANG=C.UTF-8\nend\n")
+
+
+def test_slim_config_matches_official(bases, docker_client):
+    rel, _ = bases
+    config = docker_client.images.get(rel.slim_tag).attrs["Config"]
+    assert config["Cmd"] == ["python3"]
+    assert "LANG=C.UTF-8" in config["Env"]
+
+
+def test_slim_pip_install_as_root_with_host_ca(bases, run):
+    rel, _ = bases
+    script = (
+        "echo six > /tmp/requirements.txt && pip install --no-cache-dir --root-user-action=ignore -q "
+        "-r /tmp/requirements.txt && python -c 'import six; print(six.__name__)'"
+    )
+    code, out = run(rel.slim_tag, ["sh", "-c", script], volumes=CA_MOUNT)
+    assert (code, out.strip().splitlines()[-1]) == (0, "six"), out
+
+
+def test_slim_https_to_pypi_with_host_ca(bases, run):
+    rel, _ = bases
+    probe = "import urllib.request; print(urllib.request.urlopen('https://pypi.org/simple/six/', timeout=30).status)"
+    assert run(rel.slim_tag, ["python3", "-c", probe], volumes=CA_MOUNT) == (0, "200\n")
+
+
+def test_slim_venv_interpreter_exists_in_distroless(bases, run):
+    rel, _ = bases
+    script = "python3 -m venv /opt/venv && /opt/venv/bin/pip --version >/dev/null && readlink /opt/venv/bin/python3"
+    code, out = run(rel.slim_tag, ["sh", "-c", script])
+    assert code == 0, out
+    target = out.strip()
+    probe = f"import os; print(os.path.realpath({target!r}))"
+    assert run(_distroless(rel), ["-c", probe]) == (0, f"/usr/bin/python{rel.python}\n")
+
+
+def test_cli_reports_bases_up_to_date_as_json(bases):
+    from tests.debian.helpers import dockwise
+
+    rel, ids = bases
+    result = dockwise("base", "--release", rel.codename, "--json")
+    assert result.returncode == 0, result.stderr
+    assert {item["tag"]: item["image_id"] for item in json.loads(result.stdout)} == ids

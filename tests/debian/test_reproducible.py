@@ -1,0 +1,44 @@
+"""Building twice gives the same image IDs and byte-identical archives; built without any engine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+
+import pytest
+
+from dockwise.debian.build import build_bases
+
+pytestmark = pytest.mark.slow
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["distroless", "slim"])
+def test_two_builds_give_the_same_image_ids(tmp_path, kind):
+    first = build_bases("trixie", kinds=(kind,), load=False, archive=tmp_path / "a" / "bases.tar")
+    second = build_bases("trixie", kinds=(kind,), load=False, archive=tmp_path / "b" / "bases.tar")
+    assert [i.image_id for i in first] == [i.image_id for i in second]
+    assert _sha256(tmp_path / "a" / "bases.tar") == _sha256(tmp_path / "b" / "bases.tar")
+
+
+def test_archive_holds_docker_manifest_and_oci_layout(tmp_path):
+    images = build_bases("trixie", kinds=("distroless",), load=False, archive=tmp_path / "d.tar", oci_dir=tmp_path / "oci")
+    with tarfile.open(tmp_path / "d.tar") as archive:
+        names = set(archive.getnames())
+        manifest = json.load(archive.extractfile("manifest.json"))
+        index = json.load(archive.extractfile("index.json"))
+    assert {"manifest.json", "index.json", "oci-layout", "repositories"} <= names
+    assert [entry["RepoTags"] for entry in manifest] == [[i.tag] for i in images]
+    for entry in manifest:
+        config = entry["Config"]
+        assert config in names and all(layer in names for layer in entry["Layers"])
+        assert "sha256:" + config.rsplit("/", 1)[1] in {i.image_id for i in images}
+    assert {m["annotations"]["io.containerd.image.name"] for m in index["manifests"]} == {i.tag for i in images}
+    oci = tmp_path / "oci"
+    assert json.loads((oci / "oci-layout").read_text()) == {"imageLayoutVersion": "1.0.0"}
+    for blob in (oci / "blobs" / "sha256").iterdir():
+        assert _sha256(blob) == blob.name

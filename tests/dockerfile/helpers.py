@@ -1,0 +1,26 @@
+"""Test vocabulary, in the spirit of hadolint's `ruleCatches`/`ruleCatchesNot`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockwise.dockerfile.context import BuildContext
+from dockwise.dockerfile.lint import lint_text
+from dockwise.report.findings import Finding
+
+
+def make_context(root: Path, files: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> BuildContext:
+    for path, content in files:
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+    return BuildContext.load(root, root / "Dockerfile")
+
+
+def lint(text: str, root: Path | None = None, files=(), **kwargs) -> list[Finding]:
+    context = make_context(root, files) if root is not None else None
+    return lint_text(text, "Dockerfile", context=context, **kwargs)
+
+
+def rule_ids(findings: list[Finding]) -> set[str]:
+    return {f.rule for f in findings}

@@ -1,0 +1,34 @@
+"""The pull-request comment (Markdown) and the terminal table read the same comparison."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from dockwise.report.markdown import render_markdown
+from dockwise.report.table import human_bytes, print_comparison
+
+
+def test_markdown_has_metrics_ratios_and_verdicts(comparison):
+    text = render_markdown(comparison)
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| metric |"))
+    assert "demo/web:standard" in header and "demo/web:distroless" in header
+    size_row = next(line for line in lines if line.startswith("| Size (unpacked layers) |"))
+    assert "(×0." in size_row  # the distroless image is smaller than the first one
+    assert "| Runs as a non-root user | ✘ fail: uid 0" in text and "✔ pass: uid 65532" in text
+    assert "<details><summary>" in text and "**DI006** error" in text
+    assert "&lt;script&gt;" not in text or "<script>" not in text
+
+
+def test_table_prints_both_images(comparison):
+    buffer = io.StringIO()
+    print_comparison(comparison, Console(file=buffer, width=200))
+    output = buffer.getvalue()
+    assert "Seed practices passed" in output and "✔ pass" in output and "✘ fail" in output
+    assert output.count("runtime probes skipped") == 2
+
+
+def test_human_bytes():
+    assert [human_bytes(v) for v in (None, 0, 1023, 1536, 5 << 20)] == ["n/a", "0 B", "1023 B", "1.5 KiB", "5.0 MiB"]
