@@ -5,8 +5,8 @@
 Prints figures only; the README records them with the date and machine. Nothing here is a test.
 - size: both app images and their bases, unpacked (engine's Size) and compressed (gzip -6 of `docker save`'s layers);
   goal: distroless app <= 60 MB unpacked and <= 0.5 x standard.
-- startup: `docker run` to first HTTP 200 of each app image vs `docker run <base> python3 -c pass` to exit, timed
-  the same way (SDK create+start, monotonic clock), interleaved; goal: app / bare <= 1.0.
+- startup: `docker run` to first HTTP 200 of each app image vs `docker run --rm <base> python3 -c pass` until it
+  returns (exit and removal), both through the same API calls and clock, interleaved; goal: app / bare <= 1.0.
 - throughput: gunicorn (the image's CMD) vs Flask's development server (what the seed's `python web_app.py` runs),
   same image, same wrk load on loopback; goal: >= 4x.
 """
@@ -81,7 +81,7 @@ def main() -> None:
               f"(goal <= 0.5x; distroless app <= 60 MB)")
         print("anchors: python:3.13-slim ~120-130 MB unpacked; distroless python3-debian12 ~54 MB")
 
-        print("\n## startup: docker run -> first HTTP 200, vs docker run <base> python -c pass -> exit")
+        print("\n## startup: docker run -> first HTTP 200, vs docker run --rm <base> python -c pass -> returned")
         for variant, tag in tags.items():
             app_ms, bare_ms = [], []
             for _ in range(args.runs):  # interleaved so drift hits both alike

@@ -68,7 +68,10 @@ def _present(paths_or_names: tuple[str, ...]) -> list[str]:
 
 
 def container_facts() -> dict[str, object]:
-    """What this process can see of its own container; computed per request, so it is never stale."""
+    """What this process can see of its own container.
+
+    None of it can change while the container lives (user, image contents, mounts), so it is read once per process.
+    """
     uid, gid = os.getuid(), os.getgid()
     return {
         "variant": os.environ.get("APP_VARIANT", "unknown"),
@@ -82,7 +85,6 @@ def container_facts() -> dict[str, object]:
         "shells": _present(SHELLS),
         "package_managers": _present(PACKAGE_MANAGERS),
         "pip_importable": find_spec("pip") is not None,
-        "pid": os.getpid(),
     }
 
 
@@ -120,6 +122,8 @@ def create_app() -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     log = logging.getLogger("web_app")
     started = time.monotonic()
+    facts = container_facts()
+    page = render_page(facts)
 
     @app.before_request
     def _start_timer() -> None:
@@ -141,11 +145,11 @@ def create_app() -> Flask:
 
     @app.get("/")
     def index() -> Response:
-        return Response(render_page(container_facts()), mimetype="text/html")
+        return Response(page, mimetype="text/html")
 
     @app.get("/api/info")
     def info():
-        return jsonify(container_facts())
+        return jsonify({**facts, "pid": os.getpid()})
 
     @app.post("/api/digest")
     def digest():

@@ -85,14 +85,16 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
     from dockwise.debian.lock import load_lock
     from dockwise.debian.releases import release as find_release
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     release = find_release(release_name)
     if extra_packages and not update_lock:
         raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=2)
     if no_load and archive is None and oci_dir is None:
-        raise DockwiseError("--no-load without --archive or --oci builds nothing", "add --archive FILE or --oci DIR", exit_code=2)
+        raise DockwiseError(
+            "--no-load without --archive or --oci builds nothing", "add --archive FILE or --oci DIR", exit_code=2
+        )
     cache = cache_dir or default_cache_dir()
-    say = lambda msg: console.print(f"[dim]{msg}[/dim]")  # noqa: E731
+    say = lambda msg: console.print(msg, style="dim", markup=False, highlight=False)  # noqa: E731
     with Progress(TextColumn("debs"), BarColumn(), DownloadColumn(), console=console, transient=True) as bar:
         task = bar.add_task("debs", total=None)
         progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
@@ -102,15 +104,18 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
             images = build.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, say=say, progress=progress)
         else:
-            images = build.build_bases(release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
-                                       cache_dir=cache, lock=load_lock(release.codename, lock_file), say=say,
-                                       progress=progress)
+            lock = load_lock(release.codename, lock_file)
+            images = build.build_bases(
+                release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
+                cache_dir=cache, lock=lock, say=say, progress=progress,
+            )
     if as_json:
         click.echo(json.dumps([image.as_dict() for image in images], indent=2, sort_keys=True))
         return
     for image in images:
         state = "built" if image.built else "up to date"
         click.echo(f"{image.tag:48} {image.image_id[7:19]}  {state}")
+
 
 # --- build, demo (owner: engine/measure) ---
 
@@ -245,6 +250,7 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, failure_threshold, c
 
 # --- inspect, compare, sbom (owner: image/report) ---
 
+
 def _write_output(text: str, output: Path | None) -> None:
     """Print to stdout, or write `output` atomically (temp file, then rename)."""
     if output is None:
@@ -253,8 +259,11 @@ def _write_output(text: str, output: Path | None) -> None:
     import os
     import tempfile
 
-    directory = output.resolve().parent
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.resolve().parent)
+    except OSError as exc:
+        raise DockwiseError(f"cannot write {output} ({exc.strerror})", "pass -o in an existing, writable directory",
+                            exit_code=2) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -269,8 +278,8 @@ def _write_output(text: str, output: Path | None) -> None:
 @click.argument("image")
 @click.option("--format", "fmt", default="text", show_default=True,
               type=click.Choice(["text", "json", "sarif", "github", "junit"]), help="Output format.")
-@click.option("--failure-threshold", default="info", show_default=True,
-              type=click.Choice(["info", "warning", "error", "none"]), help="Exit 1 on a finding at or above this.")
+@click.option("--failure-threshold", default="warning", show_default=True,
+              type=click.Choice(["info", "warning", "error"]), help="Exit 1 on a finding at or above this severity.")
 @click.option("--ignore", multiple=True, metavar="DI0XX", help="Skip a check (repeatable).")
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
@@ -279,11 +288,18 @@ def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...
     """Audit IMAGE from its config and layers, verifying every blob digest.
 
     IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
+    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 unreadable or invalid image.
     """
     from dockwise.image.checks import run_checks
     from dockwise.image.facts import collect
 
-    facts = collect(image, gzip_size=gzip_size)
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status(f"reading {image}" + (" (measuring gzip -6 size)" if gzip_size else "")):
+            facts = collect(image, gzip_size=gzip_size)
+    else:
+        facts = collect(image, gzip_size=gzip_size)
     findings = run_checks(facts, ignore=ignore)
     if fmt == "text":
         import io
@@ -301,16 +317,23 @@ def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...
     elif fmt == "json":
         document = {"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]}
         _write_output(json.dumps(document, indent=2, sort_keys=True) + "\n", output)
+    elif fmt == "sarif":
+        from dockwise.image.checks import catalogue
+        from dockwise.report.sarif import render as render_sarif
+
+        _write_output(render_sarif(findings, {c.code: c.doc.splitlines()[0] for c in catalogue()}), output)
+    elif fmt == "github":
+        from dockwise.report.github import render as render_github
+
+        _write_output(render_github(findings), output)
     else:
-        from importlib import import_module
+        from dockwise.report.junit import render as render_junit
 
-        _write_output(import_module(f"dockwise.report.{fmt}").render(findings), output)
-    if failure_threshold != "none":
-        from dockwise.report.findings import Severity
+        _write_output(render_junit(findings, [image]), output)
+    from dockwise.report.findings import Severity
 
-        limit = Severity.parse(failure_threshold)
-        if any(f.severity >= limit for f in findings):
-            sys.exit(1)
+    if any(f.severity >= Severity.parse(failure_threshold) for f in findings):
+        sys.exit(1)
 
 
 @main.command()

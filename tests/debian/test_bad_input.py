@@ -13,7 +13,8 @@ from tests.debian.helpers import dockwise
 
 
 def _one_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
+    """The single `error:` line (progress lines may precede it); never a traceback."""
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]
@@ -27,7 +28,17 @@ def test_unknown_release():
 
 def test_unknown_package_writes_no_lock(tmp_path):
     lock = tmp_path / "x.lock.json"
-    result = dockwise("base", "--update-lock", "--package", "no-such-package-dw", "--lock-file", str(lock), "--no-load", "--archive", str(tmp_path / "a.tar"))
+    result = dockwise(
+        "base",
+        "--update-lock",
+        "--package",
+        "no-such-package-dw",
+        "--lock-file",
+        str(lock),
+        "--no-load",
+        "--archive",
+        str(tmp_path / "a.tar"),
+    )
     assert result.returncode == 2
     assert "unknown Debian package no-such-package-dw" in _one_line(result.stderr)
     assert list(tmp_path.iterdir()) == []
@@ -68,7 +79,18 @@ def test_tampered_deb_leaves_no_archive(tmp_path):
     victim = cache / lock.packages["python3.13-minimal"].deb_name
     victim.write_bytes(victim.read_bytes() + b"x")
     out = tmp_path / "out"
-    result = dockwise("base", "--only", "distroless", "--no-load", "--cache-dir", str(cache), "--archive", str(out / "d.tar"), "--oci", str(out / "oci"))
+    result = dockwise(
+        "base",
+        "--only",
+        "distroless",
+        "--no-load",
+        "--cache-dir",
+        str(cache),
+        "--archive",
+        str(out / "d.tar"),
+        "--oci",
+        str(out / "oci"),
+    )
     assert result.returncode == 1
     assert "sha256 mismatch for python3.13-minimal" in _one_line(result.stderr)
     assert not out.exists() or list(out.iterdir()) == []
@@ -80,7 +102,18 @@ def test_unreachable_archive(tmp_path):
         entry["url"] = entry["url"].replace("https://deb.debian.org", "http://127.0.0.1:9")
     lock = tmp_path / "lock.json"
     lock.write_text(json.dumps(data))
-    result = dockwise("base", "--only", "distroless", "--no-load", "--cache-dir", str(tmp_path / "empty"), "--lock-file", str(lock), "--archive", str(tmp_path / "d.tar"))
+    result = dockwise(
+        "base",
+        "--only",
+        "distroless",
+        "--no-load",
+        "--cache-dir",
+        str(tmp_path / "empty"),
+        "--lock-file",
+        str(lock),
+        "--archive",
+        str(tmp_path / "d.tar"),
+    )
     assert result.returncode == 1
     assert "Debian archive unreachable: http://127.0.0.1:9/" in _one_line(result.stderr)
     assert not (tmp_path / "d.tar").exists()
@@ -100,3 +133,39 @@ def _image_id(client, tag):
         return client.images.get(tag).id
     except ImageNotFound:
         return None
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MB tmpfs (root only): real ENOSPC, unmounted afterwards."""
+    import os
+    import subprocess
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)]).returncode:
+        pytest.skip("mounting a tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_full_cache_disk(tmp_path, tiny_disk):
+    out = tmp_path / "d.tar"
+    result = dockwise(
+        "base", "--only", "distroless", "--no-load", "--cache-dir", str(tiny_disk / "debs"), "--archive", str(out)
+    )
+    assert result.returncode == 1
+    assert "disk full while writing" in _one_line(result.stderr)
+    assert not out.exists()
+    assert not [p.name for p in (tiny_disk / "debs").iterdir() if p.name.startswith(".")]  # no partial download
+
+
+def test_full_work_disk(tmp_path, tiny_disk):
+    import os
+
+    out = tmp_path / "d.tar"
+    env = dict(os.environ, TMPDIR=str(tiny_disk))
+    result = dockwise("base", "--only", "distroless", "--no-load", "--archive", str(out), env=env)
+    assert result.returncode == 1
+    assert "disk full while building the bases" in _one_line(result.stderr)
+    assert not out.exists() and list(tiny_disk.iterdir()) == []

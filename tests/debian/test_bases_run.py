@@ -53,7 +53,8 @@ def test_distroless_has_no_shell_apt_dpkg_or_pip(bases, run):
     rel, _ = bases
     probe = (
         "import os, shutil, subprocess\n"
-        "paths = ['/bin/sh', '/usr/bin/sh', '/bin/bash', '/usr/bin/apt', '/usr/bin/apt-get', '/usr/bin/dpkg', '/usr/bin/pip', '/usr/bin/pip3']\n"
+        "paths = ['/bin/sh', '/usr/bin/sh', '/bin/bash', '/usr/bin/apt', '/usr/bin/apt-get', '/usr/bin/dpkg',\n"
+        "         '/usr/bin/pip', '/usr/bin/pip3']\n"
         "print(sorted(p for p in paths if os.path.lexists(p)))\n"
         "print([t for t in ('sh', 'apt', 'dpkg', 'pip', 'pip3') if shutil.which(t)])\n"
         "try:\n    subprocess.run('true', shell=True)\nexcept FileNotFoundError:\n    print('no shell')\n"
@@ -82,7 +83,13 @@ def test_distroless_files_match_distroless(bases, run):
             "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin",
         ]
     )
-    assert lines[1:] == ["0o1777", "0o700 65532 65532", 'PRETTY_NAME="Distroless"', "True", f"/usr/bin/python{rel.python}"]
+    assert lines[1:] == [
+        "0o1777",
+        "0o700 65532 65532",
+        'PRETTY_NAME="Distroless"',
+        "True",
+        f"/usr/bin/python{rel.python}",
+    ]
 
 
 def test_distroless_status_d_lists_every_package(bases, run):
@@ -117,7 +124,7 @@ def test_slim_tools_on_path_and_trimmed(bases, run):
         "for t in sh apt apt-get dpkg python python3 pip pip3; do command -v $t >/dev/null || echo missing $t; done; "
         "echo LANG=$LANG; "
         "find /usr/share/doc -type f ! -name copyright | head -3; "
-        "ls /usr/share/man /var/lib/apt/lists /var/cache/apt/archives 2>/dev/null | grep -v ':$' | head -3; "
+        "find /usr/share/man /usr/share/info /var/lib/apt/lists /var/cache/apt -mindepth 1 2>/dev/null | head -3; "
         f"ls /usr/lib/python{rel.python}/EXTERNALLY-MANAGED 2>/dev/null; echo end"
     )
     assert run(rel.slim_tag, ["sh", "-c", script]) == (0, "LANG=C.UTF-8\nend\n")
@@ -163,3 +170,14 @@ def test_cli_reports_bases_up_to_date_as_json(bases):
     result = dockwise("base", "--release", rel.codename, "--json")
     assert result.returncode == 0, result.stderr
     assert {item["tag"]: item["image_id"] for item in json.loads(result.stdout)} == ids
+
+
+def test_slim_apt_installs_without_docs(bases, run):
+    rel, _ = bases
+    script = (
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends less >/dev/null "
+        "&& command -v less && ls /usr/share/man | wc -l && ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l"
+    )
+    code, out = run(rel.slim_tag, ["sh", "-c", script])
+    assert code == 0, out
+    assert out.split()[-3:] == ["/usr/bin/less", "0", "0"]

@@ -26,7 +26,9 @@ def test_two_builds_give_the_same_image_ids(tmp_path, kind):
 
 
 def test_archive_holds_docker_manifest_and_oci_layout(tmp_path):
-    images = build_bases("trixie", kinds=("distroless",), load=False, archive=tmp_path / "d.tar", oci_dir=tmp_path / "oci")
+    images = build_bases(
+        "trixie", kinds=("distroless",), load=False, archive=tmp_path / "d.tar", oci_dir=tmp_path / "oci"
+    )
     with tarfile.open(tmp_path / "d.tar") as archive:
         names = set(archive.getnames())
         manifest = json.load(archive.extractfile("manifest.json"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockwise.dockerfile.context import BuildContext
-from helpers import lint, make_context, rule_ids
+from tests.dockerfile.helpers import lint, make_context, rule_ids
 
 FILES = [
     ("app.py", ""),
@@ -82,3 +82,11 @@ def test_whole_context_copy_is_fine_when_the_context_holds_only_the_app(tmp_path
     assert "DW003" not in rule_ids(lint(text, tmp_path / "clean", files))
     assert "DW003" in rule_ids(lint(text, tmp_path / "docs", files + [("docs/index.md", "")]))
     assert "DW003" in rule_ids(lint(text))  # no context known (stdin): cannot tell, so flagged
+
+
+def test_python_script_counts_as_a_service_only_if_it_serves(tmp_path):
+    text = "FROM python:3.13-slim\nWORKDIR /app\nCOPY main.py ./\nUSER 1\nCMD [\"python\", \"main.py\"]\n"
+    server = "import http.server\nhttp.server.HTTPServer(('', 8000), None).serve_forever()\n"
+    assert "DW006" in rule_ids(lint(text, tmp_path / "a", [("main.py", server)]))
+    assert "DW006" not in rule_ids(lint(text, tmp_path / "b", [("main.py", "print('batch job')\n")]))
+    assert "DW006" not in rule_ids(lint(text))

@@ -6,7 +6,7 @@ import pytest
 
 from dockwise.dockerfile.model import build_model
 from dockwise.dockerfile.parse import parse
-from helpers import lint, rule_ids
+from tests.dockerfile.helpers import lint, rule_ids
 
 
 def model(text: str, **kwargs):

@@ -7,7 +7,7 @@ import pytest
 from dockwise.dockerfile.config import find_config, load_config
 from dockwise.errors import DockwiseError
 from dockwise.report.findings import Severity
-from helpers import lint, rule_ids
+from tests.dockerfile.helpers import lint, rule_ids
 
 BAD_PIP = "RUN pip install flask==3.1.0\n"
 
@@ -60,3 +60,11 @@ def test_bad_config_is_a_clear_error(tmp_path):
     with pytest.raises(DockwiseError) as err:
         load_config(path)
     assert err.value.exit_code == 2
+
+
+def test_buildkit_check_directive_skips_the_matching_rules():
+    text = "FROM python:3.13-slim\nUSER 1\nEXPOSE 80/TCP\nCMD python3 -m http.server\n"
+    assert {"DW006", "DW007"} <= rule_ids(lint(text))
+    skipped = rule_ids(lint("# check=skip=JSONArgsRecommended;error=true\n" + text))
+    assert "DW007" not in skipped and "DW006" in skipped
+    assert not {"DW006", "DW007"} & rule_ids(lint("# check=skip=all\n" + text))

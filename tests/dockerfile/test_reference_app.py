@@ -8,7 +8,7 @@ import pytest
 
 from dockwise.dockerfile.lint import lint_file
 from dockwise.report.findings import Severity
-from helpers import lint, rule_ids
+from tests.dockerfile.helpers import lint, rule_ids
 
 WEBAPP = Path(__file__).parents[2] / "examples" / "webapp"
 

@@ -11,7 +11,7 @@ import pytest
 
 from dockwise.report import github, json_out, junit, sarif, text
 from dockwise.report.findings import Finding, Severity
-from helpers import lint
+from tests.dockerfile.helpers import lint
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
 BAD = "FROM python:3.13\nRUN pip install flask\nCMD python app.py\n"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dockwise.dockerfile.rules import all_rules
-from helpers import lint, rule_ids
+from tests.dockerfile.helpers import lint, rule_ids
 
 RULES = all_rules()
 

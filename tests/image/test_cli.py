@@ -13,18 +13,19 @@ from tests.image import samples
 def test_inspect_json_and_failure_threshold(tmp_path):
     archive = samples.distroless(tmp_path)
     runner = CliRunner()
-    result = runner.invoke(main, ["inspect", archive, "--format", "json"])
-    assert result.exit_code == 1  # DI002 (info) meets the default threshold, info
+    result = runner.invoke(main, ["inspect", archive, "--format", "json", "--failure-threshold", "info"])
+    assert result.exit_code == 1  # DI002 is info
     document = json.loads(result.output)
     assert document["image"]["user"]["uid"] == 65532
     assert [f["rule"] for f in document["findings"]] == ["DI002"]
-    assert runner.invoke(main, ["inspect", archive, "--failure-threshold", "warning", "--format", "json"]).exit_code == 0
-    assert runner.invoke(main, ["inspect", archive, "--ignore", "DI002", "--format", "json"]).exit_code == 0
+    assert runner.invoke(main, ["inspect", archive, "--format", "json"]).exit_code == 0  # default threshold: warning
+    ignored = runner.invoke(main, ["inspect", archive, "--ignore", "DI002", "--format", "json", "--failure-threshold", "info"])
+    assert ignored.exit_code == 0
 
 
 def test_inspect_text_lists_layers_and_findings(tmp_path):
-    result = CliRunner().invoke(main, ["inspect", samples.standard(tmp_path), "--failure-threshold", "none"])
-    assert result.exit_code == 0
+    result = CliRunner().invoke(main, ["inspect", samples.standard(tmp_path)])
+    assert result.exit_code == 1  # DI006 (error): a .env file
     assert "RUN chmod +x web_app.py" in result.output and "DI006" in result.output
 
 
@@ -51,3 +52,21 @@ def test_sbom_command(tmp_path):
     result = CliRunner().invoke(main, ["sbom", samples.standard(tmp_path), "-o", str(out)])
     assert result.exit_code == 0
     assert json.loads(out.read_text())["bomFormat"] == "CycloneDX"
+
+
+def test_inspect_findings_formats_shared_with_lint(tmp_path):
+    archive = samples.standard(tmp_path)
+    runner = CliRunner()
+    sarif = json.loads(runner.invoke(main, ["inspect", archive, "--format", "sarif"]).output)
+    rules = {rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"DI001", "DI006", "DI011"} <= rules
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"DI001", "DI006"}
+    github = runner.invoke(main, ["inspect", archive, "--format", "github"]).output
+    assert "::error" in github and "DI006" in github
+    junit = runner.invoke(main, ["inspect", archive, "--format", "junit"]).output
+    assert junit.startswith("<?xml") and "DI006" in junit
+
+
+def test_output_into_a_missing_directory_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["sbom", samples.standard(tmp_path), "-o", str(tmp_path / "no" / "sbom.json")])
+    assert result.exit_code == 2 and "cannot write" in result.output

@@ -37,7 +37,7 @@ APP = layer(
     F("app/readonly.py", b"x = 1\n"),
     F("app/group_writable.py", b"y = 2\n", mode=0o664, gid=65532),
     F("app/.env", b"TOKEN=1\n"), F("app/deploy_key", KEY),
-    F("app/__pycache__/main.cpython-313.pyc", b"\x00" * 200),
+    F("app/__pycache__/main.cpython-39.pyc", b"\x00" * 200), F("app/__pycache__/readonly.cpython-313.pyc", b"\x00" * 50),
     F("app/.git/HEAD", b"ref: refs/heads/main\n"), F("app/Dockerfile", b"FROM scratch\n"),
     F("root/.cache/pip/http/a", b"c" * 300),
 )

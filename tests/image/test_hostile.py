@@ -212,3 +212,15 @@ def test_not_a_tar_at_all_is_an_error(tmp_path):
     path.write_bytes(os.urandom(4096))
     with pytest.raises(DockwiseError, match="not a readable tar archive"):
         collect(str(path))
+
+
+def test_corrupt_tar_header_is_an_error(tmp_path):
+    data = bytearray(layer(F("app/main.py", b"print(1)\n")))
+    data[10] ^= 0x01  # a byte of the first member's name: its header checksum no longer matches
+    with pytest.raises(DockwiseError, match="bad header checksum at offset 0"):
+        collect(_save(tmp_path, bytes(data)))
+
+
+def test_empty_and_dot_names_are_the_root_not_an_entry(tmp_path):
+    path = _save(tmp_path, _raw_layer((_info("./", tarfile.DIRTYPE), None), (_info("./etc/x"), b"1")))
+    assert collect(path).file_count == 1

@@ -4,19 +4,21 @@ them into the engine and/or write a docker-save archive and an OCI layout. Nothi
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from dockwise.debian.cache import default_cache_dir, fetch_debs
 from dockwise.debian.distroless import distroless_config, distroless_layers
 from dockwise.debian.lock import Lock, load_lock, lock_digest
-from dockwise.debian.releases import Release, release as find_release
+from dockwise.debian.releases import Release
+from dockwise.debian.releases import release as find_release
 from dockwise.debian.slim import slim_config, slim_tree
-from dockwise.debian.tools import SLIM_TOOLS, ensure_tools
+from dockwise.debian.tools import ensure_mmdebstrap
 from dockwise.engine.archive import ImageSpec, canonical_json, write_docker_archive, write_oci_layout
 from dockwise.errors import DockwiseError
 
@@ -60,12 +62,21 @@ def _kind_tags(release: Release) -> dict[str, tuple[str, ...]]:
     return {SLIM: (release.slim_tag,), DISTROLESS: release.tags[1:]}
 
 
-def build_images(release: Release, lock: Lock, kinds: tuple[str, ...], cache_dir: Path, workdir: Path,
-                 say: Say = lambda _m: None, progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[ImageSpec]:
+def build_images(
+    release: Release,
+    lock: Lock,
+    kinds: tuple[str, ...],
+    cache_dir: Path,
+    workdir: Path,
+    say: Say = lambda _m: None,
+    progress: Callable[[int, int], None] = lambda _d, _t: None,
+) -> list[ImageSpec]:
     """Assemble the images of `kinds` in `workdir` (layers as files there); no engine is involved."""
     epoch = build_epoch(lock)
-    created = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    names = tuple(dict.fromkeys((*(lock.slim if SLIM in kinds else ()), *(lock.distroless if DISTROLESS in kinds else ()))))
+    created = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    names = tuple(
+        dict.fromkeys((*(lock.slim if SLIM in kinds else ()), *(lock.distroless if DISTROLESS in kinds else ())))
+    )
     records = lock.records(names)
     total = sum(r.size for r in records)
     done = 0
@@ -76,7 +87,7 @@ def build_images(release: Release, lock: Lock, kinds: tuple[str, ...], cache_dir
         progress(done, total)
 
     say(f"checking {len(records)} .debs in {cache_dir} (downloading what is missing)")
-    paths = dict(zip(names, fetch_debs(records, cache_dir, advance)))
+    paths = dict(zip(names, fetch_debs(records, cache_dir, advance), strict=True))
     images: list[ImageSpec] = []
     if DISTROLESS in kinds:
         say("assembling distroless layers (static, base, cc, python3)")
@@ -84,11 +95,11 @@ def build_images(release: Release, lock: Lock, kinds: tuple[str, ...], cache_dir
         blobs = [layer.tree.write(workdir / f"distroless-{layer.name}.tar", epoch) for layer in layers]
         notes = [f"dockwise base: distroless {layer.name} ({', '.join(layer.packages)})" for layer in layers]
         labels = _labels(release, lock, DISTROLESS)
-        for tag, nonroot in zip(_kind_tags(release)[DISTROLESS], (False, True)):
+        for tag, nonroot in zip(_kind_tags(release)[DISTROLESS], (False, True), strict=True):
             config = distroless_config(release, [b.diff_id for b in blobs], notes, nonroot, created, labels)
             images.append(ImageSpec((tag,), canonical_json(config), tuple(blobs)))
     if SLIM in kinds:
-        ensure_tools(SLIM_TOOLS, say)
+        ensure_mmdebstrap(say)
         say(f"installing the slim set ({len(lock.slim)} packages) with mmdebstrap from the verified .debs")
         tree = slim_tree(release, [paths[n] for n in lock.slim], lock.slim, epoch, workdir)
         blob = tree.write(workdir / "slim.tar", epoch)
@@ -97,27 +108,43 @@ def build_images(release: Release, lock: Lock, kinds: tuple[str, ...], cache_dir
     return images
 
 
-def build_bases(release_name: str = "trixie", *, kinds: tuple[str, ...] = KINDS, load: bool = True,
-                archive: Path | None = None, oci_dir: Path | None = None, cache_dir: Path | None = None,
-                lock: Lock | None = None, say: Say = lambda _m: None,
-                progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[BuiltImage]:
+def build_bases(
+    release_name: str = "trixie",
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    load: bool = True,
+    archive: Path | None = None,
+    oci_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    lock: Lock | None = None,
+    say: Say = lambda _m: None,
+    progress: Callable[[int, int], None] = lambda _d, _t: None,
+) -> list[BuiltImage]:
     """Build the bases from the committed lock and load them into the engine (if `load`), and/or write them as a
     docker-save archive and an OCI layout. Loading happens only after every image was built."""
     release = find_release(release_name)
     lock = lock or load_lock(release.codename)
     client = _engine() if load else None
-    with tempfile.TemporaryDirectory(prefix="dockwise-base-") as tmp:
-        workdir = Path(tmp)
-        images = build_images(release, lock, kinds, cache_dir or default_cache_dir(), workdir, say, progress)
-        if archive is not None:
-            say(f"writing docker-save archive {archive}")
-            write_docker_archive(images, archive)
-        if oci_dir is not None:
-            say(f"writing OCI layout {oci_dir}")
-            write_oci_layout(images, oci_dir)
-        if client is not None:
-            say("loading into the engine")
-            _load(client, images, workdir / "load.tar")
+    try:
+        with tempfile.TemporaryDirectory(prefix="dockwise-base-") as tmp:
+            workdir = Path(tmp)
+            images = build_images(release, lock, kinds, cache_dir or default_cache_dir(), workdir, say, progress)
+            if archive is not None:
+                say(f"writing docker-save archive {archive}")
+                write_docker_archive(images, archive)
+            if oci_dir is not None:
+                say(f"writing OCI layout {oci_dir}")
+                write_oci_layout(images, oci_dir)
+            if client is not None:
+                say("loading into the engine")
+                _load(client, images, workdir / "load.tar")
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise DockwiseError(
+            f"disk full while building the bases ({exc.filename or tempfile.gettempdir()})",
+            "free space, or point TMPDIR (work files) and XDG_CACHE_HOME (.debs) at a larger disk",
+        ) from None
     kind_of = {tag: kind for kind, tags in _kind_tags(release).items() for tag in tags}
     return [BuiltImage(tag, image.image_id, kind_of[tag], True) for image in images for tag in image.tags]
 
@@ -137,7 +164,9 @@ def _load(client, images: list[ImageSpec], tmp_archive: Path) -> None:
         for tag in image.tags:
             loaded = client.images.get(tag).id
             if loaded != image.image_id:
-                raise DockwiseError(f"the engine holds {loaded} for {tag}, expected {image.image_id}", "run `dockwise base` again")
+                raise DockwiseError(
+                    f"the engine holds {loaded} for {tag}, expected {image.image_id}", "run `dockwise base` again"
+                )
 
 
 def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]:
@@ -156,9 +185,14 @@ def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]
     return found
 
 
-def ensure_bases(release_name: str = "trixie", *, kinds: tuple[str, ...] = KINDS, cache_dir: Path | None = None,
-                 say: Say = lambda _m: None,
-                 progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[BuiltImage]:
+def ensure_bases(
+    release_name: str = "trixie",
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    cache_dir: Path | None = None,
+    say: Say = lambda _m: None,
+    progress: Callable[[int, int], None] = lambda _d, _t: None,
+) -> list[BuiltImage]:
     """Make sure the engine holds both bases of `release_name` built from the current lock; build only what is
     missing (a kind is rebuilt when any of its tags is absent or stale). Quick when everything is there."""
     release = find_release(release_name)
@@ -167,6 +201,10 @@ def ensure_bases(release_name: str = "trixie", *, kinds: tuple[str, ...] = KINDS
     present = present_bases(release, lock, client)
     wanted = {kind: tags for kind, tags in _kind_tags(release).items() if kind in kinds}
     missing = tuple(kind for kind, tags in wanted.items() if any(tag not in present for tag in tags))
-    built = build_bases(release_name, kinds=missing, cache_dir=cache_dir, lock=lock, say=say, progress=progress) if missing else []
+    built = (
+        build_bases(release_name, kinds=missing, cache_dir=cache_dir, lock=lock, say=say, progress=progress)
+        if missing
+        else []
+    )
     fresh = {image.tag: image for image in built}
     return [fresh.get(tag) or present[tag] for tags in wanted.values() for tag in tags]

@@ -7,8 +7,8 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from dockwise.debian.index import TIMEOUT_S, PackageRecord
 from dockwise.errors import DockwiseError
@@ -30,7 +30,7 @@ def sha256_file(path: Path) -> str:
 
 
 def verified_deb(record: PackageRecord, cache_dir: Path) -> Path:
-    """The cached .deb of `record` after checking its sha256 against the lock; refuse a mismatch, never rebuild on it."""
+    """The cached .deb of `record` after checking its sha256 against the lock; a mismatch is refused."""
     path = cache_dir / record.deb_name
     actual = sha256_file(path)
     if actual != record.sha256:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from debian.debfile import DebError, DebFile
 
@@ -25,7 +25,9 @@ def _open(path: Path) -> DebFile:
     try:
         return DebFile(str(path))
     except (DebError, OSError, ValueError) as exc:
-        raise DockwiseError(f"{path} is not a readable .deb ({exc})", f"delete {path} so it is downloaded again") from None
+        raise DockwiseError(
+            f"{path} is not a readable .deb ({exc})", f"delete {path} so it is downloaded again"
+        ) from None
 
 
 def deb_meta(path: Path) -> DebMeta:

@@ -88,7 +88,9 @@ def _ca_bundle(ca_deb: Path) -> bytes:
     certs = sorted(p for p, e in tree.entries.items() if p.startswith("usr/share/ca-certificates/") and e.kind == FILE)
     if not certs:
         raise DockwiseError(f"{ca_deb} holds no certificates", "run `dockwise base --update-lock`")
-    return b"".join(tree.entries[p].data if tree.entries[p].data.endswith(b"\n") else tree.entries[p].data + b"\n" for p in certs)
+    return b"".join(
+        tree.entries[p].data if tree.entries[p].data.endswith(b"\n") else tree.entries[p].data + b"\n" for p in certs
+    )
 
 
 def _status_d(tree: Tree, deb: Path, epoch: int) -> None:
@@ -141,7 +143,9 @@ def _ld_so_cache(layers: list[DistrolessLayer]) -> bytes:
         result = subprocess.run([str(ldconfig), "-r", str(root)], capture_output=True, text=True)
         cache = root / "etc/ld.so.cache"
         if result.returncode != 0 or not cache.is_file():
-            raise DockwiseError(f"ldconfig failed: {result.stderr.strip()[:200]}", "build as root (ldconfig -r chroots)")
+            raise DockwiseError(
+                f"ldconfig failed: {result.stderr.strip()[:200]}", "build as root (ldconfig -r chroots)"
+            )
         return cache.read_bytes()
 
 
@@ -164,8 +168,9 @@ def _materialize(tree: Tree, root: Path) -> None:
             target.chmod(entry.mode & 0o777)
 
 
-def distroless_config(release: Release, diff_ids: list[str], layer_notes: list[str], nonroot: bool, created: str,
-                      labels: dict[str, str]) -> dict:
+def distroless_config(
+    release: Release, diff_ids: list[str], layer_notes: list[str], nonroot: bool, created: str, labels: dict[str, str]
+) -> dict:
     """The image config: ENTRYPOINT python3.X, LANG, SSL_CERT_FILE; :nonroot runs as 65532 in /home/nonroot."""
     return {
         "architecture": "amd64",

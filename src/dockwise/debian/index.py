@@ -13,6 +13,7 @@ from pathlib import Path
 
 from debian.deb822 import Packages
 from debian.deb822 import Release as ReleaseFile
+from debian.debian_support import Version
 
 from dockwise.debian.releases import ARCH, Suite
 from dockwise.debian.tools import KEYRING
@@ -70,9 +71,7 @@ def verified_suite(suite: Suite) -> SignedSuite:
     with tempfile.TemporaryDirectory(prefix="dockwise-gpgv-") as tmp:
         signed = Path(tmp, "InRelease")
         signed.write_bytes(raw)
-        result = subprocess.run(
-            ["gpgv", "--keyring", str(KEYRING), "--output", "-", str(signed)], capture_output=True
-        )
+        result = subprocess.run(["gpgv", "--keyring", str(KEYRING), "--output", "-", str(signed)], capture_output=True)
     if result.returncode != 0:
         detail = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise DockwiseError(
@@ -108,5 +107,7 @@ def package_index(signed: SignedSuite) -> dict[str, PackageRecord]:
             url=f"{signed.suite.mirror}/{paragraph['Filename']}",
             suite=signed.suite.name,
         )
-        records[record.name] = record
+        known = records.get(record.name)
+        if known is None or Version(record.version) > Version(known.version):
+            records[record.name] = record
     return records

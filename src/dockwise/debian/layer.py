@@ -9,9 +9,9 @@ import hashlib
 import io
 import posixpath
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from dockwise.engine.archive import Layer
 

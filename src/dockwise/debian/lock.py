@@ -84,12 +84,19 @@ def load_lock(codename: str, path: Path | None = None) -> Lock:
     try:
         lock = Lock.from_json(path.read_text())
     except FileNotFoundError:
-        raise DockwiseError(f"no lock for {codename} at {path}", f"run `dockwise base --release {codename} --update-lock`") from None
+        raise DockwiseError(
+            f"no lock for {codename} at {path}", f"run `dockwise base --release {codename} --update-lock`"
+        ) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise DockwiseError(f"lock {path} is unreadable ({exc})", f"run `dockwise base --release {codename} --update-lock`") from None
+        raise DockwiseError(
+            f"lock {path} is unreadable ({exc})", f"run `dockwise base --release {codename} --update-lock`"
+        ) from None
     missing = [name for name in (*lock.slim, *lock.distroless) if name not in lock.packages]
     if missing:
-        raise DockwiseError(f"lock {path} lacks records for {', '.join(missing[:5])}", f"run `dockwise base --release {codename} --update-lock`")
+        raise DockwiseError(
+            f"lock {path} lacks records for {', '.join(missing[:5])}",
+            f"run `dockwise base --release {codename} --update-lock`",
+        )
     return lock
 
 

@@ -10,8 +10,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from debian.debian_support import Version
 
@@ -19,7 +19,7 @@ from dockwise.debian.cache import fetch_debs, sha256_file
 from dockwise.debian.index import PackageRecord, package_index, verified_suite
 from dockwise.debian.lock import Lock, SuiteStamp, lock_path, save_lock
 from dockwise.debian.releases import ARCH, Release
-from dockwise.debian.tools import SLIM_TOOLS, VERIFY_TOOLS, ensure_tools
+from dockwise.debian.tools import ensure_mmdebstrap, ensure_verify_tools
 from dockwise.errors import DockwiseError
 
 
@@ -33,23 +33,37 @@ def _newest(indexes: list[dict[str, PackageRecord]]) -> dict[str, PackageRecord]
     return best
 
 
-def _resolve_slim(release: Release, include: tuple[str, ...], cache_dir: Path, say: Callable[[str], None]) -> dict[str, str]:
+def _resolve_slim(
+    release: Release, include: tuple[str, ...], cache_dir: Path, say: Callable[[str], None]
+) -> dict[str, str]:
     """Run mmdebstrap (minbase + include) against the real archive; return the installed name -> version, and keep
     the downloaded .debs for the cache."""
     say(f"resolving the slim package set with mmdebstrap ({release.codename}, minbase + {len(include)} packages)")
     with tempfile.TemporaryDirectory(prefix="dockwise-resolve-") as tmp:
         root = Path(tmp) / "root"
         command = [
-            "mmdebstrap", "--quiet", "--mode=root", "--variant=minbase", "--format=directory",
-            f"--include={','.join(include)}", "--skip=download/empty", "--aptopt=Acquire::Languages \"none\"",
+            "mmdebstrap",
+            "--quiet",
+            "--mode=root",
+            "--variant=minbase",
+            "--format=directory",
+            f"--include={','.join(include)}",
+            "--skip=download/empty",
+            '--aptopt=Acquire::Languages "none"',
             *(f"--hook-dir={hook}" for hook in release.mmdebstrap_hooks),
-            release.codename, str(root),
+            release.codename,
+            str(root),
             *(f"deb {suite.mirror} {suite.name} main" for suite in release.suites),
         ]
         result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, LC_ALL="C.UTF-8"))
         if result.returncode != 0:
-            lines = [l for l in (result.stderr or result.stdout).splitlines() if l.startswith("E:")] or (result.stderr or "no output").splitlines()[-1:]
-            raise DockwiseError(f"mmdebstrap could not resolve the slim set: {lines[-1][:300]}", "check the package names and the network path to deb.debian.org")
+            lines = [line for line in (result.stderr or result.stdout).splitlines() if line.startswith("E:")] or (
+                result.stderr or "no output"
+            ).splitlines()[-1:]
+            raise DockwiseError(
+                f"mmdebstrap could not resolve the slim set: {lines[-1][:300]}",
+                "check the package names and the network path to deb.debian.org",
+            )
         status = (root / "var/lib/dpkg/status").read_text()
         installed = dict(re.findall(r"^Package: (\S+)\n(?:.+\n)*?Version: (\S+)$", status, re.M))
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -60,10 +74,16 @@ def _resolve_slim(release: Release, include: tuple[str, ...], cache_dir: Path, s
     return installed
 
 
-def update_lock(release: Release, cache_dir: Path, extra: tuple[str, ...] = (), path: Path | None = None,
-                say: Callable[[str], None] = lambda _m: None) -> Lock:
+def update_lock(
+    release: Release,
+    cache_dir: Path,
+    extra: tuple[str, ...] = (),
+    path: Path | None = None,
+    say: Callable[[str], None] = lambda _m: None,
+) -> Lock:
     """Resolve both package sets against the verified archive, download and check every .deb, write the lock."""
-    ensure_tools({**VERIFY_TOOLS, **SLIM_TOOLS}, say)
+    ensure_verify_tools(say)
+    ensure_mmdebstrap(say)
     signed = []
     for suite in release.suites:
         say(f"verifying {suite.mirror}/dists/{suite.name}/InRelease with gpgv")
@@ -84,9 +104,14 @@ def update_lock(release: Release, cache_dir: Path, extra: tuple[str, ...] = (), 
     for name, version in installed.items():
         record = next((idx[name] for idx in indexes.values() if name in idx and idx[name].version == version), None)
         if record is None:
-            raise DockwiseError(f"apt installed {name} {version}, which no verified index lists", "the mirror moved on mid-run; rerun `--update-lock`")
+            raise DockwiseError(
+                f"apt installed {name} {version}, which no verified index lists",
+                "the mirror moved on mid-run; rerun `--update-lock`",
+            )
         packages[name] = record
-    stale = [name for name in installed if name in release.distroless_packages and packages[name].version != installed[name]]
+    stale = [
+        name for name in installed if name in release.distroless_packages and packages[name].version != installed[name]
+    ]
     if stale:
         raise DockwiseError(f"slim and distroless disagree on {', '.join(stale)}", "rerun `--update-lock`")
     dates = [email.utils.parsedate_to_datetime(s.date) for s in signed if s.date]

@@ -32,9 +32,10 @@ path-exclude /usr/share/locale/*
 """
 DPKG_CFG = "etc/dpkg/dpkg.cfg.d/dockwise-slim"
 APT_CFG = "etc/apt/apt.conf.d/docker-clean"
-APT_CLEAN = """\
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+_CLEAN = "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"
+APT_CLEAN = f"""\
+DPkg::Post-Invoke {{ "{_CLEAN}"; }};
+APT::Update::Post-Invoke {{ "{_CLEAN}"; }};
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 """
@@ -98,20 +99,29 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
     setup.write_text(DPKG_EXCLUDES)
     out = workdir / "rootfs.tar"
     command = [
-        "mmdebstrap", "--quiet", "--mode=root", "--variant=essential", "--format=tar",
+        "mmdebstrap",
+        "--quiet",
+        "--mode=root",
+        "--variant=essential",
+        "--format=tar",
         f"--include={','.join(sorted(names))}",
-        "--aptopt=Acquire::Languages \"none\"",
-        "--setup-hook=mkdir -p \"$1/etc/dpkg/dpkg.cfg.d\"",
+        '--aptopt=Acquire::Languages "none"',
+        '--setup-hook=mkdir -p "$1/etc/dpkg/dpkg.cfg.d"',
         f"--setup-hook=upload {setup} /{DPKG_CFG}",
         *(f"--hook-dir={hook}" for hook in release.mmdebstrap_hooks),
-        release.codename, str(out), f"deb [trusted=yes] copy://{repo} {release.codename} main",
+        release.codename,
+        str(out),
+        f"deb [trusted=yes] copy://{repo} {release.codename} main",
     ]
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8")
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0 or not out.is_file():
         tail = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.startswith("E:")][-1:]
         tail = tail or (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise DockwiseError(f"mmdebstrap failed: {tail[0][:300]}", "rerun with the cache intact; if it persists run `dockwise base --update-lock`")
+        raise DockwiseError(
+            f"mmdebstrap failed: {tail[0][:300]}",
+            "rerun with the cache intact; if it persists run `dockwise base --update-lock`",
+        )
     tree = Tree()
     with tarfile.open(out) as archive:
         tree.add_tar(archive, lambda p: None if _dropped(p) else p)
@@ -128,7 +138,8 @@ def _check_installed(tree: Tree, names: tuple[str, ...]) -> None:
     if installed != set(names):
         extra, missing = sorted(installed - set(names)), sorted(set(names) - installed)
         raise DockwiseError(
-            f"slim base differs from the lock (extra: {', '.join(extra[:5]) or '-'}; missing: {', '.join(missing[:5]) or '-'})",
+            f"slim base differs from the lock (extra: {', '.join(extra[:5]) or '-'}; "
+            f"missing: {', '.join(missing[:5]) or '-'})",
             "run `dockwise base --update-lock`",
         )
 

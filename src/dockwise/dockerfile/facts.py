@@ -6,6 +6,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import Build, Step
 from dockwise.dockerfile.parse import Instruction
 from dockwise.dockerfile.shell import Command, commands
@@ -65,11 +66,11 @@ def final_image(build: Build) -> FinalImage:
     return FinalImage(user, cmd, entrypoint, tuple(expose), healthcheck)
 
 
-def command_words(instruction: Instruction) -> list[Command]:
+def command_words(instruction: Instruction) -> tuple[Command, ...]:
     """The commands a CMD/ENTRYPOINT/RUN/HEALTHCHECK runs."""
     if instruction.keyword == "HEALTHCHECK":
         if len(instruction.args) < 2:
-            return []
+            return ()
         inner = Instruction("RUN", "RUN", (), instruction.args[1:], instruction.json, (), instruction.line,
                             instruction.end_line, instruction.column, instruction.original)
         return commands(inner)
@@ -118,8 +119,15 @@ SERVERS = frozenset({"gunicorn", "uvicorn", "hypercorn", "daphne", "granian", "w
                      "rails", "puma"})
 
 
-def runs_server(instruction: Instruction) -> bool:
-    """Whether a CMD/ENTRYPOINT looks like it starts a network service."""
+_SERVES = re.compile(r"\.run\(|serve(_forever)?\(|HTTPServer|uvicorn\.run|web\.run_app|\.listen\(")
+
+
+def runs_server(instruction: Instruction, context: BuildContext | None) -> bool:
+    """Whether a CMD/ENTRYPOINT looks like it starts a network service.
+
+    A server program (gunicorn, uvicorn, nginx...) counts; `python script.py` only when the context holds the
+    script and it serves (app.run, serve_forever, uvicorn.run...), so batch jobs are not taken for services.
+    """
     for command in command_words(instruction):
         argv = command.argv
         if not argv:
@@ -130,9 +138,25 @@ def runs_server(instruction: Instruction) -> bool:
         joined = " ".join(argv)
         if re.search(r"\b(runserver|http\.server|-m (gunicorn|uvicorn|hypercorn|waitress|flask|granian))\b", joined):
             return True
-        if re.fullmatch(r"python[0-9.]*", program) and any(a.endswith((".py", ".pyz")) for a in argv[1:]):
-            return True
+        scripts = [a for a in argv[1:] if a.endswith(".py")]
+        if re.fullmatch(r"python[0-9.]*", program) and scripts and context is not None:
+            if _script_serves(context, scripts[0]):
+                return True
     return False
+
+
+def _script_serves(context: BuildContext, script: str) -> bool:
+    return bool(_SERVES.search(script_text(context, script) or ""))
+
+
+def script_text(context: BuildContext, script: str) -> str | None:
+    """The text of a file the image runs, found in the context by path or, failing that, by name (first 200 kB)."""
+    name = script.rsplit("/", 1)[-1]
+    found = [f for f in context.files if f == script.lstrip("./") or f.rsplit("/", 1)[-1] == name]
+    try:
+        return (context.root / found[0]).read_text(errors="replace")[:200_000] if found else None
+    except OSError:
+        return None
 
 
 def is_python_image(build: Build) -> bool:

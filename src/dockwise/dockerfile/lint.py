@@ -1,4 +1,8 @@
-"""One lint run: read -> parse -> build model -> context -> rules -> suppressions -> findings."""
+"""One lint run: read -> parse -> build model -> context -> rules -> suppressions -> findings.
+
+A rule is skipped when the config ignores it, or when a `# check=skip=...` directive turns off the BuildKit check
+it mirrors (`REFS["buildkit"]`), so a file tuned for `docker build --check` needs no second set of pragmas.
+"""
 
 from __future__ import annotations
 
@@ -68,10 +72,11 @@ def lint_text(
         raise DockwiseError(f"{path}: no stage named {target!r}", f"stages: {names}", exit_code=2) from None
     subject = Subject(build=build, context=context, path=path)
     quiet = suppressions(build)
+    skipped = buildkit_skips(dockerfile.directives.get("check", ""))
     columns = {i.line: i.column for i in dockerfile.instructions}
     findings = []
     for rule in rules if rules is not None else all_rules():
-        if rule.id in config.ignore:
+        if rule.id in config.ignore or _skipped_by_check_directive(rule, skipped):
             continue
         severity = config.severity.get(rule.id, rule.severity)
         for hit in rule.check(subject):
@@ -91,6 +96,20 @@ def lint_text(
             )
     unique = {(f.rule, f.line, f.column, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
+
+
+def buildkit_skips(directive: str) -> frozenset[str]:
+    """BuildKit check names turned off by `# check=skip=A,B;error=true` (lower-cased; `all` for all of them)."""
+    for part in directive.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "skip":
+            return frozenset(name.strip().lower() for name in value.split(",") if name.strip())
+    return frozenset()
+
+
+def _skipped_by_check_directive(rule: Rule, skipped: frozenset[str]) -> bool:
+    names = {n.strip().lower() for n in rule.refs.get("buildkit", "").split(",") if n.strip()}
+    return bool(names) and ("all" in skipped or bool(names & skipped))
 
 
 def lint_file(

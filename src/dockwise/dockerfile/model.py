@@ -109,6 +109,8 @@ class Build:
 
 def expand(word: str, variables: Mapping[str, str], escape: str = "\\") -> str:
     """Expand `$VAR`, `${VAR:-default}`, `${VAR:+x}`... as BuildKit does; unknown variables stay as written."""
+    if not any(c in word for c in ("$", "'", '"', escape)):
+        return word
     try:
         return ShellLex(escape, env=variables).process_word(word)
     except (ValueError, RecursionError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dockwise.dockerfile.parse import Instruction
 
@@ -54,15 +55,16 @@ def scripts(instruction: Instruction) -> list[str]:
     return texts
 
 
-def commands(instruction: Instruction) -> list[Command]:
-    """Every simple command of a RUN (shell or exec form, heredocs included)."""
+@lru_cache(maxsize=1024)
+def commands(instruction: Instruction) -> tuple[Command, ...]:
+    """Every simple command of a RUN (shell or exec form, heredocs included). Cached: many rules ask."""
     if instruction.json:
-        return [Command(tuple(instruction.args), "")]
+        return (Command(tuple(instruction.args), ""),)
     out: list[Command] = []
     for text in scripts(instruction):
         for line in text.replace("\\\n", " ").split("\n"):
             out.extend(split_commands(line))
-    return out
+    return tuple(out)
 
 
 def split_commands(text: str) -> list[Command]:

@@ -10,7 +10,7 @@ import hashlib
 import mmap
 import re
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockwise.errors import DockwiseError
 
@@ -23,8 +23,7 @@ def map_file(fd: int, size: int):
     return mmap.mmap(fd, size, prot=mmap.PROT_READ) if size else b""
 
 
-@dataclass(frozen=True)
-class Blob:
+class Blob(NamedTuple):
     """Bytes [offset, offset+size) of a mapped file."""
 
     buffer: object
@@ -38,8 +37,7 @@ class Blob:
         return bytes(self.view()[:count])
 
 
-@dataclass(frozen=True)
-class BlobDigest:
+class BlobDigest(NamedTuple):
     """What a full read of a blob measured: its sha256, and its gzip -6 size when asked for."""
 
     sha256: str

@@ -53,7 +53,7 @@ class Metric:
 
     def ratios(self) -> tuple[float | None, ...]:
         first = self.values[0]
-        if not isinstance(first, (int, float)) or isinstance(first, bool) or not first:
+        if self.unit == "text" or not isinstance(first, (int, float)) or isinstance(first, bool) or not first:
             return tuple(None for _ in self.values)
         return tuple(round(v / first, 3) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
                      for v in self.values)

@@ -195,6 +195,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
     entrypoint = tuple(config["Entrypoint"]) if config.get("Entrypoint") else None
     cmd = tuple(config["Cmd"]) if config.get("Cmd") else None
     size = sum(layer.tar_size for layer in raw.layers)
+    python_versions = tuple(sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))}))
     compressed = [layer.compressed_size for layer in raw.layers]
     return ImageFacts(
         reference=reference,
@@ -232,7 +233,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         labels=dict(sorted((config.get("Labels") or {}).items())),
         shells=_shells(fs),
         package_managers=_package_managers(fs),
-        python_versions=tuple(sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))})),
+        python_versions=python_versions,
         python_distributions=_distributions(fs),
         setuid_files=_mode_files(fs, 0o4000),
         setgid_files=_mode_files(fs, 0o2000),
@@ -243,7 +244,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         app_writable_count=len(writable),
         app_writable=tuple(writable[:LIST_LIMIT]),
         secrets=_secrets(fs, env),
-        caches=_caches(fs, app_dirs),
+        caches=_caches(fs, app_dirs, python_versions),
         waste=_waste(fs, history, size),
     )
 
@@ -386,8 +387,8 @@ def _world_writable(fs: FileSystem) -> tuple[str, ...]:
     paths = []
     for node in fs.nodes.values():
         entry = node.entry
-        if entry.kind == SYMLINK or not entry.mode & 0o002:
-            continue
+        if entry.kind not in (FILE, DIR) or not entry.mode & 0o002:
+            continue  # symlinks are always 0777; device nodes (/dev/null) are meant to be shared
         if entry.kind == DIR and entry.mode & 0o1000:
             continue  # sticky directories such as /tmp are meant to be shared
         paths.append("/" + entry.path)
@@ -452,7 +453,7 @@ def _secrets(fs: FileSystem, env: dict[str, str]) -> SecretFacts:
     return SecretFacts(env_names, tuple(sorted(files)), tuple("/" + p for p in fs.private_keys))
 
 
-def _cache_kind(path: str, app_dirs: list[str]) -> str | None:
+def _cache_kind(path: str, app_dirs: list[str], pyc_tags: tuple[str, ...]) -> str | None:
     if "/.cache/pip/" in "/" + path:
         return "pip-cache"
     if path.startswith("var/lib/apt/lists/") and path != "var/lib/apt/lists/lock" and "/partial/" not in path:
@@ -461,17 +462,20 @@ def _cache_kind(path: str, app_dirs: list[str]) -> str | None:
         return "apt-archives"
     if "/.git/" in "/" + path:
         return "git"
-    if "/__pycache__/" in path and any(path.startswith(d + "/") for d in app_dirs):
-        return "pycache-in-app"
+    if "/__pycache__/" in path and any(path.startswith(d + "/") for d in app_dirs) and not path.endswith(pyc_tags):
+        return "pycache-in-app"  # bytecode for another interpreter: copied from the build context, never used
     if "/.cache/" in "/" + path or "/.npm/" in "/" + path:
         return "other-cache"
     return None
 
 
-def _caches(fs: FileSystem, app_dirs: list[str]) -> tuple[CacheFacts, ...]:
+def _caches(fs: FileSystem, app_dirs: list[str], python_versions: tuple[str, ...]) -> tuple[CacheFacts, ...]:
+    """Leftover caches. Bytecode that the image's own Python compiled (e.g. `python -m compileall` at build time,
+    for a faster start) is kept on purpose and not counted."""
+    pyc_tags = tuple(f".cpython-{v.replace('.', '')}.pyc" for v in python_versions) or ("\0",)
     found: dict[str, list] = {}
     for node in fs.files():
-        kind = _cache_kind(node.entry.path, app_dirs)
+        kind = _cache_kind(node.entry.path, app_dirs, pyc_tags)
         if kind is None:
             continue
         slot = found.setdefault(kind, [0, 0, "/" + node.entry.path])

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import posixpath
 from collections import deque
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from dockwise.image.layer import DIR, FILE, HARDLINK, OPAQUE_DIR, SYMLINK, WHITEOUT, Entry, LayerIndex
 
 MAX_SYMLINK_HOPS = 40
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A visible entry and the (0-based) layer it came from."""
+class Node(NamedTuple):
+    """A visible entry and the (0-based) layer it came from (a NamedTuple: one per entry)."""
 
     entry: Entry
     layer: int
 
 
-@dataclass(frozen=True, slots=True)
-class Hidden:
+class Hidden(NamedTuple):
     """A file copy stored in `layer` that `hidden_by` made invisible: its bytes are reclaimable."""
 
     path: str
@@ -76,7 +73,7 @@ class FileSystem:
 
     def _link(self, path: str) -> None:
         while path:
-            parent = posixpath.dirname(path)
+            parent = path.rpartition("/")[0]
             siblings = self._children.setdefault(parent, set())
             if path in siblings:
                 return
@@ -84,8 +81,7 @@ class FileSystem:
             path = parent
 
     def _remove(self, path: str, layer: int, reason: str) -> None:
-        parent = posixpath.dirname(path)
-        self._children.get(parent, set()).discard(path)
+        self._children.get(path.rpartition("/")[0], set()).discard(path)
         stack = [path]
         while stack:
             current = stack.pop()

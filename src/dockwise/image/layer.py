@@ -1,6 +1,6 @@
 """One layer tar -> its entries (headers only), the few small files the facts need, and private-key sniffs.
 
-File data is never extracted: a seekable layer is walked by seeking past file data; a compressed one is streamed.
+File data is never extracted: a mapped layer is walked by skipping file data; a gzip layer is streamed through once.
 Memory is bounded by the entry count (capped, `max_entries`) plus the captured files (capped, CAPTURE_LIMIT).
 """
 
@@ -10,6 +10,7 @@ import posixpath
 import re
 import zlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dockwise.errors import DockwiseError
 from dockwise.image.tarstream import Member, TarError, members
@@ -26,7 +27,7 @@ _NO_SNIFF_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".h", ".c", ".mo", ".gz", ".
 _PRIVATE_KEY = re.compile(rb"-----BEGIN ([A-Z0-9 ]+ )?PRIVATE KEY-----")
 
 CAPTURED_EXACT = frozenset(
-    {"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status", "etc/debian_version"}
+    {"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status"}
 )
 CAPTURED_DIRS = ("var/lib/dpkg/status.d/",)
 
@@ -36,9 +37,8 @@ OPAQUE = ".wh..wh..opq"
 FILE, DIR, SYMLINK, HARDLINK, OTHER, WHITEOUT, OPAQUE_DIR = "f", "d", "l", "h", "o", "w", "q"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One tar header, path relative to the image root without a leading slash."""
+class Entry(NamedTuple):
+    """One tar header, path relative to the image root without a leading slash (a NamedTuple: one per header)."""
 
     path: str
     kind: str
@@ -69,9 +69,12 @@ class Budget:
 
 def normalize(name: str, what: str) -> str:
     """The entry's path relative to the root; '..' that escapes the root is an error (the engine refuses it too)."""
+    if name and not name.startswith(("/", "./")) and "/." not in name and "//" not in name and name[:1] != ".":
+        return name.rstrip("/")  # the common case, already clean
     path = posixpath.normpath(name.lstrip("/")) if name.strip("/") else "."
     if path == ".." or path.startswith("../"):
-        raise DockwiseError(f"{what}: entry {name[:120]!r} points outside the image root", "the archive is not a valid layer", exit_code=2)
+        raise DockwiseError(f"{what}: entry {name[:120]!r} points outside the image root", "the archive is not a valid layer",
+                            exit_code=2)
     return path
 
 
@@ -119,8 +122,7 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
         path = normalize(member.name, what)
         if path == ".":
             continue
-        base = posixpath.basename(path)
-        parent = posixpath.dirname(path)
+        parent, _, base = path.rpartition("/")
         if base == OPAQUE:
             index.entries.append(Entry(parent, OPAQUE_DIR, 0, 0, 0, 0, ""))
             continue

@@ -15,7 +15,7 @@ import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, NamedTuple, TypeVar
 
 from dockwise.errors import DockwiseError
 from dockwise.image.blob import Blob, check_digest_syntax, digest_blob, map_file
@@ -36,7 +36,8 @@ INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docke
 
 @dataclass(frozen=True)
 class Source:
-    """Where an image comes from: kind is 'engine', 'docker-archive' or 'oci'; `tag` selects one image in an archive."""
+    """Where an image comes from: kind is 'engine', 'docker-archive', 'oci', or 'archive' (a tar, format detected).
+    `tag` selects one image of an archive or layout that holds several."""
 
     kind: str
     location: str
@@ -46,8 +47,7 @@ class Source:
         return self.location if self.kind == "engine" else f"{self.kind}:{self.location}"
 
 
-@dataclass(frozen=True)
-class RawLayer:
+class RawLayer(NamedTuple):
     """One verified layer: its index, diff_id, tar size and compressed size (gzip -6 measured, or the blob's)."""
 
     index: LayerIndex
@@ -58,7 +58,8 @@ class RawLayer:
 
 @dataclass(frozen=True)
 class RawImage:
-    """A verified image: id (sha256 of the config), config JSON, tags, layers base first."""
+    """An image as read: id (sha256 of the config), config JSON, tags, layers base first. `read_image` returns
+    nothing derived from it before every digest has verified."""
 
     source: Source
     id: str
@@ -257,8 +258,7 @@ def _diff_ids(config: dict, count: int, where: str) -> list[str]:
     return [check_digest_syntax(d, where) for d in diff_ids]
 
 
-@dataclass(frozen=True)
-class _LayerPlan:
+class _LayerPlan(NamedTuple):
     name: str
     diff_id: str
     blob_digest: str | None
@@ -266,8 +266,7 @@ class _LayerPlan:
     gzip: bool
 
 
-@dataclass(frozen=True)
-class _Head:
+class _Head(NamedTuple):
     """An image's manifest and config, read and verified; its layers still to be read."""
 
     source: Source

@@ -29,6 +29,8 @@ def human_bytes(value: int | None) -> str:
 def format_value(value: object, unit: str) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if unit == "bytes" and isinstance(value, int):
         return human_bytes(value)
     if unit == "ms" and isinstance(value, (int, float)):

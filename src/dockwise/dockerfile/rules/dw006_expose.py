@@ -47,7 +47,7 @@ def check(subject: Subject) -> Iterator[Hit]:
                         yield Hit(step.instruction.line, f"EXPOSE {value}: {problem}")
     final = final_image(build)
     starter = final.entrypoint or final.cmd
-    if build.target is not None and not final.expose and starter and runs_server(starter.instruction):
+    if build.target is not None and not final.expose and starter and runs_server(starter.instruction, subject.context):
         yield Hit(starter.instruction.line, "the image starts a server but EXPOSEs no port")
 
 

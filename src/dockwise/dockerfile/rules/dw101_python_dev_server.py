@@ -18,7 +18,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import command_words, final_image
+from dockwise.dockerfile.facts import command_words, final_image, script_text
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.report.findings import Severity
 
@@ -57,12 +57,6 @@ def _dev_server(argv: tuple[str, ...], subject: Subject) -> str | None:
     if "--reload" in words:
         return f"`{program} --reload` is a development mode"
     if re.fullmatch(r"python[0-9.]*", program) and words and words[0].endswith(".py") and subject.context is not None:
-        script = words[0]
-        workdir_free = script.lstrip("./")
-        path = subject.context.root / workdir_free
-        try:
-            if path.is_file() and path.stat().st_size < 1_000_000 and APP_RUN.search(path.read_text(errors="replace")):
-                return f"`python {script}` calls app.run(), the framework's development server"
-        except OSError:
-            return None
+        if APP_RUN.search(script_text(subject.context, words[0]) or ""):
+            return f"`python {words[0]}` calls app.run(), the framework's development server"
     return None

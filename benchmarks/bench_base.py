@@ -1,0 +1,98 @@
+"""`dockwise base`: cold (empty .deb cache) and warm (cached .debs) build time, the up-to-date check, and the
+unpacked and compressed size of each base beside the published anchors of the images they replace.
+
+The anchors cannot be pulled here (no registry), so they are figures, not measurements:
+python:3.13-slim ~120-130 MB unpacked (docker-library repo-info: python:3.11-slim-bookworm 130.0 MB unpacked,
+47.8 MB compressed); distroless python3-debian12 ~54 MB unpacked, 19.6 MB gzip (rebuilt from its package list).
+Usage: python benchmarks/bench_base.py [--release trixie] [--skip-cold]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+ANCHORS = {  # kind -> (name, unpacked MB, compressed MB)
+    "slim": ("python:3.1x-slim (official)", 130.0, 47.8),
+    "distroless": ("distroless python3-debian12", 54.0, 19.6),
+}
+MB = 1_000_000
+
+
+def dockwise(*args: str) -> float:
+    """Run the CLI, return wall seconds; stop the benchmark on failure."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "dockwise.cli", "base", *args], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"dockwise base {' '.join(args)} failed: {result.stderr.strip()[-400:]}")
+    return elapsed
+
+
+def gzip_size(path: Path) -> int:
+    """Size after gzip -6, as a registry would store the layer."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            size += len(compressor.compress(chunk))
+    return size + len(compressor.flush())
+
+
+def sizes(oci: Path) -> dict[str, tuple[float, float]]:
+    """tag -> (unpacked MB: file bytes in the layers, compressed MB: gzip of the layer tars)."""
+
+    manifest = json.loads((oci / "manifest.json").read_text())
+    out = {}
+    for entry in manifest:
+        unpacked = compressed = 0
+        for layer in entry["Layers"]:
+            path = oci / layer
+            with tarfile.open(path) as archive:
+                unpacked += sum(m.size for m in archive.getmembers() if m.isreg())
+            compressed += gzip_size(path)
+        out[entry["RepoTags"][0]] = (unpacked / MB, compressed / MB)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--release", default="trixie")
+    parser.add_argument("--skip-cold", action="store_true", help="Do not measure the empty-cache build.")
+    args = parser.parse_args()
+    print(
+        f"# dockwise base benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+        f"{platform.machine()}, release {args.release}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-base-") as tmp:
+        work = Path(tmp)
+        if not args.skip_cold:
+            cold = dockwise("--release", args.release, "--rebuild", "--cache-dir", str(work / "debs"))
+            print(f"cold build (empty .deb cache, download + build + load): {cold:6.1f} s")
+        warm = dockwise("--release", args.release, "--rebuild")
+        print(f"warm build (cached .debs, build + load):                {warm:6.1f} s")
+        check = dockwise("--release", args.release)
+        print(f"up to date (everything in the engine):                  {check:6.1f} s")
+        dockwise("--release", args.release, "--no-load", "--oci", str(work / "oci"))
+        print()
+        print(f"{'image':48} {'unpacked MB':>11} {'gzip MB':>8}   anchor (unpacked / gzip MB)          ratio")
+        for tag, (unpacked, compressed) in sizes(work / "oci").items():
+            name, anchor_unpacked, anchor_compressed = ANCHORS["slim" if "python:" in tag else "distroless"]
+            print(
+                f"{tag:48} {unpacked:11.1f} {compressed:8.1f}   "
+                f"{name:28} {anchor_unpacked:5.1f} / {anchor_compressed:4.1f}"
+                f"   {unpacked / anchor_unpacked:4.2f}x / {compressed / anchor_compressed:4.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()

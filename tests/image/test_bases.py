@@ -1,0 +1,91 @@
+"""The project's own base images (built by `dockwise base`, which `make test` runs first), audited from the engine."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import pytest
+
+from dockwise.image.checks import run_checks
+from dockwise.image.facts import collect, dpkg_paragraphs
+
+SLIM = "dockwise/python:3.13-slim"
+DISTROLESS = "dockwise/distroless-python3-debian13:nonroot"
+pytestmark = pytest.mark.engine
+
+
+def _collect(docker_client, ref: str):
+    from docker.errors import ImageNotFound
+
+    try:
+        docker_client.images.get(ref)
+    except ImageNotFound:
+        pytest.fail(f"{ref} is not in the engine: run `dockwise base` (make test does)")
+    return collect(ref)
+
+
+@pytest.fixture(scope="module")
+def slim(docker_client):
+    return _collect(docker_client, SLIM)
+
+
+@pytest.fixture(scope="module")
+def distroless(docker_client):
+    return _collect(docker_client, DISTROLESS)
+
+
+def test_slim_has_a_shell_apt_and_runs_as_root(slim):
+    assert "/bin/sh" in slim.shells or "/bin/bash" in slim.shells
+    assert {"apt", "dpkg"} <= set(slim.package_managers)
+    assert slim.python_versions == ("3.13",) and slim.os_release["version_id"] == "13"
+    assert slim.user.is_root and len(slim.debian_packages) > 50
+    assert {"DI001", "DI003", "DI004"} <= {f.rule for f in run_checks(slim)}
+
+
+def test_distroless_has_no_shell_no_package_manager_and_a_nonroot_user(distroless):
+    assert distroless.shells == () and distroless.package_managers == ()
+    assert distroless.user.uid == 65532 and not distroless.user.is_root
+    assert distroless.python_versions == ("3.13",)
+    assert any(p.name == "libc6" for p in distroless.debian_packages)
+    rules = {f.rule for f in run_checks(distroless)}
+    assert not rules & {"DI001", "DI003", "DI004", "DI006"}
+
+
+def test_distroless_is_smaller_than_slim(slim, distroless):
+    assert distroless.size_bytes < slim.size_bytes
+    assert distroless.compressed_bytes < slim.compressed_bytes < slim.size_bytes
+
+
+def test_dpkg_parser_agrees_with_python_debian_on_the_real_status_file(docker_client, tmp_path):
+    from debian.deb822 import Deb822
+
+    archive = tmp_path / "slim.tar"
+    with archive.open("wb") as handle:
+        for chunk in docker_client.images.get(SLIM).save(named=True):
+            handle.write(chunk)
+    status = ""
+    with tarfile.open(archive) as outer:
+        for member in outer:
+            if member.name.endswith("layer.tar"):
+                with tarfile.open(fileobj=outer.extractfile(member)) as inner:
+                    for name in ("var/lib/dpkg/status", "./var/lib/dpkg/status"):
+                        if name in inner.getnames():
+                            status = inner.extractfile(name).read().decode("utf-8")
+    assert "Package: libc6" in status
+    ours = [(p.get("Package"), p.get("Version")) for p in dpkg_paragraphs(status)]
+    theirs = [(p.get("Package"), p.get("Version")) for p in Deb822.iter_paragraphs(status.splitlines())]
+    assert ours == theirs
+
+
+def test_sbom_of_a_real_image_validates(distroless):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from dockwise.image.sbom import sbom_json
+
+    document = sbom_json(distroless)
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(document) is None
+    purls = [c["purl"] for c in json.loads(document)["components"]]
+    assert any(p.startswith("pkg:deb/debian/libc6@") for p in purls)
+    assert len(purls) == len(distroless.debian_packages) + len(distroless.python_distributions)
