@@ -137,7 +137,7 @@ def main() -> None:
             for target in targets:
                 bench(_archive(target, Path(directory)), args.runs)
         finally:
-            if WASTE_TAG in targets:
+            if not args.targets:  # only the image this run built
                 from dockwise.engine.client import sdk_client
 
                 sdk_client().images.remove(WASTE_TAG)

@@ -92,15 +92,20 @@ def main() -> None:
             print(f"{variant:10} bare {stats(bare_ms)}")
             print(f"{variant:10} app/bare = {ratio:.2f}x (goal <= 1.0x)")
 
-        print(f"\n## throughput: wrk -c16 -t2 for {args.load_seconds:.0f} s on GET /, same image (standard)")
+        print(f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s on GET /, same image (standard);"
+              " through the published port, and inside the container's network namespace (no docker-proxy)")
         results = {}
         for server, command in (("gunicorn", None), ("flask dev server", DEV_SERVER)):
             with containers.running(client, tags["standard"], port=5000, labels=LABELS, command=command) as published:
                 containers.wait_for_http_ok(published, "/")
-                results[server] = run_load(published.host_port, "/", seconds=args.load_seconds)
+                published.container.reload()
+                pid = int(published.container.attrs["State"]["Pid"])
+                via_proxy = run_load(published.host_port, "/", seconds=args.load_seconds, connections=32)
+                results[server] = run_load(5000, "/", seconds=args.load_seconds, connections=32, netns_pid=pid)
             r = results[server]
-            print(f"{server:17} {r.requests_per_s:8.0f} req/s  ({r.requests} requests, {r.non_2xx} non-2xx, "
-                  f"{r.socket_errors} socket errors)")
+            print(f"{server:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
+                  f"{r.non_2xx} non-2xx, {r.socket_errors} socket errors); {via_proxy.requests_per_s:.0f} req/s "
+                  "through docker-proxy")
         ratio = results["gunicorn"].requests_per_s / results["flask dev server"].requests_per_s
         print(f"gunicorn / dev server = {ratio:.2f}x (goal >= 4x)")
     finally:

@@ -252,26 +252,13 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, failure_threshold, c
 
 
 def _write_output(text: str, output: Path | None) -> None:
-    """Print to stdout, or write `output` atomically (temp file, then rename)."""
+    """Print to stdout, or write `output` whole (never half a file)."""
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    import os
-    import tempfile
+    from dockwise.atomic import write_text
 
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.resolve().parent)
-    except OSError as exc:
-        raise DockwiseError(f"cannot write {output} ({exc.strerror})", "pass -o in an existing, writable directory",
-                            exit_code=2) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)
-        os.replace(temp, output)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    write_text(output, text)
 
 
 @main.command()
@@ -291,7 +278,7 @@ def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...
     Exit status: 0 clean, 1 findings at or above the failure threshold, 2 unreadable or invalid image.
     """
     from dockwise.image.checks import run_checks
-    from dockwise.image.facts import collect
+    from dockwise.image import collect
 
     if sys.stderr.isatty():
         from rich.console import Console
@@ -390,7 +377,7 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 def sbom(image: str, output: Path | None) -> None:
     """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions."""
-    from dockwise.image.facts import collect
+    from dockwise.image import collect
     from dockwise.image.sbom import sbom_json
 
     _write_output(sbom_json(collect(image, gzip_size=False)), output)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from dockwise.appbuild import BaseSource, build_app, ensure_local_bases
+from dockwise.atomic import write_text
 from dockwise.engine.build import BuildResult
 
 VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads distroless / standard
@@ -31,19 +30,6 @@ class DemoResult:
         }
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, so no reader ever sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_path: Path, html_path: Path,
              source: BaseSource = BaseSource.AUTO, labels: dict[str, str] | None = None,
              say: Callable[[str], None] = lambda _msg: None,
@@ -61,6 +47,6 @@ def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_pa
                                 load_seconds=load_seconds, labels={"dockwise.demo": "1", **(labels or {})},
                                 progress=say)
     result = DemoResult(builds, comparison, json_path, html_path)
-    write_atomically(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")
-    write_atomically(html_path, render_html(comparison))
+    write_text(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")
+    write_text(html_path, render_html(comparison))
     return result

@@ -181,3 +181,17 @@ def test_slim_apt_installs_without_docs(bases, run):
     code, out = run(rel.slim_tag, ["sh", "-c", script])
     assert code == 0, out
     assert out.split()[-3:] == ["/usr/bin/less", "0", "0"]
+
+
+def test_slim_pip_upgrades_itself_like_the_official_image(bases, run):
+    rel, _ = bases
+    script = (
+        "pip install --no-cache-dir --root-user-action=ignore -q -U pip "
+        "&& python3 -c 'import pip; print(pip.__file__)' && command -v pip"
+    )
+    code, out = run(rel.slim_tag, ["sh", "-c", script], volumes=CA_MOUNT)
+    assert code == 0, out
+    assert out.split()[-2:] == [
+        f"/usr/local/lib/python{rel.python}/dist-packages/pip/__init__.py",
+        "/usr/local/bin/pip",
+    ]

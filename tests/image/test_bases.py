@@ -8,7 +8,8 @@ import tarfile
 import pytest
 
 from dockwise.image.checks import run_checks
-from dockwise.image.facts import collect, dpkg_paragraphs
+from dockwise.image import collect
+from dockwise.image.facts import dpkg_paragraphs
 
 SLIM = "dockwise/python:3.13-slim"
 DISTROLESS = "dockwise/distroless-python3-debian13:nonroot"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.image.facts import collect
+from dockwise.image import collect
 from tests.image.archives import F, docker_save, image_config, layer
 
 PASSWD = b"root:x:0:0:root:/root:/bin/bash\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n"
@@ -142,3 +142,14 @@ def test_dpkg_parser_agrees_with_python_debian():
     ours = [{k: p[k] for k in ("Package", "Version", "Status") if k in p} for p in dpkg_paragraphs(text)]
     theirs = [{k: p[k] for k in ("Package", "Version", "Status") if k in p} for p in Deb822.iter_paragraphs(text.splitlines())]
     assert ours == theirs and len(ours) == 4
+
+
+@pytest.mark.parametrize(("status", "env", "expected"), [
+    (b"Package: python3.13-minimal\nStatus: install ok installed\nVersion: 3.13.5-2+deb13u5\n", [], ("3.13.5",)),
+    (b"", ["PYTHON_VERSION=3.13.1"], ("3.13.1",)),
+    (b"", [], ("3.13",)),
+])
+def test_python_release(tmp_path, status, env, expected):
+    layers = [layer(F("usr/lib/python3.13/os.py", b""), F("var/lib/dpkg/status", status))]
+    path = docker_save(layers, image_config(layers, Env=env)).write_tar(tmp_path / "p.tar")
+    assert collect(str(path)).python_releases == expected

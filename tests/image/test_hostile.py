@@ -18,7 +18,7 @@ import tracemalloc
 import pytest
 
 from dockwise.errors import DockwiseError
-from dockwise.image.facts import collect
+from dockwise.image import collect
 from dockwise.image.layer import MAX_ENTRIES
 from tests.image.archives import F, docker_save, image_config, layer, oci_layout, sha
 

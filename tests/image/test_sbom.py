@@ -7,7 +7,7 @@ import json
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from dockwise.image.facts import collect
+from dockwise.image import collect
 from dockwise.image.sbom import sbom_json
 from tests.image.archives import F, docker_save, image_config, layer
 

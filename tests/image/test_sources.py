@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dockwise.errors import DockwiseError
-from dockwise.image.facts import collect
+from dockwise.image import collect
 from dockwise.image.sources import Source, parse_source, read_image
 from tests.image.archives import F, docker_save, image_config, layer, oci_layout
 
@@ -89,3 +89,38 @@ def test_engine_export_matches_its_docker_save_archive(docker_client, test_label
 def test_read_image_verifies_every_layer(tmp_path):
     raw = read_image(parse_source(str(docker_save(LAYERS).write_tar(tmp_path / "s.tar"))))
     assert [layer.diff_id for layer in raw.layers] == image_config(LAYERS)["rootfs"]["diff_ids"]
+
+
+def test_engine_v25_save_format_oci_blobs_plus_manifest_json(tmp_path):
+    import json
+
+    from tests.image.archives import sha
+
+    config = image_config(LAYERS, User="app")
+    archive = oci_layout(LAYERS, config, compress=False)
+    raw_config = json.dumps(config).encode()
+    archive.members["manifest.json"] = json.dumps([{
+        "Config": "blobs/sha256/" + sha(raw_config).split(":")[1], "RepoTags": ["v25/image:1"],
+        "Layers": ["blobs/sha256/" + sha(data).split(":")[1] for data in LAYERS]}]).encode()
+    facts = collect(str(archive.write_tar(tmp_path / "v25.tar")))
+    assert facts.tags == ("v25/image:1",) and facts.user.uid == 1000
+    assert facts.id == sha(raw_config)
+
+
+def test_zstd_layers_are_refused_clearly(tmp_path):
+    import json
+
+    archive = oci_layout(LAYERS)
+    name = next(n for n, v in archive.members.items() if v.startswith(b'{"schemaVersion": 2, "mediaType"'))
+    manifest = json.loads(archive.members[name])
+    assert manifest["layers"][0]["mediaType"].endswith("+gzip")
+    text = archive.members[name].replace(b"tar+gzip", b"tar+zstd")
+    from tests.image.archives import sha
+
+    del archive.members[name]
+    archive.members["blobs/sha256/" + sha(text).split(":")[1]] = text
+    index = json.loads(archive.members["index.json"])
+    index["manifests"][0].update(digest=sha(text), size=len(text))
+    archive.members["index.json"] = json.dumps(index).encode()
+    with pytest.raises(DockwiseError, match="media type .*zstd.* is not supported"):
+        collect(str(archive.write_dir(tmp_path / "oci")))

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
 import pytest
 
 from dockwise.image.compare import Comparison, compare_images
@@ -21,13 +17,6 @@ def comparison(tmp_path_factory) -> Comparison:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's chromium; installed with apt-get when missing and we are root (as in CI)."""
-    found = shutil.which("chromium")
-    if found is None and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True, env=env,
-                       capture_output=True)
-        found = shutil.which("chromium")
-    if found is None:
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    return found
+    from dockwise.hostpkg import ensure_command
+
+    return ensure_command("chromium", "chromium")

@@ -28,7 +28,6 @@ def test_report_renders_in_chromium_without_console_errors(comparison, chromium,
     console = open_in_chromium(chromium, page, shot, tmp_path / "profile")
     assert console == []
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    Path("/tmp/dockwise-report-screenshot.png").write_bytes(shot.read_bytes())  # for a human to look at
 
 
 def test_the_console_check_can_fail(chromium, tmp_path):

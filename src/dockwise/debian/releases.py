@@ -116,7 +116,7 @@ RELEASES: dict[str, Release] = {
             "netbase",
             "tzdata",
             "python3",
-            "python3-pip",
+            "python3-pip-whl",  # pip itself is installed from this wheel into /usr/local (see slim.py)
             "python3-venv",
             "python-is-python3",
         ),
@@ -166,7 +166,7 @@ RELEASES: dict[str, Release] = {
             "netbase",
             "tzdata",
             "python3",
-            "python3-pip",
+            "python3-pip-whl",  # pip itself is installed from this wheel into /usr/local (see slim.py)
             "python3-venv",
             "python-is-python3",
         ),

@@ -40,6 +40,20 @@ Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 """
 
+
+def _pip_hook(epoch: int) -> str:
+    """Install pip into /usr/local from the wheel Debian ships for venvs (python3-pip-whl, in the lock), offline.
+
+    Like python:X-slim, that pip has a RECORD, so `pip install -U pip` works; Debian's python3-pip cannot upgrade
+    itself. SOURCE_DATE_EPOCH makes the .pyc files hash-based, hence reproducible.
+    """
+    return (
+        f'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED && chroot "$1" env SOURCE_DATE_EPOCH={epoch} sh -c '
+        '\'wheel=$(echo /usr/share/python-wheels/pip-*.whl) && python3 "$wheel/pip" install --quiet --no-index '
+        '--no-cache-dir --disable-pip-version-check --root-user-action=ignore "$wheel"\''
+    )
+
+
 _DROP = re.compile(
     r"^(dev/.+|proc/.+|sys/.+|run/.+|tmp/.+"
     r"|var/lib/apt/lists/.+|var/cache/apt/.+|var/cache/debconf/.+-old|var/cache/ldconfig/aux-cache"
@@ -109,6 +123,7 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
         '--setup-hook=mkdir -p "$1/etc/dpkg/dpkg.cfg.d"',
         f"--setup-hook=upload {setup} /{DPKG_CFG}",
         *(f"--hook-dir={hook}" for hook in release.mmdebstrap_hooks),
+        f"--customize-hook={_pip_hook(epoch)}",
         release.codename,
         str(out),
         f"deb [trusted=yes] copy://{repo} {release.codename} main",

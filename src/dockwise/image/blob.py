@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import re
+import threading
 import zlib
 from typing import NamedTuple
 
@@ -53,6 +54,30 @@ def digest_blob(blob: Blob, *, gzip_size: bool) -> BlobDigest:
     compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
     compressed = sum(len(compressor.compress(view[at:at + CHUNK])) for at in range(0, len(view), CHUNK))
     return BlobDigest(sha, compressed + len(compressor.flush()))
+
+
+class Pending:
+    """`fn(*args)` running in a daemon thread; `result()` waits for it and re-raises what it raised.
+
+    (concurrent.futures would do, but its import alone costs more than indexing a small image.)"""
+
+    def __init__(self, fn, *args, **kwargs) -> None:
+        self._outcome: tuple[bool, object] = (False, None)
+        self._thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True, name="dockwise-digest")
+        self._thread.start()
+
+    def _run(self, fn, args, kwargs) -> None:
+        try:
+            self._outcome = (True, fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller of result()
+            self._outcome = (False, exc)
+
+    def result(self):
+        self._thread.join()
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
 
 
 def check_digest_syntax(digest: object, what: str) -> str:

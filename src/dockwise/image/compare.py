@@ -8,7 +8,8 @@ from importlib import import_module
 from typing import Callable, Sequence
 
 from dockwise.errors import DockwiseError
-from dockwise.image.facts import ImageFacts, collect
+from dockwise.image import collect
+from dockwise.image.facts import ImageFacts
 from dockwise.image.practices import Verdict, judge
 from dockwise.image.sources import parse_source
 from dockwise.report.findings import Finding
@@ -150,7 +151,7 @@ def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
         row("file_count", "Files", "count", True, lambda i: i.facts.file_count),
         row("debian_package_count", "Debian packages", "count", True, lambda i: len(i.facts.debian_packages)),
         row("python_distribution_count", "Python distributions", "count", True, lambda i: len(i.facts.python_distributions)),
-        row("python_versions", "Python", "text", None, lambda i: ", ".join(i.facts.python_versions) or "none"),
+        row("python_versions", "Python", "text", None, lambda i: ", ".join(i.facts.python_releases) or "none"),
         row("user", "User (uid)", "text", None, lambda i: f"{i.facts.user.configured or 'root'} ({i.facts.user.uid})"),
         row("shells", "Shells", "count", True, lambda i: len(i.facts.shells)),
         row("package_managers", "Package managers", "text", None, lambda i: ", ".join(i.facts.package_managers) or "none"),

@@ -1,4 +1,4 @@
-"""Facts about a built image, from its config and its final filesystem view. `collect(source)` is the entry point.
+"""Facts about a built image, from its config and its final filesystem view (`dockwise.image.collect` reads them).
 
 Everything here is computed from the verified layers alone: no container runs, no engine is needed for archives.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from dockwise.image.filesystem import FileSystem
-from dockwise.image.layer import DIR, FILE, HARDLINK, MAX_ENTRIES, SYMLINK
-from dockwise.image.sources import RawImage, Source, parse_source, read_image
+from dockwise.image.layer import DIR, FILE, HARDLINK, SYMLINK
+from dockwise.image.sources import RawImage
 
 LIST_LIMIT = 50
 """Long path lists (waste items, writable app files) keep the largest/first LIST_LIMIT; the counts stay exact."""
@@ -150,6 +150,7 @@ class ImageFacts:
     shells: tuple[str, ...]
     package_managers: tuple[str, ...]
     python_versions: tuple[str, ...]
+    python_releases: tuple[str, ...]
     python_distributions: tuple[Distribution, ...]
     setuid_files: tuple[str, ...]
     setgid_files: tuple[str, ...]
@@ -175,15 +176,6 @@ class ImageFacts:
         return any("distroless" in text.lower() for text in texts)
 
 
-def collect(source: str | Source, *, gzip_size: bool = True, max_entries: int = MAX_ENTRIES) -> ImageFacts:
-    """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path."""
-    parsed = source if isinstance(source, Source) else parse_source(source)
-    reference = source if isinstance(source, str) else parsed.location
-    return read_image(parsed, gzip_size=gzip_size, max_entries=max_entries,
-                      analyse=lambda raw: facts_from(raw, FileSystem.apply(layer.index for layer in raw.layers),
-                                                     reference=reference))
-
-
 def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
     config = raw.config.get("config") or {}
     history = _layer_history(raw)
@@ -196,6 +188,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
     cmd = tuple(config["Cmd"]) if config.get("Cmd") else None
     size = sum(layer.tar_size for layer in raw.layers)
     python_versions = tuple(sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))}))
+    packages = _debian_packages(fs)
     compressed = [layer.compressed_size for layer in raw.layers]
     return ImageFacts(
         reference=reference,
@@ -221,7 +214,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
             for number, layer in enumerate(raw.layers)
         ),
         file_count=sum(1 for node in fs.nodes.values() if node.entry.kind in (FILE, HARDLINK, SYMLINK)),
-        debian_packages=_debian_packages(fs),
+        debian_packages=packages,
         user=user,
         workdir=workdir,
         env=env,
@@ -234,6 +227,7 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         shells=_shells(fs),
         package_managers=_package_managers(fs),
         python_versions=python_versions,
+        python_releases=_python_releases(python_versions, packages, env),
         python_distributions=_distributions(fs),
         setuid_files=_mode_files(fs, 0o4000),
         setgid_files=_mode_files(fs, 0o2000),
@@ -348,6 +342,23 @@ def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
                                     source.split()[0] if source else None)
             packages[(package.name, package.architecture)] = package
     return tuple(sorted(packages.values(), key=lambda p: (p.name, p.architecture)))
+
+
+def _python_releases(versions: tuple[str, ...], packages: tuple[DebianPackage, ...], env: dict[str, str]) -> tuple[str, ...]:
+    """The full release of each Python found: from Debian's python3.X-minimal package, or the PYTHON_VERSION
+    that python:* images set; the bare X.Y when neither says."""
+    by_name = {p.name: p.version for p in packages}
+    releases = []
+    for minor in versions:
+        version = by_name.get(f"python{minor}-minimal") or by_name.get(f"libpython{minor}-minimal")
+        if version:
+            upstream = version.split(":", 1)[-1]  # drop a Debian epoch, then the Debian revision
+            releases.append(re.split(r"[-+~]", upstream, maxsplit=1)[0])
+        elif env.get("PYTHON_VERSION", "").startswith(minor + "."):
+            releases.append(env["PYTHON_VERSION"])
+        else:
+            releases.append(minor)
+    return tuple(releases)
 
 
 def _shells(fs: FileSystem) -> tuple[str, ...]:

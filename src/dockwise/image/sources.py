@@ -12,13 +12,12 @@ import json
 import os
 import stat
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
 
 from dockwise.errors import DockwiseError
-from dockwise.image.blob import Blob, check_digest_syntax, digest_blob, map_file
+from dockwise.image.blob import Blob, Pending, check_digest_syntax, digest_blob, map_file
 from dockwise.image.layer import Budget, LayerIndex, MAX_ENTRIES, read_layer
 from dockwise.image.tarstream import GzipSource, MappedSource, TarError, members
 
@@ -360,50 +359,49 @@ def _pick_oci_manifest(container, index, tag: str | None, *, depth: int) -> tupl
 
 def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_entries: int,
                  analyse: Callable[[RawImage], T]) -> T:
-    """Index every layer in this thread while a worker hashes (and gzips, if asked) the blobs; verify, analyse."""
+    """Index every layer in this thread while worker threads hash (and gzip, if asked) the blobs; verify, analyse."""
     budget = Budget(max_entries=max_entries)
-    read: list[tuple[str, _LayerPlan, Blob, LayerIndex, Future, str | None, int]] = []
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dockwise-digest") as pool:
-        for number, plan in enumerate(head.plans, 1):
-            what = f"layer {number} ({plan.name[:80]})"
-            blob = container.open(plan.name)
-            if plan.blob_size is not None and plan.blob_size != blob.size:
-                raise DockwiseError(f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
-                                    "the blob is corrupt", exit_code=2)
-            compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
-            future = pool.submit(digest_blob, blob, gzip_size=gzip_size and not compressed)
-            if compressed:
-                index, tar_digest, tar_size = _read_gzip_layer(blob, what, budget)
-            else:
-                index, tar_digest, tar_size = read_layer(MappedSource(blob.buffer, blob.offset, blob.offset + blob.size),
-                                                         what=what, budget=budget), None, blob.size
-            read.append((what, plan, blob, index, future, tar_digest, tar_size))
+    read: list[tuple[str, _LayerPlan, Blob, LayerIndex, Pending, str | None, int]] = []
+    for number, plan in enumerate(head.plans, 1):
+        what = f"layer {number} ({plan.name[:80]})"
+        blob = container.open(plan.name)
+        if plan.blob_size is not None and plan.blob_size != blob.size:
+            raise DockwiseError(f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
+                                "the blob is corrupt", exit_code=2)
+        compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
+        pending = Pending(digest_blob, blob, gzip_size=gzip_size and not compressed)
+        if compressed:
+            index, tar_digest, tar_size = _read_gzip_layer(blob, what, budget)
+        else:
+            index, tar_digest, tar_size = read_layer(MappedSource(blob.buffer, blob.offset, blob.offset + blob.size),
+                                                     what=what, budget=budget), None, blob.size
+        read.append((what, plan, blob, index, pending, tar_digest, tar_size))
 
-        def verified() -> list[int | None]:
-            sizes = []
-            for what, plan, blob, _index, future, tar_digest, _size in read:
-                digest = future.result()
-                if plan.blob_digest is not None:
-                    _verify(what, digest.sha256, plan.blob_digest)
-                _verify(what + " diff_id", tar_digest or digest.sha256, plan.diff_id)
-                sizes.append(blob.size if tar_digest is not None else digest.gzip_size)
-            return sizes
+    def verified() -> list[int | None]:
+        sizes = []
+        for what, plan, blob, _index, pending, tar_digest, _size in read:
+            digest = pending.result()
+            if plan.blob_digest is not None:
+                _verify(what, digest.sha256, plan.blob_digest)
+            _verify(what + " diff_id", tar_digest or digest.sha256, plan.diff_id)
+            sizes.append(blob.size if tar_digest is not None else digest.gzip_size)
+        return sizes
 
-        def image(sizes: list[int | None]) -> RawImage:
-            layers = tuple(RawLayer(index, plan.diff_id, tar_size, size)
-                           for (_w, plan, _b, index, _f, _d, tar_size), size in zip(read, sizes))
-            return RawImage(head.source, head.id, head.config, head.tags, layers)
+    def image(sizes: list[int | None]) -> RawImage:
+        layers = tuple(RawLayer(index, plan.diff_id, tar_size, size)
+                       for (_w, plan, _b, index, _f, _d, tar_size), size in zip(read, sizes))
+        return RawImage(head.source, head.id, head.config, head.tags, layers)
 
-        if gzip_size and any(tar_digest is None for *_rest, tar_digest, _size in read):
-            return analyse(image(verified()))  # the measured gzip sizes are part of what is analysed
-        known = [blob.size if tar_digest is not None else None for _w, _p, blob, _i, _f, tar_digest, _s in read]
-        try:
-            result = analyse(image(known))
-        except Exception:
-            verified()  # a corrupt blob explains a failed analysis better than the failure itself
-            raise
-        verified()
-        return result
+    if gzip_size and any(tar_digest is None for *_rest, tar_digest, _size in read):
+        return analyse(image(verified()))  # the measured gzip sizes are part of what is analysed
+    known = [blob.size if tar_digest is not None else None for _w, _p, blob, _i, _f, tar_digest, _s in read]
+    try:
+        result = analyse(image(known))
+    except Exception:
+        verified()  # a corrupt blob explains a failed analysis better than the failure itself
+        raise
+    verified()
+    return result
 
 
 def _read_gzip_layer(blob: Blob, what: str, budget: Budget) -> tuple[LayerIndex, str, int]:

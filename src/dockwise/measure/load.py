@@ -51,12 +51,19 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
     )
 
 
-def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: int = 16, threads: int = 2) -> LoadResult:
-    """GET 127.0.0.1:`port``path` for `seconds` (capped at 30 s) over keep-alive connections."""
+def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: int = 16, threads: int = 2,
+             netns_pid: int | None = None) -> LoadResult:
+    """GET 127.0.0.1:`port``path` for `seconds` (capped at 30 s) over keep-alive connections.
+
+    With `netns_pid`, wrk runs inside that process's network namespace (root only), so the load reaches the
+    container's own loopback without docker-proxy's userland copy in between: that measures the server itself.
+    """
     seconds = max(1.0, min(seconds, MAX_SECONDS))
     wrk = ensure_command("wrk", "wrk")
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "2s",
                f"http://{LOOPBACK}:{port}{path}"]
+    if netns_pid is not None:
+        command = [ensure_command("nsenter", "util-linux"), "-t", str(netns_pid), "-n", *command]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 20)
     except subprocess.TimeoutExpired:

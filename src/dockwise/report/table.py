@@ -66,7 +66,7 @@ def print_facts(facts: "ImageFacts", findings: list["Finding"], console: "Consol
         ("ports", ", ".join(facts.exposed_ports) or "none"),
         ("shells", ", ".join(facts.shells) or "none"),
         ("package managers", ", ".join(facts.package_managers) or "none"),
-        ("python", ", ".join(facts.python_versions) or "none"),
+        ("python", ", ".join(facts.python_releases) or "none"),
         ("packages", f"{len(facts.debian_packages)} Debian, {len(facts.python_distributions)} Python"),
         ("reclaimable", f"{human_bytes(facts.waste.reclaimable_bytes)} ({facts.waste.reclaimable_ratio:.1%})"),
     ]

@@ -6,7 +6,8 @@ import tempfile
 from importlib import import_module
 from pathlib import Path
 
-from dockwise.image.facts import ImageFacts, collect
+from dockwise.image import collect
+from dockwise.image.facts import ImageFacts
 from dockwise.report.findings import Finding
 from tests.image.archives import F, docker_save, image_config, layer
 

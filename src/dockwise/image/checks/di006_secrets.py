@@ -12,7 +12,7 @@ from dockwise.report.findings import Severity
 CODE = "DI006"
 NAME = "secrets"
 SEVERITY = Severity.ERROR
-REFS = {"cis": "4.10", "dockle": "CIS-DI-0010", "hadolint": "DL3064"}
+REFS = {"cis": "4.10", "dockle": "CIS-DI-0010", "hadolint": "DL3064", "buildkit": "SecretsUsedInArgOrEnv"}
 
 
 def check(facts):
