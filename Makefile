@@ -28,7 +28,7 @@ test: bases
 
 # Refresh the lock after changing dependencies in pyproject.toml (needs uv: `pip install uv`).
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \
 		--no-header --quiet -o requirements.lock
 
 clean:

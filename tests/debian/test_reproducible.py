@@ -44,3 +44,25 @@ def test_archive_holds_docker_manifest_and_oci_layout(tmp_path):
     assert json.loads((oci / "oci-layout").read_text()) == {"imageLayoutVersion": "1.0.0"}
     for blob in (oci / "blobs" / "sha256").iterdir():
         assert _sha256(blob) == blob.name
+
+
+def test_source_date_epoch_sets_created_and_clamps_mtimes(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    images = build_bases("trixie", kinds=("distroless",), load=False, oci_dir=tmp_path / "oci")
+    oci = tmp_path / "oci"
+    manifest = json.loads((oci / "manifest.json").read_text())[0]
+    config = json.loads((oci / manifest["Config"]).read_text())
+    assert config["created"] == "2023-11-14T22:13:20Z"
+    assert "sha256:" + manifest["Config"].rsplit("/", 1)[1] == images[0].image_id
+    mtimes = set()
+    for layer in manifest["Layers"]:
+        with tarfile.open(oci / layer) as archive:
+            mtimes |= {member.mtime for member in archive.getmembers()}
+    assert max(mtimes) == 1_700_000_000
+    assert all(member_uid_gid_numeric(oci / layer) for layer in manifest["Layers"])
+
+
+def member_uid_gid_numeric(layer) -> bool:
+    """Owners are numbers only (no user or group names), and only root or nonroot own anything."""
+    with tarfile.open(layer) as archive:
+        return all(m.uname == m.gname == "" and m.uid in (0, 65532) for m in archive.getmembers())

@@ -19,7 +19,13 @@ from dockwise.debian.releases import Release
 from dockwise.debian.releases import release as find_release
 from dockwise.debian.slim import slim_config, slim_tree
 from dockwise.debian.tools import ensure_mmdebstrap
-from dockwise.engine.archive import ImageSpec, canonical_json, write_docker_archive, write_oci_layout
+from dockwise.engine.archive import (
+    ImageSpec,
+    canonical_json,
+    check_oci_target,
+    write_docker_archive,
+    write_oci_layout,
+)
 from dockwise.errors import DockwiseError
 
 SLIM, DISTROLESS = "slim", "distroless"
@@ -27,6 +33,7 @@ KINDS = (SLIM, DISTROLESS)
 LABEL_KIND = "dockwise.base"
 LABEL_RELEASE = "dockwise.base.release"
 LABEL_LOCK = "dockwise.base.lock"
+LABEL_EPOCH = "dockwise.base.epoch"
 
 Say = Callable[[str], None]
 
@@ -55,7 +62,13 @@ def build_epoch(lock: Lock) -> int:
 
 
 def _labels(release: Release, lock: Lock, kind: str) -> dict[str, str]:
-    return {LABEL_KIND: kind, LABEL_RELEASE: release.codename, LABEL_LOCK: lock_digest(lock)}
+    """What an image says about its making; `present_bases` compares the lock and epoch ones."""
+    return {
+        LABEL_KIND: kind,
+        LABEL_RELEASE: release.codename,
+        LABEL_LOCK: lock_digest(lock),
+        LABEL_EPOCH: str(build_epoch(lock)),
+    }
 
 
 def _kind_tags(release: Release) -> dict[str, tuple[str, ...]]:
@@ -124,6 +137,8 @@ def build_bases(
     docker-save archive and an OCI layout. Loading happens only after every image was built."""
     release = find_release(release_name)
     lock = lock or load_lock(release.codename)
+    if oci_dir is not None:
+        check_oci_target(oci_dir)
     client = _engine() if load else None
     try:
         with tempfile.TemporaryDirectory(prefix="dockwise-base-") as tmp:
@@ -180,7 +195,8 @@ def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]
                 image = client.images.get(tag)
             except ImageNotFound:
                 continue
-            if (image.labels or {}).get(LABEL_LOCK) == lock_digest(lock):
+            labels = image.labels or {}
+            if (labels.get(LABEL_LOCK), labels.get(LABEL_EPOCH)) == (lock_digest(lock), str(build_epoch(lock))):
                 found[tag] = BuiltImage(tag, image.id, kind, False)
     return found
 

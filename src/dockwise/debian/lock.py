@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -102,8 +103,6 @@ def load_lock(codename: str, path: Path | None = None) -> Lock:
 
 def lock_digest(lock: Lock) -> str:
     """A short fingerprint of the lock's content; images carry it so a changed lock means a rebuild."""
-    import hashlib
-
     return hashlib.sha256(lock.to_json().encode()).hexdigest()[:16]
 
 

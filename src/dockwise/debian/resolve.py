@@ -57,11 +57,10 @@ def _resolve_slim(
         ]
         result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, LC_ALL="C.UTF-8"))
         if result.returncode != 0:
-            lines = [line for line in (result.stderr or result.stdout).splitlines() if line.startswith("E:")] or (
-                result.stderr or "no output"
-            ).splitlines()[-1:]
+            lines = (result.stderr or result.stdout or "no output").strip().splitlines()
+            cause = next((line for line in lines if line.startswith("E:")), lines[-1])
             raise DockwiseError(
-                f"mmdebstrap could not resolve the slim set: {lines[-1][:300]}",
+                f"mmdebstrap could not resolve the slim set: {cause[:300]}",
                 "check the package names and the network path to deb.debian.org",
             )
         status = (root / "var/lib/dpkg/status").read_text()
@@ -70,7 +69,9 @@ def _resolve_slim(
         for deb in (root / "var/cache/apt/archives").glob("*.deb"):
             target = cache_dir / deb.name
             if not target.exists():
-                shutil.copyfile(deb, target)
+                partial = cache_dir / f".{deb.name}.resolve"
+                shutil.copyfile(deb, partial)
+                os.replace(partial, target)
     return installed
 
 

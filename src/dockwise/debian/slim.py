@@ -1,5 +1,5 @@
 """The slim base: a real dpkg-installed Debian (maintainer scripts run) made by mmdebstrap from the locked,
-sha256-verified .debs only (a local flat repository), then trimmed and re-packed deterministically.
+sha256-verified .debs only (served from a local archive), then trimmed and re-packed deterministically.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ _DROP = re.compile(
     r"^(dev/.+|proc/.+|sys/.+|run/.+|tmp/.+"
     r"|var/lib/apt/lists/.+|var/cache/apt/.+|var/cache/debconf/.+-old|var/cache/ldconfig/aux-cache"
     r"|var/lib/dpkg/.+-old|var/log/.+|etc/machine-id|etc/hostname|etc/resolv\.conf"
-    r"|etc/apt/sources\.list|etc/apt/sources\.list\.d/.+|etc/apt/apt\.conf\.d/99mmdebstrap|etc/dpkg/dpkg\.cfg\.d/99mmdebstrap"
+    r"|etc/apt/sources\.list|etc/apt/sources\.list\.d/.+"
+    r"|etc/apt/apt\.conf\.d/99mmdebstrap|etc/dpkg/dpkg\.cfg\.d/99mmdebstrap"
     r"|usr/share/(man|groff|info|lintian|linda|locale)/.+"
     r"|usr/lib/python3\.\d+/EXTERNALLY-MANAGED)$"
 )
@@ -131,8 +132,9 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8")
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0 or not out.is_file():
-        tail = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.startswith("E:")][-1:]
-        tail = tail or (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        # the first E: line names the cause; the last one only says "mmdebstrap failed to run"
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        tail = [line for line in lines if line.startswith("E:")][:1] or lines[-1:] or ["no output"]
         raise DockwiseError(
             f"mmdebstrap failed: {tail[0][:300]}",
             "rerun with the cache intact; if it persists run `dockwise base --update-lock`",

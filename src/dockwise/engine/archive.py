@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockwise.errors import DockwiseError
+
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -132,8 +134,15 @@ def write_docker_archive(images: list[ImageSpec], out: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+def check_oci_target(out_dir: Path) -> None:
+    """Refuse to replace anything but an empty directory or an OCI layout (call it before long work, too)."""
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "oci-layout").is_file():
+        raise DockwiseError(f"{out_dir} exists and is not an OCI layout", "choose a new or empty directory", 2)
+
+
 def write_oci_layout(images: list[ImageSpec], out_dir: Path) -> None:
     """An OCI image layout directory (plus manifest.json), built beside `out_dir` and renamed into place."""
+    check_oci_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:

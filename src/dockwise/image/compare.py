@@ -140,6 +140,12 @@ def _runtime_value(image: ImageReport, key: str, sub: str | None = None) -> obje
     return value
 
 
+def _startup_range(image: ImageReport) -> str | None:
+    low, high = _runtime_value(image, "startup_ms", "min"), _runtime_value(image, "startup_ms", "max")
+    runs = _runtime_value(image, "startup_ms", "runs")
+    return None if low is None else f"{low:.0f}-{high:.0f} ms ({runs} runs)"
+
+
 def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
     def row(key: str, label: str, unit: str, lower: bool | None, get: Callable[[ImageReport], object]) -> Metric:
         return Metric(key, label, unit, tuple(get(image) for image in images), lower)
@@ -155,6 +161,7 @@ def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
         row("user", "User (uid)", "text", None, lambda i: f"{i.facts.user.configured or 'root'} ({i.facts.user.uid})"),
         row("shells", "Shells", "count", True, lambda i: len(i.facts.shells)),
         row("package_managers", "Package managers", "text", None, lambda i: ", ".join(i.facts.package_managers) or "none"),
+        row("exposed_ports", "Exposed ports", "text", None, lambda i: ", ".join(i.facts.exposed_ports) or "none"),
         row("setuid_count", "setuid/setgid files", "count", True,
             lambda i: len(set(i.facts.setuid_files) | set(i.facts.setgid_files))),
         row("reclaimable_bytes", "Reclaimable (wasted) bytes", "bytes", True, lambda i: i.facts.waste.reclaimable_bytes),
@@ -166,6 +173,7 @@ def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
     if any(image.runtime is not None for image in images):
         rows += [
             row("startup_ms_median", "Startup to first 200 (median)", "ms", True, lambda i: _runtime_value(i, "startup_ms", "median")),
+            row("startup_ms_range", "Startup min-max", "text", None, _startup_range),
             row("idle_rss_bytes", "Idle RSS", "bytes", True, lambda i: _runtime_value(i, "idle_rss_bytes")),
             row("requests_per_s", "Requests/s (loopback)", "req/s", False, lambda i: _runtime_value(i, "requests_per_s")),
             row("running_uid", "Running uid", "text", None, lambda i: _runtime_value(i, "running_uid")),

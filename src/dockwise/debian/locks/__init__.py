@@ -1,0 +1,1 @@
+"""The committed locks, one JSON file per Debian release (package data)."""
