@@ -17,8 +17,10 @@ $(STAMP): requirements.lock pyproject.toml
 engine: $(STAMP)
 	$(BIN)/dockwise doctor
 
+# Debian 13 bases (the default) and the Debian 12 ones the base tests also run; quick when already built.
 bases: engine
 	$(BIN)/dockwise base
+	$(BIN)/dockwise base --release bookworm
 
 demo: engine
 	$(BIN)/dockwise demo

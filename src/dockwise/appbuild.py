@@ -71,7 +71,7 @@ def check_app_dir(app_dir: Path, chosen: Variant) -> None:
         raise DockwiseError(f"app directory {app_dir} does not exist", "pass the directory that holds the Dockerfile")
     if not (app_dir / chosen.dockerfile).is_file():
         raise DockwiseError(f"no {chosen.dockerfile} in {app_dir}",
-                            f"add one (`dockwise init` will write it), or choose another --variant")
+                            "add one, or choose another --variant")
     for name in REQUIRED_APP_FILES:
         if not (app_dir / name).is_file():
             raise DockwiseError(f"no {name} in {app_dir}", f"add a pinned {name} (with hashes) next to the Dockerfile")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from dockwise.debian.index import TIMEOUT_S, PackageRecord
+from dockwise.atomic import atomic_file
 from dockwise.errors import DockwiseError
 
 CHUNK = 1 << 20
@@ -56,22 +56,21 @@ def fetch_debs(
 
 
 def _download(record: PackageRecord, cache_dir: Path, progress: Callable[[int], None]) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{record.deb_name}.", dir=cache_dir)
-    tmp = Path(tmp_name)
     digest = hashlib.sha256()
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(record.url, timeout=TIMEOUT_S) as response:
+        # Checked before the rename: a .deb in the cache always had the locked sha256 once.
+        with atomic_file(cache_dir / record.deb_name, "wb") as out, \
+                urllib.request.urlopen(record.url, timeout=TIMEOUT_S) as response:
             for chunk in iter(lambda: response.read(CHUNK), b""):
                 out.write(chunk)
                 digest.update(chunk)
                 progress(len(chunk))
-        if digest.hexdigest() != record.sha256:
-            raise DockwiseError(
-                f"downloaded {record.name} {record.version} has sha256 {digest.hexdigest()[:16]}…, the lock says "
-                f"{record.sha256[:16]}…",
-                "the mirror serves different bytes; rerun later or run `dockwise base --update-lock`",
-            )
-        os.replace(tmp, cache_dir / record.deb_name)
+            if digest.hexdigest() != record.sha256:
+                raise DockwiseError(
+                    f"downloaded {record.name} {record.version} has sha256 {digest.hexdigest()[:16]}…, the lock says "
+                    f"{record.sha256[:16]}…",
+                    "the mirror serves different bytes; rerun later or run `dockwise base --update-lock`",
+                )
     except urllib.error.HTTPError as exc:
         raise DockwiseError(
             f"{record.url} answered HTTP {exc.code}",
@@ -84,5 +83,3 @@ def _download(record: PackageRecord, cache_dir: Path, progress: Callable[[int], 
             f"Debian archive unreachable: {record.url} ({getattr(exc, 'reason', exc)})",
             "check the network path to deb.debian.org, then rerun",
         ) from None
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
 from dockwise.debian.index import PackageRecord
+from dockwise.atomic import write_text
 from dockwise.errors import DockwiseError
 
 LOCK_FORMAT = 1
@@ -107,10 +106,6 @@ def lock_digest(lock: Lock) -> str:
 
 
 def save_lock(lock: Lock, path: Path) -> None:
-    """Write atomically: a temp file in the same directory, then rename."""
+    """Write the lock whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(lock.to_json())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    write_text(path, lock.to_json())

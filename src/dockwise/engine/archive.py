@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockwise.atomic import atomic_file
 from dockwise.errors import DockwiseError
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -111,27 +112,21 @@ def _files(images: list[ImageSpec]) -> Iterator[tuple[str, bytes | Path]]:
 def write_docker_archive(images: list[ImageSpec], out: Path) -> None:
     """A `docker load`-able tar (legacy manifest.json + OCI layout), written to a temp file and renamed into place."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for directory in ("blobs", "blobs/sha256"):
-                info = tarfile.TarInfo(directory)
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tar.addfile(info)
-            for name, content in _files(images):
-                info = tarfile.TarInfo(name)
-                info.mode = 0o644
-                if isinstance(content, Path):
-                    info.size = content.stat().st_size
-                    with content.open("rb") as source:
-                        tar.addfile(info, source)
-                else:
-                    info.size = len(content)
-                    tar.addfile(info, io.BytesIO(content))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_file(out, "wb") as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for directory in ("blobs", "blobs/sha256"):
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        for name, content in _files(images):
+            info = tarfile.TarInfo(name)
+            info.mode = 0o644
+            if isinstance(content, Path):
+                info.size = content.stat().st_size
+                with content.open("rb") as source:
+                    tar.addfile(info, source)
+            else:
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
 
 
 def check_oci_target(out_dir: Path) -> None:
