@@ -153,6 +153,7 @@ def build_bases(
             if client is not None:
                 say("loading into the engine")
                 _load(client, images, workdir / "load.tar")
+                _remove_superseded(client, release)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
@@ -182,6 +183,19 @@ def _load(client, images: list[ImageSpec], tmp_archive: Path) -> None:
                 raise DockwiseError(
                     f"the engine holds {loaded} for {tag}, expected {image.image_id}", "run `dockwise base` again"
                 )
+
+
+def _remove_superseded(client, release: Release) -> None:
+    """Remove this release's earlier bases that a new load left untagged; we built them, nothing else refers to
+    them by name. Never forced: an image a container still uses stays."""
+    from docker.errors import APIError
+
+    selector = {"dangling": True, "label": f"{LABEL_RELEASE}={release.codename}"}
+    for image in client.images.list(filters=selector):
+        try:
+            client.images.remove(image.id)
+        except APIError:
+            pass
 
 
 def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]:
