@@ -70,6 +70,17 @@ class Release:
         return tuple(seen)
 
 
+# The slim base: Debian's minbase plus these, the same on every release (dependencies come with them).
+SLIM_INCLUDE = (
+    "ca-certificates",
+    "netbase",
+    "tzdata",
+    "python3",
+    "python3-pip-whl",  # pip itself is installed from this wheel into /usr/local (see slim.py)
+    "python3-venv",
+    "python-is-python3",
+)
+
 RELEASES: dict[str, Release] = {
     "trixie": Release(
         codename="trixie",
@@ -111,15 +122,7 @@ RELEASES: dict[str, Release] = {
                 ),
             ),
         ),
-        slim_include=(
-            "ca-certificates",
-            "netbase",
-            "tzdata",
-            "python3",
-            "python3-pip-whl",  # pip itself is installed from this wheel into /usr/local (see slim.py)
-            "python3-venv",
-            "python-is-python3",
-        ),
+        slim_include=SLIM_INCLUDE,
         ld_so_cache=True,
     ),
     "bookworm": Release(
@@ -161,15 +164,7 @@ RELEASES: dict[str, Release] = {
                 ),
             ),
         ),
-        slim_include=(
-            "ca-certificates",
-            "netbase",
-            "tzdata",
-            "python3",
-            "python3-pip-whl",  # pip itself is installed from this wheel into /usr/local (see slim.py)
-            "python3-venv",
-            "python-is-python3",
-        ),
+        slim_include=SLIM_INCLUDE,
         ld_so_cache=False,
         mmdebstrap_hooks=("/usr/share/mmdebstrap/hooks/merged-usr",),
     ),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from types import ModuleType
@@ -26,6 +26,7 @@ from typing import Mapping
 
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import Build
+from dockwise.dockerfile.parse import Instruction
 from dockwise.errors import DockwiseError
 from dockwise.report.findings import Severity
 
@@ -39,6 +40,30 @@ class Subject:
     build: Build
     context: BuildContext | None
     path: str
+
+
+@dataclass(frozen=True)
+class ContextCopy:
+    """A COPY/ADD of the target's lineage that reads the build context, with its sources expanded."""
+
+    instruction: Instruction
+    sources: tuple[str, ...]
+
+    def files(self, context: BuildContext) -> list[str]:
+        """The context files it really sends, after .dockerignore."""
+        return [path for source in self.sources for path in context.select(source)]
+
+
+def context_copies(subject: Subject) -> Iterator[ContextCopy]:
+    """Every COPY/ADD in the target stage and the stages it inherits from that reads the build context (not
+    `--from`, not a heredoc), in order."""
+    build = subject.build
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
+                continue
+            yield ContextCopy(instruction, tuple(build.expand(s, step.variables) for s in instruction.args[:-1]))
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.rules import Hit, Subject, context_copies
 from dockwise.report.findings import Severity
 
 ID = "DW003"
@@ -53,21 +53,16 @@ UNNEEDED = re.compile(
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    build = subject.build
-    for stage in build.target_lineage:
-        for step in stage.steps:
-            instruction = step.instruction
-            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
-                continue
-            sources = [build.expand(s, step.variables) for s in instruction.args[:-1]]
-            if any(source in ROOTS for source in sources):
-                message = _root_message(subject, instruction.keyword)
-                if message:
-                    yield Hit(instruction.line, message)
-            if instruction.keyword == "ADD":
-                local = [s for s in sources if not re.match(r"^[a-z]+://|^git@", s) and not ARCHIVE.search(s)]
-                if local:
-                    yield Hit(instruction.line, f"ADD of local {posixpath.basename(local[0].rstrip('/')) or local[0]!r}; COPY does the same without surprises")
+    for copy in context_copies(subject):
+        instruction, sources = copy.instruction, copy.sources
+        if any(source in ROOTS for source in sources):
+            message = _root_message(subject, instruction.keyword)
+            if message:
+                yield Hit(instruction.line, message)
+        if instruction.keyword == "ADD":
+            local = [s for s in sources if not re.match(r"^[a-z]+://|^git@", s) and not ARCHIVE.search(s)]
+            if local:
+                yield Hit(instruction.line, f"ADD of local {posixpath.basename(local[0].rstrip('/')) or local[0]!r}; COPY does the same without surprises")
 
 
 def _root_message(subject: Subject, keyword: str) -> str | None:

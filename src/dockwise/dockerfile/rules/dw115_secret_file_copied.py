@@ -34,7 +34,7 @@ Context::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.rules import Hit, Subject, context_copies
 from dockwise.report.findings import Severity
 
 ID = "DW115"
@@ -51,19 +51,12 @@ SECRET = re.compile(
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    context = subject.context
-    if context is None:
+    if subject.context is None:
         return
-    build = subject.build
-    for stage in build.target_lineage:
-        for step in stage.steps:
-            instruction = step.instruction
-            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
-                continue
-            sent = [f for s in instruction.args[:-1] for f in context.select(build.expand(s, step.variables))]
-            secrets = sorted({_label(f) for f in sent if SECRET.search(f)})
-            if secrets:
-                yield Hit(instruction.line, f"copies secrets into the image: {', '.join(secrets[:4])}")
+    for copy in context_copies(subject):
+        secrets = sorted({_label(f) for f in copy.files(subject.context) if SECRET.search(f)})
+        if secrets:
+            yield Hit(copy.instruction.line, f"copies secrets into the image: {', '.join(secrets[:4])}")
 
 
 def _label(path: str) -> str:

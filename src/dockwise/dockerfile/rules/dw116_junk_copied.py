@@ -33,7 +33,7 @@ Context::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.rules import Hit, Subject, context_copies
 from dockwise.report.findings import Severity
 
 ID = "DW116"
@@ -46,16 +46,9 @@ JUNK = re.compile(r"(^|/)(\.venv|venv|__pycache__|node_modules|\.pytest_cache|\.
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    context = subject.context
-    if context is None:
+    if subject.context is None:
         return
-    build = subject.build
-    for stage in build.target_lineage:
-        for step in stage.steps:
-            instruction = step.instruction
-            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
-                continue
-            sent = [f for s in instruction.args[:-1] for f in context.select(build.expand(s, step.variables))]
-            junk = sorted({m.group(0).strip("/") for f in sent for m in [JUNK.search(f)] if m})
-            if junk:
-                yield Hit(instruction.line, f"copies build junk into the image: {', '.join(junk[:4])}")
+    for copy in context_copies(subject):
+        junk = sorted({m.group(0).strip("/") for f in copy.files(subject.context) for m in [JUNK.search(f)] if m})
+        if junk:
+            yield Hit(copy.instruction.line, f"copies build junk into the image: {', '.join(junk[:4])}")
