@@ -51,7 +51,6 @@ def doctor(as_json: bool, check_registry: bool) -> None:
         click.echo(f"{key:20} {value}")
 
 
-# --- base (owner: debian) ---
 
 
 @main.command()
@@ -117,7 +116,6 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
         click.echo(f"{image.tag:48} {image.image_id[7:19]}  {state}")
 
 
-# --- build, demo (owner: engine/measure) ---
 
 
 @main.command()
@@ -164,10 +162,9 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
     print_comparison(result.comparison, Console())
     click.echo(f"report: {json_path} and {html_path}")
 
-# --- lint (owner: dockerfile) ---
 
 
-_LINT_FORMATS = ("text", "json", "sarif", "github", "junit")
+_FINDING_FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -190,7 +187,7 @@ def _build_args(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--context", "context_dir", metavar="DIR", help="Build context (default: each Dockerfile's directory).")
 @click.option("--target", metavar="STAGE", help="Stage to build (default: the last one).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="As for docker build; repeatable.")
-@click.option("--format", "fmt", type=click.Choice(_LINT_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_FINDING_FORMATS), default="text", show_default=True)
 @click.option(
     "--failure-threshold",
     type=click.Choice(["info", "warning", "error"]),
@@ -231,24 +228,16 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, failure_threshold, c
         from dockwise.report.json_out import render as render_json
 
         click.echo(render_json(findings), nl=False)
-    elif fmt == "sarif":
-        from dockwise.dockerfile.rules import all_rules
-        from dockwise.report.sarif import render as render_sarif
-
-        click.echo(render_sarif(findings, {r.id: r.summary for r in all_rules()}), nl=False)
-    elif fmt == "github":
-        from dockwise.report.github import render as render_github
-
-        click.echo(render_github(findings), nl=False)
     else:
-        from dockwise.report.junit import render as render_junit
+        from dockwise.dockerfile.rules import all_rules
+        from dockwise.report.ci_formats import render_ci_format
 
-        click.echo(render_junit(findings, inputs), nl=False)
+        summaries = {rule.id: rule.summary for rule in all_rules()}
+        click.echo(render_ci_format(fmt, findings, summaries=summaries, files=inputs), nl=False)
     if any(f.severity >= threshold for f in findings):
         sys.exit(1)
 
 
-# --- inspect, compare, sbom (owner: image/report) ---
 
 
 def _write_output(text: str, output: Path | None) -> None:
@@ -264,7 +253,7 @@ def _write_output(text: str, output: Path | None) -> None:
 @main.command()
 @click.argument("image")
 @click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json", "sarif", "github", "junit"]), help="Output format.")
+              type=click.Choice(_FINDING_FORMATS), help="Output format.")
 @click.option("--failure-threshold", default="warning", show_default=True,
               type=click.Choice(["info", "warning", "error"]), help="Exit 1 on a finding at or above this severity.")
 @click.option("--ignore", multiple=True, metavar="DI0XX", help="Skip a check (repeatable).")
@@ -304,19 +293,12 @@ def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...
     elif fmt == "json":
         document = {"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]}
         _write_output(json.dumps(document, indent=2, sort_keys=True) + "\n", output)
-    elif fmt == "sarif":
-        from dockwise.image.checks import catalogue
-        from dockwise.report.sarif import render as render_sarif
-
-        _write_output(render_sarif(findings, {c.code: c.doc.splitlines()[0] for c in catalogue()}), output)
-    elif fmt == "github":
-        from dockwise.report.github import render as render_github
-
-        _write_output(render_github(findings), output)
     else:
-        from dockwise.report.junit import render as render_junit
+        from dockwise.image.checks import catalogue
+        from dockwise.report.ci_formats import render_ci_format
 
-        _write_output(render_junit(findings, [image]), output)
+        summaries = {check.code: check.doc.splitlines()[0] for check in catalogue()}
+        _write_output(render_ci_format(fmt, findings, summaries=summaries, files=[image]), output)
     from dockwise.report.findings import Severity
 
     if any(f.severity >= Severity.parse(failure_threshold) for f in findings):
