@@ -18,7 +18,7 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import cache_mount_targets, pip_installs, truthy
+from dockwise.dockerfile.facts import cache_mount_targets, pip_installs, run_of, truthy
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.dockerfile.shell import has_option
 from dockwise.report.findings import Severity
@@ -40,7 +40,7 @@ def check(subject: Subject) -> Iterator[Hit]:
             if truthy(env.get("PIP_NO_CACHE_DIR")) or env.get("PIP_NO_CACHE_DIR", "").lower() == "off":
                 continue
             cache_dir = env.get("PIP_CACHE_DIR", "")
-            mounts = cache_mount_targets(step.instruction)
+            mounts = cache_mount_targets(run_of(step))
             if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
                 continue
             for command in installs:

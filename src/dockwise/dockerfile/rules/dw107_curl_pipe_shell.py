@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.facts import run_of
 from dockwise.dockerfile.shell import commands
 from dockwise.report.findings import Severity
 
@@ -35,9 +36,10 @@ SHELLS = re.compile(r"^(sh|bash|dash|zsh|ash|ksh|python[0-9.]*|perl|ruby|node)$"
 def check(subject: Subject) -> Iterator[Hit]:
     for stage in subject.build.stages:
         for step in stage.steps:
-            if step.instruction.keyword != "RUN":
+            run = run_of(step)
+            if run is None:
                 continue
-            cmds = commands(step.instruction)
+            cmds = commands(run)
             for first, second in zip(cmds, cmds[1:]):
                 if first.then == "|" and first.program in ("curl", "wget") and SHELLS.match(second.program):
                     yield Hit(step.instruction.line, f"{first.program} output piped into {second.program}")

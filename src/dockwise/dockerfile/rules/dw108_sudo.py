@@ -19,6 +19,7 @@ Best practice::
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.facts import run_of
 from dockwise.dockerfile.shell import commands
 from dockwise.report.findings import Severity
 
@@ -32,7 +33,6 @@ REFS = {"hadolint": "DL3004", "dockle": "DKL-DI-0001"}
 def check(subject: Subject) -> Iterator[Hit]:
     for stage in subject.build.stages:
         for step in stage.steps:
-            if step.instruction.keyword == "RUN" and any(
-                c.words and c.words[0].rsplit("/", 1)[-1] == "sudo" for c in commands(step.instruction)
-            ):
+            run = run_of(step)
+            if run is not None and any(c.words and c.words[0].rsplit("/", 1)[-1] == "sudo" for c in commands(run)):
                 yield Hit(step.instruction.line, "sudo in RUN")

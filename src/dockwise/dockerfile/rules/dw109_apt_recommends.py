@@ -17,6 +17,7 @@ Best practice::
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
+from dockwise.dockerfile.facts import run_of
 from dockwise.dockerfile.shell import commands, has_option
 from dockwise.report.findings import Severity
 
@@ -30,9 +31,10 @@ REFS = {"hadolint": "DL3015", "cis": "4.3"}
 def check(subject: Subject) -> Iterator[Hit]:
     for stage in subject.build.stages:
         for step in stage.steps:
-            if step.instruction.keyword != "RUN":
+            run = run_of(step)
+            if run is None:
                 continue
-            for command in commands(step.instruction):
+            for command in commands(run):
                 argv = command.argv
                 if command.program in ("apt-get", "apt") and "install" in argv and not (
                     has_option(argv, "--no-install-recommends") or any("Install-Recommends=" in w for w in argv)

@@ -16,7 +16,7 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import cache_mount_targets
+from dockwise.dockerfile.facts import cache_mount_targets, run_of
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.dockerfile.shell import commands
 from dockwise.report.findings import Severity
@@ -31,8 +31,8 @@ REFS = {"hadolint": "DL3009", "dockle": "DKL-DI-0005"}
 def check(subject: Subject) -> Iterator[Hit]:
     for stage in subject.build.target_lineage:
         for step in stage.steps:
-            instruction = step.instruction
-            if instruction.keyword != "RUN":
+            instruction = run_of(step)
+            if instruction is None:
                 continue
             cmds = commands(instruction)
             if not any(c.program in ("apt-get", "apt") and "update" in c.argv for c in cmds):
