@@ -44,14 +44,19 @@ def test_unknown_package_writes_no_lock(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.engine
-def test_tampered_deb_is_refused_and_nothing_tagged(tmp_path, docker_client):
-    lock = load_lock("trixie")
-    cache = tmp_path / "debs"
+def _copy_of_distroless_cache(lock, cache):
+    """The distroless .debs of the real cache, copied, so a test can tamper with them."""
     cache.mkdir()
     for name in lock.distroless:
         record = lock.packages[name]
         shutil.copyfile(default_cache_dir() / record.deb_name, cache / record.deb_name)
+    return cache
+
+
+@pytest.mark.engine
+def test_tampered_deb_is_refused_and_nothing_tagged(tmp_path, docker_client):
+    lock = load_lock("trixie")
+    cache = _copy_of_distroless_cache(lock, tmp_path / "debs")
     victim = cache / lock.packages["libc6"].deb_name
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -71,11 +76,7 @@ def test_tampered_deb_is_refused_and_nothing_tagged(tmp_path, docker_client):
 
 def test_tampered_deb_leaves_no_archive(tmp_path):
     lock = load_lock("trixie")
-    cache = tmp_path / "debs"
-    cache.mkdir()
-    for name in lock.distroless:
-        record = lock.packages[name]
-        shutil.copyfile(default_cache_dir() / record.deb_name, cache / record.deb_name)
+    cache = _copy_of_distroless_cache(lock, tmp_path / "debs")
     victim = cache / lock.packages["python3.13-minimal"].deb_name
     victim.write_bytes(victim.read_bytes() + b"x")
     out = tmp_path / "out"

@@ -64,6 +64,14 @@ def emit(facts: ImageFacts, code: str, severity: Severity, refs: dict[str, str],
     return Finding(code, severity, facts.reference, None, None, message, fix, dict(refs))
 
 
+def emit_present(facts: ImageFacts, code: str, refs: dict[str, str], what: str, found: str, fix: str) -> Finding:
+    """A tool that should not ship (a shell, a package manager) is present: info on a standard image, an error on
+    one that claims to be distroless, where it breaks the promise."""
+    distroless = facts.claims_distroless()
+    message = f"{what} present: {found}" + (" in an image that claims to be distroless" if distroless else "")
+    return emit(facts, code, Severity.ERROR if distroless else Severity.INFO, refs, message, fix)
+
+
 def sample(items: Iterable[str], limit: int = 5) -> str:
     items = list(items)
     more = f" (+{len(items) - limit} more)" if len(items) > limit else ""

@@ -6,7 +6,7 @@ Anti-pattern: `FROM python:3.13-slim` labelled "distroless".
 Best practice: a distroless base and exec-form CMD/ENTRYPOINT/HEALTHCHECK.
 """
 
-from dockwise.image.checks import emit, sample
+from dockwise.image.checks import emit_present, sample
 from dockwise.report.findings import Severity
 
 CODE = "DI003"
@@ -17,7 +17,5 @@ REFS = {"cis": "4.3"}
 
 def check(facts):
     if facts.shells:
-        distroless = facts.claims_distroless()
-        yield emit(facts, CODE, Severity.ERROR if distroless else SEVERITY, REFS,
-                   f"shell present: {sample(facts.shells)}" + (" in an image that claims to be distroless" if distroless else ""),
-                   "use a distroless base; keep only the interpreter the app needs")
+        yield emit_present(facts, CODE, REFS, "shell", sample(facts.shells),
+                           "use a distroless base; keep only the interpreter the app needs")

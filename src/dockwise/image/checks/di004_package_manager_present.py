@@ -6,7 +6,7 @@ Anti-pattern: the runtime stage inherits pip and apt from the build stage's base
 Best practice: install in a build stage, copy the result into a distroless runtime stage.
 """
 
-from dockwise.image.checks import emit
+from dockwise.image.checks import emit_present
 from dockwise.report.findings import Severity
 
 CODE = "DI004"
@@ -17,8 +17,5 @@ REFS = {"cis": "4.3"}
 
 def check(facts):
     if facts.package_managers:
-        distroless = facts.claims_distroless()
-        yield emit(facts, CODE, Severity.ERROR if distroless else SEVERITY, REFS,
-                   f"package manager present: {', '.join(facts.package_managers)}"
-                   + (" in an image that claims to be distroless" if distroless else ""),
-                   "install dependencies in a build stage and copy only their result")
+        yield emit_present(facts, CODE, REFS, "package manager", ', '.join(facts.package_managers),
+                           "install dependencies in a build stage and copy only their result")
