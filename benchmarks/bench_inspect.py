@@ -66,7 +66,7 @@ def _dive_figures(output: str) -> dict[str, str]:
 def _all_copies_bytes(archive: Path) -> int:
     """dive's wastedBytes, recomputed: every copy of a path seen in two or more layers, the surviving one included
     (a whiteout counts as a copy of the size it deletes, which this approximation leaves out)."""
-    from dockwise.image.layer import FILE
+    from dockwise.image.layer_index import FILE
     from dockwise.image.sources import parse_source, read_image
 
     raw = read_image(parse_source(str(archive)), gzip_size=False)

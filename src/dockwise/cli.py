@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 
 class _Group(click.Group):
@@ -79,7 +79,7 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-    from dockwise.debian import build, resolve
+    from dockwise.debian import bases, resolve
     from dockwise.debian.cache import default_cache_dir
     from dockwise.debian.lock import load_lock
     from dockwise.debian.releases import release as find_release
@@ -99,12 +99,12 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
         progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
         if update_lock:
             resolve.update_lock(release, cache, extra_packages, lock_file, say)
-        kinds = only or build.KINDS
+        kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
-            images = build.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, say=say, progress=progress)
+            images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, say=say, progress=progress)
         else:
             lock = load_lock(release.codename, lock_file)
-            images = build.build_bases(
+            images = bases.build_bases(
                 release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
                 cache_dir=cache, lock=lock, say=say, progress=progress,
             )
@@ -126,8 +126,8 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
     """Build APP_DIR (default: the bundled reference service) with BuildKit."""
-    from dockwise.appbuild import BaseSource, build_app, bundled_app_dir, ensure_local_bases
-    from dockwise.progress import step_status
+    from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir, ensure_local_bases
+    from dockwise.report.progress import step_status
 
     with step_status(f"building {variant}") as on_step:
         result = build_app(app_dir or bundled_app_dir(), variant, tag=tag, source=BaseSource(base_source),
@@ -148,10 +148,10 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
     """Build APP_DIR (default: the bundled service) standard and distroless, run both, compare them side by side."""
     from rich.console import Console
 
-    from dockwise.appbuild import BaseSource, bundled_app_dir
-    from dockwise.demo import run_demo
+    from dockwise.jobs.build import BaseSource, bundled_app_dir
+    from dockwise.jobs.demo import run_demo
     from dockwise.engine.bootstrap import ensure_engine
-    from dockwise.progress import step_status
+    from dockwise.report.progress import step_status
     from dockwise.report.table import print_comparison
 
     console = Console(stderr=True)
@@ -203,9 +203,9 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, failure_threshold, c
     import os
     from pathlib import Path
 
-    from dockwise.dockerfile.config import find_config, load_config
+    from dockwise.core.config import find_config, load_config
     from dockwise.dockerfile.lint import lint_inputs
-    from dockwise.report.findings import Severity
+    from dockwise.core.findings import Severity
 
     config = load_config(Path(config_path)) if config_path else find_config(Path.cwd())
     threshold = Severity.parse(failure_threshold) if failure_threshold else config.failure_threshold
@@ -245,7 +245,7 @@ def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    from dockwise.atomic import write_text
+    from dockwise.core.atomic import write_text
 
     write_text(output, text)
 
@@ -299,7 +299,7 @@ def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...
 
         summaries = {check.code: check.doc.splitlines()[0] for check in catalogue()}
         _write_output(render_ci_format(fmt, findings, summaries=summaries, files=[image]), output)
-    from dockwise.report.findings import Severity
+    from dockwise.core.findings import Severity
 
     if any(f.severity >= Severity.parse(failure_threshold) for f in findings):
         sys.exit(1)
@@ -322,7 +322,7 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
     """
     from rich.console import Console
 
-    from dockwise.image.compare import compare_images
+    from dockwise.jobs.compare import compare_images
 
     console = Console(stderr=True)
     with console.status("comparing") as status:

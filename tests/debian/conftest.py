@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.debian.build import ensure_bases
+from dockwise.debian.bases import ensure_bases
 from dockwise.debian.releases import release
 
 RELEASES = ("trixie", "bookworm")

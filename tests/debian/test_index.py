@@ -12,7 +12,7 @@ import pytest
 
 from dockwise.debian.index import package_index, verified_suite
 from dockwise.debian.releases import MAIN_MIRROR, Suite
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 
 @pytest.fixture(scope="module")

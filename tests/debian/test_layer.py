@@ -6,7 +6,7 @@ import io
 import tarfile
 
 from dockwise.debian.distroless import _merged_usr
-from dockwise.debian.layer import DIR, FILE, SYMLINK, Entry, Tree, clean_path
+from dockwise.debian.tar_tree import DIR, FILE, SYMLINK, Entry, Tree, clean_path
 
 
 def _source_tar(members: list[tuple[tarfile.TarInfo, bytes]]) -> tarfile.TarFile:

@@ -6,7 +6,7 @@ import pytest
 
 from dockwise.debian.lock import Lock, load_lock, lock_digest, save_lock
 from dockwise.debian.releases import RELEASES, release
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 
 @pytest.mark.parametrize("codename", sorted(RELEASES))

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from dockwise.debian.build import build_bases
+from dockwise.debian.bases import build_bases
 
 pytestmark = pytest.mark.slow
 

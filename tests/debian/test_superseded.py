@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.debian.build import LABEL_RELEASE, _remove_superseded
+from dockwise.debian.bases import LABEL_RELEASE, _remove_superseded
 from dockwise.debian.releases import release
-from dockwise.engine.build import BuildRequest, build_image
+from dockwise.engine.buildkit import BuildRequest, build_image
 
 pytestmark = pytest.mark.engine
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.lint import lint_text
-from dockwise.report.findings import Finding
+from dockwise.core.findings import Finding
 
 
 def make_context(root: Path, files: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> BuildContext:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.lint import decode, lint_text
 from dockwise.dockerfile.rules import all_rules
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 import fuzz_lint  # noqa: E402

@@ -18,7 +18,7 @@ Best practice::
     FROM python:3.13-slim
 """
 from dockwise.dockerfile.rules import Hit
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "ACME001"
 NAME = "no-alpine"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.dockerfile.config import find_config, load_config
-from dockwise.errors import DockwiseError
-from dockwise.report.findings import Severity
+from dockwise.core.config import find_config, load_config
+from dockwise.core.errors import DockwiseError
+from dockwise.core.findings import Severity
 from tests.dockerfile.helpers import lint, rule_ids
 
 BAD_PIP = "RUN pip install flask==3.1.0\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dockwise.dockerfile.lint import lint_file
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 from tests.dockerfile.helpers import lint, rule_ids
 
 WEBAPP = Path(__file__).parents[2] / "examples" / "webapp"

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from dockwise.report import github, json_out, junit, sarif, text
-from dockwise.report.findings import Finding, Severity
+from dockwise.core.findings import Finding, Severity
 from tests.dockerfile.helpers import lint
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.engine.build import BuildRequest, build_image, parse_failure
-from dockwise.errors import DockwiseError
+from dockwise.engine.buildkit import BuildRequest, build_image, parse_failure
+from dockwise.core.errors import DockwiseError
 
 DOCKWISE = [sys.executable, "-m", "dockwise.cli"]
 pytestmark = pytest.mark.engine
@@ -86,7 +86,7 @@ def test_build_cli_missing_directory(tmp_path):
 def test_taken_port_is_one_clear_error(docker_client, test_labels):
     import socket
 
-    from dockwise.engine import run as containers
+    from dockwise.engine import containers
 
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))

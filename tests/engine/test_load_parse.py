@@ -2,7 +2,7 @@
 
 import pytest
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.measure.load import parse_wrk
 
 SAMPLE = """Running 3s test @ http://127.0.0.1:5000/

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.image.compare import Comparison, compare_images
+from dockwise.jobs.compare import Comparison, compare_images
 from tests.image import samples
 
 

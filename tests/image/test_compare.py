@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dockwise.errors import DockwiseError
-from dockwise.image.compare import compare_images
+from dockwise.core.errors import DockwiseError
+from dockwise.jobs.compare import compare_images
 
 
 def test_metrics_ratios_are_against_the_first_image(comparison):

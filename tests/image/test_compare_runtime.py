@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from dockwise.image.compare import compare_images
+from dockwise.jobs.compare import compare_images
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 

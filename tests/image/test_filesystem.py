@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockwise.image.filesystem import FileSystem
-from dockwise.image.layer import Budget, read_layer
+from dockwise.image.layer_index import Budget, read_layer
 from dockwise.image.tarstream import MappedSource
 from tests.image.archives import F, layer
 

@@ -1,6 +1,6 @@
 """Hostile archives, one test per case: a clear error (or a bounded, correct result), never a write, bounded memory.
 
-Memory bound (stated in dockwise.image.layer): the index keeps one small record per tar entry, at most
+Memory bound (stated in dockwise.image.layer_index): the index keeps one small record per tar entry, at most
 `MAX_ENTRIES` (1,000,000) entries per image, plus at most 64 MiB of captured file content; file data is never held.
 `test_memory_per_entry_is_bounded` measures the per-entry cost and asserts it stays under BYTES_PER_ENTRY.
 """
@@ -17,9 +17,9 @@ import tracemalloc
 
 import pytest
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.image import collect
-from dockwise.image.layer import MAX_ENTRIES
+from dockwise.image.layer_index import MAX_ENTRIES
 from tests.image.archives import F, docker_save, image_config, layer, oci_layout, sha
 
 BYTES_PER_ENTRY = 1024

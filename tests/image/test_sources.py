@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.image import collect
 from dockwise.image.sources import Source, parse_source, read_image
 from tests.image.archives import F, docker_save, image_config, layer, oci_layout

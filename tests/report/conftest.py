@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.image.compare import Comparison, compare_images
+from dockwise.jobs.compare import Comparison, compare_images
 from tests.image import samples
 
 
@@ -17,6 +17,6 @@ def comparison(tmp_path_factory) -> Comparison:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's chromium; installed with apt-get when missing and we are root (as in CI)."""
-    from dockwise.hostpkg import ensure_command
+    from dockwise.core.hostpkg import ensure_command
 
     return ensure_command("chromium", "chromium")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from dockwise.engine import run as containers
+from dockwise.engine import containers
 from dockwise.measure.runtime import exec_sh_refused, proc_uid
 from tests.webapp.conftest import build_variant, path_exists
 

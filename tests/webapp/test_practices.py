@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dockwise.engine import run as containers
+from dockwise.engine import containers
 from dockwise.measure.runtime import proc_cmdline, proc_uid
 from tests.webapp.conftest import JUNK, SECRET_MARKER, image_layers, layer_bytes, read_dir
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dockwise.debian.index import TIMEOUT_S, PackageRecord
-from dockwise.atomic import atomic_file
-from dockwise.errors import DockwiseError
+from dockwise.core.atomic import atomic_file
+from dockwise.core.errors import DockwiseError
 
 CHUNK = 1 << 20
 

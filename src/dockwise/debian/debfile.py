@@ -8,8 +8,8 @@ from pathlib import Path
 
 from debian.debfile import DebError, DebFile
 
-from dockwise.debian.layer import Tree
-from dockwise.errors import DockwiseError
+from dockwise.debian.tar_tree import Tree
+from dockwise.core.errors import DockwiseError
 
 
 @dataclass(frozen=True)

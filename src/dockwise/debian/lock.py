@@ -9,8 +9,8 @@ from importlib import resources
 from pathlib import Path
 
 from dockwise.debian.index import PackageRecord
-from dockwise.atomic import write_text
-from dockwise.errors import DockwiseError
+from dockwise.core.atomic import write_text
+from dockwise.core.errors import DockwiseError
 
 LOCK_FORMAT = 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 MAIN_MIRROR = "https://deb.debian.org/debian"
 SECURITY_MIRROR = "https://deb.debian.org/debian-security"

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, Mapping
 
-from dockwise.dockerfile.config import LintConfig
+from dockwise.core.config import LintConfig
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import build_model
 from dockwise.dockerfile.parse import parse
 from dockwise.dockerfile.pragmas import suppressions
 from dockwise.dockerfile.rules import Rule, Subject, all_rules
-from dockwise.errors import DockwiseError
-from dockwise.report.findings import Finding
+from dockwise.core.errors import DockwiseError
+from dockwise.core.findings import Finding
 
 # BuildKit itself refuses nothing this size, but no hand-written Dockerfile comes close.
 MAX_BYTES = 1024 * 1024

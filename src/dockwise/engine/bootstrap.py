@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
-from dockwise.errors import DockwiseError
-from dockwise.hostpkg import apt_install
+from dockwise.core.errors import DockwiseError
+from dockwise.core.hostpkg import apt_install
 
 DOCKERD_LOG = Path("/var/log/dockwise-dockerd.log")
 START_TIMEOUT_S = 90.0

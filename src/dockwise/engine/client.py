@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 # Debian's client (20.10) builds with BuildKit through DOCKER_BUILDKIT=1; a newer client without the buildx
 # plugin refuses to build at all, so PATH order must not decide which one we use.

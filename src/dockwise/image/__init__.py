@@ -16,7 +16,7 @@ def collect(source: "str | Source", *, gzip_size: bool = True, max_entries: int 
     """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path.
 
     `gzip_size` measures gzip -6 of each uncompressed layer (seconds for a large image); `max_entries` caps the tar
-    entries of the image (default dockwise.image.layer.MAX_ENTRIES). Raises DockwiseError for an unreadable,
+    entries of the image (default dockwise.image.layer_index.MAX_ENTRIES). Raises DockwiseError for an unreadable,
     invalid or tampered image.
     """
     from dockwise.image.sources import Source, parse_source, read_image

@@ -13,7 +13,7 @@ import threading
 import zlib
 from typing import NamedTuple
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 CHUNK = 4 << 20
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from dockwise.image.filesystem import FileSystem
-from dockwise.image.layer import DIR, FILE, HARDLINK, SYMLINK
+from dockwise.image.layer_index import DIR, FILE, HARDLINK, SYMLINK
 from dockwise.image.sources import RawImage
 
 LIST_LIMIT = 50

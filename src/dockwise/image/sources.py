@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.image.blob import Blob, Pending, check_digest_syntax, digest_blob, map_file
-from dockwise.image.layer import Budget, LayerIndex, MAX_ENTRIES, read_layer
+from dockwise.image.layer_index import Budget, LayerIndex, MAX_ENTRIES, read_layer
 from dockwise.image.tarstream import GzipSource, MappedSource, TarError, members
 
 T = TypeVar("T")

@@ -6,8 +6,8 @@ import re
 import subprocess
 from dataclasses import asdict, dataclass
 
-from dockwise.errors import DockwiseError
-from dockwise.hostpkg import ensure_command
+from dockwise.core.errors import DockwiseError
+from dockwise.core.hostpkg import ensure_command
 
 LOOPBACK = "127.0.0.1"
 MAX_SECONDS = 30.0

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.engine import run as containers
+from dockwise.engine import containers
 from dockwise.measure.load import LoadResult, run_load
 
 IDLE_SETTLE_S = 2.0

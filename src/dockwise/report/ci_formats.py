@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from dockwise.report.findings import Finding
+from dockwise.core.findings import Finding
 
 CI_FORMATS = ("sarif", "github", "junit")
 

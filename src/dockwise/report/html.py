@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dockwise.report.table import STATUS_MARK, format_ratio, format_value, human_bytes, short_name
 
 if TYPE_CHECKING:
-    from dockwise.image.compare import Comparison
+    from dockwise.jobs.compare import Comparison
 
 BAR_WIDTH = 520
 ROW_HEIGHT = 22

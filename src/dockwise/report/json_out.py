@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from dockwise.report.findings import Finding
+from dockwise.core.findings import Finding
 
 
 def render(findings: Sequence[Finding]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from dockwise.report.findings import Finding
+from dockwise.core.findings import Finding
 
 
 def render(findings: Sequence[Finding], files: Sequence[str] = ()) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dockwise.report.table import STATUS_MARK, format_ratio, format_value, short_name
 
 if TYPE_CHECKING:
-    from dockwise.image.compare import Comparison
+    from dockwise.jobs.compare import Comparison
 
 
 def render_markdown(comparison: "Comparison") -> str:

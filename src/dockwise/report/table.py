@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from dockwise.image.compare import Comparison, Metric
+    from dockwise.jobs.compare import Comparison, Metric
     from dockwise.image.facts import ImageFacts
-    from dockwise.report.findings import Finding
+    from dockwise.core.findings import Finding
 
 STATUS_MARK = {"pass": "✔ pass", "partial": "◐ partial", "fail": "✘ fail"}
 

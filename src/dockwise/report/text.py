@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import click
 
-from dockwise.report.findings import Finding, Severity
+from dockwise.core.findings import Finding, Severity
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

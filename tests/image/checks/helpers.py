@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dockwise.image import collect
 from dockwise.image.facts import ImageFacts
-from dockwise.report.findings import Finding
+from dockwise.core.findings import Finding
 from tests.image.archives import F, docker_save, image_config, layer
 
 PASSWD = F("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/false\n")

@@ -1,4 +1,4 @@
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 from tests.image.checks.helpers import F, PASSWD, findings, image, layer
 
 CHECK = "di003_shell_present"

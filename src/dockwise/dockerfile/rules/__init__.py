@@ -27,8 +27,8 @@ from typing import Mapping
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import Build
 from dockwise.dockerfile.parse import Instruction
-from dockwise.errors import DockwiseError
-from dockwise.report.findings import Severity
+from dockwise.core.errors import DockwiseError
+from dockwise.core.findings import Severity
 
 ENTRY_POINT_GROUP = "dockwise.rules"
 

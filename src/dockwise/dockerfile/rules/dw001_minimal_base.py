@@ -21,9 +21,9 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import ImageRef
+from dockwise.dockerfile.queries import ImageRef
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW001"
 NAME = "minimal-base"

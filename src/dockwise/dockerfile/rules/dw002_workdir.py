@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.dockerfile.shell import commands
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW002"
 NAME = "workdir"

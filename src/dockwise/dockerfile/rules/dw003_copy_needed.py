@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject, context_copies
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW003"
 NAME = "copy-only-needed"

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW004"
 NAME = "dockerignore"

@@ -18,10 +18,10 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import cache_mount_targets, pip_installs, run_of, truthy
+from dockwise.dockerfile.queries import cache_mount_targets, pip_installs, run_of, truthy
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.dockerfile.shell import has_option
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW005"
 NAME = "pip-no-cache"

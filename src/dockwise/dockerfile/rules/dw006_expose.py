@@ -20,9 +20,9 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import final_image, runs_server
+from dockwise.dockerfile.queries import final_image, runs_server
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW006"
 NAME = "expose"

@@ -16,9 +16,9 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import final_image
+from dockwise.dockerfile.queries import final_image
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW007"
 NAME = "exec-form"

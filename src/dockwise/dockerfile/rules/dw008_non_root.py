@@ -19,9 +19,9 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import ImageRef, final_image
+from dockwise.dockerfile.queries import ImageRef, final_image
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW008"
 NAME = "non-root"

@@ -18,9 +18,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import command_words, final_image, script_text
+from dockwise.dockerfile.queries import command_words, final_image, script_text
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW101"
 NAME = "python-dev-server"

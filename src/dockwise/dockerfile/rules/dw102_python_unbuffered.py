@@ -17,9 +17,9 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import command_words, final_image, is_python_image
+from dockwise.dockerfile.queries import command_words, final_image, is_python_image
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW102"
 NAME = "python-unbuffered"

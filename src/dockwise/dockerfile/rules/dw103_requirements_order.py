@@ -23,9 +23,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import option_value, pip_installs
+from dockwise.dockerfile.queries import option_value, pip_installs
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW103"
 NAME = "requirements-order"

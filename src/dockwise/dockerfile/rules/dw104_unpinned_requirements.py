@@ -18,10 +18,10 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import option_value, pip_installs
+from dockwise.dockerfile.queries import option_value, pip_installs
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.dockerfile.shell import has_option
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW104"
 NAME = "unpinned-requirements"

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW105"
 NAME = "secret-in-arg-env"

@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.facts import run_of
+from dockwise.dockerfile.queries import run_of
 from dockwise.dockerfile.shell import commands
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW107"
 NAME = "curl-pipe-shell"

@@ -17,9 +17,9 @@ Best practice::
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.facts import run_of
+from dockwise.dockerfile.queries import run_of
 from dockwise.dockerfile.shell import commands, has_option
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW109"
 NAME = "apt-no-install-recommends"

@@ -16,10 +16,10 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import cache_mount_targets, run_of
+from dockwise.dockerfile.queries import cache_mount_targets, run_of
 from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.dockerfile.shell import commands
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW110"
 NAME = "apt-lists-left"

@@ -14,9 +14,9 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.facts import ImageRef
+from dockwise.dockerfile.queries import ImageRef
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW113"
 NAME = "base-digest"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from dockwise.dockerfile.model import PREDEFINED_ARGS
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW121"
 NAME = "undefined-arg-in-from"

@@ -16,7 +16,7 @@ Best practice::
 from collections.abc import Iterator
 
 from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 ID = "DW122"
 NAME = "maintainer-deprecated"

@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Iterable
 
 from dockwise.image.facts import ImageFacts
-from dockwise.report.findings import Finding, Severity
+from dockwise.core.findings import Finding, Severity
 
 MODULES = (
     "di001_root_user",

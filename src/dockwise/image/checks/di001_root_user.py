@@ -6,7 +6,7 @@ Best practice: `USER 65532` (or a named user that /etc/passwd of the image resol
 """
 
 from dockwise.image.checks import emit
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI001"
 NAME = "runs-as-root"

@@ -7,7 +7,7 @@ Best practice: `HEALTHCHECK CMD ["/app/healthcheck"]` (exec form; works without 
 """
 
 from dockwise.image.checks import emit
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI002"
 NAME = "no-healthcheck"

@@ -7,7 +7,7 @@ Best practice: a distroless base and exec-form CMD/ENTRYPOINT/HEALTHCHECK.
 """
 
 from dockwise.image.checks import emit_present, sample
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI003"
 NAME = "shell-present"

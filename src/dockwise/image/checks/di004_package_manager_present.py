@@ -7,7 +7,7 @@ Best practice: install in a build stage, copy the result into a distroless runti
 """
 
 from dockwise.image.checks import emit_present
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI004"
 NAME = "package-manager-present"

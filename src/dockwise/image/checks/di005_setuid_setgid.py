@@ -7,7 +7,7 @@ Best practice: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +` in th
 """
 
 from dockwise.image.checks import emit, sample
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI005"
 NAME = "setuid-setgid"

@@ -7,7 +7,7 @@ Best practice: BuildKit `RUN --mount=type=secret` at build time, runtime secrets
 """
 
 from dockwise.image.checks import emit, sample
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI006"
 NAME = "secrets"

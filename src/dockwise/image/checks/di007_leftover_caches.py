@@ -6,7 +6,7 @@ Best practice: `pip install --no-cache-dir` or a BuildKit cache mount; `rm -rf /
 """
 
 from dockwise.image.checks import emit
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI007"
 NAME = "leftover-caches"

@@ -7,7 +7,7 @@ Best practice: `COPY --chown=app:app app /app`; clean up in the RUN that created
 """
 
 from dockwise.image.checks import emit
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI008"
 NAME = "wasted-space"

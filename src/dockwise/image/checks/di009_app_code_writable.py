@@ -6,7 +6,7 @@ Best practice: files owned by root (the COPY default), read-only for the runtime
 """
 
 from dockwise.image.checks import emit, sample
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI009"
 NAME = "app-code-writable"

@@ -6,7 +6,7 @@ Best practice: pin the base by tag and digest; tag images with a version.
 """
 
 from dockwise.image.checks import emit
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI010"
 NAME = "latest-tag"

@@ -6,7 +6,7 @@ Best practice: grant write access to the one user that needs it, on a dedicated 
 """
 
 from dockwise.image.checks import emit, sample
-from dockwise.report.findings import Severity
+from dockwise.core.findings import Severity
 
 CODE = "DI011"
 NAME = "world-writable"

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 
 def _may_install() -> bool:

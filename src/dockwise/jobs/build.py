@@ -8,8 +8,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
-from dockwise.engine.build import BuildRequest, BuildResult, build_image, host_ca_secret
-from dockwise.errors import DockwiseError
+from dockwise.engine.buildkit import BuildRequest, BuildResult, build_image, host_ca_secret
+from dockwise.core.errors import DockwiseError
 
 
 class BaseSource(str, Enum):
@@ -103,7 +103,7 @@ def resolve_base_args(chosen: Variant, source: BaseSource, client) -> dict[str, 
 
 def ensure_local_bases(say: Callable[[str], None] = lambda _msg: None) -> None:
     """Build dockwise's Debian 13 bases into the engine unless they are there already."""
-    from dockwise.debian.build import ensure_bases
+    from dockwise.debian.bases import ensure_bases
 
     ensure_bases("trixie", say=say)
 

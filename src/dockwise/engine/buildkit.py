@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from dockwise.engine.client import cli_client
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 CA_SECRET_ID = "cacert"

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.image.tarstream import Member, TarError, members
 
 MAX_ENTRIES = 1_000_000

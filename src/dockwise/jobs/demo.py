@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from dockwise.appbuild import BaseSource, build_app, ensure_local_bases
-from dockwise.atomic import write_text
-from dockwise.engine.build import BuildResult
+from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
+from dockwise.core.atomic import write_text
+from dockwise.engine.buildkit import BuildResult
 
 VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads distroless / standard
 
@@ -17,7 +17,7 @@ VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads 
 @dataclass(frozen=True)
 class DemoResult:
     builds: dict[str, BuildResult]
-    comparison: object  # dockwise.image.compare.Comparison
+    comparison: object  # dockwise.jobs.compare.Comparison
     json_path: Path
     html_path: Path
 
@@ -35,7 +35,7 @@ def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_pa
              say: Callable[[str], None] = lambda _msg: None,
              on_step: Callable[[str], None] = lambda _step: None) -> DemoResult:
     """Build both variants of `app_dir`, compare them (static facts and runtime probes), write JSON and HTML."""
-    from dockwise.image.compare import compare_images
+    from dockwise.jobs.compare import compare_images
     from dockwise.report.html import render_html
 
     builds: dict[str, BuildResult] = {}
@@ -44,7 +44,7 @@ def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_pa
         builds[variant] = build_app(app_dir, variant, source=source, on_step=on_step, labels=labels,
                                     ensure_bases=lambda: ensure_local_bases(say=say))
     comparison = compare_images([builds[v].tag for v in VARIANT_ORDER], runtime=True, runs=runs,
-                                load_seconds=load_seconds, labels={"dockwise.demo": "1", **(labels or {})},
+                                load_seconds=load_seconds, labels={"dockwise.jobs.demo": "1", **(labels or {})},
                                 progress=say)
     result = DemoResult(builds, comparison, json_path, html_path)
     write_text(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")

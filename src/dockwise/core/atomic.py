@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 
 @contextlib.contextmanager

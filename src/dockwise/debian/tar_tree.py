@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dockwise.engine.archive import Layer
+from dockwise.image.archive_writer import Layer
 
 FILE, DIR, SYMLINK = "file", "dir", "symlink"
 

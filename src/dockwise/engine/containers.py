@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 LOOPBACK = "127.0.0.1"
 

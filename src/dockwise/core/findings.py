@@ -18,7 +18,7 @@ class Severity(IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            from dockwise.errors import DockwiseError
+            from dockwise.core.errors import DockwiseError
 
             names = ", ".join(s.name.lower() for s in cls)
             raise DockwiseError(f"unknown severity {text!r}", f"use one of: {names}", exit_code=2) from None

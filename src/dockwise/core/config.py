@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from dockwise.errors import DockwiseError
-from dockwise.report.findings import Severity
+from dockwise.core.errors import DockwiseError
+from dockwise.core.findings import Severity
 
 _KEYS = frozenset({"failure-threshold", "ignore", "severity"})
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.atomic import atomic_file
-from dockwise.errors import DockwiseError
+from dockwise.core.atomic import atomic_file
+from dockwise.core.errors import DockwiseError
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -18,15 +18,15 @@ from dockwise.debian.lock import Lock, load_lock, lock_digest
 from dockwise.debian.releases import Release
 from dockwise.debian.releases import release as find_release
 from dockwise.debian.slim import slim_config, slim_tree
-from dockwise.debian.tools import ensure_mmdebstrap
-from dockwise.engine.archive import (
+from dockwise.debian.host_tools import ensure_mmdebstrap
+from dockwise.image.archive_writer import (
     ImageSpec,
     canonical_json,
     check_oci_target,
     write_docker_archive,
     write_oci_layout,
 )
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 SLIM, DISTROLESS = "slim", "distroless"
 KINDS = (SLIM, DISTROLESS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from dockwise.hostpkg import apt_install, ensure_command
+from dockwise.core.hostpkg import apt_install, ensure_command
 
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 
