@@ -27,9 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir, ensure_local_bases  # noqa: E402
 from dockwise.engine import containers  # noqa: E402
 from dockwise.engine.client import TEST_LABEL, sdk_client  # noqa: E402
+from dockwise.jobs.build import (  # noqa: E402
+    BaseSource,
+    build_app,
+    bundled_app_dir,
+    ensure_local_bases,
+)
 from dockwise.measure.load import run_load  # noqa: E402
 from dockwise.measure.runtime import time_to_exit, time_to_first_ok  # noqa: E402
 

@@ -82,10 +82,10 @@ def main() -> int:
 
     from dockwise.dockerfile.context import BuildContext
     from dockwise.dockerfile.lint import lint_text
-    from dockwise.dockerfile.rules import all_rules
+    from dockwise.core.rules import all_rules
 
     rng = random.Random(options.seed)
-    rules = all_rules()
+    rules = all_rules("dockerfile")
     crashes = 0
     findings = 0
     started = time.perf_counter()

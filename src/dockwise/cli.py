@@ -3,31 +3,50 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_STATUS_HELP,
+    DockwiseError,
+    printable,
+    write_crash_report,
+)
 
 
 class _Group(click.Group):
-    """Turns DockwiseError into one line on stderr and its exit code; never a traceback for a user mistake."""
+    """Turns DockwiseError into one line on stderr and its exit code, and any other exception into one line that
+    points at the traceback written to a file (exit 3); never a traceback for a user mistake."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except DockwiseError as exc:
             for line in exc.details:
-                click.echo(f"  | {line}", err=True)
-            click.echo(f"error: {exc.one_line()}", err=True)
+                click.echo(f"  | {printable(line)}", err=True)
+            click.echo(f"error: {printable(exc.one_line())}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`dockwise lint | head`): nothing more can be said to it.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+            ctx.exit(EXIT_FAILED)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception:  # a bug in dockwise, not the user's mistake
+            where = write_crash_report(" ".join(sys.argv))
+            click.echo(f"error: internal error — please report it with {where}", err=True)
+            ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)
 @click.version_option(package_name="dockwise")
 def main() -> None:
     """Build, lint, audit and compare small, hardened images for Python web services."""
@@ -126,7 +145,12 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
     """Build APP_DIR (default: the bundled reference service) with BuildKit."""
-    from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir, ensure_local_bases
+    from dockwise.jobs.build import (
+        BaseSource,
+        build_app,
+        bundled_app_dir,
+        ensure_local_bases,
+    )
     from dockwise.report.progress import step_status
 
     with step_status(f"building {variant}") as on_step:
@@ -148,9 +172,9 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
     """Build APP_DIR (default: the bundled service) standard and distroless, run both, compare them side by side."""
     from rich.console import Console
 
+    from dockwise.engine.bootstrap import ensure_engine
     from dockwise.jobs.build import BaseSource, bundled_app_dir
     from dockwise.jobs.demo import run_demo
-    from dockwise.engine.bootstrap import ensure_engine
     from dockwise.report.progress import step_status
     from dockwise.report.table import print_comparison
 
@@ -162,9 +186,6 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
     print_comparison(result.comparison, Console())
     click.echo(f"report: {json_path} and {html_path}")
 
-
-
-_FINDING_FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -182,93 +203,100 @@ def _build_args(values: tuple[str, ...]) -> dict[str, str]:
     return args
 
 
+def _finding_options(command):
+    """The flags `lint` and `inspect` share, with one meaning: format, output, threshold, ignores, settings, colour."""
+    from dockwise.report.findings_output import FORMAT_HELP, FORMATS
+
+    options = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help=FORMAT_HELP),
+        click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Write the report to this file (whole, never half) instead of stdout."),
+        click.option("--failure-threshold", type=click.Choice(["info", "warning", "error"]),
+                     help="Exit 1 on findings at or above this severity (default: warning, or the settings file's)."),
+        click.option("--ignore", multiple=True, metavar="ID", help="Skip a rule or check, e.g. DW113 or DI002 (repeatable)."),
+        click.option("--config", "config_path", metavar="FILE",
+                     help="Settings file (.dockwise.toml or pyproject.toml) [default: found from the current directory up]."),
+        click.option("--color/--no-color", default=None, help="Colour the text format (default: on a terminal)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _settings(config_path: str | None, ignore: tuple[str, ...], failure_threshold: str | None):
+    from dockwise.core.config import find_config, load_config
+
+    settings = load_config(Path(config_path)) if config_path else find_config(Path.cwd())
+    return settings.with_overrides(ignore=ignore, failure_threshold=failure_threshold)
+
+
+def _finish(report, fmt: str, output: Path | None, color: bool | None, settings) -> None:
+    from dockwise.report.findings_output import emit, exit_code
+
+    emit(report, fmt, output=output, color=color)
+    sys.exit(exit_code(report.findings, settings.failure_threshold))
+
+
 @main.command()
 @click.argument("dockerfiles", nargs=-1)
 @click.option("--context", "context_dir", metavar="DIR", help="Build context (default: each Dockerfile's directory).")
 @click.option("--target", metavar="STAGE", help="Stage to build (default: the last one).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="As for docker build; repeatable.")
-@click.option("--format", "fmt", type=click.Choice(_FINDING_FORMATS), default="text", show_default=True)
-@click.option(
-    "--failure-threshold",
-    type=click.Choice(["info", "warning", "error"]),
-    help="Exit 1 on findings at or above this severity (default: warning, or the config's).",
-)
-@click.option("--config", "config_path", metavar="FILE", help="A .dockwise.toml or pyproject.toml to use.")
-@click.option("--color/--no-color", default=None, help="Colour the text format (default: on a terminal).")
-def lint(dockerfiles, context_dir, target, build_args, fmt, failure_threshold, config_path, color) -> None:
+@_finding_options
+def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_threshold, ignore, config_path,
+         color) -> None:
     """Lint Dockerfiles and their build context. DOCKERFILES default to ./Dockerfile; `-` reads stdin.
 
-    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 usage or I/O error.
+    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 bad input or usage, 3 internal error.
     """
-    import os
-    from pathlib import Path
+    import json
 
-    from dockwise.core.config import find_config, load_config
+    from dockwise.core.rules import all_rules
     from dockwise.dockerfile.lint import lint_inputs
-    from dockwise.core.findings import Severity
+    from dockwise.report.findings_output import FindingsReport
+    from dockwise.report.text import render as render_text
 
-    config = load_config(Path(config_path)) if config_path else find_config(Path.cwd())
-    threshold = Severity.parse(failure_threshold) if failure_threshold else config.failure_threshold
+    settings = _settings(config_path, ignore, failure_threshold)
     inputs = list(dockerfiles) or ["Dockerfile"]
-    context = Path(context_dir) if context_dir else None
     findings, texts = lint_inputs(
         inputs,
         stdin=sys.stdin.buffer,
-        context_dir=context,
+        context_dir=Path(context_dir) if context_dir else None,
         target=target,
         build_args=_build_args(build_args),
-        config=config,
+        config=settings,
     )
-    if fmt == "text":
-        from dockwise.report.text import render as render_text
-
-        use_color = color if color is not None else sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(render_text(findings, texts, color=use_color), nl=False, color=use_color)
-    elif fmt == "json":
-        from dockwise.report.json_out import render as render_json
-
-        click.echo(render_json(findings), nl=False)
-    else:
-        from dockwise.dockerfile.rules import all_rules
-        from dockwise.report.ci_formats import render_ci_format
-
-        summaries = {rule.id: rule.summary for rule in all_rules()}
-        click.echo(render_ci_format(fmt, findings, summaries=summaries, files=inputs), nl=False)
-    if any(f.severity >= threshold for f in findings):
-        sys.exit(1)
-
-
-
-
-def _write_output(text: str, output: Path | None) -> None:
-    """Print to stdout, or write `output` whole (never half a file)."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    from dockwise.core.atomic import write_text
-
-    write_text(output, text)
+    report = FindingsReport(
+        findings=findings,
+        checked=inputs,
+        rules=all_rules("dockerfile"),
+        text=lambda colored: render_text(findings, texts, color=colored),
+        document=lambda: json.dumps([f.as_dict() for f in findings], indent=2) + "\n",
+    )
+    _finish(report, fmt, output, color, settings)
 
 
 @main.command()
 @click.argument("image")
-@click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(_FINDING_FORMATS), help="Output format.")
-@click.option("--failure-threshold", default="warning", show_default=True,
-              type=click.Choice(["info", "warning", "error"]), help="Exit 1 on a finding at or above this severity.")
-@click.option("--ignore", multiple=True, metavar="DI0XX", help="Skip a check (repeatable).")
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...], gzip_size: bool,
-            output: Path | None) -> None:
+@_finding_options
+def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
+            ignore: tuple[str, ...], config_path: str | None, color: bool | None) -> None:
     """Audit IMAGE from its config and layers, verifying every blob digest.
 
     IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
-    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 unreadable or invalid image.
+    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 unreadable or invalid image or bad usage,
+    3 internal error.
     """
-    from dockwise.image.checks import run_checks
-    from dockwise.image import collect
+    import json
 
+    from dockwise.core.rules import all_rules
+    from dockwise.image import collect
+    from dockwise.image.checks import run_checks
+    from dockwise.report.findings_output import FindingsReport
+    from dockwise.report.table import facts_text
+
+    settings = _settings(config_path, ignore, failure_threshold)
     if sys.stderr.isatty():
         from rich.console import Console
 
@@ -276,33 +304,35 @@ def inspect(image: str, fmt: str, failure_threshold: str, ignore: tuple[str, ...
             facts = collect(image, gzip_size=gzip_size)
     else:
         facts = collect(image, gzip_size=gzip_size)
-    findings = run_checks(facts, ignore=ignore)
-    if fmt == "text":
-        import io
+    findings = run_checks(facts, settings)
+    report = FindingsReport(
+        findings=findings,
+        checked=[image],
+        rules=all_rules("image"),
+        text=lambda colored: facts_text(facts, findings, color=colored),
+        document=lambda: json.dumps({"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]},
+                                    indent=2, sort_keys=True) + "\n",
+    )
+    _finish(report, fmt, output, color, settings)
 
-        from rich.console import Console
 
-        from dockwise.report.table import print_facts
+@main.command()
+@click.argument("rule_id", required=False, metavar="[ID]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def rules(rule_id: str | None, fmt: str) -> None:
+    """List every lint rule and image check, or explain one: `dockwise rules DW005` (what, why, bad, good, fix,
+    references, known limitations)."""
+    from dockwise.core.rules import all_rules, find_rule
+    from dockwise.report.rule_docs import explain, listing, rule_json
 
-        if output is None:
-            print_facts(facts, findings, Console())
-        else:
-            console = Console(record=True, width=140, file=io.StringIO())
-            print_facts(facts, findings, console)
-            _write_output(console.export_text(), output)
-    elif fmt == "json":
-        document = {"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]}
-        _write_output(json.dumps(document, indent=2, sort_keys=True) + "\n", output)
+    every = all_rules()
+    chosen = [find_rule(rule_id, every)] if rule_id else list(every)
+    if fmt == "json":
+        click.echo(rule_json(chosen), nl=False)
+    elif rule_id:
+        click.echo(explain(chosen[0], markdown=fmt == "markdown"), nl=False)
     else:
-        from dockwise.image.checks import catalogue
-        from dockwise.report.ci_formats import render_ci_format
-
-        summaries = {check.code: check.doc.splitlines()[0] for check in catalogue()}
-        _write_output(render_ci_format(fmt, findings, summaries=summaries, files=[image]), output)
-    from dockwise.core.findings import Severity
-
-    if any(f.severity >= Severity.parse(failure_threshold) for f in findings):
-        sys.exit(1)
+        click.echo(listing(chosen, markdown=fmt == "markdown"), nl=False)
 
 
 @main.command()
@@ -351,7 +381,9 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
         recorder = Console(record=True, width=160, file=io.StringIO())
         print_comparison(comparison, recorder)
         text = recorder.export_text()
-    _write_output(text, output)
+    from dockwise.report.write import write_output
+
+    write_output(text, output)
 
 
 @main.command()
@@ -362,7 +394,9 @@ def sbom(image: str, output: Path | None) -> None:
     from dockwise.image import collect
     from dockwise.image.sbom import sbom_json
 
-    _write_output(sbom_json(collect(image, gzip_size=False)), output)
+    from dockwise.report.write import write_output
+
+    write_output(sbom_json(collect(image, gzip_size=False)), output)
 
 
 if __name__ == "__main__":  # pragma: no cover

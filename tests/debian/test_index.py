@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
+from dockwise.core.errors import DockwiseError
 from dockwise.debian.index import package_index, verified_suite
 from dockwise.debian.releases import MAIN_MIRROR, Suite
-from dockwise.core.errors import DockwiseError
 
 
 @pytest.fixture(scope="module")

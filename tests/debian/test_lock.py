@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dockwise.core.errors import DockwiseError
 from dockwise.debian.lock import Lock, load_lock, lock_digest, save_lock
 from dockwise.debian.releases import RELEASES, release
-from dockwise.core.errors import DockwiseError
 
 
 @pytest.mark.parametrize("codename", sorted(RELEASES))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dockwise.core.findings import Finding
+from dockwise.core.rules import example_bytes
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.lint import lint_text
-from dockwise.core.findings import Finding
 
 
 def make_context(root: Path, files: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> BuildContext:
     for path, content in files:
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
+        target.write_bytes(example_bytes(content))
     return BuildContext.load(root, root / "Dockerfile")
 
 

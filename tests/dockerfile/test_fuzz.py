@@ -12,15 +12,15 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dockwise.core.errors import DockwiseError
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.lint import decode, lint_text
-from dockwise.dockerfile.rules import all_rules
-from dockwise.core.errors import DockwiseError
+from dockwise.core.rules import all_rules
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 import fuzz_lint  # noqa: E402
 
-RULES = all_rules()
+RULES = all_rules("dockerfile")
 fragments = st.sampled_from(fuzz_lint.TOKENS + fuzz_lint.KEYWORDS)
 dockerfiles = st.one_of(
     st.text(max_size=300),

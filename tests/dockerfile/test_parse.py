@@ -7,7 +7,6 @@ import pytest
 from dockwise.dockerfile.parse import parse
 
 
-
 def test_directives_are_data_and_stop_at_the_first_other_line():
     df = parse("# syntax=docker/dockerfile:1\n# check=skip=JSONArgsRecommended\n# escape=`\nFROM a\n# escape=\\\n")
     assert df.directives == {"syntax": "docker/dockerfile:1", "check": "skip=JSONArgsRecommended", "escape": "`"}

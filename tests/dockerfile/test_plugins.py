@@ -17,7 +17,7 @@ Best practice::
 
     FROM python:3.13-slim
 """
-from dockwise.dockerfile.rules import Hit
+from dockwise.core.rules import Hit
 from dockwise.core.findings import Severity
 
 ID = "ACME001"
@@ -43,7 +43,7 @@ def test_entry_point_plugin_is_loaded_and_reported(tmp_path):
         """
         import json, sys
         from dockwise.dockerfile.lint import lint_text
-        from dockwise.dockerfile.rules import all_rules
+        from dockwise.core.rules import all_rules
         rule = next(r for r in all_rules() if r.id == "ACME001")
         bad, good = rule.examples()
         print(json.dumps([[f.rule for f in lint_text(e.dockerfile)] for e in (bad, good)]))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.dockerfile.lint import lint_file
 from dockwise.core.findings import Severity
+from dockwise.dockerfile.lint import lint_file
 from tests.dockerfile.helpers import lint, rule_ids
 
 WEBAPP = Path(__file__).parents[2] / "examples" / "webapp"

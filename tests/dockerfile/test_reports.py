@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from dockwise.report import github, json_out, junit, sarif, text
 from dockwise.core.findings import Finding, Severity
+from dockwise.report import github, json_out, junit, sarif, text
 from tests.dockerfile.helpers import lint
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())

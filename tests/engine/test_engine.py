@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.engine.buildkit import BuildRequest, build_image, parse_failure
 from dockwise.core.errors import DockwiseError
+from dockwise.engine.buildkit import BuildRequest, build_image, parse_failure
 
 DOCKWISE = [sys.executable, "-m", "dockwise.cli"]
 pytestmark = pytest.mark.engine

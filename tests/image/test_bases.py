@@ -7,8 +7,8 @@ import tarfile
 
 import pytest
 
-from dockwise.image.checks import run_checks
 from dockwise.image import collect
+from dockwise.image.checks import run_checks
 from dockwise.image.facts import dpkg_paragraphs
 
 SLIM = "dockwise/python:3.13-slim"
@@ -42,6 +42,14 @@ def test_slim_has_a_shell_apt_and_runs_as_root(slim):
     assert slim.python_versions == ("3.13",) and slim.os_release["version_id"] == "13"
     assert slim.user.is_root and len(slim.debian_packages) > 50
     assert {"DI001", "DI003", "DI004"} <= {f.rule for f in run_checks(slim)}
+
+
+def test_slim_setuid_files_are_reported(slim):
+    """The real counterpart of DI005's anti-pattern, which BuildKit 0.8 cannot build from a Dockerfile alone."""
+    assert "/usr/bin/su" in slim.setuid_files
+    [finding] = [f for f in run_checks(slim) if f.rule == "DI005"]
+    count = len(set(slim.setuid_files) | set(slim.setgid_files))
+    assert finding.message.startswith(f"{count} setuid/setgid file(s): ")
 
 
 def test_distroless_has_no_shell_no_package_manager_and_a_nonroot_user(distroless):

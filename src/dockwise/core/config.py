@@ -1,14 +1,17 @@
-"""Lint settings from `[tool.dockwise]` in pyproject.toml or the top level of .dockwise.toml.
+"""Settings for `lint` and `inspect` alike, from `[tool.dockwise]` in pyproject.toml or the top level of .dockwise.toml.
 
-Looked up from the given directory upwards; the first file that has settings wins. Keys::
+Looked up from the given directory upwards; the first file that has settings wins. Keys (rule ids are DW and DI
+codes alike)::
 
     failure-threshold = "warning"          # info | warning | error
-    ignore = ["DW113"]                     # rule ids never reported
+    ignore = ["DW113", "DI002"]            # rule ids never reported
     severity = { DW112 = "warning" }       # per-rule severity overrides
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -20,14 +23,29 @@ _KEYS = frozenset({"failure-threshold", "ignore", "severity"})
 
 
 @dataclass(frozen=True)
-class LintConfig:
+class Settings:
     failure_threshold: Severity = Severity.WARNING
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     source: Path | None = None
 
+    def enabled(self, rule_id: str) -> bool:
+        return rule_id not in self.ignore
 
-def find_config(start: Path) -> LintConfig:
+    def severity_of(self, rule_id: str) -> Severity | None:
+        """The configured severity of a rule, or None where the rule's own applies."""
+        return self.severity.get(rule_id)
+
+    def with_overrides(self, *, ignore: Iterable[str] = (), failure_threshold: str | None = None) -> Settings:
+        """These settings with command-line `--ignore` ids added and `--failure-threshold` in force."""
+        return dataclasses.replace(
+            self,
+            ignore=self.ignore | {i.strip().upper() for i in ignore},
+            failure_threshold=Severity.parse(failure_threshold) if failure_threshold else self.failure_threshold,
+        )
+
+
+def find_config(start: Path) -> Settings:
     """The settings that apply in `start` (a directory), or the defaults."""
     for directory in (start, *start.parents):
         for name in (".dockwise.toml", "pyproject.toml"):
@@ -36,10 +54,10 @@ def find_config(start: Path) -> LintConfig:
                 table = _table(path)
                 if table is not None:
                     return from_table(table, path)
-    return LintConfig()
+    return Settings()
 
 
-def load_config(path: Path) -> LintConfig:
+def load_config(path: Path) -> Settings:
     table = _table(path)
     return from_table(table or {}, path)
 
@@ -59,7 +77,7 @@ def _table(path: Path) -> dict | None:
     return data
 
 
-def from_table(table: Mapping[str, object], source: Path | None = None) -> LintConfig:
+def from_table(table: Mapping[str, object], source: Path | None = None) -> Settings:
     unknown = set(table) - _KEYS
     if unknown:
         raise DockwiseError(
@@ -69,7 +87,7 @@ def from_table(table: Mapping[str, object], source: Path | None = None) -> LintC
     overrides = table.get("severity", {})
     if not isinstance(ignore, list) or not isinstance(overrides, dict):
         raise DockwiseError(f"bad dockwise settings in {source}", "ignore is a list, severity a table", exit_code=2)
-    return LintConfig(
+    return Settings(
         failure_threshold=Severity.parse(str(table.get("failure-threshold", "warning"))),
         ignore=frozenset(str(i).upper() for i in ignore),
         severity={str(k).upper(): Severity.parse(str(v)) for k, v in overrides.items()},

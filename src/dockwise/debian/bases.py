@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dockwise.core.errors import DockwiseError
 from dockwise.debian.cache import default_cache_dir, fetch_debs
 from dockwise.debian.distroless import distroless_config, distroless_layers
+from dockwise.debian.host_tools import ensure_mmdebstrap
 from dockwise.debian.lock import Lock, load_lock, lock_digest
 from dockwise.debian.releases import Release
 from dockwise.debian.releases import release as find_release
 from dockwise.debian.slim import slim_config, slim_tree
-from dockwise.debian.host_tools import ensure_mmdebstrap
 from dockwise.image.archive_writer import (
     ImageSpec,
     canonical_json,
@@ -26,7 +27,6 @@ from dockwise.image.archive_writer import (
     write_docker_archive,
     write_oci_layout,
 )
-from dockwise.core.errors import DockwiseError
 
 SLIM, DISTROLESS = "slim", "distroless"
 KINDS = (SLIM, DISTROLESS)

@@ -9,9 +9,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from dockwise.debian.index import TIMEOUT_S, PackageRecord
 from dockwise.core.atomic import atomic_file
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.index import TIMEOUT_S, PackageRecord
 
 CHUNK = 1 << 20
 

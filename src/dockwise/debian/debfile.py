@@ -8,8 +8,8 @@ from pathlib import Path
 
 from debian.debfile import DebError, DebFile
 
-from dockwise.debian.tar_tree import Tree
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.tar_tree import Tree
 
 
 @dataclass(frozen=True)

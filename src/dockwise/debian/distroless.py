@@ -9,10 +9,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.debian.debfile import add_data, deb_meta
-from dockwise.debian.tar_tree import DIR, FILE, SYMLINK, Entry, Tree
-from dockwise.debian.releases import Release
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.debfile import add_data, deb_meta
+from dockwise.debian.releases import Release
+from dockwise.debian.tar_tree import DIR, FILE, SYMLINK, Entry, Tree
 
 NONROOT_UID = 65532
 CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"

@@ -15,9 +15,9 @@ from debian.deb822 import Packages
 from debian.deb822 import Release as ReleaseFile
 from debian.debian_support import Version
 
-from dockwise.debian.releases import ARCH, Suite
-from dockwise.debian.host_tools import KEYRING
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.host_tools import KEYRING
+from dockwise.debian.releases import ARCH, Suite
 
 TIMEOUT_S = 60
 COMPONENT = "main"

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-from dockwise.debian.index import PackageRecord
 from dockwise.core.atomic import write_text
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.index import PackageRecord
 
 LOCK_FORMAT = 1
 

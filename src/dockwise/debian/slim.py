@@ -13,10 +13,10 @@ from pathlib import Path
 
 from debian.deb822 import Deb822
 
-from dockwise.debian.debfile import deb_meta
-from dockwise.debian.tar_tree import FILE, Entry, Tree
-from dockwise.debian.releases import ARCH, Release
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.debfile import deb_meta
+from dockwise.debian.releases import ARCH, Release
+from dockwise.debian.tar_tree import FILE, Entry, Tree
 
 # Like Debian's own slim images: dpkg skips docs (but keeps copyright), man pages and translations, now and for
 # every package a Dockerfile installs later.

@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, Mapping
 
-from dockwise.core.config import LintConfig
+from dockwise.core.config import Settings
+from dockwise.core.errors import DockwiseError
+from dockwise.core.findings import Finding
+from dockwise.core.rules import Rule, all_rules
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import build_model
 from dockwise.dockerfile.parse import parse
 from dockwise.dockerfile.pragmas import suppressions
-from dockwise.dockerfile.rules import Rule, Subject, all_rules
-from dockwise.core.errors import DockwiseError
-from dockwise.core.findings import Finding
+from dockwise.dockerfile.rules import Subject
 
 # BuildKit itself refuses nothing this size, but no hand-written Dockerfile comes close.
 MAX_BYTES = 1024 * 1024
@@ -60,7 +61,7 @@ def lint_text(
     context: BuildContext | None = None,
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
-    config: LintConfig = LintConfig(),
+    config: Settings = Settings(),
     rules: Sequence[Rule] | None = None,
 ) -> list[Finding]:
     """Findings for one Dockerfile's text, sorted by line. `target` names a stage (default: the last one)."""
@@ -75,25 +76,15 @@ def lint_text(
     skipped = buildkit_skips(dockerfile.directives.get("check", ""))
     columns = {i.line: i.column for i in dockerfile.instructions}
     findings = []
-    for rule in rules if rules is not None else all_rules():
-        if rule.id in config.ignore or _skipped_by_check_directive(rule, skipped):
+    for rule in rules if rules is not None else all_rules("dockerfile"):
+        if not config.enabled(rule.id) or _skipped_by_check_directive(rule, skipped):
             continue
-        severity = config.severity.get(rule.id, rule.severity)
-        for hit in rule.check(subject):
-            if quiet.silences(rule.id, hit.line):
-                continue
-            findings.append(
-                Finding(
-                    rule.id,
-                    severity,
-                    path,
-                    hit.line,
-                    hit.column if hit.column is not None else columns.get(hit.line) if hit.line else None,
-                    hit.message,
-                    rule.fix,
-                    dict(rule.refs),
-                )
-            )
+        severity = config.severity_of(rule.id)
+        findings += [
+            rule.finding(hit, path, severity, columns.get(hit.line) if hit.line else None)
+            for hit in rule.check(subject)
+            if not quiet.silences(rule.id, hit.line)
+        ]
     unique = {(f.rule, f.line, f.column, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
 
@@ -118,7 +109,7 @@ def lint_file(
     context_dir: Path | None = None,
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
-    config: LintConfig = LintConfig(),
+    config: Settings = Settings(),
     rules: Sequence[Rule] | None = None,
 ) -> tuple[list[Finding], str]:
     """Findings for a Dockerfile on disk and its text; the context defaults to the Dockerfile's directory."""
@@ -138,7 +129,7 @@ def lint_inputs(
     context_dir: Path | None = None,
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
-    config: LintConfig = LintConfig(),
+    config: Settings = Settings(),
 ) -> tuple[list[Finding], dict[str, str]]:
     """Lint each path (`-` is stdin, linted with no context unless `context_dir` is given).
 
@@ -148,7 +139,7 @@ def lint_inputs(
     texts: dict[str, str] = {}
     for name in inputs:
         texts[name] = decode(stdin.read(MAX_BYTES + 1), "<stdin>") if name == "-" else read_dockerfile(Path(name))
-    rules = all_rules()
+    rules = all_rules("dockerfile")
     findings: list[Finding] = []
     for name, text in texts.items():
         path = None if name == "-" else Path(name)

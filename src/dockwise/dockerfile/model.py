@@ -39,6 +39,20 @@ class Step:
     workdir: str | None
     user: str | None
 
+    @property
+    def run(self) -> Instruction | None:
+        """The RUN this step executes: its own, or the one an ONBUILD defers to every image built FROM this one
+        (what it leaves behind lands in those images, so the same rules apply; hadolint checks them too)."""
+        instruction = self.instruction
+        if instruction.keyword == "ONBUILD" and instruction.onbuild is not None:
+            instruction = instruction.onbuild
+        return instruction if instruction.keyword == "RUN" else None
+
+    @property
+    def deferred(self) -> bool:
+        """An ONBUILD step: it runs in the images built FROM this one, not in this build."""
+        return self.instruction.keyword == "ONBUILD"
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -93,15 +107,6 @@ class Build:
     def external_base(self, stage: Stage) -> str:
         """The image reference at the root of `stage`'s lineage."""
         return self.lineage(stage)[0].base
-
-    def stage_named(self, name: str) -> Stage | None:
-        lowered = name.lower()
-        for stage in self.stages:
-            if stage.name == lowered:
-                return stage
-        if lowered.isdigit() and int(lowered) < len(self.stages):
-            return self.stages[int(lowered)]
-        return None
 
     def expand(self, word: str, variables: Mapping[str, str]) -> str:
         return expand(word, variables, self.escape)

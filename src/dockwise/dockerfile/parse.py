@@ -12,7 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from e2b_dockerfile_utils import DockerfileInstruction, DockerfileSyntaxError, parse_dockerfile_ast
+from e2b_dockerfile_utils import (
+    DockerfileInstruction,
+    DockerfileSyntaxError,
+    parse_dockerfile_ast,
+)
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _DIRECTIVE_KEYS = frozenset({"syntax", "escape", "check"})

@@ -96,17 +96,8 @@ def is_pip_install(command: Command) -> bool:
     return bool(words) and words[0] == "install"
 
 
-def run_of(step: Step) -> Instruction | None:
-    """The RUN this step executes: its own, or the one an ONBUILD defers to every image built FROM this one
-    (what it leaves behind lands in those images, so the same rules apply; hadolint checks them too)."""
-    instruction = step.instruction
-    if instruction.keyword == "ONBUILD" and instruction.onbuild is not None:
-        instruction = instruction.onbuild
-    return instruction if instruction.keyword == "RUN" else None
-
-
 def pip_installs(step: Step) -> list[Command]:
-    run = run_of(step)
+    run = step.run
     return [c for c in commands(run) if is_pip_install(c)] if run else []
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
 from dockwise.core.errors import DockwiseError
 from dockwise.core.hostpkg import apt_install
+from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
 
 DOCKERD_LOG = Path("/var/log/dockwise-dockerd.log")
 START_TIMEOUT_S = 90.0

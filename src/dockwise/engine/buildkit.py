@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from dockwise.engine.client import cli_client
 from dockwise.core.errors import DockwiseError
+from dockwise.engine.client import cli_client
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 CA_SECRET_ID = "cacert"

@@ -6,11 +6,19 @@ Everything here is computed from the verified layers alone: no container runs, n
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from dockwise.core.knowledge import (
+    BYTECODE,
+    SECRET_VALUE,
+    is_package_file,
+    is_secret_file,
+    is_secret_name,
+    junk_label,
+    junk_part,
+)
 from dockwise.image.filesystem import FileSystem
 from dockwise.image.layer_index import DIR, FILE, HARDLINK, SYMLINK
 from dockwise.image.sources import RawImage
@@ -26,14 +34,6 @@ PACKAGE_MANAGERS = {
     "apk": ("sbin/apk", "usr/bin/apk"),
     "dnf": ("usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf"),
 }
-SECRET_ENV = re.compile(r"PASS|PASSWD|PASSWORD|SECRET|KEY|ACCESS|TOKEN|CREDENTIAL", re.IGNORECASE)
-SECRET_ENV_EXEMPT = frozenset({"GPG_KEY", "GPG_KEYS"})
-SECRET_NAMES = frozenset(
-    {".env", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "credentials", "credentials.xml", ".pypirc", ".netrc",
-     ".git-credentials", ".htpasswd", ".npmrc", ".dockercfg"}
-)
-SECRET_SUFFIXES = (".secret", ".ovpn", ".jks", ".keychain", ".pcap", ".p12", ".pfx", ".key")
-LIBRARY_DIRS = ("usr/share/", "usr/lib/", "usr/local/lib/", "usr/include/")
 APP_DIR_CANDIDATES = ("app", "srv/app", "usr/src/app", "opt/app", "code")
 JUNK_NAMES = frozenset({"Dockerfile", "Containerfile", ".dockerignore", "docker-compose.yml", "docker-compose.yaml",
                         "compose.yaml", ".DS_Store", ".gitignore"})
@@ -423,12 +423,9 @@ def _app_junk(fs: FileSystem, app_dirs: list[str]) -> tuple[str, ...]:
     junk = set()
     for directory in app_dirs:
         for node in fs.under(directory):
-            parts = node.entry.path[len(directory) + 1:].split("/")
-            if parts[-1] in JUNK_NAMES:
-                junk.add("/" + node.entry.path)
-            hit = next((i for i, part in enumerate(parts) if part in JUNK_DIRS), None)
-            if hit is not None:
-                junk.add("/" + "/".join([directory, *parts[: hit + 1]]))
+            part = junk_part(node.entry.path[len(directory) + 1:])
+            if part is not None and junk_label(part) not in BYTECODE:  # the image's own compileall made it
+                junk.add(f"/{directory}/{part}")
     return tuple(sorted(junk)[:LIST_LIMIT])
 
 
@@ -453,14 +450,9 @@ def _app_writable(fs: FileSystem, app_dirs: list[str], user: UserFacts) -> set[s
 
 
 def _secrets(fs: FileSystem, env: dict[str, str]) -> SecretFacts:
-    env_names = tuple(sorted(k for k in env if SECRET_ENV.search(k) and k not in SECRET_ENV_EXEMPT))
-    files = []
-    for path, node in fs.nodes.items():
-        if node.entry.kind != FILE or path.startswith(LIBRARY_DIRS):
-            continue
-        base = posixpath.basename(path)
-        if base in SECRET_NAMES or base.endswith(SECRET_SUFFIXES) or base.startswith(".env."):
-            files.append("/" + path)
+    env_names = tuple(sorted(k for k in env if is_secret_name(k) or SECRET_VALUE.search(env[k])))
+    files = ["/" + path for path, node in fs.nodes.items()
+             if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path)]
     return SecretFacts(env_names, tuple(sorted(files)), tuple("/" + p for p in fs.private_keys))
 
 

@@ -10,7 +10,16 @@ import posixpath
 from collections import deque
 from typing import Iterable, Iterator, NamedTuple
 
-from dockwise.image.layer_index import DIR, FILE, HARDLINK, OPAQUE_DIR, SYMLINK, WHITEOUT, Entry, LayerIndex
+from dockwise.image.layer_index import (
+    DIR,
+    FILE,
+    HARDLINK,
+    OPAQUE_DIR,
+    SYMLINK,
+    WHITEOUT,
+    Entry,
+    LayerIndex,
+)
 
 MAX_SYMLINK_HOPS = 40
 

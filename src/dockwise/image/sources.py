@@ -17,8 +17,14 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
 
 from dockwise.core.errors import DockwiseError
-from dockwise.image.blob import Blob, Pending, check_digest_syntax, digest_blob, map_file
-from dockwise.image.layer_index import Budget, LayerIndex, MAX_ENTRIES, read_layer
+from dockwise.image.blob import (
+    Blob,
+    Pending,
+    check_digest_syntax,
+    digest_blob,
+    map_file,
+)
+from dockwise.image.layer_index import MAX_ENTRIES, Budget, LayerIndex, read_layer
 from dockwise.image.tarstream import GzipSource, MappedSource, TarError, members
 
 T = TypeVar("T")

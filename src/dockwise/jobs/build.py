@@ -8,8 +8,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
-from dockwise.engine.buildkit import BuildRequest, BuildResult, build_image, host_ca_secret
 from dockwise.core.errors import DockwiseError
+from dockwise.engine.buildkit import (
+    BuildRequest,
+    BuildResult,
+    build_image,
+    host_ca_secret,
+)
 
 
 class BaseSource(str, Enum):

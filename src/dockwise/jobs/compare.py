@@ -8,11 +8,11 @@ from importlib import import_module
 from typing import Callable, Sequence
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.findings import Finding
 from dockwise.image import collect
 from dockwise.image.facts import ImageFacts
 from dockwise.image.practices import Verdict, judge
 from dockwise.image.sources import parse_source
-from dockwise.core.findings import Finding
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 from dockwise.core.atomic import write_text
 from dockwise.engine.buildkit import BuildResult
+from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 
 VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads distroless / standard
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dockwise.report.table import STATUS_MARK, format_ratio, format_value, human_bytes, short_name
+from dockwise.report.table import (
+    STATUS_MARK,
+    format_ratio,
+    format_value,
+    human_bytes,
+    short_name,
+)
 
 if TYPE_CHECKING:
     from dockwise.jobs.compare import Comparison

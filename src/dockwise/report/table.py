@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from dockwise.jobs.compare import Comparison, Metric
-    from dockwise.image.facts import ImageFacts
     from dockwise.core.findings import Finding
+    from dockwise.image.facts import ImageFacts
+    from dockwise.jobs.compare import Comparison, Metric
 
 STATUS_MARK = {"pass": "✔ pass", "partial": "◐ partial", "fail": "✘ fail"}
 
@@ -81,6 +81,20 @@ def print_facts(facts: "ImageFacts", findings: list["Finding"], console: "Consol
                        str(layer.file_count), layer.created_by[:90])
     console.print(layers)
     print_findings(findings, console)
+
+
+def facts_text(facts: "ImageFacts", findings: list["Finding"], *, color: bool) -> str:
+    """`print_facts` as text, for stdout or a file: ANSI styles only when `color`; as wide as the terminal when
+    there is one, else 140 columns."""
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    width = shutil.get_terminal_size((140, 24)).columns if color else 140
+    console = Console(record=True, width=width, file=io.StringIO(), force_terminal=color, color_system="standard" if color else None)
+    print_facts(facts, findings, console)
+    return console.export_text(styles=color)
 
 
 def print_findings(findings: list["Finding"], console: "Console") -> None:

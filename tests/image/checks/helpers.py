@@ -6,9 +6,11 @@ import tempfile
 from importlib import import_module
 from pathlib import Path
 
-from dockwise.image import collect
-from dockwise.image.facts import ImageFacts
 from dockwise.core.findings import Finding
+from dockwise.core.rules import Rule
+from dockwise.image import collect
+from dockwise.image.checks import run_checks
+from dockwise.image.facts import ImageFacts
 from tests.image.archives import F, docker_save, image_config, layer
 
 PASSWD = F("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/false\n")
@@ -24,7 +26,8 @@ def image(*layers: bytes, tags: tuple[str, ...] = ("test/image:1",), history: li
 
 
 def findings(module: str, facts: ImageFacts) -> list[Finding]:
-    return list(import_module(f"dockwise.image.checks.{module}").check(facts))
+    """What one check reports about `facts`, as findings (the rule's fix and severity applied)."""
+    return run_checks(facts, rules=[Rule.from_module(import_module(f"dockwise.image.checks.{module}"))])
 
 
 __all__ = ["F", "PASSWD", "findings", "image", "layer"]

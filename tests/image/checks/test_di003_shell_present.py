@@ -1,5 +1,5 @@
 from dockwise.core.findings import Severity
-from tests.image.checks.helpers import F, PASSWD, findings, image, layer
+from tests.image.checks.helpers import PASSWD, F, findings, image, layer
 
 CHECK = "di003_shell_present"
 WITH_SHELL = layer(PASSWD, F("bin/sh", kind="symlink", link="dash"), F("bin/dash", b"\x7fELF", mode=0o755))

@@ -1,5 +1,5 @@
 from dockwise.core.findings import Severity
-from tests.image.checks.helpers import F, PASSWD, findings, image, layer
+from tests.image.checks.helpers import PASSWD, F, findings, image, layer
 
 CHECK = "di004_package_manager_present"
 

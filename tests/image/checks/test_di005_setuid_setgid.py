@@ -1,4 +1,4 @@
-from tests.image.checks.helpers import F, PASSWD, findings, image, layer
+from tests.image.checks.helpers import PASSWD, F, findings, image, layer
 
 CHECK = "di005_setuid_setgid"
 

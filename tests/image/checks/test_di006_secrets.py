@@ -1,4 +1,4 @@
-from tests.image.checks.helpers import F, PASSWD, findings, image, layer
+from tests.image.checks.helpers import PASSWD, F, findings, image, layer
 
 CHECK = "di006_secrets"
 PEM = b"-----BEGIN RSA PRIVATE KEY-----\n" + b"MIIEowIBAAKCAQEA" * 8 + b"\n-----END RSA PRIVATE KEY-----\n"

@@ -16,12 +16,14 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW000"
 NAME = "parse-error"
 SEVERITY = Severity.ERROR
+SCOPE = Scope.FILE
 FIX = "Fix the syntax so that `docker build` can parse the file."
 REFS = {"hadolint": "DL1000"}
 

@@ -21,13 +21,15 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import ImageRef
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import ImageRef
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW001"
 NAME = "minimal-base"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Use a pinned slim, distroless or otherwise minimal tag (e.g. python:3.13-slim) for the final stage."
 REFS = {"hadolint": "DL3006,DL3007", "cis": "4.3", "dockle": "DKL-DI-0006"}
 

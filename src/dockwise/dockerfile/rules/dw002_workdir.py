@@ -21,20 +21,22 @@ Best practice::
 import posixpath
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.shell import commands
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, stages
+from dockwise.dockerfile.shell import commands
 
 ID = "DW002"
 NAME = "workdir"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "Set an absolute WORKDIR before relative COPY/RUN, and use WORKDIR instead of `cd`."
 REFS = {"hadolint": "DL3000,DL3003,DL3045", "buildkit": "WorkdirRelativePath"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
-    for stage in build.stages:
+    for stage in stages(subject, SCOPE):
         copied_relative: set[str] = set()
         for step in stage.steps:
             instruction = step.instruction
@@ -48,13 +50,13 @@ def check(subject: Subject) -> Iterator[Hit]:
                 if not dest.startswith(("/", "$")):
                     yield Hit(instruction.line, f"{keyword} to relative {dest!r} with no WORKDIR set")
                     copied_relative.update(posixpath.basename(s.rstrip("/")) for s in instruction.args[:-1])
-            elif keyword == "RUN":
-                for command in commands(instruction):
+            elif step.run is not None:
+                for command in commands(step.run):
                     if command.program == "cd":
                         yield Hit(instruction.line, "`cd` in RUN only lasts for this instruction; use WORKDIR")
                         break
                 else:
-                    words = {w for c in commands(instruction) for w in c.argv[1:]}
+                    words = {w for c in commands(step.run) for w in c.argv[1:]}
                     used = sorted(words & copied_relative - {"", "."})
-                    if step.workdir is None and used:
+                    if step.workdir is None and used and not step.deferred:
                         yield Hit(instruction.line, f"RUN uses {used[0]!r}, copied relative to an unset WORKDIR")

@@ -35,12 +35,14 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject, context_copies
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW003"
 NAME = "copy-only-needed"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.FINAL_IMAGE
 FIX = "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`), and COPY instead of ADD."
 REFS = {"hadolint": "DL3020", "cis": "4.9", "dockle": "CIS-DI-0009"}
 

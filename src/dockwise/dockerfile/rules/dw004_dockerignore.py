@@ -34,12 +34,14 @@ Context::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW004"
 NAME = "dockerignore"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.BUILD_CONTEXT
 FIX = "Add a .dockerignore with .git, .venv/, **/__pycache__/, **/*.pyc and **/*.env (patterns are root-anchored)."
 REFS = {}
 

@@ -18,32 +18,37 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import cache_mount_targets, pip_installs, run_of, truthy
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.shell import has_option
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import (
+    cache_mount_targets,
+    pip_installs,
+    truthy,
+)
+from dockwise.dockerfile.rules import Subject, steps
+from dockwise.dockerfile.shell import has_option
 
 ID = "DW005"
 NAME = "pip-no-cache"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Add --no-cache-dir, set ENV PIP_NO_CACHE_DIR=1, or use RUN --mount=type=cache,target=/root/.cache/pip."
 REFS = {"hadolint": "DL3042"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.target_lineage:
-        for step in stage.steps:
-            installs = pip_installs(step)
-            if not installs:
-                continue
-            env = step.variables
-            if truthy(env.get("PIP_NO_CACHE_DIR")) or env.get("PIP_NO_CACHE_DIR", "").lower() == "off":
-                continue
-            cache_dir = env.get("PIP_CACHE_DIR", "")
-            mounts = cache_mount_targets(run_of(step))
-            if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
-                continue
-            for command in installs:
-                if not has_option(command.argv, "--no-cache-dir") and "PIP_NO_CACHE_DIR=" not in " ".join(command.words):
-                    yield Hit(step.instruction.line, "pip install keeps its cache in the image")
-                    break
+    for step in steps(subject, SCOPE):
+        installs = pip_installs(step)
+        if not installs:
+            continue
+        env = step.variables
+        if truthy(env.get("PIP_NO_CACHE_DIR")) or env.get("PIP_NO_CACHE_DIR", "").lower() == "off":
+            continue
+        cache_dir = env.get("PIP_CACHE_DIR", "")
+        mounts = cache_mount_targets(step.run)
+        if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
+            continue
+        for command in installs:
+            if not has_option(command.argv, "--no-cache-dir") and "PIP_NO_CACHE_DIR=" not in " ".join(command.words):
+                yield Hit(step.instruction.line, "pip install keeps its cache in the image")
+                break

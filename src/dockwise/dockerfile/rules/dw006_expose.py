@@ -20,13 +20,15 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import final_image, runs_server
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import final_image, runs_server
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW006"
 NAME = "expose"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "EXPOSE the port the service listens on, as PORT or PORT/tcp|udp|sctp with 0 <= PORT <= 65535."
 REFS = {"hadolint": "DL3011", "buildkit": "ExposeInvalidFormat,ExposeProtoCasing"}
 
@@ -35,7 +37,7 @@ PORT = re.compile(r"^(\d+)(?:-(\d+))?(?:/([A-Za-z]+))?$")
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
-    for stage in build.stages:
+    for stage in stages(subject, SCOPE):
         for step in stage.steps:
             if step.instruction.keyword != "EXPOSE":
                 continue

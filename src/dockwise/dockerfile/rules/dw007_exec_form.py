@@ -16,13 +16,15 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import final_image
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import final_image
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW007"
 NAME = "exec-form"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.FINAL_IMAGE
 FIX = 'Write CMD/ENTRYPOINT in JSON (exec) form: CMD ["python", "app.py"].'
 REFS = {"hadolint": "DL3025", "buildkit": "JSONArgsRecommended"}
 

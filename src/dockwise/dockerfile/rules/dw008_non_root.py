@@ -19,13 +19,15 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import ImageRef, final_image
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import ImageRef, final_image
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW008"
 NAME = "non-root"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Create an unprivileged user and end the final stage with USER <uid> (e.g. USER 10001)."
 REFS = {"hadolint": "DL3002", "cis": "4.1", "dockle": "CIS-DI-0001"}
 

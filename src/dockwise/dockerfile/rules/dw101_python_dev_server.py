@@ -18,13 +18,15 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import command_words, final_image, script_text
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import command_words, final_image, script_text
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW101"
 NAME = "python-dev-server"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Serve with a production WSGI/ASGI server (gunicorn, uvicorn workers, waitress) instead of a dev server."
 REFS = {}
 

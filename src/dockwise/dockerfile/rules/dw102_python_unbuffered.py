@@ -17,13 +17,15 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import command_words, final_image, is_python_image
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import command_words, final_image, is_python_image
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW102"
 NAME = "python-unbuffered"
 SEVERITY = Severity.INFO
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Add ENV PYTHONUNBUFFERED=1 to the final stage (or run python -u)."
 REFS = {}
 

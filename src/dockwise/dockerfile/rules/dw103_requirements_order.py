@@ -23,13 +23,15 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import option_value, pip_installs
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import option_value, pip_installs
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW103"
 NAME = "requirements-order"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "COPY requirements.txt alone, RUN pip install -r requirements.txt, and only then COPY the code."
 REFS = {}
 
@@ -38,7 +40,7 @@ DEPENDENCY_FILES = re.compile(r"(requirements[^/]*|constraints[^/]*\.txt|pyproje
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
-    for stage in build.stages:
+    for stage in stages(subject, SCOPE):
         code_copy = None
         for step in stage.steps:
             instruction = step.instruction

@@ -18,14 +18,16 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import option_value, pip_installs
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.shell import has_option
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import option_value, pip_installs
+from dockwise.dockerfile.rules import Subject, steps
+from dockwise.dockerfile.shell import has_option
 
 ID = "DW104"
 NAME = "unpinned-requirements"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "Pin every package with == (best: a lock file installed with --require-hashes)."
 REFS = {"hadolint": "DL3013"}
 
@@ -40,18 +42,17 @@ VALUED = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editab
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
-    for stage in build.stages:
-        for step in stage.steps:
-            for command in pip_installs(step):
-                argv = command.argv
-                if has_option(argv, "--require-hashes", "-c", "--constraint") or step.variables.get("PIP_REQUIRE_HASHES"):
-                    continue
-                loose = _loose_packages(argv)
-                for req in option_value(argv, "-r", "--requirement"):
-                    loose.extend(_loose_in_file(subject, build.expand(req, step.variables), step.workdir))
-                if loose:
-                    yield Hit(step.instruction.line, f"not pinned to a version: {', '.join(loose[:4])}")
-                    break
+    for step in steps(subject, SCOPE):
+        for command in pip_installs(step):
+            argv = command.argv
+            if has_option(argv, "--require-hashes", "-c", "--constraint") or step.variables.get("PIP_REQUIRE_HASHES"):
+                continue
+            loose = _loose_packages(argv)
+            for req in option_value(argv, "-r", "--requirement"):
+                loose.extend(_loose_in_file(subject, build.expand(req, step.variables), step.workdir))
+            if loose:
+                yield Hit(step.instruction.line, f"not pinned to a version: {', '.join(loose[:4])}")
+                break
 
 
 def _loose_packages(argv: tuple[str, ...]) -> list[str]:

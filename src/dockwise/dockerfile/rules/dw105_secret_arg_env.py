@@ -17,27 +17,26 @@ Best practice::
     RUN --mount=type=secret,id=github_token GITHUB_TOKEN=$(cat /run/secrets/github_token) ./fetch.sh
 """
 
-import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.knowledge import SECRET_VALUE, is_secret_name
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW105"
 NAME = "secret-in-arg-env"
 SEVERITY = Severity.ERROR
+SCOPE = Scope.FILE
 FIX = "Pass the secret at build time with RUN --mount=type=secret,id=NAME and at run time from the environment."
 REFS = {"hadolint": "DL3064", "buildkit": "SecretsUsedInArgOrEnv", "cis": "4.10", "dockle": "CIS-DI-0010"}
 
-SECRET_NAME = re.compile(r"(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)", re.IGNORECASE)
-ALLOWED_NAME = re.compile(r"(?:_|^)public(?:_|$)|^GPG_KEYS?$", re.IGNORECASE)
-SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[baprs]-[A-Za-z0-9-]{10,}")
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     for instruction in subject.build.dockerfile.instructions:
         for name, value in _pairs(instruction):
-            if SECRET_NAME.search(name) and not ALLOWED_NAME.search(name):
+            if is_secret_name(name):
                 yield Hit(instruction.line, f"{instruction.keyword} {name} looks like a secret; it is readable in the image")
             elif value and SECRET_VALUE.search(value):
                 yield Hit(instruction.line, f"{instruction.keyword} {name} holds what looks like a credential")

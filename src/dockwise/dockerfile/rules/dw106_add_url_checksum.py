@@ -17,22 +17,23 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, steps
 
 ID = "DW106"
 NAME = "add-url-checksum"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "Add --checksum=sha256:<digest> to ADD (or download and verify in RUN)."
 REFS = {"cis": "4.11"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.stages:
-        for step in stage.steps:
-            instruction = step.instruction
-            if instruction.keyword != "ADD" or instruction.flag("checksum"):
-                continue
-            urls = [s for s in instruction.args[:-1] if re.match(r"^https?://", s, re.IGNORECASE)]
-            if urls:
-                yield Hit(instruction.line, f"ADD {urls[0]} without --checksum")
+    for step in steps(subject, SCOPE):
+        instruction = step.instruction
+        if instruction.keyword != "ADD" or instruction.flag("checksum"):
+            continue
+        urls = [s for s in instruction.args[:-1] if re.match(r"^https?://", s, re.IGNORECASE)]
+        if urls:
+            yield Hit(instruction.line, f"ADD {urls[0]} without --checksum")

@@ -19,14 +19,15 @@ Best practice::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.queries import run_of
-from dockwise.dockerfile.shell import commands
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, steps
+from dockwise.dockerfile.shell import commands
 
 ID = "DW107"
 NAME = "curl-pipe-shell"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "Download to a file, verify its checksum, then run it."
 REFS = {}
 
@@ -34,13 +35,12 @@ SHELLS = re.compile(r"^(sh|bash|dash|zsh|ash|ksh|python[0-9.]*|perl|ruby|node)$"
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.stages:
-        for step in stage.steps:
-            run = run_of(step)
-            if run is None:
-                continue
-            cmds = commands(run)
-            for first, second in zip(cmds, cmds[1:]):
-                if first.then == "|" and first.program in ("curl", "wget") and SHELLS.match(second.program):
-                    yield Hit(step.instruction.line, f"{first.program} output piped into {second.program}")
-                    break
+    for step in steps(subject, SCOPE):
+        run = step.run
+        if run is None:
+            continue
+        cmds = commands(run)
+        for first, second in zip(cmds, cmds[1:]):
+            if first.then == "|" and first.program in ("curl", "wget") and SHELLS.match(second.program):
+                yield Hit(step.instruction.line, f"{first.program} output piped into {second.program}")
+                break

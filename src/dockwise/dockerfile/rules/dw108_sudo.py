@@ -18,21 +18,21 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.queries import run_of
-from dockwise.dockerfile.shell import commands
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, steps
+from dockwise.dockerfile.shell import commands
 
 ID = "DW108"
 NAME = "sudo"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "Drop sudo: use USER root for the step and switch back to an unprivileged USER afterwards."
 REFS = {"hadolint": "DL3004", "dockle": "DKL-DI-0001"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.stages:
-        for step in stage.steps:
-            run = run_of(step)
-            if run is not None and any(c.words and c.words[0].rsplit("/", 1)[-1] == "sudo" for c in commands(run)):
-                yield Hit(step.instruction.line, "sudo in RUN")
+    for step in steps(subject, SCOPE):
+        run = step.run
+        if run is not None and any(c.words and c.words[0].rsplit("/", 1)[-1] == "sudo" for c in commands(run)):
+            yield Hit(step.instruction.line, "sudo in RUN")

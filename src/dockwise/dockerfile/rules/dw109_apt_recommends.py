@@ -16,28 +16,28 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.queries import run_of
-from dockwise.dockerfile.shell import commands, has_option
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, steps
+from dockwise.dockerfile.shell import commands, has_option
 
 ID = "DW109"
 NAME = "apt-no-install-recommends"
 SEVERITY = Severity.INFO
+SCOPE = Scope.EVERY_STAGE
 FIX = "Add --no-install-recommends to apt-get install."
 REFS = {"hadolint": "DL3015", "cis": "4.3"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.stages:
-        for step in stage.steps:
-            run = run_of(step)
-            if run is None:
-                continue
-            for command in commands(run):
-                argv = command.argv
-                if command.program in ("apt-get", "apt") and "install" in argv and not (
-                    has_option(argv, "--no-install-recommends") or any("Install-Recommends=" in w for w in argv)
-                ):
-                    yield Hit(step.instruction.line, f"{command.program} install pulls in recommended packages")
-                    break
+    for step in steps(subject, SCOPE):
+        run = step.run
+        if run is None:
+            continue
+        for command in commands(run):
+            argv = command.argv
+            if command.program in ("apt-get", "apt") and "install" in argv and not (
+                has_option(argv, "--no-install-recommends") or any("Install-Recommends=" in w for w in argv)
+            ):
+                yield Hit(step.instruction.line, f"{command.program} install pulls in recommended packages")
+                break

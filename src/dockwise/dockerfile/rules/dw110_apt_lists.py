@@ -16,28 +16,29 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import cache_mount_targets, run_of
-from dockwise.dockerfile.rules import Hit, Subject
-from dockwise.dockerfile.shell import commands
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import cache_mount_targets
+from dockwise.dockerfile.rules import Subject, steps
+from dockwise.dockerfile.shell import commands
 
 ID = "DW110"
 NAME = "apt-lists-left"
 SEVERITY = Severity.INFO
+SCOPE = Scope.FINAL_IMAGE
 FIX = "End the RUN with `&& rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists."
 REFS = {"hadolint": "DL3009", "dockle": "DKL-DI-0005"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.target_lineage:
-        for step in stage.steps:
-            instruction = run_of(step)
-            if instruction is None:
-                continue
-            cmds = commands(instruction)
-            if not any(c.program in ("apt-get", "apt") and "update" in c.argv for c in cmds):
-                continue
-            if any(t.rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for t in cache_mount_targets(instruction)):
-                continue
-            if not any(c.program == "rm" and any("/var/lib/apt/lists" in w for w in c.argv) for c in cmds):
-                yield Hit(instruction.line, "apt-get update without removing /var/lib/apt/lists in the same RUN")
+    for step in steps(subject, SCOPE):
+        instruction = step.run
+        if instruction is None:
+            continue
+        cmds = commands(instruction)
+        if not any(c.program in ("apt-get", "apt") and "update" in c.argv for c in cmds):
+            continue
+        if any(t.rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for t in cache_mount_targets(instruction)):
+            continue
+        if not any(c.program == "rm" and any("/var/lib/apt/lists" in w for w in c.argv) for c in cmds):
+            yield Hit(instruction.line, "apt-get update without removing /var/lib/apt/lists in the same RUN")

@@ -16,18 +16,20 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW111"
 NAME = "multiple-cmd"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.EVERY_STAGE
 FIX = "Keep one CMD, one ENTRYPOINT and one HEALTHCHECK per stage."
 REFS = {"hadolint": "DL4003,DL4004,DL3012", "buildkit": "MultipleInstructionsDisallowed"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.stages:
+    for stage in stages(subject, SCOPE):
         seen: dict[str, int] = {}
         for step in stage.steps:
             keyword = step.instruction.keyword

@@ -17,13 +17,15 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import final_image
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import final_image
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW112"
 NAME = "no-healthcheck"
 SEVERITY = Severity.INFO
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Add an exec-form HEALTHCHECK that probes the service (e.g. with python -c and urllib)."
 REFS = {"hadolint": "DL3057", "cis": "4.6", "dockle": "CIS-DI-0006"}
 

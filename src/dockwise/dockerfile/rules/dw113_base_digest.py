@@ -14,19 +14,21 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import ImageRef
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import ImageRef
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW113"
 NAME = "base-digest"
 SEVERITY = Severity.INFO
+SCOPE = Scope.EVERY_STAGE
 FIX = "Pin the base image by digest: FROM image:tag@sha256:<digest>."
 REFS = {}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for stage in subject.build.stages:
+    for stage in stages(subject, SCOPE):
         if stage.parent is not None or not stage.resolved or stage.base.lower() == "scratch" or not stage.base:
             continue
         if ImageRef.parse(stage.base).digest is None:

@@ -17,13 +17,15 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.queries import final_image
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import final_image
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW114"
 NAME = "user-by-name"
 SEVERITY = Severity.INFO
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Use the numeric uid (and gid): USER 10001:10001."
 REFS = {"hadolint": "DL3066"}
 

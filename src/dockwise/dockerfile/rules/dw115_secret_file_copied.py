@@ -31,33 +31,30 @@ Context::
     deploy/id_ed25519
 """
 
-import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject, context_copies
 from dockwise.core.findings import Severity
+from dockwise.core.knowledge import in_git_dir, is_secret_file
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW115"
 NAME = "secret-file-copied"
 SEVERITY = Severity.ERROR
+SCOPE = Scope.BUILD_CONTEXT
 FIX = "Exclude the file in .dockerignore (and copy only what the app needs); pass secrets with --mount=type=secret."
 REFS = {"cis": "4.10", "dockle": "CIS-DI-0010"}
 
-SECRET = re.compile(
-    r"(^|/)(\.env(\.[^/]*)?|[^/]*\.env|id_(rsa|dsa|ecdsa|ed25519)|[^/]*\.(pem|key|p12|pfx|jks|kdbx|ovpn)|"
-    r"\.npmrc|\.pypirc|\.netrc|\.git-credentials|credentials(\.json|\.xml)?|\.aws/[^/]+|\.docker/config\.json|"
-    r"\.git/HEAD|secrets?\.(ya?ml|json|toml))$"
-)
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     if subject.context is None:
         return
     for copy in context_copies(subject):
-        secrets = sorted({_label(f) for f in copy.files(subject.context) if SECRET.search(f)})
+        secrets = sorted({_label(f) for f in copy.files(subject.context) if is_secret_file(f) or in_git_dir(f)})
         if secrets:
             yield Hit(copy.instruction.line, f"copies secrets into the image: {', '.join(secrets[:4])}")
 
 
 def _label(path: str) -> str:
-    return path[: path.index(".git/") + 4] if path.startswith(".git/") or "/.git/" in path else path
+    return path[: path.index(".git/") + 4] if in_git_dir(path) else path

@@ -30,25 +30,27 @@ Context::
     __pycache__/app.cpython-313.pyc
 """
 
-import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject, context_copies
 from dockwise.core.findings import Severity
+from dockwise.core.knowledge import junk_label, junk_part
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW116"
 NAME = "junk-copied"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.BUILD_CONTEXT
 FIX = "Exclude it in .dockerignore (.venv/, **/__pycache__/, **/*.pyc, node_modules/) or copy only what is needed."
 REFS = {"dockle": "DKL-LI-0003"}
 
-JUNK = re.compile(r"(^|/)(\.venv|venv|__pycache__|node_modules|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.idea|\.vscode)/|\.py[co]$|(^|/)\.DS_Store$")
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     if subject.context is None:
         return
     for copy in context_copies(subject):
-        junk = sorted({m.group(0).strip("/") for f in copy.files(subject.context) for m in [JUNK.search(f)] if m})
+        parts = (junk_part(f) for f in copy.files(subject.context))
+        junk = sorted({junk_label(p) for p in parts if p is not None} - {".git"})  # .git is a secret: DW115
         if junk:
             yield Hit(copy.instruction.line, f"copies build junk into the image: {', '.join(junk[:4])}")

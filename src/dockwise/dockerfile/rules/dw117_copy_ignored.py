@@ -28,12 +28,14 @@ Context::
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW117"
 NAME = "copy-ignored"
 SEVERITY = Severity.ERROR
+SCOPE = Scope.BUILD_CONTEXT
 FIX = "Remove the path from .dockerignore (or add a `!path` exception), or stop copying it."
 REFS = {"buildkit": "CopyIgnoredFile"}
 
@@ -43,7 +45,7 @@ def check(subject: Subject) -> Iterator[Hit]:
     if context is None or not context.patterns:
         return
     build = subject.build
-    for stage in build.stages:
+    for stage in stages(subject, SCOPE):
         for step in stage.steps:
             instruction = step.instruction
             if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:

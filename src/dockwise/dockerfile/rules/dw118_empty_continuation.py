@@ -19,12 +19,14 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW118"
 NAME = "empty-continuation"
 SEVERITY = Severity.INFO
+SCOPE = Scope.FILE
 FIX = "Remove the blank line or the trailing backslash."
 REFS = {"buildkit": "NoEmptyContinuation"}
 

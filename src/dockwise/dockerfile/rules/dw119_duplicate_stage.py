@@ -16,19 +16,21 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW119"
 NAME = "stage-name"
 SEVERITY = Severity.ERROR
+SCOPE = Scope.EVERY_STAGE
 FIX = "Give every stage a unique name that is not `scratch` or `context`."
 REFS = {"hadolint": "DL3024,DL3063", "buildkit": "DuplicateStageName,ReservedStageName"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     seen: dict[str, int] = {}
-    for stage in subject.build.stages:
+    for stage in stages(subject, SCOPE):
         if stage.name is None:
             continue
         line = stage.from_instruction.line

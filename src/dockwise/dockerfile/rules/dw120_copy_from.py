@@ -19,19 +19,21 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject, stages
 
 ID = "DW120"
 NAME = "copy-from"
 SEVERITY = Severity.ERROR
+SCOPE = Scope.EVERY_STAGE
 FIX = "Point --from at an earlier stage (by name) or at a full image reference."
 REFS = {"hadolint": "DL3022,DL3023"}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
-    for stage in build.stages:
+    for stage in stages(subject, SCOPE):
         for step in stage.steps:
             source = step.instruction.flag("from")
             if step.instruction.keyword not in ("COPY", "ADD") or not source:

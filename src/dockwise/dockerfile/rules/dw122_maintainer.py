@@ -15,12 +15,14 @@ Best practice::
 
 from collections.abc import Iterator
 
-from dockwise.dockerfile.rules import Hit, Subject
 from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.rules import Subject
 
 ID = "DW122"
 NAME = "maintainer-deprecated"
 SEVERITY = Severity.INFO
+SCOPE = Scope.FILE
 FIX = 'Replace it with LABEL org.opencontainers.image.authors="..."'
 REFS = {"hadolint": "DL4000", "buildkit": "MaintainerDeprecated"}
 

@@ -1,22 +1,45 @@
 """No HEALTHCHECK in the image config.
 
-Why: without one the engine cannot tell a hung service from a healthy one (CIS Docker 4.6). Orchestrators that
-probe on their own (Kubernetes) make this informational.
-Anti-pattern: an image with no HEALTHCHECK.
-Best practice: `HEALTHCHECK CMD ["/app/healthcheck"]` (exec form; works without a shell).
+Without one the engine cannot tell a hung service from a healthy one (CIS Docker 4.6). Orchestrators that probe on
+their own (Kubernetes) make this informational.
+
+Anti-pattern::
+
+    FROM scratch
+    COPY healthcheck /app/healthcheck
+    CMD ["/app/server"]
+
+Context::
+
+    healthcheck
+
+Best practice::
+
+    FROM scratch
+    COPY healthcheck /app/healthcheck
+    HEALTHCHECK CMD ["/app/healthcheck"]
+    CMD ["/app/server"]
+
+Context::
+
+    healthcheck
 """
 
-from dockwise.image.checks import emit
-from dockwise.core.findings import Severity
+from collections.abc import Iterator
 
-CODE = "DI002"
+from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.image.facts import ImageFacts
+
+ID = "DI002"
 NAME = "no-healthcheck"
 SEVERITY = Severity.INFO
+SCOPE = Scope.IMAGE
+FIX = "add HEALTHCHECK in exec form, or rely on your orchestrator's probes"
 REFS = {"cis": "4.6", "dockle": "CIS-DI-0006", "hadolint": "DL3057"}
 
 
-def check(facts):
+def check(facts: ImageFacts) -> Iterator[Hit]:
     test = (facts.healthcheck or {}).get("Test") or []
     if not test or test == ["NONE"]:
-        yield emit(facts, CODE, SEVERITY, REFS, "the image defines no HEALTHCHECK",
-                   "add HEALTHCHECK in exec form, or rely on your orchestrator's probes")
+        yield Hit(None, "the image defines no HEALTHCHECK")

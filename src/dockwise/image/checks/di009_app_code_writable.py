@@ -1,22 +1,51 @@
 """Application files writable by the user the container runs as (non-root images only; root can write anything).
 
-Why: an attacker with code execution can then rewrite the application itself and persist.
-Anti-pattern: `COPY --chown=app:app . /app` followed by `USER app`.
-Best practice: files owned by root (the COPY default), read-only for the runtime user; a separate writable volume.
+An attacker with code execution can then rewrite the application itself and persist. Files copied without
+`--chown` are owned by root and read-only for the app user; writable data belongs on a volume.
+
+Anti-pattern::
+
+    FROM scratch
+    COPY etc/passwd /etc/passwd
+    WORKDIR /app
+    COPY --chown=10001:10001 app.py /app/app.py
+    USER 10001
+
+Context::
+
+    etc/passwd: root:x:0:0:root:/root:/sbin/nologin\\napp:x:10001:10001::/nonexistent:/sbin/nologin
+    app.py
+
+Best practice::
+
+    FROM scratch
+    COPY etc/passwd /etc/passwd
+    WORKDIR /app
+    COPY app.py /app/app.py
+    USER 10001
+
+Context::
+
+    etc/passwd: root:x:0:0:root:/root:/sbin/nologin\\napp:x:10001:10001::/nonexistent:/sbin/nologin
+    app.py
 """
 
-from dockwise.image.checks import emit, sample
-from dockwise.core.findings import Severity
+from collections.abc import Iterator
 
-CODE = "DI009"
+from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.image.checks import sample
+from dockwise.image.facts import ImageFacts
+
+ID = "DI009"
 NAME = "app-code-writable"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.IMAGE
+FIX = "COPY without --chown (root-owned, read-only for the app user); write to a volume instead"
 REFS = {"cis": "4.1"}
 
 
-def check(facts):
+def check(facts: ImageFacts) -> Iterator[Hit]:
     if not facts.user.is_root and facts.app_writable_count:
-        yield emit(facts, CODE, SEVERITY, REFS,
-                   f"{facts.app_writable_count} path(s) in {', '.join(facts.app_dirs)} writable by uid {facts.user.uid}: "
-                   f"{sample(facts.app_writable)}",
-                   "COPY without --chown (root-owned, read-only for the app user); write to a volume instead")
+        yield Hit(None, f"{facts.app_writable_count} path(s) in {', '.join(facts.app_dirs)} writable by uid "
+                        f"{facts.user.uid}: {sample(facts.app_writable)}")

@@ -1,21 +1,42 @@
 """World-writable files or directories (sticky directories such as /tmp excepted).
 
-Why: any user in the container can change them, including a compromised service account.
-Anti-pattern: `RUN chmod -R 777 /app`.
-Best practice: grant write access to the one user that needs it, on a dedicated directory or volume.
+Any user in the container can change them, including a compromised service account. Grant write access to the one
+user that needs it, on a dedicated directory or volume.
+
+Anti-pattern::
+
+    FROM scratch
+    COPY --chmod=0777 settings.py /app/settings.py
+
+Context::
+
+    settings.py
+
+Best practice::
+
+    FROM scratch
+    COPY --chmod=0644 settings.py /app/settings.py
+
+Context::
+
+    settings.py
 """
 
-from dockwise.image.checks import emit, sample
-from dockwise.core.findings import Severity
+from collections.abc import Iterator
 
-CODE = "DI011"
+from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.image.checks import sample
+from dockwise.image.facts import ImageFacts
+
+ID = "DI011"
 NAME = "world-writable"
 SEVERITY = Severity.WARNING
+SCOPE = Scope.IMAGE
+FIX = "remove the o+w bit (chmod o-w)"
 REFS: dict[str, str] = {}
 
 
-def check(facts):
+def check(facts: ImageFacts) -> Iterator[Hit]:
     if facts.world_writable:
-        yield emit(facts, CODE, SEVERITY, REFS,
-                   f"{len(facts.world_writable)} world-writable path(s): {sample(facts.world_writable)}",
-                   "remove the o+w bit (chmod o-w)")
+        yield Hit(None, f"{len(facts.world_writable)} world-writable path(s): {sample(facts.world_writable)}")
