@@ -17,6 +17,7 @@ from dockwise.core.errors import (
     printable,
     write_crash_report,
 )
+from dockwise.core.platform import DEFAULT_RELEASE
 
 
 class _Group(click.Group):
@@ -73,7 +74,7 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 
 
 @main.command()
-@click.option("--release", "release_name", default="trixie", show_default=True,
+@click.option("--release", "release_name", default=DEFAULT_RELEASE, show_default=True,
               help="Debian release: trixie (13, Python 3.13) or bookworm (12, Python 3.11).")
 @click.option("--update-lock", is_flag=True,
               help="Resolve the package sets again against the signed archive, rewrite the lock, then build.")
@@ -393,7 +394,6 @@ def sbom(image: str, output: Path | None) -> None:
     """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions."""
     from dockwise.image import collect
     from dockwise.image.sbom import sbom_json
-
     from dockwise.report.write import write_output
 
     write_output(sbom_json(collect(image, gzip_size=False)), output)

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.rules import all_rules
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.lint import decode, lint_text
-from dockwise.core.rules import all_rules
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 import fuzz_lint  # noqa: E402

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import DEFAULT_RELEASE
 from dockwise.debian.cache import default_cache_dir, fetch_debs
 from dockwise.debian.distroless import distroless_config, distroless_layers
 from dockwise.debian.host_tools import ensure_mmdebstrap
@@ -122,7 +123,7 @@ def build_images(
 
 
 def build_bases(
-    release_name: str = "trixie",
+    release_name: str = DEFAULT_RELEASE,
     *,
     kinds: tuple[str, ...] = KINDS,
     load: bool = True,
@@ -216,7 +217,7 @@ def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]
 
 
 def ensure_bases(
-    release_name: str = "trixie",
+    release_name: str = DEFAULT_RELEASE,
     *,
     kinds: tuple[str, ...] = KINDS,
     cache_dir: Path | None = None,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import ARCH
 from dockwise.debian.debfile import add_data, deb_meta
 from dockwise.debian.releases import Release
 from dockwise.debian.tar_tree import DIR, FILE, SYMLINK, Entry, Tree
@@ -173,7 +174,7 @@ def distroless_config(
 ) -> dict:
     """The image config: ENTRYPOINT python3.X, LANG, SSL_CERT_FILE; :nonroot runs as 65532 in /home/nonroot."""
     return {
-        "architecture": "amd64",
+        "architecture": ARCH,
         "os": "linux",
         "created": created,
         "config": {

@@ -16,8 +16,9 @@ from debian.deb822 import Release as ReleaseFile
 from debian.debian_support import Version
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import ARCH
 from dockwise.debian.host_tools import KEYRING
-from dockwise.debian.releases import ARCH, Suite
+from dockwise.debian.releases import Suite
 
 TIMEOUT_S = 60
 COMPONENT = "main"

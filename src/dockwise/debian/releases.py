@@ -8,7 +8,6 @@ from dockwise.core.errors import DockwiseError
 
 MAIN_MIRROR = "https://deb.debian.org/debian"
 SECURITY_MIRROR = "https://deb.debian.org/debian-security"
-ARCH = "amd64"
 CA_PACKAGE = "ca-certificates"  # distroless concatenates its certificates; the package itself is not installed
 
 # distroless's static -> base -> cc layers; the python3 layer comes from Release.distroless_python.
@@ -169,9 +168,6 @@ RELEASES: dict[str, Release] = {
         mmdebstrap_hooks=("/usr/share/mmdebstrap/hooks/merged-usr",),
     ),
 }
-
-DEFAULT_RELEASE = "trixie"
-
 
 def release(name: str) -> Release:
     """The release called `name` (codename or version number); a DockwiseError for anything else."""

@@ -16,11 +16,12 @@ from pathlib import Path
 from debian.debian_support import Version
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import ARCH
 from dockwise.debian.cache import fetch_debs, sha256_file
 from dockwise.debian.host_tools import ensure_mmdebstrap, ensure_verify_tools
 from dockwise.debian.index import PackageRecord, package_index, verified_suite
 from dockwise.debian.lock import Lock, SuiteStamp, lock_path, save_lock
-from dockwise.debian.releases import ARCH, Release
+from dockwise.debian.releases import Release
 
 
 def _newest(indexes: list[dict[str, PackageRecord]]) -> dict[str, PackageRecord]:

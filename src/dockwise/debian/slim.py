@@ -14,8 +14,9 @@ from pathlib import Path
 from debian.deb822 import Deb822
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import ARCH
 from dockwise.debian.debfile import deb_meta
-from dockwise.debian.releases import ARCH, Release
+from dockwise.debian.releases import Release
 from dockwise.debian.tar_tree import FILE, Entry, Tree
 
 # Like Debian's own slim images: dpkg skips docs (but keeps copyright), man pages and translations, now and for
@@ -164,7 +165,7 @@ def _check_installed(tree: Tree, names: tuple[str, ...]) -> None:
 def slim_config(release: Release, diff_id: str, created: str, labels: dict[str, str]) -> dict:
     """Like python:X-slim: CMD ["python3"], LANG=C.UTF-8, root."""
     return {
-        "architecture": "amd64",
+        "architecture": ARCH,
         "os": "linux",
         "created": created,
         "config": {

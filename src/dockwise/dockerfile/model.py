@@ -12,18 +12,19 @@ from typing import Mapping
 
 from e2b_dockerfile_utils import ShellLex
 
+from dockwise.core.platform import DEFAULT_PLATFORM
 from dockwise.dockerfile.parse import Dockerfile, Instruction
 
 # Args BuildKit defines without an ARG (docs.docker.com/build/building/variables/#pre-defined-build-arguments).
 PREDEFINED_ARGS = MappingProxyType(
     {
-        "TARGETPLATFORM": "linux/amd64",
-        "TARGETOS": "linux",
-        "TARGETARCH": "amd64",
+        "TARGETPLATFORM": str(DEFAULT_PLATFORM),
+        "TARGETOS": DEFAULT_PLATFORM.os,
+        "TARGETARCH": DEFAULT_PLATFORM.architecture,
         "TARGETVARIANT": "",
-        "BUILDPLATFORM": "linux/amd64",
-        "BUILDOS": "linux",
-        "BUILDARCH": "amd64",
+        "BUILDPLATFORM": str(DEFAULT_PLATFORM),
+        "BUILDOS": DEFAULT_PLATFORM.os,
+        "BUILDARCH": DEFAULT_PLATFORM.architecture,
         "BUILDVARIANT": "",
     }
 )

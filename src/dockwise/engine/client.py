@@ -10,10 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
-
-# Debian's client (20.10) builds with BuildKit through DOCKER_BUILDKIT=1; a newer client without the buildx
-# plugin refuses to build at all, so PATH order must not decide which one we use.
-CLIENT_CANDIDATES = ("/usr/bin/docker", "/usr/local/bin/docker")
+from dockwise.core.platform import DOCKER_CLIENTS, DOCKERD_BINARIES
 
 TEST_LABEL = "dockwise.test"
 """Label put on every container and image that the test suite creates, so that cleanup removes only those."""
@@ -89,7 +86,7 @@ def cli_client() -> CliClient:
 
     Clients from 23 on route `docker build` to buildx and refuse without the plugin, so they only qualify with buildx.
     """
-    candidates = [c for c in CLIENT_CANDIDATES if os.access(c, os.X_OK)]
+    candidates = [c for c in DOCKER_CLIENTS if os.access(c, os.X_OK)]
     on_path = shutil.which("docker")
     if on_path and on_path not in candidates:
         candidates.append(on_path)
@@ -108,7 +105,7 @@ def cli_client() -> CliClient:
 
 
 def dockerd_binary() -> Path | None:
-    for candidate in ("/usr/sbin/dockerd", "/usr/bin/dockerd"):
+    for candidate in DOCKERD_BINARIES:
         if os.access(candidate, os.X_OK):
             return Path(candidate)
     found = shutil.which("dockerd")

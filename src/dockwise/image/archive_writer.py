@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dockwise.core.atomic import atomic_file
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import ARCH
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -90,7 +91,7 @@ def _files(images: list[ImageSpec]) -> Iterator[tuple[str, bytes | Path]]:
                     "digest": manifest_digest,
                     "size": len(manifest),
                     "annotations": {"io.containerd.image.name": tag, "org.opencontainers.image.ref.name": name},
-                    "platform": {"architecture": "amd64", "os": "linux"},
+                    "platform": {"architecture": image.config.get("architecture", ARCH), "os": image.config.get("os", "linux")},
                 }
             )
             repositories.setdefault(repo, {})[name] = image.image_id.split(":", 1)[1]

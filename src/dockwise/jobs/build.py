@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import DEFAULT_RELEASE
 from dockwise.engine.buildkit import (
     BuildRequest,
     BuildResult,
@@ -110,7 +111,7 @@ def ensure_local_bases(say: Callable[[str], None] = lambda _msg: None) -> None:
     """Build dockwise's Debian 13 bases into the engine unless they are there already."""
     from dockwise.debian.bases import ensure_bases
 
-    ensure_bases("trixie", say=say)
+    ensure_bases(DEFAULT_RELEASE, say=say)
 
 
 def local_bases_needed(build_args: dict[str, str]) -> bool:
