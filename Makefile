@@ -1,11 +1,12 @@
 # The README's two commands: `make demo` (the main job) and `make test` (the whole suite).
 # Both create the virtual environment from the lock file first, and start the Docker Engine if none runs.
+# `make check` is the fast tier: lint, types and the hermetic tests (no network, root, engine or browser), in seconds.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lock engine bases clean
+.PHONY: demo test check lock engine bases clean docs
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,17 @@ demo: engine
 
 test: bases
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+HERMETIC := not engine and not network and not root and not browser and not slow
+
+check: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	DOCKWISE_HERMETIC=1 HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "$(HERMETIC)" $(PYTEST_ARGS)
+
+# Regenerate docs/rules.md from the rule modules (a test fails when it is stale).
+docs: $(STAMP)
+	$(BIN)/python -m dockwise.report.rule_docs docs/rules.md
 
 # Refresh the lock after changing dependencies in pyproject.toml (needs uv: `pip install uv`).
 lock:

@@ -27,16 +27,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from dockwise.engine import containers  # noqa: E402
-from dockwise.engine.client import TEST_LABEL, sdk_client  # noqa: E402
-from dockwise.jobs.build import (  # noqa: E402
+from dockwise.engine import containers
+from dockwise.engine.client import TEST_LABEL, sdk_client
+from dockwise.jobs.build import (
     BaseSource,
     build_app,
     bundled_app_dir,
     ensure_local_bases,
 )
-from dockwise.measure.load import run_load  # noqa: E402
-from dockwise.measure.runtime import time_to_exit, time_to_first_ok  # noqa: E402
+from dockwise.measure.load import run_load
+from dockwise.measure.runtime import time_to_exit, time_to_first_ok
 
 LABELS = {TEST_LABEL: "bench-" + uuid.uuid4().hex[:8]}
 BASES = {"standard": "dockwise/python:3.13-slim", "distroless": "dockwise/distroless-python3-debian13:nonroot"}

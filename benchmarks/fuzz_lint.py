@@ -80,9 +80,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     options = parser.parse_args()
 
+    from dockwise.core.rules import all_rules
     from dockwise.dockerfile.context import BuildContext
     from dockwise.dockerfile.lint import lint_text
-    from dockwise.core.rules import all_rules
 
     rng = random.Random(options.seed)
     rules = all_rules("dockerfile")

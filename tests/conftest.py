@@ -1,12 +1,28 @@
-"""Shared fixtures: a running engine (started through `dockwise doctor`'s own code), and cleanup by label."""
+"""Shared fixtures: a running engine (started through `dockwise doctor`'s own code), cleanup by label, and the guard
+that keeps the unmarked tier hermetic.
+
+With DOCKWISE_HERMETIC=1 (`make check`), a test that opens a network connection (the engine's socket included) or
+starts a program that needs root or the network fails at once: it must carry the marker of what it needs
+(`engine`, `network`, `root`, `browser`, `slow`).
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import uuid
 
 import pytest
+from hypothesis import settings
 
 from dockwise.engine.client import TEST_LABEL
+
+# `make test` runs the property-based suites in full; `make check` (HYPOTHESIS_PROFILE=check) runs a short profile.
+settings.register_profile("full", max_examples=1500)
+settings.register_profile("check", max_examples=150)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
+
 
 RUN_ID = uuid.uuid4().hex[:12]
 
@@ -49,3 +65,27 @@ def _remove_what_tests_created(request):
             client.images.remove(image.id, force=True)
         except Exception:
             pass
+
+
+NEEDS_MARKER = ("mount", "umount", "mmdebstrap", "apt-get", "setpriv", "chromium", "docker", "dockerd", "wrk", "nsenter")
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(monkeypatch):
+    if os.environ.get("DOCKWISE_HERMETIC") != "1":
+        return
+
+    def refuse_connect(self, address):
+        raise AssertionError(f"hermetic test connected to {address!r}: mark it engine or network")
+
+    real_popen_init = subprocess.Popen.__init__
+
+    def refuse_privileged(self, args, *rest, **kwargs):
+        program = os.path.basename(str(args[0] if isinstance(args, (list, tuple)) else str(args).split()[0]))
+        if program in NEEDS_MARKER:
+            raise AssertionError(f"hermetic test ran {program}: mark it root, network, engine or browser")
+        real_popen_init(self, args, *rest, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", refuse_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse_connect)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse_privileged)

@@ -14,6 +14,9 @@ from tests.image.example_images import example_image
 
 RULES = all_rules()
 EXAMPLES = [(r, e) for r in RULES for e in r.examples()]
+NEEDS_MORE_THAN_A_DOCSTRING = {
+    ("DW123", True): "tests/dockerfile/test_context_incomplete.py makes data/ unreadable and lints without the DAC capabilities",
+}
 
 
 def _ids(value):
@@ -31,6 +34,8 @@ def test_rule_documents_itself(rule):
 
 @pytest.mark.parametrize("rule, example", EXAMPLES, ids=_ids)
 def test_rule_example(rule, example, tmp_path):
+    if (rule.id, example.bad) in NEEDS_MORE_THAN_A_DOCSTRING:
+        pytest.skip(NEEDS_MORE_THAN_A_DOCSTRING[rule.id, example.bad])
     if rule.domain == "image":
         found = {f.rule for f in run_checks(example_image(example), rules=[rule])}
     else:

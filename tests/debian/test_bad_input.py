@@ -26,6 +26,7 @@ def test_unknown_release():
     assert "unknown Debian release 'buzz'" in _one_line(result.stderr)
 
 
+@pytest.mark.network
 def test_unknown_package_writes_no_lock(tmp_path):
     lock = tmp_path / "x.lock.json"
     result = dockwise(
@@ -74,6 +75,7 @@ def test_tampered_deb_is_refused_and_nothing_tagged(tmp_path, docker_client):
     assert {image.id for image in docker_client.images.list(all=True)} <= images_before
 
 
+@pytest.mark.network
 def test_tampered_deb_leaves_no_archive(tmp_path):
     lock = load_lock("trixie")
     cache = _copy_of_distroless_cache(lock, tmp_path / "debs")
@@ -150,6 +152,8 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.root
+@pytest.mark.network
 def test_full_cache_disk(tmp_path, tiny_disk):
     out = tmp_path / "d.tar"
     result = dockwise(
@@ -161,6 +165,8 @@ def test_full_cache_disk(tmp_path, tiny_disk):
     assert not [p.name for p in (tiny_disk / "debs").iterdir() if p.name.startswith(".")]  # no partial download
 
 
+@pytest.mark.root
+@pytest.mark.network
 def test_full_work_disk(tmp_path, tiny_disk):
     import os
 

@@ -96,7 +96,7 @@ def test_distroless_status_d_lists_every_package(bases, run):
     rel, _ = bases
     code, out = run(_distroless(rel), ["-c", "import os; print(sorted(os.listdir('/var/lib/dpkg/status.d')))"])
     assert code == 0, out
-    records = {name for name in eval(out) if not name.endswith(".md5sums")}  # noqa: S307 - our own printed list
+    records = {name for name in eval(out) if not name.endswith(".md5sums")}
     assert records == set(load_lock(rel.codename).distroless)
 
 

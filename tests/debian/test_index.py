@@ -37,18 +37,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.mark.network
 def test_real_inrelease_passes_gpgv(mirror):
     signed = verified_suite(Suite(mirror, "good"))
     assert "main/binary-amd64/Packages.xz" in signed.files
     assert signed.date
 
 
+@pytest.mark.network
 def test_tampered_inrelease_is_refused(mirror):
     with pytest.raises(DockwiseError) as caught:
         verified_suite(Suite(mirror, "bad"))
     assert "signature check" in caught.value.one_line() and "dists/bad/InRelease" in caught.value.one_line()
 
 
+@pytest.mark.network
 def test_packages_not_matching_inrelease_is_refused(mirror):
     signed = verified_suite(Suite(mirror, "good"))
     with pytest.raises(DockwiseError) as caught:
@@ -56,6 +59,7 @@ def test_packages_not_matching_inrelease_is_refused(mirror):
     assert "InRelease says" in caught.value.one_line()
 
 
+@pytest.mark.network
 def test_missing_suite_is_one_line(mirror):
     with pytest.raises(DockwiseError) as caught:
         verified_suite(Suite(mirror, "nosuch"))

@@ -13,6 +13,9 @@ from dockwise.dockerfile.lint import lint_text
 def make_context(root: Path, files: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> BuildContext:
     for path, content in files:
         target = root / path
+        if path.endswith("/"):  # a directory
+            target.mkdir(parents=True, exist_ok=True)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(example_bytes(content))
     return BuildContext.load(root, root / "Dockerfile")

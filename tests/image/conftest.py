@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.jobs.compare import Comparison, compare_images
+from dockwise.image.comparison import Comparison
+from dockwise.jobs.compare import compare_images
 from tests.image import samples
 
 

@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from dockwise.report.html import render_html
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,6 +23,7 @@ def open_in_chromium(chromium: str, page: Path, shot: Path, profile: Path) -> li
     return [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.browser
 def test_report_renders_in_chromium_without_console_errors(comparison, chromium, tmp_path):
     page = tmp_path / "report.html"
     page.write_text(render_html(comparison), encoding="utf-8")
@@ -30,6 +33,7 @@ def test_report_renders_in_chromium_without_console_errors(comparison, chromium,
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.browser
 def test_the_console_check_can_fail(chromium, tmp_path):
     page = tmp_path / "bad.html"
     page.write_text("<!DOCTYPE html><title>bad</title><script>console.error('boom'); missing();</script>")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from rich.console import Console
 
+from dockwise.core.findings import Finding, Severity
 from dockwise.report.markdown import render_markdown
 from dockwise.report.table import human_bytes, print_comparison
 
@@ -19,7 +21,14 @@ def test_markdown_has_metrics_ratios_and_verdicts(comparison):
     assert "(×0." in size_row  # the distroless image is smaller than the first one
     assert "| Runs as a non-root user | ✘ fail: uid 0" in text and "✔ pass: uid 65532" in text
     assert "<details><summary>" in text and "**DI006** error" in text
-    assert "&lt;script&gt;" not in text or "<script>" not in text
+
+
+def test_markdown_escapes_text_that_comes_from_the_image(comparison):
+    first = comparison.images[0]
+    hostile = Finding("DI999", Severity.INFO, first.facts.reference, None, None, "<script>alert(1)</script> | a|b", "fix", {})
+    forged = dataclasses.replace(first, findings=(*first.findings, hostile))
+    text = render_markdown(dataclasses.replace(comparison, images=(forged, *comparison.images[1:])))
+    assert "<script>" not in text and "&lt;script>alert(1)&lt;/script> \\| a\\|b" in text
 
 
 def test_table_prints_both_images(comparison):

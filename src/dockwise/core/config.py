@@ -11,10 +11,9 @@ codes alike)::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.findings import Severity

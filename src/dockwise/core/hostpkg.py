@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.programs import run_program
+
+APT_TIMEOUT_S = 900
 
 
 def _may_install() -> bool:
@@ -25,13 +27,8 @@ def apt_install(packages: list[str], say: Callable[[str], None] = lambda _msg: N
     say(f"installing Debian's {' '.join(packages)} (apt-get)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise DockwiseError(
-                f"`{' '.join(command)}` failed: {tail[0]}",
-                "check that Debian's archive is reachable, then try again",
-            )
+        run_program(command, tool=" ".join(command[:2]), timeout=APT_TIMEOUT_S, env=env,
+                    fix="check that Debian's archive is reachable, then try again")
 
 
 def ensure_command(command: str, package: str, say: Callable[[str], None] = lambda _msg: None) -> str:

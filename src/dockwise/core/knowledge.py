@@ -15,7 +15,7 @@ SECRET_FILE = re.compile(
 """A file that holds credentials by its name, matched on a slash-separated path relative to the context root or the
 image root. Private keys are also found by content (`PRIVATE_KEY`), whatever their name."""
 
-PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+PRIVATE_KEY = re.compile(rb"-----BEGIN ([A-Z0-9 ]+ )?PRIVATE KEY-----")
 
 SYSTEM_DIRS = ("usr/share/", "usr/lib/", "usr/local/lib/", "usr/include/", "etc/ssl/", "etc/ca-certificates/")
 """Where packages keep CA certificates, test keys and sample configs: not the image builder's secrets."""

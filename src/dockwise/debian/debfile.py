@@ -32,7 +32,7 @@ def _open(path: Path) -> DebFile:
 
 def deb_meta(path: Path) -> DebMeta:
     deb = _open(path)
-    control = deb.control.get_content("control", encoding="utf-8")
+    control = deb.control.get_content("control", encoding="utf-8") or ""
     md5sums = deb.control.get_content("md5sums") if deb.control.has_file("md5sums") else b""
     deb.close()
     name = next(line.split(":", 1)[1].strip() for line in control.splitlines() if line.startswith("Package:"))

@@ -4,13 +4,13 @@ gcr.io/distroless/python3-debian<N> (static -> base -> cc -> python3). No mainta
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import ARCH
+from dockwise.core.programs import run_program
 from dockwise.debian.debfile import add_data, deb_meta
 from dockwise.debian.releases import Release
 from dockwise.debian.tar_tree import DIR, FILE, SYMLINK, Entry, Tree
@@ -141,12 +141,10 @@ def _ld_so_cache(layers: list[DistrolessLayer]) -> bytes:
         ldconfig = next((root / p for p in ("usr/sbin/ldconfig", "sbin/ldconfig") if (root / p).is_file()), None)
         if ldconfig is None:
             raise DockwiseError("libc-bin in the lock has no ldconfig", "run `dockwise base --update-lock`")
-        result = subprocess.run([str(ldconfig), "-r", str(root)], capture_output=True, text=True)
+        run_program([str(ldconfig), "-r", str(root)], tool="ldconfig", timeout=120, fix="build as root (ldconfig -r chroots)")
         cache = root / "etc/ld.so.cache"
-        if result.returncode != 0 or not cache.is_file():
-            raise DockwiseError(
-                f"ldconfig failed: {result.stderr.strip()[:200]}", "build as root (ldconfig -r chroots)"
-            )
+        if not cache.is_file():
+            raise DockwiseError("ldconfig wrote no /etc/ld.so.cache", "build as root (ldconfig -r chroots)")
         return cache.read_bytes()
 
 

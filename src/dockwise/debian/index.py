@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import lzma
-import subprocess
 import tempfile
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ from debian.debian_support import Version
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import ARCH
+from dockwise.core.programs import run_program
 from dockwise.debian.host_tools import KEYRING
 from dockwise.debian.releases import Suite
 
@@ -72,14 +72,16 @@ def verified_suite(suite: Suite) -> SignedSuite:
     with tempfile.TemporaryDirectory(prefix="dockwise-gpgv-") as tmp:
         signed = Path(tmp, "InRelease")
         signed.write_bytes(raw)
-        result = subprocess.run(["gpgv", "--keyring", str(KEYRING), "--output", "-", str(signed)], capture_output=True)
+        result = run_program(["gpgv", "--keyring", str(KEYRING), "--output", "-", str(signed)], tool="gpgv",
+                             timeout=60, check=False)
     if result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        detail = result.tail(1) or ["no output"]
         raise DockwiseError(
-            f"signature check of {suite.mirror}/dists/{suite.name}/InRelease failed: {detail[0]}",
+            f"signature check of {suite.mirror}/dists/{suite.name}/InRelease failed (gpgv exit {result.returncode}): "
+            f"{detail[0]}",
             f"update debian-archive-keyring ({KEYRING}), or check for a tampering proxy",
         )
-    release = ReleaseFile(result.stdout.decode())
+    release = ReleaseFile(result.stdout)
     files = {entry["name"]: entry["sha256"] for entry in release.get("SHA256", [])}
     return SignedSuite(suite, release.get("Date", ""), hashlib.sha256(raw).hexdigest(), files)
 

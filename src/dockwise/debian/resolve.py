@@ -8,7 +8,6 @@ import email.utils
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from debian.debian_support import Version
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import ARCH
+from dockwise.core.programs import first_apt_error, run_program
 from dockwise.debian.cache import fetch_debs, sha256_file
 from dockwise.debian.host_tools import ensure_mmdebstrap, ensure_verify_tools
 from dockwise.debian.index import PackageRecord, package_index, verified_suite
@@ -56,14 +56,8 @@ def _resolve_slim(
             str(root),
             *(f"deb {suite.mirror} {suite.name} main" for suite in release.suites),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, LC_ALL="C.UTF-8"))
-        if result.returncode != 0:
-            lines = (result.stderr or result.stdout or "no output").strip().splitlines()
-            cause = next((line for line in lines if line.startswith("E:")), lines[-1])
-            raise DockwiseError(
-                f"mmdebstrap could not resolve the slim set: {cause[:300]}",
-                "check the package names and the network path to deb.debian.org",
-            )
+        run_program(command, tool="mmdebstrap", timeout=1800, env=dict(os.environ, LC_ALL="C.UTF-8"),
+                    fix="check the package names and the network path to deb.debian.org", summary=first_apt_error)
         status = (root / "var/lib/dpkg/status").read_text()
         installed = dict(re.findall(r"^Package: (\S+)\n(?:.+\n)*?Version: (\S+)$", status, re.M))
         cache_dir.mkdir(parents=True, exist_ok=True)

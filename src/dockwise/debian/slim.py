@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from debian.deb822 import Deb822
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import ARCH
+from dockwise.core.programs import first_apt_error, run_program
 from dockwise.debian.debfile import deb_meta
 from dockwise.debian.releases import Release
 from dockwise.debian.tar_tree import FILE, Entry, Tree
@@ -40,6 +40,8 @@ APT::Update::Post-Invoke {{ "{_CLEAN}"; }};
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 """
+
+MMDEBSTRAP_TIMEOUT_S = 1800
 
 
 def _pip_hook(epoch: int) -> str:
@@ -131,15 +133,11 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
         f"deb [trusted=yes] copy://{repo} {release.codename} main",
     ]
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), LC_ALL="C.UTF-8")
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    if result.returncode != 0 or not out.is_file():
-        # the first E: line names the cause; the last one only says "mmdebstrap failed to run"
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        tail = [line for line in lines if line.startswith("E:")][:1] or lines[-1:] or ["no output"]
-        raise DockwiseError(
-            f"mmdebstrap failed: {tail[0][:300]}",
-            "rerun with the cache intact; if it persists run `dockwise base --update-lock`",
-        )
+    fix = "rerun with the cache intact; if it persists run `dockwise base --update-lock`"
+    # the first E: line names the cause; the last one only says "mmdebstrap failed to run"
+    run_program(command, tool="mmdebstrap", timeout=MMDEBSTRAP_TIMEOUT_S, env=env, fix=fix, summary=first_apt_error)
+    if not out.is_file():
+        raise DockwiseError("mmdebstrap wrote no root filesystem tar", fix)
     tree = Tree()
     with tarfile.open(out) as archive:
         tree.add_tar(archive, lambda p: None if _dropped(p) else p)

@@ -113,5 +113,3 @@ class Tree:
                 digest.update(chunk)
         return Layer(out, "sha256:" + digest.hexdigest(), out.stat().st_size)
 
-    def file_size(self) -> int:
-        return sum(len(entry.data) for entry in self.entries.values())

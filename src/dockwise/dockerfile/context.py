@@ -30,9 +30,10 @@ class BuildContext:
     files: tuple[str, ...]
     truncated: bool
     pattern_error: str | None = None
+    unreadable: tuple[str, ...] = ()  # directories the walk could not list (BuildKit cannot send them either)
 
     @classmethod
-    def load(cls, root: Path, dockerfile: Path | None = None) -> "BuildContext":
+    def load(cls, root: Path, dockerfile: Path | None = None) -> BuildContext:
         """Walk `root` (not following symlinks), skipping what the ignore file excludes."""
         ignore_file = _ignore_file(root, dockerfile)
         patterns: tuple[str, ...] = ()
@@ -43,8 +44,8 @@ class BuildContext:
                 _matcher(patterns)
             except (OSError, ValueError) as exc:
                 error, patterns = str(exc), ()
-        files, truncated = _walk(root, patterns)
-        return cls(root, ignore_file, patterns, files, truncated, error)
+        files, truncated, unreadable = _walk(root, patterns)
+        return cls(root, ignore_file, patterns, files, truncated, error, unreadable)
 
     def ignored(self, path: str) -> bool:
         """Whether the ignore file excludes `path` (relative to the root)."""
@@ -102,10 +103,17 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    """The files sent (sorted walk, not following symlinks), whether MAX_FILES cut the walk short, and the
+    directories that could not be listed."""
     matcher = _matcher(patterns) if patterns else None
     found: list[str] = []
-    for directory, dirnames, filenames in os.walk(root, onerror=lambda _: None):
+    unreadable: list[str] = []
+
+    def note(error: OSError) -> None:
+        unreadable.append(Path(error.filename).relative_to(root).as_posix() if error.filename else "?")
+
+    for directory, dirnames, filenames in os.walk(root, onerror=note):
         rel = Path(directory).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
         kept = []
@@ -119,5 +127,5 @@ def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool]
             if matcher is None or not matcher.matches(path):
                 found.append(path)
                 if len(found) >= MAX_FILES:
-                    return tuple(found), True
-    return tuple(found), False
+                    return tuple(found), True, tuple(unreadable)
+    return tuple(found), False, tuple(unreadable)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, Mapping
+from typing import BinaryIO
 
 from dockwise.core.config import Settings
 from dockwise.core.errors import DockwiseError

@@ -6,9 +6,9 @@ builder stages that only feed `COPY --from` never produce final-image findings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from e2b_dockerfile_utils import ShellLex
 

@@ -46,7 +46,7 @@ class Instruction:
     end_line: int
     column: int
     original: str
-    onbuild: "Instruction | None" = None
+    onbuild: Instruction | None = None
 
     def flag(self, name: str) -> str | None:
         """The value of the last `--name=value` flag (`""` for a bare `--name`), or None when absent."""

@@ -27,7 +27,7 @@ class ImageRef:
         return self.repository.rsplit("/", 1)[-1].lower()
 
     @classmethod
-    def parse(cls, reference: str) -> "ImageRef":
+    def parse(cls, reference: str) -> ImageRef:
         reference, _, digest = reference.partition("@")
         last = reference.rsplit("/", 1)[-1]
         tag = None
@@ -105,7 +105,7 @@ def cache_mount_targets(instruction: Instruction) -> list[str]:
     """Targets of `--mount=type=cache` and `type=tmpfs` mounts (their content never lands in a layer)."""
     targets = []
     for mount in instruction.flag_values("mount"):
-        options = dict(part.split("=", 1) if "=" in part else (part, "") for part in mount.split(","))
+        options = dict(part.partition("=")[::2] for part in mount.split(","))
         if options.get("type") in ("cache", "tmpfs"):
             target = options.get("target") or options.get("dst") or options.get("destination")
             if target:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.hostpkg import apt_install
+from dockwise.core.programs import start_daemon
 from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
 
 DOCKERD_LOG = Path("/var/log/dockwise-dockerd.log")
@@ -58,15 +58,7 @@ def _is_debian() -> bool:
 def _start_dockerd(binary: Path, say: Callable[[str], None]) -> None:
     say(f"starting {binary} in the background (log: {DOCKERD_LOG})")
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = DOCKERD_LOG.open("ab")
-    subprocess.Popen(
-        [str(binary)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,  # the engine must outlive this process
-        close_fds=True,
-    )
+    start_daemon([str(binary)], log_path=str(DOCKERD_LOG))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if _engine_answers():

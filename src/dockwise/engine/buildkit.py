@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.programs import streamed_program
 from dockwise.engine.client import cli_client
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -89,23 +89,14 @@ def build_image(request: BuildRequest, on_step: Callable[[str], None] = lambda _
     lines: deque[str] = deque(maxlen=4000)
     with tempfile.TemporaryDirectory(prefix="dockwise-build-") as tmp:
         iidfile = Path(tmp) / "iid"
-        process = subprocess.Popen(
-            _command(request, iidfile),
-            env=client.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            errors="replace",
-        )
-        assert process.stdout is not None
-        for raw in process.stdout:
-            line = raw.rstrip("\n")
-            lines.append(line)
-            title = _STEP_TITLE.match(line)
-            if title:
-                on_step(title.group(2))
-        returncode = process.wait()
+        # The tag is only applied by a build that succeeds; Ctrl-C kills the client (and so the build) at once.
+        with streamed_program(_command(request, iidfile), tool="docker build", env=client.env()) as (process, output):
+            for line in output:
+                lines.append(line)
+                title = _STEP_TITLE.match(line)
+                if title:
+                    on_step(title.group(2))
+            returncode = process.wait()
         if returncode != 0 or not iidfile.is_file():
             raise _build_error(request, list(lines))
         image_id = iidfile.read_text().strip()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import DOCKER_CLIENTS, DOCKERD_BINARIES
+from dockwise.core.programs import run_program
 
 TEST_LABEL = "dockwise.test"
 """Label put on every container and image that the test suite creates, so that cleanup removes only those."""
@@ -58,8 +58,8 @@ def _short(exc: BaseException) -> str:
 
 def _client_version(path: str) -> str | None:
     try:
-        out = subprocess.run([path, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
+        out = run_program([path, "version", "--format", "{{.Client.Version}}"], tool="docker", timeout=20, check=False)
+    except DockwiseError:
         return None
     version = out.stdout.strip()
     return version or None
@@ -67,8 +67,8 @@ def _client_version(path: str) -> str | None:
 
 def _has_buildx(path: str) -> bool:
     try:
-        out = subprocess.run([path, "buildx", "version"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
+        out = run_program([path, "buildx", "version"], tool="docker buildx", timeout=20, check=False)
+    except DockwiseError:
         return False
     return out.returncode == 0
 

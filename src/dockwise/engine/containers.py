@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from dockwise.core.errors import DockwiseError
+
+if TYPE_CHECKING:
+    from docker.models.containers import Container
 
 LOOPBACK = "127.0.0.1"
 
@@ -17,7 +21,7 @@ LOOPBACK = "127.0.0.1"
 class Published:
     """A started container and the loopback port its service port is published on (None: no port)."""
 
-    container: object  # docker.models.containers.Container
+    container: Container
     host_port: int | None
 
     def url(self, path: str = "/") -> str:
@@ -98,16 +102,28 @@ def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.
 
 
 def log_tail(container, lines: int = 20) -> str:
+    from docker.errors import DockerException
+
     try:
         text = container.logs(tail=lines).decode(errors="replace")
-    except Exception:  # the container may already be gone
+    except DockerException:  # the container may already be gone
         return "(no log)"
     return " | ".join(line.strip() for line in text.strip().splitlines()) or "(empty log)"
 
 
 def remove(container) -> None:
-    with contextlib.suppress(Exception):
+    """Remove the container (stopping it first); already gone or already being removed is fine."""
+    from docker.errors import APIError, NotFound
+
+    try:
         container.remove(force=True)
+    except NotFound:
+        return
+    except APIError as exc:
+        if exc.status_code == 409:  # removal already in progress
+            return
+        raise DockwiseError(f"could not remove container {container.short_id}: {exc.explanation or exc}",
+                            f"remove it by hand: docker rm -f {container.short_id}") from None
 
 
 @contextlib.contextmanager

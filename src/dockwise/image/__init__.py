@@ -5,14 +5,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from dockwise.image.facts import ImageFacts
     from dockwise.image.sources import Source
 
 
-def collect(source: "str | Source", *, gzip_size: bool = True, max_entries: int | None = None) -> "ImageFacts":
+def collect(source: str | Source, *, gzip_size: bool = True, max_entries: int | None = None) -> ImageFacts:
     """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path.
 
     `gzip_size` measures gzip -6 of each uncompressed layer (seconds for a large image); `max_entries` caps the tar
@@ -30,7 +30,7 @@ def collect(source: "str | Source", *, gzip_size: bool = True, max_entries: int 
         from dockwise.image.facts import facts_from
         from dockwise.image.filesystem import FileSystem
 
-        return facts_from(raw, FileSystem.apply(layer.index for layer in raw.layers), reference=reference)
+        return facts_from(raw, FileSystem.apply(layer.listing for layer in raw.layers), reference=reference)
 
     options = {} if max_entries is None else {"max_entries": max_entries}
-    return read_image(parsed, gzip_size=gzip_size, analyse=analyse, **options)
+    return cast("ImageFacts", read_image(parsed, gzip_size=gzip_size, analyse=analyse, **options))

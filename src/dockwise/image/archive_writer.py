@@ -46,6 +46,12 @@ class ImageSpec:
     def image_id(self) -> str:
         return "sha256:" + hashlib.sha256(self.config).hexdigest()
 
+    @property
+    def platform(self) -> dict[str, str]:
+        """The OCI index's platform of this image, from its config."""
+        config = json.loads(self.config)
+        return {"architecture": config.get("architecture", ARCH), "os": config.get("os", "linux")}
+
 
 def canonical_json(value: object) -> bytes:
     """JSON with sorted keys and no spaces: the same value always gives the same bytes (and so the same digest)."""
@@ -75,7 +81,9 @@ def _split(tag: str) -> tuple[str, str]:
 def _files(images: list[ImageSpec]) -> Iterator[tuple[str, bytes | Path]]:
     """Every file of the layout and the docker-save extras, each blob once, in a fixed order."""
     blobs: dict[str, bytes | Path] = {}
-    index, legacy, repositories = [], [], {}
+    index: list[dict] = []
+    legacy: list[dict] = []
+    repositories: dict[str, dict[str, str]] = {}
     for image in images:
         manifest = _manifest(image)
         manifest_digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
@@ -91,7 +99,7 @@ def _files(images: list[ImageSpec]) -> Iterator[tuple[str, bytes | Path]]:
                     "digest": manifest_digest,
                     "size": len(manifest),
                     "annotations": {"io.containerd.image.name": tag, "org.opencontainers.image.ref.name": name},
-                    "platform": {"architecture": image.config.get("architecture", ARCH), "os": image.config.get("os", "linux")},
+                    "platform": image.platform,
                 }
             )
             repositories.setdefault(repo, {})[name] = image.image_id.split(":", 1)[1]

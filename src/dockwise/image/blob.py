@@ -11,7 +11,7 @@ import mmap
 import re
 import threading
 import zlib
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from dockwise.core.errors import DockwiseError
 
@@ -27,7 +27,7 @@ def map_file(fd: int, size: int):
 class Blob(NamedTuple):
     """Bytes [offset, offset+size) of a mapped file."""
 
-    buffer: object
+    buffer: Any  # an mmap, or bytes in tests
     offset: int
     size: int
 
@@ -76,7 +76,7 @@ class Pending:
         self._thread.join()
         ok, value = self._outcome
         if not ok:
-            raise value
+            raise cast(BaseException, value)
         return value
 
 

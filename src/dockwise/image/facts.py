@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from dockwise.core.knowledge import (
     BYTECODE,
@@ -35,9 +35,6 @@ PACKAGE_MANAGERS = {
     "dnf": ("usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf"),
 }
 APP_DIR_CANDIDATES = ("app", "srv/app", "usr/src/app", "opt/app", "code")
-JUNK_NAMES = frozenset({"Dockerfile", "Containerfile", ".dockerignore", "docker-compose.yml", "docker-compose.yaml",
-                        "compose.yaml", ".DS_Store", ".gitignore"})
-JUNK_DIRS = frozenset({".git", ".vscode", ".idea", ".pytest_cache", ".mypy_cache", ".tox", "node_modules"})
 _PYTHON_LIB = re.compile(r"^(?:usr/(?:local/)?lib)/python(3\.\d+)/os\.py$")
 _DIST_INFO = re.compile(r"^(.*/(?:site|dist)-packages)/([^/]+?)-([^/-]+)\.dist-info/METADATA$")
 
@@ -200,14 +197,14 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         os=raw.config.get("os"),
         os_release=_os_release(fs),
         size_bytes=size,
-        compressed_bytes=None if None in compressed else sum(compressed),
+        compressed_bytes=None if any(c is None for c in compressed) else sum(c for c in compressed if c is not None),
         layers=tuple(
             LayerFacts(
                 index=number,
                 diff_id=layer.diff_id,
                 size_bytes=layer.tar_size,
                 compressed_bytes=layer.compressed_size,
-                file_count=sum(1 for e in layer.index.entries if e.kind in (FILE, HARDLINK, SYMLINK)),
+                file_count=sum(1 for e in layer.listing.entries if e.kind in (FILE, HARDLINK, SYMLINK)),
                 created_by=history[number][0],
                 created=history[number][1],
             )
@@ -257,7 +254,7 @@ def _env(items: list[str]) -> dict[str, str]:
 
 
 def _exec_form(command: tuple[str, ...] | None) -> bool:
-    return bool(command) and list(command[:2]) not in (["/bin/sh", "-c"], ["sh", "-c"], ["/bin/bash", "-c"])
+    return command is not None and bool(command) and list(command[:2]) not in (["/bin/sh", "-c"], ["sh", "-c"], ["/bin/bash", "-c"])
 
 
 def _text(fs: FileSystem, path: str) -> str:
@@ -362,7 +359,7 @@ def _python_releases(versions: tuple[str, ...], packages: tuple[DebianPackage, .
 
 
 def _shells(fs: FileSystem) -> tuple[str, ...]:
-    found = {}
+    found: dict[str, str] = {}
     for directory in BIN_DIRS:
         for shell in SHELLS:
             path = f"{directory}/{shell}"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import posixpath
 from collections import deque
-from typing import Iterable, Iterator, NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from dockwise.image.layer_index import (
     DIR,
@@ -52,7 +53,7 @@ class FileSystem:
         self.private_keys: list[str] = []
 
     @classmethod
-    def apply(cls, layers: Iterable[LayerIndex]) -> "FileSystem":
+    def apply(cls, layers: Iterable[LayerIndex]) -> FileSystem:
         fs = cls()
         key_candidates: set[str] = set()
         for number, layer in enumerate(layers):

@@ -7,12 +7,12 @@ Memory is bounded by the entry count (capped, `max_entries`) plus the captured f
 from __future__ import annotations
 
 import posixpath
-import re
 import zlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.knowledge import PRIVATE_KEY
 from dockwise.image.tarstream import Member, TarError, members
 
 MAX_ENTRIES = 1_000_000
@@ -24,7 +24,6 @@ CAPTURE_LIMIT = 64 << 20
 
 SNIFF_MIN, SNIFF_MAX, SNIFF_BYTES = 64, 64 << 10, 64
 _NO_SNIFF_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".h", ".c", ".mo", ".gz", ".png", ".svg", ".html", ".js", ".css")
-_PRIVATE_KEY = re.compile(rb"-----BEGIN ([A-Z0-9 ]+ )?PRIVATE KEY-----")
 
 CAPTURED_EXACT = frozenset(
     {"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status"}
@@ -139,5 +138,5 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
             if size <= CAPTURE_FILE_LIMIT and budget.captured + size <= CAPTURE_LIMIT:
                 index.captured[path] = source.read(size)
                 budget.captured += size
-        elif _wants_sniff(path, size) and _PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
+        elif _wants_sniff(path, size) and PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
             index.private_keys.append(path)

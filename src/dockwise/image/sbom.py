@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dockwise.image.facts import ImageFacts
 
-SPEC_VERSION = "1.6"
-
 
 def sbom_json(facts: ImageFacts) -> str:
     """The image's CycloneDX 1.6 JSON document (cyclonedx-python-lib builds and serialises it)."""

@@ -12,9 +12,10 @@ import json
 import os
 import stat
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from dockwise.core.errors import DockwiseError
 from dockwise.image.blob import (
@@ -55,7 +56,7 @@ class Source:
 class RawLayer(NamedTuple):
     """One verified layer: its index, diff_id, tar size and compressed size (gzip -6 measured, or the blob's)."""
 
-    index: LayerIndex
+    listing: LayerIndex
     diff_id: str
     tar_size: int
     compressed_size: int | None
@@ -123,7 +124,6 @@ class _Container:
     """Named blobs: the members of a mapped tar, or the files under a layout directory (each mapped when opened)."""
 
     def __init__(self, source: Source, buffer=None, root: Path | None = None) -> None:
-        self._source = source
         self._buffer = buffer
         self._root = root
         self._members = _index_outer_tar(buffer, source) if root is None else None
@@ -132,6 +132,7 @@ class _Container:
     def has(self, name: str) -> bool:
         if self._members is not None:
             return name in self._members
+        assert self._root is not None
         return (self._root / name).is_file()
 
     def open(self, name: str) -> Blob:
@@ -143,6 +144,7 @@ class _Container:
         if name.startswith("/") or ".." in Path(name).parts:
             raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=2)
         try:
+            assert self._root is not None
             fd = os.open(self._root / name, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2) from None
@@ -363,11 +365,27 @@ def _pick_oci_manifest(container, index, tag: str | None, *, depth: int) -> tupl
     raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2)
 
 
+class _ReadLayer(NamedTuple):
+    """A layer indexed in this thread, its blob digest still being computed in a worker."""
+
+    what: str
+    plan: _LayerPlan
+    blob: Blob
+    listing: LayerIndex
+    pending: Pending
+    tar_digest: str | None  # the diff_id computed while decompressing; None for an uncompressed layer
+    tar_size: int
+
+    def compressed_size(self, digest_gzip_size: int | None) -> int | None:
+        """The blob's own size for a compressed layer, else the gzip -6 size measured (or None)."""
+        return self.blob.size if self.tar_digest is not None else digest_gzip_size
+
+
 def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_entries: int,
                  analyse: Callable[[RawImage], T]) -> T:
     """Index every layer in this thread while worker threads hash (and gzip, if asked) the blobs; verify, analyse."""
     budget = Budget(max_entries=max_entries)
-    read: list[tuple[str, _LayerPlan, Blob, LayerIndex, Pending, str | None, int]] = []
+    read: list[_ReadLayer] = []
     for number, plan in enumerate(head.plans, 1):
         what = f"layer {number} ({plan.name[:80]})"
         blob = container.open(plan.name)
@@ -381,28 +399,26 @@ def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_ent
         else:
             index, tar_digest, tar_size = read_layer(MappedSource(blob.buffer, blob.offset, blob.offset + blob.size),
                                                      what=what, budget=budget), None, blob.size
-        read.append((what, plan, blob, index, pending, tar_digest, tar_size))
+        read.append(_ReadLayer(what, plan, blob, index, pending, tar_digest, tar_size))
 
     def verified() -> list[int | None]:
         sizes = []
-        for what, plan, blob, _index, pending, tar_digest, _size in read:
-            digest = pending.result()
-            if plan.blob_digest is not None:
-                _verify(what, digest.sha256, plan.blob_digest)
-            _verify(what + " diff_id", tar_digest or digest.sha256, plan.diff_id)
-            sizes.append(blob.size if tar_digest is not None else digest.gzip_size)
+        for layer in read:
+            digest = layer.pending.result()
+            if layer.plan.blob_digest is not None:
+                _verify(layer.what, digest.sha256, layer.plan.blob_digest)
+            _verify(layer.what + " diff_id", layer.tar_digest or digest.sha256, layer.plan.diff_id)
+            sizes.append(layer.compressed_size(digest.gzip_size))
         return sizes
 
     def image(sizes: list[int | None]) -> RawImage:
-        layers = tuple(RawLayer(index, plan.diff_id, tar_size, size)
-                       for (_w, plan, _b, index, _f, _d, tar_size), size in zip(read, sizes))
+        layers = tuple(RawLayer(layer.listing, layer.plan.diff_id, layer.tar_size, size) for layer, size in zip(read, sizes))
         return RawImage(head.source, head.id, head.config, head.tags, layers)
 
-    if gzip_size and any(tar_digest is None for *_rest, tar_digest, _size in read):
+    if gzip_size and any(layer.tar_digest is None for layer in read):
         return analyse(image(verified()))  # the measured gzip sizes are part of what is analysed
-    known = [blob.size if tar_digest is not None else None for _w, _p, blob, _i, _f, tar_digest, _s in read]
     try:
-        result = analyse(image(known))
+        result = analyse(image([layer.compressed_size(None) for layer in read]))
     except Exception:
         verified()  # a corrupt blob explains a failed analysis better than the failure itself
         raise

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 BLOCK = 512
 MAX_META = 1 << 20

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import DEFAULT_RELEASE

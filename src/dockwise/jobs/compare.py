@@ -1,88 +1,17 @@
-"""Images side by side: static facts, checks, the seed's practice verdicts, and (optionally) runtime probes."""
+"""`dockwise compare`: read each image, check it, judge the seed's practices, and (for engine images) run it to
+measure startup, memory, the user really running and throughput."""
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
-from importlib import import_module
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.findings import Finding
 from dockwise.image import collect
+from dockwise.image.comparison import Comparison, ImageReport
 from dockwise.image.facts import ImageFacts
-from dockwise.image.practices import Verdict, judge
+from dockwise.image.practices import judge
 from dockwise.image.sources import parse_source
-
-
-@dataclass(frozen=True)
-class ImageReport:
-    """One image of a comparison. `runtime` is RuntimeFacts.as_dict(), or None when not probed (see `runtime_note`)."""
-
-    facts: ImageFacts
-    findings: tuple[Finding, ...]
-    verdicts: tuple[Verdict, ...]
-    runtime: dict | None
-    runtime_note: str
-
-    @property
-    def name(self) -> str:
-        """What tables call the image: its first tag, else the reference it was read from."""
-        return self.facts.tags[0] if self.facts.tags else self.facts.reference
-
-    def as_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "reference": self.facts.reference,
-            "facts": self.facts.as_dict(),
-            "findings": [f.as_dict() for f in self.findings],
-            "verdicts": [v.__dict__.copy() for v in self.verdicts],
-            "runtime": self.runtime,
-            "runtime_note": self.runtime_note,
-        }
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One row of the side-by-side table: a value per image, and each value's ratio to the first image's."""
-
-    key: str
-    label: str
-    unit: str  # "bytes", "count", "ms", "req/s", "text"
-    values: tuple[object, ...]
-    lower_is_better: bool | None
-
-    def ratios(self) -> tuple[float | None, ...]:
-        first = self.values[0]
-        if self.unit == "text" or not isinstance(first, (int, float)) or isinstance(first, bool) or not first:
-            return tuple(None for _ in self.values)
-        return tuple(round(v / first, 3) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-                     for v in self.values)
-
-    def as_dict(self) -> dict:
-        return {"key": self.key, "label": self.label, "unit": self.unit, "values": list(self.values),
-                "ratios_vs_first": list(self.ratios()), "lower_is_better": self.lower_is_better}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """What `dockwise compare` reports; every renderer (table, JSON, Markdown, HTML) reads only this."""
-
-    images: tuple[ImageReport, ...]
-    generated: str
-
-    def metrics(self) -> tuple[Metric, ...]:
-        return _metrics(self.images)
-
-    def as_dict(self) -> dict:
-        return {
-            "generated": self.generated,
-            "images": [image.as_dict() for image in self.images],
-            "metrics": [metric.as_dict() for metric in self.metrics()],
-        }
-
-
-Probe = Callable[..., object]
 
 
 def compare_images(refs: Sequence[str], *, runtime: bool = True, runs: int = 5, load_seconds: float = 3.0,
@@ -93,34 +22,27 @@ def compare_images(refs: Sequence[str], *, runtime: bool = True, runs: int = 5, 
     Runtime probes come from `dockwise.measure.runtime.probe_runtime`; archives and layouts are never probed.
     """
     from dockwise.image.checks import run_checks
+    from dockwise.measure.runtime import probe_runtime
 
     if not refs:
         raise DockwiseError("compare needs at least one image", "pass one or more image references or archives", exit_code=2)
-    probe = _probe() if runtime else None
     say = progress or (lambda _msg: None)
     images = []
     for ref in refs:
         say(f"reading {ref}")
         facts = collect(ref, gzip_size=gzip_size)
         measured, note = None, "runtime probes skipped (--no-runtime)"
-        if probe is not None:
+        if runtime:
             if parse_source(ref).kind != "engine":
                 note = "runtime probes need an image in the engine; this is an archive or layout"
             else:
                 say(f"probing {ref} at run time")
                 port = _first_tcp_port(facts)
-                result = probe(ref, runs=runs, load_seconds=load_seconds, labels=labels, port=port)
+                result = probe_runtime(ref, runs=runs, load_seconds=load_seconds, labels=labels, port=port)
                 measured, note = result.as_dict(), "measured"
         images.append(ImageReport(facts, tuple(run_checks(facts)), judge(facts, measured), measured, note))
-    generated = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    generated = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return Comparison(tuple(images), generated)
-
-
-def _probe() -> Probe:
-    try:
-        return import_module("dockwise.measure.runtime").probe_runtime
-    except (ImportError, AttributeError):
-        raise DockwiseError("runtime probes are not available in this build", "rerun with --no-runtime", exit_code=2) from None
 
 
 def _first_tcp_port(facts: ImageFacts) -> int | None:
@@ -129,54 +51,3 @@ def _first_tcp_port(facts: ImageFacts) -> int | None:
         if number.isdigit() and proto in ("", "tcp"):
             return int(number)
     return None
-
-
-def _runtime_value(image: ImageReport, key: str, sub: str | None = None) -> object:
-    if image.runtime is None:
-        return None
-    value = image.runtime.get(key)
-    if sub is not None:
-        value = value.get(sub) if isinstance(value, dict) else None
-    return value
-
-
-def _startup_range(image: ImageReport) -> str | None:
-    low, high = _runtime_value(image, "startup_ms", "min"), _runtime_value(image, "startup_ms", "max")
-    runs = _runtime_value(image, "startup_ms", "runs")
-    return None if low is None else f"{low:.0f}-{high:.0f} ms ({runs} runs)"
-
-
-def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
-    def row(key: str, label: str, unit: str, lower: bool | None, get: Callable[[ImageReport], object]) -> Metric:
-        return Metric(key, label, unit, tuple(get(image) for image in images), lower)
-
-    rows = [
-        row("size_bytes", "Size (unpacked layers)", "bytes", True, lambda i: i.facts.size_bytes),
-        row("compressed_bytes", "Size (gzip -6 of layers)", "bytes", True, lambda i: i.facts.compressed_bytes),
-        row("layer_count", "Layers", "count", True, lambda i: len(i.facts.layers)),
-        row("file_count", "Files", "count", True, lambda i: i.facts.file_count),
-        row("debian_package_count", "Debian packages", "count", True, lambda i: len(i.facts.debian_packages)),
-        row("python_distribution_count", "Python distributions", "count", True, lambda i: len(i.facts.python_distributions)),
-        row("python_versions", "Python", "text", None, lambda i: ", ".join(i.facts.python_releases) or "none"),
-        row("user", "User (uid)", "text", None, lambda i: f"{i.facts.user.configured or 'root'} ({i.facts.user.uid})"),
-        row("shells", "Shells", "count", True, lambda i: len(i.facts.shells)),
-        row("package_managers", "Package managers", "text", None, lambda i: ", ".join(i.facts.package_managers) or "none"),
-        row("exposed_ports", "Exposed ports", "text", None, lambda i: ", ".join(i.facts.exposed_ports) or "none"),
-        row("setuid_count", "setuid/setgid files", "count", True,
-            lambda i: len(set(i.facts.setuid_files) | set(i.facts.setgid_files))),
-        row("reclaimable_bytes", "Reclaimable (wasted) bytes", "bytes", True, lambda i: i.facts.waste.reclaimable_bytes),
-        row("cache_bytes", "Leftover cache bytes", "bytes", True, lambda i: sum(c.bytes for c in i.facts.caches)),
-        row("findings", "Findings", "count", True, lambda i: len(i.findings)),
-        row("practices_passed", "Seed practices passed", "count", False,
-            lambda i: sum(v.status == "pass" for v in i.verdicts)),
-    ]
-    if any(image.runtime is not None for image in images):
-        rows += [
-            row("startup_ms_median", "Startup to first 200 (median)", "ms", True, lambda i: _runtime_value(i, "startup_ms", "median")),
-            row("startup_ms_range", "Startup min-max", "text", None, _startup_range),
-            row("idle_rss_bytes", "Idle RSS", "bytes", True, lambda i: _runtime_value(i, "idle_rss_bytes")),
-            row("requests_per_s", "Requests/s (loopback)", "req/s", False, lambda i: _runtime_value(i, "requests_per_s")),
-            row("running_uid", "Running uid", "text", None, lambda i: _runtime_value(i, "running_uid")),
-            row("exec_sh_refused", "exec sh refused", "text", None, lambda i: _runtime_value(i, "exec_sh_refused")),
-        ]
-    return tuple(rows)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from dockwise.core.atomic import write_text
 from dockwise.engine.buildkit import BuildResult
+from dockwise.image.comparison import Comparison
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 
 VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads distroless / standard
@@ -17,7 +18,7 @@ VARIANT_ORDER = ("standard", "distroless")  # standard first: every ratio reads 
 @dataclass(frozen=True)
 class DemoResult:
     builds: dict[str, BuildResult]
-    comparison: object  # dockwise.jobs.compare.Comparison
+    comparison: Comparison
     json_path: Path
     html_path: Path
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import asdict, dataclass
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.hostpkg import ensure_command
+from dockwise.core.programs import run_program
 
 LOOPBACK = "127.0.0.1"
 MAX_SECONDS = 30.0
@@ -64,8 +64,6 @@ def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: i
                f"http://{LOOPBACK}:{port}{path}"]
     if netns_pid is not None:
         command = [ensure_command("nsenter", "util-linux"), "-t", str(netns_pid), "-n", *command]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 20)
-    except subprocess.TimeoutExpired:
-        raise DockwiseError("wrk did not finish in time", "check that the service answers on its port") from None
+    result = run_program(command, tool="wrk", timeout=seconds + 20, check=False,
+                         fix="check that the service answers on its port")
     return parse_wrk(result.stdout + result.stderr, connections)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
 from dockwise.measure.load import LoadResult, run_load
 
@@ -125,7 +126,8 @@ def time_to_exit(client, image: str, command: list[str], labels: dict[str, str])
     try:
         status = container.wait(timeout=60)
         if status.get("StatusCode") != 0:
-            raise RuntimeError(f"{image} {command} exited {status.get('StatusCode')}: {containers.log_tail(container)}")
+            raise DockwiseError(f"{image} {' '.join(command)} exited {status.get('StatusCode')}: "
+                                f"{containers.log_tail(container)}", "check that the image runs that command")
     finally:
         containers.remove(container)
     return (time.monotonic() - started) * 1000
@@ -141,7 +143,7 @@ def time_to_exit_or_running(client, image: str, labels: dict[str, str], timeout:
             if container.status in ("running", "exited"):
                 return (time.monotonic() - started) * 1000
             time.sleep(0.005)
-        raise RuntimeError(f"{image} was still {container.status!r} after {timeout:.0f} s")
+        raise DockwiseError(f"{image} was still {container.status!r} after {timeout:.0f} s", "see `docker logs`")
     finally:
         containers.remove(container)
 
@@ -166,6 +168,7 @@ def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, label
         pid = _container_pid(published.container)
         uid, pid1 = proc_uid(pid), proc_cmdline(pid)
         refused = exec_sh_refused(published.container)
-        load = run_load(published.host_port, path, seconds=load_seconds) if port is not None and load_seconds > 0 else None
+        load = (run_load(published.host_port, path, seconds=load_seconds)
+                if published.host_port is not None and load_seconds > 0 else None)
     return RuntimeFacts(image=image, port=port, startup=Timing(tuple(timings)), idle_rss_bytes=rss,
                         running_uid=uid, pid1_command=pid1, exec_sh_refused=refused, load=load)

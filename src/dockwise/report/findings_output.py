@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockwise.core.errors import EXIT_FINDINGS, EXIT_OK
 from dockwise.core.findings import Finding, Severity
 from dockwise.core.rules import Rule
 
@@ -71,4 +72,4 @@ def emit(report: FindingsReport, fmt: str, *, output: Path | None, color: bool |
 
 def exit_code(findings: Sequence[Finding], threshold: Severity) -> int:
     """1 when a finding is at or above `threshold`, else 0."""
-    return 1 if any(f.severity >= threshold for f in findings) else 0
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK

@@ -14,7 +14,7 @@ from dockwise.report.table import (
 )
 
 if TYPE_CHECKING:
-    from dockwise.jobs.compare import Comparison
+    from dockwise.image.comparison import Comparison
 
 BAR_WIDTH = 520
 ROW_HEIGHT = 22
@@ -29,7 +29,7 @@ class _Bar:
     title: str
 
 
-def render_html(comparison: "Comparison") -> str:
+def render_html(comparison: Comparison) -> str:
     """The report page as a string; write it wherever you like (it references nothing outside itself)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -47,11 +47,11 @@ def render_html(comparison: "Comparison") -> str:
     )
 
 
-def _largest_layer(comparison: "Comparison") -> int:
+def _largest_layer(comparison: Comparison) -> int:
     return max((layer.size_bytes for image in comparison.images for layer in image.facts.layers), default=0) or 1
 
 
-def _image_view(image, comparison: "Comparison") -> dict:
+def _image_view(image, comparison: Comparison) -> dict:
     largest = _largest_layer(comparison)
     bars = [
         _Bar(
@@ -77,7 +77,7 @@ def _image_view(image, comparison: "Comparison") -> dict:
     }
 
 
-def _total_bars(comparison: "Comparison") -> dict:
+def _total_bars(comparison: Comparison) -> dict:
     largest = max((image.facts.size_bytes for image in comparison.images), default=0) or 1
     rows = []
     for index, image in enumerate(comparison.images):
@@ -106,7 +106,7 @@ def _better(metric, ratio: float | None) -> str:
     return "better" if (ratio < 1) == metric.lower_is_better else "worse"
 
 
-def _practice_rows(comparison: "Comparison") -> list[dict]:
+def _practice_rows(comparison: Comparison) -> list[dict]:
     rows = []
     for row, verdict in enumerate(comparison.images[0].verdicts):
         cells = [{"status": image.verdicts[row].status, "mark": STATUS_MARK[image.verdicts[row].status],

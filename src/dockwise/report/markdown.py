@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from dockwise.report.table import STATUS_MARK, format_ratio, format_value, short_name
 
 if TYPE_CHECKING:
-    from dockwise.jobs.compare import Comparison
+    from dockwise.image.comparison import Comparison
 
 
-def render_markdown(comparison: "Comparison") -> str:
+def render_markdown(comparison: Comparison) -> str:
     names = [short_name(image.name) for image in comparison.images]
     lines = ["### dockwise compare", "", "| metric | " + " | ".join(_cell(n) for n in names) + " |",
              "|---|" + "---:|" * len(names)]

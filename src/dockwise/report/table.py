@@ -8,8 +8,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dockwise.core.findings import Finding
+    from dockwise.image.comparison import Comparison, Metric
     from dockwise.image.facts import ImageFacts
-    from dockwise.jobs.compare import Comparison, Metric
 
 STATUS_MARK = {"pass": "✔ pass", "partial": "◐ partial", "fail": "✘ fail"}
 
@@ -48,7 +48,7 @@ def short_name(reference: str, limit: int = 40) -> str:
     return reference if len(reference) <= limit else "…" + reference[-(limit - 1):]
 
 
-def print_facts(facts: "ImageFacts", findings: list["Finding"], console: "Console") -> None:
+def print_facts(facts: ImageFacts, findings: list[Finding], console: Console) -> None:
     """`dockwise inspect` in a terminal: the key facts, the layers, then the findings."""
     from rich.table import Table
 
@@ -83,7 +83,7 @@ def print_facts(facts: "ImageFacts", findings: list["Finding"], console: "Consol
     print_findings(findings, console)
 
 
-def facts_text(facts: "ImageFacts", findings: list["Finding"], *, color: bool) -> str:
+def facts_text(facts: ImageFacts, findings: list[Finding], *, color: bool) -> str:
     """`print_facts` as text, for stdout or a file: ANSI styles only when `color`; as wide as the terminal when
     there is one, else 140 columns."""
     import io
@@ -97,7 +97,7 @@ def facts_text(facts: "ImageFacts", findings: list["Finding"], *, color: bool) -
     return console.export_text(styles=color)
 
 
-def print_findings(findings: list["Finding"], console: "Console") -> None:
+def print_findings(findings: list[Finding], console: Console) -> None:
     from rich.table import Table
 
     if not findings:
@@ -113,7 +113,7 @@ def print_findings(findings: list["Finding"], console: "Console") -> None:
     console.print(table)
 
 
-def print_comparison(comparison: "Comparison", console: "Console") -> None:
+def print_comparison(comparison: Comparison, console: Console) -> None:
     """`dockwise compare` in a terminal: metrics side by side with ratios to the first image, then the verdicts."""
     from rich.table import Table
 
@@ -142,7 +142,7 @@ def print_comparison(comparison: "Comparison", console: "Console") -> None:
             console.print(f"[dim]{image.name}: {image.runtime_note}[/dim]")
 
 
-def _cells(metric: "Metric") -> list[str]:
+def _cells(metric: Metric) -> list[str]:
     cells = []
     for index, (value, ratio) in enumerate(zip(metric.values, metric.ratios())):
         text = format_value(value, metric.unit)

@@ -30,4 +30,4 @@ def findings(module: str, facts: ImageFacts) -> list[Finding]:
     return run_checks(facts, rules=[Rule.from_module(import_module(f"dockwise.image.checks.{module}"))])
 
 
-__all__ = ["F", "PASSWD", "findings", "image", "layer"]
+__all__ = ["PASSWD", "F", "findings", "image", "layer"]

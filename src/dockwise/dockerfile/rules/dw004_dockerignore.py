@@ -43,7 +43,7 @@ NAME = "dockerignore"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.BUILD_CONTEXT
 FIX = "Add a .dockerignore with .git, .venv/, **/__pycache__/, **/*.pyc and **/*.env (patterns are root-anchored)."
-REFS = {}
+REFS: dict[str, str] = {}
 
 SEED = (
     (".git", re.compile(r"(^|/)\.git(/|$)")),

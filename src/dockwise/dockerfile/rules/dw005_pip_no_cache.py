@@ -45,7 +45,7 @@ def check(subject: Subject) -> Iterator[Hit]:
         if truthy(env.get("PIP_NO_CACHE_DIR")) or env.get("PIP_NO_CACHE_DIR", "").lower() == "off":
             continue
         cache_dir = env.get("PIP_CACHE_DIR", "")
-        mounts = cache_mount_targets(step.run)
+        mounts = cache_mount_targets(step.run) if step.run else []
         if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
             continue
         for command in installs:

@@ -28,7 +28,7 @@ NAME = "python-dev-server"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.FINAL_IMAGE
 FIX = "Serve with a production WSGI/ASGI server (gunicorn, uvicorn workers, waitress) instead of a dev server."
-REFS = {}
+REFS: dict[str, str] = {}
 
 APP_RUN = re.compile(r"^\s*\w+\.run\(", re.MULTILINE)
 

@@ -27,7 +27,7 @@ NAME = "python-unbuffered"
 SEVERITY = Severity.INFO
 SCOPE = Scope.FINAL_IMAGE
 FIX = "Add ENV PYTHONUNBUFFERED=1 to the final stage (or run python -u)."
-REFS = {}
+REFS: dict[str, str] = {}
 
 
 def check(subject: Subject) -> Iterator[Hit]:

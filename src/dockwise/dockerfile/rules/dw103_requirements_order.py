@@ -33,7 +33,7 @@ NAME = "requirements-order"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.EVERY_STAGE
 FIX = "COPY requirements.txt alone, RUN pip install -r requirements.txt, and only then COPY the code."
-REFS = {}
+REFS: dict[str, str] = {}
 
 DEPENDENCY_FILES = re.compile(r"(requirements[^/]*|constraints[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|setup\.(py|cfg)|\.whl)$")
 

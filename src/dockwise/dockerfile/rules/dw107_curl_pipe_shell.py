@@ -16,6 +16,7 @@ Best practice::
      && sh /tmp/install.sh
 """
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -29,7 +30,7 @@ NAME = "curl-pipe-shell"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.EVERY_STAGE
 FIX = "Download to a file, verify its checksum, then run it."
-REFS = {}
+REFS: dict[str, str] = {}
 
 SHELLS = re.compile(r"^(sh|bash|dash|zsh|ash|ksh|python[0-9.]*|perl|ruby|node)$")
 
@@ -40,7 +41,7 @@ def check(subject: Subject) -> Iterator[Hit]:
         if run is None:
             continue
         cmds = commands(run)
-        for first, second in zip(cmds, cmds[1:]):
+        for first, second in itertools.pairwise(cmds):
             if first.then == "|" and first.program in ("curl", "wget") and SHELLS.match(second.program):
                 yield Hit(step.instruction.line, f"{first.program} output piped into {second.program}")
                 break

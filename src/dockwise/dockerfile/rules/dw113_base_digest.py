@@ -24,7 +24,7 @@ NAME = "base-digest"
 SEVERITY = Severity.INFO
 SCOPE = Scope.EVERY_STAGE
 FIX = "Pin the base image by digest: FROM image:tag@sha256:<digest>."
-REFS = {}
+REFS: dict[str, str] = {}
 
 
 def check(subject: Subject) -> Iterator[Hit]:

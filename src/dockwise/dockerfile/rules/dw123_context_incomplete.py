@@ -1,0 +1,63 @@
+"""dockwise could not see the whole build context: a directory it cannot read, or more files than it walks.
+
+The secret and junk rules judge what COPY/ADD would send by walking the context; what the walk cannot see they
+cannot judge, so the blind spot is reported instead of passed over. An unreadable directory also fails
+`docker build` itself (the context cannot be sent). The walk stops after 50,000 files.
+
+Anti-pattern (data/ unreadable)::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY . .
+
+Context::
+
+    .dockerignore: .git
+    app.py
+    data/
+
+Best practice::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY app.py ./
+
+Context::
+
+    .dockerignore: .git\\ndata/
+    app.py
+
+Known limitations::
+
+    A docstring cannot set permissions: the test that runs the anti-pattern makes data/ unreadable and lints as an
+    unprivileged user. Root reads every directory, so run as root only the 50,000-file bound triggers this rule.
+"""
+
+from collections.abc import Iterator
+
+from dockwise.core.findings import Severity
+from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.context import MAX_FILES
+from dockwise.dockerfile.rules import Subject, context_copies
+
+ID = "DW123"
+NAME = "context-incomplete"
+SEVERITY = Severity.WARNING
+SCOPE = Scope.BUILD_CONTEXT
+FIX = "Exclude what the build does not need in .dockerignore (or make it readable), so the whole context can be checked."
+REFS: dict[str, str] = {}
+
+
+def check(subject: Subject) -> Iterator[Hit]:
+    context = subject.context
+    if context is None:
+        return
+    first = next(context_copies(subject), None)
+    line = first.instruction.line if first else 1
+    if context.unreadable:
+        shown = ", ".join(context.unreadable[:3]) + (f" (+{len(context.unreadable) - 3} more)" if len(context.unreadable) > 3 else "")
+        yield Hit(line, f"cannot read {shown} in the build context: `docker build` fails and secrets there go unseen",
+                  severity=Severity.ERROR)
+    if context.truncated:
+        yield Hit(line, f"the build context has more than {MAX_FILES} files; files past that were not checked for "
+                        "secrets and junk")
