@@ -12,12 +12,40 @@ import click
 from dockwise.core.errors import (
     EXIT_FAILED,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_PIPE_CLOSED,
     EXIT_STATUS_HELP,
+    EXIT_USAGE,
     DockwiseError,
+    exit_status_help,
     printable,
     write_crash_report,
 )
 from dockwise.core.platform import DEFAULT_RELEASE
+from dockwise.debian.releases import RELEASE_NAMES
+
+# What exit status 1 means, per command. A command missing here never exits 1, and for `lint`/`inspect` 1 means
+# findings, so a DockwiseError there (a user mistake, an unreadable input, no engine) exits 2 whatever it asked for.
+_EXIT_ONE = {
+    "lint": "findings at or above the failure threshold",
+    "inspect": "findings at or above the failure threshold",
+    "doctor": "no engine could be started",
+    "base": "a download, a verification or a build step failed",
+    "build": "the build failed",
+    "demo": "a build, a container or a probe failed",
+    "compare": "a container or a runtime probe failed",
+}
+_FINDINGS_COMMANDS = frozenset({"lint", "inspect"})
+
+
+def _exit_help(command: str) -> str:
+    return exit_status_help(_EXIT_ONE.get(command))
+
+
+def _error_exit_code(command: str | None, exc: DockwiseError) -> int:
+    if exc.exit_code == EXIT_FAILED and (command in _FINDINGS_COMMANDS or command not in _EXIT_ONE):
+        return EXIT_USAGE
+    return exc.exit_code
 
 
 class _Group(click.Group):
@@ -31,14 +59,14 @@ class _Group(click.Group):
             for line in exc.details:
                 click.echo(f"  | {printable(line)}", err=True)
             click.echo(f"error: {printable(exc.one_line())}", err=True)
-            ctx.exit(exc.exit_code)
+            ctx.exit(_error_exit_code(ctx.invoked_subcommand, exc))
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`dockwise lint | head`): nothing more can be said to it.
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
-            ctx.exit(EXIT_FAILED)
+            ctx.exit(EXIT_PIPE_CLOSED)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception:  # a bug in dockwise, not the user's mistake
@@ -53,7 +81,7 @@ def main() -> None:
     """Build, lint, audit and compare small, hardened images for Python web services."""
 
 
-@main.command()
+@main.command(epilog=_exit_help("doctor"))
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--check-registry", is_flag=True, help="Also ask the engine whether Docker Hub answers (one request).")
 def doctor(as_json: bool, check_registry: bool) -> None:
@@ -73,9 +101,9 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 
 
 
-@main.command()
-@click.option("--release", "release_name", default=DEFAULT_RELEASE, show_default=True,
-              help="Debian release: trixie (13, Python 3.13) or bookworm (12, Python 3.11).")
+@main.command(epilog=_exit_help("base"))
+@click.option("--release", "release_name", type=click.Choice(RELEASE_NAMES), default=DEFAULT_RELEASE,
+              show_default=True, help="Debian release: trixie (13, Python 3.13) or bookworm (12, Python 3.11).")
 @click.option("--update-lock", is_flag=True,
               help="Resolve the package sets again against the signed archive, rewrite the lock, then build.")
 @click.option("--package", "extra_packages", multiple=True, metavar="NAME",
@@ -138,9 +166,10 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
 
 
 
-@main.command()
+@main.command(epilog=_exit_help("build"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
-@click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True)
+@click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True,
+              help="standard: the slim base, one stage; distroless: a builder stage and the distroless runtime.")
 @click.option("--tag", help="Image tag [default: dockwise/webapp:<variant>].")
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
@@ -160,14 +189,17 @@ def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str)
     click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
 
 
-@main.command()
+@main.command(epilog=_exit_help("demo"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
 @click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
               help="Length of the loopback load per image (0: no load).")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True)
-@click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True)
-@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("demo-report.json"),
+              show_default=True, help="Write the comparison as JSON to this file.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("demo-report.html"),
+              show_default=True, help="Write the comparison as a self-contained HTML page to this file.")
+@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
+              help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, html_path: Path,
          base_source: str) -> None:
     """Build APP_DIR (default: the bundled service) standard and distroless, run both, compare them side by side."""
@@ -238,7 +270,7 @@ def _finish(report, fmt: str, output: Path | None, color: bool | None, settings)
     sys.exit(exit_code(report.findings, settings.failure_threshold))
 
 
-@main.command()
+@main.command(epilog=_exit_help("lint"))
 @click.argument("dockerfiles", nargs=-1)
 @click.option("--context", "context_dir", metavar="DIR", help="Build context (default: each Dockerfile's directory).")
 @click.option("--target", metavar="STAGE", help="Stage to build (default: the last one).")
@@ -246,10 +278,7 @@ def _finish(report, fmt: str, output: Path | None, color: bool | None, settings)
 @_finding_options
 def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_threshold, ignore, config_path,
          color) -> None:
-    """Lint Dockerfiles and their build context. DOCKERFILES default to ./Dockerfile; `-` reads stdin.
-
-    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 bad input or usage, 3 internal error.
-    """
+    """Lint Dockerfiles and their build context. DOCKERFILES default to ./Dockerfile; `-` reads stdin (once)."""
     import json
 
     from dockwise.core.rules import all_rules
@@ -277,7 +306,7 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
     _finish(report, fmt, output, color, settings)
 
 
-@main.command()
+@main.command(epilog=_exit_help("inspect"))
 @click.argument("image")
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 @_finding_options
@@ -286,8 +315,6 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
     """Audit IMAGE from its config and layers, verifying every blob digest.
 
     IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
-    Exit status: 0 clean, 1 findings at or above the failure threshold, 2 unreadable or invalid image or bad usage,
-    3 internal error.
     """
     import json
 
@@ -317,9 +344,10 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
     _finish(report, fmt, output, color, settings)
 
 
-@main.command()
+@main.command(epilog=_exit_help("rules"))
 @click.argument("rule_id", required=False, metavar="[ID]")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="text: for a terminal; json: stable keys; markdown: as in docs/rules.md.")
 def rules(rule_id: str | None, fmt: str) -> None:
     """List every lint rule and image check, or explain one: `dockwise rules DW005` (what, why, bad, good, fix,
     references, known limitations)."""
@@ -336,14 +364,15 @@ def rules(rule_id: str | None, fmt: str) -> None:
         click.echo(listing(chosen, markdown=fmt == "markdown"), nl=False)
 
 
-@main.command()
+@main.command(epilog=_exit_help("compare"))
 @click.argument("images", nargs=-1, required=True)
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json", "markdown", "html"]), help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
 @click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
-@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True)
+@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
+              help="Length of the loopback load (wrk) per image, in seconds (0: no load).")
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
             gzip_size: bool) -> None:
@@ -387,7 +416,7 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
     write_output(text, output)
 
 
-@main.command()
+@main.command(epilog=_exit_help("sbom"))
 @click.argument("image")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 def sbom(image: str, output: Path | None) -> None:

@@ -20,11 +20,23 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 """A bug in dockwise: one line on stderr names the crash report with the traceback."""
 
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as shells report SIGINT."""
+EXIT_PIPE_CLOSED = 141
+"""The reader of stdout went away (`dockwise lint | head`), as shells report SIGPIPE: never mistaken for findings."""
+
 EXIT_STATUS_HELP = (
     "Exit status: 0 success (no findings at or above the threshold); 1 findings at or above the failure "
-    "threshold (lint, inspect) or the operation failed (build, base, demo); 2 bad input or usage; 3 internal "
-    "error (a crash report is written and named)."
+    "threshold (lint, inspect) or the operation failed (doctor, base, build, demo, compare); 2 bad input or usage, "
+    "or no engine to talk to; 3 internal error (one line names the crash report with the traceback)."
 )
+
+
+def exit_status_help(one: str | None) -> str:
+    """The exit-status paragraph of one command's help; `one` says what exit 1 means for it (None: it never exits 1)."""
+    middle = f"1 {one}; " if one else ""
+    return (f"Exit status: 0 success; {middle}2 bad input or usage, or no engine to talk to; 3 internal error (one line "
+            "names the crash report with the traceback).")
 
 
 class DockwiseError(Exception):

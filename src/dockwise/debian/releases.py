@@ -169,6 +169,10 @@ RELEASES: dict[str, Release] = {
     ),
 }
 
+RELEASE_NAMES = tuple(name for r in RELEASES.values() for name in (r.codename, r.version))
+"""What `dockwise base --release` accepts: each release's codename and version number."""
+
+
 def release(name: str) -> Release:
     """The release called `name` (codename or version number); a DockwiseError for anything else."""
     for candidate in RELEASES.values():

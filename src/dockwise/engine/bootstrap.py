@@ -79,6 +79,7 @@ def ensure_engine(say: Callable[[str], None] = lambda _msg: None, probe_registry
             raise DockwiseError(
                 "no Docker Engine answers",
                 "install and start Docker Engine (on Debian as root, `dockwise doctor` does it for you)",
+                exit_code=2,
             )
         binary = dockerd_binary()
         if binary is None:

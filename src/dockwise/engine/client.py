@@ -47,6 +47,7 @@ def sdk_client(timeout: int = 120):
         raise DockwiseError(
             f"no Docker Engine answers ({_short(exc)})",
             "run `dockwise doctor` to start one, or start dockerd yourself",
+            exit_code=2,
         ) from None
     return client
 
@@ -101,6 +102,7 @@ def cli_client() -> CliClient:
     raise DockwiseError(
         "no docker client here can build with BuildKit",
         "install Debian's docker.io (`apt-get install docker.io`) or the docker buildx plugin",
+        exit_code=2,
     )
 
 

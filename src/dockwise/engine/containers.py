@@ -53,7 +53,7 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
     try:
         container = client.containers.create(image, ports=ports, labels=labels, **run_options)
     except ImageNotFound:
-        raise DockwiseError(f"image {image} is not in the engine", "build it first") from None
+        raise DockwiseError(f"image {image} is not in the engine", "build it first", exit_code=2) from None
     # From here on the container exists: whatever fails, it has to go.
     try:
         container.start()
