@@ -11,6 +11,8 @@ codes alike)::
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,10 @@ def find_config(start: Path) -> Settings:
     return Settings()
 
 
+MAX_BYTES = 1024 * 1024
+"""No settings file is this large; the bound keeps `--config /dev/zero` from reading forever."""
+
+
 def load_config(path: Path) -> Settings:
     table = _table(path)
     return from_table(table or {}, path)
@@ -64,16 +70,41 @@ def load_config(path: Path) -> Settings:
 def _table(path: Path) -> dict | None:
     import tomllib  # only when a settings file exists: it costs a tenth of a lint run's start-up
 
+    text = _read(path)
+    if path.name == "pyproject.toml" and "dockwise" not in text:
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
-        if path.name == "pyproject.toml" and "dockwise" not in text:
-            return None
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DockwiseError(f"cannot read {path}: {exc}", "fix the TOML syntax", exit_code=2) from None
-    if path.name == "pyproject.toml":
-        return data.get("tool", {}).get("dockwise")
-    return data
+    except tomllib.TOMLDecodeError as exc:
+        raise DockwiseError(f"{path} is not valid TOML ({exc})", "fix the TOML syntax", exit_code=2) from None
+    if path.name != "pyproject.toml":
+        return data
+    tool = data.get("tool", {})
+    table = tool.get("dockwise") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise DockwiseError(f"[tool] dockwise in {path} is a {type(table).__name__}, not a table",
+                            "write the settings under [tool.dockwise]", exit_code=2)
+    return table
+
+
+def _read(path: Path) -> str:
+    """The settings file's text: a regular file of at most MAX_BYTES, UTF-8; a DockwiseError (exit 2) otherwise."""
+    try:
+        with path.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise DockwiseError(f"{path} is not a regular file", "pass a .dockwise.toml or pyproject.toml", exit_code=2)
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise DockwiseError(f"{path} does not exist", "check the path given to --config", exit_code=2) from None
+    except OSError as exc:
+        raise DockwiseError(f"cannot read {path} ({exc.strerror or exc})", "check the path and its permissions",
+                            exit_code=2) from None
+    if len(data) > MAX_BYTES:
+        raise DockwiseError(f"{path} is over {MAX_BYTES} bytes", "a settings file is a few lines of TOML", exit_code=2)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DockwiseError(f"{path} is not UTF-8 (byte {exc.start})", "save it as UTF-8", exit_code=2) from None
 
 
 def from_table(table: Mapping[str, object], source: Path | None = None) -> Settings:
@@ -84,11 +115,15 @@ def from_table(table: Mapping[str, object], source: Path | None = None) -> Setti
         )
     ignore = table.get("ignore", [])
     overrides = table.get("severity", {})
-    if not isinstance(ignore, list) or not isinstance(overrides, dict):
-        raise DockwiseError(f"bad dockwise settings in {source}", "ignore is a list, severity a table", exit_code=2)
+    threshold = table.get("failure-threshold", "warning")
+    if not (isinstance(ignore, list) and all(isinstance(i, str) for i in ignore) and isinstance(overrides, dict)
+            and all(isinstance(v, str) for v in overrides.values()) and isinstance(threshold, str)):
+        raise DockwiseError(f"bad dockwise settings in {source}",
+                            "ignore is a list of rule ids, severity a table of severities, failure-threshold a string",
+                            exit_code=2)
     return Settings(
-        failure_threshold=Severity.parse(str(table.get("failure-threshold", "warning"))),
-        ignore=frozenset(str(i).upper() for i in ignore),
-        severity={str(k).upper(): Severity.parse(str(v)) for k, v in overrides.items()},
+        failure_threshold=Severity.parse(threshold),
+        ignore=frozenset(i.upper() for i in ignore),
+        severity={k.upper(): Severity.parse(v) for k, v in overrides.items()},
         source=source,
     )

@@ -27,15 +27,21 @@ MAX_BYTES = 1024 * 1024
 
 
 def read_dockerfile(path: Path) -> str:
-    """The file's text, or a DockwiseError (exit 2) for a directory, unreadable, huge, binary or non-UTF-8 file."""
+    """The file's text, or a DockwiseError (exit 2) for a directory, a FIFO or device (opening one could wait
+    forever: stdin is `-`), an unreadable, huge, binary or non-UTF-8 file."""
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2)
-        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
-            raise DockwiseError(f"{path} is {info.st_size} bytes", f"a Dockerfile over {MAX_BYTES} bytes is not linted", 2)
-        with path.open("rb") as handle:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting, and fstat then refuses it.
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2)
+            if not stat.S_ISREG(info.st_mode):
+                raise DockwiseError(f"{path} is not a regular file", "pass a Dockerfile, or `-` to read it from stdin", 2)
+            if info.st_size > MAX_BYTES:
+                raise DockwiseError(f"{path} is {info.st_size} bytes", f"a Dockerfile over {MAX_BYTES} bytes is not linted", 2)
             data = handle.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2) from None
     except FileNotFoundError:
         raise DockwiseError(f"{path} does not exist", "check the path", exit_code=2) from None
     except OSError as exc:
@@ -136,6 +142,8 @@ def lint_inputs(
     Every input is read before any is linted, so a bad one fails the run (exit 2) without partial output.
     Returns the findings and the texts by name (for source excerpts).
     """
+    if list(inputs).count("-") > 1:
+        raise DockwiseError("`-` (stdin) is given more than once", "stdin can be read only once: pass `-` once", 2)
     texts: dict[str, str] = {}
     for name in inputs:
         texts[name] = decode(stdin.read(MAX_BYTES + 1), "<stdin>") if name == "-" else read_dockerfile(Path(name))

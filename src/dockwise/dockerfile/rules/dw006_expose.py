@@ -32,7 +32,7 @@ SCOPE = Scope.EVERY_STAGE
 FIX = "EXPOSE the port the service listens on, as PORT or PORT/tcp|udp|sctp with 0 <= PORT <= 65535."
 REFS = {"hadolint": "DL3011", "buildkit": "ExposeInvalidFormat,ExposeProtoCasing"}
 
-PORT = re.compile(r"^(\d+)(?:-(\d+))?(?:/([A-Za-z]+))?$")
+PORT = re.compile(r"([0-9]+)(?:-([0-9]+))?(?:/([A-Za-z]+))?")  # ASCII digits only: BuildKit rejects "١٢"
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -54,7 +54,7 @@ def check(subject: Subject) -> Iterator[Hit]:
 
 
 def _problem(value: str) -> str | None:
-    match = PORT.match(value)
+    match = PORT.fullmatch(value)
     if not match:
         return "not a port, a port range or port/protocol (no IP or host mapping in a Dockerfile)"
     low, high, proto = match.group(1), match.group(2), match.group(3)

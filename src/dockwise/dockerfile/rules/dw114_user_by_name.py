@@ -37,5 +37,5 @@ def check(subject: Subject) -> Iterator[Hit]:
         return
     user = build.expand(user_step.instruction.args[0], user_step.variables)
     name = user.split(":", 1)[0]
-    if "$" not in user and not name.isdigit() and name != "root":
+    if "$" not in user and not (name.isascii() and name.isdigit()) and name != "root":  # "²" is no uid
         yield Hit(user_step.instruction.line, f"USER {user} is a name; use its uid")
