@@ -79,6 +79,9 @@ class _Group(click.Group):
 @click.version_option(package_name="dockwise")
 def main() -> None:
     """Build, lint, audit and compare small, hardened images for Python web services."""
+    for stream in (sys.stdout, sys.stderr):  # a character the locale cannot encode prints as an escape, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 @main.command(epilog=_exit_help("doctor"))

@@ -47,7 +47,7 @@ def test_unreadable_directory_is_an_error_finding(tmp_path):
 
 
 def test_a_context_past_the_walk_bound_is_reported(tmp_path, monkeypatch):
-    monkeypatch.setattr(context_module, "MAX_FILES", 3)
+    monkeypatch.setattr(context_module, "MAX_ENTRIES", 3)
     files = [(f"f{i}.py", "x\n") for i in range(5)] + [(".dockerignore", ".git\n")]
     [finding] = [f for f in lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, files) if f.rule == "DW123"]
     assert finding.severity.label() == "warning" and "were not checked" in finding.message

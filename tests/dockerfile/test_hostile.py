@@ -7,10 +7,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from dockwise.dockerfile import context as context_module
+from dockwise.dockerfile.context import BuildContext
 from tests.dockerfile.helpers import lint
 
 DOCKWISE = [sys.executable, "-m", "dockwise.cli"]
@@ -88,3 +91,176 @@ def test_ascii_numbers_still_pass():
 def _json(result: subprocess.CompletedProcess) -> list[dict]:
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
+
+
+# --- .dockerignore and COPY globs: linear time, bounded sizes -------------------------------------------------
+
+BACKTRACKING = "*a*a*a*a*a*a*a*a*a*ab"
+
+
+def test_a_backtracking_ignore_pattern_against_a_long_name_is_linear(tmp_path):
+    started = time.monotonic()
+    found = lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, [("a" * 250, "x"), (".dockerignore", BACKTRACKING)])
+    assert time.monotonic() - started < 5
+    assert "a" * 250 in BuildContext.load(tmp_path).files and {f.rule for f in found} >= {"DW003"}
+
+
+def test_a_backtracking_copy_source_is_linear(tmp_path):
+    started = time.monotonic()
+    files = [("a" * 250, "x"), ("a" * 10 + "b", "x"), (".dockerignore", ".git\n")]
+    found = lint(f"FROM python:3.13-slim\nCOPY {BACKTRACKING} /app/\n", tmp_path, files)
+    assert time.monotonic() - started < 5
+    assert BuildContext.load(tmp_path).select(BACKTRACKING) == ("a" * 10 + "b",) and not [f for f in found if f.rule == "DW117"]
+
+
+def test_an_ignore_line_docker_refuses_is_reported_quickly(tmp_path):
+    started = time.monotonic()
+    found = lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, [("app.py", ""), (".dockerignore", "a" * 1_000_000)])
+    assert time.monotonic() - started < 5
+    assert any(f.rule == "DW004" and "longer than 65535 bytes" in f.message for f in found)
+
+
+def test_an_oversized_ignore_file_is_reported_not_used(tmp_path):
+    files = [("app.py", ""), (".env", "X=1"), (".dockerignore", ".env\n" + "x\n" * 600_000)]
+    found = lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, files)
+    assert any(f.rule == "DW004" and "too large to check" in f.message for f in found)
+    assert any(f.rule == "DW115" for f in found)  # unchecked patterns exclude nothing: the secret is still judged
+
+
+# --- big contexts: secrets past any cut are found, or the cut is reported -------------------------------------
+
+
+@pytest.mark.slow  # creating 50,500 files takes seconds; the walk itself is under one
+def test_secrets_past_50000_files_are_found(tmp_path):
+    for i in range(50_500):
+        (tmp_path / f"f{i:05}").touch()
+    (tmp_path / "zz").mkdir()
+    (tmp_path / "zz" / ".env").write_text("TOKEN=1\n")
+    (tmp_path / "zz" / "id_rsa").write_text("key\n")
+    started = time.monotonic()
+    found = lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, [(".dockerignore", ".git\n")])
+    assert time.monotonic() - started < 5
+    [secrets] = [f.message for f in found if f.rule == "DW115"]
+    assert "zz/.env" in secrets and "zz/id_rsa" in secrets and not [f for f in found if f.rule == "DW123"]
+
+
+def test_a_walk_past_its_time_bound_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(context_module, "WALK_SECONDS", 0)
+    files = [(f"d/f{i}", "") for i in range(3000)] + [(".dockerignore", ".git\n")]
+    [finding] = [f for f in lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, files) if f.rule == "DW123"]
+    assert "took over 0 s" in finding.message and "not checked for secrets" in finding.message
+
+
+# --- symlinks: BuildKit's rules, never a host file ------------------------------------------------------------
+
+
+def test_copy_of_a_symlinked_directory_follows_it(tmp_path):
+    (tmp_path / "real_conf").mkdir()
+    (tmp_path / "real_conf" / "app.ini").write_text("x=1\n")
+    (tmp_path / "conf").symlink_to("real_conf")
+    found = lint("FROM python:3.13-slim\nCOPY conf/ ./conf/\n", tmp_path, [(".dockerignore", ".git\n")])
+    assert not [f for f in found if f.rule == "DW117"], found
+    context = BuildContext.load(tmp_path)
+    assert context.select("conf/") == ("real_conf/app.ini",) and context.select("conf/*.ini") == ("real_conf/app.ini",)
+
+
+def test_an_absolute_symlink_resolves_inside_the_context(tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "app.conf").write_text("x=1\n")
+    (tmp_path / "conf").symlink_to("/etc")
+    (tmp_path / "up").symlink_to("../../../../../etc")
+    context = BuildContext.load(tmp_path)
+    assert context.select("conf/") == ("etc/app.conf",) and context.select("up") == ("etc/app.conf",)
+
+
+def test_symlinks_out_of_the_context_are_never_read(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "requirements.txt").write_text("flask\n")
+    (outside / "server.py").write_text("app.run(debug=True)\n")
+    (outside / "ignore").write_text("*.py\n")
+    root = tmp_path / "ctx"
+    root.mkdir()
+    (root / "requirements.txt").symlink_to(outside / "requirements.txt")
+    (root / "app.py").symlink_to(outside / "server.py")
+    (root / ".dockerignore").symlink_to(outside / "ignore")
+    text = ("FROM python:3.13-slim\nCOPY requirements.txt app.py ./\nRUN pip install --no-cache-dir -r "
+            "requirements.txt\nCMD [\"python\", \"app.py\"]\n")
+    found = lint(text, root)
+    assert not [f for f in found if f.rule in ("DW101", "DW104")], found
+    assert BuildContext.load(root).patterns == ()  # the ignore file outside was not read either
+
+
+def test_a_fifo_in_the_context_is_not_read(tmp_path):
+    os.mkfifo(tmp_path / "requirements.txt")
+    text = "FROM python:3.13-slim\nCOPY requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt\n"
+    started = time.monotonic()
+    lint(text, tmp_path, [(".dockerignore", ".git\n")])
+    assert time.monotonic() - started < 5
+
+
+def test_an_empty_directory_copied_is_sent(tmp_path):
+    (tmp_path / "empty").mkdir()
+    found = lint("FROM python:3.13-slim\nCOPY empty/ /app/empty/\n", tmp_path, [(".dockerignore", ".git\n")])
+    assert not [f for f in found if f.rule == "DW117"]
+
+
+# --- names from the context: printable, one line, well-formed in every format ---------------------------------
+
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def _hostile_names(root: Path) -> None:
+    (root / "Dockerfile").write_text("FROM python:3.13-slim\nUSER 10001\nCOPY . /app\n")
+    (root / ".dockerignore").write_text(".git\n")
+    (root / "title\x1b]0;owned\x07\x1b[2J.env").write_text("X=1\n")
+    (root / "nl.env\nDockerfile:1:1: error DW999 forged").write_text("X=1\n")
+    (root / "bidi\u202egpj.env").write_text("X=1\n")
+    with open(os.path.join(os.fsencode(root), b"latin1-\xff.env"), "wb") as handle:
+        handle.write(b"X=1\n")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_names_come_out_escaped_and_well_formed(tmp_path, fmt):
+    _hostile_names(tmp_path)
+    result = dockwise("lint", "--format", fmt, "Dockerfile", cwd=tmp_path)
+    assert result.returncode == 1 and b"Traceback" not in result.stderr and result.stderr == b"", result.stderr
+    out = result.stdout
+    assert not any(c in out for c in (b"\x1b", b"\x07", "\u202e".encode())), out
+    text = out.decode("utf-8")
+    assert not any(line.startswith("Dockerfile:1:1: error DW999") for line in text.splitlines())
+    if fmt in ("json", "sarif"):
+        text = " ".join(_strings(json.loads(text)))
+    if fmt == "junit":
+        import xml.etree.ElementTree as ET
+
+        text = " ".join(_strings(ET.fromstring(out)))
+    assert "title\\x1b]0;owned\\x07\\x1b[2J.env" in text and "latin1-\\xff.env" in text and "bidi\\u202egpj" in text
+
+
+def _strings(document) -> list[str]:
+    if isinstance(document, str):
+        return [document]
+    if isinstance(document, dict):
+        return [s for value in document.values() for s in _strings(value)]
+    if isinstance(document, list):
+        return [s for value in document for s in _strings(value)]
+    if hasattr(document, "attrib"):  # an XML element
+        return [*document.attrib.values(), document.text or "", *(s for child in document for s in _strings(child))]
+    return []
+
+
+def test_hostile_names_written_with_o_in_an_ascii_locale(tmp_path):
+    _hostile_names(tmp_path)
+    env_locale = {"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"}
+    for fmt in FORMATS:
+        result = subprocess.run([*DOCKWISE, "lint", "--format", fmt, "-o", f"report.{fmt}", "Dockerfile"], cwd=tmp_path,
+                                capture_output=True, env={**os.environ, **env_locale}, timeout=30)
+        assert result.returncode == 1 and result.stderr == b"", result.stderr
+        assert b"latin1-\\" in (tmp_path / f"report.{fmt}").read_bytes()  # escaped once, or twice inside JSON
+
+
+def test_control_characters_in_the_dockerfile_itself_are_escaped(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\nRUN echo '\x1b[2J\x1b]0;owned\x07' && sudo true\n")
+    result = dockwise("lint", "--format", "text", "Dockerfile", cwd=tmp_path)
+    assert result.returncode == 1 and b"\x1b" not in result.stdout and b"\\x1b[2J" in result.stdout

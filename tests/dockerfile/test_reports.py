@@ -56,7 +56,7 @@ def test_github_annotations_escape_and_map_levels(findings):
     out = github.render(findings + [odd]).splitlines()
     assert len(out) == len(findings) + 1
     assert out[-1].startswith("::notice file=dir%2Cwith%3Aodd%25name,line=3,col=2,title=DW999::")
-    assert "50%25 done%0Anext" in out[-1]
+    assert "50%25 done\\x0anext" in out[-1]  # a finding's message is one line already (Finding escapes it)
     assert all(line.startswith(("::warning ", "::error ", "::notice ")) for line in out)
 
 

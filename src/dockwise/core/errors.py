@@ -57,13 +57,25 @@ class DockwiseError(Exception):
         return " ".join(text.split())
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 and C1 controls (escape sequences), surrogates (bytes of non-UTF-8 names), the noncharacters XML 1.0 forbids,
+# and the bidirectional overrides that make text read differently from what it is.
+_HIDDEN = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNPRINTABLE = re.compile(f"[{_HIDDEN}]")
+_UNPRINTABLE_OR_BREAK = re.compile(f"[{_HIDDEN}\t\n\u2028\u2029]")
 
 
-def printable(text: str) -> str:
-    """`text` safe for a terminal: control characters (escape sequences included) and undecodable bytes from
-    non-UTF-8 names (surrogate escapes) become visible `\\xNN` escapes. Tabs and new lines are kept."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group(0)) & 0xFF:02x}", text)
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as os.fsdecode's surrogateescape keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """`text` safe for a terminal, a CI log and XML: control characters (escape sequences included), undecodable
+    bytes of non-UTF-8 names, noncharacters and bidi overrides become visible `\\xNN`/`\\uNNNN` escapes. Tabs and
+    new lines are kept unless `one_line` (a name with a new line must not forge a second line of output)."""
+    return (_UNPRINTABLE_OR_BREAK if one_line else _UNPRINTABLE).sub(_escape, text)
 
 
 def write_crash_report(command: str) -> str:

@@ -32,7 +32,7 @@ class Finding:
     """One rule or check that did not hold.
 
     `file` is a Dockerfile path for lint and an image reference for inspect; `line`/`column` are 1-based and
-    None where they do not apply. `refs` maps a scheme ("hadolint", "buildkit", "cis", "dockle") to its code.
+    None where they do not apply. `file`, `message` and `fix` are always one printable line (see `printable`). `refs` maps a scheme ("hadolint", "buildkit", "cis", "dockle") to its code.
     """
 
     rule: str
@@ -43,6 +43,14 @@ class Finding:
     message: str
     fix: str
     refs: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Messages quote names from the build context, the Dockerfile and the image: every output format gets them
+        # as one printable line, so no name can clear a terminal, forge a line of text or break XML.
+        from dockwise.core.errors import printable
+
+        for name in ("file", "message", "fix"):
+            object.__setattr__(self, name, printable(getattr(self, name), one_line=True))
 
     def as_dict(self) -> dict[str, object]:
         return {

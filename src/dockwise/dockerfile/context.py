@@ -1,80 +1,279 @@
 """The build context: which files `docker build` sends, with `.dockerignore` read by Docker's own rules.
 
-Patterns are matched by `e2b-dockerfile-utils`' port of moby/patternmatcher: root-anchored (`*.pyc` is only the
-top level; `**/*.pyc` is every level), `**`, and `!` exceptions where the last match wins — not gitignore's rules.
-BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over `<context>/.dockerignore`.
+Patterns are Docker's (`dockwise.dockerfile.wildcards`): root-anchored (`*.pyc` is only the top level; `**/*.pyc`
+is every level), `**`, and `!` exceptions where the last match wins — not gitignore's rules. BuildKit prefers
+`<Dockerfile>.dockerignore` beside the Dockerfile over `<context>/.dockerignore`.
+
+Symlinks follow BuildKit's rules: the walk never follows one (a link is sent as a link), a COPY/ADD source that is or
+goes through a link is resolved inside the context (an absolute target or `..` never leaves the root, so a link to
+`/etc` means `<context>/etc`), and nothing here ever opens a path the kernel would resolve through a link — no host
+file is read whatever the context holds.
+
+The walk is bounded (MAX_ENTRIES entries, WALK_SECONDS): past either, `truncated` says so and DW123 reports it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import posixpath
-import re
-from dataclasses import dataclass
-from functools import lru_cache
+import stat
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
-from e2b_dockerfile_utils import PatternMatcher
+from dockwise.dockerfile.wildcards import IgnoreMatcher, has_wildcards, source_glob
 
-# Enough for any sane context; a bigger one is reported as truncated rather than walked for minutes.
-MAX_FILES = 50_000
+MAX_ENTRIES = 200_000
+"""Entries walked at most; a context past this is reported as truncated (DW123) rather than walked for minutes."""
+WALK_SECONDS = 5.0
+"""Time the walk may take, whatever the entries cost (deep trees, slow disks, many patterns)."""
+MAX_IGNORE_BYTES = 1024 * 1024
+MAX_IGNORE_PATTERNS = 10_000
+"""Bounds on `.dockerignore`: Docker has none, but matching every path against more costs minutes; past them the
+file is not used (DW004 reports why) and every file counts as sent."""
+MAX_LINK_HOPS = 255
+"""Symlinks followed while resolving one COPY source (the bound BuildKit's resolver uses)."""
+MAX_READ_BYTES = 200_000
+"""How much of a context file (a requirements file, a script) a rule reads."""
 
 
 @dataclass(frozen=True)
 class BuildContext:
-    """The files a build would send. `files` are slash-separated paths relative to `root`, ignored ones excluded."""
+    """The files a build would send. Paths are slash-separated and relative to `root`, ignored ones excluded.
+
+    `files` holds every entry that is not a directory (regular files and symlinks alike), `directories` every
+    directory sent, `links` each sent symlink's target as written. `truncated` is why the walk stopped early (None:
+    it saw everything).
+    """
 
     root: Path
     ignore_file: Path | None
     patterns: tuple[str, ...]
     files: tuple[str, ...]
-    truncated: bool
+    truncated: str | None
     pattern_error: str | None = None
     unreadable: tuple[str, ...] = ()  # directories the walk could not list (BuildKit cannot send them either)
+    directories: frozenset[str] = frozenset()
+    links: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path, dockerfile: Path | None = None) -> BuildContext:
-        """Walk `root` (not following symlinks), skipping what the ignore file excludes."""
+        """Walk `root` (never following symlinks), skipping what the ignore file excludes."""
         ignore_file = _ignore_file(root, dockerfile)
-        patterns: tuple[str, ...] = ()
-        error = None
+        lines: tuple[str, ...] = ()
+        matcher, error = None, None
         if ignore_file is not None:
             try:
-                patterns = tuple(ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
-                _matcher(patterns)
-            except (OSError, ValueError) as exc:
-                error, patterns = str(exc), ()
-        files, truncated, unreadable = _walk(root, patterns)
-        return cls(root, ignore_file, patterns, files, truncated, error, unreadable)
+                lines = _ignore_lines(root, ignore_file)
+                matcher = IgnoreMatcher(lines)
+            except ValueError as exc:
+                error, lines = str(exc), ()
+        walk = _Walk(root, matcher)
+        walk.run()
+        directories = {*walk.directories, *(f.rsplit("/", 1)[0] for f in walk.files if "/" in f)}
+        return cls(root, ignore_file, lines, tuple(walk.files), walk.truncated, error, tuple(walk.unreadable),
+                   frozenset(_with_parents(directories)), MappingProxyType(walk.links))
+
+    @cached_property
+    def _matcher(self) -> IgnoreMatcher | None:
+        return IgnoreMatcher(self.patterns) if self.patterns else None
 
     def ignored(self, path: str) -> bool:
         """Whether the ignore file excludes `path` (relative to the root)."""
-        path = _clean(path)
-        return bool(self.patterns) and path not in ("", ".") and _matcher(self.patterns).matches(path)
+        path = "/".join(_parts(path))
+        matcher = self._matcher
+        return matcher is not None and path != "" and matcher.matches(path)
 
-    def exists(self, path: str) -> bool:
-        return bool(self._glob_all(path))
+    def exists(self, source: str) -> bool:
+        """Whether a COPY/ADD source (a path or a glob) names something on disk, sent or not."""
+        parts = _parts(source)
+        if not parts:
+            return True
+        if has_wildcards("/".join(parts)):
+            return any(True for _ in _disk_glob(self.root, parts))
+        resolved = _resolve_on_disk(self.root, parts)
+        return resolved is not None and _lstat(self.root, resolved) is not None
 
     def select(self, source: str) -> tuple[str, ...]:
         """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in."""
-        source = _clean(source)
-        if source in ("", "."):
-            return self.files
-        regex = _glob_regex(source)
-        depth = source.count("/") + 1
-        return tuple(f for f in self.files if regex.match("/".join(f.split("/")[:depth])))
+        return tuple(f for base in self._sources(source) for f in self._under(base))
 
-    def _glob_all(self, source: str) -> list[Path]:
-        source = _clean(source)
-        if source in ("", "."):
-            return [self.root]
-        if not re.search(r"[*?\[]", source):
-            path = self.root / source
-            return [path] if path.exists() or path.is_symlink() else []
+    def sends(self, source: str) -> bool:
+        """Whether the build has anything (a file, a link, a directory, even empty) for this COPY/ADD source."""
+        return any(base in self.directories or any(True for _ in self._under(base)) for base in self._sources(source))
+
+    def read_text(self, path: str) -> str | None:
+        """The start of a sent regular file (MAX_READ_BYTES), resolved as BuildKit would; None when it is not one."""
+        resolved = self._resolve(_parts(path))
+        if resolved is None:
+            return None
         try:
-            return list(self.root.glob(source))
-        except (ValueError, OSError):
+            with _open_in_root(self.root, resolved) as handle:
+                return handle.read(MAX_READ_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def _sources(self, source: str) -> list[str]:
+        """The context paths a source names, symlinks resolved ("" is the root). A glob is matched below its
+        leading literal directories, themselves resolved first (`conf/*.ini` with `conf` a link)."""
+        parts = _parts(source)
+        lead = []
+        for part in parts:
+            if has_wildcards(part):
+                break
+            lead.append(part)
+        base = self._resolve(lead)
+        if base is None:
             return []
+        rest = parts[len(lead):]
+        if not rest:
+            return ["/".join(base)]
+        glob = source_glob("/".join(rest))
+        if glob is None:
+            return []
+        prefix = "/".join(base) + "/" if base else ""
+        heads = dict.fromkeys(
+            "/".join(f[len(prefix):].split("/")[: len(rest)])
+            for f in (*self.files, *self.directories)
+            if f.startswith(prefix) and f[len(prefix):].count("/") + 1 >= len(rest)
+        )
+        found = (self._resolve([*base, *head.split("/")]) for head in heads if glob.matches(head))
+        return ["/".join(r) for r in found if r is not None]
+
+    def _under(self, base: str) -> Iterator[str]:
+        if base == "":
+            yield from self.files
+            return
+        prefix = base + "/"
+        for f in self.files:
+            if f == base or f.startswith(prefix):
+                yield f
+
+    def _resolve(self, parts: list[str]) -> list[str] | None:
+        """`parts` with every sent symlink on the way resolved inside the root; None for a loop."""
+        return _resolve(parts, lambda path: self.links.get(path))
+
+
+def _parts(path: str) -> list[str]:
+    """A context-relative path as components: `.` dropped, `..` never above the root."""
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+        else:
+            out.append(part)
+    return out
+
+
+def _with_parents(directories: set[str]) -> set[str]:
+    out = set()
+    for directory in directories:
+        while directory and directory not in out:
+            out.add(directory)
+            directory = directory.rpartition("/")[0]
+    return out
+
+
+def _resolve(parts: list[str], link_of: Callable[[str], str | None]) -> list[str] | None:
+    pending = list(reversed(parts))
+    done: list[str] = []
+    hops = 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        target = link_of("/".join([*done, part]))
+        if target is None:
+            done.append(part)
+            continue
+        hops += 1
+        if hops > MAX_LINK_HOPS:
+            return None
+        if target.startswith("/"):
+            done = []
+        pending.extend(reversed(target.split("/")))
+    return done
+
+
+def _lstat(root: Path, parts: list[str]) -> os.stat_result | None:
+    """lstat of a path whose components are known not to be symlinks (or need not be: only metadata is read)."""
+    try:
+        return os.lstat(root.joinpath(*parts))
+    except (OSError, ValueError):
+        return None
+
+
+def _resolve_on_disk(root: Path, parts: list[str]) -> list[str] | None:
+    def link_of(path: str) -> str | None:
+        info = _lstat(root, path.split("/"))
+        if info is None or not stat.S_ISLNK(info.st_mode):
+            return None
+        try:
+            return os.readlink(root.joinpath(*path.split("/")))
+        except OSError:
+            return None
+
+    return _resolve(parts, link_of)
+
+
+def _disk_glob(root: Path, parts: list[str], limit: int = 10_000) -> Iterator[str]:
+    """On-disk paths (sent or not, links not followed) that a glob's components match; at most `limit` listed."""
+    level = [""]
+    listed = 0
+    for depth, part in enumerate(parts):
+        glob = source_glob(part) if has_wildcards(part) else None
+        following = []
+        for directory in level:
+            if glob is None:
+                candidate = f"{directory}/{part}" if directory else part
+                if _lstat(root, candidate.split("/")) is not None:
+                    following.append(candidate)
+                continue
+            try:
+                with os.scandir(root.joinpath(*directory.split("/")) if directory else root) as entries:
+                    for entry in entries:
+                        listed += 1
+                        if listed > limit:
+                            return
+                        last = depth == len(parts) - 1
+                        if glob.matches(entry.name) and (last or entry.is_dir(follow_symlinks=False)):
+                            following.append(f"{directory}/{entry.name}" if directory else entry.name)
+            except OSError:
+                continue
+        level = following
+    yield from level
+
+
+@contextlib.contextmanager
+def _open_in_root(root: Path, parts: list[str]) -> Iterator:
+    """Open a regular file below `root` one component at a time, never through a symlink (O_NOFOLLOW) and never
+    waiting on a FIFO (O_NONBLOCK)."""
+    if not parts:
+        raise IsADirectoryError("the build context itself")
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
+    descriptors = [os.open(root, flags | os.O_DIRECTORY)]
+    try:
+        for part in parts[:-1]:
+            descriptors.append(os.open(part, flags | os.O_DIRECTORY, dir_fd=descriptors[-1]))
+        fd = os.open(parts[-1], flags | os.O_NONBLOCK, dir_fd=descriptors[-1])
+        handle = os.fdopen(fd, "rb")
+    finally:
+        for descriptor in descriptors:
+            os.close(descriptor)
+    with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{'/'.join(parts)} is not a regular file")
+        yield handle
 
 
 def _ignore_file(root: Path, dockerfile: Path | None) -> Path | None:
@@ -82,50 +281,83 @@ def _ignore_file(root: Path, dockerfile: Path | None) -> Path | None:
     if dockerfile is not None:
         candidates.append(dockerfile.with_name(dockerfile.name + ".dockerignore"))
     candidates.append(root / ".dockerignore")
-    return next((c for c in candidates if c.is_file()), None)
+    return next((c for c in candidates if os.path.lexists(c)), None)
 
 
-@lru_cache(maxsize=64)
-def _matcher(patterns: tuple[str, ...]) -> PatternMatcher:
-    return PatternMatcher(list(patterns))
+def _ignore_lines(root: Path, ignore_file: Path) -> tuple[str, ...]:
+    """The ignore file's lines as Docker splits them (on `\\n`, a trailing `\\r` dropped, a UTF-8 BOM removed);
+    ValueError for a file that is not a regular file inside the context, or too big to check."""
+    parent, real_root = ignore_file.parent.resolve(), root.resolve()
+    base, parts = parent, [ignore_file.name]
+    if parent == real_root or real_root in parent.parents:  # inside the context: its symlinks stay inside too
+        resolved = _resolve_on_disk(real_root, [*parent.relative_to(real_root).parts, ignore_file.name])
+        if resolved is None:
+            raise ValueError(f"{ignore_file.name} is a symlink loop")
+        base, parts = real_root, resolved
+    try:
+        with _open_in_root(base, parts) as handle:
+            data = handle.read(MAX_IGNORE_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read {ignore_file.name}: {exc.strerror or exc}") from None
+    if len(data) > MAX_IGNORE_BYTES:
+        raise ValueError(f"{ignore_file.name} is over {MAX_IGNORE_BYTES} bytes, too large to check")
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    lines = tuple(line.removesuffix("\r") for line in text.split("\n"))
+    if sum(1 for line in lines if line.strip() and not line.startswith("#")) > MAX_IGNORE_PATTERNS:
+        raise ValueError(f"{ignore_file.name} has over {MAX_IGNORE_PATTERNS} patterns, too many to check")
+    return lines
 
 
-def _clean(path: str) -> str:
-    path = path.replace("\\", "/").lstrip("/")
-    return posixpath.normpath(path) if path else ""
+class _Walk:
+    """A sorted walk of the context that never follows a symlink, matching each path once against the patterns
+    (with its parent directory's results, as BuildKit does), within MAX_ENTRIES and WALK_SECONDS."""
 
+    def __init__(self, root: Path, matcher: IgnoreMatcher | None) -> None:
+        self.root, self.matcher = root, matcher
+        self.files: list[str] = []
+        self.directories: list[str] = []
+        self.links: dict[str, str] = {}
+        self.unreadable: list[str] = []
+        self.truncated: str | None = None
+        self._seen = 0
+        self._deadline = time.monotonic() + WALK_SECONDS
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    for ch in pattern:
-        out.append("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch))
-    return re.compile("".join(out) + r"\Z")
+    def run(self) -> None:
+        stack: list[tuple[str, tuple[bool, ...]]] = [("", ())]
+        while stack and self.truncated is None:
+            directory, info = stack.pop()
+            children = self._list(directory)
+            below = []
+            for name, is_dir, is_link in children:
+                path = f"{directory}/{name}" if directory else name
+                if not self._count():
+                    return
+                skip, child_info = self.matcher.match(path, info) if self.matcher else (False, ())
+                if is_dir:
+                    if not skip:
+                        self.directories.append(path)
+                    if not skip or (self.matcher is not None and self.matcher.may_match_under(path)):
+                        below.append((path, child_info))
+                elif not skip:
+                    self.files.append(path)
+                    if is_link:
+                        with contextlib.suppress(OSError):
+                            self.links[path] = os.readlink(self.root / path)
+            stack.extend(reversed(below))
 
+    def _count(self) -> bool:
+        self._seen += 1
+        if self._seen > MAX_ENTRIES:
+            self.truncated = f"the build context has more than {MAX_ENTRIES} entries"
+        elif self._seen % 1024 == 0 and time.monotonic() > self._deadline:
+            self.truncated = f"walking the build context took over {WALK_SECONDS:.0f} s"
+        return self.truncated is None
 
-def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
-    """The files sent (sorted walk, not following symlinks), whether MAX_FILES cut the walk short, and the
-    directories that could not be listed."""
-    matcher = _matcher(patterns) if patterns else None
-    found: list[str] = []
-    unreadable: list[str] = []
-
-    def note(error: OSError) -> None:
-        unreadable.append(Path(error.filename).relative_to(root).as_posix() if error.filename else "?")
-
-    for directory, dirnames, filenames in os.walk(root, onerror=note):
-        rel = Path(directory).relative_to(root).as_posix()
-        prefix = "" if rel == "." else rel + "/"
-        kept = []
-        for name in sorted(dirnames):
-            path = prefix + name
-            if matcher is None or not matcher.matches(path) or matcher.may_match_under(path):
-                kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = prefix + name
-            if matcher is None or not matcher.matches(path):
-                found.append(path)
-                if len(found) >= MAX_FILES:
-                    return tuple(found), True, tuple(unreadable)
-    return tuple(found), False, tuple(unreadable)
+    def _list(self, directory: str) -> list[tuple[str, bool, bool]]:
+        try:
+            with os.scandir(self.root / directory if directory else self.root) as entries:
+                found = [(e.name, e.is_dir(follow_symlinks=False), e.is_symlink()) for e in entries]
+        except OSError:
+            self.unreadable.append(directory or ".")
+            return []
+        return sorted(found)

@@ -1,16 +1,19 @@
-"""Findings as JUnit XML: one testsuite per file, one failed testcase per finding, a passing one for a clean file."""
+"""Findings as JUnit XML: one testsuite per file, one failed testcase per finding, a passing one for a clean file.
+
+Well-formed XML 1.0 whatever the names: findings carry only printable text (`Finding`), and so do the file names."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from dockwise.core.errors import printable
 from dockwise.core.findings import Finding
 
 
 def render(findings: Sequence[Finding], files: Sequence[str] = ()) -> str:
     """`files` lists every file (or image) checked, so that clean ones appear as passing test cases."""
-    names = list(dict.fromkeys([*files, *(f.file for f in findings)]))
+    names = list(dict.fromkeys([*(printable(name, one_line=True) for name in files), *(f.file for f in findings)]))
     root = ET.Element("testsuites", name="dockwise", failures=str(len(findings)))
     total = 0
     for name in names:

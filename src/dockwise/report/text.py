@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import click
 
+from dockwise.core.errors import printable
 from dockwise.core.findings import Finding, Severity
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -16,7 +17,8 @@ def render(findings: Sequence[Finding], sources: Mapping[str, str] | None = None
 
     Image findings (no line) print as `image: severity RULE message`. Ends with a one-line summary.
     """
-    lines_of = {name: text.splitlines() for name, text in (sources or {}).items()}
+    # Split where BuildKit does (on \n only), so line numbers agree; names are keyed as findings print them.
+    lines_of = {printable(name, one_line=True): text.split("\n") for name, text in (sources or {}).items()}
     out = []
     for f in findings:
         where = f.file + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "")
@@ -25,8 +27,8 @@ def render(findings: Sequence[Finding], sources: Mapping[str, str] | None = None
         out.append(f"{where}: {label} {rule} {f.message}")
         source = lines_of.get(f.file, [])
         if f.line and 0 < f.line <= len(source):
-            excerpt = source[f.line - 1].rstrip()
-            out.append(f"    {f.line:>4} | {excerpt[:160]}")
+            excerpt = printable(source[f.line - 1].rstrip()[:160], one_line=True)
+            out.append(f"    {f.line:>4} | {excerpt}")
         refs = ", ".join(f"{k} {v}" for k, v in sorted(f.refs.items()))
         out.append(f"         fix: {f.fix}" + (f"  [{refs}]" if refs else ""))
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}

@@ -88,9 +88,8 @@ def _loose_in_file(subject: Subject, path: str, workdir: str | None) -> list[str
     candidates = [f for f in context.files if f == path.lstrip("./") or f.rsplit("/", 1)[-1] == name]
     if not candidates:
         return []
-    try:
-        text = (context.root / candidates[0]).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = context.read_text(candidates[0])
+    if text is None:
         return []
     if "--hash=" in text:
         return []

@@ -2,7 +2,7 @@
 
 The secret and junk rules judge what COPY/ADD would send by walking the context; what the walk cannot see they
 cannot judge, so the blind spot is reported instead of passed over. An unreadable directory also fails
-`docker build` itself (the context cannot be sent). The walk stops after 50,000 files.
+`docker build` itself (the context cannot be sent). The walk stops after 200,000 entries or 5 seconds.
 
 Anti-pattern (data/ unreadable)::
 
@@ -30,14 +30,13 @@ Context::
 Known limitations::
 
     A docstring cannot set permissions: the test that runs the anti-pattern makes data/ unreadable and lints as an
-    unprivileged user. Root reads every directory, so run as root only the 50,000-file bound triggers this rule.
+    unprivileged user. Root reads every directory, so run as root only the walk's bounds trigger this rule.
 """
 
 from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
-from dockwise.dockerfile.context import MAX_FILES
 from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW123"
@@ -59,5 +58,4 @@ def check(subject: Subject) -> Iterator[Hit]:
         yield Hit(line, f"cannot read {shown} in the build context: `docker build` fails and secrets there go unseen",
                   severity=Severity.ERROR)
     if context.truncated:
-        yield Hit(line, f"the build context has more than {MAX_FILES} files; files past that were not checked for "
-                        "secrets and junk")
+        yield Hit(line, f"{context.truncated}: the files past that were not checked for secrets and junk")
