@@ -264,3 +264,81 @@ def test_control_characters_in_the_dockerfile_itself_are_escaped(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\nRUN echo '\x1b[2J\x1b]0;owned\x07' && sudo true\n")
     result = dockwise("lint", "--format", "text", "Dockerfile", cwd=tmp_path)
     assert result.returncode == 1 and b"\x1b" not in result.stdout and b"\\x1b[2J" in result.stdout
+
+
+# --- the build model: bounded expansion, linear scope, no quadratic passes ------------------------------------
+
+
+def _timed_lint(text: str, seconds: float):
+    started = time.monotonic()
+    found = lint(text)
+    assert time.monotonic() - started < seconds
+    return found
+
+
+def test_exponential_arg_chains_stop_at_the_bound_and_are_reported():
+    lines = ["FROM python:3.13-slim", "ARG A0=xx"] + [f"ARG A{i}=${{A{i - 1}}}${{A{i - 1}}}" for i in range(1, 31)]
+    found = _timed_lint("\n".join(lines) + "\n", 5)
+    [overflow] = [f for f in found if f.rule == "DW124"]
+    assert overflow.line == 2 + 17 and "A17 expands past 131072 characters" in overflow.message  # 2 * 2**17 > 128 KiB
+
+
+def test_global_arg_chains_and_env_chains_too():
+    lines = ["ARG G0=xx"] + [f"ARG G{i}=${{G{i - 1}}}${{G{i - 1}}}" for i in range(1, 30)] + ["FROM python:3.13-slim",
+             "ENV E0=xx"] + [f"ENV E{i}=${{E{i - 1}}}${{E{i - 1}}}" for i in range(1, 30)]
+    found = _timed_lint("\n".join(lines) + "\n", 5)
+    assert {f.message.split()[0] for f in found if f.rule == "DW124"} == {"G17", "E17"}
+
+
+def test_a_backtracking_substitution_pattern_stays_unexpanded():
+    lines = ["FROM python:3.13-slim", "ARG A=" + "a" * 4000, "ENV B=${A/*a*a*a*a*a*a*b/x}", "WORKDIR /${B}"]
+    found = _timed_lint("\n".join(lines) + "\n", 5)
+    assert not [f for f in found if f.rule == "DW124"]
+
+
+def test_ten_thousand_env_lines_take_linear_memory():
+    """The copies took 10 GiB for 20,000 lines; 10,000 keep the test quick (benchmarks/hostile_inputs.py has 20,000)."""
+    import tracemalloc
+
+    from dockwise.dockerfile.model import build_model
+    from dockwise.dockerfile.parse import parse
+
+    dockerfile = parse("FROM python:3.13-slim\n" + "".join(f"ENV V{i}=value{i}\n" for i in range(10_000)))
+    tracemalloc.start()
+    started = time.monotonic()
+    build = build_model(dockerfile)
+    seconds = time.monotonic() - started
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    last = build.stages[0].steps[-1].variables
+    assert last["V9998"] == "value9998" and "V9999" not in last and build.stages[0].steps[0].variables.get("V0") is None
+    assert build.stages[0].env["V9999"] == "value9999" and len(build.stages[0].env) == 10_000
+    assert peak < 50 * 1024 * 1024 and seconds < 10, (peak, seconds)
+
+
+def test_a_chain_of_stages_inherits_env_without_copies():
+    from dockwise.dockerfile.model import build_model
+    from dockwise.dockerfile.parse import parse
+
+    text = "FROM python:3.13-slim AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\nENV V{i}={i}\n" for i in range(1, 5000))
+    started = time.monotonic()
+    build = build_model(parse(text))
+    assert time.monotonic() - started < 10
+    assert build.stages[-1].env["V1"] == "1" and len(build.stages[-1].env) == 4999 and "V4999" not in build.stages[-2].env
+
+
+def test_ten_thousand_stages_are_not_quadratic():
+    stages = "".join(f"# dockwise: stage ignore=DW113\nFROM python:3.13-slim AS s{i}\nCOPY --from=s{max(i - 1, 0)} /a /a\n"
+                     for i in range(10_000))
+    found = _timed_lint(stages, 20)
+    assert sum(1 for f in found if f.rule == "DW120") == 1  # s0 copying from itself
+
+
+def test_a_workdir_that_keeps_growing_is_bounded():
+    found = _timed_lint("FROM python:3.13-slim\n" + "WORKDIR aaaaaaaaaa\n" * 20_000, 10)
+    assert any(f.rule == "DW124" and "WORKDIR is longer than 4096" in f.message for f in found)
+
+
+def test_a_one_megabyte_run_line_is_linear():
+    found = _timed_lint("FROM python:3.13-slim\nRUN echo " + "a" * 1_000_000 + " && sudo true\n", 10)
+    assert any(f.rule == "DW108" for f in found)

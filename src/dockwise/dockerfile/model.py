@@ -6,6 +6,7 @@ builder stages that only feed `COPY --from` never produce final-image findings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -14,6 +15,7 @@ from e2b_dockerfile_utils import ShellLex
 
 from dockwise.core.platform import DEFAULT_PLATFORM
 from dockwise.dockerfile.parse import Dockerfile, Instruction
+from dockwise.dockerfile.scope import Scope
 
 # Args BuildKit defines without an ARG (docs.docker.com/build/building/variables/#pre-defined-build-arguments).
 PREDEFINED_ARGS = MappingProxyType(
@@ -28,6 +30,57 @@ PREDEFINED_ARGS = MappingProxyType(
         "BUILDVARIANT": "",
     }
 )
+
+MAX_VALUE = 128 * 1024
+"""The longest value a variable may expand to: Linux's MAX_ARG_STRLEN, past which no `NAME=value` string reaches a
+RUN's environment (execve fails with E2BIG), so such a build cannot work. `ARG A1=${A0}${A0}` chains double at each
+line; the bound stops them (DW124 reports it) instead of expanding 2^30 bytes."""
+
+_PATTERN_BUDGET = 100_000
+"""Steps a `${v#pat}`, `${v%pat}` or `${v/pat/x}` may cost: the lexer matches its pattern with a backtracking regex,
+about len(v) ** (stars + 1) steps, so a pattern with stars is only applied to values short enough."""
+_PATTERN_WORD = 4096
+"""A word with such a modifier, and all it substitutes, stay this short: `${v//?/...}` repeats its replacement once
+per character of v."""
+_PATTERN_MODIFIER = re.compile(r"\$\{[^}:#%/]*:?[#%/]")
+
+
+class ExpansionTooLong(Exception):
+    """Expanding a word would give more than MAX_VALUE characters."""
+
+
+class _Budgeted(Mapping[str, str]):
+    """The variables as the lexer sees them, counting what it substitutes, so no expansion outgrows MAX_VALUE."""
+
+    def __init__(self, variables: Mapping[str, str], longest: int | None) -> None:
+        self._variables, self._longest, self._spent = variables, longest, 0
+
+    def get(self, key: str, default: object = None):
+        value = self._variables.get(key)
+        if value is None:
+            return default
+        self._spent += len(value)
+        if self._longest is not None and (len(value) > self._longest or self._spent > _PATTERN_WORD):
+            raise _TooCostly(key)
+        if self._spent > MAX_VALUE:
+            raise ExpansionTooLong(key)
+        return value
+
+    def __getitem__(self, key: str) -> str:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self):
+        return iter(self._variables)
+
+    def __len__(self) -> int:
+        return len(self._variables)
+
+
+class _TooCostly(Exception):
+    """A pattern modifier with stars over a long value: left unexpanded, like an unknown variable."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +133,15 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class Overflow:
+    """A value the build could not use: an ARG/ENV past MAX_VALUE, a WORKDIR past MAX_PATH."""
+
+    line: int
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Build:
     """The parsed file, its stages, and which one is built."""
 
@@ -89,6 +151,7 @@ class Build:
     global_args: Mapping[str, str]
     build_args: Mapping[str, str]
     escape: str = "\\"
+    overflows: tuple[Overflow, ...] = ()  # values too long to use, for DW124
 
     def lineage(self, stage: Stage) -> tuple[Stage, ...]:
         """`stage` and the stages it is built `FROM`, root first."""
@@ -114,65 +177,185 @@ class Build:
 
 
 def expand(word: str, variables: Mapping[str, str], escape: str = "\\") -> str:
-    """Expand `$VAR`, `${VAR:-default}`, `${VAR:+x}`... as BuildKit does; unknown variables stay as written."""
+    """Expand `$VAR`, `${VAR:-default}`, `${VAR:+x}`... as BuildKit does; unknown variables stay as written, and so
+    does a word that would expand past MAX_VALUE."""
+    try:
+        return expand_bounded(word, variables, escape)
+    except ExpansionTooLong:
+        return word
+
+
+def expand_bounded(word: str, variables: Mapping[str, str], escape: str = "\\") -> str:
+    """`expand`, but ExpansionTooLong when the result would be longer than MAX_VALUE."""
     if not any(c in word for c in ("$", "'", '"', escape)):
         return word
+    longest = None
+    if _PATTERN_MODIFIER.search(word):
+        if len(word) > _PATTERN_WORD:
+            return word
+        longest = int(_PATTERN_BUDGET ** (1 / (word.count("*") + 1)))
     try:
-        return ShellLex(escape, env=variables).process_word(word)
-    except (ValueError, RecursionError):
+        value = ShellLex(escape, env=_Budgeted(variables, longest)).process_word(word)
+    except (ValueError, RecursionError, _TooCostly):
         return word
+    if len(value) > MAX_VALUE:
+        raise ExpansionTooLong(word)
+    return value
 
 
 def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Build:
     """Stages and scopes of `dockerfile`. `target` None means the last stage; an unknown name raises KeyError."""
-    build_args = dict(build_args or {})
-    escape = dockerfile.escape
-    global_args: dict[str, str] = {}
-    stages: list[Stage] = []
-    current: dict | None = None
+    builder = _Builder(dict(build_args or {}), dockerfile.escape)
     for instruction in dockerfile.instructions:
-        if instruction.keyword == "FROM":
-            if current is not None:
-                stages.append(_finish(current))
-            current = _start_stage(instruction, len(stages), stages, global_args, escape)
-        elif current is None:
-            if instruction.keyword == "ARG":
-                for name, default in _arg_pairs(instruction):
-                    value = build_args.get(name, expand(default, {**PREDEFINED_ARGS, **global_args}, escape) if default is not None else None)
-                    if value is not None:
-                        global_args[name] = value
-        else:
-            _step(current, instruction, build_args, global_args, escape)
-    if current is not None:
-        stages.append(_finish(current))
+        builder.add(instruction)
+    stages = builder.finish()
     chosen = None
     if stages:
         if target is None:
             chosen = stages[-1]
         else:
-            matches = [s for s in stages if s.name == target.lower()]
-            if not matches:
+            chosen = next((s for s in stages if s.name == target.lower()), None)
+            if chosen is None:
                 raise KeyError(target)
-            chosen = matches[0]
     return Build(
         dockerfile=dockerfile,
-        stages=tuple(stages),
+        stages=stages,
         target=chosen,
-        global_args=MappingProxyType(global_args),
-        build_args=MappingProxyType(build_args),
-        escape=escape,
+        global_args=MappingProxyType(builder.global_args),
+        build_args=MappingProxyType(builder.build_args),
+        escape=dockerfile.escape,
+        overflows=tuple(builder.overflows),
     )
+
+
+MAX_PATH = 4096
+"""Linux's PATH_MAX: a longer WORKDIR cannot be created."""
+MAX_KEPT = 16 * 1024 * 1024
+"""Characters of expanded values the model keeps in all; past this, values stay as written (reported by DW124)."""
+
+
+class _Builder:
+    """Walks the instructions once, keeping each stage's scope as a persistent `Scope` (no copies)."""
+
+    def __init__(self, build_args: dict[str, str], escape: str) -> None:
+        self.build_args, self.escape = build_args, escape
+        self.global_args: dict[str, str] = {}
+        self.global_scope = Scope.of(PREDEFINED_ARGS)
+        self.stages: list[Stage] = []
+        self.named: dict[str, int] = {}
+        self.overflows: list[Overflow] = []
+        self.kept = 0
+        self.current: dict | None = None
+
+    def add(self, instruction: Instruction) -> None:
+        if instruction.keyword == "FROM":
+            self._finish_stage()
+            self.current = self._start_stage(instruction)
+        elif self.current is None:
+            if instruction.keyword == "ARG":
+                for name, default in _arg_pairs(instruction):
+                    value = self.build_args.get(name)
+                    if value is None and default is not None:
+                        value = self._value(instruction, name, default, self.global_scope)
+                    if value is not None:
+                        self.global_args[name] = value
+                        self.global_scope = self.global_scope.set(name, value)
+        else:
+            self._step(instruction)
+
+    def finish(self) -> tuple[Stage, ...]:
+        self._finish_stage()
+        return tuple(self.stages)
+
+    def _value(self, instruction: Instruction, name: str, word: str, variables: Mapping[str, str]) -> str:
+        """`word` expanded, or as written when it would be too long or the model already keeps too much."""
+        try:
+            value = expand_bounded(word, variables, self.escape)
+        except ExpansionTooLong:
+            self.overflows.append(Overflow(instruction.line, name, f"expands past {MAX_VALUE} characters"))
+            return word
+        if value is not word:
+            self.kept += len(value)
+            if self.kept > MAX_KEPT:
+                self.overflows.append(Overflow(instruction.line, name, f"takes the expanded values past {MAX_KEPT} characters"))
+                return word
+        return value
+
+    def _start_stage(self, instruction: Instruction) -> dict:
+        args = list(instruction.args)
+        name = args[2].lower() if len(args) >= 3 and args[1].lower() == "as" else None
+        base = _expand_image(args[0], self.global_scope, self.escape) if args else ""
+        parent = self.named.get(base.lower())
+        env, workdir, user = Scope(), None, None
+        if parent is not None:
+            inherited = self.stages[parent]
+            env, workdir, user = inherited.env, inherited.workdir, inherited.user  # type: ignore[assignment]
+        return {"index": len(self.stages), "name": name, "from": instruction, "base": base, "parent": parent,
+                "steps": [], "variables": env, "env": env, "workdir": workdir, "user": user}
+
+    def _finish_stage(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        stage = Stage(
+            index=current["index"],
+            name=current["name"],
+            from_instruction=current["from"],
+            base=current["base"],
+            parent=current["parent"],
+            steps=tuple(current["steps"]),
+            env=current["env"],
+            workdir=current["workdir"],
+            user=current["user"],
+        )
+        self.stages.append(stage)
+        if stage.name is not None:
+            self.named.setdefault(stage.name, stage.index)  # FROM <name> means the first stage of that name
+        self.current = None
+
+    def _step(self, instruction: Instruction) -> None:
+        current = self.current
+        assert current is not None
+        variables, env = current["variables"], current["env"]
+        current["steps"].append(Step(instruction, variables, env, current["workdir"], current["user"]))
+        keyword = instruction.keyword
+        # Every value of one ARG or ENV line sees the scope from before that line (DL3044); ENV beats ARG.
+        if keyword == "ARG":
+            for name, default in _arg_pairs(instruction):
+                value = self.build_args.get(name)
+                if value is None and default is not None:
+                    value = self._value(instruction, name, default, variables)
+                if value is None:
+                    value = self.global_args.get(name, PREDEFINED_ARGS.get(name))
+                if value is not None and name not in env:
+                    current["variables"] = current["variables"].set(name, value)
+        elif keyword == "ENV":
+            args = instruction.args
+            for i in range(0, len(args) - 2, 3):
+                value = self._value(instruction, args[i], args[i + 1], variables)
+                current["env"] = current["env"].set(args[i], value)
+                current["variables"] = current["variables"].set(args[i], value)
+        elif keyword == "WORKDIR" and instruction.args:
+            path = expand(instruction.args[0], variables, self.escape)
+            base = current["workdir"] or "/"
+            path = path if path.startswith("/") else base.rstrip("/") + "/" + path
+            if len(path) > MAX_PATH:
+                self.overflows.append(Overflow(instruction.line, "WORKDIR", f"is longer than {MAX_PATH} characters"))
+            else:
+                current["workdir"] = path
+        elif keyword == "USER" and instruction.args:
+            current["user"] = expand(instruction.args[0], variables, self.escape)
 
 
 def _expand_image(word: str, variables: Mapping[str, str], escape: str) -> str:
     """Expand a FROM reference; unset variables count as empty (as in BuildKit) when that still leaves a
     well-formed reference, and stay as written otherwise, so that rules can tell the base is unknown."""
     kept = expand(word, variables, escape)
-    if "$" not in kept:
+    if "$" not in kept or len(word) > _PATTERN_WORD:
         return kept
     try:
-        emptied = ShellLex(escape, env=variables, skip_unset_env=False).process_word(word)
-    except (ValueError, RecursionError):
+        emptied = ShellLex(escape, env=_Budgeted(variables, _PATTERN_WORD), skip_unset_env=False).process_word(word)
+    except (ValueError, RecursionError, _TooCostly):
         return kept
     if emptied and not emptied.endswith((":", "@", "/")) and not emptied.startswith((":", "@", "/")) and "//" not in emptied:
         return emptied
@@ -191,76 +374,3 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
-
-
-def _start_stage(instruction: Instruction, index: int, stages: list[Stage], global_args: dict[str, str], escape: str) -> dict:
-    args = list(instruction.args)
-    name = args[2].lower() if len(args) >= 3 and args[1].lower() == "as" else None
-    base = _expand_image(args[0], {**PREDEFINED_ARGS, **global_args}, escape) if args else ""
-    parent = next((s.index for s in stages if s.name and s.name == base.lower()), None)
-    env: dict[str, str] = {}
-    workdir = user = None
-    if parent is not None:
-        env = dict(stages[parent].env)
-        workdir, user = stages[parent].workdir, stages[parent].user
-    return {
-        "index": index,
-        "name": name,
-        "from": instruction,
-        "base": base,
-        "parent": parent,
-        "steps": [],
-        "args": {},
-        "env": env,
-        "workdir": workdir,
-        "user": user,
-    }
-
-
-def _step(current: dict, instruction: Instruction, build_args: Mapping[str, str], global_args: Mapping[str, str], escape: str) -> None:
-    variables = {**current["args"], **current["env"]}
-    current["steps"].append(
-        Step(
-            instruction=instruction,
-            variables=MappingProxyType(variables),
-            env=MappingProxyType(dict(current["env"])),
-            workdir=current["workdir"],
-            user=current["user"],
-        )
-    )
-    keyword = instruction.keyword
-    if keyword == "ARG":
-        for name, default in _arg_pairs(instruction):
-            if name in build_args:
-                current["args"][name] = build_args[name]
-            elif default is not None:
-                current["args"][name] = expand(default, variables, escape)
-            elif name in global_args:
-                current["args"][name] = global_args[name]
-            elif name in PREDEFINED_ARGS:
-                current["args"][name] = PREDEFINED_ARGS[name]
-    elif keyword == "ENV":
-        args = instruction.args
-        for i in range(0, len(args) - 2, 3):
-            # Every value of one ENV line sees the scope from before that line (DL3044).
-            current["env"][args[i]] = expand(args[i + 1], variables, escape)
-    elif keyword == "WORKDIR" and instruction.args:
-        path = expand(instruction.args[0], variables, escape)
-        base = current["workdir"] or "/"
-        current["workdir"] = path if path.startswith("/") else base.rstrip("/") + "/" + path
-    elif keyword == "USER" and instruction.args:
-        current["user"] = expand(instruction.args[0], variables, escape)
-
-
-def _finish(current: dict) -> Stage:
-    return Stage(
-        index=current["index"],
-        name=current["name"],
-        from_instruction=current["from"],
-        base=current["base"],
-        parent=current["parent"],
-        steps=tuple(current["steps"]),
-        env=MappingProxyType(dict(current["env"])),
-        workdir=current["workdir"],
-        user=current["user"],
-    )

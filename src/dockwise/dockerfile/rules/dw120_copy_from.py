@@ -17,6 +17,7 @@ Best practice::
     COPY --from=build /venv /venv
 """
 
+import bisect
 from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
@@ -33,6 +34,10 @@ REFS = {"hadolint": "DL3022,DL3023"}
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
+    by_name: dict[str, list[int]] = {}  # the indexes of the stages of each name, in order
+    for named in build.stages:
+        if named.name:
+            by_name.setdefault(named.name, []).append(named.index)
     for stage in stages(subject, SCOPE):
         for step in stage.steps:
             source = step.instruction.flag("from")
@@ -42,6 +47,8 @@ def check(subject: Subject) -> Iterator[Hit]:
             if source == stage.name or source == str(stage.index):
                 yield Hit(step.instruction.line, f"COPY --from={source} copies from its own stage")
                 continue
-            later = [s for s in build.stages[stage.index + 1 :] if s.name == source]
-            if later:
-                yield Hit(step.instruction.line, f"COPY --from={source} names a stage defined later (line {later[0].from_instruction.line})")
+            indexes = by_name.get(source, [])
+            at = bisect.bisect_right(indexes, stage.index)
+            if at < len(indexes):
+                later = build.stages[indexes[at]]
+                yield Hit(step.instruction.line, f"COPY --from={source} names a stage defined later (line {later.from_instruction.line})")
