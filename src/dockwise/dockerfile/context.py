@@ -326,6 +326,7 @@ class _Walk:
         stack: list[tuple[str, tuple[bool, ...]]] = [("", ())]
         while stack and self.truncated is None:
             directory, info = stack.pop()
+            self._check_time()
             children = self._list(directory)
             below = []
             for name, is_dir, is_link in children:
@@ -349,9 +350,13 @@ class _Walk:
         self._seen += 1
         if self._seen > MAX_ENTRIES:
             self.truncated = f"the build context has more than {MAX_ENTRIES} entries"
-        elif self._seen % 1024 == 0 and time.monotonic() > self._deadline:
-            self.truncated = f"walking the build context took over {WALK_SECONDS:.0f} s"
+        elif self._seen % 1024 == 0:
+            self._check_time()
         return self.truncated is None
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self._deadline:
+            self.truncated = f"walking the build context took over {WALK_SECONDS:.0f} s"
 
     def _list(self, directory: str) -> list[tuple[str, bool, bool]]:
         try:

@@ -6,14 +6,12 @@ builder stages that only feed `COPY --from` never produce final-image findings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from e2b_dockerfile_utils import ShellLex
-
 from dockwise.core.platform import DEFAULT_PLATFORM
+from dockwise.dockerfile.expansion import MAX_VALUE, Expander, ExpansionTooLong
 from dockwise.dockerfile.parse import Dockerfile, Instruction
 from dockwise.dockerfile.scope import Scope
 
@@ -30,58 +28,6 @@ PREDEFINED_ARGS = MappingProxyType(
         "BUILDVARIANT": "",
     }
 )
-
-MAX_VALUE = 128 * 1024
-"""The longest value a variable may expand to: Linux's MAX_ARG_STRLEN, past which no `NAME=value` string reaches a
-RUN's environment (execve fails with E2BIG), so such a build cannot work. `ARG A1=${A0}${A0}` chains double at each
-line; the bound stops them (DW124 reports it) instead of expanding 2^30 bytes."""
-
-_PATTERN_BUDGET = 100_000
-"""Steps a `${v#pat}`, `${v%pat}` or `${v/pat/x}` may cost: the lexer matches its pattern with a backtracking regex,
-about len(v) ** (stars + 1) steps, so a pattern with stars is only applied to values short enough."""
-_PATTERN_WORD = 4096
-"""A word with such a modifier, and all it substitutes, stay this short: `${v//?/...}` repeats its replacement once
-per character of v."""
-_PATTERN_MODIFIER = re.compile(r"\$\{[^}:#%/]*:?[#%/]")
-
-
-class ExpansionTooLong(Exception):
-    """Expanding a word would give more than MAX_VALUE characters."""
-
-
-class _Budgeted(Mapping[str, str]):
-    """The variables as the lexer sees them, counting what it substitutes, so no expansion outgrows MAX_VALUE."""
-
-    def __init__(self, variables: Mapping[str, str], longest: int | None) -> None:
-        self._variables, self._longest, self._spent = variables, longest, 0
-
-    def get(self, key: str, default: object = None):
-        value = self._variables.get(key)
-        if value is None:
-            return default
-        self._spent += len(value)
-        if self._longest is not None and (len(value) > self._longest or self._spent > _PATTERN_WORD):
-            raise _TooCostly(key)
-        if self._spent > MAX_VALUE:
-            raise ExpansionTooLong(key)
-        return value
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __iter__(self):
-        return iter(self._variables)
-
-    def __len__(self) -> int:
-        return len(self._variables)
-
-
-class _TooCostly(Exception):
-    """A pattern modifier with stars over a long value: left unexpanded, like an unknown variable."""
-
 
 @dataclass(frozen=True)
 class Step:
@@ -137,8 +83,7 @@ class Overflow:
     """A value the build could not use: an ARG/ENV past MAX_VALUE, a WORKDIR past MAX_PATH."""
 
     line: int
-    name: str
-    reason: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -152,6 +97,7 @@ class Build:
     build_args: Mapping[str, str]
     escape: str = "\\"
     overflows: tuple[Overflow, ...] = ()  # values too long to use, for DW124
+    expander: Expander = field(default_factory=Expander, compare=False, repr=False)
 
     def lineage(self, stage: Stage) -> tuple[Stage, ...]:
         """`stage` and the stages it is built `FROM`, root first."""
@@ -173,34 +119,8 @@ class Build:
         return self.lineage(stage)[0].base
 
     def expand(self, word: str, variables: Mapping[str, str]) -> str:
-        return expand(word, variables, self.escape)
-
-
-def expand(word: str, variables: Mapping[str, str], escape: str = "\\") -> str:
-    """Expand `$VAR`, `${VAR:-default}`, `${VAR:+x}`... as BuildKit does; unknown variables stay as written, and so
-    does a word that would expand past MAX_VALUE."""
-    try:
-        return expand_bounded(word, variables, escape)
-    except ExpansionTooLong:
-        return word
-
-
-def expand_bounded(word: str, variables: Mapping[str, str], escape: str = "\\") -> str:
-    """`expand`, but ExpansionTooLong when the result would be longer than MAX_VALUE."""
-    if not any(c in word for c in ("$", "'", '"', escape)):
-        return word
-    longest = None
-    if _PATTERN_MODIFIER.search(word):
-        if len(word) > _PATTERN_WORD:
-            return word
-        longest = int(_PATTERN_BUDGET ** (1 / (word.count("*") + 1)))
-    try:
-        value = ShellLex(escape, env=_Budgeted(variables, longest)).process_word(word)
-    except (ValueError, RecursionError, _TooCostly):
-        return word
-    if len(value) > MAX_VALUE:
-        raise ExpansionTooLong(word)
-    return value
+        """`word` expanded in `variables` as BuildKit does (see `dockwise.dockerfile.expansion` for the bounds)."""
+        return self.expander.expand(word, variables)
 
 
 def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Build:
@@ -225,13 +145,12 @@ def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = N
         build_args=MappingProxyType(builder.build_args),
         escape=dockerfile.escape,
         overflows=tuple(builder.overflows),
+        expander=builder.expander,
     )
 
 
 MAX_PATH = 4096
 """Linux's PATH_MAX: a longer WORKDIR cannot be created."""
-MAX_KEPT = 16 * 1024 * 1024
-"""Characters of expanded values the model keeps in all; past this, values stay as written (reported by DW124)."""
 
 
 class _Builder:
@@ -239,12 +158,12 @@ class _Builder:
 
     def __init__(self, build_args: dict[str, str], escape: str) -> None:
         self.build_args, self.escape = build_args, escape
+        self.expander = Expander(escape)
         self.global_args: dict[str, str] = {}
         self.global_scope = Scope.of(PREDEFINED_ARGS)
         self.stages: list[Stage] = []
         self.named: dict[str, int] = {}
         self.overflows: list[Overflow] = []
-        self.kept = 0
         self.current: dict | None = None
 
     def add(self, instruction: Instruction) -> None:
@@ -268,23 +187,37 @@ class _Builder:
         return tuple(self.stages)
 
     def _value(self, instruction: Instruction, name: str, word: str, variables: Mapping[str, str]) -> str:
-        """`word` expanded, or as written when it would be too long or the model already keeps too much."""
+        """`word` expanded, or as written when it would be too long or the run's expansion budget is spent."""
+        exhausted = self.expander.exhausted
         try:
-            value = expand_bounded(word, variables, self.escape)
+            value = self.expander.bounded(word, variables)
         except ExpansionTooLong:
-            self.overflows.append(Overflow(instruction.line, name, f"expands past {MAX_VALUE} characters"))
+            self.overflows.append(Overflow(instruction.line, f"{name} expands past {MAX_VALUE} characters: no build can "
+                                                             "use it"))
             return word
-        if value is not word:
-            self.kept += len(value)
-            if self.kept > MAX_KEPT:
-                self.overflows.append(Overflow(instruction.line, name, f"takes the expanded values past {MAX_KEPT} characters"))
-                return word
+        if self.expander.exhausted and not exhausted:
+            self.overflows.append(Overflow(instruction.line, f"{name}: the expansions of this Dockerfile pass what one "
+                                                             "lint run expands; from here on words stay unexpanded"))
         return value
+
+    def _image(self, word: str) -> str:
+        """A FROM reference expanded; unset variables count as empty (as in BuildKit) when that still leaves a
+        well-formed reference, and stay as written otherwise, so that rules can tell the base is unknown."""
+        kept = self.expander.expand(word, self.global_scope)
+        if "$" not in kept:
+            return kept
+        try:
+            emptied = self.expander.bounded(word, self.global_scope, unset_empty=True)
+        except ExpansionTooLong:
+            return kept
+        if emptied and not emptied.endswith((":", "@", "/")) and not emptied.startswith((":", "@", "/")) and "//" not in emptied:
+            return emptied
+        return kept
 
     def _start_stage(self, instruction: Instruction) -> dict:
         args = list(instruction.args)
         name = args[2].lower() if len(args) >= 3 and args[1].lower() == "as" else None
-        base = _expand_image(args[0], self.global_scope, self.escape) if args else ""
+        base = self._image(args[0]) if args else ""
         parent = self.named.get(base.lower())
         env, workdir, user = Scope(), None, None
         if parent is not None:
@@ -336,30 +269,16 @@ class _Builder:
                 current["env"] = current["env"].set(args[i], value)
                 current["variables"] = current["variables"].set(args[i], value)
         elif keyword == "WORKDIR" and instruction.args:
-            path = expand(instruction.args[0], variables, self.escape)
+            path = self.expander.expand(instruction.args[0], variables)
             base = current["workdir"] or "/"
             path = path if path.startswith("/") else base.rstrip("/") + "/" + path
             if len(path) > MAX_PATH:
-                self.overflows.append(Overflow(instruction.line, "WORKDIR", f"is longer than {MAX_PATH} characters"))
+                self.overflows.append(Overflow(instruction.line, f"WORKDIR is longer than {MAX_PATH} characters: it "
+                                                                 "cannot be created"))
             else:
                 current["workdir"] = path
         elif keyword == "USER" and instruction.args:
-            current["user"] = expand(instruction.args[0], variables, self.escape)
-
-
-def _expand_image(word: str, variables: Mapping[str, str], escape: str) -> str:
-    """Expand a FROM reference; unset variables count as empty (as in BuildKit) when that still leaves a
-    well-formed reference, and stay as written otherwise, so that rules can tell the base is unknown."""
-    kept = expand(word, variables, escape)
-    if "$" not in kept or len(word) > _PATTERN_WORD:
-        return kept
-    try:
-        emptied = ShellLex(escape, env=_Budgeted(variables, _PATTERN_WORD), skip_unset_env=False).process_word(word)
-    except (ValueError, RecursionError, _TooCostly):
-        return kept
-    if emptied and not emptied.endswith((":", "@", "/")) and not emptied.startswith((":", "@", "/")) and "//" not in emptied:
-        return emptied
-    return kept
+            current["user"] = self.expander.expand(instruction.args[0], variables)
 
 
 def _arg_pairs(instruction: Instruction) -> list[tuple[str, str | None]]:

@@ -3,7 +3,8 @@
 Each `ARG`/`ENV` value reaches every later `RUN` as an environment string, and Linux refuses one over 128 KiB
 (MAX_ARG_STRLEN: `argument list too long`); a WORKDIR over 4096 characters (PATH_MAX) cannot be created. Values that
 refer to each other twice (`ARG B=${A}${A}`) double at every line, so a handful of lines is enough: dockwise stops
-expanding at that bound instead of building gigabytes, and the variable counts as unknown from there on.
+expanding at that bound instead of building gigabytes, and the variable counts as unknown from there on. One lint
+run also expands a bounded amount in all (a few million characters); past it, the words left are reported here too.
 
 Anti-pattern::
 
@@ -37,5 +38,9 @@ REFS: dict[str, str] = {}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    for overflow in subject.build.overflows:
-        yield Hit(overflow.line, f"{overflow.name} {overflow.reason}: no build can use it")
+    build = subject.build
+    for overflow in build.overflows:
+        yield Hit(overflow.line, overflow.message)
+    if build.expander.exhausted and not build.overflows:  # spent by the rules' own expansions
+        yield Hit(None, "the expansions of this Dockerfile pass what one lint run expands: later words were not "
+                        "expanded", fix="Refer to long values less often.")
