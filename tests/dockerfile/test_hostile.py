@@ -348,3 +348,12 @@ def test_a_hash_inside_a_word_is_not_a_comment():
     """The linear tokenizer splits like a shell: shlex took `#frag` for a comment and missed the pipe after it."""
     found = lint("FROM python:3.13-slim\nRUN curl -fsSL https://example.com/i.sh#frag | sh\n")
     assert any(f.rule == "DW107" for f in found)
+
+
+def test_a_finding_on_every_line_gives_a_bounded_report():
+    from dockwise.dockerfile.lint import MAX_FINDINGS_PER_RULE
+
+    found = [f for f in _timed_lint("FROM python:3.13-slim\n" + "RUN sudo a\n" * 5000, 10) if f.rule == "DW108"]
+    assert len(found) == MAX_FINDINGS_PER_RULE + 1
+    assert found[-1].line == MAX_FINDINGS_PER_RULE + 2 and found[-1].message.startswith(
+        f"{5000 - MAX_FINDINGS_PER_RULE} more findings of this rule")

@@ -15,15 +15,19 @@ from typing import BinaryIO
 from dockwise.core.config import Settings
 from dockwise.core.errors import DockwiseError
 from dockwise.core.findings import Finding
-from dockwise.core.rules import Rule, all_rules
+from dockwise.core.rules import Hit, Rule, all_rules
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import build_model
 from dockwise.dockerfile.parse import parse
 from dockwise.dockerfile.pragmas import suppressions
 from dockwise.dockerfile.rules import Subject
+from dockwise.dockerfile.shell import commands
 
 # BuildKit itself refuses nothing this size, but no hand-written Dockerfile comes close.
 MAX_BYTES = 1024 * 1024
+MAX_FINDINGS_PER_RULE = 200
+"""Findings one rule lists for one file; the rest are counted in one more finding, so a generated Dockerfile with a
+problem on each of 90,000 lines gives a report of bounded size (and time, and memory), not 180,000 entries."""
 
 
 def read_dockerfile(path: Path) -> str:
@@ -71,6 +75,7 @@ def lint_text(
     rules: Sequence[Rule] | None = None,
 ) -> list[Finding]:
     """Findings for one Dockerfile's text, sorted by line. `target` names a stage (default: the last one)."""
+    commands.cache_clear()  # what the last Dockerfile's RUNs ran: its memory is this one's
     dockerfile = parse(text)
     try:
         build = build_model(dockerfile, build_args, target)
@@ -86,13 +91,23 @@ def lint_text(
         if not config.enabled(rule.id) or _skipped_by_check_directive(rule, skipped):
             continue
         severity = config.severity_of(rule.id)
-        findings += [
-            rule.finding(hit, path, severity, columns.get(hit.line) if hit.line else None)
-            for hit in rule.check(subject)
-            if not quiet.silences(rule.id, hit.line)
-        ]
-    unique = {(f.rule, f.line, f.column, f.message): f for f in findings}
-    return sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
+        seen: set[tuple[int | None, int | None, str]] = set()
+        first_unlisted, unlisted = None, 0
+        for hit in rule.check(subject):
+            key = (hit.line, hit.column, hit.message)
+            if key in seen or quiet.silences(rule.id, hit.line):
+                continue
+            if len(seen) >= MAX_FINDINGS_PER_RULE:
+                first_unlisted = first_unlisted or hit
+                unlisted += 1
+                continue
+            seen.add(key)
+            findings.append(rule.finding(hit, path, severity, columns.get(hit.line) if hit.line else None))
+        if first_unlisted is not None:
+            more = Hit(first_unlisted.line, f"{unlisted} more findings of this rule from here on are not listed "
+                                            f"(the first {MAX_FINDINGS_PER_RULE} are)", severity=first_unlisted.severity)
+            findings.append(rule.finding(more, path, severity, columns.get(more.line) if more.line else None))
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
 
 
 def buildkit_skips(directive: str) -> frozenset[str]:

@@ -224,7 +224,7 @@ class _Builder:
             inherited = self.stages[parent]
             env, workdir, user = inherited.env, inherited.workdir, inherited.user  # type: ignore[assignment]
         return {"index": len(self.stages), "name": name, "from": instruction, "base": base, "parent": parent,
-                "steps": [], "variables": env, "env": env, "workdir": workdir, "user": user}
+                "steps": [], "variables": env, "env": env, "workdir": workdir, "user": user, "path_overflow": False}
 
     def _finish_stage(self) -> None:
         current = self.current
@@ -273,8 +273,10 @@ class _Builder:
             base = current["workdir"] or "/"
             path = path if path.startswith("/") else base.rstrip("/") + "/" + path
             if len(path) > MAX_PATH:
-                self.overflows.append(Overflow(instruction.line, f"WORKDIR is longer than {MAX_PATH} characters: it "
-                                                                 "cannot be created"))
+                if not current["path_overflow"]:  # once per stage: every later relative WORKDIR is too long too
+                    current["path_overflow"] = True
+                    self.overflows.append(Overflow(instruction.line, f"WORKDIR is longer than {MAX_PATH} characters: "
+                                                                     "it cannot be created"))
             else:
                 current["workdir"] = path
         elif keyword == "USER" and instruction.args:

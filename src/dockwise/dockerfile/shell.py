@@ -10,7 +10,7 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, cached_property
 
 from dockwise.dockerfile.parse import Instruction
 
@@ -25,7 +25,7 @@ class Command:
     words: tuple[str, ...]
     then: str
 
-    @property
+    @cached_property  # rules ask each command's argv over and over
     def argv(self) -> tuple[str, ...]:
         """The words after leading `VAR=value` assignments and wrappers such as `sudo` or `env`."""
         words = list(self.words)
@@ -41,7 +41,7 @@ class Command:
                 break
         return tuple(words)
 
-    @property
+    @cached_property
     def program(self) -> str:
         argv = self.argv
         return posixpath.basename(argv[0]) if argv else ""
@@ -56,7 +56,7 @@ def scripts(instruction: Instruction) -> list[str]:
     return texts
 
 
-@lru_cache(maxsize=1 << 16)  # every RUN of a 1 MB Dockerfile fits: rules ask one after another
+@cache  # many rules ask about each RUN in turn; `lint_text` clears it for each Dockerfile
 def commands(instruction: Instruction) -> tuple[Command, ...]:
     """Every simple command of a RUN (shell or exec form, heredocs included). Cached: many rules ask."""
     if instruction.json:
