@@ -357,3 +357,8 @@ def test_a_finding_on_every_line_gives_a_bounded_report():
     assert len(found) == MAX_FINDINGS_PER_RULE + 1
     assert found[-1].line == MAX_FINDINGS_PER_RULE + 2 and found[-1].message.startswith(
         f"{5000 - MAX_FINDINGS_PER_RULE} more findings of this rule")
+
+
+def test_an_invalid_ignore_pattern_is_reported(tmp_path):
+    found = lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, [("app.py", ""), (".dockerignore", ".git\n[a-\n")])
+    assert any(f.rule == "DW004" and "Invalid ignore pattern '[a-'" in f.message for f in found)

@@ -71,7 +71,7 @@ def check(subject: Subject) -> Iterator[Hit]:
         yield Hit(line, f"no .dockerignore in {context.root}: every file there is sent to the build")
         return
     if context.pattern_error:
-        yield Hit(line, f".dockerignore has an invalid pattern: {context.pattern_error}")
+        yield Hit(line, f".dockerignore is not used: {context.pattern_error}")
     for label, pattern in SEED:
         leaked = [f for f in context.files if pattern.search(f)]
         if leaked:
