@@ -14,7 +14,7 @@ import pytest
 
 from dockwise.dockerfile import context as context_module
 from dockwise.dockerfile.context import BuildContext
-from tests.dockerfile.helpers import lint
+from tests.dockerfile.helpers import lint, make_context
 
 DOCKWISE = [sys.executable, "-m", "dockwise.cli"]
 
@@ -317,10 +317,10 @@ def test_ten_thousand_env_lines_take_linear_memory():
 
 
 def test_a_chain_of_stages_inherits_env_without_copies():
+    import tracemalloc
+
     from dockwise.dockerfile.model import build_model
     from dockwise.dockerfile.parse import parse
-
-    import tracemalloc
 
     text = "FROM python:3.13-slim AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\nENV V{i}={i}\n" for i in range(1, 5000))
     dockerfile = parse(text)
@@ -369,3 +369,19 @@ def test_a_finding_on_every_line_gives_a_bounded_report():
 def test_an_invalid_ignore_pattern_is_reported(tmp_path):
     found = lint("FROM python:3.13-slim\nCOPY . /app\n", tmp_path, [("app.py", ""), (".dockerignore", ".git\n[a-\n")])
     assert any(f.rule == "DW004" and "Invalid ignore pattern '[a-'" in f.message for f in found)
+
+
+def test_many_whole_context_copies_over_a_big_context_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(context_module, "SELECT_BUDGET", 5_000)
+    files = [(f"f{i}", "") for i in range(500)] + [(".env", "X=1"), (".dockerignore", ".git\n")]
+    text = "FROM python:3.13-slim\n" + "".join(f"COPY . /app{i}/\nCOPY f{i}* /x{i}/\n" for i in range(200))
+    found = lint(text, tmp_path, files)
+    assert any(f.rule == "DW115" for f in found)  # checked while the budget lasted
+    assert any(f.rule == "DW123" and "more files than one lint run checks" in f.message for f in found)
+
+
+def test_select_takes_every_file_below_a_directory_and_nothing_beside_it(tmp_path):
+    files = [("a/x", ""), ("a/y/z", ""), ("a-b", ""), ("a.txt", ""), ("ab/c", ""), (".dockerignore", ".git\n")]
+    context = make_context(tmp_path, files)
+    assert context.select("a") == ("a/x", "a/y/z") and context.select("a/y") == ("a/y/z",)
+    assert sorted(context.select("a*")) == ["a-b", "a.txt", "a/x", "a/y/z", "ab/c"] and context.sends("a/y")

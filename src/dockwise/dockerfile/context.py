@@ -14,6 +14,7 @@ The walk is bounded (MAX_ENTRIES entries, WALK_SECONDS): past either, `truncated
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import stat
@@ -38,6 +39,24 @@ MAX_LINK_HOPS = 255
 """Symlinks followed while resolving one COPY source (the bound BuildKit's resolver uses)."""
 MAX_READ_BYTES = 200_000
 """How much of a context file (a requirements file, a script) a rule reads."""
+SELECT_BUDGET = 4_000_000
+"""Entries that resolving COPY/ADD sources may look at and hand to rules in one lint run (10,000 `COPY . .` lines over
+200,000 files would be 2 billion); past it sources select nothing and DW123 says the check is incomplete."""
+
+
+class _Budget:
+    """What one context's lookups may still spend (shared by every rule of one lint run)."""
+
+    def __init__(self, amount: int) -> None:
+        self.left = amount
+        self.exhausted = False
+
+    def spend(self, amount: int) -> bool:
+        if amount > self.left:
+            self.exhausted, self.left = True, 0
+            return False
+        self.left -= amount
+        return True
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,7 @@ class BuildContext:
     unreadable: tuple[str, ...] = ()  # directories the walk could not list (BuildKit cannot send them either)
     directories: frozenset[str] = frozenset()
     links: Mapping[str, str] = field(default_factory=dict)
+    budget: _Budget = field(default_factory=lambda: _Budget(SELECT_BUDGET), compare=False, repr=False)
 
     @classmethod
     def load(cls, root: Path, dockerfile: Path | None = None) -> BuildContext:
@@ -93,17 +113,46 @@ class BuildContext:
         if not parts:
             return True
         if has_wildcards("/".join(parts)):
-            return any(True for _ in _disk_glob(self.root, parts))
+            return any(True for _ in _disk_glob(self.root, parts, self.budget))
         resolved = _resolve_on_disk(self.root, parts)
         return resolved is not None and _lstat(self.root, resolved) is not None
 
+    @property
+    def incomplete(self) -> bool:
+        """Some COPY/ADD source was not resolved: the lookups of this run spent their budget."""
+        return self.budget.exhausted
+
     def select(self, source: str) -> tuple[str, ...]:
-        """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in."""
-        return tuple(f for base in self._sources(source) for f in self._under(base))
+        """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in (sorted)."""
+        found = self._selected.get(source)
+        if found is None:
+            found = self._selected[source] = tuple(f for base in self._sources(source) for f in self._under(base))
+        return found
 
     def sends(self, source: str) -> bool:
         """Whether the build has anything (a file, a link, a directory, even empty) for this COPY/ADD source."""
-        return any(base in self.directories or any(True for _ in self._under(base)) for base in self._sources(source))
+        return any(base in self.directories or self._under(base) for base in self._sources(source))
+
+    @cached_property
+    def _selected(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    @cached_property
+    def _sorted(self) -> list[str]:
+        """Files and directories in code-point order: everything under a path is one contiguous slice."""
+        return sorted({*self.files, *self.directories})
+
+    @cached_property
+    def _file_set(self) -> frozenset[str]:
+        return frozenset(self.files)
+
+    def _range(self, prefix: str) -> list[str]:
+        """The sorted entries that start with `prefix`, paid for from the budget."""
+        entries = self._sorted
+        low = bisect.bisect_left(entries, prefix) if prefix else 0
+        # the first string past every one that starts with `prefix`: its last character, one code point up
+        high = bisect.bisect_left(entries, prefix[:-1] + chr(ord(prefix[-1]) + 1)) if prefix else len(entries)
+        return entries[low:high] if self.budget.spend(high - low) else []
 
     def read_text(self, path: str) -> str | None:
         """The start of a sent regular file (MAX_READ_BYTES), resolved as BuildKit would; None when it is not one."""
@@ -136,21 +185,19 @@ class BuildContext:
             return []
         prefix = "/".join(base) + "/" if base else ""
         heads = dict.fromkeys(
-            "/".join(f[len(prefix):].split("/")[: len(rest)])
-            for f in (*self.files, *self.directories)
-            if f.startswith(prefix) and f[len(prefix):].count("/") + 1 >= len(rest)
+            "/".join(entry[len(prefix):].split("/")[: len(rest)])
+            for entry in self._range(prefix)
+            if entry[len(prefix):].count("/") + 1 >= len(rest)
         )
         found = (self._resolve([*base, *head.split("/")]) for head in heads if glob.matches(head))
         return ["/".join(r) for r in found if r is not None]
 
-    def _under(self, base: str) -> Iterator[str]:
+    def _under(self, base: str) -> list[str]:
+        """The sent files at `base` or below it."""
         if base == "":
-            yield from self.files
-            return
-        prefix = base + "/"
-        for f in self.files:
-            if f == base or f.startswith(prefix):
-                yield f
+            return list(self.files) if self.budget.spend(len(self.files)) else []
+        below = [entry for entry in self._range(base + "/") if entry in self._file_set]
+        return [base, *below] if base in self._file_set else below
 
     def _resolve(self, parts: list[str]) -> list[str] | None:
         """`parts` with every sent symlink on the way resolved inside the root; None for a loop."""
@@ -226,10 +273,9 @@ def _resolve_on_disk(root: Path, parts: list[str]) -> list[str] | None:
     return _resolve(parts, link_of)
 
 
-def _disk_glob(root: Path, parts: list[str], limit: int = 10_000) -> Iterator[str]:
-    """On-disk paths (sent or not, links not followed) that a glob's components match; at most `limit` listed."""
+def _disk_glob(root: Path, parts: list[str], budget: _Budget) -> Iterator[str]:
+    """On-disk paths (sent or not, links not followed) that a glob's components match, listed within `budget`."""
     level = [""]
-    listed = 0
     for depth, part in enumerate(parts):
         glob = source_glob(part) if has_wildcards(part) else None
         following = []
@@ -242,8 +288,7 @@ def _disk_glob(root: Path, parts: list[str], limit: int = 10_000) -> Iterator[st
             try:
                 with os.scandir(root.joinpath(*directory.split("/")) if directory else root) as entries:
                     for entry in entries:
-                        listed += 1
-                        if listed > limit:
+                        if not budget.spend(1):
                             return
                         last = depth == len(parts) - 1
                         if glob.matches(entry.name) and (last or entry.is_dir(follow_symlinks=False)):

@@ -54,5 +54,5 @@ def check(subject: Subject) -> Iterator[Hit]:
                 source = build.expand(raw, step.variables)
                 if "$" in source or re.match(r"^[a-z]+://", source) or source in (".", "./", "/"):
                     continue
-                if context.exists(source) and not context.sends(source):
+                if not context.sends(source) and context.exists(source):
                     yield Hit(instruction.line, f"{source} exists but .dockerignore excludes it: the build fails")
