@@ -28,6 +28,9 @@ PREDEFINED_ARGS = MappingProxyType(
         "BUILDVARIANT": "",
     }
 )
+MAX_PATH = 4096
+"""Linux's PATH_MAX: a longer WORKDIR cannot be created (DW124)."""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -97,6 +100,7 @@ class Build:
     build_args: Mapping[str, str]
     escape: str = "\\"
     overflows: tuple[Overflow, ...] = ()  # values too long to use, for DW124
+    # The one mutable part: what this lint run may still expand, shared by the model and every rule.
     expander: Expander = field(default_factory=Expander, compare=False, repr=False)
 
     def lineage(self, stage: Stage) -> tuple[Stage, ...]:
@@ -147,10 +151,6 @@ def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = N
         overflows=tuple(builder.overflows),
         expander=builder.expander,
     )
-
-
-MAX_PATH = 4096
-"""Linux's PATH_MAX: a longer WORKDIR cannot be created."""
 
 
 class _Builder:
