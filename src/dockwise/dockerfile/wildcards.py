@@ -28,6 +28,9 @@ MAX_PATTERN_BYTES = 65_535
 
 _CACHED_STEPS = 1 << 16
 """Transitions kept per pattern; past this the cache starts over (a pathological pattern stays linear, just slower)."""
+MAX_CLASSES = 1000
+"""Distinct `[...]` classes one `.dockerignore` may use: each is tested against every new character of every path,
+so a file of 300,000 different classes would take minutes (a real one has a handful)."""
 
 
 class _Kind(Enum):
@@ -51,7 +54,7 @@ class Automaton:
 
     def __init__(self, items: Sequence[_Item]) -> None:
         literal: dict[str, int] = {}
-        classes: list[tuple[Callable[[str], object], int]] = []
+        classes: dict[Callable[[str], object], int] = {}  # one entry per distinct class: `[a]` 20,000 times is one test
         one = star = free = once = twice = 0
         state = 0
         for item in items:
@@ -62,7 +65,7 @@ class Automaton:
                 one |= bit
             elif item.kind is _Kind.CLASS:
                 assert item.test is not None
-                classes.append((item.test, bit))
+                classes[item.test] = classes.get(item.test, 0) | bit
             elif item.kind is _Kind.STAR:
                 star |= bit
                 once |= bit
@@ -76,7 +79,7 @@ class Automaton:
                 free |= bit << 1
                 literal["/"] = literal.get("/", 0) | bit << 1
             state += 1
-        self._literal, self._classes, self._one = literal, tuple(classes), one
+        self._literal, self._classes, self._one = literal, tuple(classes.items()), one
         self._star, self._free, self._once, self._twice = star, free, once, twice
         self._final = 1 << state
         self._start = self._closure(1)
@@ -176,8 +179,9 @@ def _class_test(text: str) -> Callable[[str], object]:
         return re.compile(text).fullmatch
 
 
-def _ignore_items(pattern: str) -> tuple[_Type, tuple[_Item, ...]]:
-    """How a cleaned `.dockerignore` pattern matches: its type as moby decides it, and its items."""
+def _ignore_items(pattern: str, classes: dict[str, Callable[[str], object]]) -> tuple[_Type, tuple[_Item, ...]]:
+    """How a cleaned `.dockerignore` pattern matches: its type as moby decides it, and its items. `classes` holds
+    the class tests of the whole file, by text (one test per distinct class)."""
     items: list[_Item] = []
     kind = _Type.EXACT
     i, size = 0, len(pattern)
@@ -208,7 +212,12 @@ def _ignore_items(pattern: str) -> tuple[_Type, tuple[_Item, ...]]:
             end = i + 1 if i < size and pattern[i] == "^" else i
             while end < size and pattern[end] != "]":
                 end += 2 if pattern[end] == "\\" else 1
-            items.append(_Item(_Kind.CLASS, test=_class_test(pattern[i - 1 : end + 1])))
+            text = pattern[i - 1 : end + 1]
+            if text not in classes:
+                if len(classes) >= MAX_CLASSES:
+                    raise ValueError(f"more than {MAX_CLASSES} different [...] classes, too many to check")
+                classes[text] = _class_test(text)
+            items.append(_Item(_Kind.CLASS, test=classes[text]))
             i = end + 1
             kind = _Type.AUTOMATON
         elif char == "\\" and i < size:
@@ -236,8 +245,9 @@ class IgnorePattern:
         return self.text.split("/")
 
     @classmethod
-    def compile(cls, line: str) -> IgnorePattern | None:
-        """The pattern of one line, None for a comment or a blank line; ValueError for a bad pattern."""
+    def compile(cls, line: str, classes: dict[str, Callable[[str], object]] | None = None) -> IgnorePattern | None:
+        """The pattern of one line, None for a comment or a blank line; ValueError for a bad pattern. `classes` is
+        shared by the lines of one file."""
         if len(line) > MAX_PATTERN_BYTES // 4 and len(line.encode("utf-8", "surrogateescape")) > MAX_PATTERN_BYTES:
             raise ValueError(f"a line longer than {MAX_PATTERN_BYTES} bytes, which Docker refuses to read")
         if line.startswith("#"):
@@ -255,7 +265,7 @@ class IgnorePattern:
             pattern = pattern[1:]
         try:
             _check_syntax(pattern)
-            kind, items = _ignore_items(pattern)
+            kind, items = _ignore_items(pattern, {} if classes is None else classes)
         except (ValueError, re.error) as exc:
             raise ValueError(f"Invalid ignore pattern '{line}': {exc}") from None
         return cls(pattern, exclusion, _matcher(kind, pattern, items))
@@ -281,7 +291,8 @@ class IgnoreMatcher:
     decides, `!` re-includes. ValueError for a bad pattern."""
 
     def __init__(self, lines: Sequence[str]) -> None:
-        self.patterns = tuple(p for p in map(IgnorePattern.compile, lines) if p is not None)
+        classes: dict[str, Callable[[str], object]] = {}
+        self.patterns = tuple(p for p in (IgnorePattern.compile(line, classes) for line in lines) if p is not None)
 
     def match(self, path: str, parent: tuple[bool, ...] = ()) -> tuple[bool, tuple[bool, ...]]:
         """Whether `path` is excluded, given what its parent directory's call returned (nothing for a top-level
