@@ -109,6 +109,14 @@ def build_cases(work: Path) -> list[Case]:
     cases.append(Case("60,000 files, secrets last", ("--format", "json", str(big / "Dockerfile")),
                       _has("DW115", "zz/.env", "zz/id_rsa")))
 
+    copies = context("copies")
+    for i in range(20_000):
+        (copies / f"f{i:05}").touch()
+    (copies / ".env").write_text("X=1\n")
+    (copies / "Dockerfile").write_text("FROM python:3.13-slim\n" + "".join(f"COPY . /app{i}/\n" for i in range(10_000)))
+    cases.append(Case("10,000 x COPY . . over 20,000 files", ("--format", "json", str(copies / "Dockerfile")),
+                      lambda r: _has("DW115")(r) and _has("DW123", "more files than one lint run checks")(r)))
+
     links = context("links")
     (links / "real_conf").mkdir()
     (links / "real_conf" / "app.ini").write_text("x=1\n")

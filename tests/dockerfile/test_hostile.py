@@ -385,3 +385,12 @@ def test_select_takes_every_file_below_a_directory_and_nothing_beside_it(tmp_pat
     context = make_context(tmp_path, files)
     assert context.select("a") == ("a/x", "a/y/z") and context.select("a/y") == ("a/y/z",)
     assert sorted(context.select("a*")) == ["a-b", "a.txt", "a/x", "a/y/z", "ab/c"] and context.sends("a/y")
+
+
+def test_many_requirement_files_named_are_read_once_each(tmp_path, monkeypatch):
+    monkeypatch.setattr(context_module, "READ_BUDGET", 1000)
+    files = [("r.txt", "flask\n" * 100), ("s.txt", "django\n" * 100), (".dockerignore", ".git\n")]
+    text = "FROM python:3.13-slim\n" + "RUN pip install --no-cache-dir -r r.txt -r s.txt\n" * 300
+    found = lint(text, tmp_path, files)
+    assert any(f.rule == "DW104" and "flask (r.txt)" in f.message for f in found)
+    assert any(f.rule == "DW123" and "name more to read" in f.message for f in found)

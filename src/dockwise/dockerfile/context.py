@@ -39,6 +39,8 @@ MAX_LINK_HOPS = 255
 """Symlinks followed while resolving one COPY source (the bound BuildKit's resolver uses)."""
 MAX_READ_BYTES = 200_000
 """How much of a context file (a requirements file, a script) a rule reads."""
+READ_BUDGET = 32 * 1024 * 1024
+"""Bytes of context files one lint run reads in all (each file once)."""
 SELECT_BUDGET = 4_000_000
 """Entries that resolving COPY/ADD sources may look at and hand to rules in one lint run (10,000 `COPY . .` lines over
 200,000 files would be 2 billion); past it sources select nothing and DW123 says the check is incomplete."""
@@ -77,7 +79,9 @@ class BuildContext:
     unreadable: tuple[str, ...] = ()  # directories the walk could not list (BuildKit cannot send them either)
     directories: frozenset[str] = frozenset()
     links: Mapping[str, str] = field(default_factory=dict)
+    # The mutable part: what the lookups and reads of this lint run may still spend, shared by every rule.
     budget: _Budget = field(default_factory=lambda: _Budget(SELECT_BUDGET), compare=False, repr=False)
+    read_budget: _Budget = field(default_factory=lambda: _Budget(READ_BUDGET), compare=False, repr=False)
 
     @classmethod
     def load(cls, root: Path, dockerfile: Path | None = None) -> BuildContext:
@@ -119,19 +123,38 @@ class BuildContext:
 
     @property
     def incomplete(self) -> bool:
-        """Some COPY/ADD source was not resolved: the lookups of this run spent their budget."""
-        return self.budget.exhausted
+        """Some COPY/ADD source was not resolved or some file not read: this run spent its budget."""
+        return self.budget.exhausted or self.read_budget.exhausted
 
     def select(self, source: str) -> tuple[str, ...]:
         """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in (sorted)."""
         found = self._selected.get(source)
         if found is None:
             found = self._selected[source] = tuple(f for base in self._sources(source) for f in self._under(base))
-        return found
+        return found if self.budget.spend(len(found)) else ()  # what rules then go through is paid for too
 
     def sends(self, source: str) -> bool:
         """Whether the build has anything (a file, a link, a directory, even empty) for this COPY/ADD source."""
         return any(base in self.directories or self._under(base) for base in self._sources(source))
+
+    def find(self, path: str) -> str | None:
+        """The first sent file, in walk order, that is `path` or has its file name (a requirements file or a script
+        named in a RUN or CMD, wherever the COPY put it)."""
+        exact = self._position.get(path.lstrip("./"))
+        named = self._first_named.get(path.rsplit("/", 1)[-1])
+        found = [i for i in (exact, named) if i is not None]
+        return self.files[min(found)] if found else None
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {f: i for i, f in enumerate(self.files)}
+
+    @cached_property
+    def _first_named(self) -> dict[str, int]:
+        first: dict[str, int] = {}
+        for i, f in enumerate(self.files):
+            first.setdefault(f.rsplit("/", 1)[-1], i)
+        return first
 
     @cached_property
     def _selected(self) -> dict[str, tuple[str, ...]]:
@@ -155,15 +178,25 @@ class BuildContext:
         return entries[low:high] if self.budget.spend(high - low) else []
 
     def read_text(self, path: str) -> str | None:
-        """The start of a sent regular file (MAX_READ_BYTES), resolved as BuildKit would; None when it is not one."""
+        """The start of a sent regular file (MAX_READ_BYTES), resolved as BuildKit would; None when it is not one
+        (or the run has read all it may)."""
+        if path in self._read:
+            return self._read[path]
         resolved = self._resolve(_parts(path))
-        if resolved is None:
-            return None
-        try:
-            with _open_in_root(self.root, resolved) as handle:
-                return handle.read(MAX_READ_BYTES).decode("utf-8", errors="replace")
-        except OSError:
-            return None
+        text = None
+        if resolved is not None and not self.read_budget.exhausted:
+            try:
+                with _open_in_root(self.root, resolved) as handle:
+                    data = handle.read(MAX_READ_BYTES)
+                    text = data.decode("utf-8", errors="replace") if self.read_budget.spend(len(data)) else None
+            except OSError:
+                pass
+        self._read[path] = text
+        return text
+
+    @cached_property
+    def _read(self) -> dict[str, str | None]:
+        return {}
 
     def _sources(self, source: str) -> list[str]:
         """The context paths a source names, symlinks resolved ("" is the root). A glob is matched below its

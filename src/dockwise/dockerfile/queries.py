@@ -150,9 +150,8 @@ def _script_serves(context: BuildContext, script: str) -> bool:
 
 def script_text(context: BuildContext, script: str) -> str | None:
     """The text of a file the image runs, found in the context by path or, failing that, by name (first 200 kB)."""
-    name = script.rsplit("/", 1)[-1]
-    found = [f for f in context.files if f == script.lstrip("./") or f.rsplit("/", 1)[-1] == name]
-    return context.read_text(found[0]) if found else None
+    found = context.find(script)
+    return context.read_text(found) if found else None
 
 
 def is_python_image(build: Build) -> bool:

@@ -55,10 +55,13 @@ UNNEEDED = re.compile(
 
 
 def check(subject: Subject) -> Iterator[Hit]:
+    messages: dict[str, str | None] = {}  # per keyword: the same for every whole-context copy
     for copy in context_copies(subject):
         instruction, sources = copy.instruction, copy.sources
         if any(source in ROOTS for source in sources):
-            message = _root_message(subject, instruction.keyword)
+            if instruction.keyword not in messages:
+                messages[instruction.keyword] = _root_message(subject, instruction.keyword)
+            message = messages[instruction.keyword]
             if message:
                 yield Hit(instruction.line, message)
         if instruction.keyword == "ADD":

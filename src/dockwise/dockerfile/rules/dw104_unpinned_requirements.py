@@ -84,11 +84,10 @@ def _loose_in_file(subject: Subject, path: str, workdir: str | None) -> list[str
     context = subject.context
     if context is None or "$" in path:
         return []
-    name = path.rsplit("/", 1)[-1]
-    candidates = [f for f in context.files if f == path.lstrip("./") or f.rsplit("/", 1)[-1] == name]
-    if not candidates:
+    found = context.find(path)
+    if found is None:
         return []
-    text = context.read_text(candidates[0])
+    text = context.read_text(found)
     if text is None:
         return []
     if "--hash=" in text:
@@ -99,5 +98,5 @@ def _loose_in_file(subject: Subject, path: str, workdir: str | None) -> list[str
         if not line or line.startswith(("#", "-", "http:", "https:", "git+", "./", "/")) or " @ " in line:
             continue
         if "==" not in line and _name(line) not in TOOLS:
-            loose.append(_name(line) + f" ({candidates[0]})")
+            loose.append(_name(line) + f" ({found})")
     return loose

@@ -60,5 +60,5 @@ def check(subject: Subject) -> Iterator[Hit]:
     if context.truncated:
         yield Hit(line, f"{context.truncated}: the files past that were not checked for secrets and junk")
     if context.incomplete:  # spent by the COPY/ADD rules before this one
-        yield Hit(line, "the COPY/ADD sources of this Dockerfile select more files than one lint run checks: some "
-                        "were not checked for secrets and junk")
+        yield Hit(line, "the COPY/ADD sources of this Dockerfile select more files than one lint run checks (or "
+                        "name more to read): some were not checked for secrets and junk")
