@@ -378,6 +378,7 @@ def test_many_whole_context_copies_over_a_big_context_are_bounded(tmp_path, monk
     found = lint(text, tmp_path, files)
     assert any(f.rule == "DW115" for f in found)  # checked while the budget lasted
     assert any(f.rule == "DW123" and "more files than one lint run checks" in f.message for f in found)
+    assert not [f for f in found if f.rule == "DW117"]  # unknown is never reported as missing
 
 
 def test_select_takes_every_file_below_a_directory_and_nothing_beside_it(tmp_path):

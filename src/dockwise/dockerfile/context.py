@@ -113,6 +113,15 @@ class BuildContext:
 
     def exists(self, source: str) -> bool:
         """Whether a COPY/ADD source (a path or a glob) names something on disk, sent or not."""
+        if source not in self._on_disk:
+            self._on_disk[source] = self._exists(source)
+        return self._on_disk[source]
+
+    @cached_property
+    def _on_disk(self) -> dict[str, bool]:
+        return {}
+
+    def _exists(self, source: str) -> bool:
         parts = _parts(source)
         if not parts:
             return True
@@ -134,8 +143,15 @@ class BuildContext:
         return found if self.budget.spend(len(found)) else ()  # what rules then go through is paid for too
 
     def sends(self, source: str) -> bool:
-        """Whether the build has anything (a file, a link, a directory, even empty) for this COPY/ADD source."""
-        return any(base in self.directories or self._under(base) for base in self._sources(source))
+        """Whether the build has anything (a file, a link, a directory, even empty) for this COPY/ADD source; True
+        when the run's budget no longer lets it look (unknown is never reported as missing)."""
+        if source not in self._sent:
+            self._sent[source] = any(base in self.directories or self._under(base) for base in self._sources(source))
+        return self._sent[source] or self.budget.exhausted
+
+    @cached_property
+    def _sent(self) -> dict[str, bool]:
+        return {}
 
     def find(self, path: str) -> str | None:
         """The first sent file, in walk order, that is `path` or has its file name (a requirements file or a script
