@@ -96,6 +96,7 @@ def _json(result: subprocess.CompletedProcess) -> list[dict]:
 # --- .dockerignore and COPY globs: linear time, bounded sizes -------------------------------------------------
 
 BACKTRACKING = "*a*a*a*a*a*a*a*a*a*ab"
+MAX_FINDINGS_PER_RULE = 200  # dockwise.dockerfile.lint's: the number the README documents
 
 
 def test_a_backtracking_ignore_pattern_against_a_long_name_is_linear(tmp_path):
@@ -358,8 +359,6 @@ def test_a_hash_inside_a_word_is_not_a_comment():
 
 
 def test_a_finding_on_every_line_gives_a_bounded_report():
-    from dockwise.dockerfile.lint import MAX_FINDINGS_PER_RULE
-
     found = [f for f in _timed_lint("FROM python:3.13-slim\n" + "RUN sudo a\n" * 5000, 10) if f.rule == "DW108"]
     assert len(found) == MAX_FINDINGS_PER_RULE + 1
     assert found[-1].line == MAX_FINDINGS_PER_RULE + 2 and found[-1].message.startswith(

@@ -2,7 +2,9 @@
 
 The secret and junk rules judge what COPY/ADD would send by walking the context; what the walk cannot see they
 cannot judge, so the blind spot is reported instead of passed over. An unreadable directory also fails
-`docker build` itself (the context cannot be sent). The walk stops after 200,000 entries or 5 seconds.
+`docker build` itself (the context cannot be sent). The walk stops after 200,000 entries or 5 seconds, and one lint
+run resolves COPY/ADD sources and reads context files within a budget (millions of entries, 32 MiB): past either,
+this rule says so.
 
 Anti-pattern (data/ unreadable)::
 
