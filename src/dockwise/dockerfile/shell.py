@@ -96,9 +96,14 @@ _PART = re.compile(r"[^'\"\\]++|\\(.)|'([^']*+)'|\"((?:[^\"\\]++|\\.)*+)\"", re.
 _IN_DOUBLE_QUOTES = re.compile(r'\\([$`"\\])')
 
 
+_PLAIN = re.compile(r"[;&|()]++|[^ \t\r\n;&|()]++")
+
+
 def _tokens(text: str) -> list[str]:
     """Words and operators as a POSIX shell splits them (quotes removed, `#` starts a comment only where a word
     would start); anything unbalanced falls back to splitting on blanks."""
+    if not any(c in text for c in "'\"\\#"):  # nothing to unquote or cut: one regex pass
+        return _PLAIN.findall(text)
     out: list[str] = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
