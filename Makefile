@@ -18,10 +18,13 @@ $(STAMP): requirements.lock pyproject.toml
 engine: $(STAMP)
 	$(BIN)/dockwise doctor
 
-# Debian 13 bases (the default) and the Debian 12 ones the base tests also run; quick when already built.
+# Debian 13 bases (the default) and the Debian 12 ones the base tests also run, each with the faithful distroless
+# base the lean one is tested against; quick when already built.
 bases: engine
 	$(BIN)/dockwise base
+	$(BIN)/dockwise base --only distroless --profile faithful
 	$(BIN)/dockwise base --release bookworm
+	$(BIN)/dockwise base --release bookworm --only distroless --profile faithful
 
 demo: engine
 	$(BIN)/dockwise demo

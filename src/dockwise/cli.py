@@ -81,6 +81,12 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 @click.option("--package", "extra_packages", multiple=True, metavar="NAME",
               help="With --update-lock: also install Debian package NAME in the slim base (repeatable).")
 @click.option("--only", type=click.Choice(["slim", "distroless"]), multiple=True, help="Build only this base.")
+@click.option("--profile", "profile_name", type=click.Choice(["lean", "faithful"]), default="lean", show_default=True,
+              help="distroless: lean drops what a web service never loads (docs, gconv, test modules…); faithful "
+                   "matches gcr.io/distroless/python3-debian<N> file for file and is tagged :faithful, "
+                   ":faithful-nonroot.")
+@click.option("--namespace", default="dockwise", show_default=True, envvar="DOCKWISE_BASE_NAMESPACE", show_envvar=True,
+              help="Tag the bases NAMESPACE/python:…-slim and NAMESPACE/distroless-python3-debian<N>:….")
 @click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a `docker load`-able archive (manifest.json + OCI layout) to this file.")
 @click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -93,8 +99,8 @@ def doctor(as_json: bool, check_registry: bool) -> None:
               help="Use this lock instead of the committed one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
 def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], only: tuple[str, ...],
-         archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool, cache_dir: Path | None,
-         lock_file: Path | None, as_json: bool) -> None:
+         profile_name: str, namespace: str, archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool,
+         cache_dir: Path | None, lock_file: Path | None, as_json: bool) -> None:
     """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -102,10 +108,14 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
     from dockwise.debian import bases, resolve
     from dockwise.debian.cache import default_cache_dir
     from dockwise.debian.lock import load_lock
+    from dockwise.debian.profiles import PROFILES
+    from dockwise.debian.releases import check_namespace
     from dockwise.debian.releases import release as find_release
 
     console = Console(stderr=True, soft_wrap=True)
     release = find_release(release_name)
+    profile = PROFILES[profile_name]
+    check_namespace(namespace)
     if extra_packages and not update_lock:
         raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=2)
     if no_load and archive is None and oci_dir is None:
@@ -121,19 +131,20 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
             resolve.update_lock(release, cache, extra_packages, lock_file, say)
         kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
-            images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, say=say, progress=progress)
+            images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, profile=profile,
+                                        namespace=namespace, say=say, progress=progress)
         else:
             lock = load_lock(release.codename, lock_file)
             images = bases.build_bases(
                 release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
-                cache_dir=cache, lock=lock, say=say, progress=progress,
+                cache_dir=cache, lock=lock, profile=profile, namespace=namespace, say=say, progress=progress,
             )
     if as_json:
         click.echo(json.dumps([image.as_dict() for image in images], indent=2, sort_keys=True))
         return
     for image in images:
         state = "built" if image.built else "up to date"
-        click.echo(f"{image.tag:48} {image.image_id[7:19]}  {state}")
+        click.echo(f"{image.tag:56} {image.image_id[7:19]}  {state}")
 
 
 
