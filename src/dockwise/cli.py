@@ -329,6 +329,28 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
 
 
 @main.command()
+@click.argument("image")
+@click.option("--format", "fmt", type=click.Choice(["compose", "kubernetes"]), default="kubernetes", show_default=True,
+              help="compose: a compose.yaml service; kubernetes: a Deployment and a Service (restricted Pod Security).")
+@click.option("--name", help="Service name [default: the image's repository name].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Service port [default: the lowest TCP port the image exposes].")
+@click.option("--health-path", metavar="PATH", help="Probe path [default: the image's HEALTHCHECK URL path, else /].")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def deploy(image: str, fmt: str, name: str | None, port: int | None, health_path: str | None,
+           output: Path | None) -> None:
+    """Deploy manifests for IMAGE under the hardened run profile: non-root (the image's own uid), read-only root with
+    a tmpfs /tmp, every capability dropped, no privilege escalation, default seccomp, limits, probes on the health path.
+
+    IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path. Exit status: 0 written, 2 an image that
+    cannot run that way (root, no port, a USER its /etc/passwd does not resolve) or bad usage, 3 internal error.
+    """
+    from dockwise.jobs.deploy import deploy_manifest
+    from dockwise.report.write import write_output
+
+    write_output(deploy_manifest(image, fmt, name=name, port=port, health_path=health_path), output)
+
+
+@main.command()
 @click.argument("rule_id", required=False, metavar="[ID]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def rules(rule_id: str | None, fmt: str) -> None:

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from dockwise.engine import containers
-from dockwise.measure.runtime import exec_sh_refused, proc_uid
+from dockwise.measure.runtime import exec_sh_refused
+from tests.host_proc import proc_uid
 from tests.webapp.conftest import build_variant, path_exists
 
 pytestmark = pytest.mark.engine

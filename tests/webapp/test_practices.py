@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dockwise.engine import containers
-from dockwise.measure.runtime import proc_cmdline, proc_uid
+from tests.host_proc import proc_cmdline, proc_uid
 from tests.webapp.conftest import (
     JUNK,
     SECRET_MARKER,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockwise.core.errors import DockwiseError
+from dockwise.engine.run_profile import HARDENED, RunProfile
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
@@ -45,13 +46,15 @@ def _host_port(container, port: int) -> int:
 
 
 def start(client, image: str, *, port: int | None, labels: dict[str, str], host_port: int | None = None,
-          **run_options) -> Published:
-    """Start `image` detached, its `port` published on 127.0.0.1 only (an ephemeral host port unless given)."""
+          profile: RunProfile = HARDENED, **run_options) -> Published:
+    """Start `image` detached under the run `profile`, its `port` published on 127.0.0.1 only (an ephemeral host port
+    unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's."""
     from docker.errors import APIError, ImageNotFound
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
-        container = client.containers.create(image, ports=ports, labels=labels, **run_options)
+        container = client.containers.create(image, ports=ports, labels=labels,
+                                             **{**profile.engine_options(), **run_options})
     except ImageNotFound:
         raise DockwiseError(f"image {image} is not in the engine", "build it first") from None
     # From here on the container exists: whatever fails, it has to go.
@@ -70,6 +73,11 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
         raise
 
 
+def is_up(status: int | None) -> bool:
+    """Any 2xx or 3xx answer counts as up (a login redirect is a live service)."""
+    return status is not None and 200 <= status < 400
+
+
 def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int | None:
     """The status of a GET to 127.0.0.1:`port`, or None when nothing answers yet (refused, reset, timed out)."""
     connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
@@ -83,19 +91,20 @@ def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int | None:
 
 
 def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.0, interval: float = 0.01) -> float:
-    """Poll until GET `path` answers 200; returns the seconds it took. Raises with the log tail if it never does."""
+    """Poll until GET `path` answers 2xx/3xx; returns the seconds it took. Raises with the log tail if it never does
+    (the container exited, or `timeout` passed)."""
     if published.host_port is None:
         raise DockwiseError("the container publishes no port to probe", "EXPOSE the service port in the image")
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if http_status(published.host_port, path) == 200:
+        if is_up(http_status(published.host_port, path)):
             return time.monotonic() - started
         published.container.reload()
         if published.container.status in ("exited", "dead"):
             break
         time.sleep(interval)
     raise DockwiseError(
-        f"{published.container.image.tags[:1] or published.container.image.id} never answered 200 on {path} "
+        f"{published.container.image.tags[:1] or published.container.image.id} never answered 2xx/3xx on {path} "
         f"(container {published.container.status}); log tail: {log_tail(published.container, 3)}",
         "run the image by hand and read `docker logs`",
     )
@@ -109,6 +118,15 @@ def log_tail(container, lines: int = 20) -> str:
     except DockerException:  # the container may already be gone
         return "(no log)"
     return " | ".join(line.strip() for line in text.strip().splitlines()) or "(empty log)"
+
+
+def container_rss_bytes(container) -> int | None:
+    """Resident memory of all the container's processes (anonymous memory, without page cache)."""
+    stats = container.stats(stream=False).get("memory_stats", {}).get("stats", {})
+    for key in ("total_rss", "rss", "anon"):  # cgroup v1 hierarchy total, v1 own, v2
+        if key in stats:
+            return int(stats[key])
+    return None
 
 
 def remove(container) -> None:
@@ -127,9 +145,10 @@ def remove(container) -> None:
 
 
 @contextlib.contextmanager
-def running(client, image: str, *, port: int | None, labels: dict[str, str], **options) -> Iterator[Published]:
+def running(client, image: str, *, port: int | None, labels: dict[str, str], profile: RunProfile = HARDENED,
+            **options) -> Iterator[Published]:
     """Start a published container for the duration of a `with` block; it is removed however the block ends."""
-    published = start(client, image, port=port, labels=labels, **options)
+    published = start(client, image, port=port, labels=labels, profile=profile, **options)
     try:
         yield published
     finally:

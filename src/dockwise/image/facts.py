@@ -35,6 +35,7 @@ PACKAGE_MANAGERS = {
     "dnf": ("usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf"),
 }
 APP_DIR_CANDIDATES = ("app", "srv/app", "usr/src/app", "opt/app", "code")
+_HEALTH_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"?#]*)?")
 _PYTHON_LIB = re.compile(r"^(?:usr/(?:local/)?lib)/python(3\.\d+)/os\.py$")
 _DIST_INFO = re.compile(r"^(.*/(?:site|dist)-packages)/([^/]+?)-([^/-]+)\.dist-info/METADATA$")
 
@@ -171,6 +172,18 @@ class ImageFacts:
         """The image says it is distroless: in a tag, its reference, or a label value."""
         texts = [self.reference, *self.tags, *self.labels.values()]
         return any("distroless" in text.lower() for text in texts)
+
+    def service_port(self) -> int | None:
+        """The lowest TCP port the image exposes."""
+        ports = sorted(int(n) for n, _, proto in (p.partition("/") for p in self.exposed_ports)
+                       if n.isdigit() and proto in ("", "tcp"))
+        return ports[0] if ports else None
+
+    def health_path(self) -> str | None:
+        """The HTTP path the image's own HEALTHCHECK probes (`http://127.0.0.1:5000/healthz` -> `/healthz`)."""
+        test = " ".join(str(part) for part in (self.healthcheck or {}).get("Test") or [])
+        found = _HEALTH_URL.search(test)
+        return found.group(1) or "/" if found else None
 
 
 def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:

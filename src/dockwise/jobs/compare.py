@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from dockwise.core.errors import DockwiseError
 from dockwise.image import collect
 from dockwise.image.comparison import Comparison, ImageReport
-from dockwise.image.facts import ImageFacts
 from dockwise.image.practices import judge
 from dockwise.image.sources import parse_source
 
@@ -37,17 +36,9 @@ def compare_images(refs: Sequence[str], *, runtime: bool = True, runs: int = 5, 
                 note = "runtime probes need an image in the engine; this is an archive or layout"
             else:
                 say(f"probing {ref} at run time")
-                port = _first_tcp_port(facts)
+                port = facts.service_port()
                 result = probe_runtime(ref, runs=runs, load_seconds=load_seconds, labels=labels, port=port)
                 measured, note = result.as_dict(), "measured"
         images.append(ImageReport(facts, tuple(run_checks(facts)), judge(facts, measured), measured, note))
     generated = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return Comparison(tuple(images), generated)
-
-
-def _first_tcp_port(facts: ImageFacts) -> int | None:
-    for port in facts.exposed_ports:
-        number, _, proto = port.partition("/")
-        if number.isdigit() and proto in ("", "tcp"):
-            return int(number)
-    return None
