@@ -83,6 +83,8 @@ def _split_option(words: list[str]) -> tuple[str, str | None, list[str]]:
 
 
 def _looks_local(text: str) -> bool:
+    if " @ " in text or ("://" in text and not text.startswith("file:")):
+        return False
     return text in (".", "..") or text.startswith(("./", "../", "/", "file:")) or text.endswith((".whl", ".tar.gz", ".zip"))
 
 
@@ -106,15 +108,11 @@ def parse_line(path: str, number: int, text: str) -> Line:
             return Line(evidence, "option")
         raise DockwiseError(f"{evidence.where()}: unknown pip option {option!r}",
                             "remove it or replace it with one pip supports", exit_code=2)
-    spec, hashes = [], []
-    for word in words:
-        if word.startswith("--hash="):
-            hashes.append(word.split("=", 1)[1])
-        elif word.startswith("--"):
-            continue  # per-requirement options such as --config-settings
-        else:
-            spec.append(word)
-    requirement_text = " ".join(spec)
+    # Per-requirement options (--hash, --config-settings) follow the requirement; the requirement itself keeps its
+    # quotes and spaces (markers), so it is not split like a shell line.
+    option_start = re.search(r"\s--[A-Za-z]", " " + text)
+    requirement_text = (" " + text)[: option_start.start()].strip() if option_start else text.strip()
+    hashes = re.findall(r"--hash[=\s]+(\S+)", text)
     if _looks_local(requirement_text.split(";")[0].strip()):
         return Line(evidence, "local", target=requirement_text.split(";")[0].strip(), hashes=tuple(hashes))
     try:
