@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 
 from dockwise.errors import DockwiseError
 from dockwise.pyapp.evidence import Evidence, line_of
-from dockwise.pyapp.requirements import Closure, closure
+from dockwise.pyapp.requirements import Closure, _include_path as _include_target, closure
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 # Requirements files at the root, most specific to serving first, when there is no plain requirements.txt.
@@ -123,6 +123,17 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
     if found.hashed and urls:
         raise DockwiseError(f"{urls[0].evidence.where()}: a direct URL or VCS requirement in a hash-pinned set",
                             "pip cannot verify it with --require-hashes; pin a released version instead", exit_code=2)
+    pip_roots = list(roots)
+    if found.skipped:
+        # pip must not see the skipped -r lines: give it the root's other includes instead of the root itself.
+        root_file = found.files[0]
+        if any(line.kind in ("requirement", "url", "local", "constraint") for line in root_file.lines):
+            line = found.skipped[0][0]
+            raise DockwiseError(f"{line.evidence.where()} includes development requirements next to the app's own",
+                                "pass --deps with the files to install", exit_code=2)
+        skipped = {line.evidence for line, _ in found.skipped}
+        pip_roots = [_include_target(root_file.path, line.target or "", root) for line in root_file.lines
+                     if line.kind == "include" and line.evidence not in skipped]
     return Dependencies(
         kind="requirements",
         files=tuple(f.path for f in found.files),
@@ -133,7 +144,7 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
                           + (", hash-pinned" if found.hashed else "")),
         notes=tuple(notes),
         local_lines=tuple(line.evidence for line in found.local_lines),
-        requirement_roots=tuple(roots),
+        requirement_roots=tuple(pip_roots),
     )
 
 
