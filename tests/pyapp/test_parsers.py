@@ -54,13 +54,18 @@ def test_invalid_requirement_is_one_line_with_its_place():
 
 
 def test_includes_and_constraints_are_followed_dev_files_skipped(tmp_path):
-    write(tmp_path, {"requirements.txt": "-r requirements/base.txt\n-r requirements/dev.txt\n-c constraints.txt\n",
-                     "requirements/base.txt": "flask==3.1.0\n", "requirements/dev.txt": "pytest\n",
+    write(tmp_path, {"requirements.txt": "-r requirements/base.txt\n-r requirements/dev.txt\n",
+                     "requirements/base.txt": "-c ../constraints.txt\nflask==3.1.0\n", "requirements/dev.txt": "pytest\n",
                      "constraints.txt": "click==8.1.7\n", "app.py": ""})
     found = deps_of(tmp_path)
     assert found.files == ("requirements.txt", "requirements/base.txt", "constraints.txt")
+    assert found.requirement_roots == ("requirements/base.txt",)  # pip never sees the skipped -r line
     assert found.names == {"flask", "click"} and found.pinned and not found.hashed
     assert any("requirements/dev.txt" in note for note in found.notes)
+    write(tmp_path, {"requirements.txt": "-r requirements/dev.txt\ngunicorn==23.0.0\n"})
+    with pytest.raises(DockwiseError, match="development requirements next to the app's own"):
+        deps_of(tmp_path)
+    assert deps_of(tmp_path, ["requirements.txt"]).requirement_roots == ("requirements.txt",)
 
 
 def test_missing_include_and_conflicting_pins_fail(tmp_path):
