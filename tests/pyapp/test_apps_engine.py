@@ -100,7 +100,11 @@ class Case:
 CASES = [
     Case("flaskr", flaskr_pages, ("--setup", "flask --app flaskr init-db")),
     Case("inspector", inspector_pages, python="3.11", unpinned=False),
-    Case("fastapi-quickstart", azure_pages),
+    # Upstream's unpinned requirements now resolve to a Starlette whose TemplateResponse no longer takes the
+    # (name, {"request": ...}) form that main.py uses: the image builds and starts, and `/` fails with a TypeError
+    # in the app. Exactly what unpinned input does; strict, so it shows when a pin or a fix lands.
+    pytest.param(Case("fastapi-quickstart", azure_pages), marks=pytest.mark.xfail(
+        strict=True, reason="upstream app is incompatible with the Starlette its unpinned requirements resolve to")),
     Case("flask-quickstart", azure_pages),
     Case("django-quickstart", azure_pages),
     Case("django-skeleton", django_skeleton_pages, ("--setup", "python manage.py migrate"), unpinned=False),
@@ -142,7 +146,7 @@ def wait_until_up(client: Client, path: str, container, timeout: float = 60) -> 
 
 
 @pytest.mark.parametrize("variant", ["standard", "distroless"])
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[getattr(c, "values", [c])[0].name for c in CASES])
 def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_labels):
     app = copy_app(case.name, tmp_path)
     result = run_init(app, *case.init_args)
