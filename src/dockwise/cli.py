@@ -150,6 +150,49 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
 
 
 @main.command()
+@click.argument("app_dir", type=click.Path(path_type=Path), default=".", required=False)
+@click.option("--python", "python_version", metavar="X.Y", help="Python version (3.11 or 3.13) [default: from the app].")
+@click.option("--port", type=int, help="Port the server listens on [default: the app's own, else 8000].")
+@click.option("--cmd", metavar="COMMAND", help="Server command, exec form without a shell (overrides detection).")
+@click.option("--app", "app_target", metavar="MODULE:NAME", help="The WSGI/ASGI app, e.g. app:app or pkg:create_app().")
+@click.option("--server", help="gunicorn, uvicorn, granian, hypercorn, waitress or daphne [default: the app's, else "
+                               "gunicorn (WSGI) / uvicorn (ASGI)].")
+@click.option("--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /].")
+@click.option("--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations).")
+@click.option("--deps", multiple=True, metavar="FILE",
+              help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
+                   "[default: a lockfile, else requirements.txt, else pyproject.toml].")
+@click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str | None, app_target: str | None,
+         server: str | None, health_path: str | None, setup: str | None, deps: tuple[str, ...], dry_run: bool,
+         force: bool) -> None:
+    """Write Dockerfile, Dockerfile.distroless, .dockerignore and compose.yaml for the Python web app in APP_DIR.
+
+    Reads the app without running it and prints each decision with its evidence (file and line), then what is left
+    to do. Exit status: 0 written (or printed), 2 bad input (nothing written).
+    """
+    from dockwise.pyapp.detect import InitOptions, detect
+    from dockwise.pyapp.render import render_all
+    from dockwise.pyapp.summary import summary
+    from dockwise.pyapp.writeset import diff, existing, write_set
+
+    options = InitOptions(python=python_version, port=port, cmd=cmd, app=app_target, server=server,
+                          health_path=health_path, setup=setup, deps=deps)
+    facts = detect(app_dir, options)
+    files = render_all(facts)
+    if dry_run:
+        if existing(facts.root, files):
+            click.echo(diff(facts.root, files), nl=False)
+        else:
+            for name, text in files.items():
+                click.echo(f"--- {name}\n{text}")
+    else:
+        write_set(facts.root, files, force=force)
+    click.echo(summary(facts, list(files), dry_run), err=dry_run, nl=False)
+
+
+@main.command()
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True)
 @click.option("--tag", help="Image tag [default: dockwise/webapp:<variant>].")
