@@ -13,15 +13,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
 
-from dockwise.engine import run as containers
-from dockwise.engine.build import BuildRequest, build_image, host_ca_secret
+from dockwise.engine import containers as containers
+from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
 from dockwise.pyapp.bases import BASES
 from tests.conftest import RUN_ID
 from tests.pyapp.helpers import copy_app, run_init

@@ -99,7 +99,7 @@ def test_setup_flag_becomes_the_launchers_argv():
 
 
 def test_no_dev_server_from_cmd():
-    from dockwise.errors import DockwiseError
+    from dockwise.core.errors import DockwiseError
 
     with pytest.raises(DockwiseError, match="development server"):
         facts("flask-quickstart", cmd="flask run --host 0.0.0.0")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.deps import detect_dependencies, read_project
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import choose_python, nearest
-from dockwise.pyapp.requirements import closure, logical_lines, parse_line
+from dockwise.pyapp.requirements import logical_lines, parse_line
 from dockwise.pyapp.scan import walk_files
 
 

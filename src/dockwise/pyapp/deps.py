@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.evidence import Evidence, line_of
-from dockwise.pyapp.requirements import Closure, _include_path as _include_target, closure
+from dockwise.pyapp.requirements import Closure, closure
+from dockwise.pyapp.requirements import _include_path as _include_target
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 # Requirements files at the root, most specific to serving first, when there is no plain requirements.txt.
@@ -188,7 +189,7 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
 
 
 def _toml_name(package: dict) -> str:
-    return 'name = "%s"' % package["name"]
+    return f'name = "{package["name"]}"'
 
 
 def _walk(packages: dict, start: dict | None, edges) -> frozenset[str]:

@@ -6,17 +6,24 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
-from dockwise.pyapp.runtime import (SetupStep, WritablePath, flask_cli_steps, in_image, readme_steps, script_steps,
-                                    writable_paths)
-from dockwise.pyapp.scan import SKIPPED_DIRS, NOT_SERVED_DIRS, Module, parse_module, served_modules, walk_files
-from dockwise.pyapp.server import (SERVERS, ServerChoice, adapt_procfile, choose_server, command, dev_server_reason)
+from dockwise.pyapp.runtime import (
+    SetupStep,
+    WritablePath,
+    flask_cli_steps,
+    in_image,
+    readme_steps,
+    script_steps,
+    writable_paths,
+)
+from dockwise.pyapp.scan import NOT_SERVED_DIRS, SKIPPED_DIRS, Module, parse_module, served_modules, walk_files
+from dockwise.pyapp.server import SERVERS, ServerChoice, adapt_procfile, choose_server, command, dev_server_reason
 
 DEFAULT_PORT = 8000
 DEFAULT_HEALTH_PATH = "/"
@@ -230,7 +237,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
     writable = writable_paths(candidate, modules, packaged)
-    collectstatic, build_env, settings = False, (), None
+    collectstatic, settings = False, None
+    build_env: tuple[str, ...] = ()
     if django is not None:
         settings = django.settings_module
         writable += _django_writable(django)
@@ -343,8 +351,8 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile) -> lis
         steps += [SetupStep(" ".join(before), procfile.web.evidence, "the Procfile runs it before the server")
                   for before in procfile.web.before]
     steps += flask_cli_steps(candidate, modules)
-    if django is not None and django.sqlite_files or django is not None and any(
-            a.startswith("django.contrib.") for a in django.installed_apps):
+    if (django is not None and django.sqlite_files) or (django is not None and any(
+            a.startswith("django.contrib.") for a in django.installed_apps)):
         steps.append(SetupStep("python manage.py migrate", django.settings_evidence, "Django's database tables"))
     steps += script_steps(files)
     steps += readme_steps(root, files)
@@ -363,7 +371,8 @@ def _copies(root, files, modules: list[Module], procfile, argv, packaged: bool, 
     writable_names = {str(w.path.relative_to("/app")).split("/")[0] for w in writable if str(w.path).startswith("/app/")}
     command_files = {w for w in argv if (root / w).is_file()}
     served_dirs = {m.path.split("/", 1)[0] for m in modules if "/" in m.path}
-    copies, left_out = [], []
+    copies: list[str] = []
+    left_out: list[str] = []
     for entry in top:
         name = entry.rstrip("/")
         is_dir = entry.endswith("/")

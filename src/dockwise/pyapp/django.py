@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, literal, module_assignments
 from dockwise.pyapp.scan import Module, parse_module
@@ -116,7 +116,7 @@ def _env_reads(module: Module, aliases) -> tuple[list[tuple[str, Evidence]], lis
 
 
 def _sqlite_files(databases: ast.AST, evaluator: PathEvaluator, module: Module) -> list[tuple[PurePosixPath, Evidence]]:
-    found = []
+    found: list[tuple[PurePosixPath, Evidence]] = []
     if not isinstance(databases, ast.Dict):
         return found
     for value in databases.values:
@@ -149,7 +149,7 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
     for module in chain:
         aliases = import_aliases(module.tree)
         evaluator = PathEvaluator(module, aliases)
-        for name, previous in evaluators.items():
+        for previous in evaluators.values():
             evaluator.bindings.update(previous.bindings)
         evaluator.bind_module(module.tree)
         evaluators[module.name] = evaluator
@@ -168,7 +168,8 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
         return (value, Evidence(module.path, line, f"{name} = {value!r}")) if isinstance(value, str) else None
 
     def path(name: str) -> tuple[PurePosixPath | None, Evidence | None]:
-        if name not in values or (isinstance(values[name][0], ast.Constant) and values[name][0].value in (None, "")):
+        first = values.get(name, (None,))[0]
+        if first is None or (isinstance(first, ast.Constant) and first.value in (None, "")):
             return None, None
         node, module, line = values[name]
         result = last.value(node)
@@ -177,6 +178,7 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
 
     asgi, wsgi = string("ASGI_APPLICATION"), string("WSGI_APPLICATION")
     chosen, interface = (asgi, "asgi") if asgi else (wsgi, "wsgi")
+    application: str | None
     if chosen:
         module_name, _, attribute = chosen[0].rpartition(".")
         application, application_evidence = f"{module_name}:{attribute}", chosen[1]

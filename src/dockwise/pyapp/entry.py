@@ -195,5 +195,5 @@ def health_route(modules: list[Module]) -> tuple[str, Evidence] | None:
     routes = [(path, evidence) for module in modules for path, evidence in route_paths(module)
               if HEALTH_ROUTE.match(path) and "<" not in path and "{" not in path]
     order = ["healthz", "health", "_health", "healthcheck", "health-check", "livez", "readyz", "ping", "status"]
-    routes.sort(key=lambda r: order.index(HEALTH_ROUTE.match(r[0]).group(1)))
+    routes.sort(key=lambda r: order.index(HEALTH_ROUTE.match(r[0]).group(1)))  # type: ignore[union-attr]  # matched above
     return routes[0] if routes else None

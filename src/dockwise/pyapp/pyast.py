@@ -50,7 +50,7 @@ def keyword(call: ast.Call, name: str) -> ast.AST | None:
 
 def module_assignments(tree: ast.Module) -> list[tuple[str, ast.AST, int]]:
     """(name, value, line) of module-level `NAME = value` and `NAME: T = value`, in order."""
-    found = []
+    found: list[tuple[str, ast.AST, int]] = []
     for node in tree.body:
         if isinstance(node, ast.Assign):
             for target in node.targets:
@@ -123,10 +123,11 @@ class PathEvaluator:
 
     def _join(self, *parts) -> PurePosixPath | None:
         paths = [self._as_path(p) for p in parts]
-        if any(p is None for p in paths):
+        known = [p for p in paths if p is not None]
+        if len(known) != len(paths):
             return None
-        result = paths[0]
-        for path in paths[1:]:
+        result = known[0]
+        for path in known[1:]:
             result = result / path
         return result
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
-from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.deps import Project
+from dockwise.pyapp.evidence import Evidence, line_of
 
 _PIN = re.compile(r"^(?:python-?|cpython-?)?(\d+)\.(\d+)(?:\.\d+)?(?:[a-z]+\d*)?$", re.IGNORECASE)
 _CLASSIFIER = re.compile(r"^Programming Language :: Python :: (\d+)\.(\d+)$")
@@ -99,8 +99,8 @@ def _poetry_constraint(value: str) -> str:
         major = value[1:].split(".")[0]
         return f">={value[1:]},<{int(major) + 1}"
     if value.startswith("~") and not value.startswith("~="):
-        major, minor = _key(value[1:] + (".0" if "." not in value[1:] else ""))
-        return f">={value[1:]},<{major}.{minor + 1}"
+        major_n, minor_n = _key(value[1:] + (".0" if "." not in value[1:] else ""))
+        return f">={value[1:]},<{major_n}.{minor_n + 1}"
     return value
 
 

@@ -7,7 +7,6 @@ stage, so build tools (pip, a build backend, lock exporters) never reach either 
 from __future__ import annotations
 
 import json
-import posixpath
 from pathlib import PurePosixPath
 
 from dockwise.pyapp.bases import BASES, Bases
@@ -68,7 +67,7 @@ def _lock_stage(facts: AppFacts, builder_arg: str, python: str) -> list[str]:
                   "--output /lock/requirements.txt")
     return [
         "",
-        f"# The lock's own tool exports it as hash-pinned requirements (this stage never reaches the image).",
+        "# The lock's own tool exports it as hash-pinned requirements (this stage never reaches the image).",
         f"FROM ${{{builder_arg}}} AS lock",
         _run([CA[0]], [CA[1], f"{python} -m venv /opt/tools",
                       "/opt/tools/bin/pip install --no-cache-dir " + " ".join(TOOLS[tool])]),
@@ -234,9 +233,9 @@ def _tail(facts: AppFacts, uid: int) -> list[str]:
     if facts.setup:
         cmd = ["/opt/venv/bin/python", "-c", LAUNCHER] + cmd
     lines = [f"USER {uid}:{uid}", "",
-             f"# 6. the one port the server listens on",
+             "# 6. the one port the server listens on",
              f"EXPOSE {facts.port}",
-             f"# Python, not curl (neither image has it); urlopen fails on 4xx/5xx and on no answer.",
+             "# Python, not curl (neither image has it); urlopen fails on 4xx/5xx and on no answer.",
              "HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \\",
              f"    CMD {_quote(health)}",
              "# 7. exec form: the server is PID 1 and gets SIGTERM from `docker stop`"

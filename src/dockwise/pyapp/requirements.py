@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.evidence import Evidence
 
 # Global options pip accepts on their own line; they change how, not what, is installed.

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 # Never the app's own code: virtual environments, installed packages, VCS and tool caches, build output.
 SKIPPED_DIRS = frozenset({

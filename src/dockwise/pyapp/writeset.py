@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from dockwise.errors import DockwiseError
+from dockwise.core.errors import DockwiseError
 
 
 def existing(root: Path, files: dict[str, str]) -> list[str]:
@@ -16,7 +16,7 @@ def existing(root: Path, files: dict[str, str]) -> list[str]:
 
 def diff(root: Path, files: dict[str, str]) -> str:
     """What writing would change, as unified diffs (a new file diffs against nothing)."""
-    chunks = []
+    chunks: list[str] = []
     for name, text in files.items():
         path = root / name
         old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
