@@ -195,7 +195,7 @@ def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str |
 @main.command()
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True)
-@click.option("--tag", help="Image tag [default: dockwise/webapp:<variant>].")
+@click.option("--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one].")
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
@@ -214,20 +214,37 @@ def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str)
     click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
 
 
+_PROFILE_HELP = "hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, no-new-privileges, limits; default: the engine's."
+_HEALTH_HELP = "Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /]."
+
+
 @main.command()
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
 @click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
               help="Length of the loopback load per image (0: no load).")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True)
-@click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True)
-@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True)
-def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, html_path: Path,
-         base_source: str) -> None:
-    """Build APP_DIR (default: the bundled service) standard and distroless, run both, compare them side by side."""
+@click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=5.0, show_default=True,
+              help="Sustained-load length of the resilience suite per image (0: skip the suite).")
+@click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
+              show_default=True, help=_PROFILE_HELP)
+@click.option("--health-path", metavar="PATH", help=_HEALTH_HELP)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True,
+              help="Where the full report is written as JSON.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True,
+              help="Where the self-contained HTML report is written.")
+@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
+              help="auto: public bases if the engine already has them, else dockwise's local bases.")
+def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_seconds: float, profile_name: str,
+         health_path: str | None, json_path: Path, html_path: Path, base_source: str) -> None:
+    """Build APP_DIR (default: the bundled service) standard and distroless, run both hardened, prove the practices
+    and the run profile, and compare them side by side. Prepare a new app with `dockwise init APP_DIR` first.
+
+    Exit status: 0 done, 1 a build or a probe failed, 2 bad input or usage, 3 internal error.
+    """
     from rich.console import Console
 
     from dockwise.engine.bootstrap import ensure_engine
+    from dockwise.engine.run_profile import run_profile
     from dockwise.jobs.build import BaseSource, bundled_app_dir
     from dockwise.jobs.demo import run_demo
     from dockwise.report.progress import step_status
@@ -237,10 +254,11 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
     ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"))
     with step_status("dockwise demo") as on_step:
         result = run_demo(app_dir or bundled_app_dir(), runs=runs, load_seconds=load_seconds, json_path=json_path,
-                          html_path=html_path, source=BaseSource(base_source), say=on_step, on_step=on_step)
+                          html_path=html_path, source=BaseSource(base_source), profile=run_profile(profile_name),
+                          health_path=health_path, resilience_seconds=resilience_seconds, say=on_step,
+                          on_step=on_step)
     print_comparison(result.comparison, Console())
     click.echo(f"report: {json_path} and {html_path}")
-
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -419,22 +437,33 @@ def rules(rule_id: str | None, fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
 @click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
-@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True)
+@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
+              help="Length of the loopback load per image (0: no load).")
+@click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=0.0, show_default=True,
+              help="Run the resilience suite with a sustained load this long (0: skip it).")
+@click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
+              show_default=True, help=_PROFILE_HELP)
+@click.option("--health-path", metavar="PATH", help=_HEALTH_HELP)
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
-            gzip_size: bool) -> None:
-    """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only).
+            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool) -> None:
+    """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only), under the
+    hardened run profile unless `--profile default`.
 
     Each IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a docker-save tar / OCI layout path.
+    Exit status: 0 done, 1 a probe failed, 2 bad input or usage, 3 internal error.
     """
     from rich.console import Console
 
+    from dockwise.engine.run_profile import run_profile
     from dockwise.jobs.compare import compare_images
 
     console = Console(stderr=True)
     with console.status("comparing") as status:
         comparison = compare_images(list(images), runtime=runtime, runs=runs, load_seconds=load_seconds,
-                                    gzip_size=gzip_size, progress=lambda msg: status.update(msg))
+                                    gzip_size=gzip_size, progress=lambda msg: status.update(msg),
+                                    profile=run_profile(profile_name), health_path=health_path,
+                                    resilience_seconds=resilience_seconds)
     if fmt == "table" and output is None:
         from dockwise.report.table import print_comparison
 

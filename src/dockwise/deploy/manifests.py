@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from dockwise.core.errors import DockwiseError
+from dockwise.engine.containers import DATA_LABEL
 from dockwise.engine.run_profile import HARDENED, MiB, RunProfile
 from dockwise.image.facts import ImageFacts
 
@@ -35,6 +36,7 @@ class ServiceSpec:
     health_path: str
     graceful_s: int
     profile: RunProfile
+    data_path: str | None = None  # where the app writes, when the image says so (DATA_LABEL)
 
     @property
     def grace_period_s(self) -> int:
@@ -64,6 +66,7 @@ def service_spec(facts: ImageFacts, image: str, *, name: str | None = None, port
         health_path=health_path or facts.health_path() or "/",
         graceful_s=int(graceful) if graceful.isdigit() else DEFAULT_GRACEFUL_S,
         profile=profile,
+        data_path=facts.labels.get(DATA_LABEL) or None,
     )
 
 
@@ -79,7 +82,8 @@ def kubernetes(spec: ServiceSpec) -> list[dict]:
     memory = spec.profile.memory_bytes or 256 * MiB
     labels = {"app.kubernetes.io/name": spec.name}
     probe = {"httpGet": {"path": spec.health_path, "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3}
-    container = {
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
+    container: dict[str, object] = {
         "name": spec.name,
         "image": spec.image,
         "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
@@ -98,15 +102,20 @@ def kubernetes(spec: ServiceSpec) -> list[dict]:
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": mounts,
     }
+    volumes: list[dict] = [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": f"{spec.profile.tmpfs_bytes // MiB}Mi"}}]
+    if spec.data_path:
+        # What the app writes. An emptyDir lives as long as the pod: claim a PersistentVolume for data that must last.
+        mounts.append({"name": "data", "mountPath": spec.data_path})
+        volumes.append({"name": "data", "emptyDir": {}})
     pod = {
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": spec.grace_period_s,
         "securityContext": {"runAsNonRoot": True, "runAsUser": spec.uid, "runAsGroup": spec.gid,
                             "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": [container],
-        "volumes": [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": f"{spec.profile.tmpfs_bytes // MiB}Mi"}}],
+        "volumes": volumes,
     }
     deployment = {
         "apiVersion": "apps/v1",
@@ -149,7 +158,11 @@ def compose(spec: ServiceSpec, *, host_port: int | None = None) -> dict:
     if profile.memory_bytes:
         service["mem_limit"] = f"{profile.memory_bytes // MiB}m"
     service["user"] = f"{spec.uid}:{spec.gid}"
-    return {"services": {spec.name: service}}
+    document: dict[str, object] = {"services": {spec.name: service}}
+    if spec.data_path:
+        service["volumes"] = [f"data:{spec.data_path}"]
+        document["volumes"] = {"data": {}}
+    return document
 
 
 def to_yaml(documents: list[dict] | dict) -> str:

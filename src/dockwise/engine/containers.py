@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 from dockwise.core.errors import DockwiseError
 from dockwise.engine.run_profile import HARDENED, RunProfile
 
+DATA_LABEL = "dockwise.data"
+"""Where the image's app writes (`dockwise init` sets it): each container gets a fresh volume there."""
+EPHEMERAL_LABEL = "dockwise.ephemeral"
+
 if TYPE_CHECKING:
     from docker.models.containers import Container
 
@@ -53,10 +57,21 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
-        container = client.containers.create(image, ports=ports, labels=labels,
-                                             **{**profile.engine_options(), **run_options})
+        data = client.images.get(image).labels.get(DATA_LABEL)
     except ImageNotFound:
         raise DockwiseError(f"image {image} is not in the engine", "build it first") from None
+    options = {**profile.engine_options(), **run_options}
+    volume = None
+    if data and "volumes" not in options:
+        # The app writes there: a fresh volume (filled from the image's own files, as Docker does) for this container.
+        volume = client.volumes.create(labels={**labels, EPHEMERAL_LABEL: "1"})
+        options["volumes"] = {volume.name: {"bind": data, "mode": "rw"}}
+    try:
+        container = client.containers.create(image, ports=ports, labels=labels, **options)
+    except BaseException:
+        if volume is not None:
+            volume.remove(force=True)
+        raise
     # From here on the container exists: whatever fails, it has to go.
     try:
         container.start()
@@ -130,18 +145,26 @@ def container_rss_bytes(container) -> int | None:
 
 
 def remove(container) -> None:
-    """Remove the container (stopping it first); already gone or already being removed is fine."""
+    """Remove the container (stopping it first) and the data volume `start` made for it; already gone or already
+    being removed is fine."""
     from docker.errors import APIError, NotFound
 
+    mounts = [m.get("Name") for m in container.attrs.get("Mounts") or [] if m.get("Type") == "volume"]
     try:
         container.remove(force=True)
     except NotFound:
-        return
+        pass
     except APIError as exc:
-        if exc.status_code == 409:  # removal already in progress
-            return
-        raise DockwiseError(f"could not remove container {container.short_id}: {exc.explanation or exc}",
-                            f"remove it by hand: docker rm -f {container.short_id}") from None
+        if exc.status_code != 409:  # 409: removal already in progress
+            raise DockwiseError(f"could not remove container {container.short_id}: {exc.explanation or exc}",
+                                f"remove it by hand: docker rm -f {container.short_id}") from None
+    for name in filter(None, mounts):
+        try:
+            volume = container.client.volumes.get(name)
+            if volume.attrs.get("Labels", {}).get(EPHEMERAL_LABEL) == "1":
+                volume.remove(force=True)
+        except NotFound:
+            continue
 
 
 @contextlib.contextmanager

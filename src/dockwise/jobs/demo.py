@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dockwise.core.atomic import write_text
 from dockwise.engine.buildkit import BuildResult
+from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.image.comparison import Comparison
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 
@@ -33,9 +34,11 @@ class DemoResult:
 
 def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_path: Path, html_path: Path,
              source: BaseSource = BaseSource.AUTO, labels: dict[str, str] | None = None,
+             profile: RunProfile = HARDENED, health_path: str | None = None, resilience_seconds: float = 5.0,
              say: Callable[[str], None] = lambda _msg: None,
              on_step: Callable[[str], None] = lambda _step: None) -> DemoResult:
-    """Build both variants of `app_dir`, compare them (static facts and runtime probes), write JSON and HTML."""
+    """Build both variants of `app_dir`, compare them (static facts, runtime probes under the run `profile`, the
+    hardening proof and, for `resilience_seconds` > 0, the resilience suite), write JSON and HTML."""
     from dockwise.jobs.compare import compare_images
     from dockwise.report.html import render_html
 
@@ -43,10 +46,11 @@ def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_pa
     for variant in VARIANT_ORDER:
         say(f"building the {variant} image")
         builds[variant] = build_app(app_dir, variant, source=source, on_step=on_step, labels=labels,
-                                    ensure_bases=lambda: ensure_local_bases(say=say))
+                                    ensure_bases=lambda release: ensure_local_bases(release, say=say))
     comparison = compare_images([builds[v].tag for v in VARIANT_ORDER], runtime=True, runs=runs,
-                                load_seconds=load_seconds, labels={"dockwise.jobs.demo": "1", **(labels or {})},
-                                progress=say)
+                                load_seconds=load_seconds, labels={"dockwise.demo": "1", **(labels or {})},
+                                progress=say, profile=profile, health_path=health_path,
+                                resilience_seconds=resilience_seconds)
     result = DemoResult(builds, comparison, json_path, html_path)
     write_text(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")
     write_text(html_path, render_html(comparison))

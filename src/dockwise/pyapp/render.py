@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import PurePosixPath
 
+from dockwise.deploy.manifests import GRACE_MARGIN_S, GRACEFUL_LABEL
+from dockwise.engine.containers import DATA_LABEL
+from dockwise.engine.run_profile import HARDENED
 from dockwise.pyapp.bases import BASES, Bases
 from dockwise.pyapp.detect import AppFacts, data_target
-from dockwise.pyapp.server import SERVERS, server_requirements
+from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
 
 STANDARD_UID = 10001
 DISTROLESS_UID = 65532
@@ -232,9 +235,13 @@ def _tail(facts: AppFacts, uid: int) -> list[str]:
     cmd = list(facts.command)
     if facts.setup:
         cmd = ["/opt/venv/bin/python", "-c", LAUNCHER] + cmd
+    labels = [f"{GRACEFUL_LABEL}={GRACEFUL_S}"] + ([f"{DATA_LABEL}=/data"] if facts.writable else [])
     lines = [f"USER {uid}:{uid}", "",
              "# 6. the one port the server listens on",
              f"EXPOSE {facts.port}",
+             "# How long the server drains on SIGTERM" + (", and where it writes (a volume goes there)" if facts.writable else "")
+             + ": dockwise's probes and `dockwise deploy` read these.",
+             "LABEL " + " ".join(labels),
              "# Python, not curl (neither image has it); urlopen fails on 4xx/5xx and on no answer.",
              "HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \\",
              f"    CMD {_quote(health)}",
@@ -347,13 +354,14 @@ def compose(facts: AppFacts) -> str:
         f'      - "127.0.0.1:{facts.port}:{facts.port}"   # loopback only; put a reverse proxy in front for the world',
         "    read_only: true                     # the image's files cannot change at run time",
         "    tmpfs:",
-        "      - /tmp",
+        *[f"      - {path}:{options}" for path, options in HARDENED.tmpfs.items()],
         "    cap_drop: [ALL]",
         "    security_opt:",
         '      - "no-new-privileges:true"',
-        "    pids_limit: 256",
-        "    mem_limit: 512m",
-        "    stop_grace_period: 10s",
+        f"    pids_limit: {HARDENED.pids_limit}",
+        f"    mem_limit: {(HARDENED.memory_bytes or 0) >> 20}m",
+        f"    stop_grace_period: {GRACEFUL_S + GRACE_MARGIN_S}s   # longer than the server's {GRACEFUL_S} s drain",
+        "    restart: unless-stopped             # a crash or an OOM kill restarts it",
     ]
     if facts.writable:
         lines += ["    volumes:",

@@ -11,6 +11,10 @@ from pathlib import Path
 from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.requirements import Line, logical_lines, parse_line
 
+GRACEFUL_S = 8
+"""Seconds a server may drain on SIGTERM: below docker stop's 10 s and Kubernetes' grace period (the image
+says so in its `dockwise.graceful-timeout` label)."""
+
 VENV_BIN = "/opt/venv/bin"
 
 
@@ -97,12 +101,12 @@ def command(server: Server, target: str, factory: bool, interface: str, port: in
     app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
     if server.name == "gunicorn":
         return [script, "--bind", f"0.0.0.0:{port}", "--workers", "2", "--threads", "4",
-                "--worker-tmp-dir", "/dev/shm", "--graceful-timeout", "8", "--access-logfile", "-", app]
+                "--worker-tmp-dir", "/dev/shm", "--graceful-timeout", str(GRACEFUL_S), "--access-logfile", "-", app]
     if server.name == "uvicorn":
-        return [script, "--host", "0.0.0.0", "--port", str(port), "--timeout-graceful-shutdown", "8",
+        return [script, "--host", "0.0.0.0", "--port", str(port), "--timeout-graceful-shutdown", str(GRACEFUL_S),
                 *(["--factory"] if factory else []), app]
     if server.name == "hypercorn":
-        return [script, "--bind", f"0.0.0.0:{port}", "--graceful-timeout", "8", app]
+        return [script, "--bind", f"0.0.0.0:{port}", "--graceful-timeout", str(GRACEFUL_S), app]
     if server.name == "granian":
         return [script, "--interface", interface, "--host", "0.0.0.0", "--port", str(port),
                 *(["--factory"] if factory else []), app]

@@ -41,10 +41,23 @@ def render_html(comparison: Comparison) -> str:
         images=[_image_view(image, comparison) for image in comparison.images],
         metrics=[_metric_view(metric) for metric in comparison.metrics()],
         practices=_practice_rows(comparison),
+        sections=_sections(comparison),
         totals=_total_bars(comparison),
         bar_width=BAR_WIDTH,
         row_height=ROW_HEIGHT,
     )
+
+
+def _sections(comparison: Comparison) -> list[dict]:
+    """The hardening and resilience tables, when anything in them was measured."""
+    from dockwise.image.comparison import hardening_rows, resilience_rows
+
+    sections = []
+    for title, rows in (("Hardening (proven inside each running container)", hardening_rows(comparison.images)),
+                        ("Resilience", resilience_rows(comparison.images))):
+        if any(cell.status != "n/a" for row in rows[1:] for cell in row.cells):
+            sections.append({"title": title, "rows": rows})
+    return sections
 
 
 def _largest_layer(comparison: Comparison) -> int:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dockwise.core.errors import printable
+from dockwise.image.comparison import hardening_rows, resilience_rows
+
 if TYPE_CHECKING:
     from rich.console import Console
 
     from dockwise.core.findings import Finding
-    from dockwise.image.comparison import Comparison, Metric
+    from dockwise.image.comparison import Comparison, Metric, Row
     from dockwise.image.facts import ImageFacts
 
 STATUS_MARK = {"pass": "✔ pass", "partial": "◐ partial", "fail": "✘ fail"}
@@ -137,9 +140,28 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
             cells.append(f"[{styles[status]}]{STATUS_MARK[status]}[/]")
         verdicts.add_row(verdict.title, *cells)
     console.print(verdicts)
+    _print_rows(console, "hardening (proven inside each running container)", names, hardening_rows(comparison.images))
+    _print_rows(console, "resilience", names, resilience_rows(comparison.images))
     for image in comparison.images:
         if image.runtime is None:
             console.print(f"[dim]{image.name}: {image.runtime_note}[/dim]")
+
+
+def _print_rows(console: Console, title: str, names: list[str], rows: tuple[Row, ...]) -> None:
+    from rich.table import Table
+
+    if not rows or all(cell.status == "n/a" for row in rows[1:] for cell in row.cells):
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column("", style="bold")
+    for name in names:
+        table.add_column(name)
+    styles = {"pass": "green", "fail": "red", "n/a": "dim", "info": ""}
+    marks = {"pass": "✔ ", "fail": "✘ ", "n/a": "", "info": ""}
+    for row in rows:
+        table.add_row(row.label, *[f"[{styles[c.status]}]{marks[c.status]}{printable(c.text)}[/]" if styles[c.status]
+                                   else printable(c.text) for c in row.cells])
+    console.print(table)
 
 
 def _cells(metric: Metric) -> list[str]:
