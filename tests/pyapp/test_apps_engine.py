@@ -21,7 +21,10 @@ import pytest
 import yaml
 
 from dockwise.engine import containers as containers
-from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
+from dockwise.image import collect
+from dockwise.image.practices import judge
+from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
+from dockwise.jobs.build import variant as variant_of
 from dockwise.pyapp.bases import BASES
 from tests.conftest import RUN_ID
 from tests.pyapp.helpers import copy_app, run_init
@@ -100,11 +103,7 @@ class Case:
 CASES = [
     Case("flaskr", flaskr_pages, ("--setup", "flask --app flaskr init-db")),
     Case("inspector", inspector_pages, python="3.11", unpinned=False),
-    # Upstream's unpinned requirements now resolve to a Starlette whose TemplateResponse no longer takes the
-    # (name, {"request": ...}) form that main.py uses: the image builds and starts, and `/` fails with a TypeError
-    # in the app. Exactly what unpinned input does; strict, so it shows when a pin or a fix lands.
-    pytest.param(Case("fastapi-quickstart", azure_pages), marks=pytest.mark.xfail(
-        strict=True, reason="upstream app is incompatible with the Starlette its unpinned requirements resolve to")),
+    Case("fastapi-quickstart", azure_pages, unpinned=False),  # pinned by us: see its SOURCE.md
     Case("flask-quickstart", azure_pages),
     Case("django-quickstart", azure_pages),
     Case("django-skeleton", django_skeleton_pages, ("--setup", "python manage.py migrate"), unpinned=False),
@@ -123,7 +122,7 @@ def hardened_options(compose: dict, volume: str) -> dict:
     service = next(iter(compose["services"].values()))
     options = {
         "read_only": service["read_only"], "cap_drop": service["cap_drop"], "security_opt": service["security_opt"],
-        "tmpfs": {path: "" for path in service["tmpfs"]}, "pids_limit": service["pids_limit"],
+        "tmpfs": dict(entry.partition(":")[::2] for entry in service["tmpfs"]), "pids_limit": service["pids_limit"],
         "mem_limit": service["mem_limit"], "environment": service.get("environment", {}),
     }
     if "volumes" in service:
@@ -159,10 +158,13 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
     else:
         assert findings == [], findings
 
-    bases = BASES[case.python]
     tag = f"dockwise-test/{case.name}:{variant}-{RUN_ID}"
-    build_image(BuildRequest(context=app, dockerfile=dockerfile, tag=tag, build_args=bases.local_build_args(variant),
-                             labels=test_labels, secrets=host_ca_secret()))
+    built = build_app(app, variant, tag=tag, source=BaseSource.LOCAL, labels=test_labels,
+                      ensure_bases=ensure_local_bases)
+    assert variant_of(app, variant).bases == BASES[case.python]  # the base follows the app's Python
+    facts = collect(built.tag, gzip_size=False)
+    failed = [v for v in judge(facts) if v.status != "pass"]
+    assert not failed, failed  # all eight seed practices hold on the built image
 
     compose = yaml.safe_load((app / "compose.yaml").read_text())
     port = int(compose["services"][next(iter(compose["services"]))]["ports"][0].split(":")[-1])
