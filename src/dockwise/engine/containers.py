@@ -46,6 +46,9 @@ def _host_port(container, port: int) -> int:
     for binding in bindings:
         if binding.get("HostIp") in (LOOPBACK, "") and binding.get("HostPort"):
             return int(binding["HostPort"])
+    if container.status in ("exited", "dead"):
+        raise DockwiseError(f"the container exited as it started (code {container.attrs['State'].get('ExitCode')}); "
+                            f"log tail: {log_tail(container, 3)}", "run the image by hand and read `docker logs`")
     raise DockwiseError(f"port {port}/tcp of the container was not published", "check the image's EXPOSE")
 
 
