@@ -16,11 +16,10 @@ if __name__ == "__main__":
 import os  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
+import web_app  # noqa: E402
 from granian import Granian  # noqa: E402
 from granian.constants import Interfaces  # noqa: E402
 from granian.http import HTTP1Settings  # noqa: E402
-
-import web_app  # noqa: E402
 
 # docker stop waits 10 s before SIGKILL: workers still busy after this many seconds are killed, so the server
 # itself exits 0 within docker's grace period.

@@ -7,7 +7,6 @@ import http.client
 import json
 import re
 import shutil
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor

@@ -10,7 +10,13 @@ import pytest
 
 from dockwise.engine import run as containers
 from dockwise.measure.runtime import proc_cmdline, proc_uid
-from tests.webapp.conftest import JUNK, SECRET_MARKER, image_layers, layer_bytes, read_dir
+from tests.webapp.conftest import (
+    JUNK,
+    SECRET_MARKER,
+    image_layers,
+    layer_bytes,
+    read_dir,
+)
 
 pytestmark = pytest.mark.engine
 

@@ -60,7 +60,7 @@ def send_raw(port: int, payload: bytes, *, timeout: float = 5.0, host: str = LOO
         while not _complete(data) and time.monotonic() < deadline:
             try:
                 chunk = sock.recv(65536)
-            except (ConnectionResetError, TimeoutError, socket.timeout):
+            except (ConnectionResetError, TimeoutError):
                 break
             if not chunk:
                 break
