@@ -10,8 +10,8 @@ image started with another command. Per candidate and variant:
   development server (what the seed's `python web_app.py` runs) measured in the same rounds; goal >= 5x. The access
   lines written are counted against the requests wrk completed (every request must log one; wrk does not count
   the ones it cut off at the end, so lines >= requests).
-- startup: `docker run` -> first HTTP 200 on /, median of --runs, interleaved with `docker run --rm <base> python
-  -c pass` (which returns after exit and removal); goal <= 1.0x.
+- startup: `docker run` -> first HTTP 200 on /, median of --runs rounds over all candidates, each round with one
+  `docker run --rm <base> python -c pass` (which returns after exit and removal) as the shared peer; goal <= 1.0x.
 - slow clients: a normal GET / while 200 connections trickle their headers a byte every 0.2 s; goal < 1 s.
 - stop: `docker stop` (10 s grace) of an idle container that has served, its duration and exit code; goal < 2 s, 0.
 - the candidate's own packages, unpacked, in the distroless image.
@@ -202,12 +202,14 @@ def main() -> None:
             for _ in range(args.repeats):  # rounds, so that drift in the machine's load hits every candidate alike
                 for candidate in candidates:
                     load_round(client, tag, command(variant, candidate), args.load_seconds, figures[candidate.name])
+            bare_ms: list[float] = []
+            for _ in range(args.runs):  # rounds again, each with one bare run: every candidate shares its peer
+                bare_ms.append(time_to_exit(client, BASES[variant], BARE[variant], LABELS))
+                for candidate in candidates:
+                    figures[candidate.name].startup_ms.append(first_ok_ms(client, tag, command(variant, candidate)))
             for candidate in candidates:
-                f = figures[candidate.name]
-                for _ in range(args.runs):  # interleaved with the bare run, for the same reason
-                    f.startup_ms.append(first_ok_ms(client, tag, command(variant, candidate)))
-                    f.bare_ms.append(time_to_exit(client, BASES[variant], BARE[variant], LABELS))
-                faults(client, tag, command(variant, candidate), f)
+                figures[candidate.name].bare_ms.extend(bare_ms)
+                faults(client, tag, command(variant, candidate), figures[candidate.name])
             report(variant, figures, sizes, candidates)
     finally:
         for tag in tags.values():
