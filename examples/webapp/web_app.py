@@ -1,7 +1,7 @@
 """The reference service: a small Flask app that reports, from inside, what kind of container it runs in.
 
 Every page is evidence for the image's practices: the user it runs as, whether a shell, a package manager or pip
-is reachable, whether the root filesystem is read-only. Served by granian (see the Dockerfiles' CMD), never by
+is reachable, whether the root filesystem is read-only. Served by granian (see serve.py), never by
 Flask's development server. Every request but the health probes writes one JSON access-log line to stdout.
 """
 
