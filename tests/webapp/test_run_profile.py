@@ -11,6 +11,7 @@ from dockwise.engine.run_profile import DEFAULT, HARDENED
 from dockwise.image import collect
 from dockwise.measure import resilience
 from dockwise.measure.hardening import probe_hardening
+from dockwise.measure.runtime import run_resilience
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -46,28 +47,17 @@ def test_the_kubernetes_constraints_run_on_the_engine(docker_client, built, test
     assert facts.root_writable is False and facts.tmp_writable is True
 
 
-def test_sustained_load_and_malformed_http(docker_client, built, test_labels):
-    with containers.running(docker_client, built.tag, port=5000, labels=test_labels) as published:
-        containers.wait_for_http_ok(published, "/healthz")
-        sustained = resilience.sustained_load(published, "/", seconds=10)
-        malformed = resilience.malformed_http(published, "/")
-    assert sustained.load.socket_errors == 0 and sustained.load.non_2xx == 0 and sustained.load.requests > 0
-    assert sustained.rss_growth is not None and sustained.rss_growth <= 1.1, sustained.as_dict()
-    assert malformed.held, malformed.as_dict()
-
-
-def test_a_killed_worker_is_replaced(docker_client, built, test_labels):
-    with containers.running(docker_client, built.tag, port=5000, labels=test_labels) as published:
-        containers.wait_for_http_ok(published, "/healthz")
-        crash = resilience.kill_worker_under_load(published, "/", seconds=4)
-    assert crash.replaced and crash.answers_after, crash.as_dict()
-
-
-def test_stop_under_load_loses_nothing_and_exits_0(docker_client, built, test_labels):
-    with containers.running(docker_client, built.tag, port=5000, labels=test_labels) as published:
-        containers.wait_for_http_ok(published, "/healthz")
-        stop = resilience.stop_under_load(published, "/")
-    assert stop.exit_code == 0 and stop.lost == 0 and stop.completed > 0, stop.as_dict()
+def test_the_resilience_suite_holds(docker_client, built, test_labels):
+    """What `dockwise demo` reports as its resilience section, run as the demo runs it (10 s of sustained load)."""
+    suite = run_resilience(docker_client, built.tag, 5000, test_labels, "/healthz", HARDENED, seconds=10)
+    load = suite.sustained.load
+    assert load.socket_errors == 0 and load.non_2xx == 0 and load.requests > 0 and load.p99_ms is not None
+    assert suite.sustained.rss_growth is not None and suite.sustained.rss_growth <= 1.1, suite.sustained.as_dict()
+    assert suite.worker_crash.replaced and suite.worker_crash.answers_after, suite.worker_crash.as_dict()
+    assert suite.slow_clients.held, suite.slow_clients.as_dict()
+    assert suite.malformed.held, [c for c in suite.malformed.cases if not c.ok]
+    assert suite.stop.exit_code == 0 and suite.stop.lost == 0 and suite.stop.completed > 0, suite.stop.as_dict()
+    assert suite.idle_stop_seconds is not None and suite.idle_stop_seconds < 2
 
 
 def test_runs_under_128_mib(docker_client, built, test_labels):

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from dockwise.core.errors import DockwiseError
 from dockwise.core.hostpkg import ensure_command
 from dockwise.core.programs import run_program
+from dockwise.engine.containers import LOOPBACK
 
-LOOPBACK = "127.0.0.1"
 MAX_SECONDS = 30.0
 
 

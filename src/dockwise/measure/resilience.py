@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from dockwise.engine.containers import LOOPBACK, Published, container_rss_bytes, http_status, wait_for_http_ok
+from dockwise.measure import http_faults
 from dockwise.measure.hardening import PYTHON_CANDIDATES
 from dockwise.measure.load import LoadResult, run_load
 
@@ -192,61 +192,27 @@ def kill_worker_under_load(published: Published, path: str, *, seconds: float = 
                        f"killed worker {victim} with SIGKILL one second into a {seconds:.0f} s load")
 
 
-def slow_clients(published: Published, path: str, *, clients: int = MAX_SLOW_CLIENTS, trickle_s: float = 4.0) -> SlowClients:
-    """Open `clients` connections that send a request line and then one header byte at a time, slowly; while they
-    trickle, time one normal request."""
+def slow_clients(published: Published, path: str, *, clients: int = MAX_SLOW_CLIENTS) -> SlowClients:
+    """`clients` connections trickle their headers a byte at a time while one normal request is timed."""
     assert published.host_port is not None
-    clients = min(clients, MAX_SLOW_CLIENTS)
-    sockets: list[socket.socket] = []
-    stop = threading.Event()
-
-    def trickle() -> None:
-        while not stop.wait(0.5):
-            for sock in list(sockets):
-                try:
-                    sock.send(b"X")
-                except OSError:
-                    sockets.remove(sock)
-
-    try:
-        for _ in range(clients):
-            sock = socket.create_connection((LOOPBACK, published.host_port), timeout=5)
-            sock.send(f"GET {path} HTTP/1.1\r\nHost: {LOOPBACK}\r\nX-Slow: ".encode())
-            sockets.append(sock)
-        thread = threading.Thread(target=trickle, daemon=True)
-        thread.start()
-        time.sleep(min(1.0, trickle_s / 2))
-        started = time.monotonic()
-        status = http_status(published.host_port, path, timeout=5.0)
-        elapsed = (time.monotonic() - started) * 1000 if status is not None else None
-        time.sleep(max(0.0, trickle_s - 1.0))
-        return SlowClients(clients, round(elapsed, 1) if elapsed is not None else None, status)
-    finally:
-        stop.set()
-        for sock in sockets:
-            sock.close()
+    result = http_faults.slow_clients(published.host_port, connections=min(clients, MAX_SLOW_CLIENTS), path=path)
+    elapsed = round(result.normal_ms, 1) if result.normal_ms is not None else None
+    return SlowClients(result.trickling, elapsed, result.normal_status)
 
 
-MALFORMED = (
-    ("oversized header", lambda host: f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Big: {'a' * 65536}\r\n\r\n".encode()),
-    ("many headers", lambda host: (f"GET / HTTP/1.1\r\nHost: {host}\r\n" + "".join(f"X-{i}: 1\r\n" for i in range(300)) + "\r\n").encode()),
-    ("huge declared body", lambda host: f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 104857600\r\n\r\n{'a' * 1024}".encode()),
-    ("bad method", lambda host: f"BREW / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()),
-    ("garbage request line", lambda host: b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"),
-    ("bad JSON body", lambda host: f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{{not json".encode()),
-    ("path traversal", lambda host: f"GET /../../../../etc/passwd HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()),
-    ("encoded traversal", lambda host: f"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()),
-    ("bad HTTP version", lambda host: f"GET / HTTP/9.9\r\nHost: {host}\r\n\r\n".encode()),
-)
+BODY_LIMIT = 64 * 1024
+"""The request-body bound the malformed cases probe around (the reference service's; any app should refuse far
+beyond it, and 4xx near it is fine)."""
 
 
 def malformed_http(published: Published, path: str) -> Malformed:
-    """Each malformed request must get a 4xx (or a closed connection): never a 5xx; the service must still answer.
-    A 2xx/3xx is fine for requests a server may legitimately accept (a traversal it normalises)."""
+    """Each malformed request (`http_faults.malformed_requests`) must get a 4xx (or a closed connection): never a
+    5xx; the service must still answer. A 2xx/3xx is fine where a server may legitimately accept (a traversal it
+    normalises)."""
     assert published.host_port is not None
     cases = []
-    for name, build in MALFORMED:
-        status = _raw_status(published.host_port, build(f"{LOOPBACK}:{published.host_port}"))
+    for name, payload in http_faults.malformed_requests(BODY_LIMIT).items():
+        status = http_faults.send_raw(published.host_port, payload).status
         cases.append(MalformedCase(name, status, status is None or status < 500))
     return Malformed(tuple(cases), _answers(published, path))
 
@@ -312,19 +278,6 @@ def _one_request(port: int, path: str) -> str:
             return "lost"
     finally:
         connection.close()
-
-
-def _raw_status(port: int, request: bytes) -> int | None:
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=5) as sock:
-            sock.sendall(request)
-            head = sock.recv(128)
-    except OSError:
-        return None
-    parts = head.split(b" ", 2)
-    if len(parts) >= 2 and parts[0].startswith(b"HTTP/") and parts[1].isdigit():
-        return int(parts[1])
-    return None
 
 
 def _answers(published: Published, path: str) -> bool:
