@@ -186,3 +186,22 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
             assert seconds < 10, f"docker stop took {seconds:.1f} s"
     finally:
         volume.remove(force=True)
+
+
+def test_resilience_suite_on_an_init_app(tmp_path, docker_client, test_labels):
+    """The resilience suite `demo` runs, on a real app `init` prepared (flaskr: a factory, SQLite on /data, a
+    setup step), distroless, hardened."""
+    from dockwise.engine.run_profile import HARDENED
+    from dockwise.measure.runtime import run_resilience
+
+    app = copy_app("flaskr", tmp_path)
+    assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
+    built = build_app(app, "distroless", tag=f"dockwise-test/flaskr:resilience-{RUN_ID}", source=BaseSource.LOCAL,
+                      labels=test_labels, ensure_bases=ensure_local_bases)
+    suite = run_resilience(docker_client, built.tag, 8000, test_labels, "/", HARDENED, seconds=5)
+    assert suite.sustained.load.socket_errors == 0 and suite.sustained.load.non_2xx == 0
+    assert suite.worker_crash.replaced and suite.worker_crash.answers_after, suite.worker_crash.as_dict()
+    assert suite.slow_clients.held, suite.slow_clients.as_dict()
+    assert suite.malformed.held, [c for c in suite.malformed.cases if not c.ok]
+    assert suite.stop.exit_code == 0 and suite.stop.lost == 0, suite.stop.as_dict()
+    assert suite.idle_stop_seconds is not None and suite.idle_stop_seconds < 2

@@ -23,8 +23,8 @@ def test_flaskr_factory_from_pyproject_with_instance_folder_and_init_db():
     assert found.candidate.target == "flaskr:create_app()" and found.candidate.factory
     assert found.candidate.evidence.where() == "flaskr/__init__.py:6"
     assert found.deps.kind == "pyproject" and not found.deps.pinned and found.packaged
-    assert found.server.server.name == "gunicorn" and found.server.added
-    assert found.command[-1] == "flaskr:create_app()"
+    assert found.server.server.name == "granian" and found.server.added  # WSGI default: see pyapp/server.py
+    assert found.command[-2:] == ("--factory", "flaskr:create_app")  # granian calls the factory itself
     assert [str(w.path) for w in found.writable] == ["/opt/venv/var/flaskr-instance"]
     assert found.writable[0].evidence.where() == "flaskr/__init__.py:8"
     steps = [s.command for s in found.setup_suggestions]

@@ -34,15 +34,19 @@ SERVERS: dict[str, Server] = {s.name: s for s in (
            ("uvicorn.main", "uvicorn.server", "uvicorn.config", "uvicorn.protocols.http.h11_impl",
             "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "uvicorn.logging")),
     Server("hypercorn", "hypercorn", frozenset({"asgi", "wsgi"}), ("hypercorn.__main__", "hypercorn.asyncio")),
-    Server("granian", "granian", frozenset({"asgi", "wsgi"}), ("granian.cli",)),
+    Server("granian", "granian", frozenset({"asgi", "wsgi"}),
+           ("granian.cli", "granian.server.mp", "granian.wsgi", "granian.asgi", "granian._loops", "multiprocessing.popen_fork")),
     Server("waitress", "waitress-serve", frozenset({"wsgi"}), ("waitress.runner", "waitress.server")),
     Server("daphne", "daphne", frozenset({"asgi"}), ("daphne.cli", "daphne.server")),
 )}
 # When the app brings several, the first that serves its interface wins.
 PREFERENCE = ("gunicorn", "uvicorn", "granian", "hypercorn", "waitress", "daphne")
-DEFAULT_FOR = {"wsgi": "gunicorn", "asgi": "uvicorn"}
+# granian for WSGI: the reference service's choice, measured (benchmarks/bench_servers.py): 7-14x the development
+# server with an access log on, and clients that trickle their headers never reach Python (gunicorn's gthread
+# workers starve under 200 of them).
+DEFAULT_FOR = {"wsgi": "granian", "asgi": "uvicorn"}
 # What each default server needs besides itself (its dependencies in servers.txt).
-BUNDLE = {"gunicorn": ("gunicorn",), "uvicorn": ("uvicorn", "click", "h11")}
+BUNDLE = {"gunicorn": ("gunicorn",), "uvicorn": ("uvicorn", "click", "h11"), "granian": ("granian", "click")}
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,9 @@ def command(server: Server, target: str, factory: bool, interface: str, port: in
     if server.name == "hypercorn":
         return [script, "--bind", f"0.0.0.0:{port}", "--graceful-timeout", str(GRACEFUL_S), app]
     if server.name == "granian":
-        return [script, "--interface", interface, "--host", "0.0.0.0", "--port", str(port),
-                *(["--factory"] if factory else []), app]
+        return [script, "--interface", interface, "--host", "0.0.0.0", "--port", str(port), "--workers", "2",
+                "--blocking-threads", "4", "--workers-kill-timeout", str(GRACEFUL_S), "--respawn-failed-workers",
+                "--http1-header-read-timeout", "10000", "--access-log", *(["--factory"] if factory else []), app]
     if server.name == "waitress":
         return [script, f"--listen=0.0.0.0:{port}", *(["--call"] if factory else []), app]
     return [script, "--bind", "0.0.0.0", "--port", str(port), app]
