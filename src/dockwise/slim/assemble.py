@@ -2,8 +2,8 @@
 dockwise.image.archive_writer and loaded into the engine untagged (the tag comes only after verification).
 
 Reproducible: entries in path order, each with the source entry's mode, owner and mtime (bytecode keeps its
-source's mtime, which is what a timestamp pyc was checked against), no user or group names, and a config whose only
-time is the source image's `created`. Same source image and keep-set, same bytes, same image ID.
+source's mtime, which is what a timestamp pyc was checked against; directories are dated with the source image's
+`created`), no user or group names, and a config whose only time is the source image's `created`. Same source image and keep-set, same bytes, same image ID.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import re
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -26,10 +27,12 @@ KEPT_CONFIG = ("User", "WorkingDir", "Env", "ExposedPorts", "Entrypoint", "Cmd",
                "StopSignal", "Volumes", "Shell")
 
 
-def _entry(root: RootFS, path: str, kept) -> tuple[tarfile.TarInfo, bytes | None]:
+def _entry(root: RootFS, path: str, kept, directory_mtime: int) -> tuple[tarfile.TarInfo, bytes | None]:
     source = root.members[kept.source]
     info = tarfile.TarInfo(path)
     info.mode, info.uid, info.gid, info.mtime = source.mode, source.uid, source.gid, int(source.mtime)
+    if source.isdir():
+        info.mtime = directory_mtime  # the engine's init layer touches / and /etc in every container it creates
     info.uname = info.gname = ""
     if kept.content is not None:
         info.type = tarfile.REGTYPE
@@ -47,12 +50,12 @@ def _entry(root: RootFS, path: str, kept) -> tuple[tarfile.TarInfo, bytes | None
     return info, None
 
 
-def write_layer(root: RootFS, keep: KeepSet, out: Path) -> tuple[int, int]:
-    """The layer tar of the keep-set; returns (file bytes, file count)."""
+def write_layer(root: RootFS, keep: KeepSet, out: Path, directory_mtime: int) -> tuple[int, int]:
+    """The layer tar of the keep-set, directories dated `directory_mtime`; returns (file bytes, file count)."""
     file_bytes = files = 0
     with out.open("wb") as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for path in sorted(keep.kept):
-            info, data = _entry(root, path, keep.kept[path])
+            info, data = _entry(root, path, keep.kept[path], directory_mtime)
             if data is None:
                 tar.addfile(info)
                 continue
@@ -89,6 +92,17 @@ def slim_config(source: dict, diff_id: str, labels: dict[str, str], *, source_re
     return canonical_json(document)
 
 
+def _epoch(created: str | None) -> int:
+    """Seconds since the epoch of an RFC 3339 time such as 2026-12-02T01:40:42.730371229Z (0 when absent)."""
+    if not created:
+        return 0
+    import datetime as dt
+
+    stamp = created.replace("Z", "+00:00")
+    stamp = re.sub(r"(\.\d{6})\d+", r"\1", stamp)
+    return int(dt.datetime.fromisoformat(stamp).timestamp())
+
+
 @dataclass(frozen=True)
 class Written:
     """A slim image written as a `docker load`-able archive (inside the `write_image` block only)."""
@@ -106,7 +120,7 @@ def write_image(root: RootFS, keep: KeepSet, source_config: dict, labels: dict[s
     """The slim image as an archive in a temporary directory, for the duration of the block."""
     with tempfile.TemporaryDirectory(prefix="dockwise-slim-image-") as tmp:
         layer_path = Path(tmp) / "layer.tar"
-        file_bytes, files = write_layer(root, keep, layer_path)
+        file_bytes, files = write_layer(root, keep, layer_path, _epoch(source_config.get("Created")))
         digest = hashlib.sha256()
         with layer_path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

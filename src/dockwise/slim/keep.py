@@ -9,7 +9,8 @@ Rules, in the order their reasons are recorded (a path keeps its first reason):
    route no probe reached still finds them); with `keep_stdlib` the whole standard library;
 4. what the image needs at run time: the user's passwd/group entries (rewritten to those alone) and home, CA
    bundles, timezone data, /tmp, and `--include` paths;
-5. ELF: the program interpreter and every DT_NEEDED library of every kept ELF file, transitively;
+5. ELF: the program interpreter and every DT_NEEDED library of every kept ELF file, and the `#!` program of
+   every kept script, transitively;
 6. metadata: the `copyright` file and dpkg record of every Debian package that still owns a kept file, and the
    whole dist-info of every distribution that still has a kept file (so scanners and `dockwise sbom` see exactly
    what is left).
@@ -20,6 +21,7 @@ keeps its source, and so does the stdlib's os.py (the landmark of a Python insta
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections import deque
 from collections.abc import Iterable
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 
 from dockwise.core.errors import DockwiseError
 from dockwise.image.layer_index import DIR
-from dockwise.slim.elf import ElfError, LibrarySearch, is_elf, ld_so_conf_dirs, read_elf
+from dockwise.slim.elf import ElfError, LibrarySearch, exec_interpreter, is_elf, ld_so_conf_dirs, read_elf
 from dockwise.slim.python_code import (
     Distribution,
     cached_pyc,
@@ -95,6 +97,8 @@ class KeepSet:
     distributions: tuple[Distribution, ...] = ()
     debian_packages: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    left_out: tuple[str, ...] = ()
+    """With only_traced: the Python files the full rules would have kept."""
 
     def reasons(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -183,6 +187,9 @@ class _Planner:
     def traced(self) -> None:
         for path, how in self.trace.found_paths().items():
             self.add(path, Reason(TRACED, how))
+        for process in self.trace.processes:
+            for path in process.execs:
+                self.add(path, Reason(TRACED, f"executed by pid {process.pid}"))
         for directory, how in self.trace.listed_dirs().items():
             target = self.add(directory, Reason(TRACED, how))
             if target is not None and self.root.kind(target) == DIR:
@@ -365,7 +372,14 @@ class _Planner:
             if path in seen or not self.root.is_file(path):
                 continue
             seen.add(path)
-            if not is_elf(self.root.read(path, ELF_HEAD)):
+            head = self.root.read(path, ELF_HEAD)
+            if head[:2] == b"#!":
+                script = exec_interpreter(self.root.read(path, 4096))
+                found = self.add(script, Reason(NEEDED, f"#! interpreter of /{path}")) if script else None
+                if found:
+                    queue.append(found)
+                continue
+            if not is_elf(head):
                 continue
             try:
                 info = read_elf(self.root.read(path))
@@ -482,7 +496,22 @@ class _Planner:
 
 
 def compute_keep_set(root: RootFS, trace: Trace, config: dict, options: Options) -> KeepSet:
-    """Apply the rules of the module docstring to the source image's file system and the trace."""
+    """Apply the rules of the module docstring to the source image's file system and the trace. With
+    `only_traced`, the notes name the modules the full rules would have kept: what a route no probe reached may
+    miss."""
+    result = _plan(root, trace, config, options)
+    if options.only_traced:
+        full = _plan(root, trace, config, dataclasses.replace(options, only_traced=False))
+        left_out = sorted(p for p in full.kept if p.endswith((".py", ".pyc", ".so")) and p not in result.kept)
+        result.left_out = tuple("/" + p for p in left_out)
+        if left_out:
+            shown = ", ".join("/" + p for p in left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+            result.notes.append(f"--only-traced-modules left out {len(left_out)} Python files that kept code may "
+                                f"import on a path no probe took: {shown}")
+    return result
+
+
+def _plan(root: RootFS, trace: Trace, config: dict, options: Options) -> KeepSet:
     planner = _Planner(root, trace, config, options)
     planner.traced()
     planner.app()

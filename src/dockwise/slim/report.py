@@ -77,6 +77,7 @@ def build_report(*, source: ImageFacts, slim: ImageFacts, tag: str, keep: KeepSe
                                  "removed": sorted(source_dists - {d.name for d in slim.python_distributions})},
         "trace": _trace_summary(trace),
         "notes": list(keep.notes),
+        "left_out_by_only_traced_modules": list(keep.left_out),
         "seconds": {name: round(value, 2) for name, value in timings.items()},
     }
     return SlimReport(data)

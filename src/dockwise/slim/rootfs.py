@@ -13,7 +13,6 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
 
 from dockwise.core.errors import DockwiseError
 from dockwise.image.filesystem import FileSystem
@@ -29,6 +28,21 @@ class RootFS:
     fs: FileSystem
     members: dict[str, tarfile.TarInfo]
     tar: tarfile.TarFile
+
+    @classmethod
+    def from_tar(cls, tar: tarfile.TarFile) -> RootFS:
+        """Index a flattened file system tar (seekable, left open: contents are read from it on demand)."""
+        members: dict[str, tarfile.TarInfo] = {}
+        entries: list[Entry] = []
+        for member in tar:
+            path = _clean(member.name)
+            if not path or path in INIT_LAYER or path.split("/", 1)[0] in ("dev", "proc", "sys"):
+                continue
+            members[path] = member
+            link = _clean(member.linkname) if member.islnk() else member.linkname if member.issym() else ""
+            entries.append(Entry(path, _kind(member), member.mode, member.uid, member.gid,
+                                 member.size if member.isreg() else 0, link))
+        return cls(FileSystem.apply([LayerIndex(entries=entries)]), members, tar)
 
     def resolve(self, path: str) -> str | None:
         """The visible image path that `path` (absolute or relative to the root) reaches through symlinks."""
@@ -125,18 +139,4 @@ def exported(client, image: str, labels: dict[str, str]) -> Iterator[RootFS]:
             containers.remove(container)
         spool.seek(0)
         with tarfile.open(fileobj=spool, mode="r:") as tar:
-            yield _index(tar, spool)
-
-
-def _index(tar: tarfile.TarFile, spool: IO[bytes]) -> RootFS:
-    members: dict[str, tarfile.TarInfo] = {}
-    entries: list[Entry] = []
-    for member in tar:
-        path = _clean(member.name)
-        if not path or path in INIT_LAYER or path.split("/", 1)[0] in ("dev", "proc", "sys"):
-            continue
-        members[path] = member
-        link = _clean(member.linkname) if member.islnk() else member.linkname if member.issym() else ""
-        entries.append(Entry(path, _kind(member), member.mode, member.uid, member.gid,
-                             member.size if member.isreg() else 0, link))
-    return RootFS(FileSystem.apply([LayerIndex(entries=entries)]), members, tar)
+            yield RootFS.from_tar(tar)
