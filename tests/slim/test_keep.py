@@ -65,6 +65,9 @@ def _tree() -> dict:
         "var/lib/dpkg/status.d/libunused1.md5sums": f"0789  {GNU}/libunused.so.1\n".encode(),
         "usr/share/doc/libunused1/copyright": b"unused copyright\n",
         "srv/data/table.csv": b"a,b\n",
+        "var/log/app": None,
+        "etc/os-release": "->../usr/lib/os-release",
+        "usr/lib/os-release": b"ID=debian\nVERSION_ID=13\n",
     }
     _module(tree, f"{STDLIB}/os.py", "# os\n")
     _module(tree, f"{STDLIB}/json/__init__.py", "from .decoder import JSONDecoder\n")
@@ -87,7 +90,7 @@ def _trace():
     main = opened(f"/{GNU}/libc.so.6", f"/{GNU}/libm.so.6", f"/{STDLIB}/json/__pycache__/__init__.cpython-313.pyc",
                   f"/{STDLIB}/json/__init__.py", f"/{SITE}/flask/__init__.py", "/app/web_app.py",
                   f"/{STDLIB}/lib-dynload/_ssl.cpython-313-x86_64-linux-gnu.so", "/.dockwise-trace/python.jsonl",
-                  "/proc/self/maps", "/tmp/created-at-run-time")
+                  "/proc/self/maps", "/tmp/created-at-run-time", "/var/log/app/today/access.log")
     main = ProcessTrace(10, main.calls, (), ("/usr/bin/python3.13",), "exited with 0")
     return trace_of(main, python=[python])
 
@@ -138,6 +141,8 @@ def test_runtime_and_metadata() -> None:
     assert kept["etc/passwd"].content == b"nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
     assert kept["etc/group"].content == b"nonroot:x:65532:\n"
     assert "home/nonroot" in kept and "tmp" in kept and "etc/ssl/certs/ca-certificates.crt" in kept
+    assert kept["var/log/app"].reason.detail == "directory of /var/log/app/today/access.log, named at run time"
+    assert "etc/os-release" in kept and kept["usr/lib/os-release"].reason.kind == METADATA
     assert keep.debian_packages == ("libc6",)
     assert "usr/share/doc/libc6/copyright" in kept and "var/lib/dpkg/status.d/libc6" in kept
     assert "var/lib/dpkg/status.d/libc6.md5sums" not in kept

@@ -1,8 +1,8 @@
 """The keep-set: which files of the source image the slim image holds, and why.
 
 Rules, in the order their reasons are recorded (a path keeps its first reason):
-1. traced: every path a traced process (or Python) saw existing, with the symlinks on the way to it;
-   directories Python code listed keep their entries;
+1. traced: every path a traced process (or Python) saw existing, with the symlinks on the way to it; the
+   directory a path created at run time goes into; directories Python code listed keep their entries;
 2. the app: the WORKDIR and every top-level package imported from outside the interpreter's own directories;
 3. Python: every module imported (at start, by `import`, at exit); unless `only_traced`, every distribution a kept
    file belongs to, whole, with what it requires, and the stdlib modules that kept code imports (statically, so a
@@ -11,9 +11,9 @@ Rules, in the order their reasons are recorded (a path keeps its first reason):
    bundles, timezone data, /tmp, and `--include` paths;
 5. ELF: the program interpreter and every DT_NEEDED library of every kept ELF file, and the `#!` program of
    every kept script, transitively;
-6. metadata: the `copyright` file and dpkg record of every Debian package that still owns a kept file, and the
-   whole dist-info of every distribution that still has a kept file (so scanners and `dockwise sbom` see exactly
-   what is left).
+6. metadata: /etc/os-release, the `copyright` file and dpkg record of every Debian package that still owns a
+   kept file, and the whole dist-info of every distribution that still has a kept file (so scanners and
+   `dockwise sbom` see exactly what is left).
 Then Python code outside the app is kept as bytecode: a module whose cached bytecode is valid for its source is
 kept as that bytecode alone, moved where Python imports it without the source; a module without valid bytecode
 keeps its source, and so does the stdlib's os.py (the landmark of a Python installation). Finally every kept path's parent directories are kept.
@@ -47,6 +47,7 @@ TRACER_ROOTS = (".dockwise-tracer", ".dockwise-python", ".dockwise-trace")
 CA_ENV = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 CA_DEFAULTS = ("etc/ssl/certs/ca-certificates.crt", "usr/lib/ssl/cert.pem", "etc/pki/tls/certs/ca-bundle.crt")
 TZ_FILES = ("etc/localtime", "etc/timezone")
+OS_RELEASE = ("etc/os-release", "etc/debian_version")
 ELF_HEAD = 4
 
 TRACED, APP, PYTHON, RUNTIME, INCLUDED, NEEDED, METADATA, PARENT = (
@@ -187,6 +188,14 @@ class _Planner:
     def traced(self) -> None:
         for path, how in self.trace.found_paths().items():
             self.add(path, Reason(TRACED, how))
+        for path in sorted(self.trace.named_paths()):
+            # A file created at run time (a log, a socket) needs the directory it goes into, with its owner and mode.
+            if self.root.resolve(path) is None:
+                ancestor = posixpath.dirname(_image_path(path))
+                while ancestor and self.root.resolve(ancestor) is None:
+                    ancestor = posixpath.dirname(ancestor)
+                if ancestor:
+                    self.add(ancestor, Reason(TRACED, f"directory of /{_image_path(path)}, named at run time"))
         for process in self.trace.processes:
             for path in process.execs:
                 self.add(path, Reason(TRACED, f"executed by pid {process.pid}"))
@@ -401,6 +410,9 @@ class _Planner:
 
     def metadata(self) -> None:
         owners = self._debian_owners()
+        for path in OS_RELEASE:
+            if self.root.resolve(path) is not None:
+                self.add(path, Reason(METADATA, "what scanners read to identify the distribution"))
         remaining: dict[str, None] = {}
         for path in sorted(self.result.kept):
             for package in owners.get(path, ()):

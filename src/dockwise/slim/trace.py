@@ -128,6 +128,10 @@ class Trace:
                 seen.setdefault(event.path, f"extension module {event.name}")
         return seen
 
+    def named_paths(self) -> set[str]:
+        """Every path some process named, whether it existed or not."""
+        return {path for call in self.calls() for path in call.paths}
+
     def listed_dirs(self) -> dict[str, str]:
         """Directories whose listing Python code (not the import system) read: their entries matter."""
         return {e.name: f"listed by Python (pid {e.pid})" for e in self.python_events if e.kind == "listdir"}

@@ -16,6 +16,7 @@ host (the engine must be local, as for every bind mount).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import http.client
@@ -60,6 +61,7 @@ working directory of AT_FDCWD); --seccomp-bpf: only the traced calls stop the pr
 HOSTNAME = "dockwise-slim"
 """Every container slim starts has this host name, so pages that show it are the same in every run."""
 STOP_TIMEOUT = 30.0
+HEALTH_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -243,9 +245,22 @@ def ask_all(port: int, plan: ProbePlan, what: str, exit_code: int = 2) -> dict[s
     return answers
 
 
-def run_health(container, command: list[str] | tuple[str, ...] | None) -> int | None:
-    """The exit code of the HEALTHCHECK command run inside the container (as the image's user), or None."""
-    return container.exec_run(list(command)).exit_code if command else None
+HEALTH_TIMED_OUT = -1
+
+
+def run_health(container, command: list[str] | tuple[str, ...] | None, timeout: float = HEALTH_TIMEOUT) -> int | None:
+    """The exit code of the HEALTHCHECK command run inside the container (as the image's user), HEALTH_TIMED_OUT
+    if it has not ended within `timeout` seconds, or None without a command."""
+    if not command:
+        return None
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(container.exec_run, list(command))
+    try:
+        return future.result(timeout=timeout).exit_code
+    except concurrent.futures.TimeoutError:
+        return HEALTH_TIMED_OUT  # the exec ends with the container, which is removed next
+    finally:
+        pool.shutdown(wait=False)
 
 
 def probe_image(client, image: str, config: dict, plan: ProbePlan, labels: dict[str, str], *, what: str,
