@@ -62,7 +62,7 @@ def _tree() -> dict:
         "var/lib/dpkg/status.d/libc6.md5sums": f"0123  {GNU}/libc.so.6\n0456  usr/share/doc/libc6/copyright\n".encode(),
         "usr/share/doc/libc6/copyright": b"libc6 copyright\n",
         "var/lib/dpkg/status.d/libunused1": b"Package: libunused1\nVersion: 1\nArchitecture: amd64\n",
-        "var/lib/dpkg/status.d/libunused1.md5sums": f"0789  {GNU}/libunused.so.1\n".encode(),
+        "var/lib/dpkg/status.d/libunused1.md5sums": f"0789  {GNU}/libunused.so.1\n0790  {GNU}\n".encode(),
         "usr/share/doc/libunused1/copyright": b"unused copyright\n",
         "srv/data/table.csv": b"a,b\n",
         "var/log/app": None,

@@ -47,6 +47,16 @@ class SlimResult:
     report: SlimReport
 
 
+PROBE_FILE_NAME = "slim-probes.toml"
+
+
+def app_probe_file(app_dir: Path) -> Path | None:
+    """An app's own probe file (slim-probes.toml beside its Dockerfile), if it has one; the demo passes the
+    reference service's."""
+    path = app_dir / PROBE_FILE_NAME
+    return path if path.is_file() else None
+
+
 def default_tag(ref: str, facts: ImageFacts) -> str:
     """`repo:tag-slim` beside the source's first tag (`repo:latest-slim` for an untagged name)."""
     named = ref if not ref.startswith("sha256:") else (facts.tags[0] if facts.tags else "")

@@ -415,6 +415,8 @@ class _Planner:
                 self.add(path, Reason(METADATA, "what scanners read to identify the distribution"))
         remaining: dict[str, None] = {}
         for path in sorted(self.result.kept):
+            if self.root.kind(path) == DIR:
+                continue  # every package lists /usr and friends: only a file or link says it is still there
             for package in owners.get(path, ()):
                 remaining.setdefault(package, None)
         for package in remaining:
