@@ -7,8 +7,8 @@ Prints figures only; the README records them with the date and machine. Nothing 
   engine's Size), with the slim report's size by directory; goal: slim <= 20 MB unpacked;
 - probes: the reference probe file (examples/webapp/slim-probes.toml) plus the defaults; goal: all identical;
 - startup: `docker run` -> first HTTP 200 on /healthz, distroless and slim interleaved; goal: slim no slower;
-- throughput: wrk -t2 -c32 on GET / inside each container's network namespace, the two images alternated;
-  goal: slim no fewer req/s.
+- throughput: wrk -t2 -c32 on GET / and /healthz inside each container's network namespace, the two images
+  alternated over several rounds (medians); goal: slim no fewer req/s.
 Everything it creates carries a dockwise.test label and is removed at the end.
 """
 
@@ -25,8 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from dockwise.engine import containers
+from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
 from dockwise.engine.client import TEST_LABEL, sdk_client
-from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir, ensure_local_bases
+from dockwise.jobs.build import VARIANTS, BaseSource, build_app, bundled_app_dir, ensure_local_bases
 from dockwise.jobs.slim import slim_image
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_first_ok
@@ -55,15 +56,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--load-seconds", type=float, default=5.0)
+    parser.add_argument("--load-rounds", type=int, default=3, help="rounds of (distroless, slim, slim, distroless)")
+    parser.add_argument("--runtime-image", help="the distroless runtime base to build on [default: what "
+                        "`dockwise build --variant distroless` uses]")
     args = parser.parse_args()
 
     client = sdk_client()
     ensure_local_bases()
-    source = build_app(bundled_app_dir(), "distroless", tag="dockwise-bench/slim-src:distroless",
-                       source=BaseSource.LOCAL, labels=LABELS).tag
+    if args.runtime_image:
+        request = BuildRequest(context=bundled_app_dir(), dockerfile=bundled_app_dir() / "Dockerfile.distroless",
+                               tag="dockwise-bench/slim-src:distroless", labels=LABELS, secrets=host_ca_secret(),
+                               build_args={**VARIANTS["distroless"].local_build_args, "RUNTIME_IMAGE": args.runtime_image})
+        source = build_image(request).tag
+    else:
+        source = build_app(bundled_app_dir(), "distroless", tag="dockwise-bench/slim-src:distroless",
+                           source=BaseSource.LOCAL, labels=LABELS).tag
     created = [source]
     print(f"# bench_slim {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
-          f"{platform.machine()}, engine {client.version()['Version']} (machine shared with other work)")
+          f"{platform.machine()}, engine {client.version()['Version']} (machine shared with other work); "
+          f"runtime base {args.runtime_image or VARIANTS['distroless'].local_build_args['RUNTIME_IMAGE']}")
     try:
         started = time.monotonic()
         slim = slim_image(source, tag="dockwise-bench/slim-src:slim", probe_file=PROBES, labels=LABELS)
@@ -107,15 +118,17 @@ def main() -> None:
         print(f"slim / distroless = {ratio:.2f}x (goal <= 1.0x)")
 
         print(f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s inside each container's namespace,"
-              " alternated (d, s, s, d)")
+              f" {args.load_rounds} rounds of (distroless, slim, slim, distroless); medians")
+        order = (("distroless", source), ("slim", slim.tag), ("slim", slim.tag), ("distroless", source))
         for path in ("/", "/healthz"):
             rates: dict[str, list[float]] = {"distroless": [], "slim": []}
-            for name, ref in (("distroless", source), ("slim", slim.tag), ("slim", slim.tag), ("distroless", source)):
-                rates[name].append(load(client, ref, args.load_seconds, path))
-            means = {name: statistics.mean(values) for name, values in rates.items()}
-            print(f"GET {path:9} distroless {means['distroless']:7.0f} req/s {[round(v) for v in rates['distroless']]}, "
-                  f"slim {means['slim']:7.0f} req/s {[round(v) for v in rates['slim']]}, "
-                  f"slim / distroless = {means['slim'] / means['distroless']:.2f}x (goal >= 1.0x)")
+            for _ in range(args.load_rounds):
+                for name, ref in order:
+                    rates[name].append(load(client, ref, args.load_seconds, path))
+            medians = {name: statistics.median(values) for name, values in rates.items()}
+            print(f"GET {path:9} distroless {medians['distroless']:6.0f} req/s {[round(v) for v in rates['distroless']]}")
+            print(f"GET {path:9} slim       {medians['slim']:6.0f} req/s {[round(v) for v in rates['slim']]}")
+            print(f"GET {path:9} slim / distroless = {medians['slim'] / medians['distroless']:.2f}x (goal >= 1.0x)")
     finally:
         for tag in reversed(created):
             client.images.remove(tag, force=True)

@@ -68,6 +68,35 @@ def test_reference_service_slims_and_answers_the_same(slimmed, distroless_app, d
     assert report["trace"]["python_interpreters"] and report["trace"]["mapped_files"] > 5
 
 
+def test_report_hooks_for_demo_and_html(slimmed) -> None:
+    from dockwise.slim.report import demo_column, html_section, render_text
+
+    column = demo_column(slimmed.report)
+    assert column["image"] == slimmed.tag and column["probes_identical"] is True
+    assert column["size_bytes"] < column["source_size_bytes"]
+    section = html_section(slimmed.report)
+    assert section.startswith('<section class="slim">') and "<script" not in section and slimmed.tag in section
+    text = render_text(slimmed.report)
+    assert "info" in text and "HEALTHCHECK command" in text and " NO" not in text
+
+
+def test_cli_tags_and_writes_the_report(distroless_app, docker_client, tmp_path: Path) -> None:
+    from dockwise.cli import main
+
+    tag = f"dockwise-test/slim:{RUN_ID}-cli"
+    report = tmp_path / "slim.json"
+    try:
+        result = CliRunner().invoke(main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES),
+                                           "--report", str(report)])
+        assert result.exit_code == 0, result.output
+        data = json.loads(report.read_text())
+        assert data["slim"]["tag"] == tag and docker_client.images.get(tag).id == data["slim"]["id"]
+        assert tag in result.output and "kept because" in result.output
+    finally:
+        if _tagged(docker_client, tag):
+            docker_client.images.remove(tag, force=True)
+
+
 def test_sbom_of_the_slim_image_lists_exactly_what_is_left(slimmed, distroless_app, docker_client, test_labels) -> None:
     from dockwise.cli import main
     from dockwise.slim.rootfs import exported
