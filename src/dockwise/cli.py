@@ -504,5 +504,39 @@ def sbom(image: str, output: Path | None) -> None:
     write_output(sbom_json(collect(image, gzip_size=False)), output)
 
 
+@main.command()
+@click.argument("image")
+@click.option("--tag", help="Tag of the slim image [default: IMAGE's repo:tag-slim].")
+@click.option("--probe", "probe_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Probe file (TOML, or .json): requests the slim image must answer as the original does.")
+@click.option("--include", "includes", multiple=True, metavar="PATH", help="Also keep PATH (file or tree); repeatable.")
+@click.option("--keep-python-stdlib", is_flag=True, help="Keep the whole standard library, not only what is used.")
+@click.option("--only-traced-modules", is_flag=True,
+              help="Keep only the Python modules the trace saw (no whole distributions, no static imports): smaller, "
+                   "but a route no probe reached may miss a module.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report here.")
+def slim(image: str, tag: str | None, probe_file: Path | None, includes: tuple[str, ...], keep_python_stdlib: bool,
+         only_traced_modules: bool, report_path: Path | None) -> None:
+    """Minify IMAGE (a Python web service in the engine): trace it under probes, keep what it uses and what Python
+    needs, build that FROM scratch, and tag it only if it answers every probe as IMAGE does.
+
+    Probe file format: `python -c "import dockwise.slim.probes as p; help(p)"` or docs/slim.md.
+    Exit status: 0 tagged; 1 the slim image differed (nothing tagged); 2 bad input (not Python, root, no port,
+    does not start, never answers, bad probe file); 3 internal error.
+    """
+    from dockwise.core.atomic import write_text
+    from dockwise.jobs.slim import slim_image
+    from dockwise.report.progress import step_status
+    from dockwise.slim.report import render_text
+
+    with step_status(f"slim {image}") as on_step:
+        result = slim_image(image, tag=tag, probe_file=probe_file, includes=includes, keep_stdlib=keep_python_stdlib,
+                            only_traced=only_traced_modules, say=on_step)
+    if report_path is not None:
+        write_text(report_path, json.dumps(result.report.as_dict(), indent=2, sort_keys=True) + "\n")
+    click.echo(render_text(result.report), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
