@@ -228,6 +228,8 @@ _HEALTH_HELP = "Path the probes GET (any 2xx/3xx is up) [default: the image's HE
 @click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
               show_default=True, help=_PROFILE_HELP)
 @click.option("--health-path", metavar="PATH", help=_HEALTH_HELP)
+@click.option("--slim/--no-slim", default=True, show_default=True,
+              help="Also trace the distroless image into a minimal one (dockwise slim) and compare it as a third column.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True,
               help="Where the full report is written as JSON.")
 @click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True,
@@ -235,7 +237,7 @@ _HEALTH_HELP = "Path the probes GET (any 2xx/3xx is up) [default: the image's HE
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_seconds: float, profile_name: str,
-         health_path: str | None, json_path: Path, html_path: Path, base_source: str) -> None:
+         health_path: str | None, slim: bool, json_path: Path, html_path: Path, base_source: str) -> None:
     """Build APP_DIR (default: the bundled service) standard and distroless, run both hardened, prove the practices
     and the run profile, and compare them side by side. Prepare a new app with `dockwise init APP_DIR` first.
 
@@ -255,7 +257,7 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_second
     with step_status("dockwise demo") as on_step:
         result = run_demo(app_dir or bundled_app_dir(), runs=runs, load_seconds=load_seconds, json_path=json_path,
                           html_path=html_path, source=BaseSource(base_source), profile=run_profile(profile_name),
-                          health_path=health_path, resilience_seconds=resilience_seconds, say=on_step,
+                          health_path=health_path, resilience_seconds=resilience_seconds, slim=slim, say=on_step,
                           on_step=on_step)
     print_comparison(result.comparison, Console())
     click.echo(f"report: {json_path} and {html_path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,9 +30,11 @@ class _Bar:
     title: str
 
 
-def render_html(comparison: Comparison) -> str:
-    """The report page as a string; write it wherever you like (it references nothing outside itself)."""
+def render_html(comparison: Comparison, extra_sections: Sequence[str] = ()) -> str:
+    """The report page as a string; write it wherever you like (it references nothing outside itself).
+    `extra_sections` are self-contained HTML fragments (already escaped) placed after the tables."""
     from jinja2 import Environment, PackageLoader, select_autoescape
+    from markupsafe import Markup
 
     env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("compare.html.j2")
@@ -42,6 +45,7 @@ def render_html(comparison: Comparison) -> str:
         metrics=[_metric_view(metric) for metric in comparison.metrics()],
         practices=_practice_rows(comparison),
         sections=_sections(comparison),
+        extra_sections=[Markup(fragment) for fragment in extra_sections],
         totals=_total_bars(comparison),
         bar_width=BAR_WIDTH,
         row_height=ROW_HEIGHT,
