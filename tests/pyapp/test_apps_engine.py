@@ -205,3 +205,18 @@ def test_resilience_suite_on_an_init_app(tmp_path, docker_client, test_labels):
     assert suite.malformed.held, [c for c in suite.malformed.cases if not c.ok]
     assert suite.stop.exit_code == 0 and suite.stop.lost == 0, suite.stop.as_dict()
     assert suite.idle_stop_seconds is not None and suite.idle_stop_seconds < 2
+
+
+def test_slim_on_an_init_app(tmp_path, docker_client, test_labels):
+    """`dockwise slim` on a real app `init` prepared: smaller, every probe answered as the original answers it."""
+    from dockwise.jobs.slim import slim_image
+    from dockwise.slim.report import demo_column
+
+    app = copy_app("flaskr", tmp_path)
+    assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
+    built = build_app(app, "distroless", tag=f"dockwise-test/flaskr:slim-source-{RUN_ID}", source=BaseSource.LOCAL,
+                      labels=test_labels, ensure_bases=ensure_local_bases)
+    column = demo_column(slim_image(built.tag, tag=f"dockwise-test/flaskr:slim-{RUN_ID}", labels=test_labels).report)
+    assert column["probes_identical"] and column["probes"] >= 2
+    assert column["size_bytes"] < 0.9 * column["source_size_bytes"]
+    assert docker_client.images.get(f"dockwise-test/flaskr:slim-{RUN_ID}").id == column["id"]
