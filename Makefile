@@ -43,7 +43,7 @@ check: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m dockwise.report.rule_docs docs/rules.md
 
-# Refresh the lock after changing dependencies in pyproject.toml (needs uv: `pip install uv`).
+# Refresh the lock after changing dependencies in pyproject.toml (uv is in the dev extra).
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \
 		--no-header --quiet -o requirements.lock
