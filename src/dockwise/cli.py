@@ -279,7 +279,9 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
 
 @main.command()
 @click.argument("image")
-@click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+@click.option("--gzip-size/--no-gzip-size", default=False, show_default=True,
+              help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
+                   "layer's size is always its blob's.")
 @_finding_options
 def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
             ignore: tuple[str, ...], config_path: str | None, color: bool | None) -> None:

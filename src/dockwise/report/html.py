@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dockwise.core.errors import printable
 from dockwise.report.table import (
     STATUS_MARK,
     format_ratio,
@@ -33,7 +34,10 @@ def render_html(comparison: Comparison) -> str:
     """The report page as a string; write it wherever you like (it references nothing outside itself)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    # Every value goes through printable() before HTML escaping: names from an image may hold control characters or
+    # bytes that are not UTF-8, neither of which belongs in an HTML page.
+    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      finalize=lambda value: printable(value) if isinstance(value, str) else value)
     template = env.get_template("compare.html.j2")
     return template.render(
         generated=comparison.generated,
