@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -44,38 +43,57 @@ def member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "", mode: int =
 
 
 class Run(NamedTuple):
-    """One `dockwise` run in a child process: exit code (None if it was killed at the timeout), output, wall
-    seconds and peak resident memory."""
+    """One program run in a child process: exit code (None if killed at the timeout), output, wall and CPU seconds,
+    and its own peak resident memory."""
 
     code: int | None
     stdout: bytes
     stderr: bytes
     seconds: float
+    cpu: float
     peak_mib: float
 
 
-def run_dockwise(args: list[str], *, timeout: float = 60, env: dict[str, str] | None = None) -> Run:
-    """`python -m dockwise.cli ARGS` in a child process, with its own peak RSS (wait4); killed after `timeout` s."""
+# Linux keeps a process's peak RSS across exec, and a child forked from a large process (pytest, a benchmark)
+# starts from its parent's: so the program is forked from this small launcher, which reports what wait4 measured.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+os.write(int(sys.argv[1]), ("%d %f %f %d" % (os.waitstatus_to_exitcode(status), time.perf_counter() - start,
+                                            usage.ru_utime + usage.ru_stime, usage.ru_maxrss)).encode())
+"""
+
+
+def run_measured(command: list[str], *, timeout: float = 60, env: dict[str, str] | None = None) -> Run:
+    """Run `command` to its end (or kill it after `timeout` seconds); see Run."""
+    read_end, write_end = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "dockwise.cli", *args], stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL, env=env)
-        code: int | None = None
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                code = os.waitstatus_to_exitcode(status)
-                break
-            if time.perf_counter() - start > timeout:
-                child.kill()
-                os.wait4(child.pid, 0)
-                break
-            time.sleep(0.002)
-        seconds = time.perf_counter() - start
-        child.returncode = -9 if code is None else code  # reaped here: Popen must not wait for it again
+        child = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *command], stdout=out,
+                                 stderr=err, stdin=subprocess.DEVNULL, env=env, pass_fds=(write_end,),
+                                 start_new_session=True)
+        os.close(write_end)
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, 9)
+            child.wait()
+        with os.fdopen(read_end, "rb") as report:
+            figures = report.read().split()
         out.seek(0)
         err.seek(0)
-        return Run(code, out.read(), err.read(), seconds, usage.ru_maxrss / 1024 if code is not None else 0.0)
+        if len(figures) != 4:
+            return Run(None, out.read(), err.read(), float(timeout), 0.0, 0.0)
+        code, seconds, cpu, peak_kib = int(figures[0]), float(figures[1]), float(figures[2]), int(figures[3])
+        return Run(code, out.read(), err.read(), seconds, cpu, peak_kib / 1024)
+
+
+def run_dockwise(args: list[str], *, timeout: float = 60, env: dict[str, str] | None = None) -> Run:
+    """`python -m dockwise.cli ARGS`, measured (run_measured)."""
+    return run_measured([sys.executable, "-m", "dockwise.cli", *args], timeout=timeout, env=env)
 
 
 def _save(directory: Path, layers: list[bytes], name: str = "image.tar", **kwargs) -> str:
