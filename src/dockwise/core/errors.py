@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
-import traceback
 from pathlib import Path
 
 EXIT_OK = 0
@@ -59,6 +57,9 @@ def printable(text: str, *, one_line: bool = False) -> str:
 
 def write_crash_report(command: str) -> str:
     """Write the current exception's traceback to a crash file; return its path (or a note if none could be written)."""
+    import tempfile  # only on a crash: they cost a tenth of the start-up of a command that does not crash
+    import traceback
+
     state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "dockwise"
     name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
     text = f"dockwise crashed running: {command}\n\n{traceback.format_exc()}"

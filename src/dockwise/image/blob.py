@@ -103,23 +103,38 @@ def sha256_of(blob: Blob) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def gzip_chunk_size(blob: Blob, start: int, end: int) -> int:
-    """Bytes that [start, end) of the blob takes in a gzip -6 stream compressed in independent chunks (pigz's
-    method): raw deflate primed with the 32 KiB before `start`, ended by a sync flush, or by the final block for
-    the blob's last chunk. Summed over the chunks, plus GZIP_FRAME, this is the size of a real, valid gzip file."""
+def deflate_chunk(blob: Blob, start: int, end: int) -> Iterator[bytes]:
+    """[start, end) of the blob as a piece of a gzip -6 stream compressed in independent chunks (pigz's method):
+    raw deflate primed with the 32 KiB before `start`, ended by a sync flush, or by the final block for the
+    blob's last chunk. The pieces in order, between a gzip header and trailer (GZIP_FRAME bytes), make a valid
+    gzip file of the blob."""
     primer = blob.read(max(0, start - GZIP_WINDOW), min(start, GZIP_WINDOW))
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=primer) if primer else zlib.compressobj(6, zlib.DEFLATED, -15)
-    size = sum(len(compressor.compress(piece)) for piece in blob.chunks(start, end))
-    return size + len(compressor.flush(zlib.Z_FINISH if end >= blob.size else zlib.Z_SYNC_FLUSH))
+    for piece in blob.chunks(start, end):
+        yield compressor.compress(piece)
+    yield compressor.flush(zlib.Z_FINISH if end >= blob.size else zlib.Z_SYNC_FLUSH)
+
+
+def gzip_chunk_size(blob: Blob, start: int, end: int) -> int:
+    """Bytes that [start, end) of the blob takes in the chunked gzip -6 stream (deflate_chunk); runs in a worker."""
+    return sum(len(piece) for piece in deflate_chunk(blob, start, end))
 
 
 GZIP_FRAME = 18
 """gzip's 10-byte header and 8-byte trailer (CRC-32, length) around the deflate data."""
 
 
-def gzip_size_jobs(blob: Blob, workers: Workers, chunk: int = 4 * CHUNK) -> Callable[[], int]:
+GZIP_CHUNK = 4 * CHUNK
+"""Bytes per parallel gzip job: the chunked stream is within ~0.1 % of single-threaded gzip -6 (see the README)."""
+
+
+def chunk_bounds(size: int, chunk: int = GZIP_CHUNK) -> list[tuple[int, int]]:
+    return [(start, min(start + chunk, size)) for start in range(0, max(size, 1), chunk)]
+
+
+def gzip_size_jobs(blob: Blob, workers: Workers) -> Callable[[], int]:
     """Start measuring the gzip -6 size of `blob` in parallel chunks; the returned function waits for the total."""
-    bounds = [(start, min(start + chunk, blob.size)) for start in range(0, max(blob.size, 1), chunk)]
+    bounds = chunk_bounds(blob.size)
     pending = [workers.submit(gzip_chunk_size, blob, start, end) for start, end in bounds]
     return lambda: GZIP_FRAME + sum(job.result() for job in pending)
 
