@@ -296,7 +296,8 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
     from dockwise.image import collect
     from dockwise.image.blob import Workers
 
-    with Workers(1) as background:
+    background = Workers(1)
+    try:
         # Reading starts first: its digests are computed by worker threads (hashlib releases the GIL), so the
         # settings, the check modules and the report code below load while the layers are being hashed.
         reading = background.submit(lambda: collect(image, gzip_size=gzip_size))
@@ -314,6 +315,8 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
                 facts = reading.result()
         else:
             facts = reading.result()
+    finally:
+        background.close(wait=False)  # a bad setting is reported at once, not after the image is read
     findings = run_checks(facts, settings, rules)
     report = FindingsReport(
         findings=findings,

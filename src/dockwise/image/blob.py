@@ -163,9 +163,9 @@ class Cancelled(Exception):
 
 
 class Workers:
-    """A few daemon threads running jobs in the order given, as a context manager: leaving it drops the jobs not
-    yet started and lets the threads end. (concurrent.futures would do, but its import alone costs more than
-    indexing a small image.)"""
+    """A few daemon threads running jobs in the order given. Leaving `with` (or `close()`) drops the jobs not yet
+    started, waits for those running (so nothing still reads a file its caller is about to close) and lets the
+    threads end. (concurrent.futures would do, but its import alone costs more than indexing a small image.)"""
 
     def __init__(self, count: int | None = None) -> None:
         self._count = count or max(1, min(8, os.cpu_count() or 1))
@@ -176,6 +176,9 @@ class Workers:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self, *, wait: bool = True) -> None:
         while True:
             try:
                 job = self._jobs.get_nowait()
@@ -185,6 +188,9 @@ class Workers:
                 job[0]._finish(False, Cancelled())
         for _ in self._threads:
             self._jobs.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
     def submit(self, fn: Callable[..., object], *args: object) -> Pending:
         pending = Pending()

@@ -330,7 +330,7 @@ def _docker_save_head(source: Source, container: _Container, engine_tags: tuple[
     named = _digest_in_name(entry.config)
     if named is not None:
         _verify(entry.config, image_id, named)
-    config = schema.image_config(config_value, entry.config)
+    config = schema.image_config(config_value, f"image config {entry.config}")
     diff_ids = _diff_ids(config, len(entry.layers), entry.config)
     plans = [_LayerPlan(name, diff_id, _digest_in_name(name), None, False) for name, diff_id in zip(entry.layers, diff_ids)]
     return _Head(source, image_id, config, entry.repo_tags or engine_tags, tuple(plans))
@@ -358,10 +358,10 @@ def _oci_head(source: Source, container: _Container) -> _Head:
     manifest_desc, ref_name = _pick_oci_manifest(container, schema.index_manifests(index), source.tag, depth=0)
     manifest_name = _blob_name(manifest_desc)
     manifest_value, _ = container.read_json(manifest_name, expect=manifest_desc.digest)
-    manifest = schema.image_manifest(manifest_value, manifest_name)
+    manifest = schema.image_manifest(manifest_value, f"image manifest {manifest_name}")
     config_name = _blob_name(manifest.config)
     config_value, raw = container.read_json(config_name, expect=manifest.config.digest)
-    config = schema.image_config(config_value, config_name)
+    config = schema.image_config(config_value, f"image config {config_name}")
     diff_ids = _diff_ids(config, len(manifest.layers), config_name)
     plans = []
     for desc, diff_id in zip(manifest.layers, diff_ids):
