@@ -32,6 +32,7 @@ from dockwise.core.findings import Finding, Severity
 
 ENTRY_POINT_GROUP = "dockwise.rules"
 BUILTIN_PACKAGES = ("dockwise.dockerfile.rules", "dockwise.image.checks")
+DOMAINS = ("dockerfile", "image")  # the domain of each built-in package
 
 
 class Scope(str, Enum):
@@ -194,9 +195,10 @@ def example_bytes(content: str) -> bytes:
     return b"\0" * int(filler.group(1)) if filler else content.encode()
 
 
-def builtin_rules() -> tuple[Rule, ...]:
+def builtin_rules(domain: str | None = None) -> tuple[Rule, ...]:
+    """The built-in rules of one domain, or of both; only their package is imported (inspect needs no lint rule)."""
     rules = []
-    for package_name in BUILTIN_PACKAGES:
+    for package_name in BUILTIN_PACKAGES if domain is None else [BUILTIN_PACKAGES[DOMAINS.index(domain)]]:
         package = importlib.import_module(package_name)
         names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name[:2] in ("dw", "di"))
         rules += [Rule.from_module(importlib.import_module(f"{package_name}.{name}")) for name in names]
@@ -221,7 +223,7 @@ def plugin_rules() -> tuple[Rule, ...]:
 def all_rules(domain: str | None = None) -> tuple[Rule, ...]:
     """Built-in rules then plugins of one domain ("dockerfile", "image") or both, Dockerfile rules first, each by id; a duplicate id is
     an error."""
-    rules = builtin_rules() + plugin_rules()
+    rules = builtin_rules(domain) + plugin_rules()
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:

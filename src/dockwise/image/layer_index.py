@@ -1,7 +1,8 @@
 """One layer tar -> its entries (headers only), the few small files the facts need, and private-key sniffs.
 
-File data is never extracted: a mapped layer is walked by skipping file data; a gzip layer is streamed through once.
-Memory is bounded by the entry count (capped, `max_entries`) plus the captured files (capped, CAPTURE_LIMIT).
+File data is never extracted: an uncompressed layer is walked by skipping file data; a gzip layer is inflated
+through once in bounded pieces, its expansion capped (MAX_EXPANSION). Memory is bounded by the entry count
+(capped, `max_entries`) and path lengths, plus the captured files (capped, CAPTURE_LIMIT).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from typing import NamedTuple
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.knowledge import PRIVATE_KEY
-from dockwise.image.tarstream import Member, TarError, members
+from dockwise.image.tarstream import Member, TarError, TooLarge, members
 
 MAX_ENTRIES = 1_000_000
 """Default cap on tar entries per image: the index costs a few hundred bytes per entry (see tests/image/test_hostile.py)."""
+
+MAX_EXPANSION = 100
+EXPANSION_FLOOR = 256 << 20
+"""A gzip layer may expand to max(MAX_EXPANSION x its compressed size, EXPANSION_FLOOR) bytes. Real layers expand
+2-5x; deflate's ceiling is ~1032x, which only a crafted (or all-zero) stream comes near."""
 
 CAPTURE_FILE_LIMIT = 8 << 20
 CAPTURE_LIMIT = 64 << 20
@@ -98,15 +104,27 @@ def _wants_sniff(path: str, size: int) -> bool:
 
 
 def read_layer(source, *, what: str, budget: Budget) -> LayerIndex:
-    """Walk a layer tar once (a MappedSource or a GzipSource from dockwise.image.tarstream); file data is skipped."""
+    """Walk a layer tar once (a BlobSource or a GzipSource from dockwise.image.tarstream); file data is skipped."""
     index = LayerIndex()
     try:
         _walk(source, index, what=what, budget=budget)
+    except TooLarge as exc:
+        raise expansion_error(what, exc) from None
     except TarError as exc:
         raise DockwiseError(f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2) from None
     except zlib.error as exc:
         raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
     return index
+
+
+def expansion_limit(compressed_size: int) -> int:
+    return max(MAX_EXPANSION * compressed_size, EXPANSION_FLOOR)
+
+
+def expansion_error(what: str, exc: TooLarge) -> DockwiseError:
+    return DockwiseError(f"{what}: {exc}, more than {MAX_EXPANSION}x: refused as a decompression bomb",
+                         "if you trust the image, `docker load` it and inspect it from the engine (whose export is "
+                         "uncompressed)", exit_code=2)
 
 
 def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
