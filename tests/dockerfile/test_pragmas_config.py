@@ -38,13 +38,13 @@ def test_global_pragma_anywhere_and_not_inside_heredocs():
 
 def test_config_from_pyproject_and_dockwise_toml(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname="x"\n[tool.dockwise]\nfailure-threshold = "error"\nignore = ["dw113"]\nseverity = { DW112 = "warning" }\n'
+        '[project]\nname="x"\n[tool.dockwise]\nfailure-threshold = "error"\nignore = ["dw113"]\nenable = ["DW112"]\nseverity = { DW112 = "warning" }\n'
     )
     sub = tmp_path / "sub"
     sub.mkdir()
     config = find_config(sub)
     assert config.failure_threshold is Severity.ERROR and config.ignore == {"DW113"}
-    found = lint("FROM python:3.13-slim\nUSER 1\nCMD [\"python\"]\n", config=config)
+    found = lint("FROM python:3.13-slim\nUSER 1\nCMD [\"gunicorn\", \"app:app\"]\n", config=config)
     assert "DW113" not in rule_ids(found)
     assert next(f for f in found if f.rule == "DW112").severity is Severity.WARNING
     (sub / ".dockwise.toml").write_text('ignore = ["DW112"]\n')

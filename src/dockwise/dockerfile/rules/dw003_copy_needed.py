@@ -1,16 +1,16 @@
-"""The final image gets the whole build context (`COPY . .`), or `ADD` copies plain local files.
+"""The final image gets the whole build context (`COPY . .`) and with it tests, docs, CI files or `.git`.
 
-`COPY . .` sends everything the `.dockerignore` lets through — tests, docs, the Dockerfile itself, and any secret
-that slipped past — and busts the layer cache on every edit. With a known context it is flagged only when such
-files would really be sent. `ADD` with local files hides its archive-extracting
-magic; use `COPY`. A builder stage may copy everything: only what reaches the final image counts.
+`COPY . .` sends everything the `.dockerignore` lets through — test suites, documentation, CI configuration, the
+repository's history — and busts the layer cache on every edit. With a known context it is flagged only when such
+files would really be sent: a curated directory whose only extras are the Dockerfile or a README is fine. Scope:
+the final image (a builder stage may copy everything; only what reaches the final image counts). `ADD` of local
+files is DW128.
 
 Anti-pattern::
 
     FROM python:3.13-slim
     WORKDIR /app
     COPY . .
-    ADD app.py /app/
 
 Context::
 
@@ -31,7 +31,6 @@ Context::
     README.md
 """
 
-import posixpath
 import re
 from collections.abc import Iterator
 
@@ -43,15 +42,12 @@ ID = "DW003"
 NAME = "copy-only-needed"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.FINAL_IMAGE
-FIX = "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`), and COPY instead of ADD."
-REFS = {"hadolint": "DL3020", "cis": "4.9", "dockle": "CIS-DI-0009"}
+FIX = "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`), or exclude the rest in .dockerignore."
+REFS = {"cis": "4.3"}
 
 ROOTS = frozenset({".", "./", "*", "./*", "/"})
-ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
-UNNEEDED = re.compile(
-    r"(^|/)(Dockerfile[^/]*|[^/]*\.dockerignore|docker-compose[^/]*|compose\.ya?ml|README[^/]*|[^/]*\.md|"
-    r"tests?/|docs?/|\.github/|\.gitlab-ci\.yml|Makefile|\.pre-commit-config\.yaml|\.git/)"
-)
+# What an app never needs at run time. The Dockerfile, a README or a Makefile alone are not worth a finding.
+UNNEEDED = re.compile(r"(^|/)(tests?/|docs?/|\.github/|\.gitlab-ci\.yml|\.circleci/|\.pre-commit-config\.yaml|\.git/)")
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -61,19 +57,22 @@ def check(subject: Subject) -> Iterator[Hit]:
             message = _root_message(subject, instruction.keyword)
             if message:
                 yield Hit(instruction.line, message)
-        if instruction.keyword == "ADD":
-            local = [s for s in sources if not re.match(r"^[a-z]+://|^git@", s) and not ARCHIVE.search(s)]
-            if local:
-                yield Hit(instruction.line, f"ADD of local {posixpath.basename(local[0].rstrip('/')) or local[0]!r}; COPY does the same without surprises")
 
 
 def _root_message(subject: Subject, keyword: str) -> str | None:
-    """Without a known context any whole-context copy is flagged; with one, only if it sends files the app does
-    not need (the Dockerfile, docs, tests, CI files, compose files, .git)."""
+    """Without a known context any whole-context copy is flagged; with one, only if it sends what the app does not
+    need (tests, docs, CI files, .git)."""
     if subject.context is None:
         return f"{keyword} of the whole build context into the final image"
     extra = [f for f in subject.context.files if UNNEEDED.search(f)]
     if not extra:
         return None
-    sample = ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else "")
-    return f"{keyword} of the whole context sends {len(subject.context.files)} files, including {sample}"
+    tops = sorted({_top(UNNEEDED.search(f), f) for f in extra})
+    sample = ", ".join(tops[:3]) + (" ..." if len(tops) > 3 else "")
+    return f"{keyword} of the whole context puts {sample} into the image ({len(extra)} files the app does not need)"
+
+
+def _top(match: re.Match[str] | None, path: str) -> str:
+    """The unneeded part of `path` as a reader knows it: `tests/`, `.github/`, `.gitlab-ci.yml`."""
+    assert match is not None
+    return path[: match.end()]

@@ -1,7 +1,7 @@
 """`apt-get install` without `--no-install-recommends`.
 
 Debian's "recommended" packages often double an install (documentation, X11 libraries, extra tools), and each is
-one more thing to patch.
+one more thing to patch. Scope: the final image (a builder stage that is thrown away may install what it likes).
 
 Anti-pattern::
 
@@ -24,7 +24,7 @@ from dockwise.dockerfile.shell import commands, has_option
 ID = "DW109"
 NAME = "apt-no-install-recommends"
 SEVERITY = Severity.INFO
-SCOPE = Scope.EVERY_STAGE
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Add --no-install-recommends to apt-get install."
 REFS = {"hadolint": "DL3015", "cis": "4.3"}
 

@@ -15,7 +15,7 @@ def run_checks(facts: ImageFacts, settings: Settings = Settings(), rules: Sequen
     """All findings for one image, minus the ignored ids, in id order."""
     findings: list[Finding] = []
     for rule in rules if rules is not None else all_rules("image"):
-        if settings.enabled(rule.id):
+        if settings.enabled(rule.id, rule.enabled_by_default):
             findings += [rule.finding(hit, facts.reference, settings.severity_of(rule.id)) for hit in rule.check(facts)]
     return findings
 
