@@ -173,8 +173,10 @@ def _run(cmd: list[str], cwd: Path) -> tuple[float, str]:
 
 
 def dockwise_findings(output: str) -> list[Finding]:
+    """dockwise's findings; a relayed ShellCheck finding (SCnnnn) cites the same code hadolint reports."""
     return [
         Finding("dockwise", f["file"], f.get("line") or 0, f["rule"], f["message"],
+                (f["rule"],) if f["rule"].startswith("SC") else
                 tuple(c for c in f.get("refs", {}).get("hadolint", "").split(",") if c))
         for f in json.loads(output)
     ]

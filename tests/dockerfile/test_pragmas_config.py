@@ -68,3 +68,18 @@ def test_buildkit_check_directive_skips_the_matching_rules():
     skipped = rule_ids(lint("# check=skip=JSONArgsRecommended;error=true\n" + text))
     assert "DW007" not in skipped and "DW006" in skipped
     assert not {"DW006", "DW007"} & rule_ids(lint("# check=skip=all\n" + text))
+
+
+def test_policy_settings_are_read_and_validated(tmp_path):
+    path = tmp_path / ".dockwise.toml"
+    path.write_text('enable = ["dw112"]\npin = ["pip", "apt"]\nshellcheck = false\nshellcheck-severity = "info"\n')
+    config = load_config(path)
+    assert config.enable == {"DW112"} and config.pins("apt") and not config.pins("apk")
+    assert config.shellcheck is False and config.shellcheck_severity == "info"
+    apt = "FROM debian:trixie-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+    assert "DW126" in rule_ids(lint(apt, config=config)) and "DW126" not in rule_ids(lint(apt))
+    for bad, match in (('pin = ["npm"]\n', "unknown pin kind"), ('shellcheck = "yes"\n', "true or false"),
+                       ('shellcheck-severity = "loud"\n', "shellcheck-severity"), ('enable = "DW112"\n', "bad dockwise settings")):
+        path.write_text(bad)
+        with pytest.raises(DockwiseError, match=match):
+            load_config(path)

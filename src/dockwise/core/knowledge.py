@@ -77,8 +77,8 @@ def is_secret_file(path: str, content: bytes | None = None) -> bool:
         return False
     if content is None or not BY_CONTENT.search(path):
         return True
-    if path.endswith(".pem"):
-        return bool(PRIVATE_KEY.search(content)) or not _PUBLIC_PEM.search(content)
+    if path.endswith(".pem"):  # a private key, or anything that is neither certificates nor public keys
+        return bool(PRIVATE_KEY.search(content)) or (bool(content.strip()) and not _PUBLIC_PEM.search(content))
     return bool(_NPM_CREDENTIAL.search(content))
 
 

@@ -77,6 +77,11 @@ class BuildContext:
             return []
 
 
+def ignore_file_for(root: Path, dockerfile: Path | None) -> Path | None:
+    """The ignore file BuildKit reads for `dockerfile` built in `root`."""
+    return _ignore_file(root, dockerfile)
+
+
 def _ignore_file(root: Path, dockerfile: Path | None) -> Path | None:
     candidates = []
     if dockerfile is not None:

@@ -17,7 +17,7 @@ from dockwise.core.config import Settings
 from dockwise.core.errors import DockwiseError
 from dockwise.core.findings import Finding
 from dockwise.core.rules import Rule, all_rules
-from dockwise.dockerfile.context import BuildContext
+from dockwise.dockerfile.context import BuildContext, ignore_file_for
 from dockwise.dockerfile.model import Build, build_model
 from dockwise.dockerfile.parse import parse
 from dockwise.dockerfile.pragmas import suppressions
@@ -167,10 +167,14 @@ def lint_inputs(
     batch = Batch(builds.values(), config.shellcheck_severity) if wanted else None
     subjects: list[Subject] = []
     by_file: list[list[Finding]] = []
+    contexts: dict[tuple[Path, Path | None], BuildContext] = {}  # Dockerfiles side by side share one walk
     for name, build in builds.items():
         path = None if name == "-" else Path(name)
         root = context_dir if context_dir is not None else (path.parent if path is not None else None)
-        context = load_context(root, path) if root is not None else None
+        context = None
+        if root is not None:
+            key = (root.resolve(), ignore_file_for(root, path))
+            context = contexts[key] if key in contexts else contexts.setdefault(key, load_context(root, path))
         subjects.append(Subject(build=build, context=context, path=name, settings=config))
         by_file.append(_lint(subjects[-1], other_rules))
     if batch is not None:

@@ -59,6 +59,7 @@ _DIALECTS = {"sh": "sh", "dash": "dash", "bash": "bash", "ksh": "ksh", "mksh": "
 # The keyword and the flags before a RUN's command, which may continue over lines (`RUN --mount=... \`).
 _PREFIX = re.compile(r"^[ \t]*(?:ONBUILD[ \t]+)?RUN\b(?:[ \t]|\\\n)*(?:--[^\s\\]+(?:[ \t]|\\\n)*)*", re.IGNORECASE)
 _HEREDOC_WORD = re.compile(r"^<<-?['\"]?[A-Za-z0-9_]+['\"]?$")
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _SHEBANG = re.compile(r"^#!\s*(\S+)(?:\s+(\S+))?")
 _TIMEOUT = 120.0
 
@@ -140,7 +141,11 @@ def _declared(build: Build) -> frozenset[str]:
 
 def _script(build: Build, step: Step, run: Instruction, dialect: tuple[str, bool], declared: frozenset[str]) -> Script | None:
     source = build.dockerfile.lines
-    variables = tuple(sorted({*declared, *PREDEFINED_ARGS, *PROXY_ARGS}))
+    known = {*declared, *PREDEFINED_ARGS, *PROXY_ARGS}
+    # Only the names the script uses, and not the all-upper-case ones ShellCheck never calls unassigned: a long
+    # declaration line costs ShellCheck more than the script itself.
+    used = {name for name in _REFERENCE.findall("\n".join(source[run.line - 1 : run.end_line])) if not name.isupper()}
+    variables = tuple(sorted(used & known))
     if run.heredocs:
         return _heredoc_script(build, step, run, dialect, variables)
     start = _command_start(source, run)
@@ -274,7 +279,7 @@ def _run_share(program: str, share: Sequence[Script], severity: str) -> dict[Scr
             text, shift = _file_text(script)
             Path(tmp, name).write_text(text, encoding="utf-8")
             names[name], shifts[name] = script, shift
-        argv = [program, "--format=json1", f"--severity={severity}", "--norc",
+        argv = [program, "--format=json1", f"--severity={severity}", "--norc", "--extended-analysis=false",
                 "--exclude=" + ",".join(f"SC{c}" for c in EXCLUDED), *names]
         done = run_program(argv, tool="shellcheck", timeout=_TIMEOUT, cwd=tmp, check=False)
     if done.returncode not in (0, 1):

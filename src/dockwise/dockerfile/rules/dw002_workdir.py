@@ -7,7 +7,8 @@ too; `WORKDIR D:\\app` on a Linux image is a relative directory literally named 
 builds is read from `FROM --platform` and from Windows base images (nanoserver, servercore), not from the path.
 A `RUN` that starts with `cd /dir` into a directory it does not remove again wants `WORKDIR /dir`; a `cd` into a
 temporary build directory, deeper in a script, or back again is how source builds are written and is not flagged.
-Scope: every stage (a `FROM scratch` stage that collects files in `/` is not built on a generic base).
+Scope: every stage, except for relative `COPY` destinations, which are judged in the final image's stages only (a
+builder's files in `/` never reach the image, and a `FROM scratch` stage collecting files is on no generic base).
 
 Anti-pattern::
 
@@ -48,6 +49,7 @@ DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
+    final = {s.index for s in build.target_lineage}
     for stage in stages(subject, SCOPE):
         windows = build.is_windows(stage)
         for step in stage.steps:
@@ -55,14 +57,15 @@ def check(subject: Subject) -> Iterator[Hit]:
             keyword = instruction.keyword
             if keyword == "WORKDIR" and instruction.args:
                 path = build.expand(instruction.args[0], step.variables)
-                if DRIVE.match(path) and not windows:
+                if not windows and (DRIVE.match(path) or DRIVE.match(instruction.args[0])):
+                    path = instruction.args[0] if DRIVE.match(instruction.args[0]) else path
                     yield Hit(instruction.line, f"WORKDIR {path} is a Windows path, but this stage builds a Linux "
                                                 "image: it becomes a relative directory with that name", severity=Severity.ERROR)
                 elif not _absolute(path, windows) and not path.startswith("$") and step.workdir is None:
                     yield Hit(instruction.line, f"relative WORKDIR {path!r} with no absolute WORKDIR before it depends on the base image")
             elif keyword in ("COPY", "ADD") and len(instruction.args) >= 2 and step.workdir is None:
                 dest = build.expand(instruction.args[-1], step.variables)
-                if not _absolute(dest, windows) and not dest.startswith("$") and is_generic_base(build.external_base(stage)):
+                if not _absolute(dest, windows) and not dest.startswith("$") and stage.index in final and is_generic_base(build.external_base(stage)):
                     yield Hit(instruction.line, f"{keyword} to relative {dest!r} with no WORKDIR set: it lands in / among the system directories")
             elif step.run is not None:
                 target = _leading_cd(step)
