@@ -31,7 +31,7 @@ def test_stage_pragma_covers_the_stage_only():
 
 
 def test_global_pragma_anywhere_and_not_inside_heredocs():
-    text = "FROM python:3.13-slim\nRUN <<EOF\n# dockwise: global ignore=DW008\nEOF\nCMD [\"python\"]\n"
+    text = "FROM python:3.13-slim\nRUN <<EOF\n# dockwise: global ignore=DW008\nEOF\nCMD [\"python\", \"-m\", \"http.server\"]\n"
     assert "DW008" in rule_ids(lint(text))
     assert "DW008" not in rule_ids(lint(text + "# dockwise: global ignore=DW008\n"))
 

@@ -39,6 +39,7 @@ BUILDX = "docker/buildx@461836ba0fcb3e847dab6045a726889faa150bdb"
 BUILDKIT = "moby/buildkit@73ed6825c4b7569379ef89df0aedcdbe64473d31"
 COMPOSE = "docker/awesome-compose@18f59bdb09ecf520dd5758fbf90dec314baec545"
 HEALTHCHECKS = "healthchecks/healthchecks@29b5ec251059034b79e0120e2ff0c3e35d7bd9f8"
+DROPS = Settings(enable=frozenset({"DW124"}))  # DW124 is off by default
 
 CASES = [
     # ---- false positives
@@ -86,35 +87,46 @@ CASES = [
     case("root image dropping privileges with gosu in its entrypoint script", f"{POSTGRES}:17/bookworm/Dockerfile", "MIT",
          "FROM debian:bookworm-slim\nCOPY docker-entrypoint.sh docker-ensure-initdb.sh /usr/local/bin/\n"
          "RUN ln -sT docker-ensure-initdb.sh /usr/local/bin/docker-enforce-initdb.sh\n"
-         "ENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"postgres\"]\n",
-         present={"DW124"}, absent={"DW008"},
+         "ENTRYPOINT [\"docker-entrypoint.sh\"]\nEXPOSE 5432\nCMD [\"postgres\"]\n",
+         present={"DW124"}, absent={"DW008"}, settings=DROPS,
          context=[("docker-entrypoint.sh", '#!/usr/bin/env bash\n\t\t\texec gosu postgres "$BASH_SOURCE" "$@"\n'),
                   ("docker-ensure-initdb.sh", "#!/usr/bin/env bash\n")]),
     case("root image dropping privileges with su-exec", f"{RABBITMQ}:4.1/alpine/Dockerfile", "MIT",
          "FROM alpine:3.23\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n"
          "EXPOSE 4369 5671 5672 15691 15692 25672\nCMD [\"rabbitmq-server\"]\n",
-         present={"DW124"}, absent={"DW008"},
+         present={"DW124"}, absent={"DW008"}, settings=DROPS,
          context=[("docker-entrypoint.sh", '#!/bin/bash\n\texec su-exec rabbitmq "$BASH_SOURCE" "$@"\n')]),
     case("s6-overlay services dropping with s6-setuidgid", "linuxserver/docker-sonarr@70afae82c399 (GPL-3.0)",
          "own words", "FROM alpine:3.23\nCOPY root/ /\nENTRYPOINT [\"/init\"]\nEXPOSE 8989\n",
-         present={"DW124"}, absent={"DW008"},
+         present={"DW124"}, absent={"DW008"}, settings=DROPS,
          context=[("root/etc/s6-overlay/s6-rc.d/svc-app/run", "#!/bin/sh\nexec s6-setuidgid abc /app/bin/server\n")]),
     case("setpriv in the ENTRYPOINT", "setpriv(1) (no repository identified)", "own words",
-         "FROM debian:trixie-slim\nCOPY server /app/server\n"
+         "FROM debian:trixie-slim\nCOPY server /app/server\nEXPOSE 8080\n"
          "ENTRYPOINT [\"setpriv\", \"--reuid=10001\", \"--regid=10001\", \"--init-groups\", \"--\", \"/app/server\"]\n",
-         present={"DW124"}, absent={"DW008"}),
+         present={"DW124"}, absent={"DW008"}, settings=DROPS),
     case("chroot --userspec in the entrypoint script", "elastic/elasticsearch docker-entrypoint.sh (Elastic/SSPL)",
-         "own words", "FROM ubuntu:24.04\nCOPY entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"entrypoint.sh\"]\n",
-         present={"DW124"}, absent={"DW008"},
+         "own words", "FROM ubuntu:24.04\nCOPY entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"entrypoint.sh\"]\nEXPOSE 9200\n",
+         present={"DW124"}, absent={"DW008"}, settings=DROPS,
          context=[("entrypoint.sh", '#!/bin/bash\nexec chroot --userspec=1000:0 / "$@"\n')]),
     case("a server's own user flag (named -u)", "isc-projects/bind9-docker@e75432b9dbf5 (no licence)", "own words",
-         "FROM ubuntu:24.04\nEXPOSE 53/udp 53/tcp\nCMD [\"/usr/sbin/named\", \"-g\", \"-c\", \"/etc/bind/named.conf\", \"-u\", \"bind\"]\n",
-         present={"DW124"}, absent={"DW008"}),
+         "FROM ubuntu:24.04\nCMD [\"/usr/sbin/named\", \"-g\", \"-c\", \"/etc/bind/named.conf\", \"-u\", \"bind\"]\n",
+         present={"DW124"}, absent={"DW008"}, settings=DROPS),
     case("nginx runs its workers as the configured user",
          "nginxinc/docker-nginx@b430becb8f0f:mainline/debian/Dockerfile", "BSD-2-Clause",
          "FROM debian:bookworm-slim\nCOPY docker-entrypoint.sh /\nENTRYPOINT [\"/docker-entrypoint.sh\"]\nEXPOSE 80\n"
-         "CMD [\"nginx\", \"-g\", \"daemon off;\"]\n", present={"DW124"}, absent={"DW008"},
+         "CMD [\"nginx\", \"-g\", \"daemon off;\"]\n", absent={"DW008", "DW124"}, settings=DROPS,
          context=[("docker-entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n")]),
+    case("nginx on an unprivileged port: its configuration drops privileges", "nginx docs (own words)", "own words",
+         "FROM debian:trixie-slim\nEXPOSE 8080\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n", present={"DW124"},
+         absent={"DW008"}, settings=DROPS),
+    case("a root service on a privileged port is the maintainer's trade-off",
+         "caddyserver/caddy-docker@62d1326421cc6d6245f5178d3c277b0e69fb8fb6:2.11/alpine/Dockerfile", "Apache-2.0",
+         "FROM alpine:3.23\nEXPOSE 80\nEXPOSE 443\nEXPOSE 443/udp\nEXPOSE 2019\n"
+         "CMD [\"caddy\", \"run\", \"--config\", \"/etc/caddy/Caddyfile\", \"--adapter\", \"caddyfile\"]\n",
+         absent={"DW008"}),
+    case("a root tool image is not a service", "docker-library/docker@3289af88086d67e6f0bfebfa0617541a0f574d96:29/cli/Dockerfile", "Apache-2.0",
+         "FROM alpine:3.24\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"sh\"]\n",
+         absent={"DW008"}, context=[("docker-entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n")]),
     case("relative COPY in a builder stage resolving against the same directory as its RUN",
          "GoogleCloudPlatform/microservices-demo@34ffea9175946982c3088ed84994fe6019ad6e92:src/emailservice/Dockerfile",
          "Apache-2.0",

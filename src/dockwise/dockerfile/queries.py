@@ -115,7 +115,7 @@ def cache_mount_targets(instruction: Instruction) -> list[str]:
 
 SERVERS = frozenset({"gunicorn", "uvicorn", "hypercorn", "daphne", "granian", "waitress-serve", "uwsgi", "nginx",
                      "httpd", "caddy", "node", "npm", "flask", "fastapi", "streamlit", "java", "php-fpm", "bundle",
-                     "rails", "puma"})
+                     "rails", "puma", "named", "memcached", "redis-server", "postgres", "mysqld", "traefik"})
 
 
 _SERVES = re.compile(r"\.run\(|serve(_forever)?\(|HTTPServer|uvicorn\.run|web\.run_app|\.listen\(")

@@ -1,5 +1,7 @@
-"""Files are copied relative to an unset working directory, a `WORKDIR` is relative or a Windows path on Linux, or
-a `RUN` starts by `cd`-ing where a `WORKDIR` belongs.
+"""The working directory is unset, relative or a Windows path on Linux, or `cd` stands in for `WORKDIR`.
+
+Files are copied relative to an unset working directory, a `WORKDIR` is relative or a Windows path on Linux, or a
+`RUN` starts by `cd`-ing where a `WORKDIR` belongs.
 
 Without `WORKDIR` a relative `COPY` destination on a generic base (debian, alpine, python...) lands in `/`, among
 the system directories (on an image of your own or a product's, its `WORKDIR` is meant to be used); a relative `WORKDIR` with no absolute one before it in the stage depends on the base image

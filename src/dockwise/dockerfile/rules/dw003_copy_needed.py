@@ -1,8 +1,10 @@
-"""The final image gets the whole build context (`COPY . .`) and with it tests, docs, CI files or `.git`.
+"""The final image gets the whole build context (`COPY . .`) and with it the test suite or the documentation.
 
-`COPY . .` sends everything the `.dockerignore` lets through — test suites, documentation, CI configuration, the
-repository's history — and busts the layer cache on every edit. With a known context it is flagged only when such
-files would really be sent: a curated directory whose only extras are the Dockerfile or a README is fine. Scope:
+`COPY . .` sends everything the `.dockerignore` lets through — the test suite, the documentation — and busts the
+layer cache on every edit. With a known context it is flagged only when there is no `.dockerignore` and a top-level
+`tests/` or `docs/` would really be sent: with a `.dockerignore` the maintainer has chosen what the context holds
+(on the real-world corpus, `docs/` was a Django app and `tests/` ran inside the image as often as not); a directory
+whose only extras are the Dockerfile, a README or CI files is fine, and `.git` is DW115. Scope:
 the final image (a builder stage may copy everything; only what reaches the final image counts). `ADD` of local
 files is DW128.
 
@@ -46,8 +48,10 @@ FIX = "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`
 REFS = {"cis": "4.3"}
 
 ROOTS = frozenset({".", "./", "*", "./*", "/"})
-# What an app never needs at run time. The Dockerfile, a README or a Makefile alone are not worth a finding.
-UNNEEDED = re.compile(r"(^|/)(tests?/|docs?/|\.github/|\.gitlab-ci\.yml|\.circleci/|\.pre-commit-config\.yaml|\.git/)")
+# What an app never needs at run time: the project's test suite and documentation at the context root. A Dockerfile,
+# README or CI file alone is not worth a finding, tests inside a package are how Django apps ship, and `.git` is a
+# secret (DW115).
+UNNEEDED = re.compile(r"^(tests?/|docs?/)")
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -61,9 +65,11 @@ def check(subject: Subject) -> Iterator[Hit]:
 
 def _root_message(subject: Subject, keyword: str) -> str | None:
     """Without a known context any whole-context copy is flagged; with one, only if it sends what the app does not
-    need (tests, docs, CI files, .git)."""
+    need (a top-level tests/ or docs/)."""
     if subject.context is None:
         return f"{keyword} of the whole build context into the final image"
+    if subject.context.ignore_file is not None:
+        return None  # a curated context: what passes the .dockerignore is the maintainer's choice
     extra = [f for f in subject.context.files if UNNEEDED.search(f)]
     if not extra:
         return None

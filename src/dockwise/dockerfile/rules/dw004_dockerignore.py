@@ -1,4 +1,6 @@
-"""A builder stage's `COPY`/`ADD` takes a local `.venv`, `__pycache__`, `*.pyc` or `*.env` from the context, because
+"""A builder stage takes a local `.venv`, bytecode or `.env` files from the context: `.dockerignore` lacks them.
+
+A builder stage's `COPY`/`ADD` takes a local `.venv`, `__pycache__`, `*.pyc` or `*.env` from the context, because
 there is no `.dockerignore` or it does not exclude them.
 
 Docker reads `.dockerignore` with its own rules: patterns are anchored at the context root, so `*.pyc` excludes only

@@ -1,5 +1,7 @@
-"""`FROM` uses a variable that no `ARG` before the first `FROM` defines (and no `--build-arg` gives), or one whose
-missing default leaves an invalid image reference.
+"""`FROM` uses an undefined variable, or one whose missing default leaves an invalid image reference.
+
+The variable is one that no `ARG` before the first `FROM` defines (and no `--build-arg` gives), or an `ARG` without
+a default.
 
 It expands to an empty string, so the build fails or picks an unexpected image: `ARG TAG` without a default makes
 `FROM alpine:${TAG}` the invalid `alpine:` unless every build passes `--build-arg TAG=...` (BuildKit's

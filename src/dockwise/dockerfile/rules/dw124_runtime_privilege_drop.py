@@ -6,19 +6,24 @@ The entrypoint or the server leaves root by itself. Recognised: `gosu`, `su-exec
 `memcached -u`, `dnsmasq --user`, `gunicorn --user`, `uwsgi --uid`, `mysqld --user`); and servers whose official
 images configure the worker user (nginx, httpd/apache2, haproxy, php-fpm). It works, and is what official images
 do for volume-ownership fix-ups, but everything before the drop (and a `docker exec`) is root, and orchestrators
-cannot verify a non-root user. Scope: the final image, as DW008.
+cannot verify a non-root user. Scope: the final image, as DW008. Off by default (`enable = ["DW124"]` turns it on):
+on the real-world corpus all 18 findings were official product images (postgres, redis, mongo, rabbitmq, mysql,
+ghost, httpd, nginx, vault, consul, bind) whose entrypoints drop privileges by design, and none of their maintainers
+would act on "prefer USER"; what matters by default is that DW008 no longer calls them "runs as root".
 
 Anti-pattern::
 
     FROM debian:trixie-slim
     RUN apt-get update && apt-get install -y --no-install-recommends gosu && rm -rf /var/lib/apt/lists/*
-    ENTRYPOINT ["gosu", "nobody", "sleep", "infinity"]
+    EXPOSE 8080
+    ENTRYPOINT ["gosu", "nobody", "python3", "-m", "http.server", "8080"]
 
 Best practice::
 
     FROM debian:trixie-slim
     USER 65534
-    ENTRYPOINT ["sleep", "infinity"]
+    EXPOSE 8080
+    ENTRYPOINT ["python3", "-m", "http.server", "8080"]
 """
 
 from collections.abc import Iterator
@@ -35,6 +40,7 @@ SEVERITY = Severity.INFO
 SCOPE = Scope.FINAL_IMAGE
 FIX = "Prefer USER <uid> in the Dockerfile (fix volume ownership at build time or with an init container)."
 REFS = {"cis": "4.1"}
+ENABLED_BY_DEFAULT = False
 
 
 def check(subject: Subject) -> Iterator[Hit]:

@@ -1,5 +1,6 @@
-"""A package install that asks for confirmation: `apt-get install`, `yum`/`dnf`/`microdnf install` without `-y`,
-`zypper install` without `-n`.
+"""A package install waits for a confirmation the build cannot give.
+
+`apt-get install` and `yum`/`dnf`/`microdnf install` without `-y`, `zypper install` without `-n`.
 
 A build has no terminal: apt-get reads the "Do you want to continue? [Y/n]" answer from an empty stdin and aborts,
 so the build fails (or, with `apt`, behaves differently from one release to the next). Scope: every stage.

@@ -1,5 +1,4 @@
-"""Instruction keywords mix upper and lower case, `FROM ... as` does not match its `FROM`, or a stage name has
-capitals.
+"""Instruction keywords mix upper and lower case, `AS` does not match its `FROM`, or a stage name has capitals.
 
 BuildKit accepts any case but warns (its ConsistentInstructionCasing, FromAsCasing and StageNameCasing checks):
 `From golang As builder` reads as a typo, and a stage named `Builder` is `builder` to `COPY --from`. The file's
