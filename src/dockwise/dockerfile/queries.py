@@ -205,10 +205,10 @@ def is_dev_stage(stage: Stage) -> bool:
     return bool(stage.name and DEV_STAGE.search(stage.name))
 
 
-def runtime_target(build: Build) -> Stage | None:
-    """The target stage when it is an image meant to run in production; None for a development stage, for an
-    output-only stage (`FROM scratch` that collects files for `--output`, with no command), and for a CI check
-    stage (built FROM an earlier stage, named like validate/lint/test/check, adding no command of its own)."""
+def production_target(build: Build) -> Stage | None:
+    """The target stage when it is a production image; None for a development stage, for an output-only stage
+    (`FROM scratch` that collects files for `--output`, with no command), and for a CI check stage (built FROM an
+    earlier stage, named like validate/lint/test/check, adding no command of its own)."""
     target = build.target
     if target is None or is_dev_stage(target):
         return None
@@ -218,6 +218,17 @@ def runtime_target(build: Build) -> Stage | None:
         return None
     own = {step.instruction.keyword for step in target.steps}
     if target.parent is not None and target.name and CHECK_STAGE.search(target.name) and not own & {"CMD", "ENTRYPOINT", "EXPOSE", "USER"}:
+        return None
+    return target
+
+
+def runtime_target(build: Build) -> Stage | None:
+    """The production target when what it does at run time can be judged: not an environment, i.e. an image with
+    no command of its own on a generic base (debian, python, node...), whose own command is a shell or a REPL, so it
+    only ever runs with a command given each time (a build or docs tool, a dev server, a compose service)."""
+    target = production_target(build)
+    final = final_image(build)
+    if target is None or (final.cmd is None and final.entrypoint is None and is_generic_base(build.external_base(target))):
         return None
     return target
 

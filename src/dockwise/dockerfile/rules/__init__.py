@@ -13,7 +13,7 @@ from dockwise.core.rules import Scope
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import Build, Stage, Step
 from dockwise.dockerfile.parse import Instruction
-from dockwise.dockerfile.queries import is_dev_stage
+from dockwise.dockerfile.queries import production_target
 
 if TYPE_CHECKING:
     from dockwise.dockerfile.shellcheck import ShellcheckResults
@@ -33,13 +33,12 @@ class Subject:
 
 
 def stages(subject: Subject, scope: Scope) -> tuple[Stage, ...]:
-    """The stages a rule of `scope` sees: the target's lineage for the final image, else every stage. A target
-    that is a development stage (`dev-envs`, `development`...) has no final-image findings: it is what a developer
-    runs locally, and production practice is not its point."""
+    """The stages a rule of `scope` sees: the target's lineage for the final image, else every stage. A target that
+    is not a production image (`production_target`: a development stage, an output-only `FROM scratch` stage, a CI
+    check stage) has no final-image findings: production practice is not its point."""
     if scope is not Scope.FINAL_IMAGE:
         return subject.build.stages
-    target = subject.build.target
-    return () if target is None or is_dev_stage(target) else subject.build.target_lineage
+    return subject.build.target_lineage if production_target(subject.build) is not None else ()
 
 
 def steps(subject: Subject, scope: Scope) -> Iterator[Step]:

@@ -5,7 +5,8 @@ layer cache on every edit. With a known context it is flagged only when there is
 `tests/` or `docs/` would really be sent: with a `.dockerignore` the maintainer has chosen what the context holds
 (on the real-world corpus, `docs/` was a Django app and `tests/` ran inside the image as often as not); a directory
 whose only extras are the Dockerfile, a README or CI files is fine, and `.git` is DW115. Scope:
-the final image (a builder stage may copy everything; only what reaches the final image counts). `ADD` of local
+the final image, when it is meant to run (a builder stage may copy everything, and an image with no command of its
+own on a generic base is a build or dev environment whose workspace the context is). `ADD` of local
 files is DW128.
 
 Anti-pattern::
@@ -13,6 +14,7 @@ Anti-pattern::
     FROM python:3.13-slim
     WORKDIR /app
     COPY . .
+    CMD ["python", "app.py"]
 
 Context::
 
@@ -25,6 +27,7 @@ Best practice::
     FROM python:3.13-slim
     WORKDIR /app
     COPY app.py ./
+    CMD ["python", "app.py"]
 
 Context::
 
@@ -38,6 +41,7 @@ from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.queries import runtime_target
 from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW003"
@@ -55,6 +59,8 @@ UNNEEDED = re.compile(r"^(tests?/|docs?/)")
 
 
 def check(subject: Subject) -> Iterator[Hit]:
+    if runtime_target(subject.build) is None:
+        return  # a build or dev environment (no command of its own): the context is its workspace
     for copy in context_copies(subject):
         instruction, sources = copy.instruction, copy.sources
         if any(source in ROOTS for source in sources):

@@ -1,13 +1,15 @@
-"""A builder stage takes a local `.venv`, bytecode or `.env` files from the context: `.dockerignore` lacks them.
+"""A builder stage takes a local `.venv` or bytecode from the context: `.dockerignore` does not exclude them.
 
-A builder stage's `COPY`/`ADD` takes a local `.venv`, `__pycache__`, `*.pyc` or `*.env` from the context, because
-there is no `.dockerignore` or it does not exclude them.
+A builder stage's `COPY`/`ADD` takes a local `.venv`, `__pycache__` or `*.pyc` from the context, because there is
+no `.dockerignore` or it does not exclude them.
 
 Docker reads `.dockerignore` with its own rules: patterns are anchored at the context root, so `*.pyc` excludes only
 top-level files and `**/*.pyc` is needed for every level. dockwise walks the real context and checks what each
 `COPY`/`ADD` of a directory or glob really takes: a context that holds none of these, or holds them but copies only
 named files, needs no `.dockerignore` (BuildKit sends only what the instructions use). A host `.venv` (another OS,
-another Python) shadows the one the builder makes, and `.env` files land in the build cache. Scope: the build
+another Python) shadows the one the builder makes, and stale bytecode rides along. `.env` files are left alone in a
+builder: front-end builds (Vite, Next.js) read them at build time, and what reaches the final image is DW115's.
+Scope: the build
 context as builder stages take it; what reaches the final image is reported by DW115 (secrets, `.git`) and DW116
 (junk), once. `.git` in a builder is left alone: builds read it for version information.
 
@@ -62,9 +64,7 @@ SEED = (
     (".venv", re.compile(r"(^|/)\.venv(/|$)")),
     ("__pycache__", re.compile(r"(^|/)__pycache__(/|$)")),
     ("*.pyc", re.compile(r"\.pyc$")),
-    ("*.env", re.compile(r"(^|/)[^/]*\.env$")),
 )
-TEST_DATA = re.compile(r"(^|/)(tests?|testdata|fixtures?)/")  # a test suite's own .env fixtures are data
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -83,7 +83,7 @@ def check(subject: Subject) -> Iterator[Hit]:
         for label, pattern in SEED:
             if label in reported:
                 continue
-            leaked = next((f for f in sent if pattern.search(f) and not TEST_DATA.search(f)), None)
+            leaked = next((f for f in sent if pattern.search(f)), None)
             if leaked is None:
                 continue
             reported.add(label)

@@ -1,12 +1,13 @@
-"""The final image starts in shell form, or declares a service (`EXPOSE`) with no command of its own.
+"""The final image starts in shell form.
 
 Shell form runs `/bin/sh -c`, so the app is not PID 1: `docker stop` sends SIGTERM to the shell, which does not
 forward it, and the container is killed after the grace period. A distroless image has no shell at all.
 `CMD exec app ...` is shell form that replaces the shell, so the app is PID 1: not flagged.
-An image that `EXPOSE`s a port but sets no `CMD`/`ENTRYPOINT` on a generic base (debian, alpine, python, node...)
-starts that base's shell or REPL instead of the service. Inheriting the command is otherwise the point of many
-images — images derived from a product image (`FROM rabbitmq`), toolchain images, output-only `FROM scratch`
-stages, CI check stages — and is not flagged. Scope: the final image (not a development stage).
+Having no `CMD`/`ENTRYPOINT` of its own is not flagged: inheriting the command is the point of many images (derived
+from a product image such as `FROM rabbitmq`, toolchains, output-only `FROM scratch` stages, CI check stages), and
+an image on a generic base without one is an environment run with a command each time (on the real-world corpus
+the check was right 1 time in 10 before, and its last narrowed form 0 in 1). Scope: the final image, when it is
+meant to run.
 
 Anti-pattern::
 
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
-from dockwise.dockerfile.queries import command_words, final_image, is_generic_base, runtime_target
+from dockwise.dockerfile.queries import command_words, final_image, runtime_target
 from dockwise.dockerfile.rules import Subject
 
 ID = "DW007"
@@ -43,10 +44,6 @@ def check(subject: Subject) -> Iterator[Hit]:
     for step in (final.entrypoint, final.cmd):
         if step is not None and not step.instruction.json and step.instruction.args and not _execs(step):
             yield Hit(step.instruction.line, f"{step.instruction.keyword} in shell form: the app is not PID 1 and misses SIGTERM")
-    if final.entrypoint is None and final.cmd is None and final.expose and is_generic_base(build.external_base(target)):
-        base = build.external_base(target)
-        yield Hit(final.expose[0].instruction.line,
-                  f"stage {target.label} EXPOSEs a port but has no CMD or ENTRYPOINT: it starts {base}'s shell or REPL")
 
 
 def _execs(step) -> bool:

@@ -3,7 +3,8 @@
 With a pipe for stdout (as under Docker), Python buffers its output: logs arrive late, and a crash loses the last
 lines — the ones that explain it. Scope: a final image meant to run a Python app; not an image that builds and
 installs Python itself (`ENV PYTHON_VERSION`, the official python images: they are bases, not services), nor one
-that defers `ONBUILD` steps to its children (setting it there would change every child).
+that defers `ONBUILD` steps to its children (setting it there would change every child), nor one built on a base
+other than the official language and OS images, whose own ENV may set it and is not visible here.
 
 Anti-pattern::
 
@@ -25,6 +26,7 @@ from dockwise.dockerfile.queries import (
     command_words,
     final_image,
     installed_runtime,
+    is_generic_base,
     is_onbuild_base,
     is_python_image,
     runtime_target,
@@ -44,6 +46,8 @@ def check(subject: Subject) -> Iterator[Hit]:
     target = runtime_target(build)
     if target is None or not is_python_image(build) or installed_runtime(build) == "python" or is_onbuild_base(build):
         return
+    if not is_generic_base(build.external_base(target)):
+        return  # an image of someone else's may set it; its ENV is not visible here
     if target.env.get("PYTHONUNBUFFERED", "") not in ("", "0"):
         return
     final = final_image(build)

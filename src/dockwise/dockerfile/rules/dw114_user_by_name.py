@@ -11,12 +11,14 @@ Anti-pattern::
     FROM python:3.13-slim
     RUN useradd --system app
     USER app
+    CMD ["python", "-m", "http.server"]
 
 Best practice::
 
     FROM python:3.13-slim
     RUN useradd --uid 10001 app
     USER 10001:10001
+    CMD ["python", "-m", "http.server"]
 """
 
 import re

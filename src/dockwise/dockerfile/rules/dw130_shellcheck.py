@@ -8,7 +8,9 @@ it like a rule id, or ignore DW130 for all of them. Only `warning` and `error` c
 (`shellcheck-severity = "style"` in `[tool.dockwise]` shows all), and of the warnings not those that flag deliberate
 Dockerfile idioms (shown from `shellcheck-severity = "info"` down): SC2155 (`export X="$(cmd)"` under `set -e`,
 30 hits on the real-world corpus), SC2046 (`apk add $(...)` splitting a package list on purpose, 17), SC2043 (a
-one-item `for` loop a template generated, 3) and SC1007 (`ARCH= ` clearing a variable, 2). Scope: every stage.
+one-item `for` loop a template generated, 3), SC1007 (`ARCH= ` clearing a variable, 2), SC2174 (`mkdir -m 0700 -p`
+meant for the last directory), SC2038 (`find | xargs` over the build's own file names) and SC2226 (`ln -s target`
+into the current directory), 1 each. Scope: every stage.
 
 Anti-pattern::
 
@@ -43,7 +45,7 @@ FIX = "Fix the script as ShellCheck says (see https://www.shellcheck.net/wiki/ f
 REFS: dict[str, str] = {}  # hadolint reports the same SCnnnn codes
 
 RELAYS = "SC"
-IDIOMS = frozenset({2155, 2046, 2043, 1007})
+IDIOMS = frozenset({2155, 2046, 2043, 1007, 2174, 2038, 2226})
 LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "style": Severity.INFO}
 
 
