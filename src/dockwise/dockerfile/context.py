@@ -108,6 +108,38 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@dataclass(frozen=True)
+class _State:
+    """Which patterns matched a directory, so that its children are matched from there (what
+    `PatternMatcher.matches` recomputes from the root for every path: the walk's hot spot on large contexts)."""
+
+    matcher: PatternMatcher
+    per_pattern: tuple[bool, ...]
+    matched: bool
+
+    @classmethod
+    def top(cls, matcher: PatternMatcher) -> _State:
+        return cls(matcher, (), False)
+
+    def child(self, path: str) -> _State:
+        patterns = getattr(self.matcher, "_patterns", None)
+        if patterns is None:  # another version of the port: its own (slower) matching
+            return _State(self.matcher, (), self.matcher.matches(path))
+        per_pattern: list[bool] = []
+        matched = False
+        for i, pattern in enumerate(patterns):
+            match = bool(self.per_pattern) and self.per_pattern[i]
+            if not match:
+                if pattern.exclusion != matched:
+                    per_pattern.append(False)
+                    continue
+                match = pattern.match(path)
+            per_pattern.append(match)
+            if match:
+                matched = not pattern.exclusion
+        return _State(self.matcher, tuple(per_pattern), matched)
+
+
 def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     """The files sent (sorted walk, not following symlinks), whether MAX_FILES cut the walk short, and the
     directories that could not be listed."""
@@ -118,18 +150,25 @@ def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool,
     def note(error: OSError) -> None:
         unreadable.append(Path(error.filename).relative_to(root).as_posix() if error.filename else "?")
 
+    states: dict[str, _State] = {"": _State.top(matcher)} if matcher is not None else {}
     for directory, dirnames, filenames in os.walk(root, onerror=note):
         rel = Path(directory).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
+        parent = states.get(prefix.rstrip("/"))
         kept = []
         for name in sorted(dirnames):
             path = prefix + name
-            if matcher is None or not matcher.matches(path) or matcher.may_match_under(path):
+            if matcher is None or parent is None:
                 kept.append(name)
+                continue
+            state = parent.child(path)
+            if not state.matched or matcher.may_match_under(path):
+                kept.append(name)
+                states[path] = state
         dirnames[:] = kept
         for name in sorted(filenames):
             path = prefix + name
-            if matcher is None or not matcher.matches(path):
+            if matcher is None or parent is None or not parent.child(path).matched:
                 found.append(path)
                 if len(found) >= MAX_FILES:
                     return tuple(found), True, tuple(unreadable)

@@ -22,7 +22,7 @@ from dockwise.dockerfile.model import Build, build_model
 from dockwise.dockerfile.parse import parse
 from dockwise.dockerfile.pragmas import suppressions
 from dockwise.dockerfile.rules import Subject
-from dockwise.dockerfile.shellcheck import Batch
+from dockwise.dockerfile.shellcheck import Batch, ShellcheckMissing, ShellcheckResults
 
 SHELLCHECK_RULE = "DW130"
 
@@ -178,7 +178,10 @@ def lint_inputs(
         subjects.append(Subject(build=build, context=context, path=name, settings=config))
         by_file.append(_lint(subjects[-1], other_rules))
     if batch is not None:
-        results = batch.results()
+        try:
+            results: ShellcheckResults | None = batch.results()
+        except ShellcheckMissing:
+            results = None  # the rule says so in a finding of each file
         for subject, found in zip(subjects, by_file):
             found += _lint(dataclasses.replace(subject, shellcheck=results), shell_rules)
     return [f for found in by_file for f in _sorted(found)], texts

