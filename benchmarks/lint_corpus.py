@@ -29,6 +29,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -165,14 +166,18 @@ def hadolint_binary() -> str:
     return str(candidate)
 
 
-def _run(cmd: list[str], cwd: Path) -> tuple[float, str]:
+def _run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system of the process and its children: ShellCheck for dockwise) and stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")} | {"NO_COLOR": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode not in (0, 1):
         sys.exit(f"{cmd[0]} failed ({result.returncode}): {result.stderr[:800]}")
-    return elapsed, result.stdout
+    return elapsed, cpu, result.stdout
 
 
 def dockwise_findings(output: str) -> list[Finding]:
@@ -197,12 +202,14 @@ def lint_corpus(files: list[str], cache: Path, runs: int) -> dict:
     dockwise_cmd = [python, "-m", "dockwise.cli", "lint", "--format", "json", "--failure-threshold", "error", *files]
     hadolint_cmd = [hadolint_binary(), "--no-fail", "-f", "json", *files]
     times: dict[str, list[float]] = {"dockwise": [], "hadolint": []}
+    cpu: dict[str, list[float]] = {"dockwise": [], "hadolint": []}
     outputs: dict[str, str] = {}
     for _ in range(runs):  # interleaved, so load from other users of the machine hits both alike
         for tool, cmd in (("dockwise", dockwise_cmd), ("hadolint", hadolint_cmd)):
-            elapsed, outputs[tool] = _run(cmd, cache)
+            elapsed, used, outputs[tool] = _run(cmd, cache)
             times[tool].append(elapsed)
-    return {"times": times, "dockwise": dockwise_findings(outputs["dockwise"]),
+            cpu[tool].append(used)
+    return {"times": times, "cpu": cpu, "dockwise": dockwise_findings(outputs["dockwise"]),
             "hadolint": hadolint_findings(outputs["hadolint"])}
 
 
@@ -288,6 +295,9 @@ def report(sources: list[Source], result: dict) -> str:
         f"  dockwise {d_med:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['dockwise'])})",
         f"  hadolint {h_med:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['hadolint'])})",
         f"  ratio dockwise/hadolint {d_med / h_med:.2f}",
+        (f"  CPU time (user + system, children included), median: dockwise {statistics.median(result['cpu']['dockwise']):.2f} s, "
+         f"hadolint {statistics.median(result['cpu']['hadolint']):.2f} s, ratio "
+         f"{statistics.median(result['cpu']['dockwise']) / statistics.median(result['cpu']['hadolint']):.2f}"),
         "",
         f"files dockwise could not parse (DW000): {len(d_parse)}", *(f"  {f}" for f in d_parse),
         f"files hadolint could not parse (DL1000): {len(h_parse)}", *(f"  {f}" for f in h_parse),
