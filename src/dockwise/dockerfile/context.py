@@ -7,11 +7,12 @@ BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over `<contex
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from e2b_dockerfile_utils import PatternMatcher
@@ -55,11 +56,20 @@ class BuildContext:
     def exists(self, path: str) -> bool:
         return bool(self._glob_all(path))
 
+    @cached_property
+    def _sorted(self) -> tuple[str, ...]:
+        return tuple(sorted(self.files))
+
     def select(self, source: str) -> tuple[str, ...]:
         """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in."""
         source = _clean(source)
         if source in ("", "."):
             return self.files
+        if not re.search(r"[*?\[]", source):  # a file, or a directory and everything under it
+            files = self._sorted
+            start = bisect.bisect_left(files, source)
+            end = bisect.bisect_left(files, source + "0")  # "0" sorts right after "/"
+            return tuple(f for f in files[start:end] if f == source or f.startswith(source + "/"))
         regex = _glob_regex(source)
         depth = source.count("/") + 1
         return tuple(f for f in self.files if regex.match("/".join(f.split("/")[:depth])))
