@@ -461,7 +461,7 @@ def _app_writable(fs: FileSystem, app_dirs: list[str], user: UserFacts) -> set[s
 def _secrets(fs: FileSystem, env: dict[str, str]) -> SecretFacts:
     env_names = tuple(sorted(k for k in env if is_secret_name(k) or SECRET_VALUE.search(env[k])))
     files = ["/" + path for path, node in fs.nodes.items()
-             if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path)]
+             if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path, fs.captured.get(path))]
     return SecretFacts(env_names, tuple(sorted(files)), tuple("/" + p for p in fs.private_keys))
 
 

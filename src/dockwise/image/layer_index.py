@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.knowledge import PRIVATE_KEY
+from dockwise.core.knowledge import CONTENT_BYTES, PRIVATE_KEY, needs_content
 from dockwise.image.tarstream import Member, TarError, TooLarge, members
 
 MAX_ENTRIES = 1_000_000
@@ -96,7 +96,9 @@ def _kind(member: Member) -> str:
 
 
 def _wants_capture(path: str) -> bool:
-    return path in CAPTURED_EXACT or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums"))
+    """Files the facts read: passwd, os-release, dpkg status, and the secret-by-name files whose content decides
+    (`knowledge.needs_content`, first CONTENT_BYTES)."""
+    return path in CAPTURED_EXACT or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums")) or needs_content(path)
 
 
 def _wants_sniff(path: str, size: int) -> bool:
@@ -153,8 +155,9 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
         if kind != FILE or member.data_size != member.size:
             continue  # sparse files are never captured or sniffed
         if _wants_capture(path):
-            if size <= CAPTURE_FILE_LIMIT and budget.captured + size <= CAPTURE_LIMIT:
-                index.captured[path] = source.read(size)
-                budget.captured += size
+            wanted = min(size, CONTENT_BYTES) if needs_content(path) else size
+            if wanted <= CAPTURE_FILE_LIMIT and budget.captured + wanted <= CAPTURE_LIMIT:
+                index.captured[path] = source.read(wanted)
+                budget.captured += wanted
         elif _wants_sniff(path, size) and PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
             index.private_keys.append(path)

@@ -21,7 +21,7 @@ def run_checks(facts: ImageFacts, settings: Settings = Settings(), rules: Sequen
     findings: list[Finding] = []
     reference = printable(facts.reference, one_line=True)
     for rule in rules if rules is not None else all_rules("image"):
-        if settings.enabled(rule.id):
+        if settings.enabled(rule.id, rule.enabled_by_default):
             findings += [rule.finding(_shown(hit), reference, settings.severity_of(rule.id)) for hit in rule.check(facts)]
     return findings
 
