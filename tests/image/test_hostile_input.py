@@ -46,6 +46,7 @@ def test_a_symlink_with_a_60000_component_target_resolves_in_bounded_time(tmp_pa
     assert json.loads(run.stdout)["image"]["shells"] == []  # a target longer than PATH_MAX resolves to nothing
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_refused_after_a_bounded_expansion(tmp_path):
     path = hostile.gzip_bomb(tmp_path, expanded=320 * MIB)  # ~300 KB of gzip
     run = hostile.run_dockwise(["inspect", path], timeout=60)
@@ -54,6 +55,7 @@ def test_a_gzip_bomb_is_refused_after_a_bounded_expansion(tmp_path):
     assert run.peak_mib < 150
 
 
+@pytest.mark.slow
 def test_a_gzip_layer_below_the_cap_streams_in_bounded_memory(tmp_path):
     path = hostile.gzip_bomb(tmp_path, expanded=200 * MIB)  # 1000x, but below the 256 MiB floor: read through
     facts, peak = _peak_while(lambda: collect(path))

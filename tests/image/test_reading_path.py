@@ -15,6 +15,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ def _chunked_gzip(data: bytes) -> bytes:
     return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + body + trailer
 
 
+@pytest.mark.slow
 def test_the_parallel_gzip_measure_is_the_size_of_a_real_gzip_file_of_the_layer(tmp_path):
     rng = random.Random(10)
     words = [bytes(rng.choice(b"abcdefghij") for _ in range(rng.randint(2, 9))) for _ in range(4000)]
@@ -113,6 +115,7 @@ def _comparable(facts) -> dict:
     return data
 
 
+@pytest.mark.slow
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60)
 @given(st.lists(ENTRIES, min_size=1, max_size=3))
 def test_facts_do_not_depend_on_the_container_format_or_buffer_sizes(layers_entries):
@@ -159,6 +162,7 @@ def _sparse_archive(directory: Path, size: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_peak_memory_stays_flat_as_the_image_grows(tmp_path):
     peaks = {}
     for size in (8 * MIB, 512 * MIB):
