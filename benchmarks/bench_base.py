@@ -1,9 +1,11 @@
-"""`dockwise base`: cold (empty .deb cache) and warm (cached .debs) build time, the up-to-date check, and the
-unpacked and compressed size of each base beside the published anchors of the images they replace.
+"""`dockwise base`: cold (empty .deb cache) and warm (cached .debs) build time, the up-to-date check, the
+unpacked and compressed size of each base beside the published anchors of the images they replace, and the lean
+distroless base beside the faithful one, built in the same run.
 
 The anchors cannot be pulled here (no registry), so they are figures, not measurements:
 python:3.13-slim ~120-130 MB unpacked (docker-library repo-info: python:3.11-slim-bookworm 130.0 MB unpacked,
 47.8 MB compressed); distroless python3-debian12 ~54 MB unpacked, 19.6 MB gzip (rebuilt from its package list).
+The builds load into the engine under DOCKWISE_BASE_NAMESPACE (default: dockwise).
 Usage: python benchmarks/bench_base.py [--release trixie] [--skip-cold]
 """
 
@@ -83,15 +85,36 @@ def main() -> None:
         check = dockwise("--release", args.release)
         print(f"up to date (everything in the engine):                  {check:6.1f} s")
         dockwise("--release", args.release, "--no-load", "--oci", str(work / "oci"))
+        faithful_oci = work / "oci-faithful"
+        dockwise(
+            "--release",
+            args.release,
+            "--only",
+            "distroless",
+            "--profile",
+            "faithful",
+            "--no-load",
+            "--oci",
+            str(faithful_oci),
+        )
+        images = {**sizes(work / "oci"), **sizes(faithful_oci)}
         print()
-        print(f"{'image':48} {'unpacked MB':>11} {'gzip MB':>8}   anchor (unpacked / gzip MB)          ratio")
-        for tag, (unpacked, compressed) in sizes(work / "oci").items():
+        print(f"{'image':56} {'unpacked MB':>11} {'gzip MB':>8}   anchor (unpacked / gzip MB)          ratio")
+        for tag, (unpacked, compressed) in images.items():
             name, anchor_unpacked, anchor_compressed = ANCHORS["slim" if "python:" in tag else "distroless"]
             print(
-                f"{tag:48} {unpacked:11.1f} {compressed:8.1f}   "
+                f"{tag:56} {unpacked:11.1f} {compressed:8.1f}   "
                 f"{name:28} {anchor_unpacked:5.1f} / {anchor_compressed:4.1f}"
                 f"   {unpacked / anchor_unpacked:4.2f}x / {compressed / anchor_compressed:4.2f}x"
             )
+        (lean, lean_gz), (faithful, faithful_gz) = (
+            next(size for tag, size in images.items() if tag.endswith(suffix)) for suffix in (":latest", ":faithful")
+        )
+        print()
+        print(
+            f"distroless lean / faithful: unpacked {lean:.1f} / {faithful:.1f} MB = {lean / faithful:.2f}x, "
+            f"gzip {lean_gz:.1f} / {faithful_gz:.1f} MB = {lean_gz / faithful_gz:.2f}x"
+        )
 
 
 if __name__ == "__main__":

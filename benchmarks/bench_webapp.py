@@ -7,8 +7,9 @@ Prints figures only; the README records them with the date and machine. Nothing 
   goal: distroless app <= 60 MB unpacked and <= 0.5 x standard.
 - startup: `docker run` to first HTTP 200 of each app image vs `docker run --rm <base> python3 -c pass` until it
   returns (exit and removal), both through the same API calls and clock, interleaved; goal: app / bare <= 1.0.
-- throughput: gunicorn (the image's CMD) vs Flask's development server (what the seed's `python web_app.py` runs),
-  same image, same wrk load on loopback; goal: >= 4x.
+- throughput: the image's server (granian, started by its CMD) vs Flask's development server (what the seed's
+  `python web_app.py` runs), same image, same wrk load on loopback, the JSON access log on in both; goal: >= 5x.
+  benchmarks/bench_servers.py compares the server candidates themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 import tarfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -42,6 +44,7 @@ LABELS = {TEST_LABEL: "bench-" + uuid.uuid4().hex[:8]}
 BASES = {"standard": "dockwise/python:3.13-slim", "distroless": "dockwise/distroless-python3-debian13:nonroot"}
 BARE = {"standard": ["python3", "-c", "pass"], "distroless": ["-c", "pass"]}  # distroless' ENTRYPOINT is python
 DEV_SERVER = ["flask", "--app", "web_app", "run", "--host", "0.0.0.0", "--port", "5000"]
+PYTHON = {"standard": "python", "distroless": "/opt/venv/bin/python"}
 
 
 def compressed_size(client, ref: str) -> int:
@@ -60,6 +63,45 @@ def mb(n: float) -> str:
 
 def stats(values: list[float]) -> str:
     return f"median {statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f}, n={len(values)})"
+
+
+def _instant(text: str) -> float:
+    """Seconds since the epoch of an RFC 3339 time with up to nanoseconds (the engine's) or milliseconds (the app's)."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    seconds = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
+    return seconds + float("0." + (fraction or "0"))
+
+
+def startup_phases(client, tag: str) -> dict[str, float]:
+    """One `docker run` -> first 200, cut at the engine's StartedAt and the server's own log lines (same clock)."""
+    t_create = time.time()
+    with containers.running(client, tag, port=5000, labels=LABELS) as published:
+        t_started = time.time()
+        containers.wait_for_http_ok(published, "/")
+        t_ok = time.time()
+        published.container.reload()
+        process = _instant(published.container.attrs["State"]["StartedAt"])
+        lines = [json.loads(line) for line in published.container.logs().decode().splitlines() if line.startswith("{")]
+    boot = min(_instant(e["ts"]) for e in lines if e["msg"].startswith("Starting granian"))
+    ready = max(_instant(e["ts"]) for e in lines if e["msg"].startswith("Started worker"))
+    return {"engine: create + start until the process runs": process - t_create,
+            "python + imports, until serve.py starts granian": boot - process,
+            "granian: bind, fork the workers, until all serve": ready - boot,
+            "first request answered (polling every 10 ms)": t_ok - ready,
+            "(start API call returned at)": t_started - t_create}
+
+
+def import_split(client, tag: str, python: str) -> dict[str, float]:
+    """Self time of every module serve.py imports, by top-level package (-X importtime, so inflated alike)."""
+    err = client.containers.run(tag, [python, "-X", "importtime", "-c", "import serve"], remove=True, stdout=False,
+                                stderr=True, labels=LABELS, working_dir="/app").decode()
+    split: dict[str, float] = {}
+    for line in err.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            package = parts[2].strip().split(".")[0]
+            split[package] = split.get(package, 0.0) + int(parts[0]) / 1000
+    return split
 
 
 def main() -> None:
@@ -96,26 +138,38 @@ def main() -> None:
             print(f"{variant:10} app  {stats(app_ms)}")
             print(f"{variant:10} bare {stats(bare_ms)}")
             print(f"{variant:10} app/bare = {ratio:.2f}x (goal <= 1.0x)")
+            phases = [startup_phases(client, tag) for _ in range(args.runs)]
+            for phase in phases[0]:
+                print(f"{variant:10}   {phase:50} median {statistics.median(p[phase] for p in phases) * 1000:5.0f} ms")
+            split = import_split(client, tag, PYTHON[variant])
+            top = sorted(split.items(), key=lambda item: -item[1])[:8]
+            print(f"{variant:10}   imports by package, -X importtime self ms (total {sum(split.values()):.0f}): "
+                  + ", ".join(f"{name} {ms:.0f}" for name, ms in top))
 
-        print(f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s on GET /, same image (standard);"
-              " through the published port, and inside the container's network namespace (no docker-proxy)")
-        results = {}
-        for server, command in (("gunicorn", None), ("flask dev server", DEV_SERVER)):
-            with containers.running(client, tags["standard"], port=5000, labels=LABELS, command=command) as published:
-                containers.wait_for_http_ok(published, "/")
-                published.container.reload()
-                pid = int(published.container.attrs["State"]["Pid"])
-                via_proxy = run_load(published.host_port, "/", seconds=args.load_seconds, connections=32)
-                results[server] = run_load(5000, "/", seconds=args.load_seconds, connections=32, netns_pid=pid)
-            r = results[server]
-            print(f"{server:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
-                  f"{r.non_2xx} non-2xx, {r.socket_errors} socket errors); {via_proxy.requests_per_s:.0f} req/s "
-                  "through docker-proxy")
-        ratio = results["gunicorn"].requests_per_s / results["flask dev server"].requests_per_s
-        print(f"gunicorn / dev server = {ratio:.2f}x (goal >= 4x)")
+        print(f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s on GET /, same image; through the published"
+              " port, and inside the container's network namespace (no docker-proxy)")
+        for variant, tag in tags.items():
+            throughput(client, tag, variant, args.load_seconds)
     finally:
         for tag in tags.values():
             client.images.remove(tag, force=True)
+
+
+def throughput(client, tag: str, variant: str, load_seconds: float) -> None:
+    results = {}
+    for server, command in (("granian (image)", None), ("flask dev server", DEV_SERVER)):
+        with containers.running(client, tag, port=5000, labels=LABELS, command=command) as published:
+            containers.wait_for_http_ok(published, "/")
+            published.container.reload()
+            pid = int(published.container.attrs["State"]["Pid"])
+            via_proxy = run_load(published.host_port, "/", seconds=load_seconds, connections=32)
+            results[server] = run_load(5000, "/", seconds=load_seconds, connections=32, netns_pid=pid)
+        r = results[server]
+        print(f"{variant:10} {server:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
+              f"{r.non_2xx} non-2xx, {r.socket_errors} socket errors); {via_proxy.requests_per_s:.0f} req/s "
+              "through docker-proxy")
+    ratio = results["granian (image)"].requests_per_s / results["flask dev server"].requests_per_s
+    print(f"{variant:10} granian / dev server = {ratio:.2f}x (goal >= 5x, access log on)")
 
 
 if __name__ == "__main__":

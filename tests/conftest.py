@@ -8,6 +8,7 @@ starts a program that needs root or the network fails at once: it must carry the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from dockwise.engine.client import TEST_LABEL
 
 # `make test` runs the property-based suites in full; `make check` (HYPOTHESIS_PROFILE=check) runs a short profile.
 settings.register_profile("full", max_examples=1500)
-settings.register_profile("check", max_examples=150)
+settings.register_profile("check", max_examples=60)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
 
 
@@ -60,6 +61,9 @@ def _remove_what_tests_created(request):
     selector = {"label": f"{TEST_LABEL}={RUN_ID}"}
     for container in client.containers.list(all=True, filters=selector):
         container.remove(force=True)
+    for volume in client.volumes.list(filters=selector):
+        with contextlib.suppress(Exception):
+            volume.remove(force=True)
     for image in client.images.list(filters=selector):
         try:
             client.images.remove(image.id, force=True)

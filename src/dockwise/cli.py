@@ -34,12 +34,18 @@ _EXIT_ONE = {
     "build": "the build failed",
     "demo": "a build, a container or a probe failed",
     "compare": "a container or a runtime probe failed",
+    "slim": "the slim image differed (nothing tagged)",
+}
+_BAD_INPUT = {
+    "init": "nothing is written",
+    "deploy": "an image that cannot run that way: root, no port, a USER its /etc/passwd does not resolve",
+    "slim": "not Python, root, no port, does not start, never answers, a bad probe file",
 }
 _FINDINGS_COMMANDS = frozenset({"lint", "inspect"})
 
 
 def _exit_help(command: str) -> str:
-    return exit_status_help(_EXIT_ONE.get(command))
+    return exit_status_help(_EXIT_ONE.get(command), _BAD_INPUT.get(command))
 
 
 def _error_exit_code(command: str | None, exc: DockwiseError) -> int:
@@ -112,6 +118,12 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 @click.option("--package", "extra_packages", multiple=True, metavar="NAME",
               help="With --update-lock: also install Debian package NAME in the slim base (repeatable).")
 @click.option("--only", type=click.Choice(["slim", "distroless"]), multiple=True, help="Build only this base.")
+@click.option("--profile", "profile_name", type=click.Choice(["lean", "faithful"]), default="lean", show_default=True,
+              help="distroless: lean drops what a web service never loads (docs, gconv, test modules…); faithful "
+                   "matches gcr.io/distroless/python3-debian<N> file for file and is tagged :faithful, "
+                   ":faithful-nonroot.")
+@click.option("--namespace", default="dockwise", show_default=True, envvar="DOCKWISE_BASE_NAMESPACE", show_envvar=True,
+              help="Tag the bases NAMESPACE/python:…-slim and NAMESPACE/distroless-python3-debian<N>:….")
 @click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a `docker load`-able archive (manifest.json + OCI layout) to this file.")
 @click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -124,8 +136,8 @@ def doctor(as_json: bool, check_registry: bool) -> None:
               help="Use this lock instead of the committed one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
 def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], only: tuple[str, ...],
-         archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool, cache_dir: Path | None,
-         lock_file: Path | None, as_json: bool) -> None:
+         profile_name: str, namespace: str, archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool,
+         cache_dir: Path | None, lock_file: Path | None, as_json: bool) -> None:
     """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -133,10 +145,14 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
     from dockwise.debian import bases, resolve
     from dockwise.debian.cache import default_cache_dir
     from dockwise.debian.lock import load_lock
+    from dockwise.debian.profiles import PROFILES
+    from dockwise.debian.releases import check_namespace
     from dockwise.debian.releases import release as find_release
 
     console = Console(stderr=True, soft_wrap=True)
     release = find_release(release_name)
+    profile = PROFILES[profile_name]
+    check_namespace(namespace)
     if extra_packages and not update_lock:
         raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=2)
     if no_load and archive is None and oci_dir is None:
@@ -152,28 +168,72 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
             resolve.update_lock(release, cache, extra_packages, lock_file, say)
         kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
-            images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, say=say, progress=progress)
+            images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, profile=profile,
+                                        namespace=namespace, say=say, progress=progress)
         else:
             lock = load_lock(release.codename, lock_file)
             images = bases.build_bases(
                 release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
-                cache_dir=cache, lock=lock, say=say, progress=progress,
+                cache_dir=cache, lock=lock, profile=profile, namespace=namespace, say=say, progress=progress,
             )
     if as_json:
         click.echo(json.dumps([image.as_dict() for image in images], indent=2, sort_keys=True))
         return
     for image in images:
         state = "built" if image.built else "up to date"
-        click.echo(f"{image.tag:48} {image.image_id[7:19]}  {state}")
+        click.echo(f"{image.tag:56} {image.image_id[7:19]}  {state}")
 
 
+
+
+@main.command(epilog=_exit_help("init"))
+@click.argument("app_dir", type=click.Path(path_type=Path), default=".", required=False)
+@click.option("--python", "python_version", metavar="X.Y", help="Python version (3.11 or 3.13) [default: from the app].")
+@click.option("--port", type=int, help="Port the server listens on [default: the app's own, else 8000].")
+@click.option("--cmd", metavar="COMMAND", help="Server command, exec form without a shell (overrides detection).")
+@click.option("--app", "app_target", metavar="MODULE:NAME", help="The WSGI/ASGI app, e.g. app:app or pkg:create_app().")
+@click.option("--server", help="gunicorn, uvicorn, granian, hypercorn, waitress or daphne [default: the app's, else "
+                               "gunicorn (WSGI) / uvicorn (ASGI)].")
+@click.option("--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /].")
+@click.option("--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations).")
+@click.option("--deps", multiple=True, metavar="FILE",
+              help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
+                   "[default: a lockfile, else requirements.txt, else pyproject.toml].")
+@click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str | None, app_target: str | None,
+         server: str | None, health_path: str | None, setup: str | None, deps: tuple[str, ...], dry_run: bool,
+         force: bool) -> None:
+    """Write Dockerfile, Dockerfile.distroless, .dockerignore and compose.yaml for the Python web app in APP_DIR.
+
+    Reads the app without running it and prints each decision with its evidence (file and line), then what is left
+    to do.
+    """
+    from dockwise.pyapp.detect import InitOptions, detect
+    from dockwise.pyapp.render import render_all
+    from dockwise.pyapp.summary import summary
+    from dockwise.pyapp.writeset import diff, existing, write_set
+
+    options = InitOptions(python=python_version, port=port, cmd=cmd, app=app_target, server=server,
+                          health_path=health_path, setup=setup, deps=deps)
+    facts = detect(app_dir, options)
+    files = render_all(facts)
+    if dry_run:
+        if existing(facts.root, files):
+            click.echo(diff(facts.root, files), nl=False)
+        else:
+            for name, text in files.items():
+                click.echo(f"--- {name}\n{text}")
+    else:
+        write_set(facts.root, files, force=force)
+    click.echo(summary(facts, list(files), dry_run), err=dry_run, nl=False)
 
 
 @main.command(epilog=_exit_help("build"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True,
               help="standard: the slim base, one stage; distroless: a builder stage and the distroless runtime.")
-@click.option("--tag", help="Image tag [default: dockwise/webapp:<variant>].")
+@click.option("--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one].")
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
 def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
@@ -192,23 +252,50 @@ def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str)
     click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
 
 
+def _runtime_options(resilience_default: float):
+    """The flags `demo` and `compare` share for running images: startups, load, resilience, profile, health path."""
+
+    def decorate(command):
+        options = [
+            click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
+                         help="Startups timed per image."),
+            click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
+                         help="Length of the loopback load per image (0: no load)."),
+            click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=resilience_default,
+                         show_default=True, help="Sustained-load length of the resilience suite per image (0: skip it)."),
+            click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
+                         show_default=True, help="hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, "
+                                                 "no-new-privileges, limits; default: the engine's."),
+            click.option("--health-path", metavar="PATH",
+                         help="Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /]."),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @main.command(epilog=_exit_help("demo"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
-@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
-@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
-              help="Length of the loopback load per image (0: no load).")
-@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("demo-report.json"),
-              show_default=True, help="Write the comparison as JSON to this file.")
-@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("demo-report.html"),
-              show_default=True, help="Write the comparison as a self-contained HTML page to this file.")
+@_runtime_options(resilience_default=5.0)
+@click.option("--slim/--no-slim", default=True, show_default=True,
+              help="Also trace the distroless image into a minimal one (dockwise slim) and compare it as a third column.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True,
+              help="Where the full report is written as JSON.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True,
+              help="Where the self-contained HTML report is written.")
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
-def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, html_path: Path,
-         base_source: str) -> None:
-    """Build APP_DIR (default: the bundled service) standard and distroless, run both, compare them side by side."""
+def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_seconds: float, profile_name: str,
+         health_path: str | None, slim: bool, json_path: Path, html_path: Path, base_source: str) -> None:
+    """Build APP_DIR (default: the bundled service) standard and distroless, run both hardened, prove the practices
+    and the run profile, and compare them side by side. Prepare a new app with `dockwise init APP_DIR` first.
+    """
     from rich.console import Console
 
     from dockwise.engine.bootstrap import ensure_engine
+    from dockwise.engine.run_profile import run_profile
     from dockwise.jobs.build import BaseSource, bundled_app_dir
     from dockwise.jobs.demo import run_demo
     from dockwise.report.progress import step_status
@@ -218,10 +305,11 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, json_path: Path, 
     ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"))
     with step_status("dockwise demo") as on_step:
         result = run_demo(app_dir or bundled_app_dir(), runs=runs, load_seconds=load_seconds, json_path=json_path,
-                          html_path=html_path, source=BaseSource(base_source), say=on_step, on_step=on_step)
+                          html_path=html_path, source=BaseSource(base_source), profile=run_profile(profile_name),
+                          health_path=health_path, resilience_seconds=resilience_seconds, slim=slim, say=on_step,
+                          on_step=on_step)
     print_comparison(result.comparison, Console())
     click.echo(f"report: {json_path} and {html_path}")
-
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -311,7 +399,9 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
 
 @main.command(epilog=_exit_help("inspect"))
 @click.argument("image")
-@click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+@click.option("--gzip-size/--no-gzip-size", default=False, show_default=True,
+              help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
+                   "layer's size is always its blob's.")
 @_finding_options
 def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
             ignore: tuple[str, ...], config_path: str | None, color: bool | None) -> None:
@@ -321,30 +411,61 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
     """
     import json
 
-    from dockwise.core.rules import all_rules
     from dockwise.image import collect
-    from dockwise.image.checks import run_checks
-    from dockwise.report.findings_output import FindingsReport
-    from dockwise.report.table import facts_text
+    from dockwise.image.blob import Workers
 
-    settings = _settings(config_path, ignore, failure_threshold)
-    if sys.stderr.isatty():
-        from rich.console import Console
+    background = Workers(1)
+    try:
+        # Reading starts first: its digests are computed by worker threads (hashlib releases the GIL), so the
+        # settings, the check modules and the report code below load while the layers are being hashed.
+        reading = background.submit(lambda: collect(image, gzip_size=gzip_size))
+        from dockwise.core.rules import all_rules
+        from dockwise.image.checks import run_checks
+        from dockwise.report.findings_output import FindingsReport
+        from dockwise.report.table import facts_text
 
-        with Console(stderr=True).status(f"reading {image}" + (" (measuring gzip -6 size)" if gzip_size else "")):
-            facts = collect(image, gzip_size=gzip_size)
-    else:
-        facts = collect(image, gzip_size=gzip_size)
-    findings = run_checks(facts, settings)
+        settings = _settings(config_path, ignore, failure_threshold)
+        rules = all_rules("image")
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            with Console(stderr=True).status(f"reading {image}" + (" (measuring gzip -6 size)" if gzip_size else "")):
+                facts = reading.result()
+        else:
+            facts = reading.result()
+    finally:
+        background.close(wait=False)  # a bad setting is reported at once, not after the image is read
+    findings = run_checks(facts, settings, rules)
     report = FindingsReport(
         findings=findings,
         checked=[image],
-        rules=all_rules("image"),
+        rules=rules,
         text=lambda colored: facts_text(facts, findings, color=colored),
         document=lambda: json.dumps({"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]},
                                     indent=2, sort_keys=True) + "\n",
     )
     _finish(report, fmt, output, color, settings)
+
+
+@main.command(epilog=_exit_help("deploy"))
+@click.argument("image")
+@click.option("--format", "fmt", type=click.Choice(["compose", "kubernetes"]), default="kubernetes", show_default=True,
+              help="compose: a compose.yaml service; kubernetes: a Deployment and a Service (restricted Pod Security).")
+@click.option("--name", help="Service name [default: the image's repository name].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Service port [default: the lowest TCP port the image exposes].")
+@click.option("--health-path", metavar="PATH", help="Probe path [default: the image's HEALTHCHECK URL path, else /].")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def deploy(image: str, fmt: str, name: str | None, port: int | None, health_path: str | None,
+           output: Path | None) -> None:
+    """Deploy manifests for IMAGE under the hardened run profile: non-root (the image's own uid), read-only root with
+    a tmpfs /tmp, every capability dropped, no privilege escalation, default seccomp, limits, probes on the health path.
+
+    IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path.
+    """
+    from dockwise.jobs.deploy import deploy_manifest
+    from dockwise.report.write import write_output
+
+    write_output(deploy_manifest(image, fmt, name=name, port=port, health_path=health_path), output)
 
 
 @main.command(epilog=_exit_help("rules"))
@@ -373,24 +494,26 @@ def rules(rule_id: str | None, fmt: str) -> None:
               type=click.Choice(["table", "json", "markdown", "html"]), help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
-@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
-@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
-              help="Length of the loopback load (wrk) per image, in seconds (0: no load).")
+@_runtime_options(resilience_default=0.0)
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
-            gzip_size: bool) -> None:
-    """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only).
+            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool) -> None:
+    """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only), under the
+    hardened run profile unless `--profile default`.
 
     Each IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a docker-save tar / OCI layout path.
     """
     from rich.console import Console
 
+    from dockwise.engine.run_profile import run_profile
     from dockwise.jobs.compare import compare_images
 
     console = Console(stderr=True)
     with console.status("comparing") as status:
         comparison = compare_images(list(images), runtime=runtime, runs=runs, load_seconds=load_seconds,
-                                    gzip_size=gzip_size, progress=lambda msg: status.update(msg))
+                                    gzip_size=gzip_size, progress=lambda msg: status.update(msg),
+                                    profile=run_profile(profile_name), health_path=health_path,
+                                    resilience_seconds=resilience_seconds)
     if fmt == "table" and output is None:
         from dockwise.report.table import print_comparison
 
@@ -429,6 +552,38 @@ def sbom(image: str, output: Path | None) -> None:
     from dockwise.report.write import write_output
 
     write_output(sbom_json(collect(image, gzip_size=False)), output)
+
+
+@main.command(epilog=_exit_help("slim"))
+@click.argument("image")
+@click.option("--tag", help="Tag of the slim image [default: IMAGE's repo:tag-slim].")
+@click.option("--probe", "probe_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Probe file (TOML, or .json): requests the slim image must answer as the original does.")
+@click.option("--include", "includes", multiple=True, metavar="PATH", help="Also keep PATH (file or tree); repeatable.")
+@click.option("--keep-python-stdlib", is_flag=True, help="Keep the whole standard library, not only what is used.")
+@click.option("--only-traced-modules", is_flag=True,
+              help="Keep only the Python modules the trace saw (no whole distributions, no static imports): smaller, "
+                   "but a route no probe reached may miss a module.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report here.")
+def slim(image: str, tag: str | None, probe_file: Path | None, includes: tuple[str, ...], keep_python_stdlib: bool,
+         only_traced_modules: bool, report_path: Path | None) -> None:
+    """Minify IMAGE (a Python web service in the engine): trace it under probes, keep what it uses and what Python
+    needs, build that FROM scratch, and tag it only if it answers every probe as IMAGE does.
+
+    Probe file format: `python -c "import dockwise.slim.probes as p; help(p)"` or docs/slim.md.
+    """
+    from dockwise.core.atomic import write_text
+    from dockwise.jobs.slim import slim_image
+    from dockwise.report.progress import step_status
+    from dockwise.slim.report import render_text
+
+    with step_status(f"slim {image}") as on_step:
+        result = slim_image(image, tag=tag, probe_file=probe_file, includes=includes, keep_stdlib=keep_python_stdlib,
+                            only_traced=only_traced_modules, say=on_step)
+    if report_path is not None:
+        write_text(report_path, json.dumps(result.report.as_dict(), indent=2, sort_keys=True) + "\n")
+    click.echo(render_text(result.report), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

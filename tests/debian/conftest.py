@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.debian.bases import ensure_bases
+from dockwise.debian.bases import DISTROLESS, ensure_bases
+from dockwise.debian.profiles import PROFILES
 from dockwise.debian.releases import release
+from tests.debian.helpers import NAMESPACE
 
 RELEASES = ("trixie", "bookworm")
 
 
 @pytest.fixture(scope="session", params=RELEASES)
 def bases(request, engine):
-    """(release, {tag: image_id}) for both bases of a release, present in the engine."""
-    images = ensure_bases(request.param)
+    """(release, {tag: image_id}) for both bases of a release (distroless: the default, lean), in the engine."""
+    images = ensure_bases(request.param, namespace=NAMESPACE)
     return release(request.param), {image.tag: image.image_id for image in images}
+
+
+@pytest.fixture(scope="session", params=sorted(PROFILES))
+def distroless(request, bases):
+    """(release, profile) for each distroless profile of the release, its images in the engine."""
+    rel, _ = bases
+    profile = PROFILES[request.param]
+    ensure_bases(rel.codename, kinds=(DISTROLESS,), profile=profile, namespace=NAMESPACE)
+    return rel, profile
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ import pytest
 
 from dockwise.debian.cache import default_cache_dir
 from dockwise.debian.lock import load_lock, lock_path
-from tests.debian.helpers import dockwise
+from dockwise.debian.profiles import LEAN
+from dockwise.debian.releases import release
+from tests.debian.helpers import NAMESPACE, dockwise
 
 
 def _one_line(stderr: str) -> str:
@@ -62,7 +64,7 @@ def test_tampered_deb_is_refused_and_nothing_tagged(tmp_path, docker_client):
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(data)
-    tags = ("dockwise/distroless-python3-debian13:latest", "dockwise/distroless-python3-debian13:nonroot")
+    tags = LEAN.tags(release("trixie"), NAMESPACE)
     before = {tag: _image_id(docker_client, tag) for tag in tags}
     images_before = {image.id for image in docker_client.images.list(all=True)}
 
@@ -121,6 +123,13 @@ def test_unreachable_archive(tmp_path):
     assert "Debian archive unreachable: http://127.0.0.1:9/" in _one_line(result.stderr)
     assert not (tmp_path / "d.tar").exists()
     assert [p.name for p in (tmp_path / "empty").iterdir()] == []
+
+
+def test_bad_namespace_is_refused_before_building(tmp_path):
+    result = dockwise("base", "--namespace", "Not A Name", "--no-load", "--archive", str(tmp_path / "a.tar"))
+    assert result.returncode == 2
+    assert "namespace 'Not A Name' cannot prefix an image name" in _one_line(result.stderr)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_no_load_without_output_is_refused():

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from dockwise.debian.lock import load_lock
-from tests.debian.helpers import locked_python
+from dockwise.debian.releases import CA_PACKAGE
+from tests.debian.helpers import distroless_tag, locked_python, slim_tag
 
 pytestmark = pytest.mark.engine
 
@@ -16,41 +17,37 @@ CA_MOUNT = {HOST_CA: {"bind": HOST_CA, "mode": "ro"}}
 IMPORTS = "import ssl, sqlite3, ctypes, zoneinfo, venv; print('imports ok')"
 
 
-def _distroless(rel, variant: str = "latest") -> str:
-    return f"{rel.distroless_repo}:{variant}"
-
-
-def test_python_version_in_both_bases(bases, run):
-    rel, _ = bases
+def test_python_version_in_both_bases(distroless, run):
+    rel, profile = distroless
     expected = f"Python {locked_python(rel.codename)}"
-    code, out = run(rel.slim_tag, ["python3", "--version"])
+    code, out = run(slim_tag(rel), ["python3", "--version"])
     assert (code, out.strip()) == (0, expected)
-    code, out = run(rel.slim_tag, ["python", "--version"])
+    code, out = run(slim_tag(rel), ["python", "--version"])
     assert (code, out.strip()) == (0, expected)
-    code, out = run(_distroless(rel), ["-c", "import platform; print('Python', platform.python_version())"])
+    code, out = run(distroless_tag(rel, profile), ["-c", "import platform; print('Python', platform.python_version())"])
     assert (code, out.strip()) == (0, expected)
 
 
-@pytest.mark.parametrize("variant", ["latest", "nonroot"])
-def test_stdlib_imports_in_distroless(bases, run, variant):
-    rel, _ = bases
-    assert run(_distroless(rel, variant), ["-c", IMPORTS]) == (0, "imports ok\n")
+@pytest.mark.parametrize("nonroot", [False, True], ids=["root", "nonroot"])
+def test_stdlib_imports_in_distroless(distroless, run, nonroot):
+    rel, profile = distroless
+    assert run(distroless_tag(rel, profile, nonroot), ["-c", IMPORTS]) == (0, "imports ok\n")
 
 
 def test_stdlib_imports_in_slim(bases, run):
     rel, _ = bases
-    assert run(rel.slim_tag, ["python3", "-c", IMPORTS]) == (0, "imports ok\n")
+    assert run(slim_tag(rel), ["python3", "-c", IMPORTS]) == (0, "imports ok\n")
 
 
-def test_nonroot_runs_as_65532_in_home(bases, run):
-    rel, _ = bases
+def test_nonroot_runs_as_65532_in_home(distroless, run):
+    rel, profile = distroless
     probe = "import os; print(os.getuid(), os.getgid(), os.getcwd())"
-    assert run(_distroless(rel, "nonroot"), ["-c", probe]) == (0, "65532 65532 /home/nonroot\n")
-    assert run(_distroless(rel, "latest"), ["-c", probe]) == (0, "0 0 /\n")
+    assert run(distroless_tag(rel, profile, nonroot=True), ["-c", probe]) == (0, "65532 65532 /home/nonroot\n")
+    assert run(distroless_tag(rel, profile), ["-c", probe]) == (0, "0 0 /\n")
 
 
-def test_distroless_has_no_shell_apt_dpkg_or_pip(bases, run):
-    rel, _ = bases
+def test_distroless_has_no_shell_apt_dpkg_or_pip(distroless, run):
+    rel, profile = distroless
     probe = (
         "import os, shutil, subprocess\n"
         "paths = ['/bin/sh', '/usr/bin/sh', '/bin/bash', '/usr/bin/apt', '/usr/bin/apt-get', '/usr/bin/dpkg',\n"
@@ -59,11 +56,11 @@ def test_distroless_has_no_shell_apt_dpkg_or_pip(bases, run):
         "print([t for t in ('sh', 'apt', 'dpkg', 'pip', 'pip3') if shutil.which(t)])\n"
         "try:\n    subprocess.run('true', shell=True)\nexcept FileNotFoundError:\n    print('no shell')\n"
     )
-    assert run(_distroless(rel), ["-c", probe]) == (0, "[]\n[]\nno shell\n")
+    assert run(distroless_tag(rel, profile), ["-c", probe]) == (0, "[]\n[]\nno shell\n")
 
 
-def test_distroless_files_match_distroless(bases, run):
-    rel, _ = bases
+def test_distroless_files_match_distroless(distroless, run):
+    rel, profile = distroless
     probe = (
         "import os, stat\n"
         "print(open('/etc/passwd').read().split())\n"
@@ -73,7 +70,7 @@ def test_distroless_files_match_distroless(bases, run):
         "print(open(os.environ['SSL_CERT_FILE']).read().count('BEGIN CERTIFICATE') > 100)\n"
         "print(os.path.realpath('/usr/bin/python3'))\n"
     )
-    code, out = run(_distroless(rel), ["-c", probe])
+    code, out = run(distroless_tag(rel, profile), ["-c", probe])
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0] == str(
@@ -92,29 +89,34 @@ def test_distroless_files_match_distroless(bases, run):
     ]
 
 
-def test_distroless_status_d_lists_every_package(bases, run):
-    rel, _ = bases
-    code, out = run(_distroless(rel), ["-c", "import os; print(sorted(os.listdir('/var/lib/dpkg/status.d')))"])
+def test_distroless_status_d_lists_every_package(distroless, run):
+    rel, profile = distroless
+    code, out = run(
+        distroless_tag(rel, profile), ["-c", "import os; print(sorted(os.listdir('/var/lib/dpkg/status.d')))"]
+    )
     assert code == 0, out
     records = {name for name in eval(out) if not name.endswith(".md5sums")}
-    assert records == set(load_lock(rel.codename).distroless)
+    unpacked = {package for _layer, packages in profile.packages(rel) for package in packages} | {CA_PACKAGE}
+    assert records == {name for name in load_lock(rel.codename).distroless if name in unpacked}
 
 
-def test_distroless_config(bases, docker_client):
-    rel, _ = bases
-    for variant, user, workdir in (("latest", "0", "/"), ("nonroot", "65532", "/home/nonroot")):
-        config = docker_client.images.get(_distroless(rel, variant)).attrs["Config"]
+def test_distroless_config(distroless, docker_client):
+    rel, profile = distroless
+    for nonroot, user, workdir in ((False, "0", "/"), (True, "65532", "/home/nonroot")):
+        image = docker_client.images.get(distroless_tag(rel, profile, nonroot))
+        config = image.attrs["Config"]
         assert config["Entrypoint"] == [f"/usr/bin/python{rel.python}"]
         assert "LANG=C.UTF-8" in config["Env"]
         assert "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" in config["Env"]
         assert (config["User"], config["WorkingDir"]) == (user, workdir)
+        assert image.labels["dockwise.base.profile"] == profile.name
 
 
-def test_find_library_works_where_distroless_ships_ld_so_cache(bases, run):
-    rel, _ = bases
+def test_find_library_works_where_distroless_ships_ld_so_cache(distroless, run):
+    rel, profile = distroless
     if not rel.ld_so_cache:
         pytest.skip(f"distroless debian{rel.version} ships no ld.so.cache")
-    code, out = run(_distroless(rel), ["-c", "import ctypes.util; print(ctypes.util.find_library('ssl'))"])
+    code, out = run(distroless_tag(rel, profile), ["-c", "import ctypes.util; print(ctypes.util.find_library('ssl'))"])
     assert (code, out.strip()) == (0, "libssl.so.3")
 
 
@@ -127,12 +129,12 @@ def test_slim_tools_on_path_and_trimmed(bases, run):
         "find /usr/share/man /usr/share/info /var/lib/apt/lists /var/cache/apt -mindepth 1 2>/dev/null | head -3; "
         f"ls /usr/lib/python{rel.python}/EXTERNALLY-MANAGED 2>/dev/null; echo end"
     )
-    assert run(rel.slim_tag, ["sh", "-c", script]) == (0, "LANG=C.UTF-8\nend\n")
+    assert run(slim_tag(rel), ["sh", "-c", script]) == (0, "LANG=C.UTF-8\nend\n")
 
 
 def test_slim_config_matches_official(bases, docker_client):
     rel, _ = bases
-    config = docker_client.images.get(rel.slim_tag).attrs["Config"]
+    config = docker_client.images.get(slim_tag(rel)).attrs["Config"]
     assert config["Cmd"] == ["python3"]
     assert "LANG=C.UTF-8" in config["Env"]
 
@@ -143,24 +145,24 @@ def test_slim_pip_install_as_root_with_host_ca(bases, run):
         "echo six > /tmp/requirements.txt && pip install --no-cache-dir --root-user-action=ignore -q "
         "-r /tmp/requirements.txt && python -c 'import six; print(six.__name__)'"
     )
-    code, out = run(rel.slim_tag, ["sh", "-c", script], volumes=CA_MOUNT)
+    code, out = run(slim_tag(rel), ["sh", "-c", script], volumes=CA_MOUNT)
     assert (code, out.strip().splitlines()[-1]) == (0, "six"), out
 
 
 def test_slim_https_to_pypi_with_host_ca(bases, run):
     rel, _ = bases
     probe = "import urllib.request; print(urllib.request.urlopen('https://pypi.org/simple/six/', timeout=30).status)"
-    assert run(rel.slim_tag, ["python3", "-c", probe], volumes=CA_MOUNT) == (0, "200\n")
+    assert run(slim_tag(rel), ["python3", "-c", probe], volumes=CA_MOUNT) == (0, "200\n")
 
 
 def test_slim_venv_interpreter_exists_in_distroless(bases, run):
     rel, _ = bases
     script = "python3 -m venv /opt/venv && /opt/venv/bin/pip --version >/dev/null && readlink /opt/venv/bin/python3"
-    code, out = run(rel.slim_tag, ["sh", "-c", script])
+    code, out = run(slim_tag(rel), ["sh", "-c", script])
     assert code == 0, out
     target = out.strip()
     probe = f"import os; print(os.path.realpath({target!r}))"
-    assert run(_distroless(rel), ["-c", probe]) == (0, f"/usr/bin/python{rel.python}\n")
+    assert run(distroless_tag(rel), ["-c", probe]) == (0, f"/usr/bin/python{rel.python}\n")
 
 
 def test_cli_reports_bases_up_to_date_as_json(bases):
@@ -178,7 +180,7 @@ def test_slim_apt_installs_without_docs(bases, run):
         "apt-get update -qq && apt-get install -y -qq --no-install-recommends less >/dev/null "
         "&& command -v less && ls /usr/share/man | wc -l && ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l"
     )
-    code, out = run(rel.slim_tag, ["sh", "-c", script])
+    code, out = run(slim_tag(rel), ["sh", "-c", script])
     assert code == 0, out
     assert out.split()[-3:] == ["/usr/bin/less", "0", "0"]
 
@@ -189,7 +191,7 @@ def test_slim_pip_upgrades_itself_like_the_official_image(bases, run):
         "pip install --no-cache-dir --root-user-action=ignore -q -U pip "
         "&& python3 -c 'import pip; print(pip.__file__)' && command -v pip"
     )
-    code, out = run(rel.slim_tag, ["sh", "-c", script], volumes=CA_MOUNT)
+    code, out = run(slim_tag(rel), ["sh", "-c", script], volumes=CA_MOUNT)
     assert code == 0, out
     assert out.split()[-2:] == [
         f"/usr/local/lib/python{rel.python}/dist-packages/pip/__init__.py",
@@ -236,9 +238,9 @@ print(json.dumps({'imported': imported, 'failed': sorted(failed)}))
 """
 
 
-def test_distroless_imports_every_stdlib_module(bases, run):
-    rel, _ = bases
-    code, out = run(_distroless(rel), ["-c", IMPORT_EVERYTHING])
+def test_distroless_imports_every_stdlib_module(distroless, run):
+    rel, profile = distroless
+    code, out = run(distroless_tag(rel, profile), ["-c", IMPORT_EVERYTHING])
     assert code == 0, out
     result = json.loads(out.strip().splitlines()[-1])
     assert result["imported"] > 300

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dockwise.core.errors import DockwiseError
+from dockwise.debian.bases import kind_tags
 from dockwise.debian.lock import Lock, load_lock, lock_digest, save_lock
+from dockwise.debian.profiles import FAITHFUL
 from dockwise.debian.releases import RELEASES, release
 
 
@@ -33,10 +35,13 @@ def test_lock_round_trips_byte_for_byte(tmp_path):
 def test_release_lookup_by_codename_or_number():
     assert release("13") is release("trixie") is release("debian13")
     assert release("bookworm").python == "3.11"
-    assert release("trixie").tags == (
-        "dockwise/python:3.13-slim",
-        "dockwise/distroless-python3-debian13:latest",
-        "dockwise/distroless-python3-debian13:nonroot",
+    assert kind_tags(release("trixie")) == {
+        "slim": ("dockwise/python:3.13-slim",),
+        "distroless": ("dockwise/distroless-python3-debian13:latest", "dockwise/distroless-python3-debian13:nonroot"),
+    }
+    assert kind_tags(release("bookworm"), FAITHFUL, "registry.example:5000/team")["distroless"] == (
+        "registry.example:5000/team/distroless-python3-debian12:faithful",
+        "registry.example:5000/team/distroless-python3-debian12:faithful-nonroot",
     )
     with pytest.raises(DockwiseError) as caught:
         release("jessie")

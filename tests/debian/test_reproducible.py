@@ -9,6 +9,7 @@ import tarfile
 import pytest
 
 from dockwise.debian.bases import build_bases
+from dockwise.debian.profiles import FAITHFUL, LEAN
 
 pytestmark = pytest.mark.slow
 
@@ -17,10 +18,10 @@ def _sha256(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("kind", ["distroless", "slim"])
-def test_two_builds_give_the_same_image_ids(tmp_path, kind):
-    first = build_bases("trixie", kinds=(kind,), load=False, archive=tmp_path / "a" / "bases.tar")
-    second = build_bases("trixie", kinds=(kind,), load=False, archive=tmp_path / "b" / "bases.tar")
+@pytest.mark.parametrize(("kind", "profile"), [("distroless", LEAN), ("distroless", FAITHFUL), ("slim", LEAN)])
+def test_two_builds_give_the_same_image_ids(tmp_path, kind, profile):
+    first = build_bases("trixie", kinds=(kind,), load=False, profile=profile, archive=tmp_path / "a" / "bases.tar")
+    second = build_bases("trixie", kinds=(kind,), load=False, profile=profile, archive=tmp_path / "b" / "bases.tar")
     assert [i.image_id for i in first] == [i.image_id for i in second]
     assert _sha256(tmp_path / "a" / "bases.tar") == _sha256(tmp_path / "b" / "bases.tar")
 

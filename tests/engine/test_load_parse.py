@@ -27,3 +27,17 @@ def test_parse_wrk_summary():
 def test_parse_wrk_without_summary_is_an_error():
     with pytest.raises(DockwiseError):
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused", connections=1)
+
+
+LATENCY = SAMPLE.replace("  12000 requests", """  Latency Distribution
+     50%    3.50ms
+     75%    4.20ms
+     90%    5.00ms
+     99%    1.20s
+  12000 requests""")
+
+
+def test_parse_wrk_latency_percentiles():
+    result = parse_wrk(LATENCY, connections=16)
+    assert (result.p50_ms, result.p99_ms) == (3.5, 1200.0)
+    assert parse_wrk(SAMPLE, connections=16).p99_ms is None

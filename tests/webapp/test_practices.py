@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from dockwise.engine import containers
-from dockwise.measure.runtime import proc_cmdline, proc_uid
+from tests.host_proc import proc_cmdline, proc_uid
 from tests.webapp.conftest import (
     JUNK,
     SECRET_MARKER,
@@ -21,10 +23,10 @@ pytestmark = pytest.mark.engine
 EXPECTED_APP_FILES = {
     "app",
     "app/web_app.py",
-    "app/gunicorn.conf.py",
+    "app/serve.py",
     "app/__pycache__",
     "app/__pycache__/web_app.cpython-313.pyc",
-    "app/__pycache__/gunicorn.conf.cpython-313.pyc",
+    "app/__pycache__/serve.cpython-313.pyc",
 }
 BASES = {
     "standard": "dockwise/python:3.13-slim",
@@ -90,11 +92,11 @@ def test_5_no_pip_cache_in_any_layer(docker_client, built):
 def test_5_dependencies_precompiled_and_pinned(docker_client, built, test_labels):
     out = docker_client.containers.run(
         built.tag, ["python3" if built.variant == "standard" else "/opt/venv/bin/python", "-c",
-                    "import importlib.metadata as m; print(m.version('flask'), m.version('gunicorn'))"],
+                    "import importlib.metadata as m; print(m.version('flask'), m.version('granian'))"],
         remove=True, labels=test_labels,
     ).decode().split()
-    pins = dict(re.findall(r"^(flask|gunicorn)==([\w.]+)", (built.context / "requirements.txt").read_text(), re.M))
-    assert out == [pins["flask"], pins["gunicorn"]]
+    pins = dict(re.findall(r"^(flask|granian)==([\w.]+)", (built.context / "requirements.txt").read_text(), re.M))
+    assert out == [pins["flask"], pins["granian"]]
 
 
 # 6. the one port
@@ -103,16 +105,34 @@ def test_6_exposes_5000(docker_client, built):
 
 
 # 7. exec-form CMD; the server is PID 1
+def _listening_inodes(pid: int, port: int) -> set[str]:
+    """Inodes of the TCP sockets listening on `port` in the network namespace of `pid` (state 0A = LISTEN)."""
+    rows = [line.split() for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]]
+    return {row[9] for row in rows if row[3] == "0A" and int(row[1].rsplit(":", 1)[1], 16) == port}
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    links = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return {link[len("socket:["):-1] for link in links if link.startswith("socket:[")}
+
+
 def test_7_exec_form_and_server_is_pid_1(docker_client, built, test_labels):
     cfg = config(docker_client, built.tag)
     assert not cfg.get("Entrypoint")
     assert isinstance(cfg["Cmd"], list) and cfg["Cmd"][:2] != ["/bin/sh", "-c"]
-    assert any("gunicorn" in part for part in cfg["Cmd"])
+    assert cfg["Cmd"][-1] == "/app/serve.py"
     with containers.running(docker_client, built.tag, port=5000, labels=test_labels) as published:
         containers.wait_for_http_ok(published, "/healthz")
         published.container.reload()
-        pid1 = proc_cmdline(int(published.container.attrs["State"]["Pid"]))
-    assert any(part.endswith("gunicorn") for part in pid1), pid1
+        pid = int(published.container.attrs["State"]["Pid"])
+        pid1, listening = proc_cmdline(pid), _listening_inodes(pid, 5000)
+        workers = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        held = set().union(*(_socket_inodes(worker) for worker in workers))
+    # PID 1 runs the image's CMD itself (no shell in between): the server's main process, whose forked workers
+    # hold every socket listening on the service port.
+    assert pid1 == tuple(cfg["Cmd"]), pid1
+    assert len(workers) == 2
+    assert listening and listening <= held, f"listening {listening}, held by PID 1's workers {held}"
 
 
 # 8. not root

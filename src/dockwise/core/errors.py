@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
-import traceback
 from pathlib import Path
 
 EXIT_OK = 0
@@ -32,11 +30,13 @@ EXIT_STATUS_HELP = (
 )
 
 
-def exit_status_help(one: str | None) -> str:
-    """The exit-status paragraph of one command's help; `one` says what exit 1 means for it (None: it never exits 1)."""
+def exit_status_help(one: str | None, bad_input: str | None = None) -> str:
+    """The exit-status paragraph of one command's help; `one` says what exit 1 means for it (None: it never exits 1),
+    `bad_input` what counts as bad input for it, when that needs saying."""
     middle = f"1 {one}; " if one else ""
-    return (f"Exit status: 0 success; {middle}2 bad input or usage, or no engine to talk to; 3 internal error (one line "
-            "names the crash report with the traceback).")
+    detail = f" ({bad_input})" if bad_input else ""
+    return (f"Exit status: 0 success; {middle}2 bad input or usage, or no engine to talk to{detail}; 3 internal error "
+            "(one line names the crash report with the traceback).")
 
 
 class DockwiseError(Exception):
@@ -80,6 +80,9 @@ def printable(text: str, *, one_line: bool = False) -> str:
 
 def write_crash_report(command: str) -> str:
     """Write the current exception's traceback to a crash file; return its path (or a note if none could be written)."""
+    import tempfile  # only on a crash: they cost a tenth of the start-up of a command that does not crash
+    import traceback
+
     state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "dockwise"
     name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
     text = f"dockwise crashed running: {command}\n\n{traceback.format_exc()}"

@@ -18,7 +18,8 @@ from dockwise.debian.cache import default_cache_dir, fetch_debs
 from dockwise.debian.distroless import distroless_config, distroless_layers
 from dockwise.debian.host_tools import ensure_mmdebstrap
 from dockwise.debian.lock import Lock, load_lock, lock_digest
-from dockwise.debian.releases import Release
+from dockwise.debian.profiles import LEAN, Profile
+from dockwise.debian.releases import CA_PACKAGE, DEFAULT_NAMESPACE, Release
 from dockwise.debian.releases import release as find_release
 from dockwise.debian.slim import slim_config, slim_tree
 from dockwise.image.archive_writer import (
@@ -35,6 +36,7 @@ LABEL_KIND = "dockwise.base"
 LABEL_RELEASE = "dockwise.base.release"
 LABEL_LOCK = "dockwise.base.lock"
 LABEL_EPOCH = "dockwise.base.epoch"
+LABEL_PROFILE = "dockwise.base.profile"
 
 Say = Callable[[str], None]
 
@@ -62,18 +64,23 @@ def build_epoch(lock: Lock) -> int:
     return int(value)
 
 
-def _labels(release: Release, lock: Lock, kind: str) -> dict[str, str]:
-    """What an image says about its making; `present_bases` compares the lock and epoch ones."""
-    return {
+def _labels(release: Release, lock: Lock, kind: str, profile: Profile) -> dict[str, str]:
+    """What an image says about its making; `present_bases` wants all of them (a base from before the profiles
+    existed has no profile label, so it is rebuilt)."""
+    labels = {
         LABEL_KIND: kind,
         LABEL_RELEASE: release.codename,
         LABEL_LOCK: lock_digest(lock),
         LABEL_EPOCH: str(build_epoch(lock)),
     }
+    return {**labels, LABEL_PROFILE: profile.name} if kind == DISTROLESS else labels
 
 
-def _kind_tags(release: Release) -> dict[str, tuple[str, ...]]:
-    return {SLIM: (release.slim_tag,), DISTROLESS: release.tags[1:]}
+def kind_tags(
+    release: Release, profile: Profile = LEAN, namespace: str = DEFAULT_NAMESPACE
+) -> dict[str, tuple[str, ...]]:
+    """The tags of each base: slim's one, distroless's root and nonroot ones of `profile`."""
+    return {SLIM: (release.slim_tag(namespace),), DISTROLESS: profile.tags(release, namespace)}
 
 
 def build_images(
@@ -82,15 +89,17 @@ def build_images(
     kinds: tuple[str, ...],
     cache_dir: Path,
     workdir: Path,
+    profile: Profile = LEAN,
+    namespace: str = DEFAULT_NAMESPACE,
     say: Say = lambda _m: None,
     progress: Callable[[int, int], None] = lambda _d, _t: None,
 ) -> list[ImageSpec]:
     """Assemble the images of `kinds` in `workdir` (layers as files there); no engine is involved."""
     epoch = build_epoch(lock)
     created = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    names = tuple(
-        dict.fromkeys((*(lock.slim if SLIM in kinds else ()), *(lock.distroless if DISTROLESS in kinds else ())))
-    )
+    unpacked = {package for _layer, packages in profile.packages(release) for package in packages}
+    distroless = tuple(name for name in lock.distroless if name in unpacked or name == CA_PACKAGE)
+    names = tuple(dict.fromkeys((*(lock.slim if SLIM in kinds else ()), *(distroless if DISTROLESS in kinds else ()))))
     records = lock.records(names)
     total = sum(r.size for r in records)
     done = 0
@@ -104,12 +113,12 @@ def build_images(
     paths = dict(zip(names, fetch_debs(records, cache_dir, advance), strict=True))
     images: list[ImageSpec] = []
     if DISTROLESS in kinds:
-        say("assembling distroless layers (static, base, cc, python3)")
-        layers = distroless_layers(release, paths, epoch)
+        say(f"assembling {profile.name} distroless layers (static, base, cc, python3)")
+        layers = distroless_layers(release, paths, epoch, profile)
         blobs = [layer.tree.write(workdir / f"distroless-{layer.name}.tar", epoch) for layer in layers]
         notes = [f"dockwise base: distroless {layer.name} ({', '.join(layer.packages)})" for layer in layers]
-        labels = _labels(release, lock, DISTROLESS)
-        for tag, nonroot in zip(_kind_tags(release)[DISTROLESS], (False, True), strict=True):
+        labels = _labels(release, lock, DISTROLESS, profile)
+        for tag, nonroot in zip(profile.tags(release, namespace), (False, True), strict=True):
             config = distroless_config(release, [b.diff_id for b in blobs], notes, nonroot, created, labels)
             images.append(ImageSpec((tag,), canonical_json(config), tuple(blobs)))
     if SLIM in kinds:
@@ -117,8 +126,8 @@ def build_images(
         say(f"installing the slim set ({len(lock.slim)} packages) with mmdebstrap from the verified .debs")
         tree = slim_tree(release, [paths[n] for n in lock.slim], lock.slim, epoch, workdir)
         blob = tree.write(workdir / "slim.tar", epoch)
-        config = slim_config(release, blob.diff_id, created, _labels(release, lock, SLIM))
-        images.insert(0, ImageSpec((release.slim_tag,), canonical_json(config), (blob,)))
+        config = slim_config(release, blob.diff_id, created, _labels(release, lock, SLIM, profile))
+        images.insert(0, ImageSpec((release.slim_tag(namespace),), canonical_json(config), (blob,)))
     return images
 
 
@@ -131,6 +140,8 @@ def build_bases(
     oci_dir: Path | None = None,
     cache_dir: Path | None = None,
     lock: Lock | None = None,
+    profile: Profile = LEAN,
+    namespace: str = DEFAULT_NAMESPACE,
     say: Say = lambda _m: None,
     progress: Callable[[int, int], None] = lambda _d, _t: None,
 ) -> list[BuiltImage]:
@@ -144,7 +155,9 @@ def build_bases(
     try:
         with tempfile.TemporaryDirectory(prefix="dockwise-base-") as tmp:
             workdir = Path(tmp)
-            images = build_images(release, lock, kinds, cache_dir or default_cache_dir(), workdir, say, progress)
+            images = build_images(
+                release, lock, kinds, cache_dir or default_cache_dir(), workdir, profile, namespace, say, progress
+            )
             if archive is not None:
                 say(f"writing docker-save archive {archive}")
                 write_docker_archive(images, archive)
@@ -162,7 +175,7 @@ def build_bases(
             f"disk full while building the bases ({exc.filename or tempfile.gettempdir()})",
             "free space, or point TMPDIR (work files) and XDG_CACHE_HOME (.debs) at a larger disk",
         ) from None
-    kind_of = {tag: kind for kind, tags in _kind_tags(release).items() for tag in tags}
+    kind_of = {tag: kind for kind, tags in kind_tags(release, profile, namespace).items() for tag in tags}
     return [BuiltImage(tag, image.image_id, kind_of[tag], True) for image in images for tag in image.tags]
 
 
@@ -199,19 +212,22 @@ def _remove_superseded(client, release: Release) -> None:
             pass
 
 
-def present_bases(release: Release, lock: Lock, client) -> dict[str, BuiltImage]:
-    """Base images already in the engine and built from this lock, by tag."""
+def present_bases(
+    release: Release, lock: Lock, client, profile: Profile = LEAN, namespace: str = DEFAULT_NAMESPACE
+) -> dict[str, BuiltImage]:
+    """Base images already in the engine and built from this lock (distroless ones: with `profile`), by tag."""
     from docker.errors import ImageNotFound
 
     found = {}
-    for kind, tags in _kind_tags(release).items():
+    for kind, tags in kind_tags(release, profile, namespace).items():
+        wanted = _labels(release, lock, kind, profile)
         for tag in tags:
             try:
                 image = client.images.get(tag)
             except ImageNotFound:
                 continue
             labels = image.labels or {}
-            if (labels.get(LABEL_LOCK), labels.get(LABEL_EPOCH)) == (lock_digest(lock), str(build_epoch(lock))):
+            if all(labels.get(key) == value for key, value in wanted.items()):
                 found[tag] = BuiltImage(tag, image.id, kind, False)
     return found
 
@@ -221,19 +237,31 @@ def ensure_bases(
     *,
     kinds: tuple[str, ...] = KINDS,
     cache_dir: Path | None = None,
+    profile: Profile = LEAN,
+    namespace: str = DEFAULT_NAMESPACE,
     say: Say = lambda _m: None,
     progress: Callable[[int, int], None] = lambda _d, _t: None,
 ) -> list[BuiltImage]:
-    """Make sure the engine holds both bases of `release_name` built from the current lock; build only what is
-    missing (a kind is rebuilt when any of its tags is absent or stale). Quick when everything is there."""
+    """Make sure the engine holds both bases of `release_name` (distroless: of `profile`) built from the current
+    lock; build only what is missing (a kind is rebuilt when any of its tags is absent or stale). Quick when
+    everything is there."""
     release = find_release(release_name)
     lock = load_lock(release.codename)
     client = _engine()
-    present = present_bases(release, lock, client)
-    wanted = {kind: tags for kind, tags in _kind_tags(release).items() if kind in kinds}
+    present = present_bases(release, lock, client, profile, namespace)
+    wanted = {kind: tags for kind, tags in kind_tags(release, profile, namespace).items() if kind in kinds}
     missing = tuple(kind for kind, tags in wanted.items() if any(tag not in present for tag in tags))
     built = (
-        build_bases(release_name, kinds=missing, cache_dir=cache_dir, lock=lock, say=say, progress=progress)
+        build_bases(
+            release_name,
+            kinds=missing,
+            cache_dir=cache_dir,
+            lock=lock,
+            profile=profile,
+            namespace=namespace,
+            say=say,
+            progress=progress,
+        )
         if missing
         else []
     )

@@ -1,10 +1,12 @@
 """The distroless base: each layer the data.tar of hand-listed .debs plus generated files, like
-gcr.io/distroless/python3-debian<N> (static -> base -> cc -> python3). No maintainer script runs.
+gcr.io/distroless/python3-debian<N> (static -> base -> cc -> python3), in full or lean (see profiles.py). No
+maintainer script runs.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +14,14 @@ from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import ARCH
 from dockwise.core.programs import run_program
 from dockwise.debian.debfile import add_data, deb_meta
-from dockwise.debian.releases import Release
+from dockwise.debian.profiles import Profile
+from dockwise.debian.releases import CA_PACKAGE, Release
 from dockwise.debian.tar_tree import DIR, FILE, SYMLINK, Entry, Tree
 
 NONROOT_UID = 65532
 CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"
+CA_COPYRIGHT = f"usr/share/doc/{CA_PACKAGE}/copyright"
+CA_SOURCE = "usr/share/ca-certificates/"
 USR_ALIASES = ("bin", "sbin", "lib", "lib64")
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -63,7 +68,7 @@ def _text(path: str, content: str, mode: int = 0o644, epoch: int = 0) -> Entry:
     return Entry(path, FILE, mode, mtime=epoch, data=content.encode())
 
 
-def _static_files(release: Release, ca_deb: Path, epoch: int) -> list[Entry]:
+def _static_files(release: Release, ca: Tree, epoch: int) -> list[Entry]:
     entries = [
         Entry("etc", DIR, 0o755, mtime=epoch),
         _text("etc/passwd", PASSWD, epoch=epoch),
@@ -74,49 +79,83 @@ def _static_files(release: Release, ca_deb: Path, epoch: int) -> list[Entry]:
         Entry("home", DIR, 0o755, mtime=epoch),
         Entry("home/nonroot", DIR, 0o700, NONROOT_UID, NONROOT_UID, mtime=epoch),
         Entry("tmp", DIR, 0o1777, mtime=epoch),
-        Entry(CA_BUNDLE, FILE, 0o644, mtime=epoch, data=_ca_bundle(ca_deb)),
+        Entry(CA_BUNDLE, FILE, 0o644, mtime=epoch, data=_ca_bundle(ca)),
     ]
     if release.merged_usr:
         entries += [Entry(alias, SYMLINK, 0o777, mtime=epoch, target=f"usr/{alias}") for alias in USR_ALIASES]
     return entries
 
 
-def _ca_bundle(ca_deb: Path) -> bytes:
-    """Every certificate the ca-certificates package ships, concatenated in path order (update-ca-certificates is
-    not run)."""
+def _ca_tree(ca_deb: Path) -> Tree:
+    """The ca-certificates package's files: it is not unpacked into the image, its certificates are (and, lean,
+    its copyright)."""
     tree = Tree()
     add_data(tree, ca_deb)
-    certs = sorted(p for p, e in tree.entries.items() if p.startswith("usr/share/ca-certificates/") and e.kind == FILE)
-    if not certs:
-        raise DockwiseError(f"{ca_deb} holds no certificates", "run `dockwise base --update-lock`")
-    return b"".join(
-        tree.entries[p].data if tree.entries[p].data.endswith(b"\n") else tree.entries[p].data + b"\n" for p in certs
-    )
+    if CA_COPYRIGHT not in tree.entries or not _certificates(tree):
+        raise DockwiseError(f"{ca_deb} holds no certificates or no copyright file", "run `dockwise base --update-lock`")
+    return tree
 
 
-def _status_d(tree: Tree, deb: Path, epoch: int) -> None:
-    """/var/lib/dpkg/status.d/<pkg> (+ .md5sums): how scanners find packages in an image without dpkg."""
+def _ca_bundle(ca: Tree) -> bytes:
+    """Every certificate the ca-certificates package ships, concatenated in path order (update-ca-certificates is
+    not run)."""
+    certs = [ca.entries[p].data for p in _certificates(ca)]
+    return b"".join(cert if cert.endswith(b"\n") else cert + b"\n" for cert in certs)
+
+
+def _certificates(ca: Tree) -> list[str]:
+    return sorted(p for p, e in ca.entries.items() if p.startswith(CA_SOURCE) and e.kind == FILE)
+
+
+def _status_d(tree: Tree, deb: Path, epoch: int, listed: Callable[[str], bool] | None = None) -> None:
+    """/var/lib/dpkg/status.d/<pkg> (+ .md5sums): how scanners find packages in an image without dpkg. With
+    `listed`, md5sums keeps only the files it accepts."""
     meta = deb_meta(deb)
     tree.add(_text(f"var/lib/dpkg/status.d/{meta.name}", meta.control, epoch=epoch))
-    if meta.md5sums:
-        tree.add(Entry(f"var/lib/dpkg/status.d/{meta.name}.md5sums", FILE, 0o644, mtime=epoch, data=meta.md5sums))
+    md5sums = meta.md5sums if listed is None else _kept_md5sums(meta.md5sums, listed)
+    if md5sums:
+        tree.add(Entry(f"var/lib/dpkg/status.d/{meta.name}.md5sums", FILE, 0o644, mtime=epoch, data=md5sums))
 
 
-def distroless_layers(release: Release, debs: dict[str, Path], epoch: int) -> list[DistrolessLayer]:
-    """The distroless layers, in order. Each package is unpacked once, in the first layer that lists it."""
-    rename = _merged_usr if release.merged_usr else (lambda p: p)
+def _kept_md5sums(md5sums: bytes, listed: Callable[[str], bool]) -> bytes:
+    """The lines of an md5sums file ("<md5>  <path>") whose path `listed` accepts."""
+    lines = md5sums.splitlines(keepends=True)
+    return b"".join(line for line in lines if listed(line.rstrip(b"\n").partition(b"  ")[2].decode()))
+
+
+def _present_in(tree: Tree, rename: Callable[[str], str | None]) -> Callable[[str], bool]:
+    def present(path: str) -> bool:
+        target = rename(path)
+        return target is not None and target in tree.entries
+
+    return present
+
+
+def distroless_layers(release: Release, debs: dict[str, Path], epoch: int, profile: Profile) -> list[DistrolessLayer]:
+    """The distroless layers of `profile`, in order. Each package is unpacked once, in the first layer that lists
+    it; lean ones say in md5sums only what they ship."""
+    moved = _merged_usr if release.merged_usr else (lambda p: p)
+
+    def rename(path: str) -> str | None:
+        target = moved(path)
+        return target if target is not None and profile.keeps(target) else None
+
     placed: set[str] = set()
     layers = []
-    for name, packages in release.distroless_layers:
+    for name, packages in profile.packages(release):
         tree = Tree()
         own = tuple(p for p in packages if p not in placed)
         placed.update(own)
+        listed = _present_in(tree, rename) if profile.lean else None
         for package in own:
             add_data(tree, debs[package], rename)
-            _status_d(tree, debs[package], epoch)
+            _status_d(tree, debs[package], epoch, listed)
         if name == "static":
-            _status_d(tree, debs["ca-certificates"], epoch)
-            for entry in _static_files(release, debs["ca-certificates"], epoch):
+            ca = _ca_tree(debs[CA_PACKAGE])
+            if profile.lean:  # every package with a status.d record has its licence in the image
+                tree.add(ca.entries[CA_COPYRIGHT])
+            _status_d(tree, debs[CA_PACKAGE], epoch, listed)
+            for entry in _static_files(release, ca, epoch):
                 tree.add(entry, override=True)
         if name == "python3":
             _add_python_aliases(tree, release, epoch)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from dockwise.core.errors import DockwiseError
 
 MAIN_MIRROR = "https://deb.debian.org/debian"
 SECURITY_MIRROR = "https://deb.debian.org/debian-security"
+DEFAULT_NAMESPACE = "dockwise"  # bases are tagged <namespace>/python:…, <namespace>/distroless-python3-debian<N>:…
 CA_PACKAGE = "ca-certificates"  # distroless concatenates its certificates; the package itself is not installed
 
 # distroless's static -> base -> cc layers; the python3 layer comes from Release.distroless_python.
@@ -38,6 +40,8 @@ class Release:
     # bookworm's base-files does not merge /usr itself: mmdebstrap's hook does, so apt picks usr-is-merged over
     # usrmerge (which would pull in perl)
     mmdebstrap_hooks: tuple[str, ...] = ()
+    # distroless packages nothing in the lean base loads: no ELF there links them and no kept package depends on them
+    lean_unused: tuple[str, ...] = ()
 
     @property
     def suites(self) -> tuple[Suite, ...]:
@@ -47,17 +51,11 @@ class Release:
             Suite(SECURITY_MIRROR, f"{self.codename}-security"),
         )
 
-    @property
-    def slim_tag(self) -> str:
-        return f"dockwise/python:{self.python}-slim"
+    def slim_tag(self, namespace: str = DEFAULT_NAMESPACE) -> str:
+        return f"{namespace}/python:{self.python}-slim"
 
-    @property
-    def distroless_repo(self) -> str:
-        return f"dockwise/distroless-python3-debian{self.version}"
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        return (self.slim_tag, f"{self.distroless_repo}:latest", f"{self.distroless_repo}:nonroot")
+    def distroless_repo(self, namespace: str = DEFAULT_NAMESPACE) -> str:
+        return f"{namespace}/distroless-python3-debian{self.version}"
 
     @property
     def distroless_packages(self) -> tuple[str, ...]:
@@ -123,6 +121,21 @@ RELEASES: dict[str, Release] = {
         ),
         slim_include=SLIM_INCLUDE,
         ld_so_cache=True,
+        # Python 3.13 has no nis, crypt or spwd modules any more (PEP 594): libnsl2 and libcrypt1, and the RPC and
+        # Kerberos libraries only libnsl2 needs, are left over from 3.11's list. python3.13-venv holds only
+        # ensurepip, which lean drops.
+        lean_unused=(
+            "libcom-err2",
+            "libcrypt1",
+            "libgssapi-krb5-2",
+            "libk5crypto3",
+            "libkeyutils1",
+            "libkrb5-3",
+            "libkrb5support0",
+            "libnsl2",
+            "libtirpc3t64",
+            "python3.13-venv",
+        ),
     ),
     "bookworm": Release(
         codename="bookworm",
@@ -171,6 +184,20 @@ RELEASES: dict[str, Release] = {
 
 RELEASE_NAMES = tuple(name for r in RELEASES.values() for name in (r.codename, r.version))
 """What `dockwise base --release` accepts: each release's codename and version number."""
+# Docker's reference grammar: an optional registry host (with port), then lowercase path components.
+_NAMESPACE = re.compile(
+    r"([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]+)?/)?[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"
+)
+
+
+def check_namespace(namespace: str) -> None:
+    """A DockwiseError unless `namespace` can prefix an image name (e.g. dockwise, registry.example:5000/team)."""
+    if not _NAMESPACE.fullmatch(namespace):
+        raise DockwiseError(
+            f"namespace {namespace!r} cannot prefix an image name",
+            "use lowercase letters, digits and . _ - separated by / (e.g. dockwise-dev)",
+            exit_code=2,
+        )
 
 
 def release(name: str) -> Release:

@@ -370,6 +370,11 @@ def _open_in_root(root: Path, parts: list[str]) -> Iterator:
         yield handle
 
 
+def ignore_file_for(root: Path, dockerfile: Path | None) -> Path | None:
+    """The ignore file BuildKit reads for `dockerfile` built in `root`."""
+    return _ignore_file(root, dockerfile)
+
+
 def _ignore_file(root: Path, dockerfile: Path | None) -> Path | None:
     candidates = []
     if dockerfile is not None:

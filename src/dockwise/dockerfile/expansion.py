@@ -5,10 +5,10 @@ every value it substitutes in Python (about 1 µs each), and it matches substitu
 regex. So, per lint run (one `Expander`):
 
 - a value never grows past MAX_VALUE: `ARG A1=${A0}${A0}` chains double at each line, and 30 lines would be 2^30
-  characters; such a value stays as written (unknown to the rules) and DW124 reports it;
+  characters; such a value stays as written (unknown to the rules) and DW136 reports it;
 - words made only of text and plain `$NAME`/`${NAME}` references skip the lexer (a C-speed substitution, same result);
 - the lexer walks at most LEXER_BUDGET characters and plain substitution copies at most COPY_BUDGET in all; past
-  either, words stay as written and DW124 says from which line on;
+  either, words stay as written and DW136 says from which line on;
 - a pattern modifier with stars is applied only to values short enough for the lexer's regex;
 - several rules expand the same word in the same scope: the result is computed once.
 """
@@ -98,10 +98,11 @@ class Expander:
         self._cache_left = _CACHED
         self.exhausted = False  # a word was left as written because the run's budget was spent
 
-    def expand(self, word: str, variables: Mapping[str, str]) -> str:
-        """`word` expanded; unknown variables stay as written, and so does a word that would expand too far."""
+    def expand(self, word: str, variables: Mapping[str, str], *, unset_empty: bool = False) -> str:
+        """`word` expanded; unknown variables stay as written (or become empty with `unset_empty`), and a word that
+        would expand too far stays as written."""
         try:
-            return self.bounded(word, variables)
+            return self.bounded(word, variables, unset_empty=unset_empty)
         except ExpansionTooLong:
             return word
 

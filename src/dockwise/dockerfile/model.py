@@ -6,8 +6,10 @@ builder stages that only feed `COPY --from` never produce final-image findings.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from dockwise.core.platform import DEFAULT_PLATFORM
@@ -29,7 +31,10 @@ PREDEFINED_ARGS = MappingProxyType(
     }
 )
 MAX_PATH = 4096
-"""Linux's PATH_MAX: a longer WORKDIR cannot be created (DW124)."""
+"""Linux's PATH_MAX: a longer WORKDIR cannot be created (DW136)."""
+
+
+WINDOWS_BASES = ("mcr.microsoft.com/windows", "nanoserver", "servercore", "windows/")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Step:
     env: Mapping[str, str]
     workdir: str | None
     user: str | None
+    shell: tuple[str, ...] = ()  # the SHELL in force (its JSON argv); empty means the default /bin/sh -c
 
     @property
     def run(self) -> Instruction | None:
@@ -70,6 +76,8 @@ class Stage:
     env: Mapping[str, str]
     workdir: str | None
     user: str | None
+    platform: str | None = None  # `FROM --platform=...`, expanded
+    shell: tuple[str, ...] = ()  # the SHELL in force at the end of the stage (children inherit it)
 
     @property
     def label(self) -> str:
@@ -79,6 +87,10 @@ class Stage:
     def resolved(self) -> bool:
         """False when the base still holds a variable that no ARG default or --build-arg gave a value."""
         return "$" not in self.base
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.base.lower() == "scratch"
 
 
 @dataclass(frozen=True)
@@ -99,9 +111,11 @@ class Build:
     global_args: Mapping[str, str]
     build_args: Mapping[str, str]
     escape: str = "\\"
-    overflows: tuple[Overflow, ...] = ()  # values too long to use, for DW124
-    # The one mutable part: what this lint run may still expand, shared by the model and every rule.
+    overflows: tuple[Overflow, ...] = ()  # values too long to use, for DW136
+    # The mutable parts: what this lint run may still expand, shared by the model and every rule, and facts about the
+    # build that many rules ask for, computed once (`dockwise.dockerfile.queries`).
     expander: Expander = field(default_factory=Expander, compare=False, repr=False)
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def lineage(self, stage: Stage) -> tuple[Stage, ...]:
         """`stage` and the stages it is built `FROM`, root first."""
@@ -122,9 +136,37 @@ class Build:
         """The image reference at the root of `stage`'s lineage."""
         return self.lineage(stage)[0].base
 
-    def expand(self, word: str, variables: Mapping[str, str]) -> str:
-        """`word` expanded in `variables` as BuildKit does (see `dockwise.dockerfile.expansion` for the bounds)."""
-        return self.expander.expand(word, variables)
+    def stage_named(self, name: str) -> Stage | None:
+        """The first stage called `name` (case-insensitive, as BuildKit compares them), by index: 10,000 stages."""
+        return self._named.get(name.lower())
+
+    @cached_property
+    def _named(self) -> dict[str, Stage]:
+        named: dict[str, Stage] = {}
+        for stage in self.stages:
+            if stage.name:
+                named.setdefault(stage.name, stage)
+        return named
+
+    def is_windows(self, stage: Stage) -> bool:
+        """The stage builds a Windows image: its `--platform` (or its root's) says windows, or the root base is a
+        Windows base image (nanoserver, servercore, mcr.microsoft.com/windows) — otherwise it is Linux, the
+        platform BuildKit defaults to here."""
+        for link in reversed(self.lineage(stage)):
+            if link.platform and "$" not in link.platform:
+                return link.platform.lower().startswith("windows")
+        base = self.external_base(stage).lower()
+        return any(hint in base for hint in WINDOWS_BASES)
+
+    def expand(self, word: str, variables: Mapping[str, str], *, unset_empty: bool = False) -> str:
+        """`word` expanded in `variables` as BuildKit does (see `dockwise.dockerfile.expansion` for the bounds);
+        unknown variables stay as written, or become empty with `unset_empty` (what BuildKit does to them)."""
+        return self.expander.expand(word, variables, unset_empty=unset_empty)
+
+
+def with_predefined(variables: Mapping[str, str]) -> Mapping[str, str]:
+    """`variables` over BuildKit's predefined args, without copying either (a scope may hold 20,000 names)."""
+    return ChainMap(variables, PREDEFINED_ARGS)  # type: ignore[arg-type]
 
 
 def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Build:
@@ -223,8 +265,11 @@ class _Builder:
         if parent is not None:
             inherited = self.stages[parent]
             env, workdir, user = inherited.env, inherited.workdir, inherited.user  # type: ignore[assignment]
+        shell = self.stages[parent].shell if parent is not None else ()
+        platform = instruction.flag("platform")
         return {"index": len(self.stages), "name": name, "from": instruction, "base": base, "parent": parent,
-                "steps": [], "variables": env, "env": env, "workdir": workdir, "user": user, "path_overflow": False}
+                "steps": [], "variables": env, "env": env, "workdir": workdir, "user": user, "path_overflow": False,
+                "shell": shell, "platform": self._image(platform) if platform else None}
 
     def _finish_stage(self) -> None:
         current = self.current
@@ -240,6 +285,8 @@ class _Builder:
             env=current["env"],
             workdir=current["workdir"],
             user=current["user"],
+            platform=current["platform"],
+            shell=current["shell"],
         )
         self.stages.append(stage)
         if stage.name is not None:
@@ -250,7 +297,7 @@ class _Builder:
         current = self.current
         assert current is not None
         variables, env = current["variables"], current["env"]
-        current["steps"].append(Step(instruction, variables, env, current["workdir"], current["user"]))
+        current["steps"].append(Step(instruction, variables, env, current["workdir"], current["user"], current["shell"]))
         keyword = instruction.keyword
         # Every value of one ARG or ENV line sees the scope from before that line (DL3044); ENV beats ARG.
         if keyword == "ARG":
@@ -281,6 +328,8 @@ class _Builder:
                 current["workdir"] = path
         elif keyword == "USER" and instruction.args:
             current["user"] = self.expander.expand(instruction.args[0], variables)
+        elif keyword == "SHELL" and instruction.json and instruction.args:
+            current["shell"] = tuple(instruction.args)
 
 
 def _arg_pairs(instruction: Instruction) -> list[tuple[str, str | None]]:

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockwise.core.errors import DockwiseError
+from dockwise.engine.run_profile import HARDENED, RunProfile
+
+DATA_LABEL = "dockwise.data"
+"""Where the image's app writes (`dockwise init` sets it): each container gets a fresh volume there."""
+EPHEMERAL_LABEL = "dockwise.ephemeral"
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
@@ -41,19 +46,36 @@ def _host_port(container, port: int) -> int:
     for binding in bindings:
         if binding.get("HostIp") in (LOOPBACK, "") and binding.get("HostPort"):
             return int(binding["HostPort"])
+    if container.status in ("exited", "dead"):
+        raise DockwiseError(f"the container exited as it started (code {container.attrs['State'].get('ExitCode')}); "
+                            f"log tail: {log_tail(container, 3)}", "run the image by hand and read `docker logs`")
     raise DockwiseError(f"port {port}/tcp of the container was not published", "check the image's EXPOSE")
 
 
 def start(client, image: str, *, port: int | None, labels: dict[str, str], host_port: int | None = None,
-          **run_options) -> Published:
-    """Start `image` detached, its `port` published on 127.0.0.1 only (an ephemeral host port unless given)."""
+          profile: RunProfile = HARDENED, **run_options) -> Published:
+    """Start `image` detached under the run `profile`, its `port` published on 127.0.0.1 only (an ephemeral host port
+    unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's."""
     from docker.errors import APIError, ImageNotFound
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
-        container = client.containers.create(image, ports=ports, labels=labels, **run_options)
+        data = client.images.get(image).labels.get(DATA_LABEL)
     except ImageNotFound:
         raise DockwiseError(f"image {image} is not in the engine", "build it first", exit_code=2) from None
+    options = {**profile.engine_options(), **run_options}
+    volume = None
+    mounted = options.get("volumes") or {}
+    if data and not any(spec.get("bind") == data for spec in mounted.values()):
+        # The app writes there: a fresh volume (filled from the image's own files, as Docker does) for this container.
+        volume = client.volumes.create(labels={**labels, EPHEMERAL_LABEL: "1"})
+        options["volumes"] = {**mounted, volume.name: {"bind": data, "mode": "rw"}}
+    try:
+        container = client.containers.create(image, ports=ports, labels=labels, **options)
+    except BaseException:
+        if volume is not None:
+            volume.remove(force=True)
+        raise
     # From here on the container exists: whatever fails, it has to go.
     try:
         container.start()
@@ -70,6 +92,11 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
         raise
 
 
+def is_up(status: int | None) -> bool:
+    """Any 2xx or 3xx answer counts as up (a login redirect is a live service)."""
+    return status is not None and 200 <= status < 400
+
+
 def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int | None:
     """The status of a GET to 127.0.0.1:`port`, or None when nothing answers yet (refused, reset, timed out)."""
     connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
@@ -83,19 +110,20 @@ def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int | None:
 
 
 def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.0, interval: float = 0.01) -> float:
-    """Poll until GET `path` answers 200; returns the seconds it took. Raises with the log tail if it never does."""
+    """Poll until GET `path` answers 2xx/3xx; returns the seconds it took. Raises with the log tail if it never does
+    (the container exited, or `timeout` passed)."""
     if published.host_port is None:
         raise DockwiseError("the container publishes no port to probe", "EXPOSE the service port in the image")
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if http_status(published.host_port, path) == 200:
+        if is_up(http_status(published.host_port, path)):
             return time.monotonic() - started
         published.container.reload()
         if published.container.status in ("exited", "dead"):
             break
         time.sleep(interval)
     raise DockwiseError(
-        f"{published.container.image.tags[:1] or published.container.image.id} never answered 200 on {path} "
+        f"{published.container.image.tags[:1] or published.container.image.id} never answered 2xx/3xx on {path} "
         f"(container {published.container.status}); log tail: {log_tail(published.container, 3)}",
         "run the image by hand and read `docker logs`",
     )
@@ -111,25 +139,43 @@ def log_tail(container, lines: int = 20) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()) or "(empty log)"
 
 
+def container_rss_bytes(container) -> int | None:
+    """Resident memory of all the container's processes (anonymous memory, without page cache)."""
+    stats = container.stats(stream=False).get("memory_stats", {}).get("stats", {})
+    for key in ("total_rss", "rss", "anon"):  # cgroup v1 hierarchy total, v1 own, v2
+        if key in stats:
+            return int(stats[key])
+    return None
+
+
 def remove(container) -> None:
-    """Remove the container (stopping it first); already gone or already being removed is fine."""
+    """Remove the container (stopping it first) and the data volume `start` made for it; already gone or already
+    being removed is fine."""
     from docker.errors import APIError, NotFound
 
+    mounts = [m.get("Name") for m in container.attrs.get("Mounts") or [] if m.get("Type") == "volume"]
     try:
         container.remove(force=True)
     except NotFound:
-        return
+        pass
     except APIError as exc:
-        if exc.status_code == 409:  # removal already in progress
-            return
-        raise DockwiseError(f"could not remove container {container.short_id}: {exc.explanation or exc}",
-                            f"remove it by hand: docker rm -f {container.short_id}") from None
+        if exc.status_code != 409:  # 409: removal already in progress
+            raise DockwiseError(f"could not remove container {container.short_id}: {exc.explanation or exc}",
+                                f"remove it by hand: docker rm -f {container.short_id}") from None
+    for name in filter(None, mounts):
+        try:
+            volume = container.client.volumes.get(name)
+            if volume.attrs.get("Labels", {}).get(EPHEMERAL_LABEL) == "1":
+                volume.remove(force=True)
+        except NotFound:
+            continue
 
 
 @contextlib.contextmanager
-def running(client, image: str, *, port: int | None, labels: dict[str, str], **options) -> Iterator[Published]:
+def running(client, image: str, *, port: int | None, labels: dict[str, str], profile: RunProfile = HARDENED,
+            **options) -> Iterator[Published]:
     """Start a published container for the duration of a `with` block; it is removed however the block ends."""
-    published = start(client, image, port=port, labels=labels, **options)
+    published = start(client, image, port=port, labels=labels, profile=profile, **options)
     try:
         yield published
     finally:

@@ -127,3 +127,130 @@ def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
             row("exec_sh_refused", "exec sh refused", "text", None, lambda i: _runtime_value(i, "exec_sh_refused")),
         ]
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One image's result in a hardening or resilience row: pass, fail or n/a, and what was seen."""
+
+    status: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+
+
+NA = Cell("n/a", "not measured")
+IDLE_STOP_S = 2.0
+RSS_GROWTH_LIMIT = 1.1
+
+
+def hardening_rows(images: tuple[ImageReport, ...]) -> tuple[Row, ...]:
+    """The run profile as proven inside each running container (`dockwise.measure.hardening`)."""
+    hardening = [(image.runtime or {}).get("hardening") for image in images]
+    names = next((list(h["checks"]) for h in hardening if h), [])
+    rows = [Row("run profile", tuple(Cell("info", (image.runtime or {}).get("profile", "n/a")) for image in images))]
+    for name in names:
+        cells = []
+        for found in hardening:
+            value = (found or {}).get("checks", {}).get(name)
+            cells.append(NA if value is None else Cell("pass" if value else "fail", _hardening_text(name, found)))
+        rows.append(Row(name, tuple(cells)))
+    return tuple(rows)
+
+
+def _hardening_text(name: str, found: dict | None) -> str:
+    found = found or {}
+    return {
+        "non-root": f"uid {found.get('uid')}",
+        "no capabilities (CapEff 0)": f"CapEff {found.get('cap_eff')}",
+        "all capabilities dropped (CapBnd 0)": f"CapBnd {found.get('cap_bnd')}",
+        "no-new-privileges": f"NoNewPrivs {int(bool(found.get('no_new_privs')))}",
+        "seccomp filter": f"Seccomp {found.get('seccomp_mode')}",
+        "/ not writable": "write refused" if found.get("root_writable") is False else "written",
+        "workdir not writable": f"{found.get('workdir')}: " + ("write refused" if found.get("workdir_writable") is False else "written"),
+        "/tmp writable": "written" if found.get("tmp_writable") else "write refused",
+        "pids limited": f"pids ≤ {found.get('pids_limit')}",
+        "memory limited": f"≤ {(found.get('memory_limit_bytes') or 0) >> 20} MiB",
+    }.get(name, "")
+
+
+def resilience_rows(images: tuple[ImageReport, ...]) -> tuple[Row, ...]:
+    """The resilience suite's verdicts (`dockwise.measure.resilience`), one row per fault."""
+    suites = [(image.runtime or {}).get("resilience") for image in images]
+    makers: list[tuple[str, Callable[[dict], Cell]]] = [
+        ("sustained load, 64 connections", _sustained_cell),
+        ("memory after the load", _memory_cell),
+        ("a worker killed (SIGKILL)", _crash_cell),
+        ("200 slow clients", _slow_cell),
+        ("malformed HTTP", _malformed_cell),
+        ("docker stop under load", _stop_cell),
+        ("docker stop when idle", _idle_cell),
+    ]
+    return tuple(Row(label, tuple(make(suite) if suite else NA for suite in suites)) for label, make in makers)
+
+
+def _pass(ok: bool) -> str:
+    return "pass" if ok else "fail"
+
+
+def _sustained_cell(suite: dict) -> Cell:
+    load = (suite.get("sustained") or {}).get("load")
+    if not load:
+        return NA
+    errors = load["socket_errors"] + load["non_2xx"]
+    return Cell(_pass(errors == 0), f"{load['requests_per_s']:.0f} req/s, p50 {load.get('p50_ms')} ms, "
+                                    f"p99 {load.get('p99_ms')} ms, {errors} errors")
+
+
+def _memory_cell(suite: dict) -> Cell:
+    sustained = suite.get("sustained") or {}
+    growth = sustained.get("rss_growth")
+    if growth is None:
+        return NA
+    return Cell(_pass(growth <= RSS_GROWTH_LIMIT), f"×{growth} ({(sustained['rss_after_warmup'] or 0) >> 20} → "
+                                                  f"{(sustained['rss_after_load'] or 0) >> 20} MiB)")
+
+
+def _crash_cell(suite: dict) -> Cell:
+    crash = suite.get("worker_crash")
+    if not crash or crash.get("killed_pid") is None:
+        return Cell("n/a", (crash or {}).get("note", "not measured"))
+    load = crash.get("load") or {}
+    errors = load.get("socket_errors", 0) + load.get("non_2xx", 0)
+    ok = crash["replaced"] and crash["answers_after"]
+    return Cell(_pass(ok), ("replaced" if crash["replaced"] else "not replaced") + f"; {errors} errors under load")
+
+
+def _slow_cell(suite: dict) -> Cell:
+    slow = suite.get("slow_clients")
+    if not slow:
+        return NA
+    seen = f"normal request in {slow['normal_request_ms']} ms" if slow["normal_request_ms"] is not None else "normal request timed out"
+    return Cell(_pass(bool(slow.get("held"))), seen)
+
+
+def _malformed_cell(suite: dict) -> Cell:
+    malformed = suite.get("malformed")
+    if not malformed:
+        return NA
+    good = sum(1 for case in malformed["cases"] if case["ok"])
+    bad = [case["name"] for case in malformed["cases"] if not case["ok"]]
+    text = f"{good}/{len(malformed['cases'])} answered 4xx or closed" + (f"; 5xx: {', '.join(bad)}" if bad else "")
+    return Cell(_pass(bool(malformed.get("held"))), text + ("" if malformed["still_up"] else "; service down after"))
+
+
+def _stop_cell(suite: dict) -> Cell:
+    stop = suite.get("stop")
+    if not stop:
+        return NA
+    return Cell(_pass(stop["exit_code"] == 0 and stop["lost"] == 0),
+                f"exit {stop['exit_code']}, {stop['completed']} answered, {stop['lost']} lost, {stop['stop_seconds']} s")
+
+
+def _idle_cell(suite: dict) -> Cell:
+    seconds = suite.get("idle_stop_seconds")
+    return NA if seconds is None else Cell(_pass(seconds < IDLE_STOP_S), f"{seconds} s")

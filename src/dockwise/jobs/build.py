@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -16,6 +17,8 @@ from dockwise.engine.buildkit import (
     build_image,
     host_ca_secret,
 )
+from dockwise.pyapp.bases import BASES, Bases
+from dockwise.pyapp.bases import DEFAULT as DEFAULT_PYTHON
 
 
 class BaseSource(str, Enum):
@@ -24,35 +27,34 @@ class BaseSource(str, Enum):
     LOCAL = "local"    # dockwise's bases built from Debian packages
 
 
+DOCKERFILES = {"standard": "Dockerfile", "distroless": "Dockerfile.distroless"}
+BASE_ARGS = ("BASE_IMAGE", "BUILDER_IMAGE", "RUNTIME_IMAGE")
+"""The build ARGs that choose the bases, in the reference service's Dockerfiles and in those `dockwise init` writes."""
+
+
 @dataclass(frozen=True)
 class Variant:
-    """One way to package the app: its Dockerfile, the public images it defaults to, and our stand-ins for them."""
+    """One way to package an app: its Dockerfile, the public bases that Dockerfile defaults to, and — when they are
+    bases dockwise builds stand-ins for — which (`bases`: a Python version's slim and distroless images)."""
 
     name: str
-    dockerfile: str
-    public_bases: tuple[str, ...]
-    local_build_args: dict[str, str]
+    dockerfile: Path
+    public_bases: dict[str, str]  # build ARG -> default image
+    bases: Bases | None
 
-
-VARIANTS: dict[str, Variant] = {
-    "standard": Variant(
-        name="standard",
-        dockerfile="Dockerfile",
-        public_bases=("python:3.13-slim",),
-        local_build_args={"BASE_IMAGE": "dockwise/python:3.13-slim"},
-    ),
-    "distroless": Variant(
-        name="distroless",
-        dockerfile="Dockerfile.distroless",
-        public_bases=("debian:13-slim", "gcr.io/distroless/python3-debian13:nonroot"),
-        local_build_args={
-            "BUILDER_IMAGE": "dockwise/python:3.13-slim",
-            "RUNTIME_IMAGE": "dockwise/distroless-python3-debian13:nonroot",
-        },
-    ),
-}
-
-REQUIRED_APP_FILES = ("requirements.txt",)
+    def local_build_args(self) -> dict[str, str]:
+        """ARGs pointing the Dockerfile at dockwise's local bases; a DockwiseError when there are none for it."""
+        if self.bases is None:
+            images = ", ".join(sorted(set(self.public_bases.values()))) or "no ARG-selected base"
+            known = " and ".join(BASES)
+            raise DockwiseError(
+                f"{self.dockerfile.name} builds on {images}, for which dockwise has no local base (it builds Python "
+                f"{known})",
+                f"load those images into the engine and use --base public, or `dockwise init --python {DEFAULT_PYTHON} "
+                "--force` (check that the app's pins allow it)",
+                exit_code=2,
+            )
+        return self.bases.local_build_args(self.name)
 
 
 def bundled_app_dir() -> Path:
@@ -60,30 +62,45 @@ def bundled_app_dir() -> Path:
     return Path(str(files("dockwise") / "webapp"))
 
 
-def variant(name: str) -> Variant:
-    try:
-        return VARIANTS[name]
-    except KeyError:
-        raise DockwiseError(f"unknown variant {name!r}", f"use one of: {', '.join(VARIANTS)}", exit_code=2) from None
-
-
-def default_tag(variant_name: str) -> str:
-    return f"dockwise/webapp:{variant_name}"
-
-
-def check_app_dir(app_dir: Path, chosen: Variant) -> None:
-    """Fail early, in one line, on what would otherwise fail deep inside the build."""
+def variant(app_dir: Path, name: str) -> Variant:
+    """The `name` variant of the app in `app_dir`, read from its Dockerfile; one-line errors for what would fail deep
+    inside the build."""
+    if name not in DOCKERFILES:
+        raise DockwiseError(f"unknown variant {name!r}", f"use one of: {', '.join(DOCKERFILES)}", exit_code=2)
     if not app_dir.is_dir():
-        raise DockwiseError(f"app directory {app_dir} does not exist", "pass the directory that holds the Dockerfile")
-    if not (app_dir / chosen.dockerfile).is_file():
-        raise DockwiseError(f"no {chosen.dockerfile} in {app_dir}",
-                            "add one, or choose another --variant")
-    for name in REQUIRED_APP_FILES:
-        if not (app_dir / name).is_file():
-            raise DockwiseError(f"no {name} in {app_dir}", f"add a pinned {name} (with hashes) next to the Dockerfile")
+        raise DockwiseError(f"app directory {app_dir} does not exist", "pass the directory that holds the app",
+                            exit_code=2)
+    dockerfile = app_dir / DOCKERFILES[name]
+    if not dockerfile.is_file():
+        raise DockwiseError(f"no {dockerfile.name} in {app_dir}",
+                            f"run `dockwise init {app_dir}` to write one, or choose another --variant", exit_code=2)
+    defaults = _base_defaults(dockerfile)
+    bases = next((b for b in BASES.values() if b.public_build_args(name) == defaults), None)
+    return Variant(name, dockerfile, defaults, bases)
 
 
-def _images_present(client, names: tuple[str, ...]) -> bool:
+def _base_defaults(dockerfile: Path) -> dict[str, str]:
+    from dockwise.dockerfile.lint import read_dockerfile
+    from dockwise.dockerfile.model import build_model
+    from dockwise.dockerfile.parse import parse
+
+    build = build_model(parse(read_dockerfile(dockerfile)))
+    return {arg: build.global_args[arg] for arg in BASE_ARGS if arg in build.global_args}
+
+
+def app_name(app_dir: Path) -> str:
+    """What images of the app are called: `webapp` for the bundled service, else its directory's name."""
+    if app_dir.resolve() == bundled_app_dir().resolve():
+        return "webapp"
+    return re.sub(r"[^a-z0-9._-]+", "-", app_dir.resolve().name.lower()).strip("-._") or "app"
+
+
+def default_tag(app_dir: Path, variant_name: str) -> str:
+    name = app_name(app_dir)
+    return f"dockwise/{name}:{variant_name}" if name == "webapp" else f"{name}:{variant_name}"
+
+
+def _images_present(client, names: list[str]) -> bool:
     from docker.errors import ImageNotFound
 
     try:
@@ -102,41 +119,37 @@ def resolve_base_args(chosen: Variant, source: BaseSource, client) -> dict[str, 
     """
     if source is BaseSource.PUBLIC:
         return {}
-    if source is BaseSource.AUTO and _images_present(client, chosen.public_bases):
+    if source is BaseSource.AUTO and chosen.public_bases and _images_present(client, list(chosen.public_bases.values())):
         return {}
-    return dict(chosen.local_build_args)
+    return chosen.local_build_args()
 
 
-def ensure_local_bases(say: Callable[[str], None] = lambda _msg: None) -> None:
-    """Build dockwise's Debian 13 bases into the engine unless they are there already."""
+def ensure_local_bases(release: str = DEFAULT_RELEASE, say: Callable[[str], None] = lambda _msg: None) -> None:
+    """Build dockwise's bases of a Debian release into the engine unless they are there already."""
     from dockwise.debian.bases import ensure_bases
 
-    ensure_bases(DEFAULT_RELEASE, say=say)
-
-
-def local_bases_needed(build_args: dict[str, str]) -> bool:
-    return any(value.startswith("dockwise/") for value in build_args.values())
+    ensure_bases(release, say=say)
 
 
 def build_app(app_dir: Path, variant_name: str, *, tag: str | None = None, source: BaseSource = BaseSource.AUTO,
               labels: dict[str, str] | None = None, on_step: Callable[[str], None] = lambda _t: None,
-              ensure_bases: Callable[[], None] = lambda: None, client=None) -> BuildResult:
-    """Build `app_dir` as `variant_name`; `ensure_bases` is called first when our local bases are needed."""
+              ensure_bases: Callable[[str], None] = lambda _release: None, client=None) -> BuildResult:
+    """Build `app_dir` as `variant_name`; `ensure_bases(release)` is called first when our local bases are needed."""
     from dockwise.engine.client import sdk_client
 
-    chosen = variant(variant_name)
     app_dir = app_dir.resolve()
-    check_app_dir(app_dir, chosen)
+    chosen = variant(app_dir, variant_name)
     client = client or sdk_client()
     build_args = resolve_base_args(chosen, source, client)
-    if local_bases_needed(build_args):
-        ensure_bases()
+    if build_args and chosen.bases is not None:
+        ensure_bases(chosen.bases.release)
     request = BuildRequest(
         context=app_dir,
-        dockerfile=app_dir / chosen.dockerfile,
-        tag=tag or default_tag(chosen.name),
+        dockerfile=chosen.dockerfile,
+        tag=tag or default_tag(app_dir, chosen.name),
         build_args=build_args,
-        labels={"org.opencontainers.image.title": "dockwise-webapp", "dockwise.variant": chosen.name, **(labels or {})},
+        labels={"org.opencontainers.image.title": f"dockwise-{app_name(app_dir)}", "dockwise.variant": chosen.name,
+                **(labels or {})},
         secrets=host_ca_secret(),
     )
     return build_image(request, on_step=on_step)

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from dockwise.core.errors import DockwiseError
 from dockwise.core.hostpkg import ensure_command
 from dockwise.core.programs import run_program
+from dockwise.engine.containers import LOOPBACK
 
-LOOPBACK = "127.0.0.1"
 MAX_SECONDS = 30.0
 
 
@@ -21,6 +21,8 @@ class LoadResult:
     non_2xx: int
     socket_errors: int
     connections: int
+    p50_ms: float | None = None
+    p99_ms: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -30,6 +32,8 @@ _SUMMARY = re.compile(r"(\d+) requests in ([\d.]+)(ms|s|m)")
 _RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 _SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_PERCENTILE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_TIME_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def parse_wrk(output: str, connections: int) -> LoadResult:
@@ -41,6 +45,7 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
     scale = {"ms": 0.001, "s": 1.0, "m": 60.0}[summary.group(3)]
     non_2xx = _NON_2XX.search(output)
     socket = _SOCKET.search(output)
+    percentiles = {int(p): float(v) * _TIME_UNIT[unit] for p, v, unit in _PERCENTILE.findall(output)}
     return LoadResult(
         requests=int(summary.group(1)),
         seconds=float(summary.group(2)) * scale,
@@ -48,6 +53,8 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(x) for x in socket.groups()) if socket else 0,
         connections=connections,
+        p50_ms=percentiles.get(50),
+        p99_ms=percentiles.get(99),
     )
 
 
@@ -60,7 +67,7 @@ def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: i
     """
     seconds = max(1.0, min(seconds, MAX_SECONDS))
     wrk = ensure_command("wrk", "wrk")
-    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "2s",
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "2s", "--latency",
                f"http://{LOOPBACK}:{port}{path}"]
     if netns_pid is not None:
         command = [ensure_command("nsenter", "util-linux"), "-t", str(netns_pid), "-n", *command]

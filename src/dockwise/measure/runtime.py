@@ -1,15 +1,21 @@
-"""Probe an image by running it: startup to first HTTP 200, idle RSS, the uid really running, exec refusal, load."""
+"""Probe an image by running it under the run profile: startup to the first 2xx/3xx, idle RSS, the uid and command
+really running, whether `docker exec sh` is refused, load, the hardening proof and the resilience suite.
+
+Everything is measured through the engine API and inside the container (`docker top`, `docker exec`, the stats
+endpoint), never through the host's /proc, so it holds for a remote engine as it does for a local one."""
 
 from __future__ import annotations
 
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
+from dockwise.engine.run_profile import HARDENED, RunProfile
+from dockwise.measure.hardening import HardeningFacts, probe_hardening
 from dockwise.measure.load import LoadResult, run_load
+from dockwise.measure.resilience import Resilience
 
 IDLE_SETTLE_S = 2.0
 
@@ -44,6 +50,9 @@ class RuntimeFacts:
     pid1_command: tuple[str, ...]
     exec_sh_refused: bool
     load: LoadResult | None
+    profile: str = HARDENED.name
+    hardening: HardeningFacts | None = None
+    resilience: Resilience | None = None
 
     @property
     def requests_per_s(self) -> float | None:
@@ -60,40 +69,27 @@ class RuntimeFacts:
             "exec_sh_refused": self.exec_sh_refused,
             "requests_per_s": self.requests_per_s,
             "load": self.load.as_dict() if self.load else None,
+            "profile": self.profile,
+            "hardening": self.hardening.as_dict() if self.hardening else None,
+            "resilience": self.resilience.as_dict() if self.resilience else None,
         }
 
 
-def _container_pid(container) -> int:
+def pid1(container) -> tuple[int | None, tuple[str, ...]]:
+    """The uid and command line of the container's PID 1, from the engine's `docker top` (numeric uid, so an image
+    without /etc/passwd or a shell is no obstacle)."""
     container.reload()
-    return int(container.attrs["State"]["Pid"])
+    host_pid = str(container.attrs["State"]["Pid"])
+    listing = container.top(ps_args="-o pid,uid,args")
+    titles = [title.upper() for title in listing.get("Titles") or []]
+    for row in listing.get("Processes") or []:
+        entry = dict(zip(titles, row))
+        if entry.get("PID") == host_pid:
+            uid = entry.get("UID", "")
+            command = entry.get("COMMAND") or entry.get("ARGS") or ""
+            return (int(uid) if uid.isdigit() else None), tuple(command.split())
+    return None, ()
 
-
-def proc_uid(pid: int) -> int | None:
-    """Real uid of a host process, from /proc (so it works in images without a shell or `id`)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("Uid:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def proc_cmdline(pid: int) -> tuple[str, ...]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ()
-    return tuple(part.decode(errors="replace") for part in raw.split(b"\0") if part)
-
-
-def container_rss_bytes(container) -> int | None:
-    """Resident memory of all the container's processes (anonymous memory, without page cache)."""
-    stats = container.stats(stream=False).get("memory_stats", {}).get("stats", {})
-    for key in ("total_rss", "rss", "anon"):  # cgroup v1 hierarchy total, v1 own, v2
-        if key in stats:
-            return int(stats[key])
-    return None
 
 
 def exec_sh_refused(container) -> bool:
@@ -107,10 +103,11 @@ def exec_sh_refused(container) -> bool:
     return result.exit_code != 0
 
 
-def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path: str = "/") -> float:
-    """Milliseconds from `docker run` (create + start) to the first HTTP 200; the container is removed after."""
+def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path: str = "/",
+                     profile: RunProfile = HARDENED) -> float:
+    """Milliseconds from `docker run` (create + start) to the first 2xx/3xx; the container is removed after."""
     started = time.monotonic()
-    with containers.running(client, image, port=port, labels=labels) as published:
+    with containers.running(client, image, port=port, labels=labels, profile=profile) as published:
         containers.wait_for_http_ok(published, path)
         return (time.monotonic() - started) * 1000
 
@@ -149,8 +146,10 @@ def time_to_exit_or_running(client, image: str, labels: dict[str, str], timeout:
 
 
 def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, labels: dict[str, str] | None = None,
-                  port: int | None = None, path: str = "/", client=None) -> RuntimeFacts:
-    """Run `image` `runs` times for startup, then once more, left idle, for memory, user, exec and load."""
+                  port: int | None = None, path: str = "/", client=None, profile: RunProfile = HARDENED,
+                  resilience_seconds: float = 0.0) -> RuntimeFacts:
+    """Run `image` `runs` times for startup, then once more, left idle, for memory, user, exec, hardening and load;
+    with `resilience_seconds` > 0, the resilience suite too (its sustained load lasts that long)."""
     from dockwise.engine.client import sdk_client
 
     client = client or sdk_client()
@@ -159,16 +158,44 @@ def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, label
     if port is None:
         timings = [time_to_exit_or_running(client, image, labels) for _ in range(runs)]
     else:
-        timings = [time_to_first_ok(client, image, port, labels, path) for _ in range(runs)]
-    with containers.running(client, image, port=port, labels=labels) as published:
+        timings = [time_to_first_ok(client, image, port, labels, path, profile) for _ in range(runs)]
+    with containers.running(client, image, port=port, labels=labels, profile=profile) as published:
         if port is not None:
             containers.wait_for_http_ok(published, path)
         time.sleep(IDLE_SETTLE_S)
-        rss = container_rss_bytes(published.container)
-        pid = _container_pid(published.container)
-        uid, pid1 = proc_uid(pid), proc_cmdline(pid)
+        rss = containers.container_rss_bytes(published.container)
+        uid, command = pid1(published.container)
         refused = exec_sh_refused(published.container)
+        hardening = probe_hardening(published.container, profile.name)
         load = (run_load(published.host_port, path, seconds=load_seconds)
                 if published.host_port is not None and load_seconds > 0 else None)
+    resilience = (run_resilience(client, image, port, labels, path, profile, resilience_seconds)
+                  if port is not None and resilience_seconds > 0 else None)
     return RuntimeFacts(image=image, port=port, startup=Timing(tuple(timings)), idle_rss_bytes=rss,
-                        running_uid=uid, pid1_command=pid1, exec_sh_refused=refused, load=load)
+                        running_uid=uid, pid1_command=command, exec_sh_refused=refused, load=load,
+                        profile=profile.name, hardening=hardening, resilience=resilience)
+
+
+def run_resilience(client, image: str, port: int, labels: dict[str, str], path: str, profile: RunProfile,
+                   seconds: float) -> Resilience:
+    """The resilience suite, each fault on a container of its own (a killed worker must not colour the load)."""
+    from dockwise.measure import resilience as suite
+
+    def fresh():
+        return containers.running(client, image, port=port, labels=labels, profile=profile)
+
+    with fresh() as published:
+        containers.wait_for_http_ok(published, path)
+        sustained = suite.sustained_load(published, path, seconds=seconds)
+        malformed = suite.malformed_http(published, path)
+        slow = suite.slow_clients(published, path)
+    with fresh() as published:
+        containers.wait_for_http_ok(published, path)
+        crash = suite.kill_worker_under_load(published, path, seconds=max(3.0, min(seconds, 10.0)))
+    with fresh() as published:
+        containers.wait_for_http_ok(published, path)
+        stop = suite.stop_under_load(published, path)
+    with fresh() as published:
+        idle = suite.idle_stop_seconds(published, path)
+    return Resilience(sustained=sustained, worker_crash=crash, slow_clients=slow, malformed=malformed, stop=stop,
+                      idle_stop_seconds=idle)

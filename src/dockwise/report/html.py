@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dockwise.core.errors import printable
 from dockwise.report.table import (
     STATUS_MARK,
     format_ratio,
@@ -29,11 +31,16 @@ class _Bar:
     title: str
 
 
-def render_html(comparison: Comparison) -> str:
-    """The report page as a string; write it wherever you like (it references nothing outside itself)."""
+def render_html(comparison: Comparison, extra_sections: Sequence[str] = ()) -> str:
+    """The report page as a string; write it wherever you like (it references nothing outside itself).
+    `extra_sections` are self-contained HTML fragments (already escaped) placed after the tables."""
     from jinja2 import Environment, PackageLoader, select_autoescape
+    from markupsafe import Markup
 
-    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    # Every value goes through printable() before HTML escaping: names from an image may hold control characters or
+    # bytes that are not UTF-8, neither of which belongs in an HTML page.
+    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      finalize=lambda value: printable(value) if isinstance(value, str) else value)
     template = env.get_template("compare.html.j2")
     return template.render(
         generated=comparison.generated,
@@ -41,10 +48,24 @@ def render_html(comparison: Comparison) -> str:
         images=[_image_view(image, comparison) for image in comparison.images],
         metrics=[_metric_view(metric) for metric in comparison.metrics()],
         practices=_practice_rows(comparison),
+        sections=_sections(comparison),
+        extra_sections=[Markup(fragment) for fragment in extra_sections],
         totals=_total_bars(comparison),
         bar_width=BAR_WIDTH,
         row_height=ROW_HEIGHT,
     )
+
+
+def _sections(comparison: Comparison) -> list[dict]:
+    """The hardening and resilience tables, when anything in them was measured."""
+    from dockwise.image.comparison import hardening_rows, resilience_rows
+
+    sections = []
+    for title, rows in (("Hardening (proven inside each running container)", hardening_rows(comparison.images)),
+                        ("Resilience", resilience_rows(comparison.images))):
+        if any(cell.status != "n/a" for row in rows[1:] for cell in row.cells):
+            sections.append({"title": title, "rows": rows})
+    return sections
 
 
 def _largest_layer(comparison: Comparison) -> int:

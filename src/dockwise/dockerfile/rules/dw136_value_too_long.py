@@ -29,7 +29,7 @@ from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
 from dockwise.dockerfile.rules import Subject
 
-ID = "DW124"
+ID = "DW136"
 NAME = "value-too-long"
 SEVERITY = Severity.ERROR
 SCOPE = Scope.EVERY_STAGE

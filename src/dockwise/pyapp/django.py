@@ -1,0 +1,203 @@
+"""A Django project read from its files: manage.py -> DJANGO_SETTINGS_MODULE -> the settings module (following
+`from .base import *` splits) -> WSGI_APPLICATION / ASGI_APPLICATION, STATIC_ROOT, MEDIA_ROOT, SQLite databases,
+and the environment variables the settings read."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from dockwise.core.errors import DockwiseError
+from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, literal, module_assignments
+from dockwise.pyapp.scan import Module, parse_module
+
+
+@dataclass(frozen=True)
+class DjangoProject:
+    settings_module: str
+    settings_alternatives: tuple[str, ...]
+    settings_evidence: Evidence
+    application: str | None          # "proj.wsgi:application"
+    interface: str                   # wsgi | asgi
+    application_evidence: Evidence
+    static_root: PurePosixPath | None
+    static_evidence: Evidence | None
+    media_root: PurePosixPath | None
+    media_evidence: Evidence | None
+    sqlite_files: tuple[tuple[PurePosixPath, Evidence], ...]
+    required_env: tuple[tuple[str, Evidence], ...]     # os.environ["X"]: settings fail to import without them
+    optional_env: tuple[tuple[str, Evidence], ...]
+    installed_apps: tuple[str, ...]
+
+
+def _module_file(root: Path, dotted_name: str) -> str | None:
+    base = PurePosixPath(*dotted_name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if (root / candidate).is_file():
+            return candidate.as_posix()
+    return None
+
+
+def _string_value(node: ast.AST, module: Module) -> tuple[str | None, tuple[str, ...]]:
+    """A string literal, or what a variable holds: for `"a" if COND else "b"` the `else` branch (what runs when the
+    condition's environment variable is absent, as in a fresh container), with "a" as an alternative."""
+    if isinstance(node, ast.Name):
+        assigned = [n.value for n in ast.walk(module.tree) if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)]
+        return _string_value(assigned[-1], module) if assigned else (None, ())
+    if isinstance(node, ast.IfExp):
+        chosen, _ = _string_value(node.orelse, module)
+        other, _ = _string_value(node.body, module)
+        return chosen, ((other,) if other else ())
+    value = literal(node)
+    return (value, ()) if isinstance(value, str) else (None, ())
+
+
+def settings_from_manage(module: Module) -> tuple[str, Evidence, tuple[str, ...]] | None:
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" \
+                and len(node.args) == 2 and literal(node.args[0]) == "DJANGO_SETTINGS_MODULE":
+            value, alternatives = _string_value(node.args[1], module)
+            if value:
+                return value, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""), \
+                    alternatives
+    return None
+
+
+def _star_imports(module: Module, package: str) -> list[str]:
+    """Modules a settings file star-imports from, as dotted names (relative ones resolved against `package`)."""
+    found = []
+    for node in module.tree.body:
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            if node.level:
+                parts = package.split(".")
+                parent = parts[: len(parts) - node.level + 1] if node.level > 1 else parts
+                found.append(".".join(parent + ([node.module] if node.module else [])))
+            elif node.module:
+                found.append(node.module)
+    return found
+
+
+def _settings_chain(root: Path, name: str, seen: set[str]) -> list[Module]:
+    """The settings module after every module it star-imports (their assignments come first, as in Python)."""
+    path = _module_file(root, name)
+    if path is None or name in seen:
+        return []
+    seen.add(name)
+    module = parse_module(root, path)
+    package = name if path.endswith("__init__.py") else name.rsplit(".", 1)[0] if "." in name else ""
+    chain: list[Module] = []
+    for imported in _star_imports(module, package):
+        chain += _settings_chain(root, imported, seen)
+    return chain + [module]
+
+
+def _env_reads(module: Module, aliases) -> tuple[list[tuple[str, Evidence]], list[tuple[str, Evidence]]]:
+    required, optional = [], []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Subscript) and dotted(node.value, aliases) == "os.environ":
+            name = literal(node.slice)
+            if isinstance(name, str):
+                required.append((name, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")))
+        elif isinstance(node, ast.Call) and node.args:
+            function = dotted(node.func, aliases) or ""
+            name = literal(node.args[0])
+            if not isinstance(name, str):
+                continue
+            evidence = Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")
+            has_default = len(node.args) > 1 or any(k.arg == "default" for k in node.keywords)
+            if function in ("os.environ.get", "os.getenv"):
+                optional.append((name, evidence))
+            elif function.rsplit(".", 1)[-1] in ("env", "config") or function.startswith("env."):
+                (optional if has_default else required).append((name, evidence))
+    return required, optional
+
+
+def _sqlite_files(databases: ast.AST, evaluator: PathEvaluator, module: Module) -> list[tuple[PurePosixPath, Evidence]]:
+    found: list[tuple[PurePosixPath, Evidence]] = []
+    if not isinstance(databases, ast.Dict):
+        return found
+    for value in databases.values:
+        if not isinstance(value, ast.Dict):
+            continue
+        entries = {literal(k): v for k, v in zip(value.keys, value.values)}
+        engine = literal(entries.get("ENGINE"))
+        if isinstance(engine, str) and "sqlite" in engine and "NAME" in entries:
+            path = evaluator.value(entries["NAME"])
+            if path is not None and str(path) != ":memory:":
+                found.append((PurePosixPath(path), Evidence(module.path, entries["NAME"].lineno,
+                                                            ast.get_source_segment(module.text, entries["NAME"]) or "")))
+    return found
+
+
+def read_project(root: Path, manage: Module) -> DjangoProject:
+    settings = settings_from_manage(manage)
+    if settings is None:
+        raise DockwiseError(f"{manage.path} does not set DJANGO_SETTINGS_MODULE",
+                            "pass --app PROJECT.wsgi:application", exit_code=2)
+    settings_name, settings_evidence, alternatives = settings
+    chain = _settings_chain(root, settings_name, set())
+    if not chain:
+        raise DockwiseError(f"{settings_evidence.where()} names settings {settings_name}, which is not in the app",
+                            "fix DJANGO_SETTINGS_MODULE in manage.py or pass --app", exit_code=2)
+    values: dict[str, tuple[ast.AST, Module, int]] = {}
+    required: list[tuple[str, Evidence]] = []
+    optional: list[tuple[str, Evidence]] = []
+    evaluators: dict[str, PathEvaluator] = {}
+    for module in chain:
+        aliases = import_aliases(module.tree)
+        evaluator = PathEvaluator(module, aliases)
+        for previous in evaluators.values():
+            evaluator.bindings.update(previous.bindings)
+        evaluator.bind_module(module.tree)
+        evaluators[module.name] = evaluator
+        for name, value, line in module_assignments(module.tree):
+            values[name] = (value, module, line)
+        r, o = _env_reads(module, aliases)
+        required += r
+        optional += o
+    last = evaluators[chain[-1].name]
+
+    def string(name: str) -> tuple[str, Evidence] | None:
+        if name not in values:
+            return None
+        node, module, line = values[name]
+        value = literal(node)
+        return (value, Evidence(module.path, line, f"{name} = {value!r}")) if isinstance(value, str) else None
+
+    def path(name: str) -> tuple[PurePosixPath | None, Evidence | None]:
+        first = values.get(name, (None,))[0]
+        if first is None or (isinstance(first, ast.Constant) and first.value in (None, "")):
+            return None, None
+        node, module, line = values[name]
+        result = last.value(node)
+        evidence = Evidence(module.path, line, ast.get_source_segment(module.text, node) or name)
+        return (PurePosixPath(result) if result is not None else PurePosixPath("?"), evidence)
+
+    asgi, wsgi = string("ASGI_APPLICATION"), string("WSGI_APPLICATION")
+    chosen, interface = (asgi, "asgi") if asgi else (wsgi, "wsgi")
+    application: str | None
+    if chosen:
+        module_name, _, attribute = chosen[0].rpartition(".")
+        application, application_evidence = f"{module_name}:{attribute}", chosen[1]
+    else:
+        package = settings_name.split(".")[0]
+        application = f"{package}.wsgi:application" if _module_file(root, f"{package}.wsgi") else None
+        application_evidence = Evidence(settings_evidence.file, settings_evidence.line,
+                                         "no WSGI_APPLICATION: Django's default, <project>/wsgi.py")
+    static_root, static_evidence = path("STATIC_ROOT")
+    media_root, media_evidence = path("MEDIA_ROOT")
+    sqlite = []
+    if "DATABASES" in values:
+        node, module, _line = values["DATABASES"]
+        sqlite = _sqlite_files(node, last, module)
+    apps = literal(values["INSTALLED_APPS"][0]) if "INSTALLED_APPS" in values else None
+    return DjangoProject(
+        settings_module=settings_name, settings_alternatives=alternatives, settings_evidence=settings_evidence, application=application,
+        interface=interface, application_evidence=application_evidence, static_root=static_root,
+        static_evidence=static_evidence, media_root=media_root, media_evidence=media_evidence,
+        sqlite_files=tuple(sqlite), required_env=tuple(required), optional_env=tuple(optional),
+        installed_apps=tuple(a for a in (apps or ()) if isinstance(a, str)),
+    )

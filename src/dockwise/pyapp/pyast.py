@@ -1,0 +1,138 @@
+"""Small readers over a module's AST: what its imported names mean, literal values, and simple path expressions."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import PurePosixPath
+
+from dockwise.pyapp.scan import Module
+
+
+def import_aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted origin, for absolute imports anywhere in the module (`from flask import Flask as F`)."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    """`flask.Flask` / `F` -> 'flask.Flask', through the module's imports; None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    head = aliases.get(node.id, node.id)
+    return ".".join([head, *reversed(parts)])
+
+
+def literal(node: ast.AST | None):
+    try:
+        return ast.literal_eval(node) if node is not None else None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def keyword(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def module_assignments(tree: ast.Module) -> list[tuple[str, ast.AST, int]]:
+    """(name, value, line) of module-level `NAME = value` and `NAME: T = value`, in order."""
+    found: list[tuple[str, ast.AST, int]] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.append((target.id, node.value, node.lineno))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            found.append((node.target.id, node.value, node.lineno))
+    return found
+
+
+ROOT = PurePosixPath(".")
+OUTSIDE = None
+
+
+class PathEvaluator:
+    """Evaluates the path expressions settings files use (`Path(__file__).resolve().parent / "db.sqlite3"`,
+    `os.path.join(BASE_DIR, "media")`) to a path relative to the app root; None when it cannot tell."""
+
+    def __init__(self, module: Module, aliases: dict[str, str]):
+        self.file = PurePosixPath(module.path)
+        self.aliases = aliases
+        self.bindings: dict[str, PurePosixPath | str] = {}
+
+    def bind_module(self, tree: ast.Module) -> None:
+        for name, value, _line in module_assignments(tree):
+            result = self.value(value)
+            if result is not None:
+                self.bindings[name] = result
+
+    def value(self, node: ast.AST) -> PurePosixPath | str | None:
+        """A PurePosixPath relative to the app root, a plain string, or None."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return self.file
+            return self.bindings.get(node.id)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return self._join(self.value(node.left), self.value(node.right))
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            return self._parent(self.value(node.value))
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        return None
+
+    def _call(self, node: ast.Call) -> PurePosixPath | str | None:
+        name = dotted(node.func, self.aliases) or ""
+        args = [self.value(a) for a in node.args]
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute", "expanduser"):
+            return self.value(node.func.value)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "joinpath":
+            return self._join(self.value(node.func.value), *args)
+        if name in ("pathlib.Path", "pathlib.PurePath", "str", "os.fspath") and len(args) == 1:
+            return args[0]
+        if name in ("os.path.abspath", "os.path.realpath", "os.path.normpath") and len(args) == 1:
+            return args[0]
+        if name == "os.path.dirname" and len(args) == 1:
+            return self._parent(args[0])
+        if name == "os.path.join" and args:
+            return self._join(*args)
+        return None
+
+    @staticmethod
+    def _as_path(value) -> PurePosixPath | None:
+        if isinstance(value, PurePosixPath):
+            return value
+        if isinstance(value, str):
+            return PurePosixPath(value)
+        return None
+
+    def _join(self, *parts) -> PurePosixPath | None:
+        paths = [self._as_path(p) for p in parts]
+        known = [p for p in paths if p is not None]
+        if len(known) != len(paths):
+            return None
+        result = known[0]
+        for path in known[1:]:
+            result = result / path
+        return result
+
+    def _parent(self, value) -> PurePosixPath | None:
+        path = self._as_path(value)
+        if path is None or path == ROOT or str(path) in ("", "."):
+            return None  # above the app root: not something the image holds
+        return path.parent

@@ -1,0 +1,189 @@
+"""Which Python the image runs, from the app's own files, with the evidence for it.
+
+Precedence (a flag always wins; the first source found decides; later ones only constrain):
+--python, .python-version, runtime.txt, Pipfile.lock / Pipfile `python_version`, then the constraints
+`requires-python` (pyproject.toml, uv.lock) and the `Programming Language :: Python :: 3.X` classifiers.
+A pin names one version; a constraint is satisfied by the newest base it allows. dockwise builds only the versions
+its bases provide (3.11 and 3.13): a pin to another one gets the nearest base and a warning, never silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from dockwise.core.errors import DockwiseError
+from dockwise.pyapp.bases import DEFAULT, SUPPORTED
+from dockwise.pyapp.deps import Project
+from dockwise.pyapp.evidence import Evidence, line_of
+
+_PIN = re.compile(r"^(?:python-?|cpython-?)?(\d+)\.(\d+)(?:\.\d+)?(?:[a-z]+\d*)?$", re.IGNORECASE)
+_CLASSIFIER = re.compile(r"^Programming Language :: Python :: (\d+)\.(\d+)$")
+
+
+@dataclass(frozen=True)
+class PythonChoice:
+    version: str                     # one of SUPPORTED
+    wanted: str | None               # what the app asked for, when it pinned one
+    evidence: Evidence | None
+    warnings: tuple[str, ...] = ()
+
+
+def _key(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def nearest(version: str) -> str:
+    """The supported version closest to `version`; on a tie the older one (pins that predate a release are likelier
+    to have wheels for the older interpreter)."""
+    major, minor = _key(version)
+    return min(SUPPORTED, key=lambda v: (abs(_key(v)[1] - minor) + 100 * abs(_key(v)[0] - major), _key(v)))
+
+
+def _pin_from(text: str, source: str, line: int | None) -> tuple[str, Evidence]:
+    value = text.strip()
+    match = _PIN.match(value)
+    if not match:
+        raise DockwiseError(f"{source}:{line or 1}: {value!r} is not a Python version (X.Y or X.Y.Z)",
+                            "write the version as 3.13, or pass --python", exit_code=2)
+    return f"{match.group(1)}.{match.group(2)}", Evidence(source, line or 1, value)
+
+
+def _first_line(root: Path, name: str) -> tuple[str, int] | None:
+    path = root / name
+    if not path.is_file():
+        return None
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.strip(), number
+    return None
+
+
+def _file_pin(root: Path, name: str) -> tuple[str, Evidence] | None:
+    found = _first_line(root, name)
+    return _pin_from(found[0], name, found[1]) if found else None
+
+
+def _pipenv_pin(root: Path) -> tuple[str, Evidence] | None:
+    if (root / "Pipfile.lock").is_file():
+        text = (root / "Pipfile.lock").read_text(encoding="utf-8")
+        try:
+            requires = (json.loads(text).get("_meta") or {}).get("requires") or {}
+        except json.JSONDecodeError:
+            return None
+        value = requires.get("python_full_version") or requires.get("python_version")
+        if value:
+            return _pin_from(value, "Pipfile.lock", line_of(text, "python_"))
+    if (root / "Pipfile").is_file():
+        text = (root / "Pipfile").read_text(encoding="utf-8")
+        try:
+            value = (tomllib.loads(text).get("requires") or {}).get("python_version")
+        except tomllib.TOMLDecodeError:
+            return None
+        if value:
+            return _pin_from(str(value), "Pipfile", line_of(text, "python_version"))
+    return None
+
+
+def _poetry_constraint(value: str) -> str:
+    """Poetry's ^3.11 / ~3.11 as a PEP 440 specifier."""
+    value = value.strip()
+    if value.startswith("^"):
+        major = value[1:].split(".")[0]
+        return f">={value[1:]},<{int(major) + 1}"
+    if value.startswith("~") and not value.startswith("~="):
+        major_n, minor_n = _key(value[1:] + (".0" if "." not in value[1:] else ""))
+        return f">={value[1:]},<{major_n}.{minor_n + 1}"
+    return value
+
+
+def _constraints(root: Path, project: Project | None) -> list[tuple[SpecifierSet, Evidence]]:
+    found: list[tuple[str, Evidence]] = []
+    if project and project.requires_python:
+        found.append((project.requires_python, project.evidence("requires-python")))
+    if project:
+        poetry_python = (((project.data.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}).get("python")
+        if isinstance(poetry_python, str):
+            found.append((_poetry_constraint(poetry_python), project.evidence("python =")))
+    if (root / "uv.lock").is_file():
+        text = (root / "uv.lock").read_text(encoding="utf-8")
+        match = re.search(r'^requires-python = "([^"]+)"', text, re.MULTILINE)
+        if match:
+            found.append((match.group(1), Evidence("uv.lock", line_of(text, "requires-python"), match.group(1))))
+    result = []
+    for text, evidence in found:
+        try:
+            result.append((SpecifierSet(text), evidence))
+        except InvalidSpecifier:
+            raise DockwiseError(f"{evidence.where()}: {text!r} is not a version constraint",
+                                "write it as PEP 440 specifiers, e.g. >=3.11", exit_code=2) from None
+    return result
+
+
+def _classifier_versions(project: Project | None) -> tuple[set[str], Evidence | None]:
+    if project is None:
+        return set(), None
+    versions = {f"{m.group(1)}.{m.group(2)}" for c in project.classifiers if (m := _CLASSIFIER.match(c))}
+    return versions, project.evidence("Programming Language :: Python :: 3.") if versions else None
+
+
+def _allows(specifiers: list[tuple[SpecifierSet, Evidence]], version: str) -> bool:
+    return all(spec.contains(Version(version + ".0"), prereleases=True) or spec.contains(Version(version + ".99"))
+               for spec, _ in specifiers)
+
+
+def choose_python(root: Path, project: Project | None, flag: str | None) -> PythonChoice:
+    constraints = _constraints(root, project)
+    if flag:
+        pin, _ = _pin_from(flag, "--python", 1)
+        if pin not in SUPPORTED:
+            raise DockwiseError(f"--python {flag}: dockwise's bases provide Python {' and '.join(SUPPORTED)} only",
+                                f"pass --python {nearest(pin)} (the nearest base)", exit_code=2)
+        warnings = [f"--python {pin} is outside {evidence.where()} ({spec})" for spec, evidence in constraints
+                    if not _allows([(spec, evidence)], pin)]
+        return PythonChoice(pin, pin, Evidence("--python", None, flag), tuple(warnings))
+    for pinned in (_file_pin(root, ".python-version"), _file_pin(root, "runtime.txt"), _pipenv_pin(root)):
+        if pinned:
+            return _from_pin(*pinned, constraints)
+    versions, classifier_evidence = _classifier_versions(project)
+    allowed = [v for v in SUPPORTED if _allows(constraints, v)]
+    if not allowed:
+        spec, evidence = constraints[0]
+        raise DockwiseError(f"{evidence.where()}: Python {spec} excludes every version dockwise's bases provide "
+                            f"({', '.join(SUPPORTED)})",
+                            "relax the constraint, or pass --python with the base to try anyway", exit_code=2)
+    preferred = [v for v in allowed if v in versions]
+    if preferred:
+        return PythonChoice(preferred[-1], None, classifier_evidence)
+    choice = DEFAULT if DEFAULT in allowed else allowed[-1]
+    if constraints:
+        spec, evidence = constraints[0]
+        return PythonChoice(choice, None, Evidence(evidence.file, evidence.line, f"{spec}: newest base allowed"))
+    return PythonChoice(choice, None, None)
+
+
+def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
+    if version in SUPPORTED:
+        return PythonChoice(version, version, evidence)
+    base = nearest(version)
+    if _key(version)[0] != 3:
+        raise DockwiseError(f"{evidence.where()}: the app pins Python {version}; dockwise builds Python 3 only",
+                            "port the app to Python 3", exit_code=2)
+    if not _allows(constraints, base):
+        spec, where = next((s, e) for s, e in constraints if not _allows([(s, e)], base))
+        raise DockwiseError(f"{evidence.where()} pins Python {version}, which dockwise's bases do not provide, and "
+                            f"{where.where()} ({spec}) excludes the nearest one, {base}",
+                            "change the pins, or build the standard variant on a public python:"
+                            f"{version}-slim image (--build-arg BASE_IMAGE=python:{version}-slim)", exit_code=2)
+    warning = (f"{evidence.where()} pins Python {version}; dockwise's bases provide {' and '.join(SUPPORTED)}, so "
+               f"the images use the nearest, {base}. Check that the app and its pins work on {base}, or pass --python; "
+               f"to keep {version}, build the standard variant on a public image "
+               f"(--build-arg BASE_IMAGE=python:{version}-slim) — no distroless image exists for it")
+    return PythonChoice(base, version, evidence, (warning,))

@@ -1,0 +1,160 @@
+"""What the app writes while it runs (SQLite files, Flask's instance folder, uploads, Django's media root) and the
+setup steps it documents or needs (`flask init-db`, `manage.py migrate`, a create_db.py)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from dockwise.pyapp.entry import Candidate
+from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, keyword, literal
+from dockwise.pyapp.scan import Module
+
+APP_DIR = PurePosixPath("/app")
+VENV = PurePosixPath("/opt/venv")
+_SQLITE_URL = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(.+)$")
+_SETUP_WORDS = re.compile(r"(init|create|setup|migrate|seed|bootstrap)[-_]?(db|database|tables|schema)?", re.I)
+_README_STEPS = (
+    re.compile(r"((?:python3? -m )?flask(?: --app \S+)? (?:init-db|init_db|initdb|create-db|create_db|db upgrade))"),
+    re.compile(r"((?:python3? )?(?:\./)?manage\.py migrate)"),
+    re.compile(r"(python3? (?:\./)?(?:create|init|setup)_?\w*\.py)"),
+)
+SETUP_SCRIPTS = ("create_db.py", "init_db.py", "setup_db.py", "create_tables.py", "initdb.py", "seed.py")
+
+
+@dataclass(frozen=True)
+class WritablePath:
+    path: PurePosixPath          # where the app writes, in the image
+    is_dir: bool
+    evidence: Evidence
+    why: str
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    command: str                 # as the user would type it
+    evidence: Evidence
+    why: str
+
+
+def in_image(relative: PurePosixPath | str) -> PurePosixPath:
+    path = PurePosixPath(relative)
+    return path if path.is_absolute() else APP_DIR / path
+
+
+def flask_instance(candidate: Candidate, modules: list[Module], packaged: bool) -> PurePosixPath:
+    """Flask's instance folder: `<prefix>/var/<name>-instance` for an installed package, else beside the package
+    (or module) that made the app."""
+    root_module = candidate.module.split(".")[0]
+    if packaged:
+        return VENV / "var" / f"{root_module}-instance"
+    module = next((m for m in modules if m.name == candidate.module), None)
+    package_dir = PurePosixPath(module.path).parent if module else PurePosixPath(".")
+    if module and module.path.endswith("__init__.py"):
+        package_dir = package_dir.parent
+    return in_image(package_dir / "instance")
+
+
+def _uses_instance(module: Module) -> Evidence | None:
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Attribute) and node.attr == "instance_path":
+            return Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "instance_path")
+        if isinstance(node, ast.Call) and literal(keyword(node, "instance_relative_config")) is True:
+            return Evidence(module.path, node.lineno, "instance_relative_config=True")
+    return None
+
+
+def writable_paths(candidate: Candidate | None, modules: list[Module], packaged: bool) -> list[WritablePath]:
+    found: list[WritablePath] = []
+    uses_flask_sqlalchemy = any("flask_sqlalchemy" in import_aliases(m.tree).values()
+                                or any(v.startswith("flask_sqlalchemy") for v in import_aliases(m.tree).values())
+                                for m in modules)
+    if candidate is not None and candidate.framework == "flask":
+        evidence = next((e for m in modules if (e := _uses_instance(m))), None)
+        if evidence:
+            found.append(WritablePath(flask_instance(candidate, modules, packaged), True, evidence,
+                                      "Flask's instance folder (the app keeps its database or config there)"))
+    for module in modules:
+        aliases = import_aliases(module.tree)
+        evaluator = PathEvaluator(module, aliases)
+        evaluator.bind_module(module.tree)
+        for node in ast.walk(module.tree):
+            found += _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, uses_flask_sqlalchemy)
+            found += _upload_in(node, module, evaluator)
+    unique: dict[PurePosixPath, WritablePath] = {}
+    for path in found:
+        unique.setdefault(path.path, path)
+    return list(unique.values())
+
+
+def _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, flask_sqlalchemy) -> list[WritablePath]:
+    evidence = lambda: Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")  # noqa: E731
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and (match := _SQLITE_URL.match(node.value)):
+        relative = PurePosixPath(match.group(1))
+        if flask_sqlalchemy and candidate is not None and candidate.framework == "flask":
+            # Flask-SQLAlchemy 3 resolves relative SQLite paths against the instance folder.
+            return [WritablePath(flask_instance(candidate, modules, packaged), True, evidence(),
+                                 f"SQLite database {relative} (Flask-SQLAlchemy keeps it in the instance folder)")]
+        return [WritablePath(in_image(relative), False, evidence(), "SQLite database (relative to the working directory)")]
+    if isinstance(node, ast.Call) and dotted(node.func, aliases) == "sqlite3.connect" and node.args:
+        path = evaluator.value(node.args[0])
+        if isinstance(path, (str, PurePosixPath)) and str(path) != ":memory:" and "?" not in str(path):
+            return [WritablePath(in_image(path), False, evidence(), "SQLite database")]
+    return []
+
+
+def _upload_in(node, module, evaluator) -> list[WritablePath]:
+    """`UPLOAD_FOLDER = "uploads"` or `app.config["UPLOAD_FOLDER"] = ...`."""
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+        return []
+    target = node.targets[0]
+    name = target.id if isinstance(target, ast.Name) else literal(target.slice) if isinstance(target, ast.Subscript) else None
+    if not isinstance(name, str) or "UPLOAD" not in name.upper():
+        return []
+    path = evaluator.value(node.value)
+    if not isinstance(path, (str, PurePosixPath)) or not str(path).strip():
+        return []
+    return [WritablePath(in_image(path), True, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
+                         "upload folder")]
+
+
+def flask_cli_steps(candidate: Candidate | None, modules: list[Module]) -> list[SetupStep]:
+    """Flask CLI commands that set the app up (`@click.command("init-db")`, `@app.cli.command(...)`)."""
+    if candidate is None or candidate.framework != "flask":
+        return []
+    steps = []
+    for module in modules:
+        for node in ast.walk(module.tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for decorator in node.decorator_list:
+                if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                        and decorator.func.attr == "command"):
+                    continue
+                name = literal(decorator.args[0]) if decorator.args else node.name.replace("_", "-")
+                if isinstance(name, str) and _SETUP_WORDS.search(name):
+                    steps.append(SetupStep(f"flask --app {candidate.module} {name}",
+                                           Evidence(module.path, decorator.lineno, ast.get_source_segment(module.text, decorator) or ""),
+                                           "a Flask CLI command that sets up the database"))
+    return steps
+
+
+def readme_steps(root: Path, files: list[str]) -> list[SetupStep]:
+    steps = []
+    for name in files:
+        if "/" in name or not name.lower().startswith("readme"):
+            continue
+        for number, line in enumerate((root / name).read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            for pattern in _README_STEPS:
+                match = pattern.search(line)
+                if match:
+                    steps.append(SetupStep(match.group(1), Evidence(name, number, line.strip()), "documented in the README"))
+    return steps
+
+
+def script_steps(files: list[str]) -> list[SetupStep]:
+    return [SetupStep(f"python {name}", Evidence(name, None, ""), "a setup script at the app's root")
+            for name in SETUP_SCRIPTS if name in files]

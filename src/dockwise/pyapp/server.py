@@ -1,0 +1,166 @@
+"""The production server: the app's own (from its dependencies or Procfile), else gunicorn (WSGI) or uvicorn (ASGI)
+added at a pinned, hashed version — never a framework's development server — and the exec-form command for it."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from dockwise.core.errors import DockwiseError
+from dockwise.pyapp.requirements import Line, logical_lines, parse_line
+
+GRACEFUL_S = 8
+"""Seconds a server may drain on SIGTERM: below docker stop's 10 s and Kubernetes' grace period (the image
+says so in its `dockwise.graceful-timeout` label)."""
+
+VENV_BIN = "/opt/venv/bin"
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str                 # the distribution (and console script, except waitress)
+    script: str
+    interfaces: frozenset[str]
+    imports: tuple[str, ...]  # modules it loads at start, for the distroless stdlib bytecode
+
+
+SERVERS: dict[str, Server] = {s.name: s for s in (
+    Server("gunicorn", "gunicorn", frozenset({"wsgi"}),
+           ("gunicorn.app.wsgiapp", "gunicorn.arbiter", "gunicorn.workers.gthread", "gunicorn.workers.sync",
+            "gunicorn.glogging")),
+    Server("uvicorn", "uvicorn", frozenset({"asgi"}),
+           ("uvicorn.main", "uvicorn.server", "uvicorn.config", "uvicorn.protocols.http.h11_impl",
+            "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "uvicorn.logging")),
+    Server("hypercorn", "hypercorn", frozenset({"asgi", "wsgi"}), ("hypercorn.__main__", "hypercorn.asyncio")),
+    Server("granian", "granian", frozenset({"asgi", "wsgi"}),
+           ("granian.cli", "granian.server.mp", "granian.wsgi", "granian.asgi", "granian._loops", "multiprocessing.popen_fork")),
+    Server("waitress", "waitress-serve", frozenset({"wsgi"}), ("waitress.runner", "waitress.server")),
+    Server("daphne", "daphne", frozenset({"asgi"}), ("daphne.cli", "daphne.server")),
+)}
+# When the app brings several, the first that serves its interface wins.
+PREFERENCE = ("gunicorn", "uvicorn", "granian", "hypercorn", "waitress", "daphne")
+# granian for WSGI: the reference service's choice, measured (benchmarks/bench_servers.py): 7-14x the development
+# server with an access log on, and clients that trickle their headers never reach Python (gunicorn's gthread
+# workers starve under 200 of them).
+DEFAULT_FOR = {"wsgi": "granian", "asgi": "uvicorn"}
+# What each default server needs besides itself (its dependencies in servers.txt).
+BUNDLE = {"gunicorn": ("gunicorn",), "uvicorn": ("uvicorn", "click", "h11"), "granian": ("granian", "click")}
+
+
+@dataclass(frozen=True)
+class ServerChoice:
+    server: Server
+    added: bool                 # not among the app's dependencies: dockwise installs it
+    reason: str
+
+
+def choose_server(interface: str, app_names: frozenset[str], flag: str | None, procfile_program: str | None) -> ServerChoice:
+    if flag:
+        server = SERVERS.get(flag)
+        if server is None:
+            raise DockwiseError(f"--server {flag}: unknown server", f"use one of: {', '.join(SERVERS)}", exit_code=2)
+        if interface not in server.interfaces:
+            raise DockwiseError(f"--server {flag} does not serve {interface.upper()} apps",
+                                f"use {DEFAULT_FOR[interface]}", exit_code=2)
+        if server.name not in app_names and server.name not in BUNDLE:
+            raise DockwiseError(f"--server {flag} is not among the app's dependencies",
+                                f"add {flag} to them, or use {DEFAULT_FOR[interface]}", exit_code=2)
+        return ServerChoice(server, server.name not in app_names, "--server")
+    if procfile_program:
+        server = next((s for s in SERVERS.values() if s.script == procfile_program), None)
+        if server is not None:
+            return ServerChoice(server, server.name not in app_names, "the Procfile's web command")
+    own = [SERVERS[name] for name in PREFERENCE if name in app_names and interface in SERVERS[name].interfaces]
+    if own:
+        return ServerChoice(own[0], False, "among the app's dependencies")
+    default = SERVERS[DEFAULT_FOR[interface]]
+    return ServerChoice(default, True, f"the app has no {interface.upper()} server; dockwise adds {default.name}")
+
+
+def bundled_lines(server: str) -> list[Line]:
+    """The hash-pinned lines (from servers.txt) for a default server and its dependencies."""
+    text = (files("dockwise.pyapp") / "servers.txt").read_text(encoding="utf-8")
+    lines = {line.name: line for line in (parse_line("servers.txt", n, t) for n, t in logical_lines(text))}
+    return [lines[name] for name in BUNDLE[server]]
+
+
+def server_requirements(server: str, app_names: frozenset[str], hashed: bool) -> list[str]:
+    """What to install besides the app's set: only what that set lacks. Hash-pinned sets get full lines with
+    --hash (pip's hash-checking mode covers every requirement of the run); others get `name==version`."""
+    if server in app_names:
+        return []
+    lines = bundled_lines(server)
+    if hashed:
+        return [f"{line.name}=={line.version} " + " ".join(f"--hash={h}" for h in line.hashes)
+                for line in lines if line.name not in app_names]
+    return [f"{line.name}=={line.version}" for line in lines if line.name == server]
+
+
+def command(server: Server, target: str, factory: bool, interface: str, port: int) -> list[str]:
+    """The exec-form server command: bound to all interfaces on `port`, logs on stdout, graceful on SIGTERM
+    within Docker's 10 s stop timeout."""
+    script = posixpath.join(VENV_BIN, server.script)
+    app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
+    if server.name == "gunicorn":
+        return [script, "--bind", f"0.0.0.0:{port}", "--workers", "2", "--threads", "4",
+                "--worker-tmp-dir", "/dev/shm", "--graceful-timeout", str(GRACEFUL_S), "--access-logfile", "-", app]
+    if server.name == "uvicorn":
+        return [script, "--host", "0.0.0.0", "--port", str(port), "--timeout-graceful-shutdown", str(GRACEFUL_S),
+                *(["--factory"] if factory else []), app]
+    if server.name == "hypercorn":
+        return [script, "--bind", f"0.0.0.0:{port}", "--graceful-timeout", str(GRACEFUL_S), app]
+    if server.name == "granian":
+        return [script, "--interface", interface, "--host", "0.0.0.0", "--port", str(port), "--workers", "2",
+                "--blocking-threads", "4", "--workers-kill-timeout", str(GRACEFUL_S), "--respawn-failed-workers",
+                "--http1-header-read-timeout", "10000", "--access-log", *(["--factory"] if factory else []), app]
+    if server.name == "waitress":
+        return [script, f"--listen=0.0.0.0:{port}", *(["--call"] if factory else []), app]
+    return [script, "--bind", "0.0.0.0", "--port", str(port), app]
+
+
+_BIND_OPTIONS = {"gunicorn": ("-b", "--bind"), "uvicorn": ("--port",), "hypercorn": ("-b", "--bind"),
+                 "granian": ("--port",), "daphne": ("-p", "--port"), "waitress": ()}
+
+
+def adapt_procfile(argv: tuple[str, ...], server: Server | None, port: int) -> list[str]:
+    """The Procfile command in exec form: `$PORT` replaced by the port, the program by its venv path, and a bind on
+    0.0.0.0:port added when the command sets none (command-line options override a server config file)."""
+    words = [word.replace("$PORT", str(port)) for word in argv]
+    program = posixpath.basename(words[0])
+    words[0] = posixpath.join(VENV_BIN, "python" if program.startswith("python") else program)
+    if server is None:
+        return words
+    options = _BIND_OPTIONS.get(server.name, ())
+    has_bind = any(w in options or any(w.startswith(o + "=") for o in options if o.startswith("--")) for w in words) \
+        or any(w.startswith("--listen") for w in words)
+    if not has_bind:
+        if server.name in ("gunicorn", "hypercorn"):
+            words[1:1] = ["--bind", f"0.0.0.0:{port}"]
+        elif server.name in ("uvicorn", "granian"):
+            words[1:1] = ["--host", "0.0.0.0", "--port", str(port)]
+        elif server.name == "daphne":
+            words[1:1] = ["--bind", "0.0.0.0", "--port", str(port)]
+        elif server.name == "waitress":
+            words[1:1] = [f"--listen=0.0.0.0:{port}"]
+    return words
+
+
+def dev_server_reason(argv: tuple[str, ...] | list[str], root: Path) -> str | None:
+    """Why a command is a framework's development server (never used), or None."""
+    if not argv:
+        return None
+    program = posixpath.basename(argv[0])
+    words = list(argv[1:])
+    if program == "flask" and "run" in words:
+        return "`flask run` is Flask's development server"
+    if "runserver" in words:
+        return "`manage.py runserver` is Django's development server"
+    if "--reload" in words:
+        return f"`{program} --reload` is a development mode"
+    if program.startswith("python") and words and words[0].endswith(".py"):
+        script = root / words[0]
+        if script.is_file() and ".run(" in script.read_text(encoding="utf-8", errors="replace"):
+            return f"`python {words[0]}` starts the framework's own server (app.run)"
+    return None
