@@ -12,6 +12,10 @@ Docker runs the rest as a Go regular expression, which takes linear time; Python
 item, run over the path with the set of live states as the bits of an int — one step per character, never
 exponential — and the steps taken are cached per (state set, character), a lazily built DFA, so a common pattern
 costs one dict lookup per character.
+
+Where the port and Docker differ, this follows the port: an escaped character (`\\d`) is that character, where Go's
+regexp would read `\\d` as a digit class, and `^` is a literal, where Go would read an anchor (both rare in real
+`.dockerignore` files).
 """
 
 from __future__ import annotations
