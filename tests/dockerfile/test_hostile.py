@@ -407,3 +407,9 @@ def test_plain_run_lines_split_the_same_in_one_pass(monkeypatch):
     assert all(shell._PLAIN_TEXT.fullmatch(text) for text in texts)
     monkeypatch.setattr(shell, "_PLAIN_TEXT", re.compile(r"(?!)"))  # every line through the general tokenizer
     assert [shell._tokens(text) for text in texts] == one_pass
+
+
+def test_a_superscript_digit_as_a_port_is_no_port_and_no_crash():
+    """Found by the property suite: `"²".isdigit()` is true, `int("²")` raises."""
+    found = lint("FROM python:3.13-slim\nEXPOSE \u00b2\nCMD [\"gunicorn\", \"app:app\"]\n")
+    assert any(f.rule == "DW006" and "not a port" in f.message for f in found)

@@ -71,7 +71,7 @@ def _copy_from_references(build: Build) -> Iterator[ParseError]:
             if not source:
                 continue
             value = build.expand(source, with_predefined(step.variables))
-            if "$" in value or value.isdigit() or _is_stage_name(build, value) or ("/" not in value and ":" not in value):
+            if "$" in value or (value.isascii() and value.isdigit()) or _is_stage_name(build, value) or ("/" not in value and ":" not in value):
                 continue  # a stage, a stage index, or a named build context (--build-context NAME=...)
             message = reference.problem(value)
             if message:

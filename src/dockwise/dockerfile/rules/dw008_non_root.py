@@ -81,7 +81,7 @@ def root_hit(build: Build) -> Hit | None:
 
 def _port(word: str) -> int | None:
     number = word.split("/", 1)[0].split("-", 1)[0]
-    return int(number) if number.isdigit() else None
+    return int(number) if number.isascii() and number.isdigit() else None  # "²".isdigit(), but no uid
 
 
 def check(subject: Subject) -> Iterator[Hit]:
