@@ -24,6 +24,17 @@ def dockwise(*args: str, cwd: Path, stdin: bytes = b"", timeout: float = 30) -> 
     return subprocess.run([*DOCKWISE, *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=timeout)
 
 
+def in_process(*args: str, cwd: Path, monkeypatch) -> subprocess.CompletedProcess:
+    """`dockwise` without a new interpreter, for inputs that cannot hang (a few tenths of a second less each)."""
+    from click.testing import CliRunner
+
+    from dockwise.cli import main
+
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(main, list(args))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout_bytes, result.stderr_bytes)
+
+
 def one_error_line(result: subprocess.CompletedProcess) -> str:
     assert result.returncode == 2, result.stderr
     lines = result.stderr.decode().splitlines()
@@ -37,10 +48,10 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 @pytest.mark.parametrize("toml", ["[tool]\ndockwise = 5\n", "[tool]\ndockwise = [1, 2]\n", "[tool]\ndockwise = 'x'\n",
                                   "[tool.dockwise]\nignore = [{a = 1}]\n", "[tool.dockwise]\nseverity = {DW001 = 3}\n",
                                   "[tool.dockwise]\nfailure-threshold = 2\n"])
-def test_settings_of_the_wrong_type_are_one_line(tmp_path, toml):
+def test_settings_of_the_wrong_type_are_one_line(tmp_path, toml, monkeypatch):
     (tmp_path / "pyproject.toml").write_text(toml)
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
-    line = one_error_line(dockwise("lint", cwd=tmp_path))
+    line = one_error_line(in_process("lint", cwd=tmp_path, monkeypatch=monkeypatch))
     assert "pyproject.toml" in line
 
 
@@ -50,9 +61,9 @@ def test_config_from_a_device_is_refused_without_reading_it(tmp_path):
     assert "/dev/zero is not a regular file" in line
 
 
-def test_a_missing_config_says_so_not_fix_the_syntax(tmp_path):
+def test_a_missing_config_says_so_not_fix_the_syntax(tmp_path, monkeypatch):
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
-    line = one_error_line(dockwise("lint", "--config", "missing.toml", cwd=tmp_path))
+    line = one_error_line(in_process("lint", "--config", "missing.toml", cwd=tmp_path, monkeypatch=monkeypatch))
     assert "missing.toml does not exist" in line and "TOML syntax" not in line
 
 
