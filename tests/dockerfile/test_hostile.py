@@ -309,6 +309,7 @@ def test_a_backtracking_substitution_pattern_stays_unexpanded():
     assert not [f for f in found if f.rule == "DW136"]
 
 
+@pytest.mark.slow
 def test_ten_thousand_env_lines_take_linear_memory():
     """The copies took 10 GiB for 20,000 lines; 10,000 keep the test quick (benchmarks/hostile_inputs.py has 20,000)."""
     import tracemalloc
@@ -329,6 +330,7 @@ def test_ten_thousand_env_lines_take_linear_memory():
     assert peak < 50 * 1024 * 1024 and seconds < 10, (peak, seconds)
 
 
+@pytest.mark.slow
 def test_a_chain_of_stages_inherits_env_without_copies():
     import tracemalloc
 
@@ -347,6 +349,7 @@ def test_a_chain_of_stages_inherits_env_without_copies():
     assert build.stages[-1].env["V1"] == "1" and len(build.stages[-1].env) == 4999 and "V4999" not in build.stages[-2].env
 
 
+@pytest.mark.slow
 def test_ten_thousand_stages_are_not_quadratic():
     stages = "".join(f"# dockwise: stage ignore=DW113\nFROM python:3.13-slim AS s{i}\nCOPY --from=s{max(i - 1, 0)} /a /a\n"
                      for i in range(10_000))
@@ -359,6 +362,7 @@ def test_a_workdir_that_keeps_growing_is_bounded():
     assert any(f.rule == "DW136" and "WORKDIR is longer than 4096" in f.message for f in found)
 
 
+@pytest.mark.slow
 def test_a_one_megabyte_run_line_is_linear():
     found = _timed_lint("FROM python:3.13-slim\nRUN echo " + "a" * 1_000_000 + " && sudo true\n", 10)
     assert any(f.rule == "DW108" for f in found)
