@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from dockwise.core.errors import DockwiseError
+from dockwise.image.facts import healthcheck_path
 from dockwise.slim.probes import (
     MASKED,
     Answer,
     Probe,
     first_difference,
     health_command,
-    health_path,
     load_plan,
     masked_body,
 )
@@ -33,7 +33,7 @@ def test_defaults_come_from_the_healthcheck() -> None:
     assert [(p.method, p.path, p.status) for p in plan.probes] == [("GET", "/healthz", 200), ("GET", "/", None)]
     assert plan.health_command == tuple(HEALTHCHECK["Test"][1:])
     assert [p.path for p in load_plan(None, None).probes] == ["/"]
-    assert health_path({"Test": ["CMD-SHELL", "curl -fs http://localhost:8080/ping?x=1 || exit 1"]}) == "/ping?x=1"
+    assert healthcheck_path({"Test": ["CMD-SHELL", "curl -fs http://localhost:8080/ping?x=1 || exit 1"]}) == "/ping?x=1"
     assert health_command({"Test": ["CMD-SHELL", "curl -f http://x/"]}) == ("/bin/sh", "-c", "curl -f http://x/")
     assert health_command({"Test": ["NONE"]}) is None
 
@@ -104,3 +104,17 @@ def test_first_difference() -> None:
     assert status is not None and status.what == "status" and "500" in status.one_line()
     shorter = first_difference(Probe("p", "GET", "/"), _answer(b"abcdef"), _answer(b"abc"))
     assert shorter is not None and shorter.offset == 3 and "<end of body>" in shorter.one_line()
+
+
+def test_words_that_change_between_two_original_answers_may_change_in_the_slim_one():
+    from dockwise.slim.probes import Answer, Probe, first_difference, volatile_tokens
+
+    probe = Probe("front page", "GET", "/")
+    page = b'<form><input name="csrf" value="%s"><p>Hello</p></form>'
+    first, second = (Answer(200, page % token, "text/html", 0.01) for token in (b"kpb5ff2eJjx", b"HUwyK7foU8T"))
+    volatile = volatile_tokens(probe, first, second)
+    assert volatile  # the token moved
+    assert first_difference(probe, first, Answer(200, page % b"zzzzzz", "text/html", 0.0), volatile) is None
+    changed = Answer(200, (page % b"kpb5ff2eJjx").replace(b"Hello", b"Hullo"), "text/html", 0.0)
+    assert first_difference(probe, first, changed, volatile) is not None  # a stable word may not change
+    assert first_difference(probe, first, Answer(200, page % b"zzzzzz", "text/html", 0.0)) is not None

@@ -35,7 +35,7 @@ PACKAGE_MANAGERS = {
     "dnf": ("usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf"),
 }
 APP_DIR_CANDIDATES = ("app", "srv/app", "usr/src/app", "opt/app", "code")
-_HEALTH_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"?#]*)?")
+_HEALTH_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"#]*)?")
 _PYTHON_LIB = re.compile(r"^(?:usr/(?:local/)?lib)/python(3\.\d+)/os\.py$")
 _DIST_INFO = re.compile(r"^(.*/(?:site|dist)-packages)/([^/]+?)-([^/-]+)\.dist-info/METADATA$")
 
@@ -181,9 +181,15 @@ class ImageFacts:
 
     def health_path(self) -> str | None:
         """The HTTP path the image's own HEALTHCHECK probes (`http://127.0.0.1:5000/healthz` -> `/healthz`)."""
-        test = " ".join(str(part) for part in (self.healthcheck or {}).get("Test") or [])
-        found = _HEALTH_URL.search(test)
-        return found.group(1) or "/" if found else None
+        return healthcheck_path(self.healthcheck)
+
+
+def healthcheck_path(healthcheck: dict | None) -> str | None:
+    """The URL path a HEALTHCHECK command requests (`http://127.0.0.1:5000/healthz` -> `/healthz`, a bare host -> `/`),
+    or None when it names no URL."""
+    test = (healthcheck or {}).get("Test") or []
+    found = _HEALTH_URL.search(" ".join(str(part) for part in test[1:]))
+    return (found.group(1) or "/") if found else None
 
 
 def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:

@@ -217,7 +217,8 @@ def _verify(client, image_id: str, config: dict, plan: ProbePlan, original: RunR
         raise DockwiseError(exc.cause + hint, "nothing was tagged; add what it needs with --include PATH") from None
     results = []
     for probe in plan.probes:
-        difference = first_difference(probe, original.answers[probe.name], slim_run.answers[probe.name])
+        difference = first_difference(probe, original.answers[probe.name], slim_run.answers[probe.name],
+                                      original.volatile.get(probe.name, frozenset()))
         results.append(ProbeResult(probe, original.answers[probe.name], slim_run.answers[probe.name], difference))
         if difference is not None:
             hint = missing_hint([slim_run.log_tail, slim_run.answers[probe.name].body.decode("utf-8", "replace")],

@@ -22,6 +22,7 @@ compared byte for byte.
 
 from __future__ import annotations
 
+import difflib
 import http.client
 import json
 import re
@@ -32,13 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
+from dockwise.image.facts import healthcheck_path
 
 DEFAULT_STARTUP_TIMEOUT = 60.0
 PROBE_TIMEOUT = 10.0
 MASKED = "<masked>"
 _PROBE_KEYS = {"name", "method", "path", "status", "headers", "body", "json", "mask", "mask_text"}
 _FILE_KEYS = {"startup_timeout", "mask", "probe"}
-_HEALTH_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"]*)")
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,6 @@ def _bad(cause: str) -> DockwiseError:
     return DockwiseError(cause, "fix the probe file (see `dockwise slim --help`)", exit_code=2)
 
 
-def health_path(healthcheck: dict | None) -> str | None:
-    """The URL path the HEALTHCHECK command requests, if it names one (`http://127.0.0.1:5000/healthz`)."""
-    test = (healthcheck or {}).get("Test") or []
-    match = _HEALTH_URL.search(" ".join(str(part) for part in test[1:]))
-    return match.group(1) if match else None
-
-
 def health_command(healthcheck: dict | None) -> tuple[str, ...] | None:
     test = (healthcheck or {}).get("Test") or []
     if not test or test[0] == "NONE":
@@ -112,7 +106,7 @@ def health_command(healthcheck: dict | None) -> tuple[str, ...] | None:
 def load_plan(probe_file: Path | None, healthcheck: dict | None) -> ProbePlan:
     """The default probes, then the probe file's (a probe the file repeats is not run twice)."""
     defaults = []
-    path = health_path(healthcheck)
+    path = healthcheck_path(healthcheck)
     if path:
         defaults.append(Probe(f"health GET {path}", "GET", path, status=200))
     defaults.append(Probe("GET /", "GET", "/"))
@@ -262,14 +256,41 @@ def _mask(document: object, parts: list[str]) -> object:
     return document
 
 
-def first_difference(probe: Probe, original: Answer, slim: Answer) -> Difference | None:
+_TOKEN = re.compile(rb"\w+|\W", re.ASCII)
+
+
+def volatile_tokens(probe: Probe, first: Answer, second: Answer) -> frozenset[int]:
+    """Which words of the first answer's (masked) body changed when the original image was asked the same probe
+    again: CSRF tokens, nonces, timestamps. The slim image may differ from the original there, and only there."""
+    if first.status != second.status:
+        return frozenset()
+    a, b = _TOKEN.findall(masked_body(probe, first)), _TOKEN.findall(masked_body(probe, second))
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return frozenset(i for tag, i1, i2, _j1, _j2 in matcher.get_opcodes() if tag != "equal" for i in range(i1, i2))
+
+
+def first_difference(probe: Probe, original: Answer, slim: Answer, volatile: frozenset[int] = frozenset()) -> Difference | None:
+    """The first difference between the slim image's answer and the original's, after masking, outside the words
+    that change from one original answer to the next (`volatile`); None when they agree."""
     if original.status != slim.status:
         return Difference(probe.name, "status", None, str(original.status), str(slim.status))
     left, right = masked_body(probe, original), masked_body(probe, slim)
-    if left == right:
+    if left == right or (volatile and _agree_outside(left, right, volatile)):
         return None
     offset = next((i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right)))
     return Difference(probe.name, "body", offset, _excerpt(left, offset), _excerpt(right, offset))
+
+
+def _agree_outside(left: bytes, right: bytes, volatile: frozenset[int]) -> bool:
+    a, b = _TOKEN.findall(left), _TOKEN.findall(right)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        changed = range(i1, i2) if i2 > i1 else range(max(i1 - 1, 0), i1 + 1)  # an insertion sits between words
+        if not all(i in volatile for i in changed):
+            return False
+    return True
 
 
 def _excerpt(data: bytes, offset: int, width: int = 24) -> str:

@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
 from dockwise.slim.elf import DEFAULT_LIBRARY_DIRS, read_elf
-from dockwise.slim.probes import Answer, ProbePlan, ask, wait_until_answering
+from dockwise.slim.probes import Answer, ProbePlan, ask, volatile_tokens, wait_until_answering
 from dockwise.slim.trace import (
     MappedFile,
     Trace,
@@ -188,6 +188,7 @@ class RunResult:
     health_exit: int | None
     log_tail: str
     ready_seconds: float
+    volatile: dict[str, frozenset[int]] = field(default_factory=dict)  # per probe: words that change between asks
 
 
 def image_command(config: dict) -> list[str]:
@@ -307,13 +308,17 @@ def traced_run(client, image: str, config: dict, plan: ProbePlan, tracer: Tracer
                               str(hook_dir): {"bind": HOOK_MOUNT, "mode": "ro"},
                               str(out_dir): {"bind": OUTPUT_MOUNT, "mode": "rw"}}) as (container, port, ready):
             answers = ask_all(port, plan, f"{image} (traced)")
+            # Asked again (reads only): what changes from one answer to the next may change in the slim image too.
+            again = ask_all(port, ProbePlan(tuple(p for p in plan.probes if p.method in ("GET", "HEAD"))),
+                            f"{image} (traced)")
+            volatile = {p.name: volatile_tokens(p, answers[p.name], again[p.name]) for p in plan.probes if p.name in again}
             _read_maps(container, mapped)
             health = None
             if plan.health_command:
                 health = run_health(container, tracer.command(*STRACE_OPTIONS, "--", *plan.health_command))
             _stop_service(container, stop_signal)
             log = container.logs().decode(errors="replace")
-        result = RunResult(answers, health, " | ".join(log.strip().splitlines()[-5:]), ready)
+        result = RunResult(answers, health, " | ".join(log.strip().splitlines()[-5:]), ready, volatile)
         _check_tracer_log(log)
         processes = read_strace_dir(out_dir, "strace", config.get("WorkingDir") or "/")
         python_file = out_dir / "python.jsonl"
