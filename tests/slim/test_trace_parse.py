@@ -127,3 +127,13 @@ def test_parse_maps() -> None:
             "55d2-55d3 r-xp 00001000 00:2e 123 /usr/bin/python3.13\n")
     assert [m.path for m in parse_maps(3, text)] == ["/usr/bin/python3.13", "/usr/lib/x86_64-linux-gnu/libc.so.6",
                                                      "/tmp/gone"]
+
+
+def test_a_process_that_raises_a_fatal_signal_at_itself_has_ended():
+    """uvicorn re-raises SIGTERM at itself after a graceful stop; strace may write no `+++ killed` line after it."""
+    from dockwise.slim.trace import parse_strace_file
+
+    lines = ['openat(AT_FDCWD</app>, "/app/main.py", O_RDONLY) = 3</app/main.py>\n', "tgkill(11, 11, SIGTERM)                 = 0\n"]
+    assert parse_strace_file(11, lines, "/").exit == "killed by SIGTERM (raised at itself)"
+    other = ["tgkill(11, 12, SIGTERM)                 = 0\n"]
+    assert parse_strace_file(11, other, "/").exit is None  # signalling another thread is not an end

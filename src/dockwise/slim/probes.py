@@ -194,12 +194,20 @@ def parse_probe(raw: object, number: int, common_mask: tuple[str, ...] = ()) -> 
 
 # -- asking ----------------------------------------------------------------------------------------------------
 
+PROBE_HOST = "localhost"
+"""The Host header every probe sends (unless it names its own): the same for every run, whatever loopback port the
+run was published on, so pages that build absolute URLs from it answer alike."""
+
+
 def ask(port: int, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
     """Send one probe to 127.0.0.1:`port`; OSError or HTTPException when nothing answers."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     started = time.monotonic()
+    headers = dict(probe.headers)
+    if not any(name.lower() == "host" for name in headers):
+        headers["Host"] = PROBE_HOST
     try:
-        connection.request(probe.method, probe.path, body=probe.body or None, headers=dict(probe.headers))
+        connection.request(probe.method, probe.path, body=probe.body or None, headers=headers)
         response = connection.getresponse()
         body = response.read()
         return Answer(response.status, body, response.getheader("Content-Type") or "", time.monotonic() - started)

@@ -66,6 +66,7 @@ class ProcessTrace:
     children: tuple[int, ...]
     execs: tuple[str, ...]
     exit: str | None  # "exited with 0", "killed by SIGKILL", or None when the file stops short
+    threads: tuple[int, ...] = ()  # the children that are threads of this process (clone with CLONE_THREAD)
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,9 @@ def parse_strace_file(pid: int, lines: Iterable[str], cwd: str) -> ProcessTrace:
     calls: list[Syscall] = []
     children: list[int] = []
     execs: list[str] = []
+    threads: list[int] = []
     exit_status: str | None = None
+    self_killed: str | None = None
     pending = ""
     for raw in lines:
         line = raw.rstrip("\n")
@@ -271,10 +274,18 @@ def parse_strace_file(pid: int, lines: Iterable[str], cwd: str) -> ProcessTrace:
         if parsed is None:
             continue
         name, args, result = parsed
+        self_signal = _self_signal(pid, name, args, result)
+        if self_signal:
+            # The process re-raised a fatal signal at itself (uvicorn does, after a graceful stop): it ended there,
+            # though strace, tracing no signals, may write no "+++ killed" line after it.
+            self_killed = self_signal
         errno_match = re.match(r"-1 (E[A-Z0-9]+)", result)
         errno = errno_match.group(1) if errno_match else None
         if name in FORK_CALLS and errno is None and re.match(r"\d+", result):
-            children.append(int(re.match(r"\d+", result).group(0)))  # type: ignore[union-attr]
+            child = int(re.match(r"\d+", result).group(0))  # type: ignore[union-attr]
+            children.append(child)
+            if "CLONE_THREAD" in " ".join(args):
+                threads.append(child)
             continue
         if name == "chdir" and errno is None and args and args[0].startswith('"'):
             cwd = posixpath.normpath(posixpath.join(cwd, unquote(args[0])))
@@ -284,7 +295,23 @@ def parse_strace_file(pid: int, lines: Iterable[str], cwd: str) -> ProcessTrace:
         if name in EXEC_CALLS and errno is None:
             execs.append(paths[0])
         calls.append(Syscall(pid, name, paths, result, errno))
-    return ProcessTrace(pid, tuple(calls), tuple(children), tuple(execs), exit_status)
+    if exit_status is None and self_killed:
+        exit_status = f"killed by {self_killed} (raised at itself)"
+    return ProcessTrace(pid, tuple(calls), tuple(children), tuple(execs), exit_status, tuple(threads))
+
+
+FATAL_BY_DEFAULT = frozenset({"SIGTERM", "SIGINT", "SIGQUIT", "SIGKILL", "SIGABRT", "SIGHUP"})
+
+
+def _self_signal(pid: int, name: str, args: list[str], result: str) -> str | None:
+    """The fatal signal a successful kill/tgkill/tkill sends to the calling process itself, else None."""
+    if result != "0" or name not in ("kill", "tgkill", "tkill") or not args:
+        return None
+    target = args[:2] if name == "tgkill" else args[:1]
+    if any(a.strip() != str(pid) for a in target):
+        return None
+    signal = args[-1].strip()
+    return signal if signal in FATAL_BY_DEFAULT else None
 
 
 def read_strace_dir(directory: Path, prefix: str, workdir: str) -> tuple[ProcessTrace, ...]:
@@ -362,8 +389,13 @@ def check_complete(trace: Trace, *, resolve: Callable[[str], str | None], is_pyt
     traced_pids = {p.pid for p in trace.processes}
     if not traced_pids:
         raise TraceLost("strace wrote no process file")
+    leader = {thread: p.pid for p in trace.processes for thread in p.threads}
+    exited = {p.pid for p in trace.processes if p.exit is not None}
     for process in trace.processes:
-        if process.exit is None:
+        owner = process.pid
+        while owner in leader:  # a thread ends when its process does: exit_group takes it without a record of its own
+            owner = leader[owner]
+        if process.exit is None and owner not in exited:
             raise TraceLost(f"the strace file of pid {process.pid} stops before the process exited")
         for child in process.children:
             if child not in traced_pids:

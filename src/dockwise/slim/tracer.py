@@ -270,11 +270,15 @@ def run_health(container, command: list[str] | tuple[str, ...] | None, timeout: 
 
 def probe_image(client, image: str, config: dict, plan: ProbePlan, labels: dict[str, str], *, what: str,
                 exit_code: int = 2) -> RunResult:
-    """Run `image` untraced under the probes and its HEALTHCHECK command."""
+    """Run `image` untraced under the probes and its HEALTHCHECK command. The reads are asked twice: what changes
+    from one answer to the next (`volatile`) may change in another image's answer too."""
     with serving(client, image, config, plan, labels, what=what, exit_code=exit_code) as (container, port, ready):
         answers = ask_all(port, plan, what, exit_code)
+        reads = ProbePlan(tuple(p for p in plan.probes if p.method in ("GET", "HEAD")))
+        again = ask_all(port, reads, what, exit_code)
+        volatile = {p.name: volatile_tokens(p, answers[p.name], again[p.name]) for p in reads.probes}
         health = run_health(container, plan.health_command)
-        return RunResult(answers, health, containers.log_tail(container, 5), ready)
+        return RunResult(answers, health, containers.log_tail(container, 5), ready, volatile)
 
 
 @contextlib.contextmanager
@@ -308,17 +312,13 @@ def traced_run(client, image: str, config: dict, plan: ProbePlan, tracer: Tracer
                               str(hook_dir): {"bind": HOOK_MOUNT, "mode": "ro"},
                               str(out_dir): {"bind": OUTPUT_MOUNT, "mode": "rw"}}) as (container, port, ready):
             answers = ask_all(port, plan, f"{image} (traced)")
-            # Asked again (reads only): what changes from one answer to the next may change in the slim image too.
-            again = ask_all(port, ProbePlan(tuple(p for p in plan.probes if p.method in ("GET", "HEAD"))),
-                            f"{image} (traced)")
-            volatile = {p.name: volatile_tokens(p, answers[p.name], again[p.name]) for p in plan.probes if p.name in again}
             _read_maps(container, mapped)
             health = None
             if plan.health_command:
                 health = run_health(container, tracer.command(*STRACE_OPTIONS, "--", *plan.health_command))
             _stop_service(container, stop_signal)
             log = container.logs().decode(errors="replace")
-        result = RunResult(answers, health, " | ".join(log.strip().splitlines()[-5:]), ready, volatile)
+        result = RunResult(answers, health, " | ".join(log.strip().splitlines()[-5:]), ready)
         _check_tracer_log(log)
         processes = read_strace_dir(out_dir, "strace", config.get("WorkingDir") or "/")
         python_file = out_dir / "python.jsonl"
@@ -365,9 +365,15 @@ def _read_maps(container, mapped: list[MappedFile]) -> None:
         mapped.extend(parse_maps(inner, text))
 
 
+SETTLE_BEFORE_STOP_S = 2.0
+
+
 def _stop_service(container, stop_signal: int) -> None:
     """Signal the service (strace's child) as `docker stop` would signal PID 1, so strace sees every process exit;
-    kill it if it does not stop in time (strace then records the kill)."""
+    kill it if it does not stop in time (strace then records the kill). A worker still starting may not take the
+    signal gracefully (granian kills it, and its trace ends without an exit), so the service first gets a moment
+    to finish starting every worker."""
+    time.sleep(SETTLE_BEFORE_STOP_S)
     processes = _host_processes(container)
     tracer = next((host for host, inner, _ in processes if inner == 1), None)
     for host, _inner, parent in processes:
