@@ -29,6 +29,13 @@ def lazy():
 @app.get("/now")
 def now():
     return {"ns": time.time_ns()}
+
+
+@app.get("/stdlib")
+def stdlib():
+    import os
+
+    return {"entries": sorted(os.listdir("/usr/lib/python3.13"))}  # the same every time, and fewer once slimmed
 '''
 
 

@@ -156,16 +156,27 @@ def test_a_lazily_imported_route_no_probe_asks_still_works(lazy_app, docker_clie
     assert narrow.report.as_dict()["slim"]["size_bytes"] < result.report.as_dict()["slim"]["size_bytes"]
 
 
-def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client, test_labels, tmp_path: Path) -> None:
+def test_an_answer_that_changes_each_time_may_change_in_the_slim_image(lazy_app, docker_client, test_labels,
+                                                                        tmp_path: Path) -> None:
+    """/now answers a new timestamp each time: the original's own two answers show the field is volatile."""
     from dockwise.jobs.slim import slim_image
 
     probes = tmp_path / "probes.toml"
     probes.write_text('[[probe]]\nname = "now"\npath = "/now"\nstatus = 200\n')
-    tag = f"dockwise-test/slim-lazy:{RUN_ID}-now"
+    result = slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}-now", probe_file=probes, labels=test_labels)
+    assert _tagged(docker_client, result.tag)
+
+
+def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client, test_labels, tmp_path: Path) -> None:
+    from dockwise.jobs.slim import slim_image
+
+    probes = tmp_path / "probes.toml"
+    probes.write_text('[[probe]]\nname = "stdlib"\npath = "/stdlib"\nstatus = 200\n')
+    tag = f"dockwise-test/slim-lazy:{RUN_ID}-stdlib"
     with pytest.raises(DockwiseError) as caught:
         slim_image(lazy_app, tag=tag, probe_file=probes, labels=test_labels)
     line = caught.value.one_line()
-    assert caught.value.exit_code == 1 and "probe 'now'" in line and "differs at byte" in line and "\n" not in line
+    assert caught.value.exit_code == 1 and "probe 'stdlib'" in line and "differs at byte" in line and "\n" not in line
     assert not _tagged(docker_client, tag)
     assert not docker_client.images.list(filters={"label": f"org.opencontainers.image.base.name={lazy_app}",
                                                   "dangling": True})
