@@ -35,7 +35,15 @@ def now():
 def stdlib():
     import os
 
-    return {"entries": sorted(os.listdir("/usr/lib/python3.13"))}  # the same every time, and fewer once slimmed
+    return {"entries": sorted(os.listdir("/usr/lib/python3.13"))}  # a listing: slim keeps it as it reads
+
+
+@app.get("/unseen")
+def unseen():
+    import os
+
+    # Through /proc the trace cannot tell which image file is meant: a real difference once slimmed.
+    return {"this": os.path.exists("/proc/self/root/usr/lib/python3.13/this.py")}
 '''
 
 

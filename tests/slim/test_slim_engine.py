@@ -167,16 +167,29 @@ def test_an_answer_that_changes_each_time_may_change_in_the_slim_image(lazy_app,
     assert _tagged(docker_client, result.tag)
 
 
-def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client, test_labels, tmp_path: Path) -> None:
+def test_a_directory_python_lists_reads_the_same_in_the_slim_image(lazy_app, docker_client, test_labels,
+                                                                    tmp_path: Path) -> None:
+    """/stdlib lists the standard library's directory: its entries stay, as they were (no module turned bytecode)."""
     from dockwise.jobs.slim import slim_image
 
     probes = tmp_path / "probes.toml"
     probes.write_text('[[probe]]\nname = "stdlib"\npath = "/stdlib"\nstatus = 200\n')
-    tag = f"dockwise-test/slim-lazy:{RUN_ID}-stdlib"
+    result = slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}-stdlib", probe_file=probes,
+                        labels=test_labels)
+    assert _get(docker_client, result.tag, "/stdlib", test_labels) == _get(docker_client, lazy_app, "/stdlib",
+                                                                         test_labels)
+
+
+def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client, test_labels, tmp_path: Path) -> None:
+    from dockwise.jobs.slim import slim_image
+
+    probes = tmp_path / "probes.toml"
+    probes.write_text('[[probe]]\nname = "unseen"\npath = "/unseen"\nstatus = 200\n')
+    tag = f"dockwise-test/slim-lazy:{RUN_ID}-unseen"
     with pytest.raises(DockwiseError) as caught:
         slim_image(lazy_app, tag=tag, probe_file=probes, labels=test_labels)
     line = caught.value.one_line()
-    assert caught.value.exit_code == 1 and "probe 'stdlib'" in line and "differs at byte" in line and "\n" not in line
+    assert caught.value.exit_code == 1 and "probe 'unseen'" in line and "differs at byte" in line and "\n" not in line
     assert not _tagged(docker_client, tag)
     assert not docker_client.images.list(filters={"label": f"org.opencontainers.image.base.name={lazy_app}",
                                                   "dangling": True})

@@ -16,7 +16,8 @@ Rules, in the order their reasons are recorded (a path keeps its first reason):
    `dockwise sbom` see exactly what is left).
 Then Python code outside the app is kept as bytecode: a module whose cached bytecode is valid for its source is
 kept as that bytecode alone, moved where Python imports it without the source; a module without valid bytecode
-keeps its source, and so does the stdlib's os.py (the landmark of a Python installation). Finally every kept path's parent directories are kept.
+keeps its source, and so does the stdlib's os.py (the landmark of a Python installation) and every module in a
+directory Python code listed (the listing must read the same). Finally every kept path's parent directories are kept.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class _Planner:
         self.distributions = self._distributions()
         self.by_file = {path: dist for dist in self.distributions for path in dist.files}
         self.app_dirs: list[str] = []
+        self.listed_dirs: set[str] = set()
         self.kept_dists: set[str] = set()
 
     # -- adding --------------------------------------------------------------------------------------------------
@@ -202,6 +204,7 @@ class _Planner:
         for directory, how in self.trace.listed_dirs().items():
             target = self.add(directory, Reason(TRACED, how))
             if target is not None and self.root.kind(target) == DIR:
+                self.listed_dirs.add(target)
                 for name in self.root.listdir(target):
                     self.add(posixpath.join(target, name), Reason(TRACED, f"entry of /{target}, {how}"))
 
@@ -472,7 +475,8 @@ class _Planner:
         tags = self.layout.cache_tags
         for path in sorted(self.result.kept):
             if (not path.endswith(".py") or not self.root.is_file(path) or not self.layout.owns(path)
-                    or any(_under(path, d) for d in self.app_dirs) or self._is_landmark(path)):
+                    or any(_under(path, d) for d in self.app_dirs) or self._is_landmark(path)
+                    or posixpath.dirname(path) in self.listed_dirs):
                 continue
             item = self.result.kept[path]
             if item.content is not None:
@@ -488,7 +492,7 @@ class _Planner:
                                                                   path, data=cached)
                     break
         for path in [p for p in self.result.kept if "/__pycache__/" in p and self.layout.owns(p)
-                     and not any(_under(p, d) for d in self.app_dirs)]:
+                     and not any(_under(p, d) for d in self.app_dirs) and posixpath.dirname(p) not in self.listed_dirs]:
             del self.result.kept[path]  # bytecode of a source not kept, or stale: Python would not use it
 
     def _is_landmark(self, path: str) -> bool:
