@@ -49,26 +49,49 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)
 @click.version_option(package_name="dockwise")
-def main() -> None:
+@click.option("--engine", "engine_url", metavar="URL",
+              help="Docker Engine to use, like `docker -H`: unix:///path, tcp://HOST:PORT or ssh://USER@HOST "
+                   "[default: DOCKER_HOST, else DOCKER_CONTEXT or the CLI's current context, else the local socket].")
+def main(engine_url: str | None) -> None:
     """Build, lint, audit and compare small, hardened images for Python web services."""
+    if engine_url:
+        from dockwise.engine.endpoint import use_engine
+
+        use_engine(engine_url, os.environ)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--check-registry", is_flag=True, help="Also ask the engine whether Docker Hub answers (one request).")
-def doctor(as_json: bool, check_registry: bool) -> None:
+@click.option("--platforms", "check_platforms", is_flag=True,
+              help="Also report which platforms (linux/amd64, linux/arm64) run here; as root on Debian, set up arm64 "
+                   "emulation (binfmt_misc + Debian's qemu-user-static). Exit 1 if one cannot run.")
+def doctor(as_json: bool, check_registry: bool, check_platforms: bool) -> None:
     """Find a working Docker Engine; on Debian as root, install and start one if none answers."""
     from rich.console import Console
 
     from dockwise.engine.bootstrap import ensure_engine
 
     console = Console(stderr=True)
-    info = ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"), probe_registry=check_registry)
+    say = lambda msg: console.print(f"[dim]{msg}[/dim]")  # noqa: E731
+    info = ensure_engine(say=say, probe_registry=check_registry)
+    facts = info.as_dict()
+    support = []
+    if check_platforms:
+        from dockwise.jobs.platforms import check_platforms as platform_check
+
+        support = platform_check(say=say)
+        facts["platforms"] = [entry.as_dict() for entry in support]
     if as_json:
-        click.echo(json.dumps(info.as_dict(), indent=2, sort_keys=True))
-        return
-    for key, value in info.as_dict().items():
-        click.echo(f"{key:20} {value}")
+        click.echo(json.dumps(facts, indent=2, sort_keys=True))
+    else:
+        for key, value in info.as_dict().items():
+            click.echo(f"{key:20} {value}")
+        for entry in support:
+            state = "ready" if entry.ready else "NOT READY"
+            click.echo(f"{'platform ' + str(entry.platform):20} {state}: {entry.note}")
+    if not all(entry.ready for entry in support):
+        sys.exit(EXIT_FAILED)
 
 
 
@@ -98,9 +121,12 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 @click.option("--lock-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this lock instead of the committed one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
+@click.option("--platform", "platform_list", default="linux/amd64", show_default=True, metavar="LIST",
+              help="Comma-separated platforms (linux/amd64, linux/arm64), each from its own lock; other than amd64 "
+                   "they are tagged with an -ARCH suffix in the engine, and --oci writes one image index per base.")
 def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], only: tuple[str, ...],
          profile_name: str, namespace: str, archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool,
-         cache_dir: Path | None, lock_file: Path | None, as_json: bool) -> None:
+         cache_dir: Path | None, lock_file: Path | None, as_json: bool, platform_list: str) -> None:
     """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -111,9 +137,13 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
     from dockwise.debian.profiles import PROFILES
     from dockwise.debian.releases import check_namespace
     from dockwise.debian.releases import release as find_release
+    from dockwise.engine.emulation import parse_platforms
 
     console = Console(stderr=True, soft_wrap=True)
     release = find_release(release_name)
+    platforms = tuple(parse_platforms(platform_list))
+    if lock_file is not None and len(platforms) > 1:
+        raise DockwiseError("--lock-file holds one platform's lock", "pass a single --platform with it", exit_code=2)
     profile = PROFILES[profile_name]
     check_namespace(namespace)
     if extra_packages and not update_lock:
@@ -128,23 +158,25 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
         task = bar.add_task("debs", total=None)
         progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
         if update_lock:
-            resolve.update_lock(release, cache, extra_packages, lock_file, say)
+            for platform in platforms:
+                resolve.update_lock(release, cache, extra_packages, lock_file, say, arch=platform.architecture)
         kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
             images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, profile=profile,
-                                        namespace=namespace, say=say, progress=progress)
+                                        namespace=namespace, say=say, progress=progress, platforms=platforms)
         else:
-            lock = load_lock(release.codename, lock_file)
+            lock = load_lock(release.codename, lock_file, arch=platforms[0].architecture) if lock_file else None
             images = bases.build_bases(
                 release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
                 cache_dir=cache, lock=lock, profile=profile, namespace=namespace, say=say, progress=progress,
+                platforms=platforms,
             )
     if as_json:
         click.echo(json.dumps([image.as_dict() for image in images], indent=2, sort_keys=True))
         return
     for image in images:
         state = "built" if image.built else "up to date"
-        click.echo(f"{image.tag:56} {image.image_id[7:19]}  {state}")
+        click.echo(f"{image.tag:56} {image.platform!s:12} {image.image_id[7:19]}  {state}")
 
 
 
