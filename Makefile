@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lock engine bases clean docs
+.PHONY: demo test check lock engine bases clean docs bench
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +39,17 @@ check: $(STAMP)
 	$(BIN)/mypy
 	DOCKWISE_HERMETIC=1 HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "$(HERMETIC)" $(PYTEST_ARGS)
 
+# The performance goals (issue 10's table), each beside its peer in the same run: server throughput and startup,
+# the distroless image's size (bench_webapp), inspect's time and memory against dive (bench_inspect). Figures only.
+bench: bases
+	$(BIN)/python benchmarks/bench_webapp.py --runs 7 --load-seconds 5
+	$(BIN)/python benchmarks/bench_inspect.py --runs 7
+
 # Regenerate docs/rules.md from the rule modules (a test fails when it is stale).
 docs: $(STAMP)
 	$(BIN)/python -m dockwise.report.rule_docs docs/rules.md
 
-# Refresh the lock after changing dependencies in pyproject.toml (needs uv: `pip install uv`).
+# Refresh the lock after changing dependencies in pyproject.toml (uv is in the dev extra).
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \
 		--no-header --quiet -o requirements.lock

@@ -3,7 +3,8 @@
 The hand-written peer is what most tutorials show: the slim base (dockwise's local `python:3.X-slim` stands in for
 the public one; nothing can be pulled here), `COPY . .`, `pip install -r requirements.txt` (or `pip install .`),
 the same server command, root. For each app it prints size, startup to the first 2xx/3xx (median), req/s on the
-health path, and the seed practices passed, with ratios; and the bare `docker run --rm BASE python -c pass` of the
+health path, the seed practices passed, and `dockwise slim` of the distroless image (size, ratio, probes
+identical), with ratios; and the bare `docker run --rm BASE python -c pass` of the
 same base, timed the same way. dockwise's images run under the hardened profile, the hand-written one under the
 engine's defaults (as root with a writable root it would not start hardened).
 
@@ -29,10 +30,12 @@ from dockwise.engine.run_profile import DEFAULT, HARDENED
 from dockwise.image import collect
 from dockwise.image.practices import judge
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
+from dockwise.jobs.slim import slim_image
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_exit, time_to_first_ok
 from dockwise.pyapp.bases import BASES
 from dockwise.pyapp.detect import InitOptions, detect
+from dockwise.slim.report import demo_column
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "apps"
 SETUP = {"flaskr": "flask --app flaskr init-db", "django-skeleton": "python manage.py migrate"}
@@ -102,6 +105,11 @@ def main() -> int:
                                       source=BaseSource.LOCAL, labels=LABELS)
                     result[variant] = measure(client, built.tag, facts.port, facts.health_path, args.runs,
                                               args.load_seconds, HARDENED)
+                slim = slim_image(f"dockwise-test/bench-init-{name}:distroless-{RUN}",
+                                  tag=f"dockwise-test/bench-init-{name}:slim-{RUN}", labels=LABELS)
+                column = demo_column(slim.report)
+                result["slim"] = {"size": column["size_bytes"], "ratio": column["ratio_to_source"],
+                                  "probes_identical": column["probes_identical"], "probes": column["probes"]}
                 (app / "Dockerfile.hand").write_text(hand_written(app, facts))
                 hand_tag = f"dockwise-test/bench-init-{name}:hand-{RUN}"
                 build_image(BuildRequest(context=app, dockerfile=app / "Dockerfile.hand", tag=hand_tag, labels=LABELS,
@@ -118,14 +126,17 @@ def main() -> int:
             for image in client.images.list(filters={"label": f"dockwise.test={LABELS['dockwise.test']}"}):
                 client.images.remove(image.id, force=True)
     print("| app | Python | size std / distroless / hand (MB) | distroless ÷ hand | startup std / distroless / hand / "
-          "bare (ms) | distroless ÷ bare | req/s std / distroless / hand | practices std / distroless / hand |")
-    print("|---|---|---|---|---|---|---|---|")
+          "bare (ms) | distroless ÷ bare | req/s std / distroless / hand | practices std / distroless / hand | "
+          "slim (MB, ÷ distroless, probes) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         s, d, h = r["standard"], r["distroless"], r["hand"]
         print(f"| {r['app']} | {r['python']} | {s['size'] / 1e6:.1f} / {d['size'] / 1e6:.1f} / {h['size'] / 1e6:.1f} | "
               f"{d['size'] / h['size']:.2f}× | {s['startup_ms']:.0f} / {d['startup_ms']:.0f} / {h['startup_ms']:.0f} / "
               f"{r['bare_ms']:.0f} | {d['startup_ms'] / r['bare_ms']:.2f}× | {s['rps']:.0f} / {d['rps']:.0f} / "
-              f"{h['rps']:.0f} | {s['practices']} / {d['practices']} / {h['practices']} of 8 |")
+              f"{h['rps']:.0f} | {s['practices']} / {d['practices']} / {h['practices']} of 8 | "
+              f"{r['slim']['size'] / 1e6:.1f}, {r['slim']['ratio']:.2f}×, "
+              f"{'identical' if r['slim']['probes_identical'] else 'DIFFER'} ({r['slim']['probes']}) |")
     return 0
 
 

@@ -1,30 +1,53 @@
-"""Benchmark: `dockwise inspect` vs `dive --ci` on the same `docker save` archive, in the same run.
+"""Benchmark: `dockwise inspect` (defaults) beside `dive --ci` on the same archives, in the same run: wall time, CPU
+time and peak RSS of each (wait4 on the child), and where dockwise's time goes.
 
-    .venv/bin/python benchmarks/bench_inspect.py [--runs 7] [IMAGE_OR_ARCHIVE ...]
+    .venv/bin/python benchmarks/bench_inspect.py [--runs 7] [--big-mib 1024] [--baseline-src DIR] [ARCHIVE ...]
 
-Each argument is a docker-save archive, or an engine image that is saved to a temporary archive first (default:
-dockwise/python:3.13-slim, plus a "waste" image built on it whose one RUN re-writes /usr/lib/python3.13 with chmod
-and deletes /usr/share/doc: the classic layer waste; it is removed again afterwards). dockwise verifies every blob digest (it has no switch to skip that); dive verifies
-none. Runs alternate between the two tools; the figures are the median and the best of the runs. Also printed:
-dockwise's reclaimable bytes next to dive's wastedBytes, and dive's all-copies count recomputed from our own
-layer index, which explains the difference.
+Without arguments the archives are: dockwise/python:3.13-slim (saved from the engine), a "waste" image built on it
+whose one RUN re-writes /usr/lib/python3.13 with chmod and deletes /usr/share/doc (removed again afterwards), and a
+~1 GB image generated here without the engine (the slim layer plus a layer of random files), which shows whether
+memory stays flat as the image grows. dockwise verifies every blob digest (it has no switch to skip that); dive
+verifies none. Runs alternate between the tools; figures are medians (and the best) over the runs.
+
+`--baseline-src DIR` also times another checkout's dockwise (e.g. `git archive <commit> src | tar -x -C DIR`) in the
+same alternation, for before/after figures. Also printed: one `--gzip-size` run, the breakdown of one dockwise run
+(interpreter start, imports and rule registry, hashing, walking the tar headers, analysis), dockwise's reclaimable
+bytes next to dive's wastedBytes, and dive's all-copies count recomputed from our own layer index.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
+import json
 import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.image.hostile_inputs import Run, run_measured  # noqa: E402
+
 BIN = Path(sys.executable).parent
+WASTE_TAG = "dockwise-bench/waste:1"
+WASTE_DOCKERFILE = ("FROM dockwise/python:3.13-slim\n"
+                    "RUN chmod -R go-w /usr/lib/python3.13 && chmod -R a+r /usr/lib/python3.13 && rm -rf /usr/share/doc\n")
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `command` to its end: wall and CPU time and its own peak RSS (tests/image/hostile_inputs.run_measured)."""
+    run = run_measured(command, env=env, timeout=900)
+    if run.code not in (0, 1):
+        sys.exit(f"{command[0]} failed ({run.code}): {run.stderr.decode(errors='replace')[-500:]}")
+    return run
 
 
 def _dive() -> str:
@@ -34,8 +57,15 @@ def _dive() -> str:
     return str(found)
 
 
+def _python_env(src: Path | None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
+
+
 def _archive(target: str, workdir: Path) -> Path:
-    if Path(target).is_file():
+    if Path(target).exists():
         return Path(target)
     from dockwise.engine.client import sdk_client
 
@@ -46,13 +76,96 @@ def _archive(target: str, workdir: Path) -> Path:
     return path
 
 
-def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - start
-    if result.returncode not in (0, 1):
-        sys.exit(f"{command[0]} failed ({result.returncode}): {result.stderr[-500:]}")
-    return elapsed, result.stdout
+def big_image(base: Path, workdir: Path, mib: int) -> Path:
+    """A docker-save archive of about `mib` MiB: `base`'s layers plus one layer of 8 MiB random files."""
+    with tarfile.open(base) as source:
+        entry = json.load(source.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
+        config = json.load(source.extractfile(entry["Config"]))  # type: ignore[arg-type]
+        layers = [(name, source.getmember(name).size) for name in entry["Layers"]]
+        used = sum(size for _, size in layers) >> 20
+        extra = workdir / "extra-layer.tar"
+        block = os.urandom(8 << 20)
+        with tarfile.open(extra, "w") as tar:
+            for number in range(max(1, (mib - used) // 8)):
+                info = tarfile.TarInfo(f"data/blob-{number:04d}.bin")
+                info.size, info.mtime = len(block), 0
+                tar.addfile(info, io.BytesIO(number.to_bytes(8, "big") + block[8:]))
+        digest = hashlib.sha256()
+        with extra.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        diff_id = "sha256:" + digest.hexdigest()
+        config["rootfs"]["diff_ids"].append(diff_id)
+        config["history"].append({"created": "1970-01-01T00:00:00Z", "created_by": "generated: random data"})
+        raw = json.dumps(config).encode()
+        config_name = hashlib.sha256(raw).hexdigest() + ".json"
+        path = workdir / f"big-{mib}mib.tar"
+        with tarfile.open(path, "w") as out:
+            for name, _ in layers:
+                info = source.getmember(name)
+                out.addfile(info, source.extractfile(info))
+            info = tarfile.TarInfo(diff_id[7:] + "/layer.tar")
+            info.size = extra.stat().st_size
+            with extra.open("rb") as handle:
+                out.addfile(info, handle)
+            for name, data in ((config_name, raw), ("manifest.json", json.dumps([{
+                    "Config": config_name, "RepoTags": ["dockwise-bench/big:1"],
+                    "Layers": [name for name, _ in layers] + [diff_id[7:] + "/layer.tar"]}]).encode())):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                out.addfile(info, io.BytesIO(data))
+    extra.unlink()
+    return path
+
+
+BREAKDOWN = r"""
+import json, os, sys, time
+start = time.perf_counter()
+import dockwise.cli
+from dockwise.core.config import find_config
+from dockwise.core.rules import all_rules
+from dockwise.image import collect
+from dockwise.image.checks import run_checks
+from dockwise.report.findings_output import FindingsReport
+from pathlib import Path
+rules = all_rules("image")
+settings = find_config(Path.cwd())
+imported = time.perf_counter()
+from dockwise.image.blob import sha256_of
+from dockwise.image.filesystem import FileSystem
+from dockwise.image.facts import facts_from
+from dockwise.image.layer_index import Budget, read_layer
+from dockwise.image.sources import _docker_save_head, _open_container, _oci_head, parse_source, RawImage, RawLayer
+from dockwise.image.tarstream import BlobSource
+source = parse_source(sys.argv[1])
+with _open_container(source) as (container, tags):
+    head = _docker_save_head(source, container, tags) if container.has("manifest.json") else _oci_head(source, container)
+    blobs = [container.open(plan.name) for plan in head.plans]
+    t = time.perf_counter(); [sha256_of(blob) for blob in blobs]; hashing = time.perf_counter() - t
+    t = time.perf_counter()
+    budget = Budget()
+    indexes = [read_layer(BlobSource(blob), what="layer", budget=budget) for blob in blobs]
+    walking = time.perf_counter() - t
+    t = time.perf_counter()
+    raw = RawImage(source, head.id, head.config, head.tags,
+                   tuple(RawLayer(i, p.diff_id, b.size, None) for i, p, b in zip(indexes, head.plans, blobs)))
+    facts = facts_from(raw, FileSystem.apply(indexes), reference=sys.argv[1])
+    findings = run_checks(facts, settings, rules)
+    json.dumps({"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]}, indent=2, sort_keys=True)
+    analysis = time.perf_counter() - t
+t = time.perf_counter(); collect(sys.argv[1]); together = time.perf_counter() - t
+print(json.dumps({"imports": imported - start, "hashing": hashing, "walking": walking, "analysis": analysis,
+                  "collect": together}))
+"""
+
+
+def breakdown(archive: Path, src: Path | None, runs: int) -> dict[str, float]:
+    """Medians over `runs` fresh interpreters: start-up, imports, and the phases of reading one archive."""
+    env = _python_env(src)
+    starts = [measure([sys.executable, "-c", "pass"], env).seconds for _ in range(runs)]
+    phases = [json.loads(measure([sys.executable, "-c", BREAKDOWN, str(archive)], env).stdout) for _ in range(runs)]
+    figures = {key: statistics.median(p[key] for p in phases) for key in phases[0]}
+    return {"interpreter start": statistics.median(starts), **figures}
 
 
 def _dive_figures(output: str) -> dict[str, str]:
@@ -69,49 +182,54 @@ def _all_copies_bytes(archive: Path) -> int:
     from dockwise.image.layer_index import FILE
     from dockwise.image.sources import parse_source, read_image
 
-    raw = read_image(parse_source(str(archive)), gzip_size=False)
+    raw = read_image(parse_source(str(archive)))
     sizes: dict[str, list[int]] = {}
-    for layer in raw.layers:
-        for entry in layer.index.entries:
+    for layer in raw.layers:  # type: ignore[union-attr]
+        for entry in layer.listing.entries:
             if entry.kind == FILE:
                 sizes.setdefault(entry.path, []).append(entry.size)
     return sum(sum(copies) for copies in sizes.values() if len(copies) > 1)
 
 
-def bench(archive: Path, runs: int) -> None:
-    import json
+def _row(name: str, runs: list[Run]) -> str:
+    wall = statistics.median(m.seconds for m in runs)
+    return (f"  {name:34} median {wall:6.3f} s  best {min(m.seconds for m in runs):6.3f} s  "
+            f"cpu {statistics.median(m.cpu for m in runs):6.3f} s  peak RSS {max(m.peak_mib for m in runs):6.1f} MiB")
 
-    dockwise = [str(BIN / "dockwise"), "inspect", str(archive), "--format", "json"]
+
+def bench(archive: Path, runs: int, baseline: Path | None) -> None:
+    ours_env, dive_env = _python_env(None), {**os.environ, "CI": "true"}
+    command = [sys.executable, "-m", "dockwise.cli", "inspect", str(archive), "--format", "json"]
     dive = [_dive(), "--ci", "--source", "docker-archive", str(archive)]
-    dive_env = {**os.environ, "CI": "true"}
-    ours, theirs, gzip_runs = [], [], []
-    facts_json = dive_out = ""
+    ours: list[Run] = []
+    theirs: list[Run] = []
+    before: list[Run] = []
     for _ in range(runs):
-        elapsed, facts_json = _timed([*dockwise, "--no-gzip-size"])
-        ours.append(elapsed)
-        elapsed, dive_out = _timed(dive, dive_env)
-        theirs.append(elapsed)
-    gzip_runs.append(_timed(dockwise)[0])
-    facts = json.loads(facts_json)["image"]
-    dive_figures = _dive_figures(dive_out)
-    median_ours, median_dive = statistics.median(ours), statistics.median(theirs)
+        ours.append(measure(command, ours_env))
+        theirs.append(measure(dive, dive_env))
+        if baseline is not None:
+            before.append(measure(command, _python_env(baseline)))
+    gzip = measure([*command, "--gzip-size"], ours_env)
+    facts = json.loads(ours[-1].stdout)["image"]
     print(f"\n{archive.name}: {archive.stat().st_size / 1e6:.1f} MB archive, {facts['layer_count']} layers, "
           f"{facts['file_count']} files in the final view")
-    print(f"  dockwise inspect (all {facts['layer_count'] + 1} blob digests verified): median {median_ours:.3f} s, "
-          f"best {min(ours):.3f} s")
-    print(f"  dive --ci (no digest verified):                 median {median_dive:.3f} s, best {min(theirs):.3f} s")
-    print(f"  ratio dockwise/dive: median {median_ours / median_dive:.2f}, best {min(ours) / min(theirs):.2f}")
-    print(f"  dockwise inspect with gzip -6 size measured:    {gzip_runs[0]:.3f} s")
+    print(_row(f"dockwise inspect ({facts['layer_count'] + 1} digests)", ours))
+    print(_row("dive --ci (no digest verified)", theirs))
+    if before:
+        print(_row(f"baseline ({baseline}) defaults", before))
+    ratio = statistics.median(m.seconds for m in ours) / statistics.median(m.seconds for m in theirs)
+    print(f"  ratio dockwise/dive: median {ratio:.2f}, best {min(m.seconds for m in ours) / min(m.seconds for m in theirs):.2f}; "
+          f"peak RSS {max(m.peak_mib for m in ours) / max(m.peak_mib for m in theirs):.2f}x dive's")
+    print(f"  dockwise inspect --gzip-size (parallel gzip -6): {gzip.seconds:.3f} s, cpu {gzip.cpu:.3f} s, "
+          f"peak RSS {gzip.peak_mib:.1f} MiB, compressed {json.loads(gzip.stdout)['image']['compressed_bytes']} bytes")
+    phases = breakdown(archive, None, max(3, runs // 2))
+    print("  breakdown (medians, fresh interpreters): " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in phases.items()))
+    dive_figures = _dive_figures(theirs[-1].stdout.decode(errors="replace"))
     print(f"  waste: dockwise reclaimable {facts['waste']['reclaimable_bytes']} bytes "
           f"({facts['waste']['reclaimable_ratio']:.2%} of the image); dive wastedBytes {dive_figures['wastedBytes']}, "
           f"userWastedPercent {dive_figures['userWastedPercent']}, efficiency {dive_figures['efficiency']}")
     print(f"  dive-style all-copies count from our index: {_all_copies_bytes(archive)} bytes "
           f"(counts the surviving copy too, so it exceeds what can be reclaimed)")
-
-
-WASTE_TAG = "dockwise-bench/waste:1"
-WASTE_DOCKERFILE = ("FROM dockwise/python:3.13-slim\n"
-                    "RUN chmod -R go-w /usr/lib/python3.13 && chmod -R a+r /usr/lib/python3.13 && rm -rf /usr/share/doc\n")
 
 
 def _build_waste_image(workdir: Path) -> str:
@@ -126,21 +244,28 @@ def _build_waste_image(workdir: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("targets", nargs="*")
+    parser.add_argument("targets", nargs="*", help="docker-save archives, OCI layouts or engine images")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--big-mib", type=int, default=1024, help="size of the generated image (0: none)")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to time beside this one")
     args = parser.parse_args()
     print(f"bench_inspect: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f}, runs {args.runs}")
-    with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as directory:
-        targets = args.targets or ["dockwise/python:3.13-slim", _build_waste_image(Path(directory))]
+    with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as name:
+        directory = Path(name)
+        built = not args.targets
+        targets = args.targets or ["dockwise/python:3.13-slim", _build_waste_image(directory)]
         try:
-            for target in targets:
-                bench(_archive(target, Path(directory)), args.runs)
+            archives = [_archive(target, directory) for target in targets]
         finally:
-            if not args.targets:  # only the image this run built
+            if built:  # only the image this run built
                 from dockwise.engine.client import sdk_client
 
                 sdk_client().images.remove(WASTE_TAG)
+        if args.big_mib:
+            archives.append(big_image(archives[0], directory, args.big_mib))
+        for archive in archives:
+            bench(archive, args.runs, args.baseline_src)
 
 
 if __name__ == "__main__":

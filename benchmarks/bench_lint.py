@@ -24,9 +24,9 @@ import make_corpus
 HADOLINT_VERSION = "2.15.1"
 # The practices both tools check: our rule (and a message filter when our rule is wider) -> hadolint's codes.
 PAIRS = [
-    ("P1 tag/latest", "DW001", ("no tag", "latest"), {"DL3006", "DL3007"}),
+    ("P1 tag/latest", "DW125", (), {"DL3006", "DL3007"}),
     ("P2 workdir", "DW002", (), {"DL3000", "DL3003", "DL3045"}),
-    ("P3 ADD local", "DW003", ("ADD of local",), {"DL3020"}),
+    ("P3 ADD local", "DW128", (), {"DL3020"}),
     ("P5 pip cache", "DW005", (), {"DL3042"}),
     ("P6 port range", "DW006", ("ports are",), {"DL3011"}),
     ("P7 exec form", "DW007", ("shell form",), {"DL3025"}),
@@ -42,6 +42,11 @@ PAIRS = [
     ("stage names", "DW119", (), {"DL3024", "DL3063"}),
     ("COPY --from", "DW120", (), {"DL3022", "DL3023"}),
     ("MAINTAINER", "DW122", (), {"DL4000"}),
+    ("apk cache", "DW127", (), {"DL3019"}),
+    ("apt-get -y", "DW131", (), {"DL3014"}),
+    ("COPY --from /", "DW129", (), {"DL3067"}),
+    ("ENV self-ref", "DW134", (), {"DL3044"}),
+    ("SHELL by ln", "DW132", (), {"DL4005"}),
 ]
 
 

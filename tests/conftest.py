@@ -21,7 +21,7 @@ from dockwise.engine.client import TEST_LABEL
 
 # `make test` runs the property-based suites in full; `make check` (HYPOTHESIS_PROFILE=check) runs a short profile.
 settings.register_profile("full", max_examples=1500)
-settings.register_profile("check", max_examples=150)
+settings.register_profile("check", max_examples=60)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
 
 

@@ -385,7 +385,9 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
 
 @main.command()
 @click.argument("image")
-@click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+@click.option("--gzip-size/--no-gzip-size", default=False, show_default=True,
+              help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
+                   "layer's size is always its blob's.")
 @_finding_options
 def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
             ignore: tuple[str, ...], config_path: str | None, color: bool | None) -> None:
@@ -397,25 +399,35 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
     """
     import json
 
-    from dockwise.core.rules import all_rules
     from dockwise.image import collect
-    from dockwise.image.checks import run_checks
-    from dockwise.report.findings_output import FindingsReport
-    from dockwise.report.table import facts_text
+    from dockwise.image.blob import Workers
 
-    settings = _settings(config_path, ignore, failure_threshold)
-    if sys.stderr.isatty():
-        from rich.console import Console
+    background = Workers(1)
+    try:
+        # Reading starts first: its digests are computed by worker threads (hashlib releases the GIL), so the
+        # settings, the check modules and the report code below load while the layers are being hashed.
+        reading = background.submit(lambda: collect(image, gzip_size=gzip_size))
+        from dockwise.core.rules import all_rules
+        from dockwise.image.checks import run_checks
+        from dockwise.report.findings_output import FindingsReport
+        from dockwise.report.table import facts_text
 
-        with Console(stderr=True).status(f"reading {image}" + (" (measuring gzip -6 size)" if gzip_size else "")):
-            facts = collect(image, gzip_size=gzip_size)
-    else:
-        facts = collect(image, gzip_size=gzip_size)
-    findings = run_checks(facts, settings)
+        settings = _settings(config_path, ignore, failure_threshold)
+        rules = all_rules("image")
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            with Console(stderr=True).status(f"reading {image}" + (" (measuring gzip -6 size)" if gzip_size else "")):
+                facts = reading.result()
+        else:
+            facts = reading.result()
+    finally:
+        background.close(wait=False)  # a bad setting is reported at once, not after the image is read
+    findings = run_checks(facts, settings, rules)
     report = FindingsReport(
         findings=findings,
         checked=[image],
-        rules=all_rules("image"),
+        rules=rules,
         text=lambda colored: facts_text(facts, findings, color=colored),
         document=lambda: json.dumps({"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]},
                                     indent=2, sort_keys=True) + "\n",

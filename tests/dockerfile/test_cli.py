@@ -28,6 +28,7 @@ def project(tmp_path):
     (tmp_path / "Dockerfile").write_text(CLEAN)
     (tmp_path / "app.py").write_text("app = None\n")
     (tmp_path / ".dockerignore").write_text(".git\n.venv/\n**/__pycache__/\n**/*.pyc\n**/*.env\n")
+    (tmp_path / ".dockwise.toml").write_text('enable = ["DW113"]\n')  # an info-level rule that is off by default
     return tmp_path
 
 
@@ -45,7 +46,7 @@ def test_findings_exit_1_and_threshold_moves_it(project):
 
 
 def test_stdin_target_and_build_args(project):
-    text = b"ARG BASE=python:3.13-slim\nFROM ${BASE} AS app\nUSER 1\nCMD [\"python\"]\nFROM app AS debug\nUSER root\n"
+    text = b"ARG BASE=python:3.13-slim\nFROM ${BASE} AS app\nUSER 1\nCMD [\"python\"]\nFROM app AS admin\nUSER root\n"
     assert run("-", "--format", "json", cwd=project, stdin=text).returncode == 1
     ok = run("-", "--target", "app", "--format", "json", cwd=project, stdin=text)
     assert ok.returncode == 0 and all(f["file"] == "-" for f in json.loads(ok.stdout))

@@ -21,7 +21,9 @@ from dockwise.dockerfile.lint import decode, lint_text
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 import fuzz_lint
 
-RULES = all_rules("dockerfile")
+FULL = os.environ.get("HYPOTHESIS_PROFILE", "full") == "full"
+# The short profile (`make check`) leaves out DW130, which starts ShellCheck for every linted text.
+RULES = tuple(r for r in all_rules("dockerfile") if FULL or r.id != "DW130")
 RULE_IDS = {rule.id for rule in RULES}
 
 
@@ -30,7 +32,7 @@ def assert_well_formed(findings, text: str) -> None:
     messages and fixes, sorted and without duplicates, and the same result when linted again."""
     last_line = max(len(text.splitlines()), 1) + 1
     for finding in findings:
-        assert finding.rule in RULE_IDS
+        assert finding.rule in RULE_IDS or any(rule.reports(finding.rule) for rule in RULES)
         assert finding.line is None or 1 <= finding.line <= last_line, (finding, last_line)
         assert finding.column is None or finding.column >= 1
         assert finding.message and "\n" not in finding.message and finding.fix and "\n" not in finding.fix
@@ -61,7 +63,7 @@ def test_decoding_bytes_is_text_or_a_clean_error(data):
         assert exc.exit_code == 2 and "\n" not in exc.one_line()
 
 
-MUTATIONS = 3000 if os.environ.get("HYPOTHESIS_PROFILE", "full") == "full" else 500
+MUTATIONS = 3000 if FULL else 500
 
 
 def test_mutated_corpus_with_contexts_never_crashes(corpus):

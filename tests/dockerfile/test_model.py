@@ -79,4 +79,4 @@ def test_unresolved_base_is_not_guessed():
 def test_bases_that_already_run_unprivileged():
     for base, flagged in [("cgr.dev/chainguard/python:latest", False), ("cgr.dev/chainguard/python:latest-dev", True),
                           ("gcr.io/distroless/static-debian12:nonroot", False), ("gcr.io/distroless/static-debian12", True)]:
-        assert ("DW008" in rule_ids(lint(f"FROM {base}\nCMD [\"x\"]\n"))) is flagged, base
+        assert ("DW008" in rule_ids(lint(f"FROM {base}\nEXPOSE 8000\nCMD [\"x\"]\n"))) is flagged, base

@@ -65,7 +65,7 @@ def test_failing_run_step_keeps_the_commands_output(tmp_path, test_labels, docke
     ("files", "expected"),
     [
         ({}, "no Dockerfile in"),
-        ({"Dockerfile": "FROM scratch\n"}, "no requirements.txt in"),
+        ({"Dockerfile": "FROM scratch\n"}, "no ARG-selected base"),
     ],
 )
 def test_build_cli_rejects_an_incomplete_app_dir_in_one_line(tmp_path, files, expected):

@@ -89,10 +89,13 @@ class Archive:
         return path
 
 
-def docker_save(layers: list[bytes], config: dict | None = None, tags: tuple[str, ...] = ("test/image:1",)) -> Archive:
-    """The legacy `docker save` layout of Engine 20.10: <id>.json, <dir>/layer.tar, manifest.json, repositories."""
+def docker_save(layers: list[bytes], config: dict | None = None, tags: tuple[str, ...] = ("test/image:1",), *,
+                raw_config: bytes | None = None, entry: dict | None = None) -> Archive:
+    """The legacy `docker save` layout of Engine 20.10: <id>.json, <dir>/layer.tar, manifest.json, repositories.
+
+    `raw_config` replaces the config's JSON text (invalid or hostile JSON); `entry` updates the manifest.json entry."""
     config = config if config is not None else image_config(layers)
-    raw = json.dumps(config).encode()
+    raw = raw_config if raw_config is not None else json.dumps(config).encode()
     config_name = sha(raw).split(":")[1] + ".json"
     archive = Archive()
     names = []
@@ -102,15 +105,17 @@ def docker_save(layers: list[bytes], config: dict | None = None, tags: tuple[str
         archive.members[f"{directory}/layer.tar"] = data
         names.append(f"{directory}/layer.tar")
     archive.members[config_name] = raw
-    manifest = [{"Config": config_name, "RepoTags": list(tags), "Layers": names}]
+    manifest = [{"Config": config_name, "RepoTags": list(tags), "Layers": names, **(entry or {})}]
     archive.members["manifest.json"] = json.dumps(manifest).encode()
     return archive
 
 
-def oci_layout(layers: list[bytes], config: dict | None = None, *, compress: bool = True, ref: str = "1") -> Archive:
-    """An OCI image layout (spec 1.0.0) with tar+gzip (or plain tar) layers."""
+def oci_layout(layers: list[bytes], config: dict | None = None, *, compress: bool = True, ref: str = "1",
+               raw_config: bytes | None = None, edit_manifest=None, edit_index=None) -> Archive:
+    """An OCI image layout (spec 1.0.0) with tar+gzip (or plain tar) layers. `edit_manifest(manifest)` and
+    `edit_index(index)` change those documents in place before they are written (their digests follow)."""
     config = config if config is not None else image_config(layers)
-    raw = json.dumps(config).encode()
+    raw = raw_config if raw_config is not None else json.dumps(config).encode()
     archive = Archive({"oci-layout": b'{"imageLayoutVersion":"1.0.0"}'})
     descriptors = []
     for data in layers:
@@ -125,10 +130,14 @@ def oci_layout(layers: list[bytes], config: dict | None = None, *, compress: boo
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(raw), "size": len(raw)},
         "layers": descriptors,
     }
+    if edit_manifest is not None:
+        edit_manifest(manifest)
     manifest_raw = json.dumps(manifest).encode()
     archive.members[f"blobs/sha256/{sha(manifest_raw).split(':')[1]}"] = manifest_raw
     index = {"schemaVersion": 2, "manifests": [{
         "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(manifest_raw), "size": len(manifest_raw),
         "annotations": {"org.opencontainers.image.ref.name": ref}}]}
+    if edit_index is not None:
+        edit_index(index)
     archive.members["index.json"] = json.dumps(index).encode()
     return archive

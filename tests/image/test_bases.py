@@ -23,7 +23,7 @@ def _collect(docker_client, ref: str):
         docker_client.images.get(ref)
     except ImageNotFound:
         pytest.fail(f"{ref} is not in the engine: run `dockwise base` (make test does)")
-    return collect(ref)
+    return collect(ref, gzip_size=True)  # the size test compares gzip -6 figures
 
 
 @pytest.fixture(scope="module")

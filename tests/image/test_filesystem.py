@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dockwise.image.blob import Blob
 from dockwise.image.filesystem import FileSystem
 from dockwise.image.layer_index import Budget, read_layer
-from dockwise.image.tarstream import MappedSource
+from dockwise.image.tarstream import BlobSource
 from tests.image.archives import F, layer
 
 
 def _fs(*layers: bytes) -> FileSystem:
-    indexes = [read_layer(MappedSource(data), what="test", budget=Budget()) for data in layers]
+    indexes = [read_layer(BlobSource(Blob.of_bytes(data)), what="test", budget=Budget()) for data in layers]
     return FileSystem.apply(indexes)
 
 

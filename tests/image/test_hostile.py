@@ -103,6 +103,7 @@ def test_million_entry_cap_is_enforced(tmp_path):
     assert collect(path, max_entries=1001).file_count == 1001
 
 
+@pytest.mark.slow
 def test_memory_per_entry_is_bounded(tmp_path):
     count = 20_000
     path = _save(tmp_path, layer(*(F(f"usr/share/doc/pkg{i % 100}/file-{i}.txt", b"x") for i in range(count))))

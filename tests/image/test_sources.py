@@ -31,14 +31,15 @@ def test_docker_save_and_oci_layouts_give_the_same_facts(tmp_path):
     assert save.tags == ("test/image:1",) and oci_dir.tags == ("1",)
 
 
-def test_gzip_size_is_measured_for_plain_layers_and_taken_from_the_blob_for_gzip_layers(tmp_path):
-    save = collect(str(docker_save(LAYERS).write_tar(tmp_path / "save.tar")))
+def test_gzip_size_is_measured_on_request_for_plain_layers_and_taken_from_the_blob_for_gzip_layers(tmp_path):
+    save = collect(str(docker_save(LAYERS).write_tar(tmp_path / "save.tar")), gzip_size=True)
     assert all(0 < layer.compressed_bytes < layer.size_bytes for layer in save.layers)
     oci = oci_layout(LAYERS)
-    facts = collect(str(oci.write_dir(tmp_path / "oci")))
     blob_sizes = sorted(len(data) for name, data in oci.members.items() if name.startswith("blobs/"))
-    assert all(layer.compressed_bytes in blob_sizes for layer in facts.layers)
-    unmeasured = collect(str(tmp_path / "save.tar"), gzip_size=False)
+    for gzip_size in (False, True):
+        facts = collect(str(oci.write_dir(tmp_path / "oci")), gzip_size=gzip_size)
+        assert all(layer.compressed_bytes in blob_sizes for layer in facts.layers)
+    unmeasured = collect(str(tmp_path / "save.tar"))
     assert unmeasured.compressed_bytes is None
 
 

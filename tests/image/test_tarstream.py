@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockwise.image.tarstream import GzipSource, MappedSource, TarError, members
+from dockwise.image.blob import Blob
+from dockwise.image.tarstream import BlobSource, GzipSource, TarError, members
 
 NAME_PART = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x24F, exclude_characters="/\\"),
                     min_size=1, max_size=40)
@@ -50,26 +51,26 @@ def _ours(source):
 @given(st.lists(ENTRY, max_size=8), st.sampled_from([tarfile.GNU_FORMAT, tarfile.PAX_FORMAT]))
 def test_agrees_with_tarfile(entries, fmt):
     data = _tar(entries, fmt)
-    assert _ours(MappedSource(data)) == _theirs(data)
-    assert _ours(GzipSource(memoryview(gzip.compress(data)))) == _theirs(data)
+    assert _ours(BlobSource(Blob.of_bytes(data))) == _theirs(data)
+    assert _ours(GzipSource(Blob.of_bytes(gzip.compress(data)))) == _theirs(data)
 
 
 def test_ustar_prefix_long_names_and_base256_sizes():
     name = "d" * 120 + "/file"  # ustar splits it into prefix + name
     data = _tar([(name, "file", b"x", 0o644, 0)], tarfile.USTAR_FORMAT)
-    [member] = members(MappedSource(data))
+    [member] = members(BlobSource(Blob.of_bytes(data)))
     assert member.name == name
     header = bytearray(_tar([("big", "file", b"", 0o644, 0)], tarfile.GNU_FORMAT)[:512])
     header[124:136] = b"\x80" + (5).to_bytes(11, "big")  # base-256 size: 5
     header[148:156] = b" " * 8
     header[148:156] = f"{sum(header):06o}\0 ".encode()
-    [big] = members(MappedSource(bytes(header) + b"hello".ljust(512, b"\0") + b"\0" * 1024))
+    [big] = members(BlobSource(Blob.of_bytes(bytes(header) + b"hello".ljust(512, b"\0") + b"\0" * 1024)))
     assert big.size == 5
 
 
 def test_data_read_by_the_caller_is_not_skipped_twice():
     data = _tar([("a", "file", b"A" * 600, 0o644, 0), ("b", "file", b"B", 0o644, 0)], tarfile.GNU_FORMAT)
-    source = MappedSource(data)
+    source = BlobSource(Blob.of_bytes(data))
     seen = []
     for member in members(source):
         seen.append((member.name, source.read(min(3, member.data_size))))
@@ -79,4 +80,4 @@ def test_data_read_by_the_caller_is_not_skipped_twice():
 def test_truncated_gzip_is_an_error():
     data = gzip.compress(_tar([("a", "file", bytes(range(256)) * 64, 0o644, 0)], tarfile.GNU_FORMAT))
     with pytest.raises(TarError):
-        list(members(GzipSource(memoryview(data[: len(data) // 2]))))
+        list(members(GzipSource(Blob.of_bytes(data[: len(data) // 2]))))

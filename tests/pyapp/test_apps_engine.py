@@ -205,3 +205,37 @@ def test_resilience_suite_on_an_init_app(tmp_path, docker_client, test_labels):
     assert suite.malformed.held, [c for c in suite.malformed.cases if not c.ok]
     assert suite.stop.exit_code == 0 and suite.stop.lost == 0, suite.stop.as_dict()
     assert suite.idle_stop_seconds is not None and suite.idle_stop_seconds < 2
+
+
+def test_slim_on_an_init_app(tmp_path, docker_client, test_labels):
+    """`dockwise slim` on a real app `init` prepared: smaller, every probe answered as the original answers it."""
+    from dockwise.jobs.slim import slim_image
+    from dockwise.slim.report import demo_column
+
+    app = copy_app("flaskr", tmp_path)
+    assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
+    built = build_app(app, "distroless", tag=f"dockwise-test/flaskr:slim-source-{RUN_ID}", source=BaseSource.LOCAL,
+                      labels=test_labels, ensure_bases=ensure_local_bases)
+    column = demo_column(slim_image(built.tag, tag=f"dockwise-test/flaskr:slim-{RUN_ID}", labels=test_labels).report)
+    assert column["probes_identical"] and column["probes"] >= 2
+    assert column["size_bytes"] < 0.9 * column["source_size_bytes"]
+    assert docker_client.images.get(f"dockwise-test/flaskr:slim-{RUN_ID}").id == column["id"]
+
+
+@pytest.mark.network
+def test_a_uv_locked_app_builds_hash_pinned(tmp_path, docker_client, test_labels):
+    """flaskr with a uv.lock made now (`uv lock`, PyPI): init installs what the lock pins, with --require-hashes,
+    and both images serve."""
+    import shutil
+
+    app = copy_app("flaskr", tmp_path)
+    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    subprocess.run([uv, "lock", "--quiet"], cwd=app, check=True, timeout=300)
+    assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
+    assert "--require-hashes" in (app / "Dockerfile").read_text()
+    for variant in ("standard", "distroless"):
+        built = build_app(app, variant, tag=f"dockwise-test/flaskr-uv:{variant}-{RUN_ID}", source=BaseSource.LOCAL,
+                          labels=test_labels, ensure_bases=ensure_local_bases)
+        with containers.running(docker_client, built.tag, port=8000, labels=test_labels) as published:
+            containers.wait_for_http_ok(published, "/")
+            assert Client(published.host_port).get("/auth/register")[0] == 200

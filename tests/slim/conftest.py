@@ -66,5 +66,6 @@ def slimmed(distroless_app, test_labels):
 @pytest.fixture(scope="session")
 def lazy_app(distroless_app, test_labels, tmp_path_factory) -> str:
     dockerfile = (f"FROM {distroless_app}\nCOPY lazy_app.py /app/\n"
-                  'CMD ["/opt/venv/bin/gunicorn", "--config", "/app/gunicorn.conf.py", "lazy_app:app"]\n')
+                  'CMD ["/opt/venv/bin/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "5000", '
+                  '"--workers", "1", "lazy_app:app"]\n')
     return build_tiny(tmp_path_factory.mktemp("lazy"), "lazy", dockerfile, test_labels, {"lazy_app.py": LAZY_APP})

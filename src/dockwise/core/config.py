@@ -4,8 +4,14 @@ Looked up from the given directory upwards; the first file that has settings win
 codes alike)::
 
     failure-threshold = "warning"          # info | warning | error
-    ignore = ["DW113", "DI002"]            # rule ids never reported
-    severity = { DW112 = "warning" }       # per-rule severity overrides
+    ignore = ["DW113", "DI002", "SC2086"]  # rule ids (and ShellCheck codes) never reported
+    severity = { DW112 = "warning" }       # per-rule severity overrides (ShellCheck codes too)
+    enable = ["DW112", "DW113"]            # rules that are off by default, turned on
+    pin = ["pip", "apt", "apk"]            # package managers whose installs must pin versions: pip (DW104), apt and
+                                           # apk (DW126); default ["pip"]
+    shellcheck = true                      # run ShellCheck on every RUN (DW130)
+    shellcheck-severity = "warning"        # the least severe ShellCheck finding reported: style | info | warning |
+                                           # error (ShellCheck's own levels)
 """
 
 from __future__ import annotations
@@ -14,22 +20,34 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.findings import Severity
 
-_KEYS = frozenset({"failure-threshold", "ignore", "severity"})
+_KEYS = frozenset({"failure-threshold", "ignore", "enable", "severity", "pin", "shellcheck", "shellcheck-severity"})
+PIN_KINDS = ("pip", "apt", "apk")
+SHELLCHECK_LEVELS = ("style", "info", "warning", "error")
 
 
 @dataclass(frozen=True)
 class Settings:
     failure_threshold: Severity = Severity.WARNING
     ignore: frozenset[str] = frozenset()
+    enable: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
+    pin: frozenset[str] = frozenset({"pip"})
+    shellcheck: bool = True
+    shellcheck_severity: str = "warning"
     source: Path | None = None
 
-    def enabled(self, rule_id: str) -> bool:
-        return rule_id not in self.ignore
+    def pins(self, kind: str) -> bool:
+        """Whether the pinning policy requires versions for `kind` (one of PIN_KINDS)."""
+        return kind in self.pin
+
+    def enabled(self, rule_id: str, by_default: bool = True) -> bool:
+        """Whether a rule (or a relayed code such as SC2086) runs: not ignored, and on by default or enabled."""
+        return rule_id not in self.ignore and (by_default or rule_id in self.enable)
 
     def severity_of(self, rule_id: str) -> Severity | None:
         """The configured severity of a rule, or None where the rule's own applies."""
@@ -82,13 +100,28 @@ def from_table(table: Mapping[str, object], source: Path | None = None) -> Setti
         raise DockwiseError(
             f"unknown setting(s) {', '.join(sorted(unknown))} in {source}", f"use: {', '.join(sorted(_KEYS))}", 2
         )
-    ignore = table.get("ignore", [])
-    overrides = table.get("severity", {})
-    if not isinstance(ignore, list) or not isinstance(overrides, dict):
-        raise DockwiseError(f"bad dockwise settings in {source}", "ignore is a list, severity a table", exit_code=2)
+    ignore: Any = table.get("ignore", [])
+    enable: Any = table.get("enable", [])
+    overrides: Any = table.get("severity", {})
+    pin: Any = table.get("pin", ["pip"])
+    shellcheck = table.get("shellcheck", True)
+    level = table.get("shellcheck-severity", "warning")
+    if not all(isinstance(v, list) for v in (ignore, enable, pin)) or not isinstance(overrides, dict):
+        raise DockwiseError(f"bad dockwise settings in {source}", "ignore, enable and pin are lists, severity a table", 2)
+    unknown_pins = sorted({str(p) for p in pin} - set(PIN_KINDS))
+    if unknown_pins:
+        raise DockwiseError(f"unknown pin kind(s) {', '.join(unknown_pins)} in {source}", f"use: {', '.join(PIN_KINDS)}", 2)
+    if not isinstance(shellcheck, bool):
+        raise DockwiseError(f"shellcheck must be true or false in {source}", "write shellcheck = false", exit_code=2)
+    if level not in SHELLCHECK_LEVELS:
+        raise DockwiseError(f"bad shellcheck-severity {level!r} in {source}", f"use one of: {', '.join(SHELLCHECK_LEVELS)}", 2)
     return Settings(
         failure_threshold=Severity.parse(str(table.get("failure-threshold", "warning"))),
         ignore=frozenset(str(i).upper() for i in ignore),
+        enable=frozenset(str(i).upper() for i in enable),
         severity={str(k).upper(): Severity.parse(str(v)) for k, v in overrides.items()},
+        pin=frozenset(str(p) for p in pin),
+        shellcheck=shellcheck,
+        shellcheck_severity=level,
         source=source,
     )

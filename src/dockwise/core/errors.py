@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
-import traceback
 from pathlib import Path
 
 EXIT_OK = 0
@@ -46,16 +44,22 @@ class DockwiseError(Exception):
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNPRINTABLE_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def printable(text: str) -> str:
+def printable(text: str, *, one_line: bool = False) -> str:
     """`text` safe for a terminal: control characters (escape sequences included) and undecodable bytes from
-    non-UTF-8 names (surrogate escapes) become visible `\\xNN` escapes. Tabs and new lines are kept."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group(0)) & 0xFF:02x}", text)
+    non-UTF-8 names (surrogate escapes) become visible `\\xNN` escapes. Tabs and new lines are kept, unless
+    `one_line` (a name inside a table cell or a finding's message, where a new line could forge another row)."""
+    pattern = _UNPRINTABLE_IN_A_LINE if one_line else _UNPRINTABLE
+    return pattern.sub(lambda m: f"\\x{ord(m.group(0)) & 0xFF:02x}", text)
 
 
 def write_crash_report(command: str) -> str:
     """Write the current exception's traceback to a crash file; return its path (or a note if none could be written)."""
+    import tempfile  # only on a crash: they cost a tenth of the start-up of a command that does not crash
+    import traceback
+
     state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "dockwise"
     name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
     text = f"dockwise crashed running: {command}\n\n{traceback.format_exc()}"

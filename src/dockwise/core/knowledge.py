@@ -17,6 +17,19 @@ image root. Private keys are also found by content (`PRIVATE_KEY`), whatever the
 
 PRIVATE_KEY = re.compile(rb"-----BEGIN ([A-Z0-9 ]+ )?PRIVATE KEY-----")
 
+TEMPLATE_FILE = re.compile(r"(^|/)[^/]*\.(sample|example|examples|template|tpl|tmpl|dist)$|(^|/)(sample|example|template)\.env$")
+"""Templates of secret files (`.env.example`, `.env.sample`, `example.env`): documentation, not credentials."""
+
+BY_CONTENT = re.compile(r"(^|/)([^/]*\.pem|\.npmrc)$")
+"""Secret names whose content decides: a `.pem` holding only certificates or public keys (a CA bundle) is public,
+an `.npmrc` without an auth token or password is configuration."""
+
+CONTENT_BYTES = 64 << 10
+"""How much of a `BY_CONTENT` file both lint and inspect read to decide."""
+
+_PUBLIC_PEM = re.compile(rb"-----BEGIN (CERTIFICATE|TRUSTED CERTIFICATE|X509 CRL|PUBLIC KEY|[A-Z]+ PUBLIC KEY)-----")
+_NPM_CREDENTIAL = re.compile(rb"_auth(Token)?\s*=|_password\s*=|//[^\s]*:_", re.IGNORECASE)
+
 SYSTEM_DIRS = ("usr/share/", "usr/lib/", "usr/local/lib/", "usr/include/", "etc/ssl/", "etc/ca-certificates/")
 """Where packages keep CA certificates, test keys and sample configs: not the image builder's secrets."""
 
@@ -39,6 +52,10 @@ JUNK_FILES = frozenset(
     {"Dockerfile", "Containerfile", ".dockerignore", "docker-compose.yml", "docker-compose.yaml", "compose.yaml",
      "compose.yml", ".DS_Store", ".gitignore"}
 )
+METADATA_FILES = JUNK_FILES - {".DS_Store"}
+"""Junk files that are a few bytes of build metadata (the Dockerfile, ignore files, compose files): evidence of a
+whole-context copy for inspect's practice verdict, but no finding of their own for lint (DW116 names them only
+beside heavier junk; on the real-world corpus no maintainer would act on a copied Dockerfile alone)."""
 JUNK_SUFFIXES = (".pyc", ".pyo")
 BYTECODE = frozenset({"__pycache__", ".pyc", ".pyo"})
 """Junk in a build context, but made on purpose inside an image (`python -m compileall` at build time)."""
@@ -53,9 +70,21 @@ def is_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name)) and not PUBLIC_NAME.search(name)
 
 
-def is_secret_file(path: str) -> bool:
-    """`path` (relative, slash-separated) names a credential file."""
-    return bool(SECRET_FILE.search(path))
+def is_secret_file(path: str, content: bytes | None = None) -> bool:
+    """`path` (relative, slash-separated) is a credential file: by its name, and for the names in `BY_CONTENT` by
+    its first `CONTENT_BYTES` when they are known (unknown content counts as secret)."""
+    if not SECRET_FILE.search(path) or TEMPLATE_FILE.search(path):
+        return False
+    if content is None or not BY_CONTENT.search(path):
+        return True
+    if path.endswith(".pem"):  # a private key, or anything that is neither certificates nor public keys
+        return bool(PRIVATE_KEY.search(content)) or (bool(content.strip()) and not _PUBLIC_PEM.search(content))
+    return bool(_NPM_CREDENTIAL.search(content))
+
+
+def needs_content(path: str) -> bool:
+    """Whether `is_secret_file` decides `path` by its content."""
+    return bool(BY_CONTENT.search(path)) and bool(SECRET_FILE.search(path))
 
 
 def in_git_dir(path: str) -> bool:

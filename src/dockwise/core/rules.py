@@ -6,6 +6,8 @@ build-context files, and an optional ``Known limitations::`` block), and these a
 
 - ``ID`` (``"DW005"``), ``NAME`` (``"pip-no-cache"``), ``SEVERITY`` (a `Severity`), ``SCOPE`` (a `Scope`),
   ``FIX`` (one line), ``REFS`` (``{"hadolint": "DL3042", "buildkit": ..., "cis": "4.x", "dockle": ...}``);
+- optionally ``ENABLED_BY_DEFAULT = False`` for a rule that runs only when the settings' ``enable`` names it, and
+  ``RELAYS = "SC"`` for a rule that reports another tool's codes under their own ids (`Hit.code`);
 - ``check(subject) -> Iterable[Hit]``: the subject is the lint `Subject` for Dockerfile scopes and the
   `ImageFacts` for `Scope.IMAGE`.
 
@@ -32,6 +34,7 @@ from dockwise.core.findings import Finding, Severity
 
 ENTRY_POINT_GROUP = "dockwise.rules"
 BUILTIN_PACKAGES = ("dockwise.dockerfile.rules", "dockwise.image.checks")
+DOMAINS = ("dockerfile", "image")  # the domain of each built-in package
 
 
 class Scope(str, Enum):
@@ -62,6 +65,8 @@ class Hit:
     """One place where a rule does not hold; the runner turns it into a `Finding`.
 
     `fix` and `severity` override the rule's own for this hit (a check whose advice depends on what it found).
+    `code` is the id the finding is reported under when a rule relays another tool's codes (ShellCheck's SC2086):
+    it can be ignored, silenced and given a severity like a rule id, and so can the relaying rule as a whole.
     """
 
     line: int | None
@@ -69,6 +74,7 @@ class Hit:
     column: int | None = None
     fix: str | None = None
     severity: Severity | None = None
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,12 @@ class Rule:
     refs: Mapping[str, str]
     doc: str
     check: Callable[..., Iterable[Hit]] = field(compare=False)
+    enabled_by_default: bool = True
+    relays: str = ""
+
+    def reports(self, code: str) -> bool:
+        """Whether a finding's rule id comes from this rule: its own id, or a code it relays (SC2086 for DW130)."""
+        return code == self.id or (bool(self.relays) and code.startswith(self.relays) and code[len(self.relays):].isdigit())
 
     @property
     def domain(self) -> str:
@@ -131,7 +143,7 @@ class Rule:
     def finding(self, hit: Hit, file: str, severity: Severity | None = None, column: int | None = None) -> Finding:
         """The finding for one hit in `file`; `severity` is the configured one (it beats the hit's own)."""
         return Finding(
-            self.id,
+            hit.code or self.id,
             severity or hit.severity or self.severity,
             file,
             hit.line,
@@ -153,6 +165,8 @@ class Rule:
                 refs=dict(getattr(module, "REFS", {})),
                 doc=module.__doc__ or "",
                 check=module.check,
+                enabled_by_default=getattr(module, "ENABLED_BY_DEFAULT", True),
+                relays=getattr(module, "RELAYS", ""),
             )
         except AttributeError as exc:
             raise DockwiseError(
@@ -194,9 +208,10 @@ def example_bytes(content: str) -> bytes:
     return b"\0" * int(filler.group(1)) if filler else content.encode()
 
 
-def builtin_rules() -> tuple[Rule, ...]:
+def builtin_rules(domain: str | None = None) -> tuple[Rule, ...]:
+    """The built-in rules of one domain, or of both; only their package is imported (inspect needs no lint rule)."""
     rules = []
-    for package_name in BUILTIN_PACKAGES:
+    for package_name in BUILTIN_PACKAGES if domain is None else [BUILTIN_PACKAGES[DOMAINS.index(domain)]]:
         package = importlib.import_module(package_name)
         names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name[:2] in ("dw", "di"))
         rules += [Rule.from_module(importlib.import_module(f"{package_name}.{name}")) for name in names]
@@ -221,7 +236,7 @@ def plugin_rules() -> tuple[Rule, ...]:
 def all_rules(domain: str | None = None) -> tuple[Rule, ...]:
     """Built-in rules then plugins of one domain ("dockerfile", "image") or both, Dockerfile rules first, each by id; a duplicate id is
     an error."""
-    rules = builtin_rules() + plugin_rules()
+    rules = builtin_rules(domain) + plugin_rules()
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:

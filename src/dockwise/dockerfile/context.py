@@ -7,11 +7,12 @@ BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over `<contex
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from e2b_dockerfile_utils import PatternMatcher
@@ -55,11 +56,20 @@ class BuildContext:
     def exists(self, path: str) -> bool:
         return bool(self._glob_all(path))
 
+    @cached_property
+    def _sorted(self) -> tuple[str, ...]:
+        return tuple(sorted(self.files))
+
     def select(self, source: str) -> tuple[str, ...]:
         """The sent files a COPY/ADD source (a path or a glob, relative to the root) brings in."""
         source = _clean(source)
         if source in ("", "."):
             return self.files
+        if not re.search(r"[*?\[]", source):  # a file, or a directory and everything under it
+            files = self._sorted
+            start = bisect.bisect_left(files, source)
+            end = bisect.bisect_left(files, source + "0")  # "0" sorts right after "/"
+            return tuple(f for f in files[start:end] if f == source or f.startswith(source + "/"))
         regex = _glob_regex(source)
         depth = source.count("/") + 1
         return tuple(f for f in self.files if regex.match("/".join(f.split("/")[:depth])))
@@ -75,6 +85,11 @@ class BuildContext:
             return list(self.root.glob(source))
         except (ValueError, OSError):
             return []
+
+
+def ignore_file_for(root: Path, dockerfile: Path | None) -> Path | None:
+    """The ignore file BuildKit reads for `dockerfile` built in `root`."""
+    return _ignore_file(root, dockerfile)
 
 
 def _ignore_file(root: Path, dockerfile: Path | None) -> Path | None:
@@ -103,6 +118,38 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@dataclass(frozen=True)
+class _State:
+    """Which patterns matched a directory, so that its children are matched from there (what
+    `PatternMatcher.matches` recomputes from the root for every path: the walk's hot spot on large contexts)."""
+
+    matcher: PatternMatcher
+    per_pattern: tuple[bool, ...]
+    matched: bool
+
+    @classmethod
+    def top(cls, matcher: PatternMatcher) -> _State:
+        return cls(matcher, (), False)
+
+    def child(self, path: str) -> _State:
+        patterns = getattr(self.matcher, "_patterns", None)
+        if patterns is None:  # another version of the port: its own (slower) matching
+            return _State(self.matcher, (), self.matcher.matches(path))
+        per_pattern: list[bool] = []
+        matched = False
+        for i, pattern in enumerate(patterns):
+            match = bool(self.per_pattern) and self.per_pattern[i]
+            if not match:
+                if pattern.exclusion != matched:
+                    per_pattern.append(False)
+                    continue
+                match = pattern.match(path)
+            per_pattern.append(match)
+            if match:
+                matched = not pattern.exclusion
+        return _State(self.matcher, tuple(per_pattern), matched)
+
+
 def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     """The files sent (sorted walk, not following symlinks), whether MAX_FILES cut the walk short, and the
     directories that could not be listed."""
@@ -113,18 +160,25 @@ def _walk(root: Path, patterns: tuple[str, ...]) -> tuple[tuple[str, ...], bool,
     def note(error: OSError) -> None:
         unreadable.append(Path(error.filename).relative_to(root).as_posix() if error.filename else "?")
 
+    states: dict[str, _State] = {"": _State.top(matcher)} if matcher is not None else {}
     for directory, dirnames, filenames in os.walk(root, onerror=note):
         rel = Path(directory).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
+        parent = states.get(prefix.rstrip("/"))
         kept = []
         for name in sorted(dirnames):
             path = prefix + name
-            if matcher is None or not matcher.matches(path) or matcher.may_match_under(path):
+            if matcher is None or parent is None:
                 kept.append(name)
+                continue
+            state = parent.child(path)
+            if not state.matched or matcher.may_match_under(path):
+                kept.append(name)
+                states[path] = state
         dirnames[:] = kept
         for name in sorted(filenames):
             path = prefix + name
-            if matcher is None or not matcher.matches(path):
+            if matcher is None or parent is None or not parent.child(path).matched:
                 found.append(path)
                 if len(found) >= MAX_FILES:
                     return tuple(found), True, tuple(unreadable)

@@ -6,6 +6,7 @@ it mirrors (`REFS["buildkit"]`), so a file tuned for `docker build --check` need
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Mapping, Sequence
@@ -16,11 +17,14 @@ from dockwise.core.config import Settings
 from dockwise.core.errors import DockwiseError
 from dockwise.core.findings import Finding
 from dockwise.core.rules import Rule, all_rules
-from dockwise.dockerfile.context import BuildContext
-from dockwise.dockerfile.model import build_model
+from dockwise.dockerfile.context import BuildContext, ignore_file_for
+from dockwise.dockerfile.model import Build, build_model
 from dockwise.dockerfile.parse import parse
 from dockwise.dockerfile.pragmas import suppressions
 from dockwise.dockerfile.rules import Subject
+from dockwise.dockerfile.shellcheck import Batch, ShellcheckMissing, ShellcheckResults
+
+SHELLCHECK_RULE = "DW130"
 
 # BuildKit itself refuses nothing this size, but no hand-written Dockerfile comes close.
 MAX_BYTES = 1024 * 1024
@@ -65,28 +69,42 @@ def lint_text(
     rules: Sequence[Rule] | None = None,
 ) -> list[Finding]:
     """Findings for one Dockerfile's text, sorted by line. `target` names a stage (default: the last one)."""
+    build = model(text, path, target=target, build_args=build_args)
+    chosen = rules if rules is not None else all_rules("dockerfile")
+    return _sorted(_lint(Subject(build=build, context=context, path=path, settings=config), chosen))
+
+
+def _lint(subject: Subject, rules: Sequence[Rule]) -> list[Finding]:
+    build, config = subject.build, subject.settings
+    quiet = suppressions(build)
+    skipped = buildkit_skips(build.dockerfile.directives.get("check", ""))
+    columns = {i.line: i.column for i in build.dockerfile.instructions}
+    findings = []
+    for rule in rules:
+        if not config.enabled(rule.id, rule.enabled_by_default) or _skipped_by_check_directive(rule, skipped):
+            continue
+        for hit in rule.check(subject):
+            code = hit.code or rule.id
+            if quiet.silences(rule.id, hit.line) or (code != rule.id and (not config.enabled(code) or quiet.silences(code, hit.line))):
+                continue
+            severity = config.severity_of(code) or config.severity_of(rule.id)
+            findings.append(rule.finding(hit, subject.path, severity, columns.get(hit.line) if hit.line else None))
+    return findings
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    unique = {(f.rule, f.line, f.column, f.message): f for f in findings}
+    return sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
+
+
+def model(text: str, path: str, *, target: str | None = None, build_args: Mapping[str, str] | None = None) -> Build:
+    """The build model of a Dockerfile's text; a DockwiseError (exit 2) when `target` names no stage."""
     dockerfile = parse(text)
     try:
-        build = build_model(dockerfile, build_args, target)
+        return build_model(dockerfile, build_args, target)
     except KeyError:
         names = ", ".join(s.name for s in build_model(dockerfile, build_args).stages if s.name) or "none"
         raise DockwiseError(f"{path}: no stage named {target!r}", f"stages: {names}", exit_code=2) from None
-    subject = Subject(build=build, context=context, path=path)
-    quiet = suppressions(build)
-    skipped = buildkit_skips(dockerfile.directives.get("check", ""))
-    columns = {i.line: i.column for i in dockerfile.instructions}
-    findings = []
-    for rule in rules if rules is not None else all_rules("dockerfile"):
-        if not config.enabled(rule.id) or _skipped_by_check_directive(rule, skipped):
-            continue
-        severity = config.severity_of(rule.id)
-        findings += [
-            rule.finding(hit, path, severity, columns.get(hit.line) if hit.line else None)
-            for hit in rule.check(subject)
-            if not quiet.silences(rule.id, hit.line)
-        ]
-    unique = {(f.rule, f.line, f.column, f.message): f for f in findings}
-    return sorted(unique.values(), key=lambda f: (f.line or 0, f.column or 0, f.rule, f.message))
 
 
 def buildkit_skips(directive: str) -> frozenset[str]:
@@ -140,15 +158,33 @@ def lint_inputs(
     for name in inputs:
         texts[name] = decode(stdin.read(MAX_BYTES + 1), "<stdin>") if name == "-" else read_dockerfile(Path(name))
     rules = all_rules("dockerfile")
-    findings: list[Finding] = []
-    for name, text in texts.items():
+    builds = {name: model(text, name, target=target, build_args=build_args) for name, text in texts.items()}
+    # One ShellCheck process for every file, started first: it runs beside the Python rules, and the ShellCheck
+    # rule runs last, when its results are in.
+    shell_rules = [r for r in rules if r.id == SHELLCHECK_RULE]
+    other_rules = [r for r in rules if r.id != SHELLCHECK_RULE]
+    wanted = bool(shell_rules) and config.shellcheck and config.enabled(SHELLCHECK_RULE)
+    batch = Batch(builds.values(), config.shellcheck_severity) if wanted else None
+    subjects: list[Subject] = []
+    by_file: list[list[Finding]] = []
+    contexts: dict[tuple[Path, Path | None], BuildContext] = {}  # Dockerfiles side by side share one walk
+    for name, build in builds.items():
         path = None if name == "-" else Path(name)
         root = context_dir if context_dir is not None else (path.parent if path is not None else None)
-        context = load_context(root, path) if root is not None else None
-        findings += lint_text(
-            text, name, context=context, target=target, build_args=build_args, config=config, rules=rules
-        )
-    return findings, texts
+        context = None
+        if root is not None:
+            key = (root.resolve(), ignore_file_for(root, path))
+            context = contexts[key] if key in contexts else contexts.setdefault(key, load_context(root, path))
+        subjects.append(Subject(build=build, context=context, path=name, settings=config))
+        by_file.append(_lint(subjects[-1], other_rules))
+    if batch is not None:
+        try:
+            results: ShellcheckResults | None = batch.results()
+        except ShellcheckMissing:
+            results = None  # the rule says so in a finding of each file
+        for subject, found in zip(subjects, by_file):
+            found += _lint(dataclasses.replace(subject, shellcheck=results), shell_rules)
+    return [f for found in by_file for f in _sorted(found)], texts
 
 
 def load_context(root: Path, dockerfile: Path | None) -> BuildContext:

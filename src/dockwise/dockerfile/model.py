@@ -30,6 +30,9 @@ PREDEFINED_ARGS = MappingProxyType(
 )
 
 
+WINDOWS_BASES = ("mcr.microsoft.com/windows", "nanoserver", "servercore", "windows/")
+
+
 @dataclass(frozen=True)
 class Step:
     """An instruction with the scope in force when it runs: variables (ARG and ENV), WORKDIR, USER."""
@@ -39,6 +42,7 @@ class Step:
     env: Mapping[str, str]
     workdir: str | None
     user: str | None
+    shell: tuple[str, ...] = ()  # the SHELL in force (its JSON argv); empty means the default /bin/sh -c
 
     @property
     def run(self) -> Instruction | None:
@@ -68,6 +72,8 @@ class Stage:
     env: Mapping[str, str]
     workdir: str | None
     user: str | None
+    platform: str | None = None  # `FROM --platform=...`, expanded
+    shell: tuple[str, ...] = ()  # the SHELL in force at the end of the stage (children inherit it)
 
     @property
     def label(self) -> str:
@@ -77,6 +83,10 @@ class Stage:
     def resolved(self) -> bool:
         """False when the base still holds a variable that no ARG default or --build-arg gave a value."""
         return "$" not in self.base
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.base.lower() == "scratch"
 
 
 @dataclass(frozen=True)
@@ -109,16 +119,27 @@ class Build:
         """The image reference at the root of `stage`'s lineage."""
         return self.lineage(stage)[0].base
 
+    def is_windows(self, stage: Stage) -> bool:
+        """The stage builds a Windows image: its `--platform` (or its root's) says windows, or the root base is a
+        Windows base image (nanoserver, servercore, mcr.microsoft.com/windows) — otherwise it is Linux, the
+        platform BuildKit defaults to here."""
+        for link in reversed(self.lineage(stage)):
+            if link.platform and "$" not in link.platform:
+                return link.platform.lower().startswith("windows")
+        base = self.external_base(stage).lower()
+        return any(hint in base for hint in WINDOWS_BASES)
+
     def expand(self, word: str, variables: Mapping[str, str]) -> str:
         return expand(word, variables, self.escape)
 
 
-def expand(word: str, variables: Mapping[str, str], escape: str = "\\") -> str:
-    """Expand `$VAR`, `${VAR:-default}`, `${VAR:+x}`... as BuildKit does; unknown variables stay as written."""
+def expand(word: str, variables: Mapping[str, str], escape: str = "\\", *, unset_empty: bool = False) -> str:
+    """Expand `$VAR`, `${VAR:-default}`, `${VAR:+x}`... as BuildKit does; unknown variables stay as written, or
+    become empty with `unset_empty` (what BuildKit does to them)."""
     if not any(c in word for c in ("$", "'", '"', escape)):
         return word
     try:
-        return ShellLex(escape, env=variables).process_word(word)
+        return ShellLex(escape, env=variables, skip_unset_env=not unset_empty).process_word(word)
     except (ValueError, RecursionError):
         return word
 
@@ -200,10 +221,15 @@ def _start_stage(instruction: Instruction, index: int, stages: list[Stage], glob
     parent = next((s.index for s in stages if s.name and s.name == base.lower()), None)
     env: dict[str, str] = {}
     workdir = user = None
+    shell: tuple[str, ...] = ()
     if parent is not None:
         env = dict(stages[parent].env)
         workdir, user = stages[parent].workdir, stages[parent].user
+        shell = stages[parent].shell
+    platform = instruction.flag("platform")
     return {
+        "platform": _expand_image(platform, {**PREDEFINED_ARGS, **global_args}, escape) if platform else None,
+        "shell": shell,
         "index": index,
         "name": name,
         "from": instruction,
@@ -226,6 +252,7 @@ def _step(current: dict, instruction: Instruction, build_args: Mapping[str, str]
             env=MappingProxyType(dict(current["env"])),
             workdir=current["workdir"],
             user=current["user"],
+            shell=current["shell"],
         )
     )
     keyword = instruction.keyword
@@ -250,6 +277,8 @@ def _step(current: dict, instruction: Instruction, build_args: Mapping[str, str]
         current["workdir"] = path if path.startswith("/") else base.rstrip("/") + "/" + path
     elif keyword == "USER" and instruction.args:
         current["user"] = expand(instruction.args[0], variables, escape)
+    elif keyword == "SHELL" and instruction.json and instruction.args:
+        current["shell"] = tuple(instruction.args)
 
 
 def _finish(current: dict) -> Stage:
@@ -263,4 +292,6 @@ def _finish(current: dict) -> Stage:
         env=MappingProxyType(dict(current["env"])),
         workdir=current["workdir"],
         user=current["user"],
+        platform=current["platform"],
+        shell=current["shell"],
     )

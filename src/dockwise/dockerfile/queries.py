@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from dockwise.dockerfile.context import BuildContext
-from dockwise.dockerfile.model import Build, Step
+from dockwise.dockerfile.model import Build, Stage, Step
 from dockwise.dockerfile.parse import Instruction
 from dockwise.dockerfile.shell import Command, commands
 
@@ -115,7 +115,7 @@ def cache_mount_targets(instruction: Instruction) -> list[str]:
 
 SERVERS = frozenset({"gunicorn", "uvicorn", "hypercorn", "daphne", "granian", "waitress-serve", "uwsgi", "nginx",
                      "httpd", "caddy", "node", "npm", "flask", "fastapi", "streamlit", "java", "php-fpm", "bundle",
-                     "rails", "puma"})
+                     "rails", "puma", "named", "memcached", "redis-server", "postgres", "mysqld", "traefik"})
 
 
 _SERVES = re.compile(r"\.run\(|serve(_forever)?\(|HTTPServer|uvicorn\.run|web\.run_app|\.listen\(")
@@ -187,3 +187,151 @@ def option_value(argv: tuple[str, ...], *names: str) -> list[str]:
 
 
 
+# ---------------------------------------------------------------- what the final image is for
+
+DEV_STAGE = re.compile(r"^(dev|devel|develop|development|devenvs?|dev[-_.]envs?|devcontainer|debug|local)$|^dev[-_.]")
+CHECK_STAGE = re.compile(r"(^|[-_.])(validate|validation|check|checks|lint|test|tests|verify|outdated|updates?)($|[-_.])")
+# Images whose default command is a shell or an interpreter's REPL: an app built on one needs its own CMD.
+GENERIC_BASES = frozenset({"debian", "ubuntu", "alpine", "busybox", "fedora", "centos", "rockylinux", "almalinux",
+                           "amazonlinux", "archlinux", "opensuse", "python", "node", "ruby", "php", "perl",
+                           "golang", "openjdk", "eclipse-temurin", "rust", "buildpack-deps"})
+# ENV names with which an image installs a language runtime itself (the official images' style).
+RUNTIME_VERSION = re.compile(r"^(PYTHON|NODE|GOLANG|GO|RUST|RUBY|JAVA|JDK|PHP|PERL|ERLANG|ELIXIR|YARN)_VERSION$")
+
+
+def is_dev_stage(stage: Stage) -> bool:
+    """A stage named as a development environment (`dev`, `dev-envs`, `development`, `devcontainer`, `debug`...):
+    what a developer runs locally, not the production image."""
+    return bool(stage.name and DEV_STAGE.search(stage.name))
+
+
+def production_target(build: Build) -> Stage | None:
+    """The target stage when it is a production image; None for a development stage, for an output-only stage
+    (`FROM scratch` that collects files for `--output`, with no command), and for a CI check stage (built FROM an
+    earlier stage, named like validate/lint/test/check, adding no command of its own)."""
+    target = build.target
+    if target is None or is_dev_stage(target):
+        return None
+    final = final_image(build)
+    lineage = build.target_lineage
+    if lineage[0].is_scratch and final.cmd is None and final.entrypoint is None:
+        return None
+    own = {step.instruction.keyword for step in target.steps}
+    if target.parent is not None and target.name and CHECK_STAGE.search(target.name) and not own & {"CMD", "ENTRYPOINT", "EXPOSE", "USER"}:
+        return None
+    return target
+
+
+def runtime_target(build: Build) -> Stage | None:
+    """The production target when what it does at run time can be judged: not an environment, i.e. an image with
+    no command of its own on a generic base (debian, python, node...), whose own command is a shell or a REPL, so it
+    only ever runs with a command given each time (a build or docs tool, a dev server, a compose service)."""
+    target = production_target(build)
+    final = final_image(build)
+    if target is None or (final.cmd is None and final.entrypoint is None and is_generic_base(build.external_base(target))):
+        return None
+    return target
+
+
+def installed_runtime(build: Build) -> str | None:
+    """The language runtime the target's lineage installs itself (`ENV PYTHON_VERSION ...` and friends, the
+    official images' style), lower-cased ("python", "node"...), or None."""
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            if step.instruction.keyword == "ENV":
+                args = step.instruction.args
+                for name in args[0::3]:
+                    match = RUNTIME_VERSION.match(name)
+                    if match:
+                        return match.group(1).lower()
+    return None
+
+
+def is_onbuild_base(build: Build) -> bool:
+    """The target lineage defers `ONBUILD` steps: it is a base for other images, which decide how they run."""
+    return any(step.deferred for step in build.target_steps())
+
+
+def is_generic_base(reference: str) -> bool:
+    """A base image whose own command is a shell or a REPL (debian, alpine, python, node...)."""
+    return ImageRef.parse(reference).name in GENERIC_BASES
+
+
+# ---------------------------------------------------------------- dropping privileges at run time
+
+# Programs that run their command as another user (`gosu app cmd`, `su-exec`, s6's and runit's, util-linux's).
+DROPPERS = frozenset({"gosu", "su-exec", "s6-setuidgid", "s6-applyuidgid", "setuidgid", "runuser", "chpst"})
+DROPPER_SCRIPT = re.compile(
+    r"\b(gosu|su-exec|s6-setuidgid|s6-applyuidgid|setuidgid|runuser)\s+\S|\bchpst\s+-u\b|\bsetpriv\b[^\n]*--reuid"
+    r"|\bchroot\b[^\n]*--userspec"
+)
+# Servers that start as root and run their workers as another user by themselves: by a flag, or (for the servers
+# whose official images configure it) by their configuration file.
+USER_FLAGS = {"named": ("-u",), "memcached": ("-u", "--user"), "dnsmasq": ("-u", "--user"), "gunicorn": ("-u", "--user"),
+              "uwsgi": ("--uid",), "mysqld": ("--user",), "mariadbd": ("--user",), "chronyd": ("-u",),
+              "unbound": (), "tcpdump": ("-Z",)}
+CONFIGURED_DROP = frozenset({"nginx", "httpd", "apache2", "apache2-foreground", "httpd-foreground", "haproxy",
+                             "php-fpm", "openresty", "squid", "postfix"})
+
+
+def privilege_drop(build: Build, context: BuildContext | None) -> str | None:
+    """How the final image leaves root at run time although its USER is root, or None: a dropper in the
+    command (`gosu`, `su-exec`, `s6-setuidgid`, `setpriv --reuid`, `chroot --userspec`...), one in the entrypoint
+    script the build copies from the context, a server's own user flag (`named -u bind`), a server that drops
+    by its configuration (nginx, httpd), or an s6-overlay image whose service scripts drop."""
+    final = final_image(build)
+    commands_run = [c for step in (final.entrypoint, final.cmd) if step for c in command_words(step.instruction)]
+    for command in commands_run:
+        dropper = next((posixpath.basename(w) for w in command.words if posixpath.basename(w) in DROPPERS), None)
+        if dropper:  # `argv` steps over gosu and su-exec as wrappers: look at the words
+            return f"`{dropper}` in {'ENTRYPOINT' if final.entrypoint else 'CMD'}"
+    words = [c.argv for c in commands_run]
+    for argv in words:
+        if not argv:
+            continue
+        program = posixpath.basename(argv[0])
+        if program == "init" and argv[0].startswith("/"):
+            return "s6-overlay's /init, whose services drop privileges with s6-setuidgid"
+        if program == "setpriv" and any(w.startswith("--reuid") for w in argv):
+            return "`setpriv --reuid`"
+        if program == "chroot" and any(w.startswith("--userspec") for w in argv):
+            return "`chroot --userspec`"
+        if program == "su" and "-c" in argv:
+            return "`su -c`"
+        flags = USER_FLAGS.get(program)
+        if flags and any(w in flags or any(w.startswith(f + "=") for f in flags if f.startswith("--")) for w in argv[1:]):
+            return f"`{program}`'s own user option"
+        if program in CONFIGURED_DROP:
+            return f"{program}, which runs its workers as the user its configuration names"
+    if build.target is not None and not words:
+        base = ImageRef.parse(build.external_base(build.target)).name
+        if base in CONFIGURED_DROP:
+            return f"{base} (inherited command), which runs its workers as the user its configuration names"
+    if context is not None:
+        script = _dropping_script(build, context, [argv[0] for argv in words if argv])
+        if script:
+            return f"the entrypoint script {script}"
+    return None
+
+
+def _dropping_script(build: Build, context: BuildContext, programs: list[str]) -> str | None:
+    """A script the final image runs (its command's program, or the files an s6-overlay image copies) that
+    drops privileges."""
+    copied: list[str] = []
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None and not instruction.heredocs:
+                for source in instruction.args[:-1]:
+                    copied.extend(context.select(build.expand(source, step.variables)))
+    names = {posixpath.basename(p) for p in programs}
+    candidates = [f for f in copied if posixpath.basename(f) in names or "/s6-overlay/" in "/" + f or "/services.d/" in f]
+    for path in candidates[:200]:
+        try:
+            with (context.root / path).open("rb") as handle:
+                text = handle.read(256_000).decode(errors="replace")
+        except OSError:
+            continue
+        if DROPPER_SCRIPT.search(text):
+            return path
+    return None

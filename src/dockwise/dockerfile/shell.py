@@ -1,7 +1,10 @@
 """Just enough shell to read RUN lines: split into simple commands, find the program each one runs.
 
-Not a shell parser: quotes, comments, `&&`/`||`/`;`/`|` and heredoc scripts are handled; anything it cannot
-tokenize falls back to whitespace splitting, so a rule sees words, never an exception.
+Not a shell parser (ShellCheck is the one that reads RUN scripts as shell, see `dockwise.dockerfile.shellcheck`):
+quotes, backslashes, comments, `$(...)`/backticks/`${...}` inside words, `&&`/`||`/`;`/`|`/`&` and heredoc scripts
+are handled, and reserved words (`if`, `then`, `do`...) are stepped over, so a rule sees the programs a script runs.
+A `#` starts a comment only at the start of a word, and a backtick pair whose text is a comment (the
+`` `# why` `` idiom for commenting a continued line) is dropped, not read to the end of the line.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from functools import lru_cache
 
 from dockwise.dockerfile.parse import Instruction
 
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"})
+_OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")", "\n")
 _WRAPPERS = frozenset({"sudo", "env", "exec", "command", "time", "nice", "nohup", "eval", "su-exec", "gosu"})
+_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "case",
+                       "esac", "in"})
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "busybox"})
 
 
 @dataclass(frozen=True)
@@ -26,11 +32,11 @@ class Command:
 
     @property
     def argv(self) -> tuple[str, ...]:
-        """The words after leading `VAR=value` assignments and wrappers such as `sudo` or `env`."""
+        """The words after reserved words, leading `VAR=value` assignments and wrappers such as `sudo` or `env`."""
         words = list(self.words)
         while words:
             head = words[0]
-            if "=" in head and not head.startswith("-") and head.split("=", 1)[0].replace("_", "").isalnum():
+            if head in _RESERVED or ("=" in head and not head.startswith("-") and head.split("=", 1)[0].replace("_", "").isalnum()):
                 words.pop(0)
             elif posixpath.basename(head) in _WRAPPERS:
                 words.pop(0)
@@ -44,6 +50,11 @@ class Command:
     def program(self) -> str:
         argv = self.argv
         return posixpath.basename(argv[0]) if argv else ""
+
+
+def is_posix_shell(shell: tuple[str, ...]) -> bool:
+    """Whether a `SHELL` (its argv; empty = the default `/bin/sh -c`) reads POSIX shell, not powershell or cmd."""
+    return not shell or posixpath.basename(shell[0].replace("\\", "/")).lower() in _POSIX_SHELLS
 
 
 def scripts(instruction: Instruction) -> list[str]:
@@ -62,17 +73,15 @@ def commands(instruction: Instruction) -> tuple[Command, ...]:
         return (Command(tuple(instruction.args), ""),)
     out: list[Command] = []
     for text in scripts(instruction):
-        for line in text.replace("\\\n", " ").split("\n"):
-            out.extend(split_commands(line))
+        out.extend(split_commands(text))
     return tuple(out)
 
 
 def split_commands(text: str) -> list[Command]:
-    tokens = _tokens(text)
     out: list[Command] = []
     words: list[str] = []
-    for token in tokens:
-        if token in _SEPARATORS:
+    for token, is_operator in _tokens(text):
+        if is_operator:
             if words:
                 out.append(Command(tuple(words), token))
             words = []
@@ -83,14 +92,109 @@ def split_commands(text: str) -> list[Command]:
     return out
 
 
-def _tokens(text: str) -> list[str]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    try:
-        return list(lexer)
-    except ValueError:
-        return text.split()
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """(token, is_operator) pairs. Quotes are removed from words; `$(...)`, `${...}` and backticks stay verbatim."""
+    tokens: list[tuple[str, bool]] = []
+    word: list[str] = []
+    started = False  # a word is open (even an empty one, as in "")
+    i, n = 0, len(text)
+
+    def close() -> None:
+        nonlocal started
+        if started:
+            tokens.append(("".join(word), False))
+        word.clear()
+        started = False
+
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            if text[i + 1] != "\n":  # a backslash-newline joins lines
+                word.append(text[i + 1])
+                started = True
+            i += 2
+        elif ch in " \t\r":
+            close()
+            i += 1
+        elif ch == "#" and not started:
+            while i < n and text[i] != "\n":
+                i += 1
+        elif ch == "'":
+            end = text.find("'", i + 1)
+            end = n if end < 0 else end
+            word.append(text[i + 1 : end])
+            started, i = True, end + 1
+        elif ch == '"':
+            i = _double_quoted(text, i + 1, word)
+            started = True
+        elif ch == "`":
+            end = text.find("`", i + 1)
+            end = n if end < 0 else end
+            inner = text[i + 1 : end]
+            if not inner.lstrip().startswith("#"):
+                word.append(text[i : end + 1])
+                started = True
+            i = end + 1
+        elif ch == "$" and i + 1 < n and text[i + 1] in "({":
+            end = _balanced(text, i + 1)
+            word.append(text[i:end])
+            started, i = True, end
+        elif ch in "<>" and i + 1 < n and text[i + 1] == "&":  # 2>&1, <&3: a redirection, not `&`
+            word.append(text[i : i + 2])
+            started, i = True, i + 2
+        else:
+            operator = next((op for op in _OPERATORS if text.startswith(op, i)), None)
+            if operator is None:
+                word.append(ch)
+                started = True
+                i += 1
+            else:
+                close()
+                tokens.append((";" if operator == "\n" else operator, True))
+                i += len(operator)
+    close()
+    return tokens
+
+
+def _double_quoted(text: str, i: int, word: list[str]) -> int:
+    n = len(text)
+    while i < n and text[i] != '"':
+        if text[i] == "\\" and i + 1 < n and text[i + 1] in '"\\$`\n':
+            if text[i + 1] != "\n":
+                word.append(text[i + 1])
+            i += 2
+        elif text[i] == "$" and i + 1 < n and text[i + 1] in "({":
+            end = _balanced(text, i + 1)
+            word.append(text[i:end])
+            i = end
+        else:
+            word.append(text[i])
+            i += 1
+    return i + 1
+
+
+def _balanced(text: str, i: int) -> int:
+    """The index after the bracket closing the one at `i` (`(` or `{`), quotes inside skipped."""
+    opening = text[i]
+    closing = ")" if opening == "(" else "}"
+    depth, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "'" and opening == "(":
+            end = text.find("'", i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if ch == opening:
+            depth += 1
+        elif ch == closing:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
 
 
 def has_option(argv: tuple[str, ...], *names: str) -> bool:
@@ -101,4 +205,14 @@ def has_option(argv: tuple[str, ...], *names: str) -> bool:
                 return True
             if len(name) == 2 and name[0] == "-" and word.startswith("-") and not word.startswith("--") and name[1] in word[1:]:
                 return True
+    return False
+
+
+def has_long_option(argv: tuple[str, ...], name: str, shortest: str) -> bool:
+    """Whether `--name` is among the words, also as an unambiguous prefix at least as long as `shortest`: Python's
+    optparse/argparse (pip's parser) accept `--no-cache` for `--no-cache-dir`."""
+    for word in argv:
+        option = word.split("=", 1)[0]
+        if option.startswith(shortest) and name.startswith(option):
+            return True
     return False

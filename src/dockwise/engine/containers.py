@@ -65,10 +65,11 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
         raise DockwiseError(f"image {image} is not in the engine", "build it first") from None
     options = {**profile.engine_options(), **run_options}
     volume = None
-    if data and "volumes" not in options:
+    mounted = options.get("volumes") or {}
+    if data and not any(spec.get("bind") == data for spec in mounted.values()):
         # The app writes there: a fresh volume (filled from the image's own files, as Docker does) for this container.
         volume = client.volumes.create(labels={**labels, EPHEMERAL_LABEL: "1"})
-        options["volumes"] = {volume.name: {"bind": data, "mode": "rw"}}
+        options["volumes"] = {**mounted, volume.name: {"bind": data, "mode": "rw"}}
     try:
         container = client.containers.create(image, ports=ports, labels=labels, **options)
     except BaseException:

@@ -12,12 +12,13 @@ if TYPE_CHECKING:
     from dockwise.image.sources import Source
 
 
-def collect(source: str | Source, *, gzip_size: bool = True, max_entries: int | None = None) -> ImageFacts:
+def collect(source: str | Source, *, gzip_size: bool = False, max_entries: int | None = None) -> ImageFacts:
     """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path.
 
-    `gzip_size` measures gzip -6 of each uncompressed layer (seconds for a large image); `max_entries` caps the tar
-    entries of the image (default dockwise.image.layer_index.MAX_ENTRIES). Raises DockwiseError for an unreadable,
-    invalid or tampered image.
+    A compressed layer's size is its blob's; `gzip_size` also measures gzip -6 of each uncompressed layer (in
+    parallel on every core, yet seconds for a large image); `max_entries` caps the tar entries of the image
+    (default dockwise.image.layer_index.MAX_ENTRIES). Raises DockwiseError for an unreadable, invalid or tampered
+    image.
     """
     from dockwise.image.sources import Source, parse_source, read_image
 
@@ -26,7 +27,7 @@ def collect(source: str | Source, *, gzip_size: bool = True, max_entries: int | 
 
     def analyse(raw):
         # Imported here, not at the top: defining the facts dataclasses costs about as much as indexing a small
-        # layer, and here it overlaps the digest threads instead of delaying them.
+        # layer, and here it overlaps the digest workers instead of delaying them.
         from dockwise.image.facts import facts_from
         from dockwise.image.filesystem import FileSystem
 

@@ -187,15 +187,14 @@ class ImageFacts:
 
 
 def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
-    config = raw.config.get("config") or {}
+    config = raw.config
     history = _layer_history(raw)
-    user = _user(config.get("User") or "", fs)
-    workdir = config.get("WorkingDir") or ""
+    user = _user(config.user, fs)
+    workdir = config.workdir
     app_dirs = _app_dirs(fs, workdir)
     writable = sorted(_app_writable(fs, app_dirs, user))
-    env = _env(config.get("Env") or [])
-    entrypoint = tuple(config["Entrypoint"]) if config.get("Entrypoint") else None
-    cmd = tuple(config["Cmd"]) if config.get("Cmd") else None
+    env = _env(config.env)
+    entrypoint, cmd = config.entrypoint, config.cmd
     size = sum(layer.tar_size for layer in raw.layers)
     python_versions = tuple(sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))}))
     packages = _debian_packages(fs)
@@ -205,9 +204,9 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         source=raw.source.describe(),
         id=raw.id,
         tags=tuple(raw.tags),
-        created=raw.config.get("created"),
-        architecture=raw.config.get("architecture"),
-        os=raw.config.get("os"),
+        created=config.created,
+        architecture=config.architecture,
+        os=config.os,
         os_release=_os_release(fs),
         size_bytes=size,
         compressed_bytes=None if any(c is None for c in compressed) else sum(c for c in compressed if c is not None),
@@ -228,12 +227,12 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
         user=user,
         workdir=workdir,
         env=env,
-        exposed_ports=tuple(sorted(config.get("ExposedPorts") or {})),
+        exposed_ports=config.exposed_ports,
         entrypoint=entrypoint,
         cmd=cmd,
         exec_form=_exec_form(entrypoint or cmd),
-        healthcheck=config.get("Healthcheck"),
-        labels=dict(sorted((config.get("Labels") or {}).items())),
+        healthcheck=config.healthcheck,
+        labels=config.labels,
         shells=_shells(fs),
         package_managers=_package_managers(fs),
         python_versions=python_versions,
@@ -255,14 +254,14 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
 
 def _layer_history(raw: RawImage) -> list[tuple[str, str | None]]:
     """(created_by, created) per layer: the history entries that are not `empty_layer`, in order."""
-    entries = [h for h in raw.config.get("history") or [] if isinstance(h, dict) and not h.get("empty_layer")]
+    entries = [h for h in raw.config.history if not h.empty_layer]
     if len(entries) != len(raw.layers):
         return [("", None)] * len(raw.layers)
-    return [(str(h.get("created_by", "")), h.get("created")) for h in entries]
+    return [(h.created_by, h.created) for h in entries]
 
 
-def _env(items: list[str]) -> dict[str, str]:
-    pairs = (item.split("=", 1) for item in items if isinstance(item, str))
+def _env(items: tuple[str, ...]) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in items)
     return {pair[0]: pair[1] if len(pair) > 1 else "" for pair in pairs}
 
 
@@ -345,7 +344,7 @@ def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
     for text in texts:
         for para in dpkg_paragraphs(text):
             status = para.get("Status", "install ok installed")
-            if "Package" not in para or not status.endswith(" installed"):
+            if not para.get("Package") or not status.endswith(" installed"):
                 continue
             source = para.get("Source")
             package = DebianPackage(para["Package"], para.get("Version", ""), para.get("Architecture", ""),
@@ -462,7 +461,7 @@ def _app_writable(fs: FileSystem, app_dirs: list[str], user: UserFacts) -> set[s
 def _secrets(fs: FileSystem, env: dict[str, str]) -> SecretFacts:
     env_names = tuple(sorted(k for k in env if is_secret_name(k) or SECRET_VALUE.search(env[k])))
     files = ["/" + path for path, node in fs.nodes.items()
-             if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path)]
+             if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path, fs.captured.get(path))]
     return SecretFacts(env_names, tuple(sorted(files)), tuple("/" + p for p in fs.private_keys))
 
 

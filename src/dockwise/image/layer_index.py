@@ -1,7 +1,8 @@
 """One layer tar -> its entries (headers only), the few small files the facts need, and private-key sniffs.
 
-File data is never extracted: a mapped layer is walked by skipping file data; a gzip layer is streamed through once.
-Memory is bounded by the entry count (capped, `max_entries`) plus the captured files (capped, CAPTURE_LIMIT).
+File data is never extracted: an uncompressed layer is walked by skipping file data; a gzip layer is inflated
+through once in bounded pieces, its expansion capped (MAX_EXPANSION). Memory is bounded by the entry count
+(capped, `max_entries`) and path lengths, plus the captured files (capped, CAPTURE_LIMIT).
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.knowledge import PRIVATE_KEY
-from dockwise.image.tarstream import Member, TarError, members
+from dockwise.core.knowledge import CONTENT_BYTES, PRIVATE_KEY, needs_content
+from dockwise.image.tarstream import Member, TarError, TooLarge, members
 
 MAX_ENTRIES = 1_000_000
 """Default cap on tar entries per image: the index costs a few hundred bytes per entry (see tests/image/test_hostile.py)."""
+
+MAX_EXPANSION = 100
+EXPANSION_FLOOR = 256 << 20
+"""A gzip layer may expand to max(MAX_EXPANSION x its compressed size, EXPANSION_FLOOR) bytes. Real layers expand
+2-5x; deflate's ceiling is ~1032x, which only a crafted (or all-zero) stream comes near."""
 
 CAPTURE_FILE_LIMIT = 8 << 20
 CAPTURE_LIMIT = 64 << 20
@@ -90,7 +96,9 @@ def _kind(member: Member) -> str:
 
 
 def _wants_capture(path: str) -> bool:
-    return path in CAPTURED_EXACT or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums"))
+    """Files the facts read: passwd, os-release, dpkg status, and the secret-by-name files whose content decides
+    (`knowledge.needs_content`, first CONTENT_BYTES)."""
+    return path in CAPTURED_EXACT or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums")) or needs_content(path)
 
 
 def _wants_sniff(path: str, size: int) -> bool:
@@ -98,15 +106,27 @@ def _wants_sniff(path: str, size: int) -> bool:
 
 
 def read_layer(source, *, what: str, budget: Budget) -> LayerIndex:
-    """Walk a layer tar once (a MappedSource or a GzipSource from dockwise.image.tarstream); file data is skipped."""
+    """Walk a layer tar once (a BlobSource or a GzipSource from dockwise.image.tarstream); file data is skipped."""
     index = LayerIndex()
     try:
         _walk(source, index, what=what, budget=budget)
+    except TooLarge as exc:
+        raise expansion_error(what, exc) from None
     except TarError as exc:
         raise DockwiseError(f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2) from None
     except zlib.error as exc:
         raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
     return index
+
+
+def expansion_limit(compressed_size: int) -> int:
+    return max(MAX_EXPANSION * compressed_size, EXPANSION_FLOOR)
+
+
+def expansion_error(what: str, exc: TooLarge) -> DockwiseError:
+    return DockwiseError(f"{what}: {exc}, more than {MAX_EXPANSION}x: refused as a decompression bomb",
+                         "if you trust the image, `docker load` it and inspect it from the engine (whose export is "
+                         "uncompressed)", exit_code=2)
 
 
 def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
@@ -135,8 +155,9 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
         if kind != FILE or member.data_size != member.size:
             continue  # sparse files are never captured or sniffed
         if _wants_capture(path):
-            if size <= CAPTURE_FILE_LIMIT and budget.captured + size <= CAPTURE_LIMIT:
-                index.captured[path] = source.read(size)
-                budget.captured += size
+            wanted = min(size, CONTENT_BYTES) if needs_content(path) else size
+            if wanted <= CAPTURE_FILE_LIMIT and budget.captured + wanted <= CAPTURE_LIMIT:
+                index.captured[path] = source.read(wanted)
+                budget.captured += wanted
         elif _wants_sniff(path, size) and PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
             index.private_keys.append(path)

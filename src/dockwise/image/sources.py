@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import stat
 import zlib
@@ -18,19 +17,31 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from dockwise.core.errors import DockwiseError
+from dockwise.image import schema
 from dockwise.image.blob import (
     Blob,
+    FileReader,
     Pending,
+    Workers,
     check_digest_syntax,
-    digest_blob,
-    map_file,
+    gzip_size_jobs,
+    sha256_of,
 )
-from dockwise.image.layer_index import MAX_ENTRIES, Budget, LayerIndex, read_layer
-from dockwise.image.tarstream import GzipSource, MappedSource, TarError, members
+from dockwise.image.layer_index import (
+    MAX_ENTRIES,
+    Budget,
+    LayerIndex,
+    expansion_error,
+    expansion_limit,
+    read_layer,
+)
+from dockwise.image.schema import ImageConfig, parse_json
+from dockwise.image.tarstream import BlobSource, GzipSource, TarError, TooLarge, members
 
 T = TypeVar("T")
 JSON_LIMIT = 16 << 20
 OUTER_ENTRY_LIMIT = 100_000
+MAX_LAYERS = 1000
 GZIP_LAYER_TYPES = (
     "application/vnd.oci.image.layer.v1.tar+gzip",
     "application/vnd.docker.image.rootfs.diff.tar.gzip",
@@ -64,12 +75,12 @@ class RawLayer(NamedTuple):
 
 @dataclass(frozen=True)
 class RawImage:
-    """An image as read: id (sha256 of the config), config JSON, tags, layers base first. `read_image` returns
-    nothing derived from it before every digest has verified."""
+    """An image as read: id (sha256 of the config), its config (checked against the spec's shapes), tags, layers
+    base first. `read_image` returns nothing derived from it before every digest has verified."""
 
     source: Source
     id: str
-    config: dict
+    config: ImageConfig
     tags: tuple[str, ...]
     layers: tuple[RawLayer, ...]
 
@@ -90,17 +101,21 @@ def parse_source(text: str) -> Source:
         return Source("oci", text)
     if path.is_file():
         return Source("archive", text)
+    if path.exists():
+        raise DockwiseError(f"{text} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory",
+                            exit_code=2)
     if text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
         raise DockwiseError(f"{text} does not exist", "pass an existing archive or layout, or an engine image name", exit_code=2)
     return Source("engine", text)
 
 
-def read_image(source: Source, *, gzip_size: bool = True, max_entries: int = MAX_ENTRIES,
+def read_image(source: Source, *, gzip_size: bool = False, max_entries: int = MAX_ENTRIES,
                analyse: Callable[[RawImage], T] | None = None) -> T | RawImage:
     """Read the image, index its layers (never extracted) and verify every blob; return `analyse(image)`.
 
-    `analyse` may run while the layer digests are still being computed in a worker thread (it overlaps them when
-    no gzip size has to be measured first); its result is returned only after every digest has verified.
+    `analyse` runs while the layer digests are still being computed by worker threads; its result is returned only
+    after every digest has verified. `gzip_size` measures gzip -6 of each uncompressed layer (in parallel chunks,
+    see dockwise.image.blob.gzip_chunk_size); a compressed layer's size is its blob's, measured or not.
     Without `analyse`, the verified RawImage itself is returned.
     """
     with _open_container(source) as (container, engine_tags):
@@ -121,13 +136,14 @@ def read_image(source: Source, *, gzip_size: bool = True, max_entries: int = MAX
 
 
 class _Container:
-    """Named blobs: the members of a mapped tar, or the files under a layout directory (each mapped when opened)."""
+    """Named blobs: the members of a tar (read by offset, never mapped), or the files of a layout directory (each
+    opened beneath the directory without following a symlink, so `blobs/` linked elsewhere is refused)."""
 
-    def __init__(self, source: Source, buffer=None, root: Path | None = None) -> None:
-        self._buffer = buffer
+    def __init__(self, source: Source, *, tar: Blob | None = None, root: Path | None = None) -> None:
+        self._tar = tar
         self._root = root
-        self._members = _index_outer_tar(buffer, source) if root is None else None
-        self._maps: list = []
+        self._members = _index_outer_tar(tar, source) if tar is not None else None
+        self._fds: list[int] = []
 
     def has(self, name: str) -> bool:
         if self._members is not None:
@@ -140,43 +156,67 @@ class _Container:
             if name not in self._members:
                 raise DockwiseError(f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=2)
             offset, size = self._members[name]
-            return Blob(self._buffer, offset, size)
-        if name.startswith("/") or ".." in Path(name).parts:
-            raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=2)
-        try:
-            assert self._root is not None
-            fd = os.open(self._root / name, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2) from None
-        except OSError as exc:
-            raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})", "blobs must be regular files",
-                                exit_code=2) from None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=2)
-            buffer = map_file(fd, info.st_size)
-        finally:
-            os.close(fd)
-        self._maps.append(buffer)
-        return Blob(buffer, 0, info.st_size)
+            assert self._tar is not None
+            return Blob(self._tar.reader, offset, size)
+        assert self._root is not None
+        fd = _open_beneath(self._root, name)
+        self._fds.append(fd)
+        return _file_blob(fd)
 
-    def read_json(self, name: str, expect: str | None = None):
+    def read_json(self, name: str, expect: str | None = None) -> tuple[object, bytes]:
         blob = self.open(name)
         if blob.size > JSON_LIMIT:
             raise DockwiseError(f"{name[:120]!r} is {blob.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2)
-        data = blob.head(blob.size)
+        data = blob.read(0, blob.size)
         if expect is not None:
             _verify(name, "sha256:" + hashlib.sha256(data).hexdigest(), expect)
-        try:
-            return json.loads(data), data
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise DockwiseError(f"{name[:120]!r} is not valid JSON ({exc})", "re-create the archive", exit_code=2) from None
+        return parse_json(data, name), data
 
     def close(self) -> None:
-        for buffer in [*self._maps, self._buffer]:
-            with contextlib.suppress(AttributeError, BufferError):
-                buffer.close()  # a view still held elsewhere keeps the map alive until it is collected
+        for fd in self._fds:
+            os.close(fd)
+        self._fds.clear()
+
+
+def _open_beneath(root: Path, name: str) -> int:
+    """Open `name` (a relative path) inside `root`, refusing symlinks at every step and anything but a regular
+    file at the end; O_NONBLOCK so that a FIFO cannot block the open."""
+    parts = name.split("/")
+    if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=2)
+    opened: list[int] = []
+    try:
+        directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        opened.append(directory)
+        for part in parts[:-1]:
+            directory = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            opened.append(directory)
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    except FileNotFoundError:
+        raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2) from None
+    except OSError as exc:
+        raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})",
+                            "blobs must be regular files inside the layout, reached without symlinks", exit_code=2) from None
+    finally:
+        for directory in opened:
+            os.close(directory)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=2)
+    return fd
+
+
+def _open_regular_file(path: Path) -> int:
+    """The image path opened for reading; O_NONBLOCK so that a FIFO or device cannot block, then refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise DockwiseError(f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DockwiseError(f"{path} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory",
+                            exit_code=2)
+    return fd
 
 
 @contextlib.contextmanager
@@ -186,43 +226,40 @@ def _open_container(source: Source) -> Iterator[tuple[_Container, tuple[str, ...
 
         with tempfile.TemporaryFile(prefix="dockwise-save-") as spool:
             tags = _save_from_engine(source.location, spool)
-            with _mapped_tar(spool.fileno(), source) as container:
+            with _closing(_Container(source, tar=_file_blob(spool.fileno()))) as container:
                 yield container, tags
         return
     path = Path(source.location)
     if path.is_dir():
         if not (path / "oci-layout").is_file():
             raise DockwiseError(f"{path} has no oci-layout file", "pass an OCI image layout directory", exit_code=2)
-        container = _Container(source, root=path)
-        try:
+        with _closing(_Container(source, root=path)) as container:
             yield container, ()
-        finally:
-            container.close()
         return
+    fd = _open_regular_file(path)
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise DockwiseError(f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2) from None
-    try:
-        with _mapped_tar(fd, source) as container:
+        with _closing(_Container(source, tar=_file_blob(fd))) as container:
             yield container, ()
     finally:
         os.close(fd)
 
 
+def _file_blob(fd: int) -> Blob:
+    return Blob(FileReader(fd), 0, os.fstat(fd).st_size)
+
+
 @contextlib.contextmanager
-def _mapped_tar(fd: int, source: Source) -> Iterator[_Container]:
-    container = _Container(source, buffer=map_file(fd, os.fstat(fd).st_size))
+def _closing(container: _Container) -> Iterator[_Container]:
     try:
         yield container
     finally:
         container.close()
 
 
-def _index_outer_tar(buffer, source: Source) -> dict[str, tuple[int, int]]:
+def _index_outer_tar(blob: Blob, source: Source) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
     try:
-        for member in members(MappedSource(buffer)):
+        for member in members(BlobSource(blob)):
             if len(found) >= OUTER_ENTRY_LIMIT:
                 raise DockwiseError(f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive",
                                     exit_code=2)
@@ -257,12 +294,14 @@ def _verify(what: str, actual: str, expected: str) -> None:
         raise DockwiseError(f"{what[:120]}: digest mismatch (expected {expected}, got {actual})", "the blob is corrupt or was altered", exit_code=2)
 
 
-def _diff_ids(config: dict, count: int, where: str) -> list[str]:
-    rootfs = config.get("rootfs") if isinstance(config, dict) else None
-    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
-    if not isinstance(diff_ids, list) or len(diff_ids) != count:
-        raise DockwiseError(f"{where}: config lists {len(diff_ids) if isinstance(diff_ids, list) else 'no'} diff_ids for {count} layers", "the image config is not valid", exit_code=2)
-    return [check_digest_syntax(d, where) for d in diff_ids]
+def _diff_ids(config: ImageConfig, count: int, where: str) -> list[str]:
+    if len(config.diff_ids) != count:
+        raise DockwiseError(f"{where}: config lists {len(config.diff_ids)} diff_ids for {count} layers",
+                            "the image config is not valid", exit_code=2)
+    if count > MAX_LAYERS:
+        raise DockwiseError(f"{where}: {count} layers; more than {MAX_LAYERS} is refused (engines stop at ~127)",
+                            "the image is not valid", exit_code=2)
+    return [check_digest_syntax(d, where) for d in config.diff_ids]
 
 
 class _LayerPlan(NamedTuple):
@@ -278,36 +317,30 @@ class _Head(NamedTuple):
 
     source: Source
     id: str
-    config: dict
+    config: ImageConfig
     tags: tuple[str, ...]
     plans: tuple[_LayerPlan, ...]
 
 
 def _docker_save_head(source: Source, container: _Container, engine_tags: tuple[str, ...]) -> _Head:
     manifest, _ = container.read_json("manifest.json")
-    if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
-        raise DockwiseError("manifest.json is not a list of images", "re-create the archive with `docker save`", exit_code=2)
-    entry = _pick_save_entry(manifest, source.tag)
-    config_name = entry.get("Config")
-    layers = entry.get("Layers")
-    if not isinstance(config_name, str) or not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
-        raise DockwiseError("manifest.json entry lacks Config or Layers", "re-create the archive with `docker save`", exit_code=2)
-    config, raw = container.read_json(config_name)
+    entry = _pick_save_entry(schema.save_manifest(manifest), source.tag)
+    config_value, raw = container.read_json(entry.config)
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-    named = _digest_in_name(config_name)
+    named = _digest_in_name(entry.config)
     if named is not None:
-        _verify(config_name, image_id, named)
-    diff_ids = _diff_ids(config, len(layers), config_name)
-    plans = [_LayerPlan(name, diff_id, _digest_in_name(name), None, False) for name, diff_id in zip(layers, diff_ids)]
-    tags = tuple(t for t in entry.get("RepoTags") or () if isinstance(t, str)) or engine_tags
-    return _Head(source, image_id, config, tags, tuple(plans))
+        _verify(entry.config, image_id, named)
+    config = schema.image_config(config_value, f"image config {entry.config}")
+    diff_ids = _diff_ids(config, len(entry.layers), entry.config)
+    plans = [_LayerPlan(name, diff_id, _digest_in_name(name), None, False) for name, diff_id in zip(entry.layers, diff_ids)]
+    return _Head(source, image_id, config, entry.repo_tags or engine_tags, tuple(plans))
 
 
-def _pick_save_entry(manifest: list[dict], tag: str | None) -> dict:
+def _pick_save_entry(manifest: tuple[schema.SaveEntry, ...], tag: str | None) -> schema.SaveEntry:
     if tag is None:
         return manifest[0]
     for entry in manifest:
-        if any(t == tag or t.endswith(":" + tag) for t in entry.get("RepoTags") or ()):
+        if any(t == tag or t.endswith(":" + tag) for t in entry.repo_tags):
             return entry
     raise DockwiseError(f"no image tagged {tag!r} in the archive", "list its tags with `tar -xOf ARCHIVE manifest.json`", exit_code=2)
 
@@ -322,116 +355,115 @@ def _digest_in_name(name: str) -> str | None:
 
 def _oci_head(source: Source, container: _Container) -> _Head:
     index, _ = container.read_json("index.json")
-    manifest_desc, ref_name = _pick_oci_manifest(container, index, source.tag, depth=0)
-    manifest, _ = container.read_json(_blob_name(manifest_desc), expect=manifest_desc["digest"])
-    config_desc = manifest.get("config") if isinstance(manifest, dict) else None
-    layer_descs = manifest.get("layers") if isinstance(manifest, dict) else None
-    if not isinstance(config_desc, dict) or not isinstance(layer_descs, list) or not all(isinstance(d, dict) for d in layer_descs):
-        raise DockwiseError("OCI manifest lacks config or layers", "the layout is not valid", exit_code=2)
-    config_name = _blob_name(config_desc)
-    config, raw = container.read_json(config_name, expect=config_desc["digest"])
-    diff_ids = _diff_ids(config, len(layer_descs), config_name)
+    manifest_desc, ref_name = _pick_oci_manifest(container, schema.index_manifests(index), source.tag, depth=0)
+    manifest_name = _blob_name(manifest_desc)
+    manifest_value, _ = container.read_json(manifest_name, expect=manifest_desc.digest)
+    manifest = schema.image_manifest(manifest_value, f"image manifest {manifest_name}")
+    config_name = _blob_name(manifest.config)
+    config_value, raw = container.read_json(config_name, expect=manifest.config.digest)
+    config = schema.image_config(config_value, f"image config {config_name}")
+    diff_ids = _diff_ids(config, len(manifest.layers), config_name)
     plans = []
-    for desc, diff_id in zip(layer_descs, diff_ids):
-        media = desc.get("mediaType", "")
-        if media not in GZIP_LAYER_TYPES + TAR_LAYER_TYPES:
-            raise DockwiseError(f"layer media type {str(media)[:80]!r} is not supported", "use tar or tar+gzip layers", exit_code=2)
-        plans.append(_LayerPlan(_blob_name(desc), diff_id, desc["digest"], desc.get("size"), media in GZIP_LAYER_TYPES))
+    for desc, diff_id in zip(manifest.layers, diff_ids):
+        if desc.media_type not in GZIP_LAYER_TYPES + TAR_LAYER_TYPES:
+            raise DockwiseError(f"layer media type {desc.media_type[:80]!r} is not supported", "use tar or tar+gzip layers", exit_code=2)
+        plans.append(_LayerPlan(_blob_name(desc), diff_id, desc.digest, desc.size, desc.media_type in GZIP_LAYER_TYPES))
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     tags = (ref_name,) if ref_name else ()
     return _Head(source, image_id, config, tags, tuple(plans))
 
 
-def _blob_name(desc: dict) -> str:
-    digest = check_digest_syntax(desc.get("digest"), "descriptor")
+def _blob_name(desc: schema.Descriptor) -> str:
+    digest = check_digest_syntax(desc.digest, "descriptor")
     return "blobs/sha256/" + digest.split(":", 1)[1]
 
 
-def _pick_oci_manifest(container, index, tag: str | None, *, depth: int) -> tuple[dict, str | None]:
-    manifests = index.get("manifests") if isinstance(index, dict) else None
-    if not isinstance(manifests, list) or not manifests or not all(isinstance(m, dict) for m in manifests):
-        raise DockwiseError("index.json lists no manifests", "the layout is not valid", exit_code=2)
+def _pick_oci_manifest(container: _Container, manifests: tuple[schema.Descriptor, ...], tag: str | None, *,
+                       depth: int) -> tuple[schema.Descriptor, str | None]:
     for desc in manifests:
-        ref_name = (desc.get("annotations") or {}).get("org.opencontainers.image.ref.name")
+        ref_name = desc.annotations.get("org.opencontainers.image.ref.name")
         if tag is not None and ref_name != tag:
             continue
-        if desc.get("mediaType") in INDEX_TYPES:
+        if desc.media_type in INDEX_TYPES:
             if depth >= 3:
                 raise DockwiseError("image indexes nest too deeply", "the layout is not valid", exit_code=2)
-            nested, _ = container.read_json(_blob_name(desc), expect=desc["digest"])
-            found, nested_name = _pick_oci_manifest(container, nested, None, depth=depth + 1)
+            name = _blob_name(desc)
+            nested, _ = container.read_json(name, expect=desc.digest)
+            found, nested_name = _pick_oci_manifest(container, schema.index_manifests(nested, name), None, depth=depth + 1)
             return found, ref_name or nested_name
         return desc, ref_name
     raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2)
 
 
 class _ReadLayer(NamedTuple):
-    """A layer indexed in this thread, its blob digest still being computed in a worker."""
+    """A layer indexed in this thread, its blob digest (and gzip size, if asked) still being computed by workers."""
 
     what: str
     plan: _LayerPlan
     blob: Blob
     listing: LayerIndex
-    pending: Pending
+    digest: Pending
+    gzip_size: Callable[[], int] | None  # waits for the measured gzip -6 size; None when not measured
     tar_digest: str | None  # the diff_id computed while decompressing; None for an uncompressed layer
     tar_size: int
 
-    def compressed_size(self, digest_gzip_size: int | None) -> int | None:
+    def compressed_size(self) -> int | None:
         """The blob's own size for a compressed layer, else the gzip -6 size measured (or None)."""
-        return self.blob.size if self.tar_digest is not None else digest_gzip_size
+        if self.tar_digest is not None:
+            return self.blob.size
+        return self.gzip_size() if self.gzip_size is not None else None
 
 
 def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_entries: int,
                  analyse: Callable[[RawImage], T]) -> T:
     """Index every layer in this thread while worker threads hash (and gzip, if asked) the blobs; verify, analyse."""
     budget = Budget(max_entries=max_entries)
-    read: list[_ReadLayer] = []
-    for number, plan in enumerate(head.plans, 1):
-        what = f"layer {number} ({plan.name[:80]})"
-        blob = container.open(plan.name)
-        if plan.blob_size is not None and plan.blob_size != blob.size:
-            raise DockwiseError(f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
-                                "the blob is corrupt", exit_code=2)
-        compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
-        pending = Pending(digest_blob, blob, gzip_size=gzip_size and not compressed)
-        if compressed:
-            index, tar_digest, tar_size = _read_gzip_layer(blob, what, budget)
-        else:
-            index, tar_digest, tar_size = read_layer(MappedSource(blob.buffer, blob.offset, blob.offset + blob.size),
-                                                     what=what, budget=budget), None, blob.size
-        read.append(_ReadLayer(what, plan, blob, index, pending, tar_digest, tar_size))
+    with Workers() as workers:
+        read: list[_ReadLayer] = []
+        for number, plan in enumerate(head.plans, 1):
+            what = f"layer {number} ({plan.name[:80]})"
+            blob = container.open(plan.name)
+            if plan.blob_size is not None and plan.blob_size != blob.size:
+                raise DockwiseError(f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
+                                    "the blob is corrupt", exit_code=2)
+            compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
+            digest = workers.submit(sha256_of, blob)
+            measure = gzip_size_jobs(blob, workers) if gzip_size and not compressed else None
+            if compressed:
+                index, tar_digest, tar_size = _read_gzip_layer(blob, what, budget)
+            else:
+                index, tar_digest, tar_size = read_layer(BlobSource(blob), what=what, budget=budget), None, blob.size
+            read.append(_ReadLayer(what, plan, blob, index, digest, measure, tar_digest, tar_size))
 
-    def verified() -> list[int | None]:
-        sizes = []
-        for layer in read:
-            digest = layer.pending.result()
-            if layer.plan.blob_digest is not None:
-                _verify(layer.what, digest.sha256, layer.plan.blob_digest)
-            _verify(layer.what + " diff_id", layer.tar_digest or digest.sha256, layer.plan.diff_id)
-            sizes.append(layer.compressed_size(digest.gzip_size))
-        return sizes
+        def verify() -> None:
+            for layer in read:
+                digest = layer.digest.result()
+                if layer.plan.blob_digest is not None:
+                    _verify(layer.what, digest, layer.plan.blob_digest)
+                _verify(layer.what + " diff_id", layer.tar_digest or digest, layer.plan.diff_id)
 
-    def image(sizes: list[int | None]) -> RawImage:
-        layers = tuple(RawLayer(layer.listing, layer.plan.diff_id, layer.tar_size, size) for layer, size in zip(read, sizes))
-        return RawImage(head.source, head.id, head.config, head.tags, layers)
+        def image() -> RawImage:
+            layers = tuple(RawLayer(layer.listing, layer.plan.diff_id, layer.tar_size, layer.compressed_size())
+                           for layer in read)
+            return RawImage(head.source, head.id, head.config, head.tags, layers)
 
-    if gzip_size and any(layer.tar_digest is None for layer in read):
-        return analyse(image(verified()))  # the measured gzip sizes are part of what is analysed
-    try:
-        result = analyse(image([layer.compressed_size(None) for layer in read]))
-    except Exception:
-        verified()  # a corrupt blob explains a failed analysis better than the failure itself
-        raise
-    verified()
-    return result
+        try:
+            result = analyse(image())
+        except Exception:
+            verify()  # a corrupt blob explains a failed analysis better than the failure itself
+            raise
+        verify()
+        return result
 
 
 def _read_gzip_layer(blob: Blob, what: str, budget: Budget) -> tuple[LayerIndex, str, int]:
     """Stream-decompress a tar+gzip layer once: index it and hash the tar (its diff_id) on the way through."""
-    source = GzipSource(blob.view())
+    source = GzipSource(blob, max_output=expansion_limit(blob.size))
     index = read_layer(source, what=what, budget=budget)
     try:
         digest, size = source.finish()
+    except TooLarge as exc:
+        raise expansion_error(what, exc) from None
     except (TarError, zlib.error) as exc:
         raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
     return index, digest, size

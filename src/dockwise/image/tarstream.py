@@ -2,7 +2,7 @@
 
 Why not tarfile: it decodes every header field in Python and keeps a TarInfo per member; on a 6,000-file layer
 that was most of `inspect`'s time. Here only the fields the facts use are decoded, file data is skipped by
-offset arithmetic on a memory map (or read through when the layer is a gzip stream), and the member
+offset arithmetic (or inflated through in bounded pieces when the layer is a gzip stream), and the member
 iterator keeps nothing. Malformed input raises TarError with the byte offset.
 """
 
@@ -12,6 +12,8 @@ import hashlib
 import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
+
+from dockwise.image.blob import Blob
 
 BLOCK = 512
 MAX_META = 1 << 20
@@ -56,94 +58,119 @@ class Member(NamedTuple):
         return self.type == HARDLINK
 
 
-class MappedSource:
-    """A byte range of a memory map: reading is slicing, skipping is arithmetic."""
+class BlobSource:
+    """A tar stored uncompressed in a blob: headers come from a small read-ahead window, file data is skipped by
+    arithmetic (never read), so memory stays at one window whatever the layer's size."""
 
-    def __init__(self, buffer, start: int = 0, end: int | None = None) -> None:
-        self._buffer = buffer
-        self._start = start
-        self._end = len(buffer) if end is None else end
+    WINDOW = 32 << 10
+
+    def __init__(self, blob: Blob) -> None:
+        self._blob = blob
+        self._window = b""
+        self._window_at = 0
         self.position = 0
 
     @property
     def length(self) -> int:
-        return self._end - self._start
+        return self._blob.size
 
     def read(self, size: int) -> bytes:
-        begin = self._start + self.position
-        stop = min(begin + size, self._end)
-        self.position += max(0, stop - begin)
-        return self._buffer[begin:stop]  # slicing a map (or bytes) already copies into a new bytes object
-
-    def skip(self, size: int) -> None:
-        if self._start + self.position + size > self._end:
-            raise TarError(f"truncated: {size} bytes of data announced at offset {self.position}, "
-                           f"{self._end - self._start - self.position} left")
-        self.position += size
-
-    def view(self) -> memoryview:
-        return memoryview(self._buffer)[self._start:self._end]
-
-
-class GzipSource:
-    """A gzip stream decompressed on the fly; hashes the decompressed bytes (a layer's diff_id) as they pass."""
-
-    CHUNK = 1 << 18
-
-    def __init__(self, compressed: memoryview) -> None:
-        self._input = compressed
-        self._at = 0
-        self._inflate = zlib.decompressobj(31)
-        self._pending = b""
-        self._sha = hashlib.sha256()
-        self.position = 0
-
-    def _fill(self, want: int) -> None:
-        parts = [self._pending]
-        have = len(self._pending)
-        while have < want:
-            if self._inflate.eof:
-                rest = self._inflate.unused_data
-                if not rest and self._at >= len(self._input):
-                    break
-                self._inflate = zlib.decompressobj(31)  # a further gzip member (concatenated streams)
-                if rest:
-                    data = self._inflate.decompress(rest)
-                    parts.append(data)
-                    have += len(data)
-                    continue
-            if self._at >= len(self._input):
-                if not self._inflate.eof:
-                    raise TarError("truncated gzip stream")
-                break
-            chunk = self._input[self._at:self._at + self.CHUNK]
-            self._at += len(chunk)
-            data = self._inflate.decompress(chunk)
-            parts.append(data)
-            have += len(data)
-        self._pending = b"".join(parts)
-
-    def read(self, size: int) -> bytes:
-        if len(self._pending) < size:
-            self._fill(size)
-        data, self._pending = self._pending[:size], self._pending[size:]
-        self._sha.update(data)
+        begin = self.position - self._window_at
+        if begin < 0 or begin + size > len(self._window):
+            self._window_at = self.position
+            self._window = self._blob.read(self.position, max(size, self.WINDOW))
+            begin = 0
+        data = self._window[begin:begin + size]
         self.position += len(data)
         return data
 
     def skip(self, size: int) -> None:
+        if self.position + size > self._blob.size:
+            raise TarError(f"truncated: {size} bytes of data announced at offset {self.position}, "
+                           f"{self._blob.size - self.position} left")
+        self.position += size
+
+
+class TooLarge(TarError):
+    """A compressed stream expands beyond the limit set for it."""
+
+
+class GzipSource:
+    """A gzip blob decompressed on the fly in bounded pieces; hashes the decompressed bytes (a layer's diff_id) as
+    they come. `max_output` caps the decompressed size (TooLarge past it): a few KiB of gzip can claim gigabytes."""
+
+    PIECE = 256 << 10
+    """Most decompressed bytes one inflate call returns (zlib keeps the rest of its input for the next call)."""
+    INPUT = 64 << 10
+
+    def __init__(self, blob: Blob, max_output: int | None = None) -> None:
+        self._blob = blob
+        self._read_at = 0  # compressed bytes taken from the blob
+        self._input = b""  # compressed bytes taken but not yet given to inflate
+        self._inflate = zlib.decompressobj(31)
+        self._buffer = b""
+        self._buffer_at = 0  # how much of _buffer the reader has consumed
+        self._sha = hashlib.sha256()
+        self._produced = 0
+        self._max_output = max_output
+        self.position = 0
+
+    def _piece(self) -> bytes:
+        """The next decompressed bytes (at most PIECE), hashed; b"" at the end of the stream."""
+        while True:
+            if self._inflate.eof:
+                rest = self._inflate.unused_data + self._input
+                if not rest and self._read_at >= self._blob.size:
+                    return b""
+                self._inflate = zlib.decompressobj(31)  # a further gzip member (concatenated streams)
+                self._input = rest
+            if not self._input:
+                if self._read_at >= self._blob.size:
+                    raise TarError("truncated gzip stream")
+                self._input = self._blob.read(self._read_at, self.INPUT)
+                self._read_at += len(self._input)
+            data = self._inflate.decompress(self._input, self.PIECE)
+            self._input = self._inflate.unconsumed_tail
+            if data:
+                self._produced += len(data)
+                if self._max_output is not None and self._produced > self._max_output:
+                    raise TooLarge(f"the gzip stream expands past {self._max_output} bytes "
+                                   f"({self._blob.size} compressed)")
+                self._sha.update(data)
+                return data
+
+    def read(self, size: int) -> bytes:
+        available = len(self._buffer) - self._buffer_at
+        if available < size:
+            parts = [self._buffer[self._buffer_at:]]
+            while available < size and (piece := self._piece()):
+                parts.append(piece)
+                available += len(piece)
+            self._buffer, self._buffer_at = b"".join(parts), 0
+        data = self._buffer[self._buffer_at:self._buffer_at + size]
+        self._buffer_at += len(data)
+        self.position += len(data)
+        return data
+
+    def skip(self, size: int) -> None:
+        taken = min(size, len(self._buffer) - self._buffer_at)
+        self._buffer_at += taken
+        self.position += taken
+        size -= taken
         while size > 0:
-            step = min(size, self.CHUNK * 4)
-            got = len(self.read(step))
-            if got < step:
-                raise TarError(f"truncated: {size - got} bytes of announced data missing at offset {self.position}")
-            size -= got
+            piece = self._piece()
+            if not piece:
+                raise TarError(f"truncated: {size} bytes of announced data missing at offset {self.position}")
+            used = min(size, len(piece))
+            self._buffer, self._buffer_at = piece, used
+            self.position += used
+            size -= used
 
     def finish(self) -> tuple[str, int]:
         """Read to the end of the stream; the sha256 and length of everything decompressed."""
-        while self.read(self.CHUNK * 4):
+        while self._piece():
             pass
-        return "sha256:" + self._sha.hexdigest(), self.position
+        return "sha256:" + self._sha.hexdigest(), self._produced
 
 
 def _octal(field: bytes, what: str, offset: int) -> int:
@@ -207,7 +234,7 @@ def _padded(size: int) -> int:
 
 
 def members(source) -> Iterator[Member]:
-    """Every member of the tar in `source` (MappedSource or GzipSource). After a member is yielded the caller may
+    """Every member of the tar in `source` (BlobSource or GzipSource). After a member is yielded the caller may
     `source.read()` up to `data_size` bytes of its data; the walk skips whatever it did not read."""
     long_name: str | None = None
     long_link: str | None = None
@@ -273,6 +300,8 @@ def members(source) -> Iterator[Member]:
                      uid, gid, apparent if has_data else 0, linkname, start, data_size)
         try:
             source.skip(_padded(data_size) - (source.position - start))
+        except TooLarge:
+            raise
         except TarError:
             raise TarError(f"truncated at {name[:120]!r}: its header claims {data_size} bytes") from None
         long_name = long_link = None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dockwise.core.errors import printable
 from dockwise.report.table import (
     STATUS_MARK,
     format_ratio,
@@ -36,7 +37,10 @@ def render_html(comparison: Comparison, extra_sections: Sequence[str] = ()) -> s
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
-    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    # Every value goes through printable() before HTML escaping: names from an image may hold control characters or
+    # bytes that are not UTF-8, neither of which belongs in an HTML page.
+    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      finalize=lambda value: printable(value) if isinstance(value, str) else value)
     template = env.get_template("compare.html.j2")
     return template.render(
         generated=comparison.generated,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dockwise.core.errors import printable
 from dockwise.report.table import STATUS_MARK, format_ratio, format_value, short_name
 
 if TYPE_CHECKING:
@@ -33,4 +34,4 @@ def render_markdown(comparison: Comparison) -> str:
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    return printable(str(text), one_line=True).replace("|", "\\|").replace("<", "&lt;")

@@ -32,6 +32,8 @@ def explain(rule: Rule, *, markdown: bool = False) -> str:
     heading = f"{rule.id} {rule.name}"
     parts = [f"### {rule.id}\n\n**{rule.name}** — {rule.title}" if markdown else f"{heading}\n{'=' * len(heading)}\n{rule.title}"]
     facts = f"severity: {rule.severity.label()}; scope: {rule.scope.describe()}"
+    if not rule.enabled_by_default:
+        facts += f"; off by default (enable = [\"{rule.id}\"])"
     parts.append(f"*{facts}*" if markdown else facts)
     if rule.description():
         parts.append(rule.description())
@@ -50,7 +52,7 @@ def explain(rule: Rule, *, markdown: bool = False) -> str:
 def rule_json(rules: Sequence[Rule]) -> str:
     return json.dumps([
         {"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.label(), "scope": r.scope.value,
-         "domain": r.domain, "fix": r.fix, "refs": dict(sorted(r.refs.items())), "description": r.description(),
+         "domain": r.domain, "enabled_by_default": r.enabled_by_default, "fix": r.fix, "refs": dict(sorted(r.refs.items())), "description": r.description(),
          "known_limitations": r.limitations(),
          "examples": [{"bad": e.bad, "dockerfile": e.dockerfile, "context": [list(c) for c in e.context]}
                       for e in r.examples()]}

@@ -9,6 +9,7 @@ from dockwise.image.comparison import hardening_rows, resilience_rows
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from dockwise.core.findings import Finding
     from dockwise.image.comparison import Comparison, Metric, Row
@@ -51,17 +52,26 @@ def short_name(reference: str, limit: int = 40) -> str:
     return reference if len(reference) <= limit else "…" + reference[-(limit - 1):]
 
 
+def plain(text: str) -> Text:
+    """A table cell that shows `text` as it is: no rich markup (`[red]` in a file name stays `[red]`), and names
+    from an image with their control characters escaped, on one line."""
+    from rich.text import Text
+
+    return Text(printable(text, one_line=True))
+
+
 def print_facts(facts: ImageFacts, findings: list[Finding], console: Console) -> None:
     """`dockwise inspect` in a terminal: the key facts, the layers, then the findings."""
     from rich.table import Table
 
-    summary = Table(title=f"{facts.reference}  {facts.id[:19]}", show_header=False, title_justify="left")
+    summary = Table(title=plain(f"{facts.reference}  {facts.id[:19]}"), show_header=False, title_justify="left")
     summary.add_column(style="bold")
     summary.add_column()
     rows = [
         ("tags", ", ".join(facts.tags) or "none"),
         ("os", facts.os_release.get("pretty_name") or f"{facts.os}/{facts.architecture}"),
-        ("size", f"{human_bytes(facts.size_bytes)} unpacked, {human_bytes(facts.compressed_bytes)} gzip"),
+        ("size", f"{human_bytes(facts.size_bytes)} unpacked, " + (f"{human_bytes(facts.compressed_bytes)} gzip"
+                 if facts.compressed_bytes is not None else "gzip not measured (--gzip-size)")),
         ("files", str(facts.file_count)),
         ("user", f"{facts.user.configured or '(none)'} → uid {facts.user.uid}"),
         ("workdir", facts.workdir or "(none)"),
@@ -74,14 +84,14 @@ def print_facts(facts: ImageFacts, findings: list[Finding], console: Console) ->
         ("reclaimable", f"{human_bytes(facts.waste.reclaimable_bytes)} ({facts.waste.reclaimable_ratio:.1%})"),
     ]
     for key, value in rows:
-        summary.add_row(key, value)
+        summary.add_row(key, plain(value))
     console.print(summary)
     layers = Table(title="layers", title_justify="left")
     for column in ("#", "size", "gzip", "files", "created by"):
         layers.add_column(column, justify="right" if column in ("#", "size", "gzip", "files") else "left")
     for layer in facts.layers:
         layers.add_row(str(layer.index), human_bytes(layer.size_bytes), human_bytes(layer.compressed_bytes),
-                       str(layer.file_count), layer.created_by[:90])
+                       str(layer.file_count), plain(layer.created_by[:90]))
     console.print(layers)
     print_findings(findings, console)
 
@@ -112,7 +122,7 @@ def print_findings(findings: list[Finding], console: Console) -> None:
     styles = {"error": "red", "warning": "yellow", "info": "cyan"}
     for finding in findings:
         label = finding.severity.label()
-        table.add_row(finding.rule, f"[{styles[label]}]{label}[/]", finding.message, finding.fix)
+        table.add_row(plain(finding.rule), f"[{styles[label]}]{label}[/]", plain(finding.message), plain(finding.fix))
     console.print(table)
 
 
@@ -120,13 +130,13 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     """`dockwise compare` in a terminal: metrics side by side with ratios to the first image, then the verdicts."""
     from rich.table import Table
 
-    names = [short_name(image.name, 32) for image in comparison.images]
+    names = [plain(short_name(image.name, 32)) for image in comparison.images]
     metrics = Table(title="metrics (ratio vs the first image)", title_justify="left")
     metrics.add_column("metric", style="bold")
     for name in names:
         metrics.add_column(name, justify="right")
     for metric in comparison.metrics():
-        metrics.add_row(metric.label, *_cells(metric))
+        metrics.add_row(metric.label, *map(plain, _cells(metric)))
     console.print(metrics)
     verdicts = Table(title="seed practices", title_justify="left")
     verdicts.add_column("practice", style="bold")
@@ -144,10 +154,10 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     _print_rows(console, "resilience", names, resilience_rows(comparison.images))
     for image in comparison.images:
         if image.runtime is None:
-            console.print(f"[dim]{image.name}: {image.runtime_note}[/dim]")
+            console.print(plain(f"{image.name}: {image.runtime_note}"), style="dim")
 
 
-def _print_rows(console: Console, title: str, names: list[str], rows: tuple[Row, ...]) -> None:
+def _print_rows(console: Console, title: str, names: list[Text], rows: tuple[Row, ...]) -> None:
     from rich.table import Table
 
     if not rows or all(cell.status == "n/a" for row in rows[1:] for cell in row.cells):
@@ -159,8 +169,12 @@ def _print_rows(console: Console, title: str, names: list[str], rows: tuple[Row,
     styles = {"pass": "green", "fail": "red", "n/a": "dim", "info": ""}
     marks = {"pass": "✔ ", "fail": "✘ ", "n/a": "", "info": ""}
     for row in rows:
-        table.add_row(row.label, *[f"[{styles[c.status]}]{marks[c.status]}{printable(c.text)}[/]" if styles[c.status]
-                                   else printable(c.text) for c in row.cells])
+        cells = []
+        for cell in row.cells:
+            shown = plain(marks[cell.status] + cell.text)
+            shown.stylize(styles[cell.status])
+            cells.append(shown)
+        table.add_row(row.label, *cells)
     console.print(table)
 
 

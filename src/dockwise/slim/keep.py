@@ -414,18 +414,19 @@ class _Planner:
             if self.root.resolve(path) is not None:
                 self.add(path, Reason(METADATA, "what scanners read to identify the distribution"))
         remaining: dict[str, None] = {}
-        for path in sorted(self.result.kept):
-            if self.root.kind(path) == DIR:
-                continue  # every package lists /usr and friends: only a file or link says it is still there
-            for package in owners.get(path, ()):
-                remaining.setdefault(package, None)
-        for package in remaining:
-            copyright_path = f"usr/share/doc/{package.split(':')[0]}/copyright"
-            if self.root.resolve(copyright_path) is not None:
-                self.add(copyright_path, Reason(METADATA, f"copyright of Debian package {package}"))
-            record = f"var/lib/dpkg/status.d/{package}"
-            if self.root.is_file(record):
-                self._put(record, Reason(METADATA, f"dpkg record of Debian package {package}"))
+        while True:  # a copyright kept through a doc-dir symlink (libgcc-s1 -> gcc-14-base) keeps its owner too
+            found = {package for path in self.result.kept if self.root.kind(path) != DIR  # every package lists /usr
+                     for package in owners.get(path, ()) if package not in remaining}
+            if not found:
+                break
+            for package in sorted(found):
+                remaining[package] = None
+                copyright_path = f"usr/share/doc/{package.split(':')[0]}/copyright"
+                if self.root.resolve(copyright_path) is not None:
+                    self.add(copyright_path, Reason(METADATA, f"copyright of Debian package {package}"))
+                record = f"var/lib/dpkg/status.d/{package}"
+                if self.root.is_file(record):
+                    self._put(record, Reason(METADATA, f"dpkg record of Debian package {package}"))
         self._rewrite_dpkg_status(remaining)
         self.result.debian_packages = tuple(remaining)
         kept_dists = []

@@ -1,14 +1,26 @@
-"""There is no `.dockerignore`, or it lets through what the context holds among `.git`, `.venv`, `__pycache__`,
-`*.pyc` and `*.env`.
+"""A builder stage takes a local `.venv` or bytecode from the context: `.dockerignore` does not exclude them.
+
+A builder stage's `COPY`/`ADD` takes a local `.venv`, `__pycache__` or `*.pyc` from the context, because there is
+no `.dockerignore` or it does not exclude them.
 
 Docker reads `.dockerignore` with its own rules: patterns are anchored at the context root, so `*.pyc` excludes only
-top-level files and `**/*.pyc` is needed for every level. dockwise walks the real context to see what gets through.
+top-level files and `**/*.pyc` is needed for every level. dockwise walks the real context and checks what each
+`COPY`/`ADD` of a directory or glob really takes: a context that holds none of these, or holds them but copies only
+named files, needs no `.dockerignore` (BuildKit sends only what the instructions use). A host `.venv` (another OS,
+another Python) shadows the one the builder makes, and stale bytecode rides along. `.env` files are left alone in a
+builder: front-end builds (Vite, Next.js) read them at build time, and what reaches the final image is DW115's.
+Scope: the build
+context as builder stages take it; what reaches the final image is reported by DW115 (secrets, `.git`) and DW116
+(junk), once. `.git` in a builder is left alone: builds read it for version information.
 
 Anti-pattern::
 
-    FROM python:3.13-slim
+    FROM python:3.13-slim AS build
     WORKDIR /app
     COPY src/ ./
+    RUN python -m venv /venv
+    FROM python:3.13-slim
+    COPY --from=build /venv /venv
 
 Context::
 
@@ -19,9 +31,12 @@ Context::
 
 Best practice::
 
-    FROM python:3.13-slim
+    FROM python:3.13-slim AS build
     WORKDIR /app
     COPY src/ ./
+    RUN python -m venv /venv
+    FROM python:3.13-slim
+    COPY --from=build /venv /venv
 
 Context::
 
@@ -36,7 +51,7 @@ from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
-from dockwise.dockerfile.rules import Subject
+from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW004"
 NAME = "dockerignore"
@@ -46,11 +61,9 @@ FIX = "Add a .dockerignore with .git, .venv/, **/__pycache__/, **/*.pyc and **/*
 REFS: dict[str, str] = {}
 
 SEED = (
-    (".git", re.compile(r"(^|/)\.git(/|$)")),
     (".venv", re.compile(r"(^|/)\.venv(/|$)")),
     ("__pycache__", re.compile(r"(^|/)__pycache__(/|$)")),
     ("*.pyc", re.compile(r"\.pyc$")),
-    ("*.env", re.compile(r"(^|/)[^/]*\.env$")),
 )
 
 
@@ -58,21 +71,23 @@ def check(subject: Subject) -> Iterator[Hit]:
     context = subject.context
     if context is None:
         return
-    copies = [
-        s.instruction
-        for stage in subject.build.stages
-        for s in stage.steps
-        if s.instruction.keyword in ("COPY", "ADD") and s.instruction.flag("from") is None and not s.instruction.heredocs
-    ]
-    if not copies:
-        return
-    line = copies[0].line
-    if context.ignore_file is None:
-        yield Hit(line, f"no .dockerignore in {context.root}: every file there is sent to the build")
-        return
     if context.pattern_error:
-        yield Hit(line, f".dockerignore has an invalid pattern: {context.pattern_error}")
-    for label, pattern in SEED:
-        leaked = [f for f in context.files if pattern.search(f)]
-        if leaked:
-            yield Hit(line, f".dockerignore does not exclude {label} (e.g. {leaked[0]})")
+        first = next(context_copies(subject, Scope.EVERY_STAGE), None)
+        yield Hit(first.instruction.line if first else 1, f".dockerignore has an invalid pattern: {context.pattern_error}")
+    reported: set[str] = set()
+    final = {c.instruction.line for c in context_copies(subject)}
+    for copy in context_copies(subject, Scope.EVERY_STAGE):
+        if copy.instruction.line in final:
+            continue
+        sent = copy.files(context)
+        for label, pattern in SEED:
+            if label in reported:
+                continue
+            leaked = next((f for f in sent if pattern.search(f)), None)
+            if leaked is None:
+                continue
+            reported.add(label)
+            if context.ignore_file is None:
+                yield Hit(copy.instruction.line, f"no .dockerignore, so this {copy.instruction.keyword} sends {label} (e.g. {leaked})")
+            else:
+                yield Hit(copy.instruction.line, f".dockerignore does not exclude {label}, and this {copy.instruction.keyword} sends it (e.g. {leaked})")

@@ -1,8 +1,9 @@
 """`pip install` leaves its download cache in the final image.
 
 pip keeps every wheel it downloads under `~/.cache/pip`: tens of megabytes in a layer for nothing. Any one of
-`--no-cache-dir`, `ENV PIP_NO_CACHE_DIR=1` or a BuildKit cache/tmpfs mount on the cache keeps it out. Installs in a
-builder stage that only hands a venv over are not in the final image and are not flagged.
+`--no-cache-dir` (or an abbreviation pip accepts, such as `--no-cache`), `ENV PIP_NO_CACHE_DIR=1` or a BuildKit
+cache/tmpfs mount on the cache keeps it out. Scope: the final image — installs in a builder stage that only hands a
+venv over are not in the final image and are not flagged.
 
 Anti-pattern::
 
@@ -14,6 +15,7 @@ Best practice::
     FROM python:3.13-slim
     RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.1.0
     RUN pip install --no-cache-dir gunicorn==23.0.0
+    RUN pip install --no-cache /wheels/*
 """
 
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ from dockwise.dockerfile.queries import (
     truthy,
 )
 from dockwise.dockerfile.rules import Subject, steps
-from dockwise.dockerfile.shell import has_option
+from dockwise.dockerfile.shell import has_long_option
 
 ID = "DW005"
 NAME = "pip-no-cache"
@@ -49,6 +51,6 @@ def check(subject: Subject) -> Iterator[Hit]:
         if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
             continue
         for command in installs:
-            if not has_option(command.argv, "--no-cache-dir") and "PIP_NO_CACHE_DIR=" not in " ".join(command.words):
+            if not has_long_option(command.argv, "--no-cache-dir", "--no-ca") and "PIP_NO_CACHE_DIR=" not in " ".join(command.words):
                 yield Hit(step.instruction.line, "pip install keeps its cache in the image")
                 break

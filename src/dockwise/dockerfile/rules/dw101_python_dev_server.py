@@ -2,6 +2,7 @@
 
 `flask run`, Django's `runserver`, `--reload` and `app.run()` are single-process, unhardened servers meant for a
 laptop. When the build context is known, a `python app.py` CMD is checked for an `app.run(` call in that file.
+Scope: the final image, not a development stage (`dev-envs`, `development`...), where a dev server is the point.
 
 Anti-pattern::
 
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
-from dockwise.dockerfile.queries import command_words, final_image, script_text
+from dockwise.dockerfile.queries import command_words, final_image, runtime_target, script_text
 from dockwise.dockerfile.rules import Subject
 
 ID = "DW101"
@@ -35,6 +36,8 @@ APP_RUN = re.compile(r"^\s*\w+\.run\(", re.MULTILINE)
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
+    if runtime_target(build) is None:
+        return
     final = final_image(build)
     for step in (final.entrypoint, final.cmd):
         if step is None:

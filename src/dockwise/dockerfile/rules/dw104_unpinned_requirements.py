@@ -3,6 +3,7 @@
 `pip install flask` installs whatever is newest today: two builds of one commit differ, and a broken release breaks
 the build. Packages named on the command line need `==`; a requirements file in the build context is read and each
 line checked, unless pip runs with `--require-hashes` or a constraints file. pip, setuptools and wheel are exempt.
+Part of the pinning policy (`pin`, default `["pip"]`: leave `pip` out to turn it off). Scope: every stage.
 
 Anti-pattern::
 
@@ -42,6 +43,8 @@ VALUED = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editab
 
 def check(subject: Subject) -> Iterator[Hit]:
     build = subject.build
+    if not subject.settings.pins("pip"):
+        return
     for step in steps(subject, SCOPE):
         for command in pip_installs(step):
             argv = command.argv

@@ -1,7 +1,7 @@
 """`apt-get install` without `--no-install-recommends`.
 
 Debian's "recommended" packages often double an install (documentation, X11 libraries, extra tools), and each is
-one more thing to patch.
+one more thing to patch. Scope: the final image (a builder stage that is thrown away may install what it likes).
 
 Anti-pattern::
 
@@ -24,9 +24,10 @@ from dockwise.dockerfile.shell import commands, has_option
 ID = "DW109"
 NAME = "apt-no-install-recommends"
 SEVERITY = Severity.INFO
-SCOPE = Scope.EVERY_STAGE
+SCOPE = Scope.FINAL_IMAGE
 FIX = "Add --no-install-recommends to apt-get install."
 REFS = {"hadolint": "DL3015", "cis": "4.3"}
+DRY_RUN = ("-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon")  # installs nothing
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -37,7 +38,7 @@ def check(subject: Subject) -> Iterator[Hit]:
         for command in commands(run):
             argv = command.argv
             if command.program in ("apt-get", "apt") and "install" in argv and not (
-                has_option(argv, "--no-install-recommends") or any("Install-Recommends=" in w for w in argv)
+                has_option(argv, "--no-install-recommends", *DRY_RUN) or any("Install-Recommends=" in w for w in argv)
             ):
                 yield Hit(step.instruction.line, f"{command.program} install pulls in recommended packages")
                 break

@@ -1,7 +1,8 @@
 """`apt-get update` leaves the package lists in the final image.
 
-`/var/lib/apt/lists` is 20-50 MB of indexes that are stale the day after the build. Remove them in the same `RUN`,
-or keep them in a BuildKit cache mount.
+`/var/lib/apt/lists` is 20-50 MB of indexes that are stale the day after the build. Remove them in the same `RUN`
+(`rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean` — alias `distclean` — of apt 2.7 and later), or keep them in
+a BuildKit cache mount. Scope: the final image.
 
 Anti-pattern::
 
@@ -40,5 +41,11 @@ def check(subject: Subject) -> Iterator[Hit]:
             continue
         if any(t.rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for t in cache_mount_targets(instruction)):
             continue
-        if not any(c.program == "rm" and any("/var/lib/apt/lists" in w for w in c.argv) for c in cmds):
+        if not any(_removes_lists(c.program, c.argv) for c in cmds):
             yield Hit(instruction.line, "apt-get update without removing /var/lib/apt/lists in the same RUN")
+
+
+def _removes_lists(program: str, argv: tuple[str, ...]) -> bool:
+    if program == "rm":
+        return any("/var/lib/apt/lists" in w for w in argv)
+    return program in ("apt-get", "apt") and any(w in ("dist-clean", "distclean") for w in argv[1:])

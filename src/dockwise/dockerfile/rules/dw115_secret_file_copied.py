@@ -2,7 +2,9 @@
 
 `.env` files, private keys, `.git` (with its history and remotes), `.npmrc`/`.pypirc`/`.netrc` and cloud credential
 files stay readable in the image layer forever, even if a later `RUN rm` hides them. dockwise resolves each source
-against the real context after `.dockerignore`.
+against the real context after `.dockerignore`. Templates (`.env.example`, `.env.sample`) are documentation, a
+`.pem` holding only certificates is public, and an `.npmrc` without a token or password is configuration: none is
+flagged. Scope: the build context as the final image takes it.
 
 Anti-pattern::
 
@@ -34,8 +36,9 @@ Context::
 from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
-from dockwise.core.knowledge import in_git_dir, is_secret_file
+from dockwise.core.knowledge import CONTENT_BYTES, in_git_dir, is_secret_file, needs_content
 from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.rules import Subject, context_copies
 
 ID = "DW115"
@@ -51,9 +54,19 @@ def check(subject: Subject) -> Iterator[Hit]:
     if subject.context is None:
         return
     for copy in context_copies(subject):
-        secrets = sorted({_label(f) for f in copy.files(subject.context) if is_secret_file(f) or in_git_dir(f)})
+        secrets = sorted({_label(f) for f in copy.files(subject.context) if in_git_dir(f) or _secret(subject.context, f)})
         if secrets:
             yield Hit(copy.instruction.line, f"copies secrets into the image: {', '.join(secrets[:4])}")
+
+
+def _secret(context: BuildContext, path: str) -> bool:
+    if not needs_content(path):
+        return is_secret_file(path)
+    try:
+        with (context.root / path).open("rb") as handle:
+            return is_secret_file(path, handle.read(CONTENT_BYTES))
+    except OSError:
+        return is_secret_file(path)
 
 
 def _label(path: str) -> str:
