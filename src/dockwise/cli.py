@@ -230,20 +230,29 @@ def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str |
 @click.option("--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one].")
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
-def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
+@click.option("--platform", "platform_list", default="linux/amd64", show_default=True, metavar="LIST",
+              help="Comma-separated platforms (linux/amd64, linux/arm64): one build each (another than the engine's "
+                   "runs under emulation: `dockwise doctor --platforms`), tagged TAG-ARCH but for amd64.")
+@click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the images as one OCI image index (a manifest per platform) to this layout directory.")
+@click.option("--no-cache", is_flag=True, help="Build every step again.")
+def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str, platform_list: str,
+          oci_dir: Path | None, no_cache: bool) -> None:
     """Build APP_DIR (default: the bundled reference service) with BuildKit."""
-    from dockwise.jobs.build import (
-        BaseSource,
-        build_app,
-        bundled_app_dir,
-        ensure_local_bases,
-    )
+    from dockwise.engine.emulation import parse_platforms
+    from dockwise.jobs.build import BaseSource, bundled_app_dir
+    from dockwise.jobs.multiplatform import build_platforms
     from dockwise.report.progress import step_status
 
+    platforms = parse_platforms(platform_list)
     with step_status(f"building {variant}") as on_step:
-        result = build_app(app_dir or bundled_app_dir(), variant, tag=tag, source=BaseSource(base_source),
-                           on_step=on_step, ensure_bases=ensure_local_bases)
-    click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
+        built = build_platforms(app_dir or bundled_app_dir(), variant, platforms, tag=tag,
+                                source=BaseSource(base_source), oci_dir=oci_dir, no_cache=no_cache, on_step=on_step)
+    for each in built.builds:
+        label = f" [{each.platform}]" if len(built.builds) > 1 else ""
+        click.echo(f"{each.result.tag} {each.result.image_id} ({each.result.seconds:.1f} s){label}")
+    if built.oci_dir is not None:
+        click.echo(f"image index {built.index_digest} in {built.oci_dir}")
 
 
 _PROFILE_HELP = "hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, no-new-privileges, limits; default: the engine's."
@@ -383,17 +392,26 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
     _finish(report, fmt, output, color, settings)
 
 
+def _platform_option(command):
+    return click.option(
+        "--platform", metavar="PLATFORM",
+        help="The platform to read (linux/amd64, linux/arm64, …) of an image index; for an engine image, dockwise's "
+             "-ARCH tag of it [default: every platform of an index, each reported on its own].")(command)
+
+
 @main.command()
 @click.argument("image")
+@_platform_option
 @click.option("--gzip-size/--no-gzip-size", default=False, show_default=True,
               help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
                    "layer's size is always its blob's.")
 @_finding_options
 def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
-            ignore: tuple[str, ...], config_path: str | None, color: bool | None) -> None:
+            ignore: tuple[str, ...], config_path: str | None, color: bool | None, platform: str | None) -> None:
     """Audit IMAGE from its config and layers, verifying every blob digest.
 
     IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
+    An image index is reported per platform, unless --platform picks one.
     Exit status: 0 clean, 1 findings at or above the failure threshold, 2 unreadable or invalid image or bad usage,
     3 internal error.
     """
@@ -401,6 +419,15 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
 
     from dockwise.image import collect
     from dockwise.image.blob import Workers
+    from dockwise.jobs.platforms import platform_targets
+
+    targets = platform_targets(image, platform)
+    if len(targets) > 1 or targets[0].platform is not None:
+        from dockwise.jobs.platforms import inspect_platforms
+
+        settings = _settings(config_path, ignore, failure_threshold)
+        _finish(inspect_platforms(image, targets, settings, gzip_size=gzip_size), fmt, output, color, settings)
+        return
 
     background = Workers(1)
     try:
@@ -491,8 +518,10 @@ def rules(rule_id: str | None, fmt: str) -> None:
               show_default=True, help=_PROFILE_HELP)
 @click.option("--health-path", metavar="PATH", help=_HEALTH_HELP)
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+@_platform_option
 def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
-            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool) -> None:
+            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool,
+            platform: str | None) -> None:
     """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only), under the
     hardened run profile unless `--profile default`.
 
@@ -509,7 +538,7 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
         comparison = compare_images(list(images), runtime=runtime, runs=runs, load_seconds=load_seconds,
                                     gzip_size=gzip_size, progress=lambda msg: status.update(msg),
                                     profile=run_profile(profile_name), health_path=health_path,
-                                    resilience_seconds=resilience_seconds)
+                                    resilience_seconds=resilience_seconds, platform=platform)
     if fmt == "table" and output is None:
         from dockwise.report.table import print_comparison
 
@@ -541,13 +570,17 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
 @main.command()
 @click.argument("image")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-def sbom(image: str, output: Path | None) -> None:
-    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions."""
+@_platform_option
+def sbom(image: str, output: Path | None, platform: str | None) -> None:
+    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions. An image index needs
+    --platform (one SBOM per platform)."""
     from dockwise.image import collect
     from dockwise.image.sbom import sbom_json
+    from dockwise.jobs.platforms import one_platform
     from dockwise.report.write import write_output
 
-    write_output(sbom_json(collect(image, gzip_size=False)), output)
+    target = one_platform(image, platform)
+    write_output(sbom_json(collect(image if target.platform is None else target.source, gzip_size=False)), output)
 
 
 @main.command()
