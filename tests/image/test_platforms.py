@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from dockwise.image import collect
-from dockwise.image.archive_writer import ImageSpec, IndexSpec, Layer, canonical_json, index_digest, write_oci_index_layout
+from dockwise.image.archive_writer import (
+    ImageSpec,
+    IndexSpec,
+    Layer,
+    canonical_json,
+    index_digest,
+    write_oci_index_layout,
+)
 from dockwise.image.sources import list_platforms, parse_source
 from dockwise.jobs.platforms import one_platform, platform_targets
 from tests.image.archives import F, layer
@@ -86,7 +93,7 @@ def test_inspect_reports_per_platform(index_layout):
 
 
 def test_compare_gives_each_platform_a_column(index_layout):
-    oci, _spec_ = index_layout
+    oci = index_layout[0]
     result = _dockwise("compare", str(oci), "--no-runtime", "--format", "json")
     assert result.returncode == 0, result.stderr
     names = [image["name"] for image in json.loads(result.stdout)["images"]]
@@ -94,7 +101,7 @@ def test_compare_gives_each_platform_a_column(index_layout):
 
 
 def test_sbom_wants_one_platform(index_layout):
-    oci, _spec_ = index_layout
+    oci = index_layout[0]
     with pytest.raises(Exception, match="holds 2 platforms"):
         one_platform(str(oci), None)
     result = _dockwise("sbom", str(oci), "--platform", "linux/arm64")
