@@ -7,9 +7,9 @@ and the startup is timed from `docker run` to the first 2xx/3xx it sees, as on a
 published, nothing leaves loopback, the host's /proc and filesystem are never used: this works on any engine the
 API reaches (tcp://, ssh://, a context).
 
-The helper image is built on that engine, from dockwise's slim base and Debian's wrk, once per Dockerfile (tagged
-and labelled with its hash, like the bases: found again, never rebuilt). It runs as nobody with the hardened
-profile's restrictions.
+The helper image is built on that engine, for the engine's own architecture, from dockwise's slim base and Debian's
+wrk, once per Dockerfile (tagged and labelled with its hash, like the bases: found again, never rebuilt). It runs as
+nobody with the hardened profile's restrictions.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import DEFAULT_PLATFORM, PLATFORMS, Platform
 from dockwise.engine import containers
 from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.measure import http_faults
@@ -29,8 +30,7 @@ from dockwise.measure.reach import PodReach, Running
 
 PROBE_BASE = "dockwise/python:3.13-slim"
 PROBE_LABEL = "dockwise.probe"
-PROBE_DOCKERFILE = f"""FROM {PROBE_BASE}
-RUN apt-get update \\
+PROBE_STEPS = """RUN apt-get update \\
     && apt-get install -y --no-install-recommends wrk \\
     && rm -rf /var/lib/apt/lists/*
 USER 65534:65534
@@ -46,19 +46,31 @@ HELPER_OPTIONS: dict[str, object] = {
 }
 
 
-def probe_key() -> str:
-    return hashlib.sha256(PROBE_DOCKERFILE.encode()).hexdigest()[:12]
+def engine_platform(client) -> Platform:
+    """The engine host's own platform (the helper runs natively there, never emulated)."""
+    machine = str(client.info().get("Architecture", ""))
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+    return PLATFORMS.get(f"linux/{arch}", DEFAULT_PLATFORM)
 
 
-def probe_tag() -> str:
-    return f"dockwise/probe:{probe_key()}"
+def probe_dockerfile(platform: Platform) -> str:
+    return f"FROM {platform.tag(PROBE_BASE)}\n{PROBE_STEPS}"
+
+
+def probe_key(platform: Platform = DEFAULT_PLATFORM) -> str:
+    return hashlib.sha256(probe_dockerfile(platform).encode()).hexdigest()[:12]
+
+
+def probe_tag(platform: Platform = DEFAULT_PLATFORM) -> str:
+    return f"dockwise/probe:{probe_key(platform)}"
 
 
 def ensure_probe_image(client, say: Callable[[str], None] = lambda _m: None) -> str:
     """The helper image on the client's engine, built there (about half a minute) when it is missing."""
     from docker.errors import ImageNotFound
 
-    tag, key = probe_tag(), probe_key()
+    platform = engine_platform(client)
+    tag, key = probe_tag(platform), probe_key(platform)
     try:
         if (client.images.get(tag).labels or {}).get(PROBE_LABEL) == key:
             return tag
@@ -67,10 +79,10 @@ def ensure_probe_image(client, say: Callable[[str], None] = lambda _m: None) -> 
     from dockwise.debian.bases import ensure_bases
     from dockwise.engine.buildkit import BuildRequest, build_image
 
-    say("building the probe helper image on the engine (dockwise's slim base + Debian's wrk)")
-    ensure_bases(kinds=("slim",), say=say)
+    say(f"building the probe helper image on the engine (dockwise's slim base + Debian's wrk, {platform})")
+    ensure_bases(kinds=("slim",), say=say, platforms=(platform,))
     with tempfile.TemporaryDirectory(prefix="dockwise-probe-") as context:
-        (Path(context) / "Dockerfile").write_text(PROBE_DOCKERFILE)
+        (Path(context) / "Dockerfile").write_text(probe_dockerfile(platform))
         build_image(BuildRequest(context=Path(context), dockerfile=Path(context) / "Dockerfile", tag=tag,
                                  labels={PROBE_LABEL: key}))
     return tag
@@ -79,7 +91,7 @@ def ensure_probe_image(client, say: Callable[[str], None] = lambda _m: None) -> 
 @contextlib.contextmanager
 def helper(client, labels: dict[str, str]) -> Iterator:
     """A running helper container owning a fresh, loopback-only network namespace; removed on leaving."""
-    container = client.containers.create(ensure_probe_image(client), labels={**labels, PROBE_LABEL: probe_key()},
+    container = client.containers.create(ensure_probe_image(client), labels={**labels, PROBE_LABEL: "helper"},
                                          **HELPER_OPTIONS)
     try:
         container.start()
