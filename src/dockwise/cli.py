@@ -255,20 +255,33 @@ def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str,
         click.echo(f"image index {built.index_digest} in {built.oci_dir}")
 
 
-_PROFILE_HELP = "hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, no-new-privileges, limits; default: the engine's."
-_HEALTH_HELP = "Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /]."
+def _runtime_options(resilience_default: float):
+    """The flags `demo` and `compare` share for running images: startups, load, resilience, profile, health path."""
+
+    def decorate(command):
+        options = [
+            click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
+                         help="Startups timed per image."),
+            click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
+                         help="Length of the loopback load per image (0: no load)."),
+            click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=resilience_default,
+                         show_default=True, help="Sustained-load length of the resilience suite per image (0: skip it)."),
+            click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
+                         show_default=True, help="hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, "
+                                                 "no-new-privileges, limits; default: the engine's."),
+            click.option("--health-path", metavar="PATH",
+                         help="Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /]."),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @main.command()
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
-@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
-@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
-              help="Length of the loopback load per image (0: no load).")
-@click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=5.0, show_default=True,
-              help="Sustained-load length of the resilience suite per image (0: skip the suite).")
-@click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
-              show_default=True, help=_PROFILE_HELP)
-@click.option("--health-path", metavar="PATH", help=_HEALTH_HELP)
+@_runtime_options(resilience_default=5.0)
 @click.option("--slim/--no-slim", default=True, show_default=True,
               help="Also trace the distroless image into a minimal one (dockwise slim) and compare it as a third column.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True,
@@ -511,14 +524,7 @@ def rules(rule_id: str | None, fmt: str) -> None:
               type=click.Choice(["table", "json", "markdown", "html"]), help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
-@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image.")
-@click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
-              help="Length of the loopback load per image (0: no load).")
-@click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=0.0, show_default=True,
-              help="Run the resilience suite with a sustained load this long (0: skip it).")
-@click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
-              show_default=True, help=_PROFILE_HELP)
-@click.option("--health-path", metavar="PATH", help=_HEALTH_HELP)
+@_runtime_options(resilience_default=0.0)
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 @_platform_option
 def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import posixpath
 import zlib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from dockwise.core.errors import DockwiseError
 from dockwise.core.knowledge import CONTENT_BYTES, PRIVATE_KEY, needs_content
 from dockwise.image.tarstream import Member, TarError, TooLarge, members
+
+if TYPE_CHECKING:
+    import tarfile  # only for the annotation: inspect never loads tarfile
 
 MAX_ENTRIES = 1_000_000
 """Default cap on tar entries per image: the index costs a few hundred bytes per entry (see tests/image/test_hostile.py)."""
@@ -83,7 +86,8 @@ def normalize(name: str, what: str) -> str:
     return path
 
 
-def _kind(member: Member) -> str:
+def entry_kind(member: Member | tarfile.TarInfo) -> str:
+    """The kind of a tar member (ours or tarfile's: they answer the same questions)."""
     if member.isreg():
         return FILE
     if member.isdir():
@@ -148,7 +152,7 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
         if base.startswith(WHITEOUT_PREFIX):
             index.entries.append(Entry(posixpath.join(parent, base[len(WHITEOUT_PREFIX):]), WHITEOUT, 0, 0, 0, 0, ""))
             continue
-        kind = _kind(member)
+        kind = entry_kind(member)
         link = normalize(member.linkname, what) if kind == HARDLINK else member.linkname if kind == SYMLINK else ""
         size = member.size if kind == FILE else 0
         index.entries.append(Entry(path, kind, member.mode, member.uid, member.gid, size, link))

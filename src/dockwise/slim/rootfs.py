@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from dockwise.core.errors import DockwiseError
 from dockwise.image.filesystem import FileSystem
-from dockwise.image.layer_index import DIR, FILE, HARDLINK, OTHER, SYMLINK, Entry, LayerIndex
+from dockwise.image.layer_index import FILE, HARDLINK, SYMLINK, Entry, LayerIndex, entry_kind
 
 INIT_LAYER = frozenset({".dockerenv", "etc/hosts", "etc/hostname", "etc/resolv.conf", "etc/mtab", "dev", "proc", "sys"})
 
@@ -40,7 +40,7 @@ class RootFS:
                 continue
             members[path] = member
             link = _clean(member.linkname) if member.islnk() else member.linkname if member.issym() else ""
-            entries.append(Entry(path, _kind(member), member.mode, member.uid, member.gid,
+            entries.append(Entry(path, entry_kind(member), member.mode, member.uid, member.gid,
                                  member.size if member.isreg() else 0, link))
         return cls(FileSystem.apply([LayerIndex(entries=entries)]), members, tar)
 
@@ -103,18 +103,6 @@ class RootFS:
                 continue
             resolved.append(part)
         return links
-
-
-def _kind(member: tarfile.TarInfo) -> str:
-    if member.isreg():
-        return FILE
-    if member.isdir():
-        return DIR
-    if member.issym():
-        return SYMLINK
-    if member.islnk():
-        return HARDLINK
-    return OTHER
 
 
 def _clean(name: str) -> str:
