@@ -4,7 +4,7 @@ platform, and its first 200 under the hardened profile on each.
 
 Needs arm64 emulation (`dockwise doctor --platforms`, as root) and the arm64 bases in the engine for the app build
 (`dockwise base --platform linux/arm64`). Timings on a shared machine are indicative: read the ratios.
-Usage: python benchmarks/bench_platforms.py [--skip-slim] [--runs 3]
+Usage: python benchmarks/bench_platforms.py [--skip-slim] [--runs 3] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-slim", action="store_true", help="Skip the slim bases (arm64: minutes under emulation).")
     parser.add_argument("--runs", type=int, default=3, help="Startups timed per platform.")
+    parser.add_argument("--rounds", type=int, default=2, help="No-cache app builds per platform.")
     args = parser.parse_args()
     print(f"bench_platforms {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     with tempfile.TemporaryDirectory(prefix="bench-platforms-") as tmp:
@@ -63,22 +64,27 @@ def main() -> None:
                 print(f"base {kind:10} {platform:12} {t1:7.1f} s / {t2:7.1f} s  IDs {ids1} / {ids2}  "
                       f"same IDs: {ids1 == ids2}  same archive bytes: {same}")
     client = sdk_client()
-    builds = {}
     for platform in PLATFORMS:
         ensure_local_bases("trixie", platform=platform)
-        result = build_app(bundled_app_dir(), "distroless", tag=f"dockwise-bench/platforms:{LABELS['dockwise.bench']}",
-                           source=BaseSource.LOCAL, labels=LABELS, client=client, platform=platform, no_cache=True)
-        builds[platform] = result
-        print(f"app build (no cache) {platform!s:12} {result.seconds:7.1f} s  {result.image_id[7:19]}")
-    native, emulated = builds[DEFAULT_PLATFORM].seconds, builds[ARM64].seconds
-    print(f"emulated arm64 / native amd64 build time: {emulated / native:.1f}x")
+    builds, seconds, every = {}, {platform: [] for platform in PLATFORMS}, []
+    for round_ in range(args.rounds):  # interleaved, so a busy moment of the shared machine hits both
+        for platform in PLATFORMS:
+            result = build_app(bundled_app_dir(), "distroless", tag=f"dockwise-bench/platforms:{LABELS['dockwise.bench']}",
+                               source=BaseSource.LOCAL, labels=LABELS, client=client, platform=platform,
+                               no_cache=True)
+            builds[platform] = result
+            every.append(result)
+            seconds[platform].append(result.seconds)
+            print(f"app build (no cache) round {round_} {platform!s:12} {result.seconds:7.1f} s  {result.image_id[7:19]}")
+    native, emulated = statistics.median(seconds[DEFAULT_PLATFORM]), statistics.median(seconds[ARM64])
+    print(f"emulated arm64 / native amd64 build time (medians): {emulated / native:.1f}x")
     first = {}
     for platform, result in builds.items():
         times = [time_to_first_ok(client, result.tag, 5000, LABELS, "/healthz") for _ in range(args.runs)]
         first[platform] = statistics.median(times)
         print(f"first 200 {platform!s:12} median {first[platform]:7.0f} ms  runs {[round(t) for t in times]}")
     print(f"emulated arm64 / native amd64 first 200: {first[ARM64] / first[DEFAULT_PLATFORM]:.1f}x")
-    for result in builds.values():
+    for result in every:
         try:
             client.images.remove(result.image_id, force=True)
         except Exception as exc:

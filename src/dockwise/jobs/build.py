@@ -137,7 +137,7 @@ def ensure_local_bases(release: str = DEFAULT_RELEASE, say: Callable[[str], None
 
 def build_app(app_dir: Path, variant_name: str, *, tag: str | None = None, source: BaseSource = BaseSource.AUTO,
               labels: dict[str, str] | None = None, on_step: Callable[[str], None] = lambda _t: None,
-              ensure_bases: Callable[..., None] = lambda _release: None, client=None,
+              ensure_bases: Callable[..., None] = lambda _release, **_options: None, client=None,
               platform: Platform = DEFAULT_PLATFORM, no_cache: bool = False) -> BuildResult:
     """Build `app_dir` as `variant_name` for `platform` (tagged with its -ARCH suffix unless it is the default);
     `ensure_bases(release)` (with `platform=` for another platform) is called first when our local bases are

@@ -12,7 +12,7 @@ from pathlib import Path
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import PLATFORMS, parse_platform
 from dockwise.engine.emulation import PlatformSupport, platform_support, setup_emulation
-from dockwise.image.sources import Source, list_platforms, parse_source
+from dockwise.image.sources import Source, list_platforms, parse_source, platform_matches
 
 
 def check_platforms(say: Callable[[str], None] = lambda _m: None) -> list[PlatformSupport]:
@@ -64,7 +64,6 @@ def _engine_ref(ref: str, wanted: str) -> str:
     from docker.errors import ImageNotFound
 
     from dockwise.engine.client import sdk_client
-    from dockwise.image.sources import platform_matches
 
     client = sdk_client()
     candidates = [ref]
