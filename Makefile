@@ -19,12 +19,15 @@ engine: $(STAMP)
 	$(BIN)/dockwise doctor
 
 # Debian 13 bases (the default) and the Debian 12 ones the base tests also run, each with the faithful distroless
-# base the lean one is tested against; quick when already built.
+# base the lean one is tested against, and the Debian 13 arm64 bases the platform tests run under emulation (set up
+# by `doctor --platforms`; the arm64 slim base takes minutes once); quick when already built.
 bases: engine
 	$(BIN)/dockwise base
 	$(BIN)/dockwise base --only distroless --profile faithful
 	$(BIN)/dockwise base --release bookworm
 	$(BIN)/dockwise base --release bookworm --only distroless --profile faithful
+	$(BIN)/dockwise doctor --platforms
+	$(BIN)/dockwise base --platform linux/arm64
 
 demo: engine
 	$(BIN)/dockwise demo

@@ -83,29 +83,52 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)
 @click.version_option(package_name="dockwise")
-def main() -> None:
+@click.option("--engine", "engine_url", metavar="URL",
+              help="Docker Engine to use, like `docker -H`: unix:///path, tcp://HOST:PORT or ssh://USER@HOST "
+                   "[default: DOCKER_HOST, else DOCKER_CONTEXT or the CLI's current context, else the local socket].")
+def main(engine_url: str | None) -> None:
     """Build, lint, audit and compare small, hardened images for Python web services."""
     for stream in (sys.stdout, sys.stderr):  # a character the locale cannot encode prints as an escape, not a crash
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    if engine_url:
+        from dockwise.engine.endpoint import use_engine
+
+        use_engine(engine_url, os.environ)
 
 
 @main.command(epilog=_exit_help("doctor"))
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--check-registry", is_flag=True, help="Also ask the engine whether Docker Hub answers (one request).")
-def doctor(as_json: bool, check_registry: bool) -> None:
+@click.option("--platforms", "check_platforms", is_flag=True,
+              help="Also report which platforms (linux/amd64, linux/arm64) run here; as root on Debian, set up arm64 "
+                   "emulation (binfmt_misc + Debian's qemu-user-static). Exit 1 if one cannot run.")
+def doctor(as_json: bool, check_registry: bool, check_platforms: bool) -> None:
     """Find a working Docker Engine; on Debian as root, install and start one if none answers."""
     from rich.console import Console
 
     from dockwise.engine.bootstrap import ensure_engine
 
     console = Console(stderr=True)
-    info = ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"), probe_registry=check_registry)
+    say = lambda msg: console.print(f"[dim]{msg}[/dim]")  # noqa: E731
+    info = ensure_engine(say=say, probe_registry=check_registry)
+    facts = info.as_dict()
+    support = []
+    if check_platforms:
+        from dockwise.jobs.platforms import check_platforms as platform_check
+
+        support = platform_check(say=say)
+        facts["platforms"] = [entry.as_dict() for entry in support]
     if as_json:
-        click.echo(json.dumps(info.as_dict(), indent=2, sort_keys=True))
-        return
-    for key, value in info.as_dict().items():
-        click.echo(f"{key:20} {value}")
+        click.echo(json.dumps(facts, indent=2, sort_keys=True))
+    else:
+        for key, value in info.as_dict().items():
+            click.echo(f"{key:20} {value}")
+        for entry in support:
+            state = "ready" if entry.ready else "NOT READY"
+            click.echo(f"{'platform ' + str(entry.platform):20} {state}: {entry.note}")
+    if not all(entry.ready for entry in support):
+        sys.exit(EXIT_FAILED)
 
 
 
@@ -135,9 +158,12 @@ def doctor(as_json: bool, check_registry: bool) -> None:
 @click.option("--lock-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this lock instead of the committed one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
+@click.option("--platform", "platform_list", default="linux/amd64", show_default=True, metavar="LIST",
+              help="Comma-separated platforms (linux/amd64, linux/arm64), each from its own lock; other than amd64 "
+                   "they are tagged with an -ARCH suffix in the engine, and --oci writes one image index per base.")
 def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], only: tuple[str, ...],
          profile_name: str, namespace: str, archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool,
-         cache_dir: Path | None, lock_file: Path | None, as_json: bool) -> None:
+         cache_dir: Path | None, lock_file: Path | None, as_json: bool, platform_list: str) -> None:
     """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -148,9 +174,13 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
     from dockwise.debian.profiles import PROFILES
     from dockwise.debian.releases import check_namespace
     from dockwise.debian.releases import release as find_release
+    from dockwise.engine.emulation import parse_platforms
 
     console = Console(stderr=True, soft_wrap=True)
     release = find_release(release_name)
+    platforms = tuple(parse_platforms(platform_list))
+    if lock_file is not None and len(platforms) > 1:
+        raise DockwiseError("--lock-file holds one platform's lock", "pass a single --platform with it", exit_code=2)
     profile = PROFILES[profile_name]
     check_namespace(namespace)
     if extra_packages and not update_lock:
@@ -165,23 +195,25 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
         task = bar.add_task("debs", total=None)
         progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
         if update_lock:
-            resolve.update_lock(release, cache, extra_packages, lock_file, say)
+            for platform in platforms:
+                resolve.update_lock(release, cache, extra_packages, lock_file, say, arch=platform.architecture)
         kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
             images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, profile=profile,
-                                        namespace=namespace, say=say, progress=progress)
+                                        namespace=namespace, say=say, progress=progress, platforms=platforms)
         else:
-            lock = load_lock(release.codename, lock_file)
+            lock = load_lock(release.codename, lock_file, arch=platforms[0].architecture) if lock_file else None
             images = bases.build_bases(
                 release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
                 cache_dir=cache, lock=lock, profile=profile, namespace=namespace, say=say, progress=progress,
+                platforms=platforms,
             )
     if as_json:
         click.echo(json.dumps([image.as_dict() for image in images], indent=2, sort_keys=True))
         return
     for image in images:
         state = "built" if image.built else "up to date"
-        click.echo(f"{image.tag:56} {image.image_id[7:19]}  {state}")
+        click.echo(f"{image.tag:56} {image.platform!s:12} {image.image_id[7:19]}  {state}")
 
 
 
@@ -236,20 +268,29 @@ def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str |
 @click.option("--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one].")
 @click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
               help="auto: public bases if the engine already has them, else dockwise's local bases.")
-def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str) -> None:
+@click.option("--platform", "platform_list", default="linux/amd64", show_default=True, metavar="LIST",
+              help="Comma-separated platforms (linux/amd64, linux/arm64): one build each (another than the engine's "
+                   "runs under emulation: `dockwise doctor --platforms`), tagged TAG-ARCH but for amd64.")
+@click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the images as one OCI image index (a manifest per platform) to this layout directory.")
+@click.option("--no-cache", is_flag=True, help="Build every step again.")
+def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str, platform_list: str,
+          oci_dir: Path | None, no_cache: bool) -> None:
     """Build APP_DIR (default: the bundled reference service) with BuildKit."""
-    from dockwise.jobs.build import (
-        BaseSource,
-        build_app,
-        bundled_app_dir,
-        ensure_local_bases,
-    )
+    from dockwise.engine.emulation import parse_platforms
+    from dockwise.jobs.build import BaseSource, bundled_app_dir
+    from dockwise.jobs.multiplatform import build_platforms
     from dockwise.report.progress import step_status
 
+    platforms = parse_platforms(platform_list)
     with step_status(f"building {variant}") as on_step:
-        result = build_app(app_dir or bundled_app_dir(), variant, tag=tag, source=BaseSource(base_source),
-                           on_step=on_step, ensure_bases=ensure_local_bases)
-    click.echo(f"{result.tag} {result.image_id} ({result.seconds:.1f} s)")
+        built = build_platforms(app_dir or bundled_app_dir(), variant, platforms, tag=tag,
+                                source=BaseSource(base_source), oci_dir=oci_dir, no_cache=no_cache, on_step=on_step)
+    for each in built.builds:
+        label = f" [{each.platform}]" if len(built.builds) > 1 else ""
+        click.echo(f"{each.result.tag} {each.result.image_id} ({each.result.seconds:.1f} s){label}")
+    if built.oci_dir is not None:
+        click.echo(f"image index {built.index_digest} in {built.oci_dir}")
 
 
 def _runtime_options(resilience_default: float):
@@ -309,6 +350,8 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_second
                           health_path=health_path, resilience_seconds=resilience_seconds, slim=slim, say=on_step,
                           on_step=on_step)
     print_comparison(result.comparison, Console())
+    for note in result.notes:
+        click.echo(note)
     click.echo(f"report: {json_path} and {html_path}")
 
 
@@ -397,22 +440,40 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
     _finish(report, fmt, output, color, settings)
 
 
+def _platform_option(command):
+    return click.option(
+        "--platform", metavar="PLATFORM",
+        help="The platform to read (linux/amd64, linux/arm64, …) of an image index; for an engine image, dockwise's "
+             "-ARCH tag of it [default: every platform of an index, each reported on its own].")(command)
+
+
 @main.command(epilog=_exit_help("inspect"))
 @click.argument("image")
+@_platform_option
 @click.option("--gzip-size/--no-gzip-size", default=False, show_default=True,
               help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
                    "layer's size is always its blob's.")
 @_finding_options
 def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
-            ignore: tuple[str, ...], config_path: str | None, color: bool | None) -> None:
+            ignore: tuple[str, ...], config_path: str | None, color: bool | None, platform: str | None) -> None:
     """Audit IMAGE from its config and layers, verifying every blob digest.
 
     IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
+    An image index is reported per platform, unless --platform picks one.
     """
     import json
 
     from dockwise.image import collect
     from dockwise.image.blob import Workers
+    from dockwise.jobs.platforms import platform_targets
+
+    targets = platform_targets(image, platform)
+    if len(targets) > 1 or targets[0].platform is not None:
+        from dockwise.jobs.platforms import inspect_platforms
+
+        settings = _settings(config_path, ignore, failure_threshold)
+        _finish(inspect_platforms(image, targets, settings, gzip_size=gzip_size), fmt, output, color, settings)
+        return
 
     background = Workers(1)
     try:
@@ -496,8 +557,10 @@ def rules(rule_id: str | None, fmt: str) -> None:
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
 @_runtime_options(resilience_default=0.0)
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
+@_platform_option
 def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
-            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool) -> None:
+            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool,
+            platform: str | None) -> None:
     """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only), under the
     hardened run profile unless `--profile default`.
 
@@ -513,7 +576,7 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
         comparison = compare_images(list(images), runtime=runtime, runs=runs, load_seconds=load_seconds,
                                     gzip_size=gzip_size, progress=lambda msg: status.update(msg),
                                     profile=run_profile(profile_name), health_path=health_path,
-                                    resilience_seconds=resilience_seconds)
+                                    resilience_seconds=resilience_seconds, platform=platform)
     if fmt == "table" and output is None:
         from dockwise.report.table import print_comparison
 
@@ -545,13 +608,17 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
 @main.command(epilog=_exit_help("sbom"))
 @click.argument("image")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-def sbom(image: str, output: Path | None) -> None:
-    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions."""
+@_platform_option
+def sbom(image: str, output: Path | None, platform: str | None) -> None:
+    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions. An image index needs
+    --platform (one SBOM per platform)."""
     from dockwise.image import collect
     from dockwise.image.sbom import sbom_json
+    from dockwise.jobs.platforms import one_platform
     from dockwise.report.write import write_output
 
-    write_output(sbom_json(collect(image, gzip_size=False)), output)
+    target = one_platform(image, platform)
+    write_output(sbom_json(collect(image if target.platform is None else target.source, gzip_size=False)), output)
 
 
 @main.command(epilog=_exit_help("slim"))

@@ -67,3 +67,26 @@ def member_uid_gid_numeric(layer) -> bool:
     """Owners are numbers only (no user or group names), and only root or nonroot own anything."""
     with tarfile.open(layer) as archive:
         return all(m.uname == m.gname == "" and m.uid in (0, 65532) for m in archive.getmembers())
+
+
+def test_two_platforms_make_one_image_index_per_base(tmp_path):
+    """`dockwise base --platform linux/amd64,linux/arm64 --oci DIR`: one image index per base name, a manifest per
+    platform, each image as its platform's own single build makes it (amd64 unchanged by the other platform)."""
+    from dockwise.core.platform import ARM64, DEFAULT_PLATFORM
+    from dockwise.image.sources import list_platforms, parse_source
+
+    both = build_bases("trixie", kinds=("distroless",), load=False, oci_dir=tmp_path / "oci",
+                       platforms=(DEFAULT_PLATFORM, ARM64))
+    alone = build_bases("trixie", kinds=("distroless",), load=False, archive=tmp_path / "amd64.tar")
+    assert [(i.tag, i.platform) for i in both] == [
+        ("dockwise/distroless-python3-debian13:latest", DEFAULT_PLATFORM),
+        ("dockwise/distroless-python3-debian13:nonroot", DEFAULT_PLATFORM),
+        ("dockwise/distroless-python3-debian13:latest-arm64", ARM64),
+        ("dockwise/distroless-python3-debian13:nonroot-arm64", ARM64),
+    ]
+    assert [i.image_id for i in both[:2]] == [i.image_id for i in alone]
+    index = json.loads((tmp_path / "oci" / "index.json").read_text())
+    assert [m["annotations"]["io.containerd.image.name"] for m in index["manifests"]] == [
+        "dockwise/distroless-python3-debian13:latest", "dockwise/distroless-python3-debian13:nonroot"]
+    for name in ("latest", "nonroot"):
+        assert list_platforms(parse_source(f"oci:{tmp_path / 'oci'}:{name}")) == ("linux/amd64", "linux/arm64/v8")

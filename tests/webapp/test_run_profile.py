@@ -11,7 +11,7 @@ from dockwise.engine.run_profile import DEFAULT, HARDENED
 from dockwise.image import collect
 from dockwise.measure import resilience
 from dockwise.measure.hardening import probe_hardening
-from dockwise.measure.runtime import run_resilience
+from dockwise.measure.runtime import run_resilience, serving
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -62,9 +62,9 @@ def test_the_resilience_suite_holds(docker_client, built, test_labels):
 
 def test_runs_under_128_mib(docker_client, built, test_labels):
     profile = HARDENED.with_memory(128 << 20)
-    with containers.running(docker_client, built.tag, port=5000, labels=test_labels, profile=profile) as published:
-        containers.wait_for_http_ok(published, "/healthz")
-        sustained = resilience.sustained_load(published, "/", seconds=3)
-        published.container.reload()
-        assert not published.container.attrs["State"]["OOMKilled"]
+    with serving(docker_client, built.tag, port=5000, labels=test_labels, profile=profile) as running:
+        running.wait_ok("/healthz")
+        sustained = resilience.sustained_load(running, "/", seconds=3)
+        running.container.reload()
+        assert not running.container.attrs["State"]["OOMKilled"]
     assert sustained.load.socket_errors == 0

@@ -1,10 +1,15 @@
 """Build the slim and distroless bases of a release from the lock: verified .debs -> layers -> images, then load
 them into the engine and/or write a docker-save archive and an OCI layout. Nothing is tagged unless all succeeded.
+
+Each platform has its own lock (`<release>.lock.json` for amd64, `<release>.<arch>.lock.json` otherwise) and is
+built from it alone; in the engine, the default platform's images keep the plain tags and the others' get a suffix
+(`dockwise/python:3.13-slim-arm64`). Several platforms in an OCI layout are one image index per base name.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -13,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.platform import DEFAULT_RELEASE
+from dockwise.core.platform import DEFAULT_PLATFORM, DEFAULT_RELEASE, Platform
 from dockwise.debian.cache import default_cache_dir, fetch_debs
 from dockwise.debian.distroless import distroless_config, distroless_layers
 from dockwise.debian.host_tools import ensure_mmdebstrap
@@ -24,9 +29,11 @@ from dockwise.debian.releases import release as find_release
 from dockwise.debian.slim import slim_config, slim_tree
 from dockwise.image.archive_writer import (
     ImageSpec,
+    IndexSpec,
     canonical_json,
     check_oci_target,
     write_docker_archive,
+    write_oci_index_layout,
     write_oci_layout,
 )
 
@@ -43,15 +50,18 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True)
 class BuiltImage:
-    """One base image: tag, image ID, which base it is, and whether this run built it (False: already loaded)."""
+    """One base image: tag, image ID, which base it is, whether this run built it (False: already loaded), and
+    its platform."""
 
     tag: str
     image_id: str
     kind: str
     built: bool
+    platform: Platform = DEFAULT_PLATFORM
 
     def as_dict(self) -> dict[str, object]:
-        return {"tag": self.tag, "image_id": self.image_id, "kind": self.kind, "built": self.built}
+        return {"tag": self.tag, "image_id": self.image_id, "kind": self.kind, "built": self.built,
+                "platform": str(self.platform)}
 
 
 def build_epoch(lock: Lock) -> int:
@@ -77,10 +87,11 @@ def _labels(release: Release, lock: Lock, kind: str, profile: Profile) -> dict[s
 
 
 def kind_tags(
-    release: Release, profile: Profile = LEAN, namespace: str = DEFAULT_NAMESPACE
+    release: Release, profile: Profile = LEAN, namespace: str = DEFAULT_NAMESPACE, platform: Platform = DEFAULT_PLATFORM
 ) -> dict[str, tuple[str, ...]]:
-    """The tags of each base: slim's one, distroless's root and nonroot ones of `profile`."""
-    return {SLIM: (release.slim_tag(namespace),), DISTROLESS: profile.tags(release, namespace)}
+    """The engine tags of each base of `platform`: slim's one, distroless's root and nonroot ones of `profile`."""
+    return {SLIM: (platform.tag(release.slim_tag(namespace)),),
+            DISTROLESS: tuple(platform.tag(tag) for tag in profile.tags(release, namespace))}
 
 
 def build_images(
@@ -94,7 +105,9 @@ def build_images(
     say: Say = lambda _m: None,
     progress: Callable[[int, int], None] = lambda _d, _t: None,
 ) -> list[ImageSpec]:
-    """Assemble the images of `kinds` in `workdir` (layers as files there); no engine is involved."""
+    """Assemble the images of `kinds` for the lock's architecture in `workdir` (layers as files there), tagged as
+    the engine will hold them; no engine is involved."""
+    platform = _platform(lock)
     epoch = build_epoch(lock)
     created = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     unpacked = {package for _layer, packages in profile.packages(release) for package in packages}
@@ -113,22 +126,39 @@ def build_images(
     paths = dict(zip(names, fetch_debs(records, cache_dir, advance), strict=True))
     images: list[ImageSpec] = []
     if DISTROLESS in kinds:
-        say(f"assembling {profile.name} distroless layers (static, base, cc, python3)")
+        say(f"assembling {profile.name} distroless layers (static, base, cc, python3) for {platform}")
         layers = distroless_layers(release, paths, epoch, profile)
-        blobs = [layer.tree.write(workdir / f"distroless-{layer.name}.tar", epoch) for layer in layers]
+        blobs = [layer.tree.write(workdir / f"distroless-{lock.arch}-{layer.name}.tar", epoch) for layer in layers]
         notes = [f"dockwise base: distroless {layer.name} ({', '.join(layer.packages)})" for layer in layers]
         labels = _labels(release, lock, DISTROLESS, profile)
-        for tag, nonroot in zip(profile.tags(release, namespace), (False, True), strict=True):
-            config = distroless_config(release, [b.diff_id for b in blobs], notes, nonroot, created, labels)
+        tags = kind_tags(release, profile, namespace, platform)[DISTROLESS]
+        for tag, nonroot in zip(tags, (False, True), strict=True):
+            config = distroless_config(release, [b.diff_id for b in blobs], notes, nonroot, created, labels, platform)
             images.append(ImageSpec((tag,), canonical_json(config), tuple(blobs)))
     if SLIM in kinds:
         ensure_mmdebstrap(say)
-        say(f"installing the slim set ({len(lock.slim)} packages) with mmdebstrap from the verified .debs")
-        tree = slim_tree(release, [paths[n] for n in lock.slim], lock.slim, epoch, workdir)
-        blob = tree.write(workdir / "slim.tar", epoch)
-        config = slim_config(release, blob.diff_id, created, _labels(release, lock, SLIM, profile))
-        images.insert(0, ImageSpec((release.slim_tag(namespace),), canonical_json(config), (blob,)))
+        emulated = "" if platform == DEFAULT_PLATFORM else f", {platform} under emulation"
+        say(f"installing the slim set ({len(lock.slim)} packages{emulated}) with mmdebstrap from the verified .debs")
+        slim_dir = workdir / f"slim-{lock.arch}"
+        slim_dir.mkdir()
+        tree = slim_tree(release, [paths[n] for n in lock.slim], lock.slim, epoch, slim_dir, platform)
+        blob = tree.write(workdir / f"slim-{lock.arch}.tar", epoch)
+        config = slim_config(release, blob.diff_id, created, _labels(release, lock, SLIM, profile), platform)
+        tag = kind_tags(release, profile, namespace, platform)[SLIM][0]
+        images.insert(0, ImageSpec((tag,), canonical_json(config), (blob,)))
     return images
+
+
+def _platform(lock: Lock) -> Platform:
+    from dockwise.core.platform import parse_platform
+
+    return parse_platform(f"linux/{lock.arch}")
+
+
+def plain_tag(tag: str, platform: Platform) -> str:
+    """The platform-independent name of an engine tag (`…:3.13-slim-arm64` -> `…:3.13-slim`)."""
+    suffix = platform.tag("")
+    return tag[: -len(suffix)] if suffix and tag.endswith(suffix) else tag
 
 
 def build_bases(
@@ -144,26 +174,38 @@ def build_bases(
     namespace: str = DEFAULT_NAMESPACE,
     say: Say = lambda _m: None,
     progress: Callable[[int, int], None] = lambda _d, _t: None,
+    platforms: tuple[Platform, ...] = (DEFAULT_PLATFORM,),
 ) -> list[BuiltImage]:
-    """Build the bases from the committed lock and load them into the engine (if `load`), and/or write them as a
-    docker-save archive and an OCI layout. Loading happens only after every image was built."""
+    """Build the bases of each platform from its committed lock (or from `lock`, for one platform) and load them
+    into the engine (if `load`), and/or write them as a docker-save archive (engine tags) and an OCI layout (one
+    image index per base name when the platforms are not just the default one). Loading happens only after every
+    image was built."""
     release = find_release(release_name)
-    lock = lock or load_lock(release.codename)
+    if lock is not None and [_platform(lock)] != list(platforms):
+        raise DockwiseError(f"the lock is for linux/{lock.arch} only", "build one platform with that lock", exit_code=2)
+    locks = [lock] if lock is not None else [load_lock(release.codename, arch=p.architecture) for p in platforms]
     if oci_dir is not None:
         check_oci_target(oci_dir)
     client = _engine() if load else None
     try:
         with tempfile.TemporaryDirectory(prefix="dockwise-base-") as tmp:
             workdir = Path(tmp)
-            images = build_images(
-                release, lock, kinds, cache_dir or default_cache_dir(), workdir, profile, namespace, say, progress
-            )
+            images = [
+                image
+                for each in locks
+                for image in build_images(
+                    release, each, kinds, cache_dir or default_cache_dir(), workdir, profile, namespace, say, progress
+                )
+            ]
             if archive is not None:
                 say(f"writing docker-save archive {archive}")
                 write_docker_archive(images, archive)
             if oci_dir is not None:
                 say(f"writing OCI layout {oci_dir}")
-                write_oci_layout(images, oci_dir)
+                if tuple(platforms) == (DEFAULT_PLATFORM,):
+                    write_oci_layout(images, oci_dir)
+                else:
+                    write_oci_index_layout(image_indexes(images), oci_dir)
             if client is not None:
                 say("loading into the engine")
                 _load(client, images, workdir / "load.tar")
@@ -175,8 +217,30 @@ def build_bases(
             f"disk full while building the bases ({exc.filename or tempfile.gettempdir()})",
             "free space, or point TMPDIR (work files) and XDG_CACHE_HOME (.debs) at a larger disk",
         ) from None
-    kind_of = {tag: kind for kind, tags in kind_tags(release, profile, namespace).items() for tag in tags}
-    return [BuiltImage(tag, image.image_id, kind_of[tag], True) for image in images for tag in image.tags]
+    kind_of = {
+        tag: (kind, platform)
+        for platform in map(_platform, locks)
+        for kind, tags in kind_tags(release, profile, namespace, platform).items()
+        for tag in tags
+    }
+    built = []
+    for image in images:
+        for tag in image.tags:
+            kind, platform = kind_of[tag]
+            built.append(BuiltImage(tag, image.image_id, kind, True, platform))
+    return built
+
+
+def image_indexes(images: list[ImageSpec]) -> list[IndexSpec]:
+    """Group per-platform images by their platform-independent name: one image index each."""
+    from dockwise.core.platform import platform_of
+
+    groups: dict[str, list[ImageSpec]] = {}
+    for image in images:
+        platform = platform_of(json.loads(image.config)) or DEFAULT_PLATFORM
+        for tag in image.tags:
+            groups.setdefault(plain_tag(tag, platform), []).append(image)
+    return [IndexSpec(tag, tuple(group)) for tag, group in groups.items()]
 
 
 def _engine():
@@ -215,11 +279,13 @@ def _remove_superseded(client, release: Release) -> None:
 def present_bases(
     release: Release, lock: Lock, client, profile: Profile = LEAN, namespace: str = DEFAULT_NAMESPACE
 ) -> dict[str, BuiltImage]:
-    """Base images already in the engine and built from this lock (distroless ones: with `profile`), by tag."""
+    """Base images already in the engine and built from this lock (its platform; distroless ones: with `profile`),
+    by tag."""
     from docker.errors import ImageNotFound
 
     found = {}
-    for kind, tags in kind_tags(release, profile, namespace).items():
+    platform = _platform(lock)
+    for kind, tags in kind_tags(release, profile, namespace, platform).items():
         wanted = _labels(release, lock, kind, profile)
         for tag in tags:
             try:
@@ -228,7 +294,7 @@ def present_bases(
                 continue
             labels = image.labels or {}
             if all(labels.get(key) == value for key, value in wanted.items()):
-                found[tag] = BuiltImage(tag, image.id, kind, False)
+                found[tag] = BuiltImage(tag, image.id, kind, False, platform)
     return found
 
 
@@ -241,29 +307,34 @@ def ensure_bases(
     namespace: str = DEFAULT_NAMESPACE,
     say: Say = lambda _m: None,
     progress: Callable[[int, int], None] = lambda _d, _t: None,
+    platforms: tuple[Platform, ...] = (DEFAULT_PLATFORM,),
 ) -> list[BuiltImage]:
-    """Make sure the engine holds both bases of `release_name` (distroless: of `profile`) built from the current
-    lock; build only what is missing (a kind is rebuilt when any of its tags is absent or stale). Quick when
-    everything is there."""
+    """Make sure the engine holds both bases of `release_name` (distroless: of `profile`) for each platform, built
+    from that platform's current lock; build only what is missing (a kind is rebuilt when any of its tags is absent
+    or stale). Quick when everything is there."""
     release = find_release(release_name)
-    lock = load_lock(release.codename)
     client = _engine()
-    present = present_bases(release, lock, client, profile, namespace)
-    wanted = {kind: tags for kind, tags in kind_tags(release, profile, namespace).items() if kind in kinds}
-    missing = tuple(kind for kind, tags in wanted.items() if any(tag not in present for tag in tags))
-    built = (
-        build_bases(
-            release_name,
-            kinds=missing,
-            cache_dir=cache_dir,
-            lock=lock,
-            profile=profile,
-            namespace=namespace,
-            say=say,
-            progress=progress,
+    result = []
+    for platform in platforms:
+        lock = load_lock(release.codename, arch=platform.architecture)
+        present = present_bases(release, lock, client, profile, namespace)
+        wanted = {kind: tags for kind, tags in kind_tags(release, profile, namespace, platform).items() if kind in kinds}
+        missing = tuple(kind for kind, tags in wanted.items() if any(tag not in present for tag in tags))
+        built = (
+            build_bases(
+                release_name,
+                kinds=missing,
+                cache_dir=cache_dir,
+                lock=lock,
+                profile=profile,
+                namespace=namespace,
+                say=say,
+                progress=progress,
+                platforms=(platform,),
+            )
+            if missing
+            else []
         )
-        if missing
-        else []
-    )
-    fresh = {image.tag: image for image in built}
-    return [fresh.get(tag) or present[tag] for tags in wanted.values() for tag in tags]
+        fresh = {image.tag: image for image in built}
+        result += [fresh.get(tag) or present[tag] for tags in wanted.values() for tag in tags]
+    return result

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.platform import ARCH
+from dockwise.core.platform import DEFAULT_PLATFORM, Platform
 from dockwise.core.programs import run_program
 from dockwise.debian.debfile import add_data, deb_meta
 from dockwise.debian.profiles import Profile
@@ -207,12 +207,12 @@ def _materialize(tree: Tree, root: Path) -> None:
 
 
 def distroless_config(
-    release: Release, diff_ids: list[str], layer_notes: list[str], nonroot: bool, created: str, labels: dict[str, str]
+    release: Release, diff_ids: list[str], layer_notes: list[str], nonroot: bool, created: str, labels: dict[str, str],
+    platform: Platform = DEFAULT_PLATFORM,
 ) -> dict:
     """The image config: ENTRYPOINT python3.X, LANG, SSL_CERT_FILE; :nonroot runs as 65532 in /home/nonroot."""
     return {
-        "architecture": ARCH,
-        "os": "linux",
+        **platform.oci(),
         "created": created,
         "config": {
             "Env": [PATH_ENV, f"SSL_CERT_FILE=/{CA_BUNDLE}", "LANG=C.UTF-8"],

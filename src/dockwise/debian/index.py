@@ -86,9 +86,10 @@ def verified_suite(suite: Suite) -> SignedSuite:
     return SignedSuite(suite, release.get("Date", ""), hashlib.sha256(raw).hexdigest(), files)
 
 
-def package_index(signed: SignedSuite) -> dict[str, PackageRecord]:
-    """The suite's `main` Packages for our architecture, checked against the signed InRelease, by package name."""
-    path = f"{COMPONENT}/binary-{ARCH}/Packages.xz"
+def package_index(signed: SignedSuite, arch: str = ARCH) -> dict[str, PackageRecord]:
+    """The suite's `main` Packages for Debian architecture `arch`, checked against the signed InRelease, by package
+    name."""
+    path = f"{COMPONENT}/binary-{arch}/Packages.xz"
     expected = signed.files.get(path)
     if expected is None:
         raise DockwiseError(f"{signed.suite.name} InRelease lists no {path}", "the archive layout changed; report it")

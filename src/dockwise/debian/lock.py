@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dockwise.core.atomic import write_text
 from dockwise.core.errors import DockwiseError
+from dockwise.core.platform import ARCH
 from dockwise.debian.index import PackageRecord
 
 LOCK_FORMAT = 1
@@ -73,30 +74,29 @@ class Lock:
         )
 
 
-def lock_path(codename: str) -> Path:
-    """Where the committed lock of `codename` lives (package data of dockwise.debian)."""
-    return Path(str(resources.files("dockwise.debian") / "locks" / f"{codename}.lock.json"))
+def lock_path(codename: str, arch: str = ARCH) -> Path:
+    """Where the committed lock of `codename` for Debian architecture `arch` lives (package data of dockwise.debian):
+    `<codename>.lock.json` for amd64 (the name it always had), `<codename>.<arch>.lock.json` for any other."""
+    name = f"{codename}.lock.json" if arch == ARCH else f"{codename}.{arch}.lock.json"
+    return Path(str(resources.files("dockwise.debian") / "locks" / name))
 
 
-def load_lock(codename: str, path: Path | None = None) -> Lock:
-    """Read the lock; a missing or unreadable one is a DockwiseError that names `--update-lock`."""
-    path = path or lock_path(codename)
+def load_lock(codename: str, path: Path | None = None, arch: str = ARCH) -> Lock:
+    """Read the lock of `arch`; a missing or unreadable one, or one for another architecture, is a DockwiseError
+    that names `--update-lock`."""
+    update = f"run `dockwise base --release {codename}{'' if arch == ARCH else ' --platform linux/' + arch} --update-lock`"
+    path = path or lock_path(codename, arch)
     try:
         lock = Lock.from_json(path.read_text())
     except FileNotFoundError:
-        raise DockwiseError(
-            f"no lock for {codename} at {path}", f"run `dockwise base --release {codename} --update-lock`"
-        ) from None
+        raise DockwiseError(f"no {arch} lock for {codename} at {path}", update) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise DockwiseError(
-            f"lock {path} is unreadable ({exc})", f"run `dockwise base --release {codename} --update-lock`"
-        ) from None
+        raise DockwiseError(f"lock {path} is unreadable ({exc})", update) from None
+    if lock.arch != arch:
+        raise DockwiseError(f"lock {path} is for {lock.arch}, not {arch}", update)
     missing = [name for name in (*lock.slim, *lock.distroless) if name not in lock.packages]
     if missing:
-        raise DockwiseError(
-            f"lock {path} lacks records for {', '.join(missing[:5])}",
-            f"run `dockwise base --release {codename} --update-lock`",
-        )
+        raise DockwiseError(f"lock {path} lacks records for {', '.join(missing[:5])}", update)
     return lock
 
 

@@ -39,7 +39,7 @@ _LEAN_DROPS = re.compile(
     "|".join(
         (
             # glibc's iconv modules: Python's codecs are its own, and UTF-8/ASCII/Latin-1 are built into glibc
-            r"(usr/)?lib/x86_64-linux-gnu/gconv(/.*)?",
+            r"(usr/)?lib/[a-z0-9_]+-linux-gnu/gconv(/.*)?",
             # docs, changelogs and man pages; copyright files stay (licences)
             r"usr/share/doc/[^/]+/(?!copyright$).+",
             r"usr/share/(man|info)(/.*)?",

@@ -35,11 +35,12 @@ def _newest(indexes: list[dict[str, PackageRecord]]) -> dict[str, PackageRecord]
 
 
 def _resolve_slim(
-    release: Release, include: tuple[str, ...], cache_dir: Path, say: Callable[[str], None]
+    release: Release, include: tuple[str, ...], cache_dir: Path, say: Callable[[str], None], arch: str = ARCH
 ) -> dict[str, str]:
-    """Run mmdebstrap (minbase + include) against the real archive; return the installed name -> version, and keep
-    the downloaded .debs for the cache."""
-    say(f"resolving the slim package set with mmdebstrap ({release.codename}, minbase + {len(include)} packages)")
+    """Run mmdebstrap (minbase + include, for Debian architecture `arch`: a foreign one runs its maintainer scripts
+    under emulation) against the real archive; return the installed name -> version, and keep the downloaded .debs
+    for the cache."""
+    say(f"resolving the slim package set with mmdebstrap ({release.codename} {arch}, minbase + {len(include)} packages)")
     with tempfile.TemporaryDirectory(prefix="dockwise-resolve-") as tmp:
         root = Path(tmp) / "root"
         command = [
@@ -47,6 +48,7 @@ def _resolve_slim(
             "--quiet",
             "--mode=root",
             "--variant=minbase",
+            f"--architectures={arch}",
             "--format=directory",
             f"--include={','.join(include)}",
             "--skip=download/empty",
@@ -76,8 +78,10 @@ def update_lock(
     extra: tuple[str, ...] = (),
     path: Path | None = None,
     say: Callable[[str], None] = lambda _m: None,
+    arch: str = ARCH,
 ) -> Lock:
-    """Resolve both package sets against the verified archive, download and check every .deb, write the lock."""
+    """Resolve both package sets of Debian architecture `arch` against the verified archive, download and check
+    every .deb, write that architecture's lock."""
     ensure_verify_tools(say)
     ensure_mmdebstrap(say)
     signed = []
@@ -85,17 +89,17 @@ def update_lock(
         say(f"verifying {suite.mirror}/dists/{suite.name}/InRelease with gpgv")
         signed.append(verified_suite(suite))
     say("reading the Packages indexes")
-    indexes = {s.suite.name: package_index(s) for s in signed}
+    indexes = {s.suite.name: package_index(s, arch) for s in signed}
     newest = _newest(list(indexes.values()))
     include = tuple(dict.fromkeys((*release.slim_include, *extra)))
     unknown = [name for name in (*release.distroless_packages, *include) if name not in newest]
     if unknown:
         raise DockwiseError(
-            f"unknown Debian package {', '.join(unknown)} in {release.codename} (main, {ARCH})",
+            f"unknown Debian package {', '.join(unknown)} in {release.codename} (main, {arch})",
             "check the name with `apt-cache search` or packages.debian.org",
             exit_code=2,
         )
-    installed = _resolve_slim(release, include, cache_dir, say)
+    installed = _resolve_slim(release, include, cache_dir, say, arch)
     packages = {name: newest[name] for name in release.distroless_packages}
     for name, version in installed.items():
         record = next((idx[name] for idx in indexes.values() if name in idx and idx[name].version == version), None)
@@ -113,7 +117,7 @@ def update_lock(
     dates = [email.utils.parsedate_to_datetime(s.date) for s in signed if s.date]
     lock = Lock(
         release=release.codename,
-        arch=ARCH,
+        arch=arch,
         epoch=int(max(dates).timestamp()) if dates else 0,
         suites=tuple(SuiteStamp(s.suite.name, s.suite.mirror, s.date, s.inrelease_sha256) for s in signed),
         slim_include=include,
@@ -127,5 +131,5 @@ def update_lock(
             cached.unlink()  # apt's copy of another build of that version: fetch the indexed one
     say(f"downloading and checking {len(packages)} .debs")
     fetch_debs(list(packages.values()), cache_dir)
-    save_lock(lock, path or lock_path(release.codename))
+    save_lock(lock, path or lock_path(release.codename, arch))
     return lock

@@ -13,7 +13,7 @@ from pathlib import Path
 from debian.deb822 import Deb822
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.platform import ARCH
+from dockwise.core.platform import DEFAULT_PLATFORM, Platform
 from dockwise.core.programs import first_apt_error, run_program
 from dockwise.debian.debfile import deb_meta
 from dockwise.debian.releases import Release
@@ -86,9 +86,10 @@ def _sources(release: Release) -> str:
     )
 
 
-def _local_repo(debs: list[Path], repo: Path, codename: str) -> None:
-    """A trusted local archive (one suite, `main`) holding exactly the locked .debs, so apt can choose nothing else."""
-    index = repo / "dists" / codename / "main" / f"binary-{ARCH}"
+def _local_repo(debs: list[Path], repo: Path, codename: str, arch: str) -> None:
+    """A trusted local archive (one suite, `main`, Debian architecture `arch`) holding exactly the locked .debs, so
+    apt can choose nothing else."""
+    index = repo / "dists" / codename / "main" / f"binary-{arch}"
     pool = repo / "pool"
     index.mkdir(parents=True)
     pool.mkdir()
@@ -103,16 +104,18 @@ def _local_repo(debs: list[Path], repo: Path, codename: str) -> None:
     packages = "\n".join(paragraphs).encode()
     (index / "Packages").write_bytes(packages)
     (repo / "dists" / codename / "Release").write_text(
-        f"Suite: {codename}\nCodename: {codename}\nArchitectures: {ARCH}\nComponents: main\nSHA256:\n"
-        f" {hashlib.sha256(packages).hexdigest()} {len(packages)} main/binary-{ARCH}/Packages\n"
+        f"Suite: {codename}\nCodename: {codename}\nArchitectures: {arch}\nComponents: main\nSHA256:\n"
+        f" {hashlib.sha256(packages).hexdigest()} {len(packages)} main/binary-{arch}/Packages\n"
     )
 
 
-def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch: int, workdir: Path) -> Tree:
-    """Install the locked package set with mmdebstrap (SOURCE_DATE_EPOCH set), then trim it into a layer tree."""
+def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch: int, workdir: Path,
+              platform: Platform = DEFAULT_PLATFORM) -> Tree:
+    """Install the locked package set with mmdebstrap (SOURCE_DATE_EPOCH set), then trim it into a layer tree. For
+    a foreign `platform`, dpkg's maintainer scripts and the pip hook run under emulation (binfmt_misc + qemu)."""
     repo = workdir / "repo"
     repo.mkdir()
-    _local_repo(debs, repo, release.codename)
+    _local_repo(debs, repo, release.codename, platform.architecture)
     setup = workdir / "dpkg.cfg"
     setup.write_text(DPKG_EXCLUDES)
     out = workdir / "rootfs.tar"
@@ -121,6 +124,7 @@ def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch:
         "--quiet",
         "--mode=root",
         "--variant=essential",
+        f"--architectures={platform.architecture}",
         "--format=tar",
         f"--include={','.join(sorted(names))}",
         '--aptopt=Acquire::Languages "none"',
@@ -160,11 +164,11 @@ def _check_installed(tree: Tree, names: tuple[str, ...]) -> None:
         )
 
 
-def slim_config(release: Release, diff_id: str, created: str, labels: dict[str, str]) -> dict:
+def slim_config(release: Release, diff_id: str, created: str, labels: dict[str, str],
+                platform: Platform = DEFAULT_PLATFORM) -> dict:
     """Like python:X-slim: CMD ["python3"], LANG=C.UTF-8, root."""
     return {
-        "architecture": ARCH,
-        "os": "linux",
+        **platform.oci(),
         "created": created,
         "config": {
             "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"],

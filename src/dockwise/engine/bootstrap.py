@@ -28,9 +28,13 @@ class EngineInfo:
     buildkit: bool
     started_by_us: bool
     registry: str  # "answers", "unreachable: …", or "not probed"
+    endpoint: str = ""  # the address and where it came from (see dockwise.engine.endpoint)
+    architecture: str = ""  # the engine host's, as the engine reports it (x86_64, aarch64)
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "engine": self.endpoint,
+            "architecture": self.architecture,
             "server_version": self.server_version,
             "storage_driver": self.storage_driver,
             "cgroup_version": self.cgroup_version,
@@ -73,8 +77,13 @@ def _start_dockerd(binary: Path, say: Callable[[str], None]) -> None:
 
 def ensure_engine(say: Callable[[str], None] = lambda _msg: None, probe_registry: bool = False) -> EngineInfo:
     """Return facts about a running engine, starting one first where we may (root on Debian)."""
+    from dockwise.engine.endpoint import resolve_endpoint
+
     started = False
     if not _engine_answers():
+        endpoint = resolve_endpoint()
+        if not endpoint.local:  # a dockerd started here would not be the engine that was asked for
+            sdk_client(timeout=5)  # raises, naming the endpoint
         if os.geteuid() != 0 or not _is_debian():
             raise DockwiseError(
                 "no Docker Engine answers",
@@ -102,6 +111,8 @@ def ensure_engine(say: Callable[[str], None] = lambda _msg: None, probe_registry
         buildkit=True,
         started_by_us=started,
         registry=registry,
+        endpoint=resolve_endpoint().describe(),
+        architecture=str(info.get("Architecture", "unknown")),
     )
 
 

@@ -35,6 +35,7 @@ class BuildRequest:
     secrets: dict[str, Path] = field(default_factory=dict)
     target: str | None = None
     no_cache: bool = False
+    platform: str | None = None  # `linux/arm64`: BuildKit builds for it (a foreign one runs under emulation)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def _command(request: BuildRequest, iidfile: Path) -> list[str]:
         command += ["--target", request.target]
     if request.no_cache:
         command.append("--no-cache")
+    if request.platform:
+        command += ["--platform", request.platform]
     command.append(str(request.context))
     return command
 

@@ -25,10 +25,13 @@ class CliClient:
     buildkit_via: str  # "buildx" or "DOCKER_BUILDKIT=1"
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        """The environment of a CLI run: aimed at the engine the SDK client talks to (see dockwise.engine.endpoint),
+        BuildKit on."""
+        from dockwise.engine.endpoint import resolve_endpoint
+
+        env = resolve_endpoint().cli_env(os.environ)
         if self.buildkit_via == "DOCKER_BUILDKIT=1":
             env["DOCKER_BUILDKIT"] = "1"
-        env.pop("DOCKER_CONTEXT", None)
         return env
 
     def build_command(self) -> list[str]:
@@ -36,19 +39,30 @@ class CliClient:
 
 
 def sdk_client(timeout: int = 120):
-    """A docker SDK client for the local engine (DOCKER_HOST honoured); raises DockwiseError when none answers."""
+    """A docker SDK client for the engine the Docker CLI would use (--engine, DOCKER_HOST, DOCKER_CONTEXT, the
+    current context, else the local socket); raises DockwiseError when none answers."""
     import docker
     from docker.errors import DockerException
 
+    from dockwise.engine.endpoint import resolve_endpoint
+
+    endpoint = resolve_endpoint()
     try:
-        client = docker.from_env(timeout=timeout)
+        tls = None
+        if endpoint.tls_dir is not None:
+            tls = docker.tls.TLSConfig(
+                client_cert=(str(endpoint.tls_dir / "cert.pem"), str(endpoint.tls_dir / "key.pem")),
+                ca_cert=str(endpoint.tls_dir / "ca.pem") if endpoint.tls_verify else None,
+                verify=endpoint.tls_verify,
+            )
+        client = docker.DockerClient(base_url=endpoint.host, timeout=timeout, tls=tls or False,
+                                     use_ssh_client=endpoint.host.startswith("ssh://"))
         client.ping()
     except DockerException as exc:
-        raise DockwiseError(
-            f"no Docker Engine answers ({_short(exc)})",
-            "run `dockwise doctor` to start one, or start dockerd yourself",
-            exit_code=2,
-        ) from None
+        fix = ("run `dockwise doctor` to start one, or start dockerd yourself" if endpoint.local
+               else "check that the engine runs and is reachable from here (`docker version`)")
+        raise DockwiseError(f"no Docker Engine answers at {endpoint.describe()} ({_short(exc)})", fix,
+                            exit_code=2) from None
     return client
 
 

@@ -50,7 +50,8 @@ class ImageSpec:
     def platform(self) -> dict[str, str]:
         """The OCI index's platform of this image, from its config."""
         config = json.loads(self.config)
-        return {"architecture": config.get("architecture", ARCH), "os": config.get("os", "linux")}
+        variant = {"variant": config["variant"]} if config.get("variant") else {}
+        return {"architecture": config.get("architecture", ARCH), "os": config.get("os", "linux"), **variant}
 
 
 def canonical_json(value: object) -> bytes:
@@ -146,12 +147,16 @@ def check_oci_target(out_dir: Path) -> None:
 
 def write_oci_layout(images: list[ImageSpec], out_dir: Path) -> None:
     """An OCI image layout directory (plus manifest.json), built beside `out_dir` and renamed into place."""
+    _write_layout(_files(images), out_dir)
+
+
+def _write_layout(files: Iterator[tuple[str, bytes | Path]], out_dir: Path) -> None:
     check_oci_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         (tmp / "blobs" / "sha256").mkdir(parents=True)
-        for name, content in _files(images):
+        for name, content in files:
             target = tmp / name
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
@@ -163,3 +168,53 @@ def write_oci_layout(images: list[ImageSpec], out_dir: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """A multi-platform image: one name (`repo:tag`) and its image for each platform."""
+
+    tag: str
+    images: tuple[ImageSpec, ...]
+
+
+def _index_files(indexes: list[IndexSpec]) -> Iterator[tuple[str, bytes | Path]]:
+    """An OCI layout whose index.json names one image index per IndexSpec, each listing a manifest per platform
+    (the shape BuildKit's OCI exporter writes for a multi-platform build)."""
+    blobs: dict[str, bytes | Path] = {}
+    entries: list[dict] = []
+    for spec in indexes:
+        manifests = []
+        for image in spec.images:
+            manifest = _manifest(image)
+            digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+            for layer in image.layers:
+                blobs.setdefault(_blob_name(layer.diff_id), layer.path)
+            blobs[_blob_name(image.image_id)] = image.config
+            blobs[_blob_name(digest)] = manifest
+            manifests.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest),
+                              "platform": image.platform})
+        index = canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests})
+        digest = "sha256:" + hashlib.sha256(index).hexdigest()
+        blobs[_blob_name(digest)] = index
+        entries.append({"mediaType": OCI_INDEX, "digest": digest, "size": len(index),
+                        "annotations": {"io.containerd.image.name": spec.tag,
+                                        "org.opencontainers.image.ref.name": _split(spec.tag)[1]}})
+    yield "oci-layout", canonical_json({"imageLayoutVersion": "1.0.0"})
+    yield "index.json", canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
+    for name in sorted(blobs):
+        yield name, blobs[name]
+
+
+def index_digest(spec: IndexSpec) -> str:
+    """The digest of the image index `write_oci_index_layout` writes for `spec` (what a registry would name it by)."""
+    for name, content in _index_files([spec]):
+        if name == "index.json":
+            assert isinstance(content, bytes)
+            return json.loads(content)["manifests"][0]["digest"]
+    raise AssertionError("no index.json")
+
+
+def write_oci_index_layout(indexes: list[IndexSpec], out_dir: Path) -> None:
+    """An OCI image layout of multi-platform images, built beside `out_dir` and renamed into place."""
+    _write_layout(_index_files(indexes), out_dir)

@@ -125,8 +125,17 @@ def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
             row("requests_per_s", "Requests/s (loopback)", "req/s", False, lambda i: _runtime_value(i, "requests_per_s")),
             row("running_uid", "Running uid", "text", None, lambda i: _runtime_value(i, "running_uid")),
             row("exec_sh_refused", "exec sh refused", "text", None, lambda i: _runtime_value(i, "exec_sh_refused")),
+            row("probes_from", "HTTP probes and load from", "text", None, _probes_from),
         ]
     return tuple(rows)
+
+
+def _probes_from(image: ImageReport) -> str | None:
+    """Where the HTTP probes, startup timing and load ran (dockwise.measure.runtime's `engine`)."""
+    engine = (image.runtime or {}).get("engine")
+    if engine is None:
+        return None
+    return "helper in the netns (remote engine)" if engine == "remote" else "this host (published port)"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class Descriptor(NamedTuple):
     digest: str
     size: int
     annotations: dict[str, str]
+    platform: str | None = None  # os/architecture[/variant], for a manifest listed in an image index
 
 
 class Manifest(NamedTuple):
@@ -149,17 +150,27 @@ def _string_map(value: object, where: str) -> dict[str, str]:
 def _descriptor(value: object, where: str) -> Descriptor:
     desc = _object(value, where)
     _strings(desc.get("urls"), f"{where}.urls")
+    named = None
     if desc.get("platform") is not None:
         platform = _object(desc["platform"], f"{where}.platform")
         for field in ("architecture", "os", "os.version", "variant"):
             _optional_string(platform.get(field), f"{where}.platform.{field}")
         for field in ("os.features", "features"):
             _strings(platform.get(field), f"{where}.platform.{field}")
+        named = platform_name(platform.get("os"), platform.get("architecture"), platform.get("variant"))
     for field in ("artifactType", "data"):
         _optional_string(desc.get(field), f"{where}.{field}")
     return Descriptor(_string(desc.get("mediaType"), f"{where}.mediaType"), _string(desc.get("digest"), f"{where}.digest"),
                       _int(desc.get("size"), f"{where}.size", minimum=0),
-                      _string_map(desc.get("annotations"), f"{where}.annotations"))
+                      _string_map(desc.get("annotations"), f"{where}.annotations"), named)
+
+
+def platform_name(os: object, architecture: object, variant: object = None) -> str | None:
+    """`linux/arm64/v8` from a descriptor's or config's fields (None without an architecture)."""
+    if not isinstance(architecture, str) or not architecture:
+        return None
+    name = f"{os if isinstance(os, str) and os else 'linux'}/{architecture}"
+    return f"{name}/{variant}" if isinstance(variant, str) and variant else name
 
 
 def _checked(what: str, read, value: object):

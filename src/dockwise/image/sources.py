@@ -54,11 +54,13 @@ INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docke
 @dataclass(frozen=True)
 class Source:
     """Where an image comes from: kind is 'engine', 'docker-archive', 'oci', or 'archive' (a tar, format detected).
-    `tag` selects one image of an archive or layout that holds several."""
+    `tag` selects one image of an archive or layout that holds several; `platform` (`linux/arm64`) one manifest of
+    an image index, and is checked against the config of whatever is read."""
 
     kind: str
     location: str
     tag: str | None = None
+    platform: str | None = None
 
     def describe(self) -> str:
         return self.location if self.kind == "engine" else f"{self.kind}:{self.location}"
@@ -126,6 +128,7 @@ def read_image(source: Source, *, gzip_size: bool = False, max_entries: int = MA
         else:
             head = None
         if head is not None:
+            _check_platform(source, head.config)
             return _read_layers(container, head, gzip_size=gzip_size, max_entries=max_entries,
                                 analyse=analyse or (lambda raw: raw))
         raise DockwiseError(
@@ -355,7 +358,8 @@ def _digest_in_name(name: str) -> str | None:
 
 def _oci_head(source: Source, container: _Container) -> _Head:
     index, _ = container.read_json("index.json")
-    manifest_desc, ref_name = _pick_oci_manifest(container, schema.index_manifests(index), source.tag, depth=0)
+    manifest_desc, ref_name = _pick_oci_manifest(container, schema.index_manifests(index), source.tag, depth=0,
+                                                 platform=source.platform)
     manifest_name = _blob_name(manifest_desc)
     manifest_value, _ = container.read_json(manifest_name, expect=manifest_desc.digest)
     manifest = schema.image_manifest(manifest_value, f"image manifest {manifest_name}")
@@ -379,7 +383,7 @@ def _blob_name(desc: schema.Descriptor) -> str:
 
 
 def _pick_oci_manifest(container: _Container, manifests: tuple[schema.Descriptor, ...], tag: str | None, *,
-                       depth: int) -> tuple[schema.Descriptor, str | None]:
+                       depth: int, platform: str | None = None) -> tuple[schema.Descriptor, str | None]:
     for desc in manifests:
         ref_name = desc.annotations.get("org.opencontainers.image.ref.name")
         if tag is not None and ref_name != tag:
@@ -389,10 +393,60 @@ def _pick_oci_manifest(container: _Container, manifests: tuple[schema.Descriptor
                 raise DockwiseError("image indexes nest too deeply", "the layout is not valid", exit_code=2)
             name = _blob_name(desc)
             nested, _ = container.read_json(name, expect=desc.digest)
-            found, nested_name = _pick_oci_manifest(container, schema.index_manifests(nested, name), None, depth=depth + 1)
+            found, nested_name = _pick_oci_manifest(container, schema.index_manifests(nested, name), None,
+                                                    depth=depth + 1, platform=platform)
             return found, ref_name or nested_name
+        if platform is not None and desc.platform is not None and not platform_matches(desc.platform, platform):
+            continue
         return desc, ref_name
+    if platform is not None:
+        raise DockwiseError(f"no {platform} manifest{'' if tag is None else f' named {tag!r}'} in index.json",
+                            "list the platforms with `dockwise inspect --platform list IMAGE`", exit_code=2)
     raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2)
+
+
+def platform_matches(have: str, wanted: str) -> bool:
+    """`linux/arm64/v8` is a `linux/arm64` (a variant only counts when it is asked for)."""
+    have_parts, wanted_parts = have.split("/"), wanted.split("/")
+    return have_parts[: len(wanted_parts)] == wanted_parts
+
+
+def _check_platform(source: Source, config: schema.ImageConfig) -> None:
+    have = schema.platform_name(config.os, config.architecture)
+    if source.platform is not None and have is not None and not platform_matches(have, "/".join(source.platform.split("/")[:2])):
+        raise DockwiseError(f"{source.describe()} is {have}, not {source.platform}",
+                            "choose the image of that platform (engine tags of dockwise's images end in -ARCH)",
+                            exit_code=2)
+
+
+def list_platforms(source: Source) -> tuple[str, ...]:
+    """The platforms `source` holds: every manifest of an OCI layout's image index (of `source.tag`, if given),
+    else the one platform of the image's config ("" when it names none)."""
+    with _open_container(source) as (container, engine_tags):
+        if container.has("index.json") and (source.kind == "oci" or not container.has("manifest.json")):
+            index, _ = container.read_json("index.json")
+            return tuple(dict.fromkeys(_index_platforms(container, schema.index_manifests(index), source.tag, 0)))
+        if container.has("manifest.json"):
+            config = _docker_save_head(source, container, engine_tags).config
+            return (schema.platform_name(config.os, config.architecture) or "",)
+    raise DockwiseError(f"{source.describe()}: neither a docker-save archive nor an OCI layout",
+                        "pass the output of `docker save` or an OCI image layout", exit_code=2)
+
+
+def _index_platforms(container: _Container, manifests: tuple[schema.Descriptor, ...], tag: str | None,
+                     depth: int) -> Iterator[str]:
+    ref = "org.opencontainers.image.ref.name"
+    if depth == 0 and tag is None:
+        tag = manifests[0].annotations.get(ref)  # the first image's name, as reading picks it
+    for desc in manifests:
+        if depth == 0 and desc.annotations.get(ref) != tag:
+            continue
+        if desc.media_type in INDEX_TYPES and depth < 3:
+            name = _blob_name(desc)
+            nested, _ = container.read_json(name, expect=desc.digest)
+            yield from _index_platforms(container, schema.index_manifests(nested, name), None, depth + 1)
+        else:
+            yield desc.platform or ""
 
 
 class _ReadLayer(NamedTuple):

@@ -10,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
-from dockwise.core.platform import DEFAULT_RELEASE
+from dockwise.core.platform import DEFAULT_PLATFORM, DEFAULT_RELEASE, Platform
 from dockwise.engine.buildkit import (
     BuildRequest,
     BuildResult,
@@ -111,45 +111,57 @@ def _images_present(client, names: list[str]) -> bool:
     return True
 
 
-def resolve_base_args(chosen: Variant, source: BaseSource, client) -> dict[str, str]:
-    """Build args that pick the bases: none for the public defaults, ours otherwise.
+def resolve_base_args(chosen: Variant, source: BaseSource, client, platform: Platform = DEFAULT_PLATFORM
+                      ) -> dict[str, str]:
+    """Build args that pick the bases: none for the public defaults, ours (that platform's tags) otherwise.
 
     AUTO never asks a registry: it uses the public images only if the engine already holds them, so a build never
-    stalls on an unreachable registry.
+    stalls on an unreachable registry. The engine holds one platform per tag, and public tags are the engine's own
+    platform's: another platform always builds on dockwise's bases.
     """
     if source is BaseSource.PUBLIC:
         return {}
-    if source is BaseSource.AUTO and chosen.public_bases and _images_present(client, list(chosen.public_bases.values())):
+    if (source is BaseSource.AUTO and platform == DEFAULT_PLATFORM and chosen.public_bases
+            and _images_present(client, list(chosen.public_bases.values()))):
         return {}
-    return chosen.local_build_args()
+    return {arg: platform.tag(image) for arg, image in chosen.local_build_args().items()}
 
 
-def ensure_local_bases(release: str = DEFAULT_RELEASE, say: Callable[[str], None] = lambda _msg: None) -> None:
-    """Build dockwise's bases of a Debian release into the engine unless they are there already."""
+def ensure_local_bases(release: str = DEFAULT_RELEASE, say: Callable[[str], None] = lambda _msg: None,
+                       platform: Platform = DEFAULT_PLATFORM) -> None:
+    """Build dockwise's bases of a Debian release (for `platform`) into the engine unless they are there already."""
     from dockwise.debian.bases import ensure_bases
 
-    ensure_bases(release, say=say)
+    ensure_bases(release, say=say, platforms=(platform,))
 
 
 def build_app(app_dir: Path, variant_name: str, *, tag: str | None = None, source: BaseSource = BaseSource.AUTO,
               labels: dict[str, str] | None = None, on_step: Callable[[str], None] = lambda _t: None,
-              ensure_bases: Callable[[str], None] = lambda _release: None, client=None) -> BuildResult:
-    """Build `app_dir` as `variant_name`; `ensure_bases(release)` is called first when our local bases are needed."""
+              ensure_bases: Callable[..., None] = lambda _release, **_options: None, client=None,
+              platform: Platform = DEFAULT_PLATFORM, no_cache: bool = False) -> BuildResult:
+    """Build `app_dir` as `variant_name` for `platform` (tagged with its -ARCH suffix unless it is the default);
+    `ensure_bases(release)` (with `platform=` for another platform) is called first when our local bases are
+    needed."""
     from dockwise.engine.client import sdk_client
 
     app_dir = app_dir.resolve()
     chosen = variant(app_dir, variant_name)
     client = client or sdk_client()
-    build_args = resolve_base_args(chosen, source, client)
+    build_args = resolve_base_args(chosen, source, client, platform)
     if build_args and chosen.bases is not None:
-        ensure_bases(chosen.bases.release)
+        if platform == DEFAULT_PLATFORM:
+            ensure_bases(chosen.bases.release)
+        else:
+            ensure_bases(chosen.bases.release, platform=platform)
     request = BuildRequest(
         context=app_dir,
         dockerfile=chosen.dockerfile,
-        tag=tag or default_tag(app_dir, chosen.name),
+        tag=platform.tag(tag or default_tag(app_dir, chosen.name)),
         build_args=build_args,
         labels={"org.opencontainers.image.title": f"dockwise-{app_name(app_dir)}", "dockwise.variant": chosen.name,
                 **(labels or {})},
         secrets=host_ca_secret(),
+        platform=None if platform == DEFAULT_PLATFORM else str(platform),
+        no_cache=no_cache,
     )
     return build_image(request, on_step=on_step)

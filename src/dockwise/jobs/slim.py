@@ -84,15 +84,24 @@ def check_input(facts: ImageFacts) -> None:
                             exit_code=2)
 
 
+REMOTE_REASON = ("slim traces through host directories bind-mounted into the container and reads /proc/<pid>/maps "
+                 "from the host, which a remote engine's containers do not share")
+
+
 def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = None, includes: tuple[str, ...] = (),
                keep_stdlib: bool = False, only_traced: bool = False, labels: dict[str, str] | None = None,
                say: Callable[[str], None] = lambda _m: None) -> SlimResult:
-    """Slim `ref` (an image in the engine) and tag the verified result; see the module docstring."""
+    """Slim `ref` (an image in the engine) and tag the verified result; see the module docstring. The engine must
+    be local (REMOTE_REASON)."""
     from docker.errors import ImageNotFound
 
     from dockwise.engine.client import sdk_client
+    from dockwise.engine.endpoint import client_is_local, resolve_endpoint
 
     client = sdk_client()
+    if not client_is_local(client):
+        raise DockwiseError(f"dockwise slim needs a local engine; {resolve_endpoint().describe()} is remote: "
+                            f"{REMOTE_REASON}", "run it on the engine's host (or against a unix socket)", exit_code=2)
     started = time.monotonic()
     try:
         inspected = client.images.get(ref).attrs

@@ -1,16 +1,26 @@
-"""HTTP faults a service must survive, sent over loopback: slow clients, malformed requests, a stop under load.
+"""HTTP faults a service must survive, sent over loopback: slow clients, malformed requests, a stop under load;
+and the plain probes (a status, the first 2xx/3xx) that time and watch a service.
 
 Every probe is bounded in connections and time and stops by itself; nothing here leaves 127.0.0.1.
+
+This module is standard library only, on purpose: on a remote engine its own source runs, unchanged, in a helper
+container that shares the service's network namespace (dockwise.measure.reach), so every probe means the same
+wherever the engine is. `encode`/`decode` carry results (dataclasses, bytes) across as JSON.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import http.client
 import socket
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from dockwise.engine.containers import LOOPBACK
+LOOPBACK = "127.0.0.1"  # dockwise.engine.containers.LOOPBACK; repeated so that this module needs nothing but the stdlib
 
 
 @dataclass(frozen=True)
@@ -206,3 +216,125 @@ def start_in_flight(port: int, path: str, body: bytes, *, host: str = LOOPBACK) 
     half = len(body) // 2
     sock.sendall(head + body[:half])
     return InFlight(sock, body[half:])
+
+
+def get_status(port: int, path: str = "/", timeout: float = 1.0, host: str = LOOPBACK) -> int | None:
+    """The status of a GET to `host`:`port``path`, or None when nothing answers (refused, reset, timed out)."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+
+
+def first_ok(port: int, path: str = "/", timeout: float = 60.0, interval: float = 0.01,
+             emit: Callable[[str], None] | None = None, host: str = LOOPBACK) -> float | None:
+    """Poll GET `path` until it answers 2xx/3xx: the seconds that took, or None after `timeout`. `emit("polling")`
+    says the first poll is about to go out (so a caller can start the service and its clock right after)."""
+    if emit is not None:
+        emit("polling")
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        status = get_status(port, path, timeout=1.0, host=host)
+        if status is not None and 200 <= status < 400:
+            return time.monotonic() - started
+        time.sleep(interval)
+    return None
+
+
+def malformed_statuses(port: int, body_limit: int, host: str = LOOPBACK) -> dict[str, int | None]:
+    """Each of `malformed_requests(body_limit)` sent on its own connection: name -> status (None: closed unanswered)."""
+    return {name: send_raw(port, payload, host=host).status for name, payload in malformed_requests(body_limit).items()}
+
+
+def requests_around_stop(port: int, path: str, *, threads: int = 8, before_stop_s: float = 1.0, quiet_s: float = 1.0,
+                         max_s: float = 30.0, emit: Callable[[str], None] | None = None,
+                         host: str = LOOPBACK) -> dict[str, int]:
+    """`threads` clients send GETs on fresh connections; after `before_stop_s`, `emit("stop")` asks the caller to
+    stop the service. Requests sent before that moment are in flight: each is `completed` or `lost`; those sent
+    later are counted apart (refused or reset by design). Ends once nothing has completed for `quiet_s` after the
+    stop (or at `max_s`)."""
+    outcomes: list[tuple[float, str]] = []
+    lock = threading.Lock()
+    done = threading.Event()
+    last_completed = [time.monotonic()]
+
+    def client() -> None:
+        while not done.is_set():
+            sent = time.monotonic()
+            outcome = _one_request(host, port, path)
+            with lock:
+                outcomes.append((sent, outcome))
+                if outcome == "completed":
+                    last_completed[0] = time.monotonic()
+            if outcome != "completed":
+                time.sleep(0.05)
+
+    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    started = time.monotonic()
+    for thread in pool:
+        thread.start()
+    time.sleep(before_stop_s)
+    stop_at = time.monotonic()
+    if emit is not None:
+        emit("stop")
+    while time.monotonic() - started < max_s:
+        time.sleep(0.1)
+        with lock:
+            if time.monotonic() - max(last_completed[0], stop_at) > quiet_s:
+                break
+    done.set()
+    for thread in pool:
+        thread.join(timeout=20)
+    with lock:
+        before = [outcome for sent, outcome in outcomes if sent < stop_at]
+        return {"completed": before.count("completed"), "lost": len(before) - before.count("completed"),
+                "after_stop": len(outcomes) - len(before)}
+
+
+def _one_request(host: str, port: int, path: str) -> str:
+    connection = http.client.HTTPConnection(host, port, timeout=15)
+    try:
+        try:
+            connection.connect()
+        except OSError:
+            return "refused"
+        try:
+            connection.request("GET", path, headers={"Connection": "close"})
+            response = connection.getresponse()
+            response.read()
+            return "completed" if response.status < 500 else "lost"
+        except (OSError, http.client.HTTPException):
+            return "lost"
+    finally:
+        connection.close()
+
+
+def encode(value: object) -> object:
+    """A JSON-able form of a probe's result: dataclasses by name and fields, bytes as base64."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__dataclass__": type(value).__name__,
+                **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, bytes):
+        return {"__bytes__": base64.b64encode(value).decode()}
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(item) for item in value]
+    return value
+
+
+def decode(value: object) -> object:
+    """The inverse of `encode`, with this module's dataclasses."""
+    if isinstance(value, dict):
+        if "__bytes__" in value:
+            return base64.b64decode(value["__bytes__"])
+        fields = {key: decode(item) for key, item in value.items() if key != "__dataclass__"}
+        name = value.get("__dataclass__")
+        return getattr(sys.modules[__name__], name)(**fields) if isinstance(name, str) else fields
+    if isinstance(value, list):
+        return [decode(item) for item in value]
+    return value

@@ -58,6 +58,14 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
     )
 
 
+def wrk_command(wrk: str, port: int, path: str, *, seconds: float, connections: int, threads: int
+                ) -> tuple[list[str], float]:
+    """The wrk command line of a bounded load on 127.0.0.1:`port`, and its length in seconds (1 to 30)."""
+    seconds = max(1.0, min(seconds, MAX_SECONDS))
+    return [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "2s", "--latency",
+            f"http://{LOOPBACK}:{port}{path}"], seconds
+
+
 def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: int = 16, threads: int = 2,
              netns_pid: int | None = None) -> LoadResult:
     """GET 127.0.0.1:`port``path` for `seconds` (capped at 30 s) over keep-alive connections.
@@ -65,10 +73,8 @@ def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: i
     With `netns_pid`, wrk runs inside that process's network namespace (root only), so the load reaches the
     container's own loopback without docker-proxy's userland copy in between: that measures the server itself.
     """
-    seconds = max(1.0, min(seconds, MAX_SECONDS))
-    wrk = ensure_command("wrk", "wrk")
-    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "2s", "--latency",
-               f"http://{LOOPBACK}:{port}{path}"]
+    command, seconds = wrk_command(ensure_command("wrk", "wrk"), port, path, seconds=seconds, connections=connections,
+                                   threads=threads)
     if netns_pid is not None:
         command = [ensure_command("nsenter", "util-linux"), "-t", str(netns_pid), "-n", *command]
     result = run_program(command, tool="wrk", timeout=seconds + 20, check=False,

@@ -1,6 +1,7 @@
 """How a running service holds up under load and faults, on containers started under the run profile.
 
-Every probe is bounded in time and connection count and talks to 127.0.0.1 only:
+Every probe is bounded in time and connection count and talks to 127.0.0.1 only, where the probes run
+(dockwise.measure.reach: this host through the published port, or a helper in the service's network namespace):
 - sustained load (wrk, 64 connections): errors, p50/p99, memory after the run against memory after warm-up;
 - graceful stop under load: every request the server accepted completes, the exit code is 0, and an idle stop is
   quick;
@@ -14,17 +15,17 @@ is needed and the host's /proc is never read.
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from dockwise.engine.containers import LOOPBACK, Published, container_rss_bytes, http_status, wait_for_http_ok
+from dockwise.engine.containers import container_rss_bytes
 from dockwise.measure import http_faults
 from dockwise.measure.hardening import PYTHON_CANDIDATES
-from dockwise.measure.load import LoadResult, run_load
+from dockwise.measure.load import LoadResult
+from dockwise.measure.reach import Running
 
 MAX_SLOW_CLIENTS = 200
 HEALTHY_MS = 1000.0
@@ -147,16 +148,15 @@ WARMUP_S = 3.0
 SETTLE_S = 1.0
 
 
-def sustained_load(published: Published, path: str, *, seconds: float, connections: int = 64) -> SustainedLoad:
+def sustained_load(running: Running, path: str, *, seconds: float, connections: int = 64) -> SustainedLoad:
     """Warm up under the same load (every worker thread and connection buffer allocated), then `seconds` of wrk at
     `connections`; memory is read a moment after each, so a leak shows as growth and warm-up does not."""
-    assert published.host_port is not None
-    run_load(published.host_port, path, seconds=WARMUP_S, connections=connections)
+    running.reach.load(path, seconds=WARMUP_S, connections=connections)
     time.sleep(SETTLE_S)
-    warm = container_rss_bytes(published.container)
-    load = run_load(published.host_port, path, seconds=seconds, connections=connections)
+    warm = container_rss_bytes(running.container)
+    load = running.reach.load(path, seconds=seconds, connections=connections)
     time.sleep(SETTLE_S)
-    return SustainedLoad(load, warm, container_rss_bytes(published.container))
+    return SustainedLoad(load, warm, container_rss_bytes(running.container))
 
 
 def workers(container) -> tuple[int, ...]:
@@ -168,18 +168,17 @@ def workers(container) -> tuple[int, ...]:
     return ()
 
 
-def kill_worker_under_load(published: Published, path: str, *, seconds: float = 5.0) -> WorkerCrash:
+def kill_worker_under_load(running: Running, path: str, *, seconds: float = 5.0) -> WorkerCrash:
     """SIGKILL one worker a second into a `seconds` load; the master must start another and keep answering."""
-    assert published.host_port is not None
-    container = published.container
+    container = running.container
     before = workers(container)
     if not before:
-        return WorkerCrash(None, False, (), (), None, _answers(published, path),
+        return WorkerCrash(None, False, (), (), None, running.answers(path),
                            "no worker processes under PID 1 (a single-process server, or no Python to look)")
     victim = before[-1]
     result: dict[str, LoadResult] = {}
-    loader = threading.Thread(target=lambda: result.update(load=run_load(published.host_port or 0, path,
-                                                                           seconds=seconds, connections=16)))
+    loader = threading.Thread(target=lambda: result.update(load=running.reach.load(path, seconds=seconds,
+                                                                                   connections=16)))
     loader.start()
     time.sleep(1.0)
     for python in PYTHON_CANDIDATES:
@@ -188,14 +187,13 @@ def kill_worker_under_load(published: Published, path: str, *, seconds: float = 
     loader.join()
     after = _wait_for(lambda: workers(container), lambda found: len(found) >= len(before) and victim not in found, 10)
     replaced = len(after) >= len(before) and victim not in after
-    return WorkerCrash(victim, replaced, before, after, result.get("load"), _answers(published, path),
+    return WorkerCrash(victim, replaced, before, after, result.get("load"), running.answers(path),
                        f"killed worker {victim} with SIGKILL one second into a {seconds:.0f} s load")
 
 
-def slow_clients(published: Published, path: str, *, clients: int = MAX_SLOW_CLIENTS) -> SlowClients:
+def slow_clients(running: Running, path: str, *, clients: int = MAX_SLOW_CLIENTS) -> SlowClients:
     """`clients` connections trickle their headers a byte at a time while one normal request is timed."""
-    assert published.host_port is not None
-    result = http_faults.slow_clients(published.host_port, connections=min(clients, MAX_SLOW_CLIENTS), path=path)
+    result = running.reach.call(http_faults.slow_clients, connections=min(clients, MAX_SLOW_CLIENTS), path=path)
     elapsed = round(result.normal_ms, 1) if result.normal_ms is not None else None
     return SlowClients(result.trickling, elapsed, result.normal_status)
 
@@ -205,89 +203,46 @@ BODY_LIMIT = 64 * 1024
 beyond it, and 4xx near it is fine)."""
 
 
-def malformed_http(published: Published, path: str) -> Malformed:
+def malformed_http(running: Running, path: str) -> Malformed:
     """Each malformed request (`http_faults.malformed_requests`) must get a 4xx (or a closed connection): never a
     5xx; the service must still answer. A 2xx/3xx is fine where a server may legitimately accept (a traversal it
     normalises)."""
-    assert published.host_port is not None
-    cases = []
-    for name, payload in http_faults.malformed_requests(BODY_LIMIT).items():
-        status = http_faults.send_raw(published.host_port, payload).status
-        cases.append(MalformedCase(name, status, status is None or status < 500))
-    return Malformed(tuple(cases), _answers(published, path))
+    statuses = running.reach.call(http_faults.malformed_statuses, body_limit=BODY_LIMIT)
+    cases = [MalformedCase(name, status, status is None or status < 500) for name, status in statuses.items()]
+    return Malformed(tuple(cases), running.answers(path))
 
 
-def stop_under_load(published: Published, path: str, *, threads: int = 8, before_stop_s: float = 1.0,
+def stop_under_load(running: Running, path: str, *, threads: int = 8, before_stop_s: float = 1.0,
                     timeout_s: int = 10) -> StopUnderLoad:
-    """`docker stop` while `threads` clients send requests on fresh connections; count what was answered, what was
-    refused (never accepted) and what was lost (sent on an accepted connection, not answered)."""
-    assert published.host_port is not None
-    port = published.host_port
-    outcomes: list[tuple[float, str]] = []  # (when the request was sent, outcome)
-    lock = threading.Lock()
-    done = threading.Event()
-
-    def client() -> None:
-        while not done.is_set():
-            sent = time.monotonic()
-            outcome = _one_request(port, path)
-            with lock:
-                outcomes.append((sent, outcome))
-            if outcome != "completed":
-                time.sleep(0.05)
-
-    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    time.sleep(before_stop_s)
-    started = time.monotonic()
-    published.container.stop(timeout=timeout_s)
-    stopped = time.monotonic() - started
-    done.set()
-    for thread in pool:
-        thread.join(timeout=20)
-    exit_code = published.container.wait(timeout=30).get("StatusCode")
-    before = [outcome for sent, outcome in outcomes if sent < started]
-    return StopUnderLoad(exit_code, round(stopped, 2), before.count("completed"),
-                         sum(1 for outcome in before if outcome != "completed"), len(outcomes) - len(before))
+    """`docker stop` while `threads` clients send requests on fresh connections (where the probes run); count what
+    was answered, what was refused (never accepted) and what was lost (sent on an accepted connection, not
+    answered). In flight = sent before the clients asked for the stop; the engine's SIGTERM follows within one API
+    call."""
+    stopped = None
+    with running.reach.stream(http_faults.requests_around_stop, path=path, threads=threads,
+                              before_stop_s=before_stop_s, max_s=before_stop_s + timeout_s + 15) as emitted:
+        for line in emitted.lines:
+            if line == "stop" and stopped is None:
+                started = time.monotonic()
+                running.container.stop(timeout=timeout_s)
+                stopped = time.monotonic() - started
+    exit_code = running.container.wait(timeout=30).get("StatusCode")
+    counts = emitted.result or {}
+    return StopUnderLoad(exit_code, round(stopped or 0.0, 2), counts.get("completed", 0), counts.get("lost", 0),
+                         counts.get("after_stop", 0))
 
 
 IDLE_AFTER_S = 2.0
 
 
-def idle_stop_seconds(published: Published, path: str, timeout_s: int = 10) -> float:
+def idle_stop_seconds(running: Running, path: str, timeout_s: int = 10) -> float:
     """How long `docker stop` takes on an idle service: one that has answered and then had `IDLE_AFTER_S` to finish
     starting every worker (a worker still booting may not stop gracefully: granian kills it after its timeout)."""
-    wait_for_http_ok(published, path)
+    running.wait_ok(path)
     time.sleep(IDLE_AFTER_S)
     started = time.monotonic()
-    published.container.stop(timeout=timeout_s)
+    running.container.stop(timeout=timeout_s)
     return round(time.monotonic() - started, 2)
-
-
-def _one_request(port: int, path: str) -> str:
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=15)
-    try:
-        try:
-            connection.connect()
-        except ConnectionRefusedError:
-            return "refused"
-        except OSError:
-            return "refused"
-        try:
-            connection.request("GET", path, headers={"Connection": "close"})
-            response = connection.getresponse()
-            response.read()
-            return "completed" if response.status < 500 else "lost"
-        except (OSError, http.client.HTTPException):
-            return "lost"
-    finally:
-        connection.close()
-
-
-def _answers(published: Published, path: str) -> bool:
-    status = http_status(published.host_port or 0, path, timeout=3.0)
-    return status is not None and 200 <= status < 400
 
 
 def _wait_for(get: Callable[[], tuple[int, ...]], ok: Callable[[tuple[int, ...]], bool], seconds: float) -> tuple[int, ...]:

@@ -2,19 +2,26 @@
 really running, whether `docker exec sh` is refused, load, the hardening proof and the resilience suite.
 
 Everything is measured through the engine API and inside the container (`docker top`, `docker exec`, the stats
-endpoint), never through the host's /proc, so it holds for a remote engine as it does for a local one."""
+endpoint), never through the host's /proc. HTTP probes, startup timing and load reach the service from this host
+through the port published on 127.0.0.1 when the engine is local, and from a helper container in the service's
+network namespace when it is not (dockwise.measure.pod), so the figures hold for a remote engine as they do for a
+local one; `reached` says which."""
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
 from dockwise.engine.run_profile import HARDENED, RunProfile
+from dockwise.measure import pod
 from dockwise.measure.hardening import HardeningFacts, probe_hardening
-from dockwise.measure.load import LoadResult, run_load
+from dockwise.measure.load import LoadResult
+from dockwise.measure.reach import HostReach, Running
 from dockwise.measure.resilience import Resilience
 
 IDLE_SETTLE_S = 2.0
@@ -53,6 +60,8 @@ class RuntimeFacts:
     profile: str = HARDENED.name
     hardening: HardeningFacts | None = None
     resilience: Resilience | None = None
+    engine: str = "local"  # "local", or "remote" (probes ran inside the engine)
+    reached: str = ""  # how the HTTP probes, startup timing and load reached the service
 
     @property
     def requests_per_s(self) -> float | None:
@@ -72,6 +81,8 @@ class RuntimeFacts:
             "profile": self.profile,
             "hardening": self.hardening.as_dict() if self.hardening else None,
             "resilience": self.resilience.as_dict() if self.resilience else None,
+            "engine": self.engine,
+            "reached": self.reached,
         }
 
 
@@ -110,6 +121,19 @@ def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path
     with containers.running(client, image, port=port, labels=labels, profile=profile) as published:
         containers.wait_for_http_ok(published, path)
         return (time.monotonic() - started) * 1000
+
+
+@contextlib.contextmanager
+def serving(client, image: str, *, port: int | None, labels: dict[str, str], profile: RunProfile = HARDENED,
+            remote: bool = False, **options) -> Iterator[Running]:
+    """The service under the run `profile`, reachable from where the probes run: this host through its published
+    port (`remote` False), or a helper in its network namespace. Removed however the block ends."""
+    if remote and port is not None:
+        with pod.pod(client, image, port=port, labels=labels, profile=profile, **options) as running:
+            yield running
+        return
+    with containers.running(client, image, port=port, labels=labels, profile=profile, **options) as published:
+        yield Running(published.container, HostReach(published.host_port or 0))
 
 
 def time_to_exit(client, image: str, command: list[str], labels: dict[str, str]) -> float:
@@ -151,51 +175,60 @@ def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, label
     """Run `image` `runs` times for startup, then once more, left idle, for memory, user, exec, hardening and load;
     with `resilience_seconds` > 0, the resilience suite too (its sustained load lasts that long)."""
     from dockwise.engine.client import sdk_client
+    from dockwise.engine.endpoint import client_is_local
 
     client = client or sdk_client()
     labels = labels or {}
+    remote = not client_is_local(client)
     port = port or containers.exposed_tcp_port(client, image)
     if port is None:
         timings = [time_to_exit_or_running(client, image, labels) for _ in range(runs)]
+    elif remote:
+        timings = [pod.time_to_first_ok(client, image, port, labels, path, profile) for _ in range(runs)]
     else:
         timings = [time_to_first_ok(client, image, port, labels, path, profile) for _ in range(runs)]
-    with containers.running(client, image, port=port, labels=labels, profile=profile) as published:
+    with serving(client, image, port=port, labels=labels, profile=profile, remote=remote) as running:
         if port is not None:
-            containers.wait_for_http_ok(published, path)
+            running.wait_ok(path)
         time.sleep(IDLE_SETTLE_S)
-        rss = containers.container_rss_bytes(published.container)
-        uid, command = pid1(published.container)
-        refused = exec_sh_refused(published.container)
-        hardening = probe_hardening(published.container, profile.name)
-        load = (run_load(published.host_port, path, seconds=load_seconds)
-                if published.host_port is not None and load_seconds > 0 else None)
-    resilience = (run_resilience(client, image, port, labels, path, profile, resilience_seconds)
+        rss = containers.container_rss_bytes(running.container)
+        uid, command = pid1(running.container)
+        refused = exec_sh_refused(running.container)
+        hardening = probe_hardening(running.container, profile.name)
+        load = running.reach.load(path, seconds=load_seconds) if port is not None and load_seconds > 0 else None
+        reached = running.reach.describe() if port is not None else "no port: startup is the time to running"
+    resilience = (run_resilience(client, image, port, labels, path, profile, resilience_seconds, remote=remote)
                   if port is not None and resilience_seconds > 0 else None)
     return RuntimeFacts(image=image, port=port, startup=Timing(tuple(timings)), idle_rss_bytes=rss,
                         running_uid=uid, pid1_command=command, exec_sh_refused=refused, load=load,
-                        profile=profile.name, hardening=hardening, resilience=resilience)
+                        profile=profile.name, hardening=hardening, resilience=resilience,
+                        engine="remote" if remote else "local", reached=reached)
 
 
 def run_resilience(client, image: str, port: int, labels: dict[str, str], path: str, profile: RunProfile,
-                   seconds: float) -> Resilience:
-    """The resilience suite, each fault on a container of its own (a killed worker must not colour the load)."""
+                   seconds: float, *, remote: bool | None = None) -> Resilience:
+    """The resilience suite, each fault on a container of its own (a killed worker must not colour the load); its
+    probes run where `serving` puts them (remote None: decided from the client)."""
+    from dockwise.engine.endpoint import client_is_local
     from dockwise.measure import resilience as suite
 
-    def fresh():
-        return containers.running(client, image, port=port, labels=labels, profile=profile)
+    remote = not client_is_local(client) if remote is None else remote
 
-    with fresh() as published:
-        containers.wait_for_http_ok(published, path)
-        sustained = suite.sustained_load(published, path, seconds=seconds)
-        malformed = suite.malformed_http(published, path)
-        slow = suite.slow_clients(published, path)
-    with fresh() as published:
-        containers.wait_for_http_ok(published, path)
-        crash = suite.kill_worker_under_load(published, path, seconds=max(3.0, min(seconds, 10.0)))
-    with fresh() as published:
-        containers.wait_for_http_ok(published, path)
-        stop = suite.stop_under_load(published, path)
-    with fresh() as published:
-        idle = suite.idle_stop_seconds(published, path)
+    def fresh():
+        return serving(client, image, port=port, labels=labels, profile=profile, remote=remote)
+
+    with fresh() as running:
+        running.wait_ok(path)
+        sustained = suite.sustained_load(running, path, seconds=seconds)
+        malformed = suite.malformed_http(running, path)
+        slow = suite.slow_clients(running, path)
+    with fresh() as running:
+        running.wait_ok(path)
+        crash = suite.kill_worker_under_load(running, path, seconds=max(3.0, min(seconds, 10.0)))
+    with fresh() as running:
+        running.wait_ok(path)
+        stop = suite.stop_under_load(running, path)
+    with fresh() as running:
+        idle = suite.idle_stop_seconds(running, path)
     return Resilience(sustained=sustained, worker_crash=crash, slow_clients=slow, malformed=malformed, stop=stop,
                       idle_stop_seconds=idle)
