@@ -23,7 +23,6 @@ compared byte for byte.
 from __future__ import annotations
 
 import difflib
-import http.client
 import json
 import re
 import time
@@ -34,6 +33,8 @@ from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
 from dockwise.image.facts import healthcheck_path
+from dockwise.measure import http_faults
+from dockwise.measure.reach import Reach
 
 DEFAULT_STARTUP_TIMEOUT = 60.0
 PROBE_TIMEOUT = 10.0
@@ -199,31 +200,28 @@ PROBE_HOST = "localhost"
 run was published on, so pages that build absolute URLs from it answer alike."""
 
 
-def ask(port: int, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
-    """Send one probe to 127.0.0.1:`port`; OSError or HTTPException when nothing answers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    started = time.monotonic()
+def ask(reach: Reach, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
+    """Send one probe to the service's port, from where `reach` runs (this host, or a helper container in the
+    service's network namespace); ConnectionError when nothing answers."""
     headers = dict(probe.headers)
     if not any(name.lower() == "host" for name in headers):
         headers["Host"] = PROBE_HOST
-    try:
-        connection.request(probe.method, probe.path, body=probe.body or None, headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-        return Answer(response.status, body, response.getheader("Content-Type") or "", time.monotonic() - started)
-    finally:
-        connection.close()
+    got = reach.call(http_faults.exchange, method=probe.method, path=probe.path, headers=headers, body=probe.body,
+                     timeout=timeout)
+    if "error" in got:
+        raise ConnectionError(got["error"])
+    return Answer(got["status"], got["body"], got["content_type"], got["seconds"])
 
 
-def wait_until_answering(port: int, probe: Probe, timeout: float, alive: Callable[[], bool]) -> float:
+def wait_until_answering(reach: Reach, probe: Probe, timeout: float, alive: Callable[[], bool]) -> float:
     """Ask `probe` until the service answers anything; seconds it took. TimeoutError if it never does, and
     ChildProcessError as soon as `alive()` says the container has stopped."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
-            ask(port, probe, timeout=2.0)
+            ask(reach, probe, timeout=2.0)
             return time.monotonic() - started
-        except (OSError, http.client.HTTPException):
+        except ConnectionError:
             pass
         if not alive():
             raise ChildProcessError("the container stopped")
