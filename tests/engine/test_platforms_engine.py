@@ -17,6 +17,7 @@ from dockwise.debian.bases import DISTROLESS, build_bases, ensure_bases
 from dockwise.debian.releases import release
 from dockwise.engine import containers
 from dockwise.engine.emulation import platform_support
+from dockwise.measure import http_faults
 from tests.conftest import RUN_ID
 from tests.debian.test_lean import IMPORT_MATRIX, SERVICE_CHECKS, SERVICE_EXPECTED
 
@@ -125,6 +126,6 @@ def test_the_reference_service_answers_on_arm64(multiarch, docker_client, test_l
     with containers.running(docker_client, arm64.tag, port=5000, labels=test_labels) as published:
         waited = containers.wait_for_http_ok(published, "/healthz", timeout=120)
         machine = published.container.exec_run(["/opt/venv/bin/python", "-c", "import platform; print(platform.machine())"])
-        assert containers.http_status(published.host_port or 0, "/", timeout=10) == 200
+        assert http_faults.get_status(published.host_port or 0, "/", timeout=10) == 200
     print(f"arm64 first 200 after {waited * 1000:.0f} ms (container started {time.monotonic() - started:.1f} s ago)")
     assert machine.output.decode().strip() == "aarch64"

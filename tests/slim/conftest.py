@@ -43,7 +43,7 @@ def unseen():
     import os
 
     # Through /proc the trace cannot tell which image file is meant: a real difference once slimmed.
-    return {"this": os.path.exists("/proc/self/root/usr/lib/python3.13/this.py")}
+    return {"unseen": os.path.exists("/proc/self/root/srv/unseen.txt")}
 '''
 
 
@@ -80,7 +80,7 @@ def slimmed(distroless_app, test_labels):
 
 @pytest.fixture(scope="session")
 def lazy_app(distroless_app, test_labels, tmp_path_factory) -> str:
-    dockerfile = (f"FROM {distroless_app}\nCOPY lazy_app.py /app/\n"
+    dockerfile = (f"FROM {distroless_app}\nCOPY lazy_app.py /app/\nCOPY unseen.txt /srv/\n"
                   'CMD ["/opt/venv/bin/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "5000", '
                   '"--workers", "1", "lazy_app:app"]\n')
-    return build_tiny(tmp_path_factory.mktemp("lazy"), "lazy", dockerfile, test_labels, {"lazy_app.py": LAZY_APP})
+    return build_tiny(tmp_path_factory.mktemp("lazy"), "lazy", dockerfile, test_labels, {"lazy_app.py": LAZY_APP, "unseen.txt": "a file no process opens by its own name\n"})

@@ -142,7 +142,7 @@ def test_same_input_same_image(slimmed, distroless_app, test_labels) -> None:
 def test_a_lazily_imported_route_no_probe_asks_still_works(lazy_app, docker_client, test_labels) -> None:
     from dockwise.jobs.slim import slim_image
 
-    result = slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}", labels=test_labels)
+    result = slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}-slim", labels=test_labels)
     assert "/lazy" not in {p["path"] for p in result.report.as_dict()["probes"]}
     reasons = {item["path"]: item["detail"] for item in result.report.as_dict()["kept"]}
     assert "imported by /app/lazy_app.py" in reasons["/usr/lib/python3.13/statistics.py"]
@@ -186,6 +186,7 @@ def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client
     probes = tmp_path / "probes.toml"
     probes.write_text('[[probe]]\nname = "unseen"\npath = "/unseen"\nstatus = 200\n')
     tag = f"dockwise-test/slim-lazy:{RUN_ID}-unseen"
+    assert _get(docker_client, lazy_app, "/unseen", test_labels) == (200, b'{"unseen":true}\n')
     with pytest.raises(DockwiseError) as caught:
         slim_image(lazy_app, tag=tag, probe_file=probes, labels=test_labels)
     line = caught.value.one_line()
@@ -223,6 +224,16 @@ def test_bad_input_is_one_error_exit_2_nothing_left(case: str, engine, docker_cl
     assert caught.value.exit_code == 2 and words in caught.value.one_line()
     assert not _tagged(docker_client, tag)
     assert _left_behind(docker_client, image) == []
+
+
+def test_a_tag_naming_the_source_is_refused(lazy_app, docker_client, test_labels) -> None:
+    from dockwise.jobs.slim import slim_image
+
+    source_id = docker_client.images.get(lazy_app).id
+    with pytest.raises(DockwiseError) as caught:
+        slim_image(lazy_app, tag=lazy_app, labels=test_labels)
+    assert caught.value.exit_code == 2 and "names" in caught.value.one_line()
+    assert docker_client.images.get(lazy_app).id == source_id
 
 
 def test_cli_bad_input_exit_2(engine) -> None:

@@ -172,7 +172,7 @@ def test_malformed_http_gets_4xx_never_a_500_or_a_crash(docker_client, built, te
                     for name, payload in http_faults.malformed_requests(BODY_LIMIT).items()}
         at_limit = http_faults.send_raw(published.host_port, http_faults.request_bytes(
             "POST", "/api/digest", {"Transfer-Encoding": "chunked"}, http_faults.chunked(b"a" * BODY_LIMIT)))
-        healthy = containers.http_status(published.host_port, "/healthz")
+        healthy = http_faults.get_status(published.host_port, "/healthz")
         workers_after = _children(_pid(published))
         logs = published.container.logs().decode()
     not_4xx = {name: r.status for name, r in statuses.items() if r.status is None or not 400 <= r.status < 500}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import http.client
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from dockwise.core.errors import DockwiseError
 from dockwise.engine.run_profile import HARDENED, RunProfile
+from dockwise.measure.http_faults import get_status
 
 DATA_LABEL = "dockwise.data"
 """Where the image's app writes (`dockwise init` sets it): each container gets a fresh volume there."""
@@ -97,18 +97,6 @@ def is_up(status: int | None) -> bool:
     return status is not None and 200 <= status < 400
 
 
-def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int | None:
-    """The status of a GET to 127.0.0.1:`port`, or None when nothing answers yet (refused, reset, timed out)."""
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        connection.close()
-
-
 def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.0, interval: float = 0.01) -> float:
     """Poll until GET `path` answers 2xx/3xx; returns the seconds it took. Raises with the log tail if it never does
     (the container exited, or `timeout` passed)."""
@@ -116,7 +104,7 @@ def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.
         raise DockwiseError("the container publishes no port to probe", "EXPOSE the service port in the image")
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if is_up(http_status(published.host_port, path)):
+        if is_up(get_status(published.host_port, path)):
             return time.monotonic() - started
         published.container.reload()
         if published.container.status in ("exited", "dead"):

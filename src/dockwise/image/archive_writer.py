@@ -63,6 +63,17 @@ def _blob_name(digest: str) -> str:
     return "blobs/" + digest.replace(":", "/", 1)
 
 
+def _add_blobs(blobs: dict[str, bytes | Path], image: ImageSpec) -> tuple[bytes, str]:
+    """Put `image`'s layers, config and manifest among `blobs`; returns its manifest and the manifest's digest."""
+    manifest = _manifest(image)
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    for layer in image.layers:
+        blobs.setdefault(_blob_name(layer.diff_id), layer.path)
+    blobs[_blob_name(image.image_id)] = image.config
+    blobs[_blob_name(digest)] = manifest
+    return manifest, digest
+
+
 def _manifest(image: ImageSpec) -> bytes:
     return canonical_json(
         {
@@ -86,12 +97,7 @@ def _files(images: list[ImageSpec]) -> Iterator[tuple[str, bytes | Path]]:
     legacy: list[dict] = []
     repositories: dict[str, dict[str, str]] = {}
     for image in images:
-        manifest = _manifest(image)
-        manifest_digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
-        for layer in image.layers:
-            blobs.setdefault(_blob_name(layer.diff_id), layer.path)
-        blobs[_blob_name(image.image_id)] = image.config
-        blobs[_blob_name(manifest_digest)] = manifest
+        manifest, manifest_digest = _add_blobs(blobs, image)
         for tag in image.tags:
             repo, name = _split(tag)
             index.append(
@@ -186,12 +192,7 @@ def _index_files(indexes: list[IndexSpec]) -> Iterator[tuple[str, bytes | Path]]
     for spec in indexes:
         manifests = []
         for image in spec.images:
-            manifest = _manifest(image)
-            digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
-            for layer in image.layers:
-                blobs.setdefault(_blob_name(layer.diff_id), layer.path)
-            blobs[_blob_name(image.image_id)] = image.config
-            blobs[_blob_name(digest)] = manifest
+            manifest, digest = _add_blobs(blobs, image)
             manifests.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest),
                               "platform": image.platform})
         index = canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests})

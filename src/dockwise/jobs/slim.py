@@ -68,6 +68,10 @@ def default_tag(ref: str, facts: ImageFacts) -> str:
     return f"{repo}:{tag}-slim"
 
 
+def _with_tag(name: str) -> str:
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
 def check_input(facts: ImageFacts) -> None:
     """Refuse, with exit 2, what slim cannot or must not do."""
     if not facts.python_versions:
@@ -106,6 +110,10 @@ def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = No
     config = inspected.get("Config") or {}
     plan = load_plan(probe_file, config.get("Healthcheck"))
     final_tag = tag or default_tag(ref, facts)
+    if _with_tag(final_tag) in {_with_tag(name) for name in inspected.get("RepoTags") or []}:
+        raise DockwiseError(f"--tag {final_tag} names {ref} itself",
+                            "choose another tag: the source stays what the slim image is compared against",
+                            exit_code=2)
     run_labels = {**(labels or {}), "dockwise.slim.run": uuid.uuid4().hex[:12]}
     if not client_is_local(client):
         from dockwise.measure.pod import ensure_probe_image

@@ -206,16 +206,17 @@ def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, label
 
 
 def run_resilience(client, image: str, port: int, labels: dict[str, str], path: str, profile: RunProfile,
-                   seconds: float, *, remote: bool | None = None) -> Resilience:
+                   seconds: float, *, remote: bool | None = None, **options) -> Resilience:
     """The resilience suite, each fault on a container of its own (a killed worker must not colour the load); its
-    probes run where `serving` puts them (remote None: decided from the client)."""
+    probes run where `serving` puts them (remote None: decided from the client); `options` go to every container
+    (a `command` to run another server in the same image)."""
     from dockwise.engine.endpoint import client_is_local
     from dockwise.measure import resilience as suite
 
     remote = not client_is_local(client) if remote is None else remote
 
     def fresh():
-        return serving(client, image, port=port, labels=labels, profile=profile, remote=remote)
+        return serving(client, image, port=port, labels=labels, profile=profile, remote=remote, **options)
 
     with fresh() as running:
         running.wait_ok(path)
