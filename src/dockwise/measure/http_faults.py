@@ -248,6 +248,17 @@ def exchange(port: int, method: str, path: str, headers: dict[str, str] | None =
         connection.close()
 
 
+def exchanges(port: int, requests: list[dict], host: str = LOOPBACK) -> list[dict[str, object]]:
+    """`exchange` for each request (its keyword arguments) in turn, on fresh connections, until one gets no answer
+    (that one's {"error"} ends the list): one call, so a helper container runs them all in one exec."""
+    answers: list[dict[str, object]] = []
+    for request in requests:
+        answers.append(exchange(port, host=host, **request))
+        if "error" in answers[-1]:
+            break
+    return answers
+
+
 def first_ok(port: int, path: str = "/", timeout: float = 60.0, interval: float = 0.01,
              emit: Callable[[str], None] | None = None, host: str = LOOPBACK) -> float | None:
     """Poll GET `path` until it answers 2xx/3xx: the seconds that took, or None after `timeout`. `emit("polling")`

@@ -200,17 +200,28 @@ PROBE_HOST = "localhost"
 run was published on, so pages that build absolute URLs from it answer alike."""
 
 
+def ask_each(reach: Reach, probes: tuple[Probe, ...], timeout: float = PROBE_TIMEOUT) -> list[Answer | ConnectionError]:
+    """Send the probes in turn to the service's port, from where `reach` runs (this host, or a helper container in
+    the service's network namespace), all in one call there: their answers, up to and including the first
+    ConnectionError (nothing answered; later probes are not sent)."""
+    requests = []
+    for probe in probes:
+        headers = dict(probe.headers)
+        if not any(name.lower() == "host" for name in headers):
+            headers["Host"] = PROBE_HOST
+        requests.append({"method": probe.method, "path": probe.path, "headers": headers, "body": probe.body,
+                         "timeout": timeout})
+    return [ConnectionError(got["error"]) if "error" in got
+            else Answer(got["status"], got["body"], got["content_type"], got["seconds"])
+            for got in reach.call(http_faults.exchanges, requests=requests)]
+
+
 def ask(reach: Reach, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
-    """Send one probe to the service's port, from where `reach` runs (this host, or a helper container in the
-    service's network namespace); ConnectionError when nothing answers."""
-    headers = dict(probe.headers)
-    if not any(name.lower() == "host" for name in headers):
-        headers["Host"] = PROBE_HOST
-    got = reach.call(http_faults.exchange, method=probe.method, path=probe.path, headers=headers, body=probe.body,
-                     timeout=timeout)
-    if "error" in got:
-        raise ConnectionError(got["error"])
-    return Answer(got["status"], got["body"], got["content_type"], got["seconds"])
+    """One probe's answer; ConnectionError when nothing answers."""
+    answer = ask_each(reach, (probe,), timeout)[0]
+    if isinstance(answer, ConnectionError):
+        raise answer
+    return answer
 
 
 def wait_until_answering(reach: Reach, probe: Probe, timeout: float, alive: Callable[[], bool]) -> float:

@@ -45,7 +45,7 @@ from dockwise.core.platform import Platform
 from dockwise.engine import containers
 from dockwise.measure.reach import HostReach, PodReach, Reach
 from dockwise.slim.elf import DEFAULT_LIBRARY_DIRS, read_elf
-from dockwise.slim.probes import Answer, ProbePlan, ask, volatile_tokens, wait_until_answering
+from dockwise.slim.probes import Answer, ProbePlan, ask_each, volatile_tokens, wait_until_answering
 from dockwise.slim.trace import (
     MappedFile,
     Trace,
@@ -280,12 +280,11 @@ def serving(client, image: str, config: dict, plan: ProbePlan, labels: dict[str,
 
 def ask_all(reach: Reach, plan: ProbePlan, what: str, exit_code: int = 2) -> dict[str, Answer]:
     answers = {}
-    for probe in plan.probes:
-        try:
-            answers[probe.name] = ask(reach, probe)
-        except ConnectionError as exc:
-            raise DockwiseError(f"{what} did not answer probe {probe.name!r} ({exc})", "see `docker logs`",
-                                exit_code=exit_code) from None
+    for probe, answer in zip(plan.probes, ask_each(reach, plan.probes), strict=False):
+        if isinstance(answer, ConnectionError):
+            raise DockwiseError(f"{what} did not answer probe {probe.name!r} ({answer})", "see `docker logs`",
+                                exit_code=exit_code)
+        answers[probe.name] = answer
     return answers
 
 
