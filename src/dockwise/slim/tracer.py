@@ -56,8 +56,7 @@ from dockwise.slim.trace import (
 )
 
 TRACER_BASE = "dockwise/python:3.13-slim"
-TRACER_DOCKERFILE = f"""FROM {TRACER_BASE}
-RUN apt-get update \\
+TRACER_STEPS = """RUN apt-get update \\
     && apt-get install -y --no-install-recommends strace \\
     && rm -rf /var/lib/apt/lists/*
 """
@@ -94,7 +93,7 @@ def _cache_root() -> Path:
 
 
 def tracer_dockerfile(platform: Platform) -> str:
-    return TRACER_DOCKERFILE.replace(f"FROM {TRACER_BASE}", f"FROM {platform.tag(TRACER_BASE)}", 1)
+    return f"FROM {platform.tag(TRACER_BASE)}\n{TRACER_STEPS}"
 
 
 def ensure_tracer(client, say: Callable[[str], None] = lambda _m: None) -> Tracer:
@@ -482,11 +481,16 @@ children (the service), `kill N` to all of them."""
 def container_python(container) -> str:
     """The first of hardening's PYTHON_CANDIDATES that runs in the container, in isolated mode (-I: PYTHONPATH, which
     puts the audit hook first, is ignored; -S: no site, so nothing of the image's own loads either)."""
+    from docker.errors import APIError
+
     from dockwise.measure.hardening import PYTHON_CANDIDATES
 
     for python in PYTHON_CANDIDATES:
-        if container.exec_run([python, "-I", "-S", "-c", ""]).exit_code == 0:
-            return python
+        try:
+            if container.exec_run([python, "-I", "-S", "-c", ""]).exit_code == 0:
+                return python
+        except APIError:
+            raise TraceLost("the traced service stopped before its processes' maps were read") from None
     raise TraceLost(f"none of {', '.join(PYTHON_CANDIDATES)} runs in the container, to read its processes' maps")
 
 
