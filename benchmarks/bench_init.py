@@ -6,9 +6,10 @@ the same server command, root. For each app it prints size, startup to the first
 health path, the seed practices passed, and `dockwise slim` of the distroless image (size, ratio, probes
 identical), with ratios; and the bare `docker run --rm BASE python -c pass` of the
 same base, timed the same way. dockwise's images run under the hardened profile, the hand-written one under the
-engine's defaults (as root with a writable root it would not start hardened).
+engine's defaults (as root with a writable root it would not start hardened). Then the resilience suite (issue 11)
+on each distroless image, hardened: sustained load, a worker killed, slow clients, malformed HTTP, stops.
 
-    python benchmarks/bench_init.py [--runs 5] [--load-seconds 3] [--apps flaskr,inspector]
+    python benchmarks/bench_init.py [--runs 5] [--load-seconds 3] [--resilience-seconds 10] [--apps flaskr,inspector]
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dockwise.image.practices import judge
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 from dockwise.jobs.slim import slim_image
 from dockwise.measure.load import run_load
-from dockwise.measure.runtime import time_to_exit, time_to_first_ok
+from dockwise.measure.runtime import run_resilience, time_to_exit, time_to_first_ok
 from dockwise.pyapp.bases import BASES
 from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.slim.report import demo_column
@@ -83,10 +84,23 @@ def measure(client, tag: str, port: int, path: str, runs: int, load_seconds: flo
             "practices": sum(v.status == "pass" for v in judge(facts))}
 
 
+def resilience_row(suite) -> dict:
+    """The resilience suite's outcome on one image, in the figures the README's table shows."""
+    load, crash, stop = suite.sustained.load, suite.worker_crash, suite.stop
+    return {"rps": load.requests_per_s, "errors": load.non_2xx + load.socket_errors, "p99_ms": load.p99_ms,
+            "rss_growth": suite.sustained.rss_growth, "worker_replaced": crash.replaced and crash.answers_after,
+            "crash_errors": (crash.load.non_2xx + crash.load.socket_errors) if crash.load else None,
+            "slow_ms": suite.slow_clients.normal_request_ms, "slow_held": suite.slow_clients.held,
+            "malformed": f"{sum(c.ok for c in suite.malformed.cases)}/{len(suite.malformed.cases)}",
+            "stop_exit": stop.exit_code, "stop_lost": stop.lost, "idle_stop_s": suite.idle_stop_seconds}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--load-seconds", type=float, default=3.0)
+    parser.add_argument("--resilience-seconds", type=float, default=10.0,
+                        help="sustained load of the resilience suite on each distroless image (0: skip it)")
     parser.add_argument("--apps", default=",".join(sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())))
     args = parser.parse_args()
     client = sdk_client()
@@ -113,6 +127,10 @@ def main() -> int:
                                       source=BaseSource.LOCAL, labels=LABELS)
                     result[variant] = measure(client, built.tag, facts.port, facts.health_path, args.runs,
                                               args.load_seconds, HARDENED)
+                if args.resilience_seconds:
+                    suite = run_resilience(client, f"dockwise-test/bench-init-{name}:distroless-{RUN}", facts.port,
+                                           LABELS, facts.health_path, HARDENED, args.resilience_seconds)
+                    result["resilience"] = resilience_row(suite)
                 try:
                     slim = slim_image(f"dockwise-test/bench-init-{name}:distroless-{RUN}",
                                       tag=f"dockwise-test/bench-init-{name}:slim-{RUN}", labels=LABELS)
@@ -148,6 +166,17 @@ def main() -> int:
               f"{r['bare_ms']:.0f} | {d['startup_ms'] / r['bare_ms']:.2f}× | {s['rps']:.0f} / {d['rps']:.0f} / "
               f"{h['rps']:.0f} | {s['practices']} / {d['practices']} / {h['practices']} of 8 | "
               f"{_slim_cell(r['slim'])} |")
+    if any("resilience" in r for r in rows):
+        print("\n| app | sustained req/s, errors, p99 | RSS after ÷ warm | worker SIGKILL | 200 slow clients | malformed "
+              "4xx | stop under load: exit, lost | idle stop |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            if "resilience" in r:
+                x = r["resilience"]
+                print(f"| {r['app']} | {x['rps']:.0f}, {x['errors']}, {x['p99_ms']} ms | {x['rss_growth']}× | "
+                      f"{'replaced' if x['worker_replaced'] else 'NOT replaced'} ({x['crash_errors']} errors) | "
+                      f"{'held' if x['slow_held'] else 'NOT held'} ({x['slow_ms']} ms) | {x['malformed']} | "
+                      f"{x['stop_exit']}, {x['stop_lost']} | {x['idle_stop_s']} s |")
     return 0
 
 

@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from dockwise.engine import containers as containers
 from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
 from dockwise.engine.client import TEST_LABEL, sdk_client
-from dockwise.jobs.build import VARIANTS, bundled_app_dir, ensure_local_bases
+from dockwise.jobs.build import bundled_app_dir, ensure_local_bases
+from dockwise.jobs.build import variant as app_variant
 from dockwise.measure.http_faults import slow_clients
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_exit
@@ -93,9 +94,9 @@ class Figures:
 
 
 def build(variant: str, context: Path) -> str:
-    chosen = VARIANTS[variant]
+    chosen = app_variant(bundled_app_dir(), variant)
     tag = f"dockwise-bench/servers:{variant}"
-    build_args = dict(chosen.local_build_args)
+    build_args = chosen.local_build_args()
     if variant == "distroless":
         build_args["PRECOMPILE_MODULES"] = PRECOMPILE
     build_image(BuildRequest(context=context, dockerfile=context / chosen.dockerfile, tag=tag, build_args=build_args,

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from dockwise.engine import containers
 from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
 from dockwise.engine.client import TEST_LABEL, sdk_client
-from dockwise.jobs.build import VARIANTS, BaseSource, build_app, bundled_app_dir, ensure_local_bases
+from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir, ensure_local_bases, variant
 from dockwise.jobs.slim import slim_image
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_first_ok
@@ -73,10 +73,11 @@ def main() -> None:
 
     client = sdk_client()
     ensure_local_bases()
+    local_args = variant(bundled_app_dir(), "distroless").local_build_args()
     if args.runtime_image:
         request = BuildRequest(context=bundled_app_dir(), dockerfile=bundled_app_dir() / "Dockerfile.distroless",
                                tag="dockwise-bench/slim-src:distroless", labels=LABELS, secrets=host_ca_secret(),
-                               build_args={**VARIANTS["distroless"].local_build_args, "RUNTIME_IMAGE": args.runtime_image})
+                               build_args={**local_args, "RUNTIME_IMAGE": args.runtime_image})
         source = build_image(request).tag
     else:
         source = build_app(bundled_app_dir(), "distroless", tag="dockwise-bench/slim-src:distroless",
@@ -84,7 +85,7 @@ def main() -> None:
     created = [source]
     print(f"# bench_slim {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
           f"{platform.machine()}, engine {client.version()['Version']} (machine shared with other work); "
-          f"runtime base {args.runtime_image or VARIANTS['distroless'].local_build_args['RUNTIME_IMAGE']}")
+          f"runtime base {args.runtime_image or local_args['RUNTIME_IMAGE']}")
     try:
         started = time.monotonic()
         slim = slim_image(source, tag="dockwise-bench/slim-src:slim", probe_file=PROBES, labels=LABELS)
