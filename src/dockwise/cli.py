@@ -350,8 +350,6 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_second
                           health_path=health_path, resilience_seconds=resilience_seconds, slim=slim, say=on_step,
                           on_step=on_step)
     print_comparison(result.comparison, Console())
-    for note in result.notes:
-        click.echo(note)
     click.echo(f"report: {json_path} and {html_path}")
 
 

@@ -1,7 +1,8 @@
 """Every engine command against a second engine reached over tcp:// (tests/engine/remote_engine.py): `doctor`,
-`build`, `inspect` (through a docker context), `demo` (build, runtime probes, hardening, resilience) and `slim`'s
-refusal. Runtime figures must come from inside the engine (a helper container in the service's network namespace)
-and be right, or be marked not measured with the reason; the host's /proc would be wrong there, and is shown to be.
+`build`, `inspect` (through a docker context), `demo` (build, slim, runtime probes, hardening, resilience) and
+`slim`. Runtime figures and slim's trace must come from inside the engine (a helper container in the service's
+network namespace, exec in the traced container, volumes read through the API) and be right; the host's /proc
+would be wrong there, and is shown to be.
 """
 
 from __future__ import annotations
@@ -82,19 +83,23 @@ def test_inspect_through_a_docker_context(remote, built, tmp_path):
 
 
 def test_demo_measures_through_the_engine(remote, tmp_path):
-    """`dockwise demo` on the remote engine: both variants built there, every runtime figure taken inside it and
-    right, slim marked not measured with its reason."""
+    """`dockwise demo` on the remote engine: both variants built there and slimmed there, every runtime figure
+    taken inside it and right."""
     started = time.monotonic()
     result = dockwise("--engine", remote.url, "demo", "--runs", "2", "--load-seconds", "2", "--resilience-seconds",
                       "2", "--json", str(tmp_path / "demo.json"), "--html", str(tmp_path / "demo.html"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     print(f"remote demo {time.monotonic() - started:.1f} s")
-    assert "slim: not measured (remote engine: slim traces through host directories" in result.stdout
     report = json.loads((tmp_path / "demo.json").read_text())
-    assert report["slim"] is None and report["notes"][0].startswith("slim: not measured (remote engine:")
-    assert "Not measured" in (tmp_path / "demo.html").read_text()
+    slim = report["slim"]
+    assert slim["probes"] and all(p["identical"] for p in slim["probes"]), slim["probes"]
+    assert slim["slim"]["size_bytes"] < slim["source"]["size_bytes"]
+    assert remote.client.images.get(slim["slim"]["tag"]).id == slim["slim"]["id"]
     expected = {"standard": (10001, ["python", "/app/serve.py"], False), "distroless": (65532, DISTROLESS_CMD, True)}
     images = {image["reference"]: image for image in report["comparison"]["images"]}
+    slim_runtime = images[slim["slim"]["tag"]]["runtime"]
+    assert slim_runtime["engine"] == "remote" and slim_runtime["running_uid"] == 65532
+    assert slim_runtime["load"]["requests"] > 100 and slim_runtime["load"]["non_2xx"] == 0, slim_runtime["load"]
     for variant, (uid, command, refused) in expected.items():
         runtime = images[report["builds"][variant]["tag"]]["runtime"]
         assert runtime["engine"] == "remote" and "helper container in the service's network namespace" in runtime["reached"]
@@ -126,8 +131,50 @@ def test_the_host_s_proc_would_have_been_wrong(remote, built):
         container.remove(force=True)
 
 
-def test_slim_says_it_needs_a_local_engine(remote, built):
-    tag, _ = built
-    result = dockwise("--engine", remote.url, "slim", tag)
-    assert result.returncode == 2
-    assert "dockwise slim needs a local engine" in result.stderr and "is remote" in result.stderr
+SLIM_PROBES = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "slim-probes.toml"
+EXACT = (("GET", "/healthz", b""), ("POST", "/api/digest", b"the seed's body"), ("GET", "/no/such/page", b""),
+         ("DELETE", "/api/info", b""))
+"""Requests whose answers hold nothing that changes between runs (the hostname, a pid, an uptime)."""
+
+
+def _answers_in_the_engine(client, image: str) -> dict[tuple[str, str, bytes], dict]:
+    """The exact answers of `image`, run on `client`'s engine and asked from a helper in its network namespace."""
+    from dockwise.measure import http_faults, pod
+
+    with pod.pod(client, image, port=5000, labels={"dockwise.test": RUN_ID}) as running:
+        running.wait_ok("/healthz")
+        return {request: running.reach.call(http_faults.exchange, method=request[0], path=request[1],
+                                             headers={"Host": "localhost"}, body=request[2])
+                for request in EXACT}
+
+
+def test_slim_traces_and_verifies_on_the_remote_engine(remote, built, docker_client, tmp_path):
+    """`dockwise --engine URL slim`: traced, assembled and verified on the second engine, where the slim image then
+    answers as the original does (asked again here, byte for byte); it is on that engine only, and the run left no
+    container or volume there."""
+    from docker.errors import ImageNotFound
+
+    tag, image_id = built
+    slim_tag = f"dockwise-test/remote-slim:{RUN_ID}"
+    report_path = tmp_path / "slim.json"
+    started = time.monotonic()
+    result = dockwise("--engine", remote.url, "slim", tag, "--tag", slim_tag, "--probe", str(SLIM_PROBES),
+                      "--report", str(report_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    print(f"remote slim {time.monotonic() - started:.1f} s")
+    report = json.loads(report_path.read_text())
+    assert report["source"]["id"] == image_id
+    assert {p["name"] for p in report["probes"]} >= {"health GET /healthz", "GET /", "info", "digest", "not found"}
+    assert all(p["identical"] for p in report["probes"]), report["probes"]
+    assert report["healthcheck"]["original_exit"] == report["healthcheck"]["slim_exit"] == 0
+    assert report["trace"]["python_interpreters"] and report["trace"]["mapped_files"] > 5
+    assert report["slim"]["size_bytes"] < report["source"]["size_bytes"]
+    assert remote.client.images.get(slim_tag).id == report["slim"]["id"]
+    with pytest.raises(ImageNotFound):
+        docker_client.images.get(slim_tag)
+    for kind in (remote.client.containers.list(all=True, filters={"label": "dockwise.slim.run"}),
+                 remote.client.volumes.list(filters={"label": "dockwise.slim.run"})):
+        assert kind == []
+    original, slim = _answers_in_the_engine(remote.client, tag), _answers_in_the_engine(remote.client, slim_tag)
+    assert all("status" in answer for answer in original.values()), original
+    assert slim == {request: {**answer, "seconds": slim[request]["seconds"]} for request, answer in original.items()}

@@ -27,7 +27,6 @@ class DemoResult:
     json_path: Path
     html_path: Path
     slim: SlimResult | None = None
-    notes: tuple[str, ...] = ()  # what was not measured, and why
 
     def as_dict(self, app_dir: Path) -> dict[str, object]:
         return {
@@ -36,7 +35,6 @@ class DemoResult:
                        for name, b in self.builds.items()},
             "comparison": self.comparison.as_dict(),
             "slim": self.slim.report.as_dict() if self.slim else None,
-            "notes": list(self.notes),
         }
 
 
@@ -58,16 +56,8 @@ def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_pa
         builds[variant] = build_app(app_dir, variant, source=source, on_step=on_step, labels=labels,
                                     ensure_bases=lambda release: ensure_local_bases(release, say=say))
     tags = [builds[v].tag for v in VARIANT_ORDER]
-    from dockwise.engine.client import sdk_client
-    from dockwise.engine.endpoint import client_is_local
-
-    slimmed, notes = None, []
-    if slim and not client_is_local(sdk_client()):
-        from dockwise.jobs.slim import REMOTE_REASON
-
-        notes.append(f"slim: not measured (remote engine: {REMOTE_REASON})")
-        say(notes[-1])
-    elif slim:
+    slimmed = None
+    if slim:
         from dockwise.jobs.slim import app_probe_file, slim_image
 
         say("slimming the distroless image (traced under probes, verified before it is tagged)")
@@ -78,17 +68,12 @@ def run_demo(app_dir: Path, *, runs: int = 5, load_seconds: float = 3.0, json_pa
                                 load_seconds=load_seconds, labels={"dockwise.demo": "1", **(labels or {})},
                                 progress=say, profile=profile, health_path=health_path,
                                 resilience_seconds=resilience_seconds)
-    result = DemoResult(builds, comparison, json_path, html_path, slimmed, tuple(notes))
+    result = DemoResult(builds, comparison, json_path, html_path, slimmed)
     write_text(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")
     extra = []
     if slimmed is not None:
         from dockwise.slim.report import html_section
 
         extra.append(html_section(slimmed.report))
-    if notes:
-        import html
-
-        extra.append("<section><h2>Not measured</h2>" + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
-                     + "</section>")
     write_text(html_path, render_html(comparison, extra_sections=extra))
     return result

@@ -88,24 +88,17 @@ def check_input(facts: ImageFacts) -> None:
                             exit_code=2)
 
 
-REMOTE_REASON = ("slim traces through host directories bind-mounted into the container and reads /proc/<pid>/maps "
-                 "from the host, which a remote engine's containers do not share")
-
-
 def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = None, includes: tuple[str, ...] = (),
                keep_stdlib: bool = False, only_traced: bool = False, labels: dict[str, str] | None = None,
                say: Callable[[str], None] = lambda _m: None) -> SlimResult:
-    """Slim `ref` (an image in the engine) and tag the verified result; see the module docstring. The engine must
-    be local (REMOTE_REASON)."""
+    """Slim `ref` (an image in the engine, local or remote) and tag the verified result; see the module
+    docstring."""
     from docker.errors import ImageNotFound
 
     from dockwise.engine.client import sdk_client
-    from dockwise.engine.endpoint import client_is_local, resolve_endpoint
+    from dockwise.engine.endpoint import client_is_local
 
     client = sdk_client()
-    if not client_is_local(client):
-        raise DockwiseError(f"dockwise slim needs a local engine; {resolve_endpoint().describe()} is remote: "
-                            f"{REMOTE_REASON}", "run it on the engine's host (or against a unix socket)", exit_code=2)
     started = time.monotonic()
     try:
         inspected = client.images.get(ref).attrs
@@ -122,6 +115,10 @@ def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = No
                             "choose another tag: the source stays what the slim image is compared against",
                             exit_code=2)
     run_labels = {**(labels or {}), "dockwise.slim.run": uuid.uuid4().hex[:12]}
+    if not client_is_local(client):
+        from dockwise.measure.pod import ensure_probe_image
+
+        ensure_probe_image(client, say)  # the probes run in a helper container next to the service
     timings: dict[str, float] = {}
 
     say("running the original under the probes")

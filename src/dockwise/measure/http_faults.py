@@ -230,6 +230,35 @@ def get_status(port: int, path: str = "/", timeout: float = 1.0, host: str = LOO
         connection.close()
 
 
+def exchange(port: int, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"",
+             timeout: float = 10.0, host: str = LOOPBACK) -> dict[str, object]:
+    """One request and its whole answer, as received: {"status", "body" (the exact bytes), "content_type",
+    "seconds"}, or {"error": why} when nothing answers (refused, reset, timed out, not HTTP)."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    started = time.monotonic()
+    try:
+        connection.request(method, path, body=body or None, headers=headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        return {"status": response.status, "body": data, "content_type": response.getheader("Content-Type") or "",
+                "seconds": time.monotonic() - started}
+    except (OSError, http.client.HTTPException) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        connection.close()
+
+
+def exchanges(port: int, requests: list[dict], host: str = LOOPBACK) -> list[dict[str, object]]:
+    """`exchange` for each request (its keyword arguments) in turn, on fresh connections, until one gets no answer
+    (that one's {"error"} ends the list): one call, so a helper container runs them all in one exec."""
+    answers: list[dict[str, object]] = []
+    for request in requests:
+        answers.append(exchange(port, host=host, **request))
+        if "error" in answers[-1]:
+            break
+    return answers
+
+
 def first_ok(port: int, path: str = "/", timeout: float = 60.0, interval: float = 0.01,
              emit: Callable[[str], None] | None = None, host: str = LOOPBACK) -> float | None:
     """Poll GET `path` until it answers 2xx/3xx: the seconds that took, or None after `timeout`. `emit("polling")`

@@ -5,7 +5,8 @@ The helper owns the namespace (network mode `none`: a loopback and nothing else)
 namespace exists before the service starts: a poller in the helper is already polling when the service is created,
 and the startup is timed from `docker run` to the first 2xx/3xx it sees, as on a local engine. Nothing is
 published, nothing leaves loopback, the host's /proc and filesystem are never used: this works on any engine the
-API reaches (tcp://, ssh://, a context).
+API reaches (tcp://, ssh://, a context). Where the service must keep its own networking (`dockwise slim` runs it
+as it runs), the helper joins the service's namespace instead, once it has started (`helper_joining`).
 
 The helper image is built on that engine, for the engine's own architecture, from dockwise's slim base and Debian's
 wrk, once per Dockerfile (tagged and labelled with its hash, like the bases: found again, never rebuilt). It runs as
@@ -100,8 +101,23 @@ def helper(client, labels: dict[str, str]) -> Iterator:
         containers.remove(container)
 
 
+@contextlib.contextmanager
+def helper_joining(client, service, labels: dict[str, str]) -> Iterator:
+    """A running helper container in the network namespace of `service`, a container already running (it keeps
+    its own networking, hostname and published ports); removed on leaving. Starting it fails (APIError) when
+    `service` has stopped."""
+    options = {**HELPER_OPTIONS, "network_mode": joined(service)}
+    container = client.containers.create(ensure_probe_image(client), labels={**labels, PROBE_LABEL: "helper"},
+                                         **options)
+    try:
+        container.start()
+        yield container
+    finally:
+        containers.remove(container)
+
+
 def joined(helper_container) -> str:
-    """The network mode that puts a service container into the helper's network namespace."""
+    """The network mode that puts a container into another's network namespace."""
     return f"container:{helper_container.id}"
 
 

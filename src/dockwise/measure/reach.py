@@ -28,12 +28,13 @@ import json as _json, sys as _sys
 def _emit(line):
     print("E " + line, flush=True)
 _function = globals()[_sys.argv[1]]
-_kwargs = _json.loads(_sys.argv[2])
+_kwargs = decode(_json.loads(_sys.argv[2]))
 if "emit" in _function.__code__.co_varnames:
     _kwargs["emit"] = _emit
 print("R " + _json.dumps(encode(_function(**_kwargs))), flush=True)
 """
-"""Appended to http_faults' source: runs one of its functions with JSON keyword arguments (argv 1 and 2)."""
+"""Appended to http_faults' source: runs one of its functions with keyword arguments (argv 1 and 2: its name and the
+arguments, JSON as `encode` writes it)."""
 
 
 @dataclass
@@ -125,7 +126,8 @@ class PodReach:
 
     def _python(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
         program = inspect.getsource(http_faults) + _RUNNER
-        return ["python3", "-c", program, function.__name__, json.dumps({"port": self.port, **kwargs})]
+        return ["python3", "-c", program, function.__name__,
+                json.dumps(http_faults.encode({"port": self.port, **kwargs}))]
 
     def _lines(self, exec_id: str, chunks: Iterator[tuple[bytes | None, bytes | None]], emitted: Emitted
                ) -> Iterator[str]:

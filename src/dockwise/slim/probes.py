@@ -23,7 +23,6 @@ compared byte for byte.
 from __future__ import annotations
 
 import difflib
-import http.client
 import json
 import re
 import time
@@ -34,6 +33,8 @@ from pathlib import Path
 
 from dockwise.core.errors import DockwiseError
 from dockwise.image.facts import healthcheck_path
+from dockwise.measure import http_faults
+from dockwise.measure.reach import Reach
 
 DEFAULT_STARTUP_TIMEOUT = 60.0
 PROBE_TIMEOUT = 10.0
@@ -199,31 +200,39 @@ PROBE_HOST = "localhost"
 run was published on, so pages that build absolute URLs from it answer alike."""
 
 
-def ask(port: int, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
-    """Send one probe to 127.0.0.1:`port`; OSError or HTTPException when nothing answers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    started = time.monotonic()
-    headers = dict(probe.headers)
-    if not any(name.lower() == "host" for name in headers):
-        headers["Host"] = PROBE_HOST
-    try:
-        connection.request(probe.method, probe.path, body=probe.body or None, headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-        return Answer(response.status, body, response.getheader("Content-Type") or "", time.monotonic() - started)
-    finally:
-        connection.close()
+def ask_each(reach: Reach, probes: tuple[Probe, ...], timeout: float = PROBE_TIMEOUT) -> list[Answer | ConnectionError]:
+    """Send the probes in turn to the service's port, from where `reach` runs (this host, or a helper container in
+    the service's network namespace), all in one call there: their answers, up to and including the first
+    ConnectionError (nothing answered; later probes are not sent)."""
+    requests = []
+    for probe in probes:
+        headers = dict(probe.headers)
+        if not any(name.lower() == "host" for name in headers):
+            headers["Host"] = PROBE_HOST
+        requests.append({"method": probe.method, "path": probe.path, "headers": headers, "body": probe.body,
+                         "timeout": timeout})
+    return [ConnectionError(got["error"]) if "error" in got
+            else Answer(got["status"], got["body"], got["content_type"], got["seconds"])
+            for got in reach.call(http_faults.exchanges, requests=requests)]
 
 
-def wait_until_answering(port: int, probe: Probe, timeout: float, alive: Callable[[], bool]) -> float:
+def ask(reach: Reach, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
+    """One probe's answer; ConnectionError when nothing answers."""
+    answer = ask_each(reach, (probe,), timeout)[0]
+    if isinstance(answer, ConnectionError):
+        raise answer
+    return answer
+
+
+def wait_until_answering(reach: Reach, probe: Probe, timeout: float, alive: Callable[[], bool]) -> float:
     """Ask `probe` until the service answers anything; seconds it took. TimeoutError if it never does, and
     ChildProcessError as soon as `alive()` says the container has stopped."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
-            ask(port, probe, timeout=2.0)
+            ask(reach, probe, timeout=2.0)
             return time.monotonic() - started
-        except (OSError, http.client.HTTPException):
+        except ConnectionError:
             pass
         if not alive():
             raise ChildProcessError("the container stopped")

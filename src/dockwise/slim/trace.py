@@ -5,7 +5,8 @@ Three sources, each captured without `--privileged`:
   libc, OpenSSL) opened, stat'ed, executed or read a link of, and every fork, exec and exit;
 - the Python audit hook (dockwise.slim.audit_hook, loaded as `sitecustomize`): `sys.modules` at start and exit,
   every `import` (module name, extension file), `open`, `ctypes.dlopen` and directory listing done by Python;
-- `/proc/<pid>/maps` of every process in the container, read from the host while the probes have run.
+- `/proc/<pid>/maps` of every process in the container, read from inside it (dockwise.slim.tracer) once the probes
+  have run.
 
 Loss is an error, never a silent gap: a process whose strace file does not end in its exit, a Python interpreter
 that ran without reporting through the hook, a module present at exit that was never seen imported, or a mapped
