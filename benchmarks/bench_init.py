@@ -84,11 +84,18 @@ def measure(client, tag: str, port: int, path: str, runs: int, load_seconds: flo
             "practices": sum(v.status == "pass" for v in judge(facts))}
 
 
+def _crash_cell(row: dict) -> str:
+    if not row["has_workers"]:
+        return "one process: no worker to kill"
+    return f"{'replaced' if row['worker_replaced'] else 'NOT replaced'} ({row['crash_errors']} errors)"
+
+
 def resilience_row(suite) -> dict:
     """The resilience suite's outcome on one image, in the figures the README's table shows."""
     load, crash, stop = suite.sustained.load, suite.worker_crash, suite.stop
     return {"rps": load.requests_per_s, "errors": load.non_2xx + load.socket_errors, "p99_ms": load.p99_ms,
-            "rss_growth": suite.sustained.rss_growth, "worker_replaced": crash.replaced and crash.answers_after,
+            "rss_growth": suite.sustained.rss_growth, "has_workers": crash.killed_pid is not None,
+            "worker_replaced": crash.replaced and crash.answers_after,
             "crash_errors": (crash.load.non_2xx + crash.load.socket_errors) if crash.load else None,
             "slow_ms": suite.slow_clients.normal_request_ms, "slow_held": suite.slow_clients.held,
             "malformed": f"{sum(c.ok for c in suite.malformed.cases)}/{len(suite.malformed.cases)}",
@@ -174,7 +181,7 @@ def main() -> int:
             if "resilience" in r:
                 x = r["resilience"]
                 print(f"| {r['app']} | {x['rps']:.0f}, {x['errors']}, {x['p99_ms']} ms | {x['rss_growth']}× | "
-                      f"{'replaced' if x['worker_replaced'] else 'NOT replaced'} ({x['crash_errors']} errors) | "
+                      f"{_crash_cell(x)} | "
                       f"{'held' if x['slow_held'] else 'NOT held'} ({x['slow_ms']} ms) | {x['malformed']} | "
                       f"{x['stop_exit']}, {x['stop_lost']} | {x['idle_stop_s']} s |")
     return 0

@@ -46,6 +46,22 @@ def test_inspector_hashed_includes_procfile_and_python_pin():
     assert found.copies == ("gunicorn.conf", "inspector/")
 
 
+def test_gunicorn_from_the_app_keeps_it_and_warns_about_slow_clients():
+    from dockwise.pyapp.detect import SLOW_CLIENTS_WARNING
+
+    assert SLOW_CLIENTS_WARNING in facts("flask-quickstart").warnings  # its own requirement
+    assert SLOW_CLIENTS_WARNING in facts("inspector").warnings  # its Procfile
+    assert SLOW_CLIENTS_WARNING not in facts("flask-quickstart", server="gunicorn").warnings  # chosen knowingly
+    assert SLOW_CLIENTS_WARNING not in facts("flaskr").warnings  # granian
+
+
+def test_server_flag_replaces_the_procfiles_server_and_keeps_its_app():
+    found = facts("inspector", server="granian")
+    assert found.server.server.name == "granian" and found.server.added
+    assert found.command[0] == "/opt/venv/bin/granian" and found.command[-1] == "inspector.main:app"
+    assert "gunicorn.conf" not in found.command and "Procfile:1" in decision(found, "app").evidence
+
+
 def test_fastapi_asgi_with_uvicorn_and_port_from_code():
     found = facts("fastapi-quickstart")
     assert (found.candidate.target, found.interface, found.framework) == ("main:app", "asgi", "fastapi")

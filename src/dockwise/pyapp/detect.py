@@ -37,6 +37,12 @@ NOT_RUNTIME_SUFFIXES = (".md", ".rst", ".txt", ".lock", ".sqlite", ".sqlite3", "
 DATA_DIRS = frozenset({"templates", "static", "locale", "assets", "public"})
 
 
+SLOW_CLIENTS_WARNING = (
+    "gunicorn's threads wait for each client's headers and body: 200 clients sending slowly held all 2 x 4 threads "
+    "of a gunicorn gthread service and a normal request got no answer (benchmarks/bench_servers.py); "
+    "`--server granian` keeps connections and headers out of Python (pass --server gunicorn to keep it quietly)")
+
+
 @dataclass(frozen=True)
 class InitOptions:
     python: str | None = None
@@ -200,6 +206,11 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         if reason:
             warnings.append(f"{web.evidence.where()}: the web command is not used: {reason}; "
                             "dockwise runs an exec-form command without a shell (pass --cmd to choose one)")
+        elif (chosen := SERVERS.get(options.server or "")) is not None and chosen.script != PurePosixPath(web.argv[0]).name:
+            # --server replaces the Procfile's server; the app it names is still the one to serve.
+            candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
+            if candidate is not None:
+                decisions.append(Decision("app", candidate.target, f"{web.evidence} (its server replaced by --server)"))
         else:
             program = PurePosixPath(web.argv[0]).name
             server = choose_server("wsgi", deps.names, options.server, program) if any(
@@ -223,6 +234,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         decisions.append(Decision("server", server.server.name + (" (added at a pinned version)" if server.added else ""),
                                   server.reason))
     decisions.append(Decision("port", str(port), port_evidence))
+    if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
+        warnings.append(SLOW_CLIENTS_WARNING)
 
     health = health_route(modules)
     if options.health_path:
