@@ -39,6 +39,7 @@ HERMETIC := not engine and not network and not root and not browser and not slow
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	DOCKWISE_HERMETIC=1 HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "$(HERMETIC)" $(PYTEST_ARGS)
 

@@ -53,23 +53,27 @@ def hand_written(app: Path, facts) -> str:
     command = [facts.command[0].rsplit("/", 1)[-1], *facts.command[1:]]  # on PATH: no venv in a one-stage image
     if facts.setup:
         command = ["sh", "-c", shlex.join(facts.setup) + " && exec " + shlex.join(command)]
-    return "\n".join([
-        f"FROM {bases.local_slim}",
-        "WORKDIR /app",
-        "COPY . .",
-        "RUN --mount=type=secret,id=cacert,target=/run/secrets/cacert PIP_CERT=/run/secrets/cacert "
-        f"{install} {server}",
-        f"EXPOSE {facts.port}",
-        f"CMD {json.dumps(command)}",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"FROM {bases.local_slim}",
+            "WORKDIR /app",
+            "COPY . .",
+            "RUN --mount=type=secret,id=cacert,target=/run/secrets/cacert PIP_CERT=/run/secrets/cacert "
+            f"{install} {server}",
+            f"EXPOSE {facts.port}",
+            f"CMD {json.dumps(command)}",
+            "",
+        ]
+    )
 
 
 def _slim_cell(slim: dict) -> str:
     if "error" in slim:
         return "refused: " + slim["error"][:80]
-    return (f"{slim['size'] / 1e6:.1f}, {slim['ratio']:.2f}×, "
-            f"{'identical' if slim['probes_identical'] else 'DIFFER'} ({slim['probes']})")
+    return (
+        f"{slim['size'] / 1e6:.1f}, {slim['ratio']:.2f}×, "
+        f"{'identical' if slim['probes_identical'] else 'DIFFER'} ({slim['probes']})"
+    )
 
 
 def measure(client, tag: str, port: int, path: str, runs: int, load_seconds: float, profile) -> dict:
@@ -79,9 +83,13 @@ def measure(client, tag: str, port: int, path: str, runs: int, load_seconds: flo
         assert published.host_port is not None
         load = run_load(published.host_port, path, seconds=load_seconds, connections=32)
     facts = collect(tag, gzip_size=False)
-    return {"size": facts.size_bytes, "startup_ms": statistics.median(timings),
-            "rps": load.requests_per_s, "errors": load.socket_errors + load.non_2xx,
-            "practices": sum(v.status == "pass" for v in judge(facts))}
+    return {
+        "size": facts.size_bytes,
+        "startup_ms": statistics.median(timings),
+        "rps": load.requests_per_s,
+        "errors": load.socket_errors + load.non_2xx,
+        "practices": sum(v.status == "pass" for v in judge(facts)),
+    }
 
 
 def _crash_cell(row: dict) -> str:
@@ -93,21 +101,33 @@ def _crash_cell(row: dict) -> str:
 def resilience_row(suite) -> dict:
     """The resilience suite's outcome on one image, in the figures the README's table shows."""
     load, crash, stop = suite.sustained.load, suite.worker_crash, suite.stop
-    return {"rps": load.requests_per_s, "errors": load.non_2xx + load.socket_errors, "p99_ms": load.p99_ms,
-            "rss_growth": suite.sustained.rss_growth, "has_workers": crash.killed_pid is not None,
-            "worker_replaced": crash.replaced and crash.answers_after,
-            "crash_errors": (crash.load.non_2xx + crash.load.socket_errors) if crash.load else None,
-            "slow_ms": suite.slow_clients.normal_request_ms, "slow_held": suite.slow_clients.held,
-            "malformed": f"{sum(c.ok for c in suite.malformed.cases)}/{len(suite.malformed.cases)}",
-            "stop_exit": stop.exit_code, "stop_lost": stop.lost, "idle_stop_s": suite.idle_stop_seconds}
+    return {
+        "rps": load.requests_per_s,
+        "errors": load.non_2xx + load.socket_errors,
+        "p99_ms": load.p99_ms,
+        "rss_growth": suite.sustained.rss_growth,
+        "has_workers": crash.killed_pid is not None,
+        "worker_replaced": crash.replaced and crash.answers_after,
+        "crash_errors": (crash.load.non_2xx + crash.load.socket_errors) if crash.load else None,
+        "slow_ms": suite.slow_clients.normal_request_ms,
+        "slow_held": suite.slow_clients.held,
+        "malformed": f"{sum(c.ok for c in suite.malformed.cases)}/{len(suite.malformed.cases)}",
+        "stop_exit": stop.exit_code,
+        "stop_lost": stop.lost,
+        "idle_stop_s": suite.idle_stop_seconds,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--load-seconds", type=float, default=3.0)
-    parser.add_argument("--resilience-seconds", type=float, default=10.0,
-                        help="sustained load of the resilience suite on each distroless image (0: skip it)")
+    parser.add_argument(
+        "--resilience-seconds",
+        type=float,
+        default=10.0,
+        help="sustained load of the resilience suite on each distroless image (0: skip it)",
+    )
     parser.add_argument("--apps", default=",".join(sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())))
     args = parser.parse_args()
     client = sdk_client()
@@ -130,60 +150,100 @@ def main() -> int:
                 ensure_local_bases(bases.release)
                 result = {"app": name, "python": facts.python.version}
                 for variant in ("standard", "distroless"):
-                    built = build_app(app, variant, tag=f"dockwise-test/bench-init-{name}:{variant}-{RUN}",
-                                      source=BaseSource.LOCAL, labels=LABELS)
-                    result[variant] = measure(client, built.tag, facts.port, facts.health_path, args.runs,
-                                              args.load_seconds, HARDENED)
+                    built = build_app(
+                        app,
+                        variant,
+                        tag=f"dockwise-test/bench-init-{name}:{variant}-{RUN}",
+                        source=BaseSource.LOCAL,
+                        labels=LABELS,
+                    )
+                    result[variant] = measure(
+                        client, built.tag, facts.port, facts.health_path, args.runs, args.load_seconds, HARDENED
+                    )
                 if args.resilience_seconds:
-                    suite = run_resilience(client, f"dockwise-test/bench-init-{name}:distroless-{RUN}", facts.port,
-                                           LABELS, facts.health_path, HARDENED, args.resilience_seconds)
+                    suite = run_resilience(
+                        client,
+                        f"dockwise-test/bench-init-{name}:distroless-{RUN}",
+                        facts.port,
+                        LABELS,
+                        facts.health_path,
+                        HARDENED,
+                        args.resilience_seconds,
+                    )
                     result["resilience"] = resilience_row(suite)
                 try:
-                    slim = slim_image(f"dockwise-test/bench-init-{name}:distroless-{RUN}",
-                                      tag=f"dockwise-test/bench-init-{name}:slim-{RUN}", labels=LABELS)
+                    slim = slim_image(
+                        f"dockwise-test/bench-init-{name}:distroless-{RUN}",
+                        tag=f"dockwise-test/bench-init-{name}:slim-{RUN}",
+                        labels=LABELS,
+                    )
                 except DockwiseError as error:  # recorded, not hidden: slim refused this app
                     result["slim"] = {"error": error.one_line()}
                 else:
                     column = demo_column(slim.report)
-                    result["slim"] = {"size": column["size_bytes"], "ratio": column["ratio_to_source"],
-                                      "probes_identical": column["probes_identical"], "probes": column["probes"]}
+                    result["slim"] = {
+                        "size": column["size_bytes"],
+                        "ratio": column["ratio_to_source"],
+                        "probes_identical": column["probes_identical"],
+                        "probes": column["probes"],
+                    }
                 (app / "Dockerfile.hand").write_text(hand_written(app, facts))
                 hand_tag = f"dockwise-test/bench-init-{name}:hand-{RUN}"
-                build_image(BuildRequest(context=app, dockerfile=app / "Dockerfile.hand", tag=hand_tag, labels=LABELS,
-                                         secrets=host_ca_secret()))
-                result["hand"] = measure(client, hand_tag, facts.port, facts.health_path, args.runs,
-                                         args.load_seconds, DEFAULT)
-                bare = [time_to_exit(client, bases.local_slim, ["python3", "-c", "pass"], LABELS) for _ in range(args.runs)]
+                build_image(
+                    BuildRequest(
+                        context=app,
+                        dockerfile=app / "Dockerfile.hand",
+                        tag=hand_tag,
+                        labels=LABELS,
+                        secrets=host_ca_secret(),
+                    )
+                )
+                result["hand"] = measure(
+                    client, hand_tag, facts.port, facts.health_path, args.runs, args.load_seconds, DEFAULT
+                )
+                bare = [
+                    time_to_exit(client, bases.local_slim, ["python3", "-c", "pass"], LABELS) for _ in range(args.runs)
+                ]
                 result["bare_ms"] = statistics.median(bare)
                 rows.append(result)
                 print(json.dumps(result), file=sys.stderr)
         finally:
-            for container in client.containers.list(all=True, filters={"label": f"dockwise.test={LABELS['dockwise.test']}"}):
+            for container in client.containers.list(
+                all=True, filters={"label": f"dockwise.test={LABELS['dockwise.test']}"}
+            ):
                 container.remove(force=True)
             for image in client.images.list(filters={"label": f"dockwise.test={LABELS['dockwise.test']}"}):
                 client.images.remove(image.id, force=True)
-    print("| app | Python | size std / distroless / hand (MB) | distroless ÷ hand | startup std / distroless / hand / "
-          "bare (ms) | distroless ÷ bare | req/s std / distroless / hand | practices std / distroless / hand | "
-          "slim (MB, ÷ distroless, probes) |")
+    print(
+        "| app | Python | size std / distroless / hand (MB) | distroless ÷ hand | startup std / distroless / hand / "
+        "bare (ms) | distroless ÷ bare | req/s std / distroless / hand | practices std / distroless / hand | "
+        "slim (MB, ÷ distroless, probes) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         s, d, h = r["standard"], r["distroless"], r["hand"]
-        print(f"| {r['app']} | {r['python']} | {s['size'] / 1e6:.1f} / {d['size'] / 1e6:.1f} / {h['size'] / 1e6:.1f} | "
-              f"{d['size'] / h['size']:.2f}× | {s['startup_ms']:.0f} / {d['startup_ms']:.0f} / {h['startup_ms']:.0f} / "
-              f"{r['bare_ms']:.0f} | {d['startup_ms'] / r['bare_ms']:.2f}× | {s['rps']:.0f} / {d['rps']:.0f} / "
-              f"{h['rps']:.0f} | {s['practices']} / {d['practices']} / {h['practices']} of 8 | "
-              f"{_slim_cell(r['slim'])} |")
+        print(
+            f"| {r['app']} | {r['python']} | {s['size'] / 1e6:.1f} / {d['size'] / 1e6:.1f} / {h['size'] / 1e6:.1f} | "
+            f"{d['size'] / h['size']:.2f}× | {s['startup_ms']:.0f} / {d['startup_ms']:.0f} / {h['startup_ms']:.0f} / "
+            f"{r['bare_ms']:.0f} | {d['startup_ms'] / r['bare_ms']:.2f}× | {s['rps']:.0f} / {d['rps']:.0f} / "
+            f"{h['rps']:.0f} | {s['practices']} / {d['practices']} / {h['practices']} of 8 | "
+            f"{_slim_cell(r['slim'])} |"
+        )
     if any("resilience" in r for r in rows):
-        print("\n| app | sustained req/s, errors, p99 | RSS after ÷ warm | worker SIGKILL | 200 slow clients | malformed "
-              "4xx | stop under load: exit, lost | idle stop |")
+        print(
+            "\n| app | sustained req/s, errors, p99 | RSS after ÷ warm | worker SIGKILL | 200 slow clients | malformed "
+            "4xx | stop under load: exit, lost | idle stop |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for r in rows:
             if "resilience" in r:
                 x = r["resilience"]
-                print(f"| {r['app']} | {x['rps']:.0f}, {x['errors']}, {x['p99_ms']} ms | {x['rss_growth']}× | "
-                      f"{_crash_cell(x)} | "
-                      f"{'held' if x['slow_held'] else 'NOT held'} ({x['slow_ms']} ms) | {x['malformed']} | "
-                      f"{x['stop_exit']}, {x['stop_lost']} | {x['idle_stop_s']} s |")
+                print(
+                    f"| {r['app']} | {x['rps']:.0f}, {x['errors']}, {x['p99_ms']} ms | {x['rss_growth']}× | "
+                    f"{_crash_cell(x)} | "
+                    f"{'held' if x['slow_held'] else 'NOT held'} ({x['slow_ms']} ms) | {x['malformed']} | "
+                    f"{x['stop_exit']}, {x['stop_lost']} | {x['idle_stop_s']} s |"
+                )
     return 0
 
 

@@ -38,8 +38,10 @@ from tests.image.hostile_inputs import Run, run_measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WASTE_TAG = "dockwise-bench/waste:1"
-WASTE_DOCKERFILE = ("FROM dockwise/python:3.13-slim\n"
-                    "RUN chmod -R go-w /usr/lib/python3.13 && chmod -R a+r /usr/lib/python3.13 && rm -rf /usr/share/doc\n")
+WASTE_DOCKERFILE = (
+    "FROM dockwise/python:3.13-slim\n"
+    "RUN chmod -R go-w /usr/lib/python3.13 && chmod -R a+r /usr/lib/python3.13 && rm -rf /usr/share/doc\n"
+)
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
@@ -108,9 +110,21 @@ def big_image(base: Path, workdir: Path, mib: int) -> Path:
             info.size = extra.stat().st_size
             with extra.open("rb") as handle:
                 out.addfile(info, handle)
-            for name, data in ((config_name, raw), ("manifest.json", json.dumps([{
-                    "Config": config_name, "RepoTags": ["dockwise-bench/big:1"],
-                    "Layers": [name for name, _ in layers] + [diff_id[7:] + "/layer.tar"]}]).encode())):
+            for name, data in (
+                (config_name, raw),
+                (
+                    "manifest.json",
+                    json.dumps(
+                        [
+                            {
+                                "Config": config_name,
+                                "RepoTags": ["dockwise-bench/big:1"],
+                                "Layers": [name for name, _ in layers] + [diff_id[7:] + "/layer.tar"],
+                            }
+                        ]
+                    ).encode(),
+                ),
+            ):
                 info = tarfile.TarInfo(name)
                 info.size = len(data)
                 out.addfile(info, io.BytesIO(data))
@@ -193,8 +207,10 @@ def _all_copies_bytes(archive: Path) -> int:
 
 def _row(name: str, runs: list[Run]) -> str:
     wall = statistics.median(m.seconds for m in runs)
-    return (f"  {name:34} median {wall:6.3f} s  best {min(m.seconds for m in runs):6.3f} s  "
-            f"cpu {statistics.median(m.cpu for m in runs):6.3f} s  peak RSS {max(m.peak_mib for m in runs):6.1f} MiB")
+    return (
+        f"  {name:34} median {wall:6.3f} s  best {min(m.seconds for m in runs):6.3f} s  "
+        f"cpu {statistics.median(m.cpu for m in runs):6.3f} s  peak RSS {max(m.peak_mib for m in runs):6.1f} MiB"
+    )
 
 
 def bench(archive: Path, runs: int, baseline: Path | None) -> None:
@@ -211,25 +227,37 @@ def bench(archive: Path, runs: int, baseline: Path | None) -> None:
             before.append(measure(command, _python_env(baseline)))
     gzip = measure([*command, "--gzip-size"], ours_env)
     facts = json.loads(ours[-1].stdout)["image"]
-    print(f"\n{archive.name}: {archive.stat().st_size / 1e6:.1f} MB archive, {facts['layer_count']} layers, "
-          f"{facts['file_count']} files in the final view")
+    print(
+        f"\n{archive.name}: {archive.stat().st_size / 1e6:.1f} MB archive, {facts['layer_count']} layers, "
+        f"{facts['file_count']} files in the final view"
+    )
     print(_row(f"dockwise inspect ({facts['layer_count'] + 1} digests)", ours))
     print(_row("dive --ci (no digest verified)", theirs))
     if before:
         print(_row(f"baseline ({baseline}) defaults", before))
     ratio = statistics.median(m.seconds for m in ours) / statistics.median(m.seconds for m in theirs)
-    print(f"  ratio dockwise/dive: median {ratio:.2f}, best {min(m.seconds for m in ours) / min(m.seconds for m in theirs):.2f}; "
-          f"peak RSS {max(m.peak_mib for m in ours) / max(m.peak_mib for m in theirs):.2f}x dive's")
-    print(f"  dockwise inspect --gzip-size (parallel gzip -6): {gzip.seconds:.3f} s, cpu {gzip.cpu:.3f} s, "
-          f"peak RSS {gzip.peak_mib:.1f} MiB, compressed {json.loads(gzip.stdout)['image']['compressed_bytes']} bytes")
+    print(
+        f"  ratio dockwise/dive: median {ratio:.2f}, best {min(m.seconds for m in ours) / min(m.seconds for m in theirs):.2f}; "
+        f"peak RSS {max(m.peak_mib for m in ours) / max(m.peak_mib for m in theirs):.2f}x dive's"
+    )
+    print(
+        f"  dockwise inspect --gzip-size (parallel gzip -6): {gzip.seconds:.3f} s, cpu {gzip.cpu:.3f} s, "
+        f"peak RSS {gzip.peak_mib:.1f} MiB, compressed {json.loads(gzip.stdout)['image']['compressed_bytes']} bytes"
+    )
     phases = breakdown(archive, None, max(3, runs // 2))
-    print("  breakdown (medians, fresh interpreters): " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in phases.items()))
+    print(
+        "  breakdown (medians, fresh interpreters): " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in phases.items())
+    )
     dive_figures = _dive_figures(theirs[-1].stdout.decode(errors="replace"))
-    print(f"  waste: dockwise reclaimable {facts['waste']['reclaimable_bytes']} bytes "
-          f"({facts['waste']['reclaimable_ratio']:.2%} of the image); dive wastedBytes {dive_figures['wastedBytes']}, "
-          f"userWastedPercent {dive_figures['userWastedPercent']}, efficiency {dive_figures['efficiency']}")
-    print(f"  dive-style all-copies count from our index: {_all_copies_bytes(archive)} bytes "
-          f"(counts the surviving copy too, so it exceeds what can be reclaimed)")
+    print(
+        f"  waste: dockwise reclaimable {facts['waste']['reclaimable_bytes']} bytes "
+        f"({facts['waste']['reclaimable_ratio']:.2%} of the image); dive wastedBytes {dive_figures['wastedBytes']}, "
+        f"userWastedPercent {dive_figures['userWastedPercent']}, efficiency {dive_figures['efficiency']}"
+    )
+    print(
+        f"  dive-style all-copies count from our index: {_all_copies_bytes(archive)} bytes "
+        f"(counts the surviving copy too, so it exceeds what can be reclaimed)"
+    )
 
 
 def _build_waste_image(workdir: Path) -> str:
@@ -237,8 +265,12 @@ def _build_waste_image(workdir: Path) -> str:
 
     (workdir / "Dockerfile").write_text(WASTE_DOCKERFILE)
     cli = cli_client()
-    subprocess.run([*cli.build_command(), "-q", "-t", WASTE_TAG, "--label", "dockwise.bench=1", str(workdir)],
-                   env=cli.env(), check=True, capture_output=True)
+    subprocess.run(
+        [*cli.build_command(), "-q", "-t", WASTE_TAG, "--label", "dockwise.bench=1", str(workdir)],
+        env=cli.env(),
+        check=True,
+        capture_output=True,
+    )
     return WASTE_TAG
 
 
@@ -249,8 +281,10 @@ def main() -> None:
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the generated image (0: none)")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to time beside this one")
     args = parser.parse_args()
-    print(f"bench_inspect: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.2f}, runs {args.runs}")
+    print(
+        f"bench_inspect: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}, runs {args.runs}"
+    )
     with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as name:
         directory = Path(name)
         built = not args.targets

@@ -54,8 +54,10 @@ def hadolint_binary() -> str:
     """hadolint from the `bench` extra of the lock (installed by the Makefile's venv)."""
     candidate = Path(sys.executable).with_name("hadolint")
     if not candidate.exists():
-        sys.exit(f"error: no hadolint next to {sys.executable} — run `make test` or "
-                 "`.venv/bin/pip install --require-hashes -r requirements.lock` first")
+        sys.exit(
+            f"error: no hadolint next to {sys.executable} — run `make test` or "
+            "`.venv/bin/pip install --require-hashes -r requirements.lock` first"
+        )
     return str(candidate)
 
 
@@ -68,7 +70,9 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
     return elapsed, result.stdout
 
 
-def by_file(findings: list[dict], key_file: str, key_rule: str, key_message: str) -> dict[str, list[tuple[str, str, int]]]:
+def by_file(
+    findings: list[dict], key_file: str, key_rule: str, key_message: str
+) -> dict[str, list[tuple[str, str, int]]]:
     out: dict[str, list[tuple[str, str, int]]] = {}
     for f in findings:
         out.setdefault(Path(f[key_file]).parent.name, []).append((f[key_rule], f[key_message], f.get("line") or 0))
@@ -97,11 +101,17 @@ def main() -> int:
     theirs = by_file(json.loads(theirs_out), "file", "code", "message")
     o, h = statistics.median(ours_t), statistics.median(theirs_t)
     print(f"corpus: {len(files)} Dockerfiles; median of {options.runs} runs, one invocation each for the whole corpus")
-    print(f"  dockwise lint  {o:6.3f} s  ({1000 * o / len(files):5.1f} ms/file)  {sum(map(len, ours.values()))} findings")
-    print(f"  hadolint {HADOLINT_VERSION} {h:6.3f} s  ({1000 * h / len(files):5.1f} ms/file)  {sum(map(len, theirs.values()))} findings")
+    print(
+        f"  dockwise lint  {o:6.3f} s  ({1000 * o / len(files):5.1f} ms/file)  {sum(map(len, ours.values()))} findings"
+    )
+    print(
+        f"  hadolint {HADOLINT_VERSION} {h:6.3f} s  ({1000 * h / len(files):5.1f} ms/file)  {sum(map(len, theirs.values()))} findings"
+    )
     print(f"  ratio dockwise/hadolint: {o / h:.2f} (goal <= 0.5)")
     hadolint_parse_failures = sorted(f for f, items in theirs.items() if any(r == "DL1000" for r, _, _ in items))
-    print(f"  files hadolint could not parse (DL1000): {len(hadolint_parse_failures)}: {', '.join(hadolint_parse_failures)}")
+    print(
+        f"  files hadolint could not parse (DL1000): {len(hadolint_parse_failures)}: {', '.join(hadolint_parse_failures)}"
+    )
     print("\nAgreement on the practices both check (per file: flagged by dockwise only / hadolint only / both)")
     for label, rule, needles, codes in PAIRS:
         only_ours, only_theirs, both = [], [], 0
@@ -114,7 +124,9 @@ def main() -> int:
                 only_ours.append((name, mine[0]))
             elif their:
                 only_theirs.append((name, their[0]))
-        print(f"  {label:16} {rule} ~ {','.join(sorted(codes)):20} dockwise-only {len(only_ours):3}  hadolint-only {len(only_theirs):3}  both {both:3}")
+        print(
+            f"  {label:16} {rule} ~ {','.join(sorted(codes)):20} dockwise-only {len(only_ours):3}  hadolint-only {len(only_theirs):3}  both {both:3}"
+        )
         if options.details:
             for name, message in only_ours:
                 print(f"      dockwise only  {name}: {message}")

@@ -53,7 +53,9 @@ def bases_twice(kind: str, tmp: Path) -> dict[str, tuple[float, float, list[str]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--skip-slim", action="store_true", help="Skip the slim bases (arm64: minutes under emulation).")
+    parser.add_argument(
+        "--skip-slim", action="store_true", help="Skip the slim bases (arm64: minutes under emulation)."
+    )
     parser.add_argument("--runs", type=int, default=3, help="Startups timed per platform.")
     parser.add_argument("--rounds", type=int, default=2, help="No-cache app builds per platform.")
     args = parser.parse_args()
@@ -61,21 +63,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-platforms-") as tmp:
         for kind in ("distroless",) + (() if args.skip_slim else ("slim",)):
             for platform, (t1, t2, ids1, ids2, same) in bases_twice(kind, Path(tmp)).items():
-                print(f"base {kind:10} {platform:12} {t1:7.1f} s / {t2:7.1f} s  IDs {ids1} / {ids2}  "
-                      f"same IDs: {ids1 == ids2}  same archive bytes: {same}")
+                print(
+                    f"base {kind:10} {platform:12} {t1:7.1f} s / {t2:7.1f} s  IDs {ids1} / {ids2}  "
+                    f"same IDs: {ids1 == ids2}  same archive bytes: {same}"
+                )
     client = sdk_client()
     for platform in PLATFORMS:
         ensure_local_bases("trixie", platform=platform)
     builds, seconds, every = {}, {platform: [] for platform in PLATFORMS}, []
     for round_ in range(args.rounds):  # interleaved, so a busy moment of the shared machine hits both
         for platform in PLATFORMS:
-            result = build_app(bundled_app_dir(), "distroless", tag=f"dockwise-bench/platforms:{LABELS['dockwise.bench']}",
-                               source=BaseSource.LOCAL, labels=LABELS, client=client, platform=platform,
-                               no_cache=True)
+            result = build_app(
+                bundled_app_dir(),
+                "distroless",
+                tag=f"dockwise-bench/platforms:{LABELS['dockwise.bench']}",
+                source=BaseSource.LOCAL,
+                labels=LABELS,
+                client=client,
+                platform=platform,
+                no_cache=True,
+            )
             builds[platform] = result
             every.append(result)
             seconds[platform].append(result.seconds)
-            print(f"app build (no cache) round {round_} {platform!s:12} {result.seconds:7.1f} s  {result.image_id[7:19]}")
+            print(
+                f"app build (no cache) round {round_} {platform!s:12} {result.seconds:7.1f} s  {result.image_id[7:19]}"
+            )
     native, emulated = statistics.median(seconds[DEFAULT_PLATFORM]), statistics.median(seconds[ARM64])
     print(f"emulated arm64 / native amd64 build time (medians): {emulated / native:.1f}x")
     first = {}

@@ -35,28 +35,41 @@ def summary(result: Resilience) -> list[str]:
     lines = []
     if result.sustained is not None:
         load, growth = result.sustained.load, result.sustained.rss_growth
-        lines.append(f"sustained: {load.requests_per_s:,.0f} req/s over {load.seconds:.0f} s at {load.connections} "
-                     f"connections, {load.non_2xx} non-2xx, {load.socket_errors} socket errors, p50 {load.p50_ms} ms, "
-                     f"p99 {load.p99_ms} ms; RSS {_mib(result.sustained.rss_after_warmup)} after warm-up, "
-                     f"{_mib(result.sustained.rss_after_load)} after ({growth}x)")
+        lines.append(
+            f"sustained: {load.requests_per_s:,.0f} req/s over {load.seconds:.0f} s at {load.connections} "
+            f"connections, {load.non_2xx} non-2xx, {load.socket_errors} socket errors, p50 {load.p50_ms} ms, "
+            f"p99 {load.p99_ms} ms; RSS {_mib(result.sustained.rss_after_warmup)} after warm-up, "
+            f"{_mib(result.sustained.rss_after_load)} after ({growth}x)"
+        )
     if result.worker_crash is not None:
         crash = result.worker_crash
-        errors = (f"{crash.load.non_2xx} non-2xx, {crash.load.socket_errors} socket errors of {crash.load.requests}"
-                  if crash.load else "no load figures")
-        lines.append(f"worker SIGKILL: replaced {crash.replaced}, answers after {crash.answers_after}, {errors}"
-                     + (f" ({crash.note})" if crash.note else ""))
+        errors = (
+            f"{crash.load.non_2xx} non-2xx, {crash.load.socket_errors} socket errors of {crash.load.requests}"
+            if crash.load
+            else "no load figures"
+        )
+        lines.append(
+            f"worker SIGKILL: replaced {crash.replaced}, answers after {crash.answers_after}, {errors}"
+            + (f" ({crash.note})" if crash.note else "")
+        )
     if result.slow_clients is not None:
         slow = result.slow_clients
-        lines.append(f"{slow.clients} slow clients: a normal request in {slow.normal_request_ms} ms "
-                     f"(status {slow.status}, held {slow.held})")
+        lines.append(
+            f"{slow.clients} slow clients: a normal request in {slow.normal_request_ms} ms "
+            f"(status {slow.status}, held {slow.held})"
+        )
     if result.malformed is not None:
         bad = [f"{c.name}={c.status}" for c in result.malformed.cases if not c.ok]
-        lines.append(f"malformed HTTP: {sum(c.ok for c in result.malformed.cases)}/{len(result.malformed.cases)} "
-                     f"4xx or closed, still up {result.malformed.still_up}" + (f"; 5xx: {', '.join(bad)}" if bad else ""))
+        lines.append(
+            f"malformed HTTP: {sum(c.ok for c in result.malformed.cases)}/{len(result.malformed.cases)} "
+            f"4xx or closed, still up {result.malformed.still_up}" + (f"; 5xx: {', '.join(bad)}" if bad else "")
+        )
     if result.stop is not None:
         stop = result.stop
-        lines.append(f"docker stop under load: exit {stop.exit_code} in {stop.stop_seconds} s, {stop.completed} sent "
-                     f"before it completed, {stop.lost} lost, {stop.after_stop} sent after")
+        lines.append(
+            f"docker stop under load: exit {stop.exit_code} in {stop.stop_seconds} s, {stop.completed} sent "
+            f"before it completed, {stop.lost} lost, {stop.after_stop} sent after"
+        )
     if result.idle_stop_seconds is not None:
         lines.append(f"docker stop idle: {result.idle_stop_seconds} s")
     lines.extend(f"note: {note}" for note in result.notes)
@@ -73,17 +86,26 @@ def main() -> None:
     parser.add_argument("--variants", default="standard,distroless")
     args = parser.parse_args()
     client = sdk_client()
-    print(f"# bench_resilience {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.2f}, engine {client.version().get('Version')}")
+    print(
+        f"# bench_resilience {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}, engine {client.version().get('Version')}"
+    )
     tags = {}
     try:
         for variant in args.variants.split(","):
-            tags[variant] = build_app(bundled_app_dir(), variant, tag=f"dockwise-bench/resilience:{variant}",
-                                      source=BaseSource.LOCAL, labels=LABELS).tag
+            tags[variant] = build_app(
+                bundled_app_dir(),
+                variant,
+                tag=f"dockwise-bench/resilience:{variant}",
+                source=BaseSource.LOCAL,
+                labels=LABELS,
+            ).tag
         for variant, tag in tags.items():
-            runs = (("granian (image), hardened profile", HARDENED, {}),
-                    ("granian (image), engine defaults", DEFAULT, {}),
-                    ("flask dev server, hardened profile", HARDENED, {"command": DEV_SERVER}))
+            runs = (
+                ("granian (image), hardened profile", HARDENED, {}),
+                ("granian (image), engine defaults", DEFAULT, {}),
+                ("flask dev server, hardened profile", HARDENED, {"command": DEV_SERVER}),
+            )
             for name, profile, options in runs:
                 print(f"\n## {variant}: {name}")
                 result = run_resilience(client, tag, 5000, LABELS, "/", profile, args.seconds, **options)

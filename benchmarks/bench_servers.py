@@ -49,10 +49,25 @@ BASES = {"standard": "dockwise/python:3.13-slim", "distroless": "dockwise/distro
 BARE = {"standard": ["python3", "-c", "pass"], "distroless": ["-c", "pass"]}  # distroless' ENTRYPOINT is python
 PYTHON = {"standard": "python", "distroless": "/opt/venv/bin/python"}
 # Stdlib modules the other candidates import, so that the distroless image holds their bytecode too.
-PRECOMPILE = ("gunicorn.app.wsgiapp gunicorn.arbiter gunicorn.workers.gthread gunicorn.workers.ggevent gevent.monkey "
-              "gevent.pywsgi waitress waitress.runner pyruvate flask.cli werkzeug.serving granian.cli")
-GUNICORN = ["-m", "gunicorn", "-b", "0.0.0.0:5000", "-w", "2", "--worker-tmp-dir", "/dev/shm", "--graceful-timeout",
-            "8", "--keep-alive", "5", "--no-control-socket"]
+PRECOMPILE = (
+    "gunicorn.app.wsgiapp gunicorn.arbiter gunicorn.workers.gthread gunicorn.workers.ggevent gevent.monkey "
+    "gevent.pywsgi waitress waitress.runner pyruvate flask.cli werkzeug.serving granian.cli"
+)
+GUNICORN = [
+    "-m",
+    "gunicorn",
+    "-b",
+    "0.0.0.0:5000",
+    "-w",
+    "2",
+    "--worker-tmp-dir",
+    "/dev/shm",
+    "--graceful-timeout",
+    "8",
+    "--keep-alive",
+    "5",
+    "--no-control-socket",
+]
 DEV_SERVER = "flask dev server"
 
 
@@ -65,19 +80,53 @@ class Candidate:
 
 CANDIDATES = (
     Candidate(DEV_SERVER, ("-m", "flask", "--app", "web_app", "run", "--host", "0.0.0.0", "--port", "5000"), ()),
-    Candidate("gunicorn gthread 2x4 (before)", (*GUNICORN, "-k", "gthread", "--threads", "4", "--preload",
-                                                "web_app:app"), ("gunicorn",)),
-    Candidate("gunicorn gthread 2x32", (*GUNICORN, "-k", "gthread", "--threads", "32", "--preload", "web_app:app"),
-              ("gunicorn",)),
-    Candidate("gunicorn gevent 2x1000", (*GUNICORN, "-k", "gevent", "--worker-connections", "1000", "web_app:app"),
-              ("gunicorn", "gevent", "greenlet", "zope.event", "zope.interface")),
-    Candidate("waitress 8 threads", ("-m", "waitress", "--listen=0.0.0.0:5000", "--threads=8",
-                                     "--connection-limit=1000", "web_app:app"), ("waitress",)),
-    Candidate("pyruvate 8 threads", ("-c", "import pyruvate, web_app; pyruvate.serve(web_app.app, '0.0.0.0:5000', 8)"),
-              ("pyruvate",)),
-    Candidate("granian CLI 2x4", ("-m", "granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "5000",
-                                  "--workers", "2", "--blocking-threads", "4", "--no-ws", "--workers-kill-timeout", "8",
-                                  "web_app:app"), ("granian",)),
+    Candidate(
+        "gunicorn gthread 2x4 (before)",
+        (*GUNICORN, "-k", "gthread", "--threads", "4", "--preload", "web_app:app"),
+        ("gunicorn",),
+    ),
+    Candidate(
+        "gunicorn gthread 2x32",
+        (*GUNICORN, "-k", "gthread", "--threads", "32", "--preload", "web_app:app"),
+        ("gunicorn",),
+    ),
+    Candidate(
+        "gunicorn gevent 2x1000",
+        (*GUNICORN, "-k", "gevent", "--worker-connections", "1000", "web_app:app"),
+        ("gunicorn", "gevent", "greenlet", "zope.event", "zope.interface"),
+    ),
+    Candidate(
+        "waitress 8 threads",
+        ("-m", "waitress", "--listen=0.0.0.0:5000", "--threads=8", "--connection-limit=1000", "web_app:app"),
+        ("waitress",),
+    ),
+    Candidate(
+        "pyruvate 8 threads",
+        ("-c", "import pyruvate, web_app; pyruvate.serve(web_app.app, '0.0.0.0:5000', 8)"),
+        ("pyruvate",),
+    ),
+    Candidate(
+        "granian CLI 2x4",
+        (
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "5000",
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "4",
+            "--no-ws",
+            "--workers-kill-timeout",
+            "8",
+            "web_app:app",
+        ),
+        ("granian",),
+    ),
     Candidate("granian serve.py 2x4 (image)", ("/app/serve.py",), ("granian",)),
 )
 
@@ -99,8 +148,16 @@ def build(variant: str, context: Path) -> str:
     build_args = chosen.local_build_args()
     if variant == "distroless":
         build_args["PRECOMPILE_MODULES"] = PRECOMPILE
-    build_image(BuildRequest(context=context, dockerfile=context / chosen.dockerfile, tag=tag, build_args=build_args,
-                             labels=dict(LABELS), secrets=host_ca_secret()))
+    build_image(
+        BuildRequest(
+            context=context,
+            dockerfile=context / chosen.dockerfile,
+            tag=tag,
+            build_args=build_args,
+            labels=dict(LABELS),
+            secrets=host_ca_secret(),
+        )
+    )
     return tag
 
 
@@ -143,9 +200,11 @@ def faults(client, tag: str, cmd: list[str], figures: Figures) -> None:
 
 
 def package_bytes(client, tag: str) -> dict[str, int]:
-    script = ("import importlib.metadata as m, json, os; print(json.dumps({d.metadata['Name'].lower(): "
-              "sum(os.path.getsize(f.locate()) for f in d.files or () if os.path.isfile(f.locate())) "
-              "for d in m.distributions()}))")
+    script = (
+        "import importlib.metadata as m, json, os; print(json.dumps({d.metadata['Name'].lower(): "
+        "sum(os.path.getsize(f.locate()) for f in d.files or () if os.path.isfile(f.locate())) "
+        "for d in m.distributions()}))"
+    )
     out = client.containers.run(tag, [PYTHON["distroless"], "-c", script], remove=True, labels=LABELS)
     return {name.replace("_", "."): size for name, size in json.loads(out).items()}
 
@@ -157,8 +216,10 @@ def ms(values: list[float]) -> str:
 def report(variant: str, figures: dict[str, Figures], sizes: dict[str, int], candidates: list[Candidate]) -> None:
     dev = statistics.median(figures[DEV_SERVER].rps) if DEV_SERVER in figures else None
     print(f"\n## {variant}")
-    print(f"{'server':31} {'req/s':>7} {'x dev':>6} {'lines/req':>9} {'start ms':>8} {'bare ms':>7} {'x bare':>6} "
-          f"{'slow-client req':>15} {'stop':>11} {'pkg MB':>6}")
+    print(
+        f"{'server':31} {'req/s':>7} {'x dev':>6} {'lines/req':>9} {'start ms':>8} {'bare ms':>7} {'x bare':>6} "
+        f"{'slow-client req':>15} {'stop':>11} {'pkg MB':>6}"
+    )
     for candidate in candidates:
         f = figures[candidate.name]
         rps = statistics.median(f.rps)
@@ -167,10 +228,14 @@ def report(variant: str, figures: dict[str, Figures], sizes: dict[str, int], can
         slow = f"{f.slow_ms:.0f} ms" if f.slow_ms is not None else "no answer 5 s"
         stop = f"{f.stop_s:.2f} s ({f.exit_code})"
         pkg = sum(sizes.get(p, 0) for p in candidate.packages) / 1e6
-        print(f"{candidate.name:31} {rps:7.0f} {ratio:>6} {min(f.logged_ratio):9.3f} {ms(f.startup_ms):>8} "
-              f"{ms(f.bare_ms):>7} {start:6.2f} {slow:>15} {stop:>11} {pkg:6.1f}")
-    print("goals: req/s >= 5x dev server with the access log on; every request logged (lines/req >= 1); startup <= "
-          "1.0x bare; a normal request < 1 s under 200 slow clients; stop < 2 s with exit code 0")
+        print(
+            f"{candidate.name:31} {rps:7.0f} {ratio:>6} {min(f.logged_ratio):9.3f} {ms(f.startup_ms):>8} "
+            f"{ms(f.bare_ms):>7} {start:6.2f} {slow:>15} {stop:>11} {pkg:6.1f}"
+        )
+    print(
+        "goals: req/s >= 5x dev server with the access log on; every request logged (lines/req >= 1); startup <= "
+        "1.0x bare; a normal request < 1 s under 200 slow clients; stop < 2 s with exit code 0"
+    )
 
 
 def main() -> None:
@@ -181,8 +246,11 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated candidate names (the dev server is always measured)")
     parser.add_argument("--variants", default="standard,distroless")
     args = parser.parse_args()
-    candidates = [c for c in CANDIDATES if not args.only or c.name == DEV_SERVER
-                  or any(part.strip() in c.name for part in args.only.split(","))]
+    candidates = [
+        c
+        for c in CANDIDATES
+        if not args.only or c.name == DEV_SERVER or any(part.strip() in c.name for part in args.only.split(","))
+    ]
 
     client = sdk_client()
     ensure_local_bases()
@@ -193,9 +261,11 @@ def main() -> None:
         shutil.copy(REQUIREMENTS, context / "requirements.txt")
         for variant in args.variants.split(","):
             tags[variant] = build(variant, context)
-    print(f"# bench_servers {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
-          f"{platform.machine()}, engine {client.version()['Version']}; wrk -t2 -c32 {args.load_seconds:.0f} s x "
-          f"{args.repeats}, startup n={args.runs}; load average at start {Path('/proc/loadavg').read_text().split()[0]}")
+    print(
+        f"# bench_servers {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
+        f"{platform.machine()}, engine {client.version()['Version']}; wrk -t2 -c32 {args.load_seconds:.0f} s x "
+        f"{args.repeats}, startup n={args.runs}; load average at start {Path('/proc/loadavg').read_text().split()[0]}"
+    )
     try:
         sizes = package_bytes(client, tags["distroless"]) if "distroless" in tags else {}
         for variant, tag in tags.items():

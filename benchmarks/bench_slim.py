@@ -67,44 +67,64 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--load-seconds", type=float, default=5.0)
     parser.add_argument("--load-rounds", type=int, default=3, help="rounds of (distroless, slim, slim, distroless)")
-    parser.add_argument("--runtime-image", help="the distroless runtime base to build on [default: what "
-                        "`dockwise build --variant distroless` uses]")
+    parser.add_argument(
+        "--runtime-image",
+        help="the distroless runtime base to build on [default: what `dockwise build --variant distroless` uses]",
+    )
     args = parser.parse_args()
 
     client = sdk_client()
     ensure_local_bases()
     local_args = variant(bundled_app_dir(), "distroless").local_build_args()
     if args.runtime_image:
-        request = BuildRequest(context=bundled_app_dir(), dockerfile=bundled_app_dir() / "Dockerfile.distroless",
-                               tag="dockwise-bench/slim-src:distroless", labels=LABELS, secrets=host_ca_secret(),
-                               build_args={**local_args, "RUNTIME_IMAGE": args.runtime_image})
+        request = BuildRequest(
+            context=bundled_app_dir(),
+            dockerfile=bundled_app_dir() / "Dockerfile.distroless",
+            tag="dockwise-bench/slim-src:distroless",
+            labels=LABELS,
+            secrets=host_ca_secret(),
+            build_args={**local_args, "RUNTIME_IMAGE": args.runtime_image},
+        )
         source = build_image(request).tag
     else:
-        source = build_app(bundled_app_dir(), "distroless", tag="dockwise-bench/slim-src:distroless",
-                           source=BaseSource.LOCAL, labels=LABELS).tag
+        source = build_app(
+            bundled_app_dir(),
+            "distroless",
+            tag="dockwise-bench/slim-src:distroless",
+            source=BaseSource.LOCAL,
+            labels=LABELS,
+        ).tag
     created = [source]
-    print(f"# bench_slim {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
-          f"{platform.machine()}, engine {client.version()['Version']} (machine shared with other work); "
-          f"runtime base {args.runtime_image or local_args['RUNTIME_IMAGE']}")
+    print(
+        f"# bench_slim {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
+        f"{platform.machine()}, engine {client.version()['Version']} (machine shared with other work); "
+        f"runtime base {args.runtime_image or local_args['RUNTIME_IMAGE']}"
+    )
     try:
         started = time.monotonic()
         slim = slim_image(source, tag="dockwise-bench/slim-src:slim", probe_file=PROBES, labels=LABELS)
         slim_seconds = time.monotonic() - started
         created.append(slim.tag)
-        narrow = slim_image(source, tag="dockwise-bench/slim-src:slim-only-traced", probe_file=PROBES,
-                            only_traced=True, labels=LABELS)
+        narrow = slim_image(
+            source, tag="dockwise-bench/slim-src:slim-only-traced", probe_file=PROBES, only_traced=True, labels=LABELS
+        )
         created.append(narrow.tag)
         report = slim.report.as_dict()
 
         print("\n## size (unpacked: the engine's Size; layer tar bytes in brackets)")
-        for name, ref, result in (("distroless", source, None), ("slim", slim.tag, slim),
-                                  ("slim --only-traced-modules", narrow.tag, narrow)):
+        for name, ref, result in (
+            ("distroless", source, None),
+            ("slim", slim.tag, slim),
+            ("slim --only-traced-modules", narrow.tag, narrow),
+        ):
             size = client.images.get(ref).attrs["Size"]
             tar = f" [{mb(result.report.as_dict()['slim']['size_bytes'])}]" if result else ""
             print(f"{name:28} {mb(size):>9}{tar}   {ref}")
         slim_size = client.images.get(slim.tag).attrs["Size"]
-        print(f"slim / distroless: {slim_size / client.images.get(source).attrs['Size']:.2f}x; goal slim <= 20 MB: "
-              f"{'met' if slim_size <= 20e6 else 'not met'}")
+        print(
+            f"slim / distroless: {slim_size / client.images.get(source).attrs['Size']:.2f}x; goal slim <= 20 MB: "
+            f"{'met' if slim_size <= 20e6 else 'not met'}"
+        )
         print(f"slim took {slim_seconds:.1f} s ({report['seconds']})")
         print("\n| directory | distroless | slim |\n|---|---|---|")
         for row in report["size_by_directory"]:
@@ -113,8 +133,10 @@ def main() -> None:
 
         print("\n## probes (original vs slim, masked fields aside)")
         for probe in report["probes"]:
-            print(f"{probe['name']:24} {probe['original']['status']} {probe['original']['bytes']:5} B  "
-                  f"{probe['slim']['status']} {probe['slim']['bytes']:5} B  {'identical' if probe['identical'] else 'DIFFERS'}")
+            print(
+                f"{probe['name']:24} {probe['original']['status']} {probe['original']['bytes']:5} B  "
+                f"{probe['slim']['status']} {probe['slim']['bytes']:5} B  {'identical' if probe['identical'] else 'DIFFERS'}"
+            )
         identical = sum(p["identical"] for p in report["probes"])
         print(f"{identical}/{len(report['probes'])} identical; HEALTHCHECK exit {report['healthcheck']}")
 
@@ -128,8 +150,10 @@ def main() -> None:
         ratio = statistics.median(times["slim"]) / statistics.median(times["distroless"])
         print(f"slim / distroless = {ratio:.2f}x (goal <= 1.0x)")
 
-        print(f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s inside each container's namespace,"
-              f" {args.load_rounds} rounds of (distroless, slim, slim, distroless); medians")
+        print(
+            f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s inside each container's namespace,"
+            f" {args.load_rounds} rounds of (distroless, slim, slim, distroless); medians"
+        )
         order = (("distroless", source), ("slim", slim.tag), ("slim", slim.tag), ("distroless", source))
         for path in ("/", "/healthz"):
             rates: dict[str, list[float]] = {"distroless": [], "slim": []}
@@ -142,10 +166,14 @@ def main() -> None:
             medians = {name: statistics.median(values) for name, values in rates.items()}
             cpu = {name: statistics.median(values) for name, values in per_cpu.items()}
             for name in ("distroless", "slim"):
-                print(f"GET {path:9} {name:10} {medians[name]:6.0f} req/s {[round(v) for v in rates[name]]}; "
-                      f"{cpu[name]:6.0f} requests per CPU-second {[round(v) for v in per_cpu[name]]}")
-            print(f"GET {path:9} slim / distroless = {medians['slim'] / medians['distroless']:.2f}x req/s, "
-                  f"{cpu['slim'] / cpu['distroless']:.2f}x per CPU-second (goal >= 1.0x)")
+                print(
+                    f"GET {path:9} {name:10} {medians[name]:6.0f} req/s {[round(v) for v in rates[name]]}; "
+                    f"{cpu[name]:6.0f} requests per CPU-second {[round(v) for v in per_cpu[name]]}"
+                )
+            print(
+                f"GET {path:9} slim / distroless = {medians['slim'] / medians['distroless']:.2f}x req/s, "
+                f"{cpu['slim'] / cpu['distroless']:.2f}x per CPU-second (goal >= 1.0x)"
+            )
     finally:
         for tag in reversed(created):
             client.images.remove(tag, force=True)

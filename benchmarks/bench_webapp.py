@@ -84,17 +84,26 @@ def startup_phases(client, tag: str) -> dict[str, float]:
         lines = [json.loads(line) for line in published.container.logs().decode().splitlines() if line.startswith("{")]
     boot = min(_instant(e["ts"]) for e in lines if e["msg"].startswith("Starting granian"))
     ready = max(_instant(e["ts"]) for e in lines if e["msg"].startswith("Started worker"))
-    return {"engine: create + start until the process runs": process - t_create,
-            "python + imports, until serve.py starts granian": boot - process,
-            "granian: bind, fork the workers, until all serve": ready - boot,
-            "first request answered (polling every 10 ms)": t_ok - ready,
-            "(start API call returned at)": t_started - t_create}
+    return {
+        "engine: create + start until the process runs": process - t_create,
+        "python + imports, until serve.py starts granian": boot - process,
+        "granian: bind, fork the workers, until all serve": ready - boot,
+        "first request answered (polling every 10 ms)": t_ok - ready,
+        "(start API call returned at)": t_started - t_create,
+    }
 
 
 def import_split(client, tag: str, python: str) -> dict[str, float]:
     """Self time of every module serve.py imports, by top-level package (-X importtime, so inflated alike)."""
-    err = client.containers.run(tag, [python, "-X", "importtime", "-c", "import serve"], remove=True, stdout=False,
-                                stderr=True, labels=LABELS, working_dir="/app").decode()
+    err = client.containers.run(
+        tag,
+        [python, "-X", "importtime", "-c", "import serve"],
+        remove=True,
+        stdout=False,
+        stderr=True,
+        labels=LABELS,
+        working_dir="/app",
+    ).decode()
     split: dict[str, float] = {}
     for line in err.splitlines():
         parts = line.removeprefix("import time:").split("|")
@@ -114,18 +123,23 @@ def main() -> None:
     ensure_local_bases()
     tags = {}
     for variant in ("standard", "distroless"):
-        tags[variant] = build_app(bundled_app_dir(), variant, tag=f"dockwise-bench/webapp:{variant}",
-                                  source=BaseSource.LOCAL, labels=LABELS).tag
-    print(f"# bench_webapp {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
-          f"{platform.machine()}, engine {client.version()['Version']}")
+        tags[variant] = build_app(
+            bundled_app_dir(), variant, tag=f"dockwise-bench/webapp:{variant}", source=BaseSource.LOCAL, labels=LABELS
+        ).tag
+    print(
+        f"# bench_webapp {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
+        f"{platform.machine()}, engine {client.version()['Version']}"
+    )
     try:
         print("\n## size (unpacked / gzip -6 of the layers)")
         sizes = {}
         for name, ref in [*((f"app {v}", t) for v, t in tags.items()), *((f"base {v}", b) for v, b in BASES.items())]:
             sizes[name] = client.images.get(ref).attrs["Size"]
             print(f"{name:18} {mb(sizes[name]):>10} / {mb(compressed_size(client, ref)):>9}   {ref}")
-        print(f"distroless/standard app: {sizes['app distroless'] / sizes['app standard']:.2f}x "
-              f"(goal <= 0.5x; distroless app <= 60 MB)")
+        print(
+            f"distroless/standard app: {sizes['app distroless'] / sizes['app standard']:.2f}x "
+            f"(goal <= 0.5x; distroless app <= 60 MB)"
+        )
         print("anchors: python:3.13-slim ~120-130 MB unpacked; distroless python3-debian12 ~54 MB")
 
         print("\n## startup: docker run -> first HTTP 200, vs docker run --rm <base> python -c pass -> returned")
@@ -143,11 +157,15 @@ def main() -> None:
                 print(f"{variant:10}   {phase:50} median {statistics.median(p[phase] for p in phases) * 1000:5.0f} ms")
             split = import_split(client, tag, PYTHON[variant])
             top = sorted(split.items(), key=lambda item: -item[1])[:8]
-            print(f"{variant:10}   imports by package, -X importtime self ms (total {sum(split.values()):.0f}): "
-                  + ", ".join(f"{name} {ms:.0f}" for name, ms in top))
+            print(
+                f"{variant:10}   imports by package, -X importtime self ms (total {sum(split.values()):.0f}): "
+                + ", ".join(f"{name} {ms:.0f}" for name, ms in top)
+            )
 
-        print(f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s on GET /, same image; through the published"
-              " port, and inside the container's network namespace (no docker-proxy)")
+        print(
+            f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s on GET /, same image; through the published"
+            " port, and inside the container's network namespace (no docker-proxy)"
+        )
         for variant, tag in tags.items():
             throughput(client, tag, variant, args.load_seconds)
     finally:
@@ -165,9 +183,11 @@ def throughput(client, tag: str, variant: str, load_seconds: float) -> None:
             via_proxy = run_load(published.host_port, "/", seconds=load_seconds, connections=32)
             results[server] = run_load(5000, "/", seconds=load_seconds, connections=32, netns_pid=pid)
         r = results[server]
-        print(f"{variant:10} {server:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
-              f"{r.non_2xx} non-2xx, {r.socket_errors} socket errors); {via_proxy.requests_per_s:.0f} req/s "
-              "through docker-proxy")
+        print(
+            f"{variant:10} {server:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
+            f"{r.non_2xx} non-2xx, {r.socket_errors} socket errors); {via_proxy.requests_per_s:.0f} req/s "
+            "through docker-proxy"
+        )
     ratio = results["granian (image)"].requests_per_s / results["flask dev server"].requests_per_s
     print(f"{variant:10} granian / dev server = {ratio:.2f}x (goal >= 5x, access log on)")
 

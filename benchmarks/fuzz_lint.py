@@ -18,17 +18,120 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-KEYWORDS = ["FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
-            "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "from", "run", "Copy", "RUNN"]
-TOKENS = ["\\", "\\\n", "`", "`\n", "\n", "\n\n", " ", "\t", "#", "# escape=`\n", "# syntax=docker/dockerfile:1\n",
-          "# check=skip=all\n", "<<EOF", "<<-EOF", "<<'EOF'", '<<"EOT"', "<<\\EOF", "EOF\n", "\tEOF\n", "$", "${",
-          "}", "${A:-b}", "${A:+x}", "${A?err}", "${A/b/c}", "${A#x}", "${%}", "$(", "'", '"', "[", "]", '["a", "b"]',
-          '["a", 1]', "[}", "--mount=type=cache,target=/root/.cache/pip", "--mount=type=secret,id=x", "--from=",
-          "--from=build", "--chown=1:1", "--chmod=755", "--link", "--checksum=sha256:", "--platform=$BUILDPLATFORM",
-          "--network=none", "--", "AS", "as build", "&&", "||", "|", ";", "pip install", "pip install -r r.txt",
-          "apt-get install -y", "curl -fsSL x |", "sh", "sudo", "cd /x", "USER root", "0", "65536", "/tcp", "/TCP",
-          "80-", "-1", "=", "==", "k=v", "k=", "=v", "\x0b", "\x0c", "\r", "\r\n", "\u00a0", "\u2028", "é", "\ufeff",
-          "*", "**", "?", ".", "..", "/", "./", "..."]
+KEYWORDS = [
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "MAINTAINER",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
+    "from",
+    "run",
+    "Copy",
+    "RUNN",
+]
+TOKENS = [
+    "\\",
+    "\\\n",
+    "`",
+    "`\n",
+    "\n",
+    "\n\n",
+    " ",
+    "\t",
+    "#",
+    "# escape=`\n",
+    "# syntax=docker/dockerfile:1\n",
+    "# check=skip=all\n",
+    "<<EOF",
+    "<<-EOF",
+    "<<'EOF'",
+    '<<"EOT"',
+    "<<\\EOF",
+    "EOF\n",
+    "\tEOF\n",
+    "$",
+    "${",
+    "}",
+    "${A:-b}",
+    "${A:+x}",
+    "${A?err}",
+    "${A/b/c}",
+    "${A#x}",
+    "${%}",
+    "$(",
+    "'",
+    '"',
+    "[",
+    "]",
+    '["a", "b"]',
+    '["a", 1]',
+    "[}",
+    "--mount=type=cache,target=/root/.cache/pip",
+    "--mount=type=secret,id=x",
+    "--from=",
+    "--from=build",
+    "--chown=1:1",
+    "--chmod=755",
+    "--link",
+    "--checksum=sha256:",
+    "--platform=$BUILDPLATFORM",
+    "--network=none",
+    "--",
+    "AS",
+    "as build",
+    "&&",
+    "||",
+    "|",
+    ";",
+    "pip install",
+    "pip install -r r.txt",
+    "apt-get install -y",
+    "curl -fsSL x |",
+    "sh",
+    "sudo",
+    "cd /x",
+    "USER root",
+    "0",
+    "65536",
+    "/tcp",
+    "/TCP",
+    "80-",
+    "-1",
+    "=",
+    "==",
+    "k=v",
+    "k=",
+    "=v",
+    "\x0b",
+    "\x0c",
+    "\r",
+    "\r\n",
+    "\u00a0",
+    "\u2028",
+    "é",
+    "\ufeff",
+    "*",
+    "**",
+    "?",
+    ".",
+    "..",
+    "/",
+    "./",
+    "...",
+]
 
 
 def generate(rng: random.Random) -> str:
@@ -48,17 +151,24 @@ def mutate(rng: random.Random, text: str) -> str:
         if op == 0:
             text = text[:pos] + rng.choice(TOKENS) + text[pos:]
         elif op == 1:
-            text = text[:pos] + text[pos + rng.randint(1, 20):]
+            text = text[:pos] + text[pos + rng.randint(1, 20) :]
         elif op == 2 and text:
             start = rng.randrange(len(text))
-            text = text[:pos] + text[start:start + rng.randint(1, 40)] + text[pos:]
+            text = text[:pos] + text[start : start + rng.randint(1, 40)] + text[pos:]
         elif op == 3:
             lines = text.split("\n")
             rng.shuffle(lines)
             text = "\n".join(lines)
         elif op == 4:
-            text = text[:pos] + chr(rng.choice([0x09, 0x0A, 0x0D, 0x20, 0x5C, 0x60, 0x24, 0x7B, 0x7D, 0x22, 0x27,
-                                                 rng.randint(0x20, 0x2FFF)])) + text[pos:]
+            text = (
+                text[:pos]
+                + chr(
+                    rng.choice(
+                        [0x09, 0x0A, 0x0D, 0x20, 0x5C, 0x60, 0x24, 0x7B, 0x7D, 0x22, 0x27, rng.randint(0x20, 0x2FFF)]
+                    )
+                )
+                + text[pos:]
+            )
         else:
             lines = text.split("\n")
             if lines:
@@ -108,8 +218,10 @@ def main() -> int:
             if n and n % 20_000 == 0:
                 print(f"  {n} inputs, {crashes} crashes", file=sys.stderr)
     elapsed = time.perf_counter() - started
-    print(f"fuzz_lint: {options.count} inputs (seed {options.seed}), {crashes} crashes, {findings} findings, "
-          f"{elapsed:.1f} s ({options.count / elapsed:.0f} inputs/s)")
+    print(
+        f"fuzz_lint: {options.count} inputs (seed {options.seed}), {crashes} crashes, {findings} findings, "
+        f"{elapsed:.1f} s ({options.count / elapsed:.0f} inputs/s)"
+    )
     return 1 if crashes else 0
 
 

@@ -47,10 +47,16 @@ def _cases() -> list[tuple[str, Callable[[Path], str], list[str]]]:
         ("blobs/ symlinked out of the layout", hostile.blobs_symlinked_outside, inspect),
         ("hard link to a missing file", hostile.missing_hardlink_target, inspect),
         ("escapes and non-UTF-8 names: text", hostile.hostile_names, ["inspect", "{}"]),
-        ("escapes and non-UTF-8 names: junit -o", hostile.hostile_names,
-         ["inspect", "{}", "--format", "junit", "-o", "/dev/null"]),
-        ("escapes and non-UTF-8 names: compare html -o", hostile.hostile_names,
-         ["compare", "--no-runtime", "--format", "html", "-o", "/dev/null", "{}"]),
+        (
+            "escapes and non-UTF-8 names: junit -o",
+            hostile.hostile_names,
+            ["inspect", "{}", "--format", "junit", "-o", "/dev/null"],
+        ),
+        (
+            "escapes and non-UTF-8 names: compare html -o",
+            hostile.hostile_names,
+            ["compare", "--no-runtime", "--format", "html", "-o", "/dev/null", "{}"],
+        ),
         ("empty Package: line, sbom", hostile.empty_package_line, ["sbom", "{}"]),
     ]
 
@@ -69,8 +75,10 @@ def main() -> None:
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to run beside this one")
     parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
-    print(f"hostile_images: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.2f}; bound {SECONDS:.0f} s and {MIB:.0f} MiB per input")
+    print(
+        f"hostile_images: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}; bound {SECONDS:.0f} s and {MIB:.0f} MiB per input"
+    )
     sources = [("this checkout", None)] + ([("baseline", args.baseline_src)] if args.baseline_src else [])
     print(f"| input | {' | '.join(f'{name}: outcome | s | MiB' for name, _ in sources)} |")
     print("|---|" + "---|---:|---:|" * len(sources))
@@ -89,7 +97,9 @@ def main() -> None:
             cells.append(f"{_outcome(run, args.timeout)} | {run.seconds:.2f} | {run.peak_mib:.0f}")
         print(f"| {label} | {' | '.join(cells)} |")
     verdict = "within" if worst[0] <= SECONDS and worst[1] <= MIB else "NOT within"
-    print(f"\nworst case for this checkout: {worst[0]:.2f} s, {worst[1]:.0f} MiB — {verdict} {SECONDS:.0f} s and {MIB:.0f} MiB")
+    print(
+        f"\nworst case for this checkout: {worst[0]:.2f} s, {worst[1]:.0f} MiB — {verdict} {SECONDS:.0f} s and {MIB:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,9 @@ def _findings(result: subprocess.CompletedProcess) -> list[dict]:
 def _has(rule: str, *words: str) -> Callable[[subprocess.CompletedProcess], bool]:
     def check(result: subprocess.CompletedProcess) -> bool:
         return result.returncode == 1 and any(
-            f["rule"] == rule and all(w in f["message"] for w in words) for f in _findings(result))
+            f["rule"] == rule and all(w in f["message"] for w in words) for f in _findings(result)
+        )
+
     return check
 
 
@@ -83,8 +85,13 @@ def build_cases(work: Path) -> list[Case]:
 
     cases = []
     chain = ["FROM python:3.13-slim", "ARG A0=xx"] + [f"ARG A{i}=${{A{i - 1}}}${{A{i - 1}}}" for i in range(1, 31)]
-    cases.append(Case("ARG A1=${A0}${A0} x30", ("--format", "json", dockerfile("chain", "\n".join(chain) + "\n")),
-                      _has("DW136", "A17")))
+    cases.append(
+        Case(
+            "ARG A1=${A0}${A0} x30",
+            ("--format", "json", dockerfile("chain", "\n".join(chain) + "\n")),
+            _has("DW136", "A17"),
+        )
+    )
     env = "FROM python:3.13-slim\n" + "".join(f"ENV V{i}=value{i}\n" for i in range(20_000))
     cases.append(Case("20,000 ENV lines", ("--format", "json", dockerfile("env", env)), _lacks("DW999")))
 
@@ -92,8 +99,9 @@ def build_cases(work: Path) -> list[Case]:
     (ignore / ("a" * 250)).write_text("x")
     (ignore / ".dockerignore").write_text("*a*a*a*a*a*a*a*a*a*ab\n")
     (ignore / "Dockerfile").write_text("FROM python:3.13-slim\nCOPY . /app\n")
-    cases.append(Case(".dockerignore *a*a*a*a*a*a*a*a*a*ab", ("--format", "json", str(ignore / "Dockerfile")),
-                      _lacks("DW999")))
+    cases.append(
+        Case(".dockerignore *a*a*a*a*a*a*a*a*a*ab", ("--format", "json", str(ignore / "Dockerfile")), _lacks("DW999"))
+    )
     glob = context("glob")
     (glob / ("a" * 250)).write_text("x")
     (glob / "Dockerfile").write_text("FROM python:3.13-slim\nCOPY *a*a*a*a*a*a*a*a*a*ab /app/\n")
@@ -106,16 +114,26 @@ def build_cases(work: Path) -> list[Case]:
     (big / "zz" / ".env").write_text("TOKEN=1\n")
     (big / "zz" / "id_rsa").write_text("key\n")
     (big / "Dockerfile").write_text("FROM python:3.13-slim\nCOPY . /app\n")
-    cases.append(Case("60,000 files, secrets last", ("--format", "json", str(big / "Dockerfile")),
-                      _has("DW115", "zz/.env", "zz/id_rsa")))
+    cases.append(
+        Case(
+            "60,000 files, secrets last",
+            ("--format", "json", str(big / "Dockerfile")),
+            _has("DW115", "zz/.env", "zz/id_rsa"),
+        )
+    )
 
     copies = context("copies")
     for i in range(20_000):
         (copies / f"f{i:05}").touch()
     (copies / ".env").write_text("X=1\n")
     (copies / "Dockerfile").write_text("FROM python:3.13-slim\n" + "".join(f"COPY . /app{i}/\n" for i in range(10_000)))
-    cases.append(Case("10,000 x COPY . . over 20,000 files", ("--format", "json", str(copies / "Dockerfile")),
-                      lambda r: _has("DW115")(r) and _has("DW123", "more files than one lint run checks")(r)))
+    cases.append(
+        Case(
+            "10,000 x COPY . . over 20,000 files",
+            ("--format", "json", str(copies / "Dockerfile")),
+            lambda r: _has("DW115")(r) and _has("DW123", "more files than one lint run checks")(r),
+        )
+    )
 
     links = context("links")
     (links / "real_conf").mkdir()
@@ -123,10 +141,17 @@ def build_cases(work: Path) -> list[Case]:
     (links / "conf").symlink_to("real_conf")
     (links / "etc").symlink_to("/etc")
     (links / "requirements.txt").symlink_to("/etc/passwd")
-    (links / "Dockerfile").write_text("FROM python:3.13-slim\nCOPY conf/ ./conf/\nCOPY etc/ ./etc/\nCOPY requirements.txt ./\n"
-                                      "RUN pip install --no-cache-dir -r requirements.txt\n")
-    cases.append(Case("symlinks to a dir and to /etc", ("--format", "json", str(links / "Dockerfile")),
-                      lambda r: _lacks("DW117")(r) and _lacks("DW104")(r)))
+    (links / "Dockerfile").write_text(
+        "FROM python:3.13-slim\nCOPY conf/ ./conf/\nCOPY etc/ ./etc/\nCOPY requirements.txt ./\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+    )
+    cases.append(
+        Case(
+            "symlinks to a dir and to /etc",
+            ("--format", "json", str(links / "Dockerfile")),
+            lambda r: _lacks("DW117")(r) and _lacks("DW104")(r),
+        )
+    )
 
     names = context("names")
     (names / "x\x1b]0;owned\x07.env").write_text("X=1\n")
@@ -134,34 +159,73 @@ def build_cases(work: Path) -> list[Case]:
     with open(os.path.join(os.fsencode(names), b"latin1-\xff.env"), "wb") as handle:
         handle.write(b"X=1\n")
     (names / "Dockerfile").write_text("FROM python:3.13-slim\nCOPY . /app\n")
-    cases.append(Case("non-UTF-8, ESC and new-line names (JUnit)", ("--format", "junit", str(names / "Dockerfile")),
-                      _well_formed_junit))
+    cases.append(
+        Case(
+            "non-UTF-8, ESC and new-line names (JUnit)",
+            ("--format", "junit", str(names / "Dockerfile")),
+            _well_formed_junit,
+        )
+    )
 
-    cases.append(Case("1 MB RUN line", ("--format", "json", dockerfile("run", "FROM python:3.13-slim\nRUN echo " +
-                                                                       "a" * 1_000_000 + " && sudo true\n")),
-                      _has("DW108")))
+    cases.append(
+        Case(
+            "1 MB RUN line",
+            (
+                "--format",
+                "json",
+                dockerfile("run", "FROM python:3.13-slim\nRUN echo " + "a" * 1_000_000 + " && sudo true\n"),
+            ),
+            _has("DW108"),
+        )
+    )
     line = context("line")
     (line / ".dockerignore").write_text("a" * 1_000_000 + "\n")
     (line / "Dockerfile").write_text("FROM python:3.13-slim\nCOPY . /app\n")
-    cases.append(Case("1 MB .dockerignore line", ("--format", "json", str(line / "Dockerfile")), _has("DW004", "65535")))
-    stages = "".join(f"# dockwise: stage ignore=DW113\nFROM python:3.13-slim AS s{i}\nCOPY --from=s{max(i - 1, 0)} /a /a\n"
-                     for i in range(10_000))
+    cases.append(
+        Case("1 MB .dockerignore line", ("--format", "json", str(line / "Dockerfile")), _has("DW004", "65535"))
+    )
+    stages = "".join(
+        f"# dockwise: stage ignore=DW113\nFROM python:3.13-slim AS s{i}\nCOPY --from=s{max(i - 1, 0)} /a /a\n"
+        for i in range(10_000)
+    )
     cases.append(Case("10,000 stages", ("--format", "json", dockerfile("stages", stages)), _has("DW120")))
     many = "FROM python:3.13-slim\n" + "RUN sudo a\n" * 90_000
-    cases.append(Case("90,000 lines with a finding each", ("--format", "sarif", dockerfile("many", many)),
-                      lambda r: r.returncode == 1 and b"more findings of this rule" in r.stdout))
+    cases.append(
+        Case(
+            "90,000 lines with a finding each",
+            ("--format", "sarif", dockerfile("many", many)),
+            lambda r: r.returncode == 1 and b"more findings of this rule" in r.stdout,
+        )
+    )
     workdir = "FROM python:3.13-slim\n" + "WORKDIR aaaaaaaaaa\n" * 50_000
-    cases.append(Case("50,000 relative WORKDIRs", ("--format", "json", dockerfile("workdir", workdir)), _has("DW136", "WORKDIR")))
+    cases.append(
+        Case("50,000 relative WORKDIRs", ("--format", "json", dockerfile("workdir", workdir)), _has("DW136", "WORKDIR"))
+    )
     reuse = chain[:17] + [line for i in range(20_000) for line in (f"ENV X{i}=1", 'EXPOSE "$A15"')]
-    cases.append(Case('20,000 x EXPOSE "$A15" (64 KiB)', ("--format", "json", dockerfile("reuse", "\n".join(reuse) + "\n")),
-                      _has("DW136", "one lint run")))
+    cases.append(
+        Case(
+            '20,000 x EXPOSE "$A15" (64 KiB)',
+            ("--format", "json", dockerfile("reuse", "\n".join(reuse) + "\n")),
+            _has("DW136", "one lint run"),
+        )
+    )
     pattern = "FROM python:3.13-slim\nARG A=" + "a" * 4000 + "\nENV B=${A/*a*a*a*a*a*a*b/x}\n"
-    cases.append(Case("${A/*a*a*a*a*a*a*b/x}, A 4,000 chars", ("--format", "json", dockerfile("pattern", pattern)),
-                      _lacks("DW999")))
+    cases.append(
+        Case(
+            "${A/*a*a*a*a*a*a*b/x}, A 4,000 chars",
+            ("--format", "json", dockerfile("pattern", pattern)),
+            _lacks("DW999"),
+        )
+    )
     os.mkfifo(work / "fifo")
     cases.append(Case("a FIFO as the Dockerfile", (str(work / "fifo"),), _one_error_line))
-    cases.append(Case("--config /dev/zero", ("--config", "/dev/zero", dockerfile("plain", "FROM python:3.13-slim\n")),
-                      _one_error_line))
+    cases.append(
+        Case(
+            "--config /dev/zero",
+            ("--config", "/dev/zero", dockerfile("plain", "FROM python:3.13-slim\n")),
+            _one_error_line,
+        )
+    )
     return cases
 
 
@@ -189,11 +253,19 @@ def run(case: Case, src: Path, timeout: float, memory_gib: float | None) -> Run:
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "dockwise.cli", "lint", *case.args], cwd=case.cwd, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dockwise.cli", "lint", *case.args],
+        cwd=case.cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit,
+    )
     outputs: dict[str, bytes] = {}
-    readers = [threading.Thread(target=lambda key, stream: outputs.__setitem__(key, stream.read()), args=pair)
-               for pair in (("out", process.stdout), ("err", process.stderr))]
+    readers = [
+        threading.Thread(target=lambda key, stream: outputs.__setitem__(key, stream.read()), args=pair)
+        for pair in (("out", process.stdout), ("err", process.stderr))
+    ]
     for reader in readers:
         reader.start()
     timer = threading.Timer(timeout, process.kill)
@@ -205,8 +277,11 @@ def run(case: Case, src: Path, timeout: float, memory_gib: float | None) -> Run:
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
     killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-    result = None if killed else subprocess.CompletedProcess(process.args, process.returncode, outputs["out"],
-                                                             outputs["err"])
+    result = (
+        None
+        if killed
+        else subprocess.CompletedProcess(process.args, process.returncode, outputs["out"], outputs["err"])
+    )
     return Run(seconds, usage.ru_maxrss / 1024, result)
 
 
@@ -234,7 +309,9 @@ def main() -> None:
                 theirs = run(case, options.baseline, options.baseline_timeout, options.baseline_memory)
                 row += f" {theirs.seconds:.2f} | {theirs.mib:.0f} | {theirs.describe(case.check)} |"
             print(row, flush=True)
-        print(f"\n{len(cases) - failures}/{len(cases)} within {GOAL_SECONDS:.0f} s and {GOAL_MIB:.0f} MiB with the right answer")
+        print(
+            f"\n{len(cases) - failures}/{len(cases)} within {GOAL_SECONDS:.0f} s and {GOAL_MIB:.0f} MiB with the right answer"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failures else 0)

@@ -74,8 +74,16 @@ class Finding:
 def load_sources(path: Path = SOURCES) -> list[Source]:
     data = json.loads(path.read_text())
     return [
-        Source(s["id"], s["repo"], s["commit"], s["path"], s["licence"], tuple(s["tags"]), s["context_dir"],
-               tuple(s["context_files"]))
+        Source(
+            s["id"],
+            s["repo"],
+            s["commit"],
+            s["path"],
+            s["licence"],
+            tuple(s["tags"]),
+            s["context_dir"],
+            tuple(s["context_files"]),
+        )
         for s in data["sources"]
     ]
 
@@ -95,13 +103,22 @@ def _from_mirror(source: Source, mirrors: Path) -> dict | None:
         dockerfile = _git(git_dir, "show", f"{source.commit}:{source.path}").decode()
         listing = _git(git_dir, "ls-tree", "-r", "-z", "--name-only", source.commit, "--", source.context_dir)
         prefix = "" if source.context_dir == "." else source.context_dir + "/"
-        tree = [name[len(prefix):] for name in listing.decode(errors="surrogateescape").split("\0") if name]
-        files = {rel: _git(git_dir, "show", f"{source.commit}:{prefix}{rel}").decode(errors="replace")
-                 for rel in source.context_files}
+        tree = [name[len(prefix) :] for name in listing.decode(errors="surrogateescape").split("\0") if name]
+        files = {
+            rel: _git(git_dir, "show", f"{source.commit}:{prefix}{rel}").decode(errors="replace")
+            for rel in source.context_files
+        }
     except subprocess.CalledProcessError:
         return None
-    return {"repo": source.repo, "commit": source.commit, "path": source.path, "context_dir": source.context_dir,
-            "dockerfile": dockerfile, "tree": tree, "files": files}
+    return {
+        "repo": source.repo,
+        "commit": source.commit,
+        "path": source.path,
+        "context_dir": source.context_dir,
+        "dockerfile": dockerfile,
+        "tree": tree,
+        "files": files,
+    }
 
 
 def _write(path: Path, text: str) -> None:
@@ -112,6 +129,7 @@ def _write(path: Path, text: str) -> None:
 def _materialise(entries: dict[str, dict], cache: Path) -> None:
     """Placeholders first, then real context files, then the Dockerfiles: a context may contain another source's
     Dockerfile, and a placeholder must never overwrite real text."""
+
     def context_root(entry: dict) -> Path:
         owner_repo = entry["repo"].replace("/", "__")
         return cache / owner_repo if entry["context_dir"] == "." else cache / owner_repo / entry["context_dir"]
@@ -151,8 +169,10 @@ def fetch(sources: list[Source], cache: Path, mirrors: Path) -> int:
     os.replace(tmp.name, bundle_path)
     print(f"{len(entries)} of {len(sources)} Dockerfiles in {cache} (bundle: {bundle_path})")
     for source in missing:
-        print(f"missing {source.id}: git clone https://github.com/{source.repo} && git -C {source.repo.split('/')[1]} "
-              f"show {source.commit}:{source.path}")
+        print(
+            f"missing {source.id}: git clone https://github.com/{source.repo} && git -C {source.repo.split('/')[1]} "
+            f"show {source.commit}:{source.path}"
+        )
     return 1 if missing else 0
 
 
@@ -183,16 +203,25 @@ def _run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
 def dockwise_findings(output: str) -> list[Finding]:
     """dockwise's findings; a relayed ShellCheck finding (SCnnnn) cites the same code hadolint reports."""
     return [
-        Finding("dockwise", f["file"], f.get("line") or 0, f["rule"], f["message"],
-                (f["rule"],) if f["rule"].startswith("SC") else
-                tuple(c for c in f.get("refs", {}).get("hadolint", "").split(",") if c))
+        Finding(
+            "dockwise",
+            f["file"],
+            f.get("line") or 0,
+            f["rule"],
+            f["message"],
+            (f["rule"],)
+            if f["rule"].startswith("SC")
+            else tuple(c for c in f.get("refs", {}).get("hadolint", "").split(",") if c),
+        )
         for f in json.loads(output)
     ]
 
 
 def hadolint_findings(output: str) -> list[Finding]:
-    return [Finding("hadolint", f["file"], f.get("line") or 0, f["code"], f["message"], (f["code"],))
-            for f in json.loads(output or "[]")]
+    return [
+        Finding("hadolint", f["file"], f.get("line") or 0, f["code"], f["message"], (f["code"],))
+        for f in json.loads(output or "[]")
+    ]
 
 
 def lint_corpus(files: list[str], cache: Path, runs: int) -> dict:
@@ -209,8 +238,12 @@ def lint_corpus(files: list[str], cache: Path, runs: int) -> dict:
             elapsed, used, outputs[tool] = _run(cmd, cache)
             times[tool].append(elapsed)
             cpu[tool].append(used)
-    return {"times": times, "cpu": cpu, "dockwise": dockwise_findings(outputs["dockwise"]),
-            "hadolint": hadolint_findings(outputs["hadolint"])}
+    return {
+        "times": times,
+        "cpu": cpu,
+        "dockwise": dockwise_findings(outputs["dockwise"]),
+        "hadolint": hadolint_findings(outputs["hadolint"]),
+    }
 
 
 # ---------------------------------------------------------------- report
@@ -241,9 +274,21 @@ def agreement(dockwise: list[Finding], hadolint: list[Finding]) -> list[tuple]:
         theirs = {(f.file, f.line) for f in hadolint if f.rule in codes}
         ours_files, theirs_files = {f for f, _ in ours}, {f for f, _ in theirs}
         off = sorted(set(codes) & HADOLINT_OFF_BY_DEFAULT)
-        rows.append((rule, ",".join(codes), len(ours), len(theirs), len(ours & theirs), len(ours - theirs),
-                     len(theirs - ours), len(ours_files & theirs_files), len(ours_files - theirs_files),
-                     len(theirs_files - ours_files), f"{','.join(off)} off by default in hadolint" if off else ""))
+        rows.append(
+            (
+                rule,
+                ",".join(codes),
+                len(ours),
+                len(theirs),
+                len(ours & theirs),
+                len(ours - theirs),
+                len(theirs - ours),
+                len(ours_files & theirs_files),
+                len(ours_files - theirs_files),
+                len(theirs_files - ours_files),
+                f"{','.join(off)} off by default in hadolint" if off else "",
+            )
+        )
     return rows
 
 
@@ -260,24 +305,31 @@ def precision(judgements: dict) -> str:
         rows.append((rule, counts[rule], len(verdicts), sum(verdicts), f"{100 * share:.0f} %"))
     tp = sum(j["verdict"] == "true-positive" for j in judged)
     patterns = collections.Counter(j["pattern"] for j in judged if j["verdict"] == "false-positive")
-    return "\n".join([
-        f"judged sample: {len(judged)} findings, {tp} true positives: precision {100 * tp / len(judged):.0f} %",
-        (f"corpus estimate (each rule's sample precision weighted by its {sum(counts.values())} corpus findings): "
-         f"{100 * weighted / sum(counts[r] for r, *_ in rows):.0f} %"),
-        _table(rows, ("rule", "in corpus", "judged", "true pos.", "precision")),
-        "",
-        "false-positive patterns in the sample:",
-        *(f"  {n:3}  {pattern}" for pattern, n in patterns.most_common()),
-    ])
+    return "\n".join(
+        [
+            f"judged sample: {len(judged)} findings, {tp} true positives: precision {100 * tp / len(judged):.0f} %",
+            (
+                f"corpus estimate (each rule's sample precision weighted by its {sum(counts.values())} corpus findings): "
+                f"{100 * weighted / sum(counts[r] for r, *_ in rows):.0f} %"
+            ),
+            _table(rows, ("rule", "in corpus", "judged", "true pos.", "precision")),
+            "",
+            "false-positive patterns in the sample:",
+            *(f"  {n:3}  {pattern}" for pattern, n in patterns.most_common()),
+        ]
+    )
 
 
 def judged_still_reported(judgements: dict, dockwise: list[Finding]) -> str:
     reported = {(f.file, f.line, f.rule, f.message) for f in dockwise}
     still = collections.Counter(
-        (j["verdict"], (j["file"], j["line"], j["rule"], j["message"]) in reported) for j in judgements["judgements"])
-    return (f"judged findings still reported: true positives {still[('true-positive', True)]} of "
-            f"{still[('true-positive', True)] + still[('true-positive', False)]}, false positives "
-            f"{still[('false-positive', True)]} of {still[('false-positive', True)] + still[('false-positive', False)]}")
+        (j["verdict"], (j["file"], j["line"], j["rule"], j["message"]) in reported) for j in judgements["judgements"]
+    )
+    return (
+        f"judged findings still reported: true positives {still[('true-positive', True)]} of "
+        f"{still[('true-positive', True)] + still[('true-positive', False)]}, false positives "
+        f"{still[('false-positive', True)]} of {still[('false-positive', True)] + still[('false-positive', False)]}"
+    )
 
 
 def report(sources: list[Source], result: dict) -> str:
@@ -295,12 +347,16 @@ def report(sources: list[Source], result: dict) -> str:
         f"  dockwise {d_med:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['dockwise'])})",
         f"  hadolint {h_med:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['hadolint'])})",
         f"  ratio dockwise/hadolint {d_med / h_med:.2f}",
-        (f"  CPU time (user + system, children included), median: dockwise {statistics.median(result['cpu']['dockwise']):.2f} s, "
-         f"hadolint {statistics.median(result['cpu']['hadolint']):.2f} s, ratio "
-         f"{statistics.median(result['cpu']['dockwise']) / statistics.median(result['cpu']['hadolint']):.2f}"),
+        (
+            f"  CPU time (user + system, children included), median: dockwise {statistics.median(result['cpu']['dockwise']):.2f} s, "
+            f"hadolint {statistics.median(result['cpu']['hadolint']):.2f} s, ratio "
+            f"{statistics.median(result['cpu']['dockwise']) / statistics.median(result['cpu']['hadolint']):.2f}"
+        ),
         "",
-        f"files dockwise could not parse (DW000): {len(d_parse)}", *(f"  {f}" for f in d_parse),
-        f"files hadolint could not parse (DL1000): {len(h_parse)}", *(f"  {f}" for f in h_parse),
+        f"files dockwise could not parse (DW000): {len(d_parse)}",
+        *(f"  {f}" for f in d_parse),
+        f"files hadolint could not parse (DL1000): {len(h_parse)}",
+        *(f"  {f}" for f in h_parse),
         "",
         f"dockwise: {len(dockwise)} findings in {len({f.file for f in dockwise})} files",
         _table(per_rule(dockwise), ("rule", "findings", "files")),
@@ -308,11 +364,26 @@ def report(sources: list[Source], result: dict) -> str:
         f"hadolint: {len(hadolint)} findings in {len({f.file for f in hadolint})} files",
         _table(per_rule(hadolint), ("code", "findings", "files")),
         "",
-        ("agreement on the hadolint codes each dockwise rule cites, on the files both tools parsed "
-         "(dw/hl = distinct file:line hits; line = same file and line, file = same file):"),
-        _table(agreement(dockwise, hadolint),
-               ("rule", "hadolint codes", "dw", "hl", "line both", "dw only", "hl only", "file both", "dw only",
-                "hl only", "")),
+        (
+            "agreement on the hadolint codes each dockwise rule cites, on the files both tools parsed "
+            "(dw/hl = distinct file:line hits; line = same file and line, file = same file):"
+        ),
+        _table(
+            agreement(dockwise, hadolint),
+            (
+                "rule",
+                "hadolint codes",
+                "dw",
+                "hl",
+                "line both",
+                "dw only",
+                "hl only",
+                "file both",
+                "dw only",
+                "hl only",
+                "",
+            ),
+        ),
     ]
     if JUDGEMENTS.exists():
         lines += ["", judged_still_reported(json.loads(JUDGEMENTS.read_text()), dockwise)]
@@ -344,8 +415,9 @@ def main() -> int:
     result = lint_corpus(files, options.cache, options.runs)
     print(report(sources, result))
     if options.findings:
-        options.findings.write_text(json.dumps(
-            {tool: [f.__dict__ for f in result[tool]] for tool in ("dockwise", "hadolint")}, indent=1))
+        options.findings.write_text(
+            json.dumps({tool: [f.__dict__ for f in result[tool]] for tool in ("dockwise", "hadolint")}, indent=1)
+        )
     return 0
 
 

@@ -71,7 +71,18 @@ def _remove_what_tests_created(request):
             pass
 
 
-NEEDS_MARKER = ("mount", "umount", "mmdebstrap", "apt-get", "setpriv", "chromium", "docker", "dockerd", "wrk", "nsenter")
+NEEDS_MARKER = (
+    "mount",
+    "umount",
+    "mmdebstrap",
+    "apt-get",
+    "setpriv",
+    "chromium",
+    "docker",
+    "dockerd",
+    "wrk",
+    "nsenter",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -83,9 +83,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)
 @click.version_option(package_name="dockwise")
-@click.option("--engine", "engine_url", metavar="URL",
-              help="Docker Engine to use, like `docker -H`: unix:///path, tcp://HOST:PORT or ssh://USER@HOST "
-                   "[default: DOCKER_HOST, else DOCKER_CONTEXT or the CLI's current context, else the local socket].")
+@click.option(
+    "--engine",
+    "engine_url",
+    metavar="URL",
+    help="Docker Engine to use, like `docker -H`: unix:///path, tcp://HOST:PORT or ssh://USER@HOST "
+    "[default: DOCKER_HOST, else DOCKER_CONTEXT or the CLI's current context, else the local socket].",
+)
 def main(engine_url: str | None) -> None:
     """Build, lint, audit and compare small, hardened images for Python web services."""
     for stream in (sys.stdout, sys.stderr):  # a character the locale cannot encode prints as an escape, not a crash
@@ -100,9 +104,13 @@ def main(engine_url: str | None) -> None:
 @main.command(epilog=_exit_help("doctor"))
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--check-registry", is_flag=True, help="Also ask the engine whether Docker Hub answers (one request).")
-@click.option("--platforms", "check_platforms", is_flag=True,
-              help="Also report which platforms (linux/amd64, linux/arm64) run here; as root on Debian, set up arm64 "
-                   "emulation (binfmt_misc + Debian's qemu-user-static). Exit 1 if one cannot run.")
+@click.option(
+    "--platforms",
+    "check_platforms",
+    is_flag=True,
+    help="Also report which platforms (linux/amd64, linux/arm64) run here; as root on Debian, set up arm64 "
+    "emulation (binfmt_misc + Debian's qemu-user-static). Exit 1 if one cannot run.",
+)
 def doctor(as_json: bool, check_registry: bool, check_platforms: bool) -> None:
     """Find a working Docker Engine; on Debian as root, install and start one if none answers."""
     from rich.console import Console
@@ -131,39 +139,93 @@ def doctor(as_json: bool, check_registry: bool, check_platforms: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
-
-
 @main.command(epilog=_exit_help("base"))
-@click.option("--release", "release_name", type=click.Choice(RELEASE_NAMES), default=DEFAULT_RELEASE,
-              show_default=True, help="Debian release: trixie (13, Python 3.13) or bookworm (12, Python 3.11).")
-@click.option("--update-lock", is_flag=True,
-              help="Resolve the package sets again against the signed archive, rewrite the lock, then build.")
-@click.option("--package", "extra_packages", multiple=True, metavar="NAME",
-              help="With --update-lock: also install Debian package NAME in the slim base (repeatable).")
+@click.option(
+    "--release",
+    "release_name",
+    type=click.Choice(RELEASE_NAMES),
+    default=DEFAULT_RELEASE,
+    show_default=True,
+    help="Debian release: trixie (13, Python 3.13) or bookworm (12, Python 3.11).",
+)
+@click.option(
+    "--update-lock",
+    is_flag=True,
+    help="Resolve the package sets again against the signed archive, rewrite the lock, then build.",
+)
+@click.option(
+    "--package",
+    "extra_packages",
+    multiple=True,
+    metavar="NAME",
+    help="With --update-lock: also install Debian package NAME in the slim base (repeatable).",
+)
 @click.option("--only", type=click.Choice(["slim", "distroless"]), multiple=True, help="Build only this base.")
-@click.option("--profile", "profile_name", type=click.Choice(["lean", "faithful"]), default="lean", show_default=True,
-              help="distroless: lean drops what a web service never loads (docs, gconv, test modules…); faithful "
-                   "matches gcr.io/distroless/python3-debian<N> file for file and is tagged :faithful, "
-                   ":faithful-nonroot.")
-@click.option("--namespace", default="dockwise", show_default=True, envvar="DOCKWISE_BASE_NAMESPACE", show_envvar=True,
-              help="Tag the bases NAMESPACE/python:…-slim and NAMESPACE/distroless-python3-debian<N>:….")
-@click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a `docker load`-able archive (manifest.json + OCI layout) to this file.")
-@click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write an OCI image layout to this directory.")
+@click.option(
+    "--profile",
+    "profile_name",
+    type=click.Choice(["lean", "faithful"]),
+    default="lean",
+    show_default=True,
+    help="distroless: lean drops what a web service never loads (docs, gconv, test modules…); faithful "
+    "matches gcr.io/distroless/python3-debian<N> file for file and is tagged :faithful, "
+    ":faithful-nonroot.",
+)
+@click.option(
+    "--namespace",
+    default="dockwise",
+    show_default=True,
+    envvar="DOCKWISE_BASE_NAMESPACE",
+    show_envvar=True,
+    help="Tag the bases NAMESPACE/python:…-slim and NAMESPACE/distroless-python3-debian<N>:….",
+)
+@click.option(
+    "--archive",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a `docker load`-able archive (manifest.json + OCI layout) to this file.",
+)
+@click.option(
+    "--oci",
+    "oci_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write an OCI image layout to this directory.",
+)
 @click.option("--no-load", is_flag=True, help="Do not use the engine at all (with --archive and/or --oci).")
 @click.option("--rebuild", is_flag=True, help="Build even if the engine already holds bases from this lock.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where .debs are cached [default: $XDG_CACHE_HOME/dockwise/debs].")
-@click.option("--lock-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Use this lock instead of the committed one.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where .debs are cached [default: $XDG_CACHE_HOME/dockwise/debs].",
+)
+@click.option(
+    "--lock-file", type=click.Path(dir_okay=False, path_type=Path), help="Use this lock instead of the committed one."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
-@click.option("--platform", "platform_list", default="linux/amd64", show_default=True, metavar="LIST",
-              help="Comma-separated platforms (linux/amd64, linux/arm64), each from its own lock; other than amd64 "
-                   "they are tagged with an -ARCH suffix in the engine, and --oci writes one image index per base.")
-def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], only: tuple[str, ...],
-         profile_name: str, namespace: str, archive: Path | None, oci_dir: Path | None, no_load: bool, rebuild: bool,
-         cache_dir: Path | None, lock_file: Path | None, as_json: bool, platform_list: str) -> None:
+@click.option(
+    "--platform",
+    "platform_list",
+    default="linux/amd64",
+    show_default=True,
+    metavar="LIST",
+    help="Comma-separated platforms (linux/amd64, linux/arm64), each from its own lock; other than amd64 "
+    "they are tagged with an -ARCH suffix in the engine, and --oci writes one image index per base.",
+)
+def base(
+    release_name: str,
+    update_lock: bool,
+    extra_packages: tuple[str, ...],
+    only: tuple[str, ...],
+    profile_name: str,
+    namespace: str,
+    archive: Path | None,
+    oci_dir: Path | None,
+    no_load: bool,
+    rebuild: bool,
+    cache_dir: Path | None,
+    lock_file: Path | None,
+    as_json: bool,
+    platform_list: str,
+) -> None:
     """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -199,13 +261,30 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
                 resolve.update_lock(release, cache, extra_packages, lock_file, say, arch=platform.architecture)
         kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
-            images = bases.ensure_bases(release.codename, kinds=kinds, cache_dir=cache, profile=profile,
-                                        namespace=namespace, say=say, progress=progress, platforms=platforms)
+            images = bases.ensure_bases(
+                release.codename,
+                kinds=kinds,
+                cache_dir=cache,
+                profile=profile,
+                namespace=namespace,
+                say=say,
+                progress=progress,
+                platforms=platforms,
+            )
         else:
             lock = load_lock(release.codename, lock_file, arch=platforms[0].architecture) if lock_file else None
             images = bases.build_bases(
-                release.codename, kinds=kinds, load=not no_load, archive=archive, oci_dir=oci_dir,
-                cache_dir=cache, lock=lock, profile=profile, namespace=namespace, say=say, progress=progress,
+                release.codename,
+                kinds=kinds,
+                load=not no_load,
+                archive=archive,
+                oci_dir=oci_dir,
+                cache_dir=cache,
+                lock=lock,
+                profile=profile,
+                namespace=namespace,
+                say=say,
+                progress=progress,
                 platforms=platforms,
             )
     if as_json:
@@ -216,26 +295,47 @@ def base(release_name: str, update_lock: bool, extra_packages: tuple[str, ...], 
         click.echo(f"{image.tag:56} {image.platform!s:12} {image.image_id[7:19]}  {state}")
 
 
-
-
 @main.command(epilog=_exit_help("init"))
 @click.argument("app_dir", type=click.Path(path_type=Path), default=".", required=False)
-@click.option("--python", "python_version", metavar="X.Y", help="Python version (3.11 or 3.13) [default: from the app].")
+@click.option(
+    "--python", "python_version", metavar="X.Y", help="Python version (3.11 or 3.13) [default: from the app]."
+)
 @click.option("--port", type=int, help="Port the server listens on [default: the app's own, else 8000].")
 @click.option("--cmd", metavar="COMMAND", help="Server command, exec form without a shell (overrides detection).")
 @click.option("--app", "app_target", metavar="MODULE:NAME", help="The WSGI/ASGI app, e.g. app:app or pkg:create_app().")
-@click.option("--server", help="gunicorn, uvicorn, granian, hypercorn, waitress or daphne [default: the app's, else "
-                               "gunicorn (WSGI) / uvicorn (ASGI)].")
-@click.option("--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /].")
-@click.option("--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations).")
-@click.option("--deps", multiple=True, metavar="FILE",
-              help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
-                   "[default: a lockfile, else requirements.txt, else pyproject.toml].")
+@click.option(
+    "--server",
+    help="gunicorn, uvicorn, granian, hypercorn, waitress or daphne [default: the app's, else "
+    "gunicorn (WSGI) / uvicorn (ASGI)].",
+)
+@click.option(
+    "--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /]."
+)
+@click.option(
+    "--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations)."
+)
+@click.option(
+    "--deps",
+    multiple=True,
+    metavar="FILE",
+    help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
+    "[default: a lockfile, else requirements.txt, else pyproject.toml].",
+)
 @click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str | None, app_target: str | None,
-         server: str | None, health_path: str | None, setup: str | None, deps: tuple[str, ...], dry_run: bool,
-         force: bool) -> None:
+def init(
+    app_dir: Path,
+    python_version: str | None,
+    port: int | None,
+    cmd: str | None,
+    app_target: str | None,
+    server: str | None,
+    health_path: str | None,
+    setup: str | None,
+    deps: tuple[str, ...],
+    dry_run: bool,
+    force: bool,
+) -> None:
     """Write Dockerfile, Dockerfile.distroless, .dockerignore and compose.yaml for the Python web app in APP_DIR.
 
     Reads the app without running it and prints each decision with its evidence (file and line), then what is left
@@ -246,8 +346,16 @@ def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str |
     from dockwise.pyapp.summary import summary
     from dockwise.pyapp.writeset import diff, existing, write_set
 
-    options = InitOptions(python=python_version, port=port, cmd=cmd, app=app_target, server=server,
-                          health_path=health_path, setup=setup, deps=deps)
+    options = InitOptions(
+        python=python_version,
+        port=port,
+        cmd=cmd,
+        app=app_target,
+        server=server,
+        health_path=health_path,
+        setup=setup,
+        deps=deps,
+    )
     facts = detect(app_dir, options)
     files = render_all(facts)
     if dry_run:
@@ -263,19 +371,49 @@ def init(app_dir: Path, python_version: str | None, port: int | None, cmd: str |
 
 @main.command(epilog=_exit_help("build"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
-@click.option("--variant", type=click.Choice(["standard", "distroless"]), default="standard", show_default=True,
-              help="standard: the slim base, one stage; distroless: a builder stage and the distroless runtime.")
-@click.option("--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one].")
-@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
-              help="auto: public bases if the engine already has them, else dockwise's local bases.")
-@click.option("--platform", "platform_list", default="linux/amd64", show_default=True, metavar="LIST",
-              help="Comma-separated platforms (linux/amd64, linux/arm64): one build each (another than the engine's "
-                   "runs under emulation: `dockwise doctor --platforms`), tagged TAG-ARCH but for amd64.")
-@click.option("--oci", "oci_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write the images as one OCI image index (a manifest per platform) to this layout directory.")
+@click.option(
+    "--variant",
+    type=click.Choice(["standard", "distroless"]),
+    default="standard",
+    show_default=True,
+    help="standard: the slim base, one stage; distroless: a builder stage and the distroless runtime.",
+)
+@click.option(
+    "--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one]."
+)
+@click.option(
+    "--base",
+    "base_source",
+    type=click.Choice(["auto", "public", "local"]),
+    default="auto",
+    show_default=True,
+    help="auto: public bases if the engine already has them, else dockwise's local bases.",
+)
+@click.option(
+    "--platform",
+    "platform_list",
+    default="linux/amd64",
+    show_default=True,
+    metavar="LIST",
+    help="Comma-separated platforms (linux/amd64, linux/arm64): one build each (another than the engine's "
+    "runs under emulation: `dockwise doctor --platforms`), tagged TAG-ARCH but for amd64.",
+)
+@click.option(
+    "--oci",
+    "oci_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the images as one OCI image index (a manifest per platform) to this layout directory.",
+)
 @click.option("--no-cache", is_flag=True, help="Build every step again.")
-def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str, platform_list: str,
-          oci_dir: Path | None, no_cache: bool) -> None:
+def build(
+    app_dir: Path | None,
+    variant: str,
+    tag: str | None,
+    base_source: str,
+    platform_list: str,
+    oci_dir: Path | None,
+    no_cache: bool,
+) -> None:
     """Build APP_DIR (default: the bundled reference service) with BuildKit."""
     from dockwise.engine.emulation import parse_platforms
     from dockwise.jobs.build import BaseSource, bundled_app_dir
@@ -284,8 +422,16 @@ def build(app_dir: Path | None, variant: str, tag: str | None, base_source: str,
 
     platforms = parse_platforms(platform_list)
     with step_status(f"building {variant}") as on_step:
-        built = build_platforms(app_dir or bundled_app_dir(), variant, platforms, tag=tag,
-                                source=BaseSource(base_source), oci_dir=oci_dir, no_cache=no_cache, on_step=on_step)
+        built = build_platforms(
+            app_dir or bundled_app_dir(),
+            variant,
+            platforms,
+            tag=tag,
+            source=BaseSource(base_source),
+            oci_dir=oci_dir,
+            no_cache=no_cache,
+            on_step=on_step,
+        )
     for each in built.builds:
         label = f" [{each.platform}]" if len(built.builds) > 1 else ""
         click.echo(f"{each.result.tag} {each.result.image_id} ({each.result.seconds:.1f} s){label}")
@@ -298,17 +444,37 @@ def _runtime_options(resilience_default: float):
 
     def decorate(command):
         options = [
-            click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
-                         help="Startups timed per image."),
-            click.option("--load-seconds", type=click.FloatRange(0, 30), default=3.0, show_default=True,
-                         help="Length of the loopback load per image (0: no load)."),
-            click.option("--resilience-seconds", type=click.FloatRange(0, 60), default=resilience_default,
-                         show_default=True, help="Sustained-load length of the resilience suite per image (0: skip it)."),
-            click.option("--profile", "profile_name", type=click.Choice(["hardened", "default"]), default="hardened",
-                         show_default=True, help="hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, "
-                                                 "no-new-privileges, limits; default: the engine's."),
-            click.option("--health-path", metavar="PATH",
-                         help="Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /]."),
+            click.option(
+                "--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image."
+            ),
+            click.option(
+                "--load-seconds",
+                type=click.FloatRange(0, 30),
+                default=3.0,
+                show_default=True,
+                help="Length of the loopback load per image (0: no load).",
+            ),
+            click.option(
+                "--resilience-seconds",
+                type=click.FloatRange(0, 60),
+                default=resilience_default,
+                show_default=True,
+                help="Sustained-load length of the resilience suite per image (0: skip it).",
+            ),
+            click.option(
+                "--profile",
+                "profile_name",
+                type=click.Choice(["hardened", "default"]),
+                default="hardened",
+                show_default=True,
+                help="hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, "
+                "no-new-privileges, limits; default: the engine's.",
+            ),
+            click.option(
+                "--health-path",
+                metavar="PATH",
+                help="Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /].",
+            ),
         ]
         for option in reversed(options):
             command = option(command)
@@ -320,16 +486,48 @@ def _runtime_options(resilience_default: float):
 @main.command(epilog=_exit_help("demo"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
 @_runtime_options(resilience_default=5.0)
-@click.option("--slim/--no-slim", default=True, show_default=True,
-              help="Also trace the distroless image into a minimal one (dockwise slim) and compare it as a third column.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), default=Path("demo-report.json"), show_default=True,
-              help="Where the full report is written as JSON.")
-@click.option("--html", "html_path", type=click.Path(path_type=Path), default=Path("demo-report.html"), show_default=True,
-              help="Where the self-contained HTML report is written.")
-@click.option("--base", "base_source", type=click.Choice(["auto", "public", "local"]), default="auto", show_default=True,
-              help="auto: public bases if the engine already has them, else dockwise's local bases.")
-def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_seconds: float, profile_name: str,
-         health_path: str | None, slim: bool, json_path: Path, html_path: Path, base_source: str) -> None:
+@click.option(
+    "--slim/--no-slim",
+    default=True,
+    show_default=True,
+    help="Also trace the distroless image into a minimal one (dockwise slim) and compare it as a third column.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    default=Path("demo-report.json"),
+    show_default=True,
+    help="Where the full report is written as JSON.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    default=Path("demo-report.html"),
+    show_default=True,
+    help="Where the self-contained HTML report is written.",
+)
+@click.option(
+    "--base",
+    "base_source",
+    type=click.Choice(["auto", "public", "local"]),
+    default="auto",
+    show_default=True,
+    help="auto: public bases if the engine already has them, else dockwise's local bases.",
+)
+def demo(
+    app_dir: Path | None,
+    runs: int,
+    load_seconds: float,
+    resilience_seconds: float,
+    profile_name: str,
+    health_path: str | None,
+    slim: bool,
+    json_path: Path,
+    html_path: Path,
+    base_source: str,
+) -> None:
     """Build APP_DIR (default: the bundled service) standard and distroless, run both hardened, prove the practices
     and the run profile, and compare them side by side. Prepare a new app with `dockwise init APP_DIR` first.
     """
@@ -345,10 +543,20 @@ def demo(app_dir: Path | None, runs: int, load_seconds: float, resilience_second
     console = Console(stderr=True)
     ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"))
     with step_status("dockwise demo") as on_step:
-        result = run_demo(app_dir or bundled_app_dir(), runs=runs, load_seconds=load_seconds, json_path=json_path,
-                          html_path=html_path, source=BaseSource(base_source), profile=run_profile(profile_name),
-                          health_path=health_path, resilience_seconds=resilience_seconds, slim=slim, say=on_step,
-                          on_step=on_step)
+        result = run_demo(
+            app_dir or bundled_app_dir(),
+            runs=runs,
+            load_seconds=load_seconds,
+            json_path=json_path,
+            html_path=html_path,
+            source=BaseSource(base_source),
+            profile=run_profile(profile_name),
+            health_path=health_path,
+            resilience_seconds=resilience_seconds,
+            slim=slim,
+            say=on_step,
+            on_step=on_step,
+        )
     print_comparison(result.comparison, Console())
     click.echo(f"report: {json_path} and {html_path}")
 
@@ -373,14 +581,29 @@ def _finding_options(command):
     from dockwise.report.findings_output import FORMAT_HELP, FORMATS
 
     options = [
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help=FORMAT_HELP),
-        click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Write the report to this file (whole, never half) instead of stdout."),
-        click.option("--failure-threshold", type=click.Choice(["info", "warning", "error"]),
-                     help="Exit 1 on findings at or above this severity (default: warning, or the settings file's)."),
-        click.option("--ignore", multiple=True, metavar="ID", help="Skip a rule or check, e.g. DW113 or DI002 (repeatable)."),
-        click.option("--config", "config_path", metavar="FILE",
-                     help="Settings file (.dockwise.toml or pyproject.toml) [default: found from the current directory up]."),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help=FORMAT_HELP
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write the report to this file (whole, never half) instead of stdout.",
+        ),
+        click.option(
+            "--failure-threshold",
+            type=click.Choice(["info", "warning", "error"]),
+            help="Exit 1 on findings at or above this severity (default: warning, or the settings file's).",
+        ),
+        click.option(
+            "--ignore", multiple=True, metavar="ID", help="Skip a rule or check, e.g. DW113 or DI002 (repeatable)."
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            metavar="FILE",
+            help="Settings file (.dockwise.toml or pyproject.toml) [default: found from the current directory up].",
+        ),
         click.option("--color/--no-color", default=None, help="Colour the text format (default: on a terminal)."),
     ]
     for option in reversed(options):
@@ -408,8 +631,9 @@ def _finish(report, fmt: str, output: Path | None, color: bool | None, settings)
 @click.option("--target", metavar="STAGE", help="Stage to build (default: the last one).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="As for docker build; repeatable.")
 @_finding_options
-def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_threshold, ignore, config_path,
-         color) -> None:
+def lint(
+    dockerfiles, context_dir, target, build_args, fmt, output, failure_threshold, ignore, config_path, color
+) -> None:
     """Lint Dockerfiles and their build context. DOCKERFILES default to ./Dockerfile; `-` reads stdin (once)."""
     import json
 
@@ -440,20 +664,35 @@ def lint(dockerfiles, context_dir, target, build_args, fmt, output, failure_thre
 
 def _platform_option(command):
     return click.option(
-        "--platform", metavar="PLATFORM",
+        "--platform",
+        metavar="PLATFORM",
         help="The platform to read (linux/amd64, linux/arm64, …) of an image index; for an engine image, dockwise's "
-             "-ARCH tag of it [default: every platform of an index, each reported on its own].")(command)
+        "-ARCH tag of it [default: every platform of an index, each reported on its own].",
+    )(command)
 
 
 @main.command(epilog=_exit_help("inspect"))
 @click.argument("image")
 @_platform_option
-@click.option("--gzip-size/--no-gzip-size", default=False, show_default=True,
-              help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
-                   "layer's size is always its blob's.")
+@click.option(
+    "--gzip-size/--no-gzip-size",
+    default=False,
+    show_default=True,
+    help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
+    "layer's size is always its blob's.",
+)
 @_finding_options
-def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_threshold: str | None,
-            ignore: tuple[str, ...], config_path: str | None, color: bool | None, platform: str | None) -> None:
+def inspect(
+    image: str,
+    gzip_size: bool,
+    fmt: str,
+    output: Path | None,
+    failure_threshold: str | None,
+    ignore: tuple[str, ...],
+    config_path: str | None,
+    color: bool | None,
+    platform: str | None,
+) -> None:
     """Audit IMAGE from its config and layers, verifying every blob digest.
 
     IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a path (docker-save tar, OCI layout dir or tar).
@@ -500,22 +739,35 @@ def inspect(image: str, gzip_size: bool, fmt: str, output: Path | None, failure_
         checked=[image],
         rules=rules,
         text=lambda colored: facts_text(facts, findings, color=colored),
-        document=lambda: json.dumps({"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]},
-                                    indent=2, sort_keys=True) + "\n",
+        document=lambda: (
+            json.dumps(
+                {"image": facts.as_dict(), "findings": [f.as_dict() for f in findings]}, indent=2, sort_keys=True
+            )
+            + "\n"
+        ),
     )
     _finish(report, fmt, output, color, settings)
 
 
 @main.command(epilog=_exit_help("deploy"))
 @click.argument("image")
-@click.option("--format", "fmt", type=click.Choice(["compose", "kubernetes"]), default="kubernetes", show_default=True,
-              help="compose: a compose.yaml service; kubernetes: a Deployment and a Service (restricted Pod Security).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["compose", "kubernetes"]),
+    default="kubernetes",
+    show_default=True,
+    help="compose: a compose.yaml service; kubernetes: a Deployment and a Service (restricted Pod Security).",
+)
 @click.option("--name", help="Service name [default: the image's repository name].")
-@click.option("--port", type=click.IntRange(1, 65535), help="Service port [default: the lowest TCP port the image exposes].")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Service port [default: the lowest TCP port the image exposes]."
+)
 @click.option("--health-path", metavar="PATH", help="Probe path [default: the image's HEALTHCHECK URL path, else /].")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-def deploy(image: str, fmt: str, name: str | None, port: int | None, health_path: str | None,
-           output: Path | None) -> None:
+def deploy(
+    image: str, fmt: str, name: str | None, port: int | None, health_path: str | None, output: Path | None
+) -> None:
     """Deploy manifests for IMAGE under the hardened run profile: non-root (the image's own uid), read-only root with
     a tmpfs /tmp, every capability dropped, no privilege escalation, default seccomp, limits, probes on the health path.
 
@@ -529,8 +781,14 @@ def deploy(image: str, fmt: str, name: str | None, port: int | None, health_path
 
 @main.command(epilog=_exit_help("rules"))
 @click.argument("rule_id", required=False, metavar="[ID]")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
-              help="text: for a terminal; json: stable keys; markdown: as in docs/rules.md.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: for a terminal; json: stable keys; markdown: as in docs/rules.md.",
+)
 def rules(rule_id: str | None, fmt: str) -> None:
     """List every lint rule and image check, or explain one: `dockwise rules DW005` (what, why, bad, good, fix,
     references, known limitations)."""
@@ -549,16 +807,32 @@ def rules(rule_id: str | None, fmt: str) -> None:
 
 @main.command(epilog=_exit_help("compare"))
 @click.argument("images", nargs=-1, required=True)
-@click.option("--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "json", "markdown", "html"]), help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "markdown", "html"]),
+    help="Output format.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
 @_runtime_options(resilience_default=0.0)
 @click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
 @_platform_option
-def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: bool, runs: int, load_seconds: float,
-            resilience_seconds: float, profile_name: str, health_path: str | None, gzip_size: bool,
-            platform: str | None) -> None:
+def compare(
+    images: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    runtime: bool,
+    runs: int,
+    load_seconds: float,
+    resilience_seconds: float,
+    profile_name: str,
+    health_path: str | None,
+    gzip_size: bool,
+    platform: str | None,
+) -> None:
     """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only), under the
     hardened run profile unless `--profile default`.
 
@@ -571,10 +845,18 @@ def compare(images: tuple[str, ...], fmt: str, output: Path | None, runtime: boo
 
     console = Console(stderr=True)
     with console.status("comparing") as status:
-        comparison = compare_images(list(images), runtime=runtime, runs=runs, load_seconds=load_seconds,
-                                    gzip_size=gzip_size, progress=lambda msg: status.update(msg),
-                                    profile=run_profile(profile_name), health_path=health_path,
-                                    resilience_seconds=resilience_seconds, platform=platform)
+        comparison = compare_images(
+            list(images),
+            runtime=runtime,
+            runs=runs,
+            load_seconds=load_seconds,
+            gzip_size=gzip_size,
+            progress=lambda msg: status.update(msg),
+            profile=run_profile(profile_name),
+            health_path=health_path,
+            resilience_seconds=resilience_seconds,
+            platform=platform,
+        )
     if fmt == "table" and output is None:
         from dockwise.report.table import print_comparison
 
@@ -622,17 +904,32 @@ def sbom(image: str, output: Path | None, platform: str | None) -> None:
 @main.command(epilog=_exit_help("slim"))
 @click.argument("image")
 @click.option("--tag", help="Tag of the slim image [default: IMAGE's repo:tag-slim].")
-@click.option("--probe", "probe_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Probe file (TOML, or .json): requests the slim image must answer as the original does.")
+@click.option(
+    "--probe",
+    "probe_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Probe file (TOML, or .json): requests the slim image must answer as the original does.",
+)
 @click.option("--include", "includes", multiple=True, metavar="PATH", help="Also keep PATH (file or tree); repeatable.")
 @click.option("--keep-python-stdlib", is_flag=True, help="Keep the whole standard library, not only what is used.")
-@click.option("--only-traced-modules", is_flag=True,
-              help="Keep only the Python modules the trace saw (no whole distributions, no static imports): smaller, "
-                   "but a route no probe reached may miss a module.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the JSON report here.")
-def slim(image: str, tag: str | None, probe_file: Path | None, includes: tuple[str, ...], keep_python_stdlib: bool,
-         only_traced_modules: bool, report_path: Path | None) -> None:
+@click.option(
+    "--only-traced-modules",
+    is_flag=True,
+    help="Keep only the Python modules the trace saw (no whole distributions, no static imports): smaller, "
+    "but a route no probe reached may miss a module.",
+)
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report here."
+)
+def slim(
+    image: str,
+    tag: str | None,
+    probe_file: Path | None,
+    includes: tuple[str, ...],
+    keep_python_stdlib: bool,
+    only_traced_modules: bool,
+    report_path: Path | None,
+) -> None:
     """Minify IMAGE (a Python web service in the engine): trace it under probes, keep what it uses and what Python
     needs, build that FROM scratch, and tag it only if it answers every probe as IMAGE does.
 
@@ -644,8 +941,15 @@ def slim(image: str, tag: str | None, probe_file: Path | None, includes: tuple[s
     from dockwise.slim.report import render_text
 
     with step_status(f"slim {image}") as on_step:
-        result = slim_image(image, tag=tag, probe_file=probe_file, includes=includes, keep_stdlib=keep_python_stdlib,
-                            only_traced=only_traced_modules, say=on_step)
+        result = slim_image(
+            image,
+            tag=tag,
+            probe_file=probe_file,
+            includes=includes,
+            keep_stdlib=keep_python_stdlib,
+            only_traced=only_traced_modules,
+            say=on_step,
+        )
     if report_path is not None:
         write_text(report_path, json.dumps(result.report.as_dict(), indent=2, sort_keys=True) + "\n")
     click.echo(render_text(result.report), nl=False)

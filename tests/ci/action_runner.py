@@ -41,9 +41,9 @@ def run_action(action_file: Path, inputs: dict[str, str], *, workdir: Path, env:
         def one(match: re.Match) -> str:
             expression = match.group(1)
             if expression.startswith("inputs."):
-                return values[expression[len("inputs."):]]
+                return values[expression[len("inputs.") :]]
             if expression.startswith("steps."):
-                step_id, _, name = expression[len("steps."):].partition(".outputs.")
+                step_id, _, name = expression[len("steps.") :].partition(".outputs.")
                 return job.outputs.get(step_id, {}).get(name, "")
             return context[expression]
 
@@ -70,14 +70,27 @@ def run_action(action_file: Path, inputs: dict[str, str], *, workdir: Path, env:
         path_file.write_text("")
         script = runner_temp / f"step-{number}.sh"
         script.write_text(step["run"])
-        step_env = {**env, **{key: evaluate(str(value)) for key, value in (step.get("env") or {}).items()},
-                    "GITHUB_OUTPUT": str(output_file), "GITHUB_PATH": str(path_file), "RUNNER_TEMP": str(runner_temp)}
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workdir,
-                              env=step_env, capture_output=True, text=True, timeout=900)
+        step_env = {
+            **env,
+            **{key: evaluate(str(value)) for key, value in (step.get("env") or {}).items()},
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_PATH": str(path_file),
+            "RUNNER_TEMP": str(runner_temp),
+        }
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workdir,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         job.steps_run.append(name)
         job.logs[name] = done.stdout + done.stderr
         if "id" in step:
-            job.outputs[step["id"]] = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
+            job.outputs[step["id"]] = dict(
+                line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
+            )
         added = [line for line in path_file.read_text().splitlines() if line]
         if added:
             env = {**env, "PATH": os.pathsep.join([*added, env.get("PATH", "")])}

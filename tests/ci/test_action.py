@@ -64,8 +64,17 @@ def _sarif(path: Path) -> dict:
 
 def test_the_steps_lint_and_inspect_and_fail_on_findings_last(tmp_path, shim):
     image = _root_image(tmp_path)
-    job = run_action(ACTION, {"install": "false", "dockerfiles": f"{WEBAPP}/Dockerfile {WEBAPP}/Dockerfile.distroless",
-                              "image": str(image), "sarif-dir": str(tmp_path / "sarif")}, workdir=tmp_path, env=shim)
+    job = run_action(
+        ACTION,
+        {
+            "install": "false",
+            "dockerfiles": f"{WEBAPP}/Dockerfile {WEBAPP}/Dockerfile.distroless",
+            "image": str(image),
+            "sarif-dir": str(tmp_path / "sarif"),
+        },
+        workdir=tmp_path,
+        env=shim,
+    )
     assert job.steps_skipped == ["Install dockwise", "Upload SARIF to code scanning"]
     assert job.steps_run == ["dockwise lint", "dockwise inspect", "Fail on findings"]
     assert job.failed == "Fail on findings", job.logs
@@ -79,25 +88,37 @@ def test_the_steps_lint_and_inspect_and_fail_on_findings_last(tmp_path, shim):
 
 def test_report_only_keeps_the_job_green_and_says_where_the_reports_are(tmp_path, shim):
     (tmp_path / "Dockerfile").write_text("FROM python:3.13\nRUN pip install flask\nCMD python app.py\n")
-    job = run_action(ACTION, {"install": "false", "fail-on-findings": "false", "sarif-dir": "out"},
-                     workdir=tmp_path, env=shim)
+    job = run_action(
+        ACTION, {"install": "false", "fail-on-findings": "false", "sarif-dir": "out"}, workdir=tmp_path, env=shim
+    )
     assert job.failed is None and job.steps_run == ["dockwise lint"], job.logs
-    assert job.action_outputs == {"lint-sarif": "out/lint.sarif", "inspect-sarif": "", "lint-exit-code": "1",
-                                  "inspect-exit-code": ""}
-    assert {"DW001", "DW005", "DW007"} <= {r["ruleId"] for r in _sarif(tmp_path / "out" / "lint.sarif")["runs"][0]["results"]}
+    assert job.action_outputs == {
+        "lint-sarif": "out/lint.sarif",
+        "inspect-sarif": "",
+        "lint-exit-code": "1",
+        "inspect-exit-code": "",
+    }
+    assert {"DW001", "DW005", "DW007"} <= {
+        r["ruleId"] for r in _sarif(tmp_path / "out" / "lint.sarif")["runs"][0]["results"]
+    }
 
 
 def test_bad_input_fails_its_own_step(tmp_path, shim):
-    job = run_action(ACTION, {"install": "false", "dockerfiles": "", "image": str(tmp_path / "missing.tar")},
-                     workdir=tmp_path, env=shim)
+    job = run_action(
+        ACTION,
+        {"install": "false", "dockerfiles": "", "image": str(tmp_path / "missing.tar")},
+        workdir=tmp_path,
+        env=shim,
+    )
     assert job.failed == "dockwise inspect" and job.outputs["inspect"]["exit-code"] == "2", job.logs
 
 
 def test_upload_uses_code_scanning_s_action(tmp_path, shim):
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY a /a\n")
     (tmp_path / "a").write_text("a")
-    job = run_action(ACTION, {"install": "false", "upload-sarif": "true", "fail-on-findings": "false"},
-                     workdir=tmp_path, env=shim)
+    job = run_action(
+        ACTION, {"install": "false", "upload-sarif": "true", "fail-on-findings": "false"}, workdir=tmp_path, env=shim
+    )
     assert job.uses == ["github/codeql-action/upload-sarif@v3"] and job.failed is None
 
 
@@ -105,7 +126,9 @@ def test_upload_uses_code_scanning_s_action(tmp_path, shim):
 @pytest.mark.slow
 def test_the_install_step_installs_this_checkout(tmp_path):
     """The whole action, install included: a venv from this checkout (dependencies from PyPI), then lint."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "PYTHONPATH", "VIRTUAL_ENV"))}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "PYTHONPATH", "VIRTUAL_ENV"))
+    }
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY a /a\n")
     (tmp_path / "a").write_text("a")
     job = run_action(ACTION, {}, workdir=tmp_path, env=env)
@@ -122,6 +145,10 @@ def test_the_image_side_pre_commit_hook_is_an_opt_in(tmp_path):
     import subprocess
 
     image = _root_image(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "dockwise.cli", *hook["entry"].split()[1:], str(image)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "dockwise.cli", *hook["entry"].split()[1:], str(image)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "DI001" in result.stdout

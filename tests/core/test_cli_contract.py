@@ -41,8 +41,11 @@ def test_each_command_help_documents_its_exit_codes(command):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_option_has_help_text(command):
-    missing = [p.opts[0] for p in cli.main.commands[command].params
-               if isinstance(p, click.Option) and not (p.help or "").strip()]
+    missing = [
+        p.opts[0]
+        for p in cli.main.commands[command].params
+        if isinstance(p, click.Option) and not (p.help or "").strip()
+    ]
     assert not missing, f"{command}: {missing} have no help text"
 
 
@@ -84,15 +87,21 @@ def test_a_closed_output_pipe_is_not_findings(monkeypatch, tmp_path):
 
 def test_control_characters_in_an_error_line_are_escaped(tmp_path):
     name = "evil\x1b]0;owned\x07\x1b[2J"
-    result = subprocess.run([sys.executable, "-m", "dockwise.cli", "lint", name], cwd=tmp_path, capture_output=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "dockwise.cli", "lint", name], cwd=tmp_path, capture_output=True, timeout=60
+    )
     assert result.returncode == EXIT_USAGE
     assert b"\x1b" not in result.stderr and b"\x07" not in result.stderr and b"evil\\x1b]0;owned\\x07" in result.stderr
 
 
 def test_no_engine_is_bad_usage_not_findings(tmp_path):
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
-    result = subprocess.run([sys.executable, "-m", "dockwise.cli", "inspect", "dockwise/no-such-image:1"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "dockwise.cli", "inspect", "dockwise/no-such-image:1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == EXIT_USAGE, result.stderr
     assert result.stderr.count("\n") == 1 and "no Docker Engine answers" in result.stderr

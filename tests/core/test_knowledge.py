@@ -8,10 +8,34 @@ import pytest
 from tests.dockerfile.helpers import lint
 from tests.image.checks.helpers import PASSWD, F, image, layer
 
-SECRETS = ["secrets.yaml", ".htpasswd", ".env", "config/.env.production", "deploy/id_ed25519", "certs/server.pem",
-           "tls.key", ".npmrc", ".pypirc", ".netrc", ".aws/credentials", "credentials.json", "vpn/office.ovpn"]
-NOT_SECRETS = ["app.py", "README.md", "templates/secret_page.html", "env.py", "keys.py", "static/token.js",
-               ".env.example", "config/.env.sample", "sample.env", "certs/ca-bundle.pem", "web/.npmrc"]
+SECRETS = [
+    "secrets.yaml",
+    ".htpasswd",
+    ".env",
+    "config/.env.production",
+    "deploy/id_ed25519",
+    "certs/server.pem",
+    "tls.key",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".aws/credentials",
+    "credentials.json",
+    "vpn/office.ovpn",
+]
+NOT_SECRETS = [
+    "app.py",
+    "README.md",
+    "templates/secret_page.html",
+    "env.py",
+    "keys.py",
+    "static/token.js",
+    ".env.example",
+    "config/.env.sample",
+    "sample.env",
+    "certs/ca-bundle.pem",
+    "web/.npmrc",
+]
 # Content for the names whose content decides (knowledge.BY_CONTENT); every other file holds "x".
 CONTENT = {
     "certs/server.pem": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
@@ -19,8 +43,14 @@ CONTENT = {
     ".npmrc": "//registry.npmjs.org/:_authToken=npm_abc\n",
     "web/.npmrc": "engine-strict=true\n",
 }
-JUNK = [".venv/bin/python", "node_modules/x/index.js", ".pytest_cache/v/x", ".idea/workspace.xml", ".DS_Store",
-        ".tox/py311/x"]
+JUNK = [
+    ".venv/bin/python",
+    "node_modules/x/index.js",
+    ".pytest_cache/v/x",
+    ".idea/workspace.xml",
+    ".DS_Store",
+    ".tox/py311/x",
+]
 METADATA = ["Dockerfile", "compose.yaml", ".gitignore"]  # junk to inspect; lint names it only beside heavier junk
 DOCKERFILE = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\n"
 

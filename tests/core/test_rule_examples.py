@@ -18,7 +18,10 @@ RULES = all_rules()
 EXAMPLE_SETTINGS = Settings(enable=frozenset(r.id for r in RULES), pin=frozenset(PIN_KINDS))
 EXAMPLES = [(r, e) for r in RULES for e in r.examples()]
 NEEDS_MORE_THAN_A_DOCSTRING = {
-    ("DW123", True): "tests/dockerfile/test_context_incomplete.py makes data/ unreadable and lints without the DAC capabilities",
+    (
+        "DW123",
+        True,
+    ): "tests/dockerfile/test_context_incomplete.py makes data/ unreadable and lints without the DAC capabilities",
 }
 
 

@@ -30,8 +30,11 @@ def test_the_arm64_lock_has_the_amd64_lock_s_packages_and_format():
         assert record.url.startswith("https://deb.debian.org/") and record.deb_name.endswith(f"_{record.arch}.deb")
     # architecture-independent packages are the very same files in both
     shared = [name for name, record in arm64.packages.items() if record.arch == "all"]
-    assert shared and all(amd64.packages[name].sha256 == arm64.packages[name].sha256 for name in shared
-                          if amd64.packages[name].version == arm64.packages[name].version)
+    assert shared and all(
+        amd64.packages[name].sha256 == arm64.packages[name].sha256
+        for name in shared
+        if amd64.packages[name].version == arm64.packages[name].version
+    )
     assert json.loads(lock_path("trixie", "arm64").read_text())["format"] == 1
 
 
@@ -53,8 +56,10 @@ def test_tags_per_platform():
     rel = release("trixie")
     assert kind_tags(rel, platform=ARM64) == {
         "slim": ("dockwise/python:3.13-slim-arm64",),
-        "distroless": ("dockwise/distroless-python3-debian13:latest-arm64",
-                       "dockwise/distroless-python3-debian13:nonroot-arm64"),
+        "distroless": (
+            "dockwise/distroless-python3-debian13:latest-arm64",
+            "dockwise/distroless-python3-debian13:nonroot-arm64",
+        ),
     }
     assert plain_tag("dockwise/python:3.13-slim-arm64", ARM64) == "dockwise/python:3.13-slim"
     assert plain_tag("dockwise/python:3.13-slim", DEFAULT_PLATFORM) == "dockwise/python:3.13-slim"
@@ -62,14 +67,28 @@ def test_tags_per_platform():
 
 def test_several_platforms_group_into_one_index_per_name():
     def spec(tag, arch, variant=""):
-        config = {"architecture": arch, "os": "linux", **({"variant": variant} if variant else {}),
-                  "rootfs": {"type": "layers", "diff_ids": []}}
+        config = {
+            "architecture": arch,
+            "os": "linux",
+            **({"variant": variant} if variant else {}),
+            "rootfs": {"type": "layers", "diff_ids": []},
+        }
         return ImageSpec((tag,), canonical_json(config), ())
 
-    images = [spec("x/a:1", "amd64"), spec("x/b:1", "amd64"), spec("x/a:1-arm64", "arm64", "v8"),
-              spec("x/b:1-arm64", "arm64", "v8")]
+    images = [
+        spec("x/a:1", "amd64"),
+        spec("x/b:1", "amd64"),
+        spec("x/a:1-arm64", "arm64", "v8"),
+        spec("x/b:1-arm64", "arm64", "v8"),
+    ]
     indexes = image_indexes(images)
     assert [(i.tag, [s.platform for s in i.images]) for i in indexes] == [
-        ("x/a:1", [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux", "variant": "v8"}]),
-        ("x/b:1", [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux", "variant": "v8"}]),
+        (
+            "x/a:1",
+            [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux", "variant": "v8"}],
+        ),
+        (
+            "x/b:1",
+            [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux", "variant": "v8"}],
+        ),
     ]

@@ -75,8 +75,9 @@ def test_two_platforms_make_one_image_index_per_base(tmp_path):
     from dockwise.core.platform import ARM64, DEFAULT_PLATFORM
     from dockwise.image.sources import list_platforms, parse_source
 
-    both = build_bases("trixie", kinds=("distroless",), load=False, oci_dir=tmp_path / "oci",
-                       platforms=(DEFAULT_PLATFORM, ARM64))
+    both = build_bases(
+        "trixie", kinds=("distroless",), load=False, oci_dir=tmp_path / "oci", platforms=(DEFAULT_PLATFORM, ARM64)
+    )
     alone = build_bases("trixie", kinds=("distroless",), load=False, archive=tmp_path / "amd64.tar")
     assert [(i.tag, i.platform) for i in both] == [
         ("dockwise/distroless-python3-debian13:latest", DEFAULT_PLATFORM),
@@ -87,6 +88,8 @@ def test_two_platforms_make_one_image_index_per_base(tmp_path):
     assert [i.image_id for i in both[:2]] == [i.image_id for i in alone]
     index = json.loads((tmp_path / "oci" / "index.json").read_text())
     assert [m["annotations"]["io.containerd.image.name"] for m in index["manifests"]] == [
-        "dockwise/distroless-python3-debian13:latest", "dockwise/distroless-python3-debian13:nonroot"]
+        "dockwise/distroless-python3-debian13:latest",
+        "dockwise/distroless-python3-debian13:nonroot",
+    ]
     for name in ("latest", "nonroot"):
         assert list_platforms(parse_source(f"oci:{tmp_path / 'oci'}:{name}")) == ("linux/amd64", "linux/arm64/v8")

@@ -24,15 +24,25 @@ KUBERNETES_VERSIONS = ("1.29.0", "1.33.0", kubernetes_validate.utils.latest_vers
 
 @pytest.fixture(scope="module")
 def service():
-    facts = image(layer(PASSWD, F("app/app.py", b"x")), tags=("acme/shop-api:1.2",), User="10001",
-                  ExposedPorts={"8000/tcp": {}, "9000/tcp": {}}, Healthcheck=HEALTH,
-                  Labels={"dockwise.graceful-timeout": "8"})
+    facts = image(
+        layer(PASSWD, F("app/app.py", b"x")),
+        tags=("acme/shop-api:1.2",),
+        User="10001",
+        ExposedPorts={"8000/tcp": {}, "9000/tcp": {}},
+        Healthcheck=HEALTH,
+        Labels={"dockwise.graceful-timeout": "8"},
+    )
     return service_spec(facts, "acme/shop-api:1.2")
 
 
 def test_values_come_from_the_image(service):
     assert (service.name, service.port, service.uid, service.health_path, service.grace_period_s) == (
-        "shop-api", 8000, 10001, "/up", 13)
+        "shop-api",
+        8000,
+        10001,
+        "/up",
+        13,
+    )
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
@@ -51,18 +61,27 @@ def test_kubernetes_manifest_satisfies_the_restricted_profile(service):
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
 
 
-@pytest.mark.parametrize("mutate, expected", [
-    (lambda c, p: c["securityContext"].update(allowPrivilegeEscalation=True), "allowPrivilegeEscalation"),
-    (lambda c, p: c["securityContext"].update(privileged=True), "privileged"),
-    (lambda c, p: c["securityContext"]["capabilities"].update(add=["SYS_ADMIN"]), "adds capabilities"),
-    (lambda c, p: c["securityContext"]["capabilities"].update(drop=["NET_RAW"]), "do not drop ALL"),
-    (lambda c, p: c["securityContext"].update(runAsUser=0), "runAsUser is 0"),
-    (lambda c, p: (c["securityContext"].pop("runAsNonRoot"), p["securityContext"].pop("runAsNonRoot")), "runAsNonRoot"),
-    (lambda c, p: (c["securityContext"].pop("seccompProfile"), p["securityContext"].pop("seccompProfile")), "seccompProfile"),
-    (lambda c, p: p.update(hostNetwork=True), "hostNetwork"),
-    (lambda c, p: p["volumes"].append({"name": "h", "hostPath": {"path": "/"}}), "hostPath"),
-    (lambda c, p: c["ports"][0].update(hostPort=80), "hostPort"),
-])
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda c, p: c["securityContext"].update(allowPrivilegeEscalation=True), "allowPrivilegeEscalation"),
+        (lambda c, p: c["securityContext"].update(privileged=True), "privileged"),
+        (lambda c, p: c["securityContext"]["capabilities"].update(add=["SYS_ADMIN"]), "adds capabilities"),
+        (lambda c, p: c["securityContext"]["capabilities"].update(drop=["NET_RAW"]), "do not drop ALL"),
+        (lambda c, p: c["securityContext"].update(runAsUser=0), "runAsUser is 0"),
+        (
+            lambda c, p: (c["securityContext"].pop("runAsNonRoot"), p["securityContext"].pop("runAsNonRoot")),
+            "runAsNonRoot",
+        ),
+        (
+            lambda c, p: (c["securityContext"].pop("seccompProfile"), p["securityContext"].pop("seccompProfile")),
+            "seccompProfile",
+        ),
+        (lambda c, p: p.update(hostNetwork=True), "hostNetwork"),
+        (lambda c, p: p["volumes"].append({"name": "h", "hostPath": {"path": "/"}}), "hostPath"),
+        (lambda c, p: c["ports"][0].update(hostPort=80), "hostPort"),
+    ],
+)
 def test_the_restricted_checker_can_fail(service, mutate, expected):
     pod = copy.deepcopy(kubernetes(service)[0]["spec"]["template"]["spec"])
     mutate(pod["containers"][0], pod)
@@ -89,11 +108,14 @@ def test_engine_options_carry_the_manifest_constraints(service):
     assert options["security_opt"] == ["no-new-privileges:true"] and "/tmp" in options["tmpfs"]
 
 
-@pytest.mark.parametrize("config, cause", [
-    ({"ExposedPorts": {"8000/tcp": {}}}, "runs as root"),
-    ({"User": "10001"}, "exposes no TCP port"),
-    ({"User": "ghost", "ExposedPorts": {"8000/tcp": {}}}, "does not resolve"),
-])
+@pytest.mark.parametrize(
+    "config, cause",
+    [
+        ({"ExposedPorts": {"8000/tcp": {}}}, "runs as root"),
+        ({"User": "10001"}, "exposes no TCP port"),
+        ({"User": "ghost", "ExposedPorts": {"8000/tcp": {}}}, "does not resolve"),
+    ],
+)
 def test_an_image_that_cannot_run_restricted_is_refused(config, cause):
     facts = image(layer(PASSWD), **config)
     with pytest.raises(DockwiseError) as error:
@@ -112,6 +134,16 @@ def test_deploy_command_writes_the_manifest(tmp_path):
     assert result.exit_code == 0, result.output
     kinds = [doc["kind"] for doc in yaml.safe_load_all(out.read_text())]
     assert kinds == ["Deployment", "Service"]
-    root = CliRunner().invoke(main, ["deploy", str(docker_save(layers, image_config(layers, ExposedPorts={"8000/tcp": {}})).write_tar(tmp_path / "root.tar"))])
+    root = CliRunner().invoke(
+        main,
+        [
+            "deploy",
+            str(
+                docker_save(layers, image_config(layers, ExposedPorts={"8000/tcp": {}})).write_tar(
+                    tmp_path / "root.tar"
+                )
+            ),
+        ],
+    )
     assert root.exit_code == 2 and "runs as root" in root.output
     assert json.dumps(kinds)

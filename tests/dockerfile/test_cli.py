@@ -46,7 +46,7 @@ def test_findings_exit_1_and_threshold_moves_it(project):
 
 
 def test_stdin_target_and_build_args(project):
-    text = b"ARG BASE=python:3.13-slim\nFROM ${BASE} AS app\nUSER 1\nCMD [\"python\"]\nFROM app AS admin\nUSER root\n"
+    text = b'ARG BASE=python:3.13-slim\nFROM ${BASE} AS app\nUSER 1\nCMD ["python"]\nFROM app AS admin\nUSER root\n'
     assert run("-", "--format", "json", cwd=project, stdin=text).returncode == 1
     ok = run("-", "--target", "app", "--format", "json", cwd=project, stdin=text)
     assert ok.returncode == 0 and all(f["file"] == "-" for f in json.loads(ok.stdout))
@@ -56,7 +56,9 @@ def test_stdin_target_and_build_args(project):
     assert missing.returncode == 2 and b"no stage named 'nope'" in missing.stderr
 
 
-@pytest.mark.parametrize("fmt, marker", [("sarif", b'"version": "2.1.0"'), ("github", b"::notice "), ("junit", b"<testsuites")])
+@pytest.mark.parametrize(
+    "fmt, marker", [("sarif", b'"version": "2.1.0"'), ("github", b"::notice "), ("junit", b"<testsuites")]
+)
 def test_formats(project, fmt, marker):
     result = run("--format", fmt, cwd=project)
     assert result.returncode == 0 and marker in result.stdout

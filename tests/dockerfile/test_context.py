@@ -44,18 +44,27 @@ def test_select_resolves_paths_dirs_and_globs(tmp_path):
 
 
 def test_context_rules_see_what_is_really_sent(tmp_path):
-    text = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nUSER 1\nCMD [\"python\", \"app.py\"]\n"
-    files = FILES + [(".git/HEAD", "ref"), (".venv/bin/python", ""), ("tests/test_app.py", ""), (".dockerignore", "*.pyc\n")]
+    text = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nUSER 1\nCMD ["python", "app.py"]\n'
+    files = FILES + [
+        (".git/HEAD", "ref"),
+        (".venv/bin/python", ""),
+        ("tests/test_app.py", ""),
+        (".dockerignore", "*.pyc\n"),
+    ]
     found = lint(text, tmp_path, files)
     assert {"DW115", "DW116"} <= rule_ids(found)
-    assert not {"DW003", "DW004"} & rule_ids(found)  # a curated context; and the final image's copies are DW115/DW116's  # what reaches the final image is DW115's and DW116's, reported once
+    assert (
+        not {"DW003", "DW004"} & rule_ids(found)
+    )  # a curated context; and the final image's copies are DW115/DW116's  # what reaches the final image is DW115's and DW116's, reported once
     assert ".env" in next(f.message for f in found if f.rule == "DW115")
     assert ".venv" in next(f.message for f in found if f.rule == "DW116")
 
 
 def test_builder_stage_copies_are_dw004s(tmp_path):
-    text = ("FROM python:3.13-slim AS build\nWORKDIR /src\nCOPY . .\nRUN python -m venv /venv\n"
-            "FROM python:3.13-slim\nCOPY --from=build /venv /venv\nUSER 1\nCMD [\"python\"]\n")
+    text = (
+        "FROM python:3.13-slim AS build\nWORKDIR /src\nCOPY . .\nRUN python -m venv /venv\n"
+        'FROM python:3.13-slim\nCOPY --from=build /venv /venv\nUSER 1\nCMD ["python"]\n'
+    )
     files = FILES + [(".venv/bin/python", ""), (".dockerignore", "*.pyc\n")]
     dw004 = " ".join(f.message for f in lint(text, tmp_path / "a", files) if f.rule == "DW004")
     assert "*.pyc, and this COPY sends it (e.g. pkg/b.pyc)" in dw004 and ".venv" in dw004
@@ -65,8 +74,10 @@ def test_builder_stage_copies_are_dw004s(tmp_path):
 
 
 def test_missing_dockerignore_and_copy_of_ignored_path(tmp_path):
-    text = ("FROM python:3.13-slim AS build\nCOPY pkg/ /src/\nFROM python:3.13-slim\nWORKDIR /app\n"
-            "COPY docs/drop.md ./\nUSER 1\nCMD [\"python\"]\n")
+    text = (
+        "FROM python:3.13-slim AS build\nCOPY pkg/ /src/\nFROM python:3.13-slim\nWORKDIR /app\n"
+        'COPY docs/drop.md ./\nUSER 1\nCMD ["python"]\n'
+    )
     assert "no .dockerignore" in next(f.message for f in lint(text, tmp_path, FILES) if f.rule == "DW004")
     (tmp_path / ".dockerignore").write_text("docs/drop.md\n**/*.pyc\n**/__pycache__\n")
     found = lint(text, tmp_path, [])
@@ -83,22 +94,24 @@ def test_requirements_file_in_context_is_checked_for_pins(tmp_path):
 
 
 def test_dev_server_found_in_the_script_the_cmd_runs(tmp_path):
-    text = "FROM python:3.13-slim\nWORKDIR /app\nCOPY app.py ./\nCMD [\"python\", \"app.py\"]\n"
+    text = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY app.py ./\nCMD ["python", "app.py"]\n'
     assert "DW101" in rule_ids(lint(text, tmp_path / "a", [("app.py", "app = 1\napp.run(debug=True)\n")]))
     assert "DW101" not in rule_ids(lint(text, tmp_path / "b", [("app.py", "print('served elsewhere')\n")]))
 
 
 def test_whole_context_copy_is_fine_when_the_context_holds_only_the_app(tmp_path):
-    text = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nUSER 1\nCMD [\"python\", \"app.py\"]\n"
+    text = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nUSER 1\nCMD ["python", "app.py"]\n'
     files = [("app.py", ""), ("requirements.txt", "flask==3.1.0\n"), (".dockerignore", "Dockerfile\n.dockerignore\n")]
     assert "DW003" not in rule_ids(lint(text, tmp_path / "clean", files))
-    assert "DW003" not in rule_ids(lint(text, tmp_path / "curated", files + [("docs/index.md", "")]))  # the maintainer's choice
+    assert "DW003" not in rule_ids(
+        lint(text, tmp_path / "curated", files + [("docs/index.md", "")])
+    )  # the maintainer's choice
     assert "DW003" in rule_ids(lint(text, tmp_path / "docs", files[:2] + [("docs/index.md", "")]))  # no .dockerignore
     assert "DW003" in rule_ids(lint(text))  # no context known (stdin): cannot tell, so flagged
 
 
 def test_python_script_counts_as_a_service_only_if_it_serves(tmp_path):
-    text = "FROM python:3.13-slim\nWORKDIR /app\nCOPY main.py ./\nUSER 1\nCMD [\"python\", \"main.py\"]\n"
+    text = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY main.py ./\nUSER 1\nCMD ["python", "main.py"]\n'
     server = "import http.server\nhttp.server.HTTPServer(('', 8000), None).serve_forever()\n"
     assert "DW006" in rule_ids(lint(text, tmp_path / "a", [("main.py", server)]))
     assert "DW006" not in rule_ids(lint(text, tmp_path / "b", [("main.py", "print('batch job')\n")]))

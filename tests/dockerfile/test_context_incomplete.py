@@ -35,9 +35,20 @@ def test_unreadable_directory_is_an_error_finding(tmp_path):
     (root / "data").chmod(0o000)
     try:
         result = subprocess.run(
-            [setpriv, "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "dockwise.cli", "lint",
-             "--format", "json", str(root / "Dockerfile")],
-            capture_output=True, text=True, cwd=tmp_path,
+            [
+                setpriv,
+                "--bounding-set=-dac_override,-dac_read_search",
+                sys.executable,
+                "-m",
+                "dockwise.cli",
+                "lint",
+                "--format",
+                "json",
+                str(root / "Dockerfile"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
         )
     finally:
         (root / "data").chmod(0o755)

@@ -13,11 +13,23 @@ from dockwise.dockerfile.expansion import MAX_VALUE, Expander, ExpansionTooLong
 from tests.dockerfile.helpers import lint
 
 names = st.sampled_from(["A", "B", "a_1", "_x", "UNSET", "A1"])
-pieces = st.one_of(st.text(st.sampled_from(list("ab -_/:.=@1{}")), max_size=4), names.map(lambda n: "$" + n),
-                   names.map(lambda n: "${" + n + "}"), st.sampled_from(["$", "$1", "${A:-d}", "é", "\\$A", "'$A'", '"$A"']))
+pieces = st.one_of(
+    st.text(st.sampled_from(list("ab -_/:.=@1{}")), max_size=4),
+    names.map(lambda n: "$" + n),
+    names.map(lambda n: "${" + n + "}"),
+    st.sampled_from(["$", "$1", "${A:-d}", "é", "\\$A", "'$A'", '"$A"']),
+)
 words = st.lists(pieces, max_size=8).map("".join)
-scopes = st.fixed_dictionaries({}, optional={"A": st.text(max_size=5), "B": st.just(""), "a_1": st.just("v"),
-                                             "_x": st.just("$B"), "A1": st.just("x y")})
+scopes = st.fixed_dictionaries(
+    {},
+    optional={
+        "A": st.text(max_size=5),
+        "B": st.just(""),
+        "a_1": st.just("v"),
+        "_x": st.just("$B"),
+        "A1": st.just("x y"),
+    },
+)
 
 
 @given(words, scopes, st.booleans())

@@ -38,6 +38,8 @@ def assert_well_formed(findings, text: str) -> None:
         assert finding.message and "\n" not in finding.message and finding.fix and "\n" not in finding.fix
     keys = [(f.line or 0, f.column or 0, f.rule, f.message) for f in findings]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
 fragments = st.sampled_from(fuzz_lint.TOKENS + fuzz_lint.KEYWORDS)
 dockerfiles = st.one_of(
     st.text(max_size=300),

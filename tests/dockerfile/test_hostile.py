@@ -45,9 +45,17 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 # --- settings files -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("toml", ["[tool]\ndockwise = 5\n", "[tool]\ndockwise = [1, 2]\n", "[tool]\ndockwise = 'x'\n",
-                                  "[tool.dockwise]\nignore = [{a = 1}]\n", "[tool.dockwise]\nseverity = {DW001 = 3}\n",
-                                  "[tool.dockwise]\nfailure-threshold = 2\n"])
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[tool]\ndockwise = 5\n",
+        "[tool]\ndockwise = [1, 2]\n",
+        "[tool]\ndockwise = 'x'\n",
+        "[tool.dockwise]\nignore = [{a = 1}]\n",
+        "[tool.dockwise]\nseverity = {DW001 = 3}\n",
+        "[tool.dockwise]\nfailure-threshold = 2\n",
+    ],
+)
 def test_settings_of_the_wrong_type_are_one_line(tmp_path, toml, monkeypatch):
     (tmp_path / "pyproject.toml").write_text(toml)
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
@@ -90,12 +98,12 @@ def test_non_ascii_digits_are_not_a_port():
 
 
 def test_non_ascii_digits_are_not_a_uid():
-    found = [f for f in lint("FROM python:3.13-slim\nUSER \u00b2\nCMD [\"python\", \"app.py\"]\n") if f.rule == "DW114"]
+    found = [f for f in lint('FROM python:3.13-slim\nUSER \u00b2\nCMD ["python", "app.py"]\n') if f.rule == "DW114"]
     assert found and "is a name" in found[0].message
 
 
 def test_ascii_numbers_still_pass():
-    found = {f.rule for f in lint("FROM python:3.13-slim\nEXPOSE 8000\nUSER 10001\nCMD [\"python\", \"app.py\"]\n")}
+    found = {f.rule for f in lint('FROM python:3.13-slim\nEXPOSE 8000\nUSER 10001\nCMD ["python", "app.py"]\n')}
     assert not found & {"DW006", "DW114"}
 
 
@@ -123,7 +131,9 @@ def test_a_backtracking_copy_source_is_linear(tmp_path):
     files = [("a" * 250, "x"), ("a" * 10 + "b", "x"), (".dockerignore", ".git\n")]
     found = lint(f"FROM python:3.13-slim\nCOPY {BACKTRACKING} /app/\n", tmp_path, files)
     assert time.monotonic() - started < 5
-    assert BuildContext.load(tmp_path).select(BACKTRACKING) == ("a" * 10 + "b",) and not [f for f in found if f.rule == "DW117"]
+    assert BuildContext.load(tmp_path).select(BACKTRACKING) == ("a" * 10 + "b",) and not [
+        f for f in found if f.rule == "DW117"
+    ]
 
 
 def test_an_ignore_line_docker_refuses_is_reported_quickly(tmp_path):
@@ -197,8 +207,10 @@ def test_symlinks_out_of_the_context_are_never_read(tmp_path):
     (root / "requirements.txt").symlink_to(outside / "requirements.txt")
     (root / "app.py").symlink_to(outside / "server.py")
     (root / ".dockerignore").symlink_to(outside / "ignore")
-    text = ("FROM python:3.13-slim\nCOPY requirements.txt app.py ./\nRUN pip install --no-cache-dir -r "
-            "requirements.txt\nCMD [\"python\", \"app.py\"]\n")
+    text = (
+        "FROM python:3.13-slim\nCOPY requirements.txt app.py ./\nRUN pip install --no-cache-dir -r "
+        'requirements.txt\nCMD ["python", "app.py"]\n'
+    )
     found = lint(text, root)
     assert not [f for f in found if f.rule in ("DW101", "DW104")], found
     assert BuildContext.load(root).patterns == ()  # the ignore file outside was not read either
@@ -267,8 +279,13 @@ def test_hostile_names_written_with_o_in_an_ascii_locale(tmp_path):
     _hostile_names(tmp_path)
     env_locale = {"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"}
     for fmt in ("text", "github", "junit"):
-        result = subprocess.run([*DOCKWISE, "lint", "--format", fmt, "-o", f"report.{fmt}", "Dockerfile"], cwd=tmp_path,
-                                capture_output=True, env={**os.environ, **env_locale}, timeout=30)
+        result = subprocess.run(
+            [*DOCKWISE, "lint", "--format", fmt, "-o", f"report.{fmt}", "Dockerfile"],
+            cwd=tmp_path,
+            capture_output=True,
+            env={**os.environ, **env_locale},
+            timeout=30,
+        )
         assert result.returncode == 1 and result.stderr == b"", result.stderr
         assert b"latin1-\\" in (tmp_path / f"report.{fmt}").read_bytes()  # escaped once, or twice inside JSON
 
@@ -297,8 +314,12 @@ def test_exponential_arg_chains_stop_at_the_bound_and_are_reported():
 
 
 def test_global_arg_chains_and_env_chains_too():
-    lines = ["ARG G0=xx"] + [f"ARG G{i}=${{G{i - 1}}}${{G{i - 1}}}" for i in range(1, 30)] + ["FROM python:3.13-slim",
-             "ENV E0=xx"] + [f"ENV E{i}=${{E{i - 1}}}${{E{i - 1}}}" for i in range(1, 30)]
+    lines = (
+        ["ARG G0=xx"]
+        + [f"ARG G{i}=${{G{i - 1}}}${{G{i - 1}}}" for i in range(1, 30)]
+        + ["FROM python:3.13-slim", "ENV E0=xx"]
+        + [f"ENV E{i}=${{E{i - 1}}}${{E{i - 1}}}" for i in range(1, 30)]
+    )
     found = _timed_lint("\n".join(lines) + "\n", 5)
     assert {f.message.split()[0] for f in found if f.rule == "DW136"} == {"G17", "E17"}
 
@@ -346,13 +367,17 @@ def test_a_chain_of_stages_inherits_env_without_copies():
     _size, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert seconds < 10 and peak < 50 * 1024 * 1024, (seconds, peak)  # copies: 12.5 million entries
-    assert build.stages[-1].env["V1"] == "1" and len(build.stages[-1].env) == 4999 and "V4999" not in build.stages[-2].env
+    assert (
+        build.stages[-1].env["V1"] == "1" and len(build.stages[-1].env) == 4999 and "V4999" not in build.stages[-2].env
+    )
 
 
 @pytest.mark.slow
 def test_ten_thousand_stages_are_not_quadratic():
-    stages = "".join(f"# dockwise: stage ignore=DW113\nFROM python:3.13-slim AS s{i}\nCOPY --from=s{max(i - 1, 0)} /a /a\n"
-                     for i in range(10_000))
+    stages = "".join(
+        f"# dockwise: stage ignore=DW113\nFROM python:3.13-slim AS s{i}\nCOPY --from=s{max(i - 1, 0)} /a /a\n"
+        for i in range(10_000)
+    )
     found = _timed_lint(stages, 20)
     assert sum(1 for f in found if f.rule == "DW120") == 1  # s0 copying from itself
 
@@ -378,7 +403,8 @@ def test_a_finding_on_every_line_gives_a_bounded_report():
     found = [f for f in _timed_lint("FROM python:3.13-slim\n" + "RUN sudo a\n" * 5000, 10) if f.rule == "DW108"]
     assert len(found) == MAX_FINDINGS_PER_RULE + 1
     assert found[-1].line == MAX_FINDINGS_PER_RULE + 2 and found[-1].message.startswith(
-        f"{5000 - MAX_FINDINGS_PER_RULE} more findings of this rule")
+        f"{5000 - MAX_FINDINGS_PER_RULE} more findings of this rule"
+    )
 
 
 def test_an_invalid_ignore_pattern_is_reported(tmp_path):
@@ -426,5 +452,5 @@ def test_plain_run_lines_split_the_same_in_one_pass(monkeypatch):
 
 def test_a_superscript_digit_as_a_port_is_no_port_and_no_crash():
     """Found by the property suite: `"²".isdigit()` is true, `int("²")` raises."""
-    found = lint("FROM python:3.13-slim\nEXPOSE \u00b2\nCMD [\"gunicorn\", \"app:app\"]\n")
+    found = lint('FROM python:3.13-slim\nEXPOSE \u00b2\nCMD ["gunicorn", "app:app"]\n')
     assert any(f.rule == "DW006" and "not a port" in f.message for f in found)

@@ -55,7 +55,7 @@ def test_builder_stages_do_not_trigger_final_image_rules():
     text = (
         "FROM python:3.13 AS build\nUSER root\nRUN pip install flask==3.1.0\nCMD python build.py\n"
         "FROM python:3.13-slim\nENV PYTHONUNBUFFERED=1\nCOPY --from=build /usr/local /usr/local\n"
-        "USER 10001\nHEALTHCHECK CMD [\"python\", \"-c\", \"1\"]\nCMD [\"python\", \"-m\", \"http.server\"]\nEXPOSE 8000\n"
+        'USER 10001\nHEALTHCHECK CMD ["python", "-c", "1"]\nCMD ["python", "-m", "http.server"]\nEXPOSE 8000\n'
     )
     found = rule_ids(lint(text))
     assert not found & {"DW001", "DW005", "DW007", "DW008"}, found
@@ -64,19 +64,23 @@ def test_builder_stages_do_not_trigger_final_image_rules():
 
 
 def test_base_via_arg_is_judged_by_its_value():
-    slim = "ARG BASE=python:3.13-slim\nFROM ${BASE}\nUSER 1\nCMD [\"python\"]\n"
+    slim = 'ARG BASE=python:3.13-slim\nFROM ${BASE}\nUSER 1\nCMD ["python"]\n'
     assert "DW001" not in rule_ids(lint(slim))
     assert "DW001" in rule_ids(lint(slim, build_args={"BASE": "python:3.13"}))
-    distroless = "ARG RUNTIME=gcr.io/distroless/python3-debian13:nonroot\nFROM ${RUNTIME}\nCMD [\"app.py\"]\n"
+    distroless = 'ARG RUNTIME=gcr.io/distroless/python3-debian13:nonroot\nFROM ${RUNTIME}\nCMD ["app.py"]\n'
     assert not rule_ids(lint(distroless)) & {"DW001", "DW008"}
 
 
 def test_unresolved_base_is_not_guessed():
-    found = rule_ids(lint("FROM ${IMAGE}\nUSER 1\nCMD [\"x\"]\n"))
+    found = rule_ids(lint('FROM ${IMAGE}\nUSER 1\nCMD ["x"]\n'))
     assert "DW121" in found and "DW001" not in found
 
 
 def test_bases_that_already_run_unprivileged():
-    for base, flagged in [("cgr.dev/chainguard/python:latest", False), ("cgr.dev/chainguard/python:latest-dev", True),
-                          ("gcr.io/distroless/static-debian12:nonroot", False), ("gcr.io/distroless/static-debian12", True)]:
-        assert ("DW008" in rule_ids(lint(f"FROM {base}\nEXPOSE 8000\nCMD [\"x\"]\n"))) is flagged, base
+    for base, flagged in [
+        ("cgr.dev/chainguard/python:latest", False),
+        ("cgr.dev/chainguard/python:latest-dev", True),
+        ("gcr.io/distroless/static-debian12:nonroot", False),
+        ("gcr.io/distroless/static-debian12", True),
+    ]:
+        assert ("DW008" in rule_ids(lint(f'FROM {base}\nEXPOSE 8000\nCMD ["x"]\n'))) is flagged, base

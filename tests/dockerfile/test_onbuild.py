@@ -31,8 +31,10 @@ def test_deferred_run_is_checked(deferred, rule):
     [
         ("ONBUILD RUN pip install --no-cache-dir flask==3.1.0", "DW005"),
         ("ONBUILD RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.1.0", "DW005"),
-        ("ONBUILD RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*",
-         "DW110"),
+        (
+            "ONBUILD RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*",
+            "DW110",
+        ),
         ("ONBUILD COPY . /app", "DW108"),
     ],
 )
@@ -45,8 +47,9 @@ def _run_hits(rule, text):
     return {f.line for f in lint(text) if f.rule == rule.id and f.line and lines[f.line - 1].startswith("RUN ")}
 
 
-@pytest.mark.parametrize("rule", [r for r in all_rules("dockerfile") if any(not e.context for e in r.examples())],
-                         ids=lambda r: r.id)
+@pytest.mark.parametrize(
+    "rule", [r for r in all_rules("dockerfile") if any(not e.context for e in r.examples())], ids=lambda r: r.id
+)
 def test_every_rule_that_flags_a_run_flags_it_deferred_too(rule):
     """No rule opts in to ONBUILD: whatever a rule finds in a RUN of its own anti-pattern, it finds in ONBUILD RUN."""
     for example in (e for e in rule.examples() if e.bad and not e.context):

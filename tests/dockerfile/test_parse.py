@@ -30,9 +30,7 @@ def test_comments_and_blank_lines_inside_a_continuation():
 
 
 def test_several_heredocs_quoted_and_chomped_then_a_comment_and_an_instruction():
-    df = parse(
-        "FROM a\nRUN <<EOF cat > /x && <<-'EOT' sh\nhello $X\nEOF\n\techo hi\n\tEOT\n# after\nRUN echo after\n"
-    )
+    df = parse("FROM a\nRUN <<EOF cat > /x && <<-'EOT' sh\nhello $X\nEOF\n\techo hi\n\tEOT\n# after\nRUN echo after\n")
     run = df.instructions[1]
     assert [(h.name, h.content, h.chomp, h.expand) for h in run.heredocs] == [
         ("EOF", "hello $X\n", False, True),
@@ -43,7 +41,7 @@ def test_several_heredocs_quoted_and_chomped_then_a_comment_and_an_instruction()
 
 
 def test_escaped_heredoc_delimiter_and_heredoc_after_a_continuation():
-    df = parse("FROM a\nRUN <<-\\EOT\n\techo $X\n\tEOT\nRUN \\\n  <<EOF\necho\nEOF\nCMD [\"a\"]\n")
+    df = parse('FROM a\nRUN <<-\\EOT\n\techo $X\n\tEOT\nRUN \\\n  <<EOF\necho\nEOF\nCMD ["a"]\n')
     assert [len(i.heredocs) for i in df.instructions] == [0, 1, 1, 0]
     # BuildKit compares quote counts only, so an escaped (unquoted) delimiter still expands, unlike in bash.
     assert df.instructions[1].heredocs[0].name == "EOT" and df.instructions[1].heredocs[0].expand is True
@@ -73,8 +71,11 @@ def test_onbuild_body_is_an_instruction():
 
 
 def test_an_unknown_instruction_is_an_error_and_the_rest_still_parses():
-    df = parse("FROM a\nRUNN pip install \\\n   flask\nUSER 1000\nCMD [\"a\", 1]\nEXPOSE 80\n")
-    assert [(e.line, e.message.split(":")[0]) for e in df.errors] == [(2, "unknown instruction"), (5, "Only strings are supported in JSON arrays")]
+    df = parse('FROM a\nRUNN pip install \\\n   flask\nUSER 1000\nCMD ["a", 1]\nEXPOSE 80\n')
+    assert [(e.line, e.message.split(":")[0]) for e in df.errors] == [
+        (2, "unknown instruction"),
+        (5, "Only strings are supported in JSON arrays"),
+    ]
     assert [i.keyword for i in df.instructions] == ["FROM", "USER", "EXPOSE"]
 
 

@@ -31,7 +31,9 @@ def test_stage_pragma_covers_the_stage_only():
 
 
 def test_global_pragma_anywhere_and_not_inside_heredocs():
-    text = "FROM python:3.13-slim\nRUN <<EOF\n# dockwise: global ignore=DW008\nEOF\nCMD [\"python\", \"-m\", \"http.server\"]\n"
+    text = (
+        'FROM python:3.13-slim\nRUN <<EOF\n# dockwise: global ignore=DW008\nEOF\nCMD ["python", "-m", "http.server"]\n'
+    )
     assert "DW008" in rule_ids(lint(text))
     assert "DW008" not in rule_ids(lint(text + "# dockwise: global ignore=DW008\n"))
 
@@ -44,7 +46,7 @@ def test_config_from_pyproject_and_dockwise_toml(tmp_path):
     sub.mkdir()
     config = find_config(sub)
     assert config.failure_threshold is Severity.ERROR and config.ignore == {"DW113"}
-    found = lint("FROM python:3.13-slim\nUSER 1\nCMD [\"gunicorn\", \"app:app\"]\n", config=config)
+    found = lint('FROM python:3.13-slim\nUSER 1\nCMD ["gunicorn", "app:app"]\n', config=config)
     assert "DW113" not in rule_ids(found)
     assert next(f for f in found if f.rule == "DW112").severity is Severity.WARNING
     (sub / ".dockwise.toml").write_text('ignore = ["DW112"]\n')
@@ -78,8 +80,12 @@ def test_policy_settings_are_read_and_validated(tmp_path):
     assert config.shellcheck is False and config.shellcheck_severity == "info"
     apt = "FROM debian:trixie-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
     assert "DW126" in rule_ids(lint(apt, config=config)) and "DW126" not in rule_ids(lint(apt))
-    for bad, match in (('pin = ["npm"]\n', "unknown pin kind"), ('shellcheck = "yes"\n', "true or false"),
-                       ('shellcheck-severity = "loud"\n', "shellcheck-severity"), ('enable = "DW112"\n', "bad dockwise settings")):
+    for bad, match in (
+        ('pin = ["npm"]\n', "unknown pin kind"),
+        ('shellcheck = "yes"\n', "true or false"),
+        ('shellcheck-severity = "loud"\n', "shellcheck-severity"),
+        ('enable = "DW112"\n', "bad dockwise settings"),
+    ):
         path.write_text(bad)
         with pytest.raises(DockwiseError, match=match):
             load_config(path)

@@ -36,23 +36,54 @@ SARIF = jsonschema.Draft202012Validator(json.loads((Path(__file__).parent / "sar
 BOUND_SECONDS = 5.0
 """Per example; the worst inputs the issue lists take well under a second each now."""
 
-HOSTILE = ["${A}${A}", "${A}${A}${A}${A}", "ARG A=${A}${A}\n", "ENV A=${A}${A}\n", "${A/*a*a*a*b/x}", "${A%%*a*b}",
-           "${A#*a*a}", "*a*a*a*a*a*a*ab", "a" * 300, "\x1b[2J", "\x1b]0;t\x07", "\u202e", "\u0661\u0662", "\u00b2",
-           "\x00", "\ud800", "\\\n", "<<EOF\n", "EOF\n", "WORKDIR aaaaaaaa\n", "FROM a AS b\n", "COPY --from=b / /\n",
-           "# dockwise: ignore=DW001\n", "# dockwise: stage ignore=DW008\n", "COPY conf/ ./conf/\n", "COPY . .\n",
-           "COPY *a*a*a*ab ./\n", "EXPOSE \u0661\u0662\n", "USER \u00b2\n", "RUN pip install -r requirements.txt\n"]
+HOSTILE = [
+    "${A}${A}",
+    "${A}${A}${A}${A}",
+    "ARG A=${A}${A}\n",
+    "ENV A=${A}${A}\n",
+    "${A/*a*a*a*b/x}",
+    "${A%%*a*b}",
+    "${A#*a*a}",
+    "*a*a*a*a*a*a*ab",
+    "a" * 300,
+    "\x1b[2J",
+    "\x1b]0;t\x07",
+    "\u202e",
+    "\u0661\u0662",
+    "\u00b2",
+    "\x00",
+    "\ud800",
+    "\\\n",
+    "<<EOF\n",
+    "EOF\n",
+    "WORKDIR aaaaaaaa\n",
+    "FROM a AS b\n",
+    "COPY --from=b / /\n",
+    "# dockwise: ignore=DW001\n",
+    "# dockwise: stage ignore=DW008\n",
+    "COPY conf/ ./conf/\n",
+    "COPY . .\n",
+    "COPY *a*a*a*ab ./\n",
+    "EXPOSE \u0661\u0662\n",
+    "USER \u00b2\n",
+    "RUN pip install -r requirements.txt\n",
+]
 fragments = st.sampled_from(fuzz_lint.TOKENS + fuzz_lint.KEYWORDS + HOSTILE)
 dockerfiles = st.one_of(
     st.lists(st.lists(fragments, max_size=8).map(" ".join), max_size=20).map("\n".join),
     st.lists(st.one_of(fragments, st.text(max_size=6)), max_size=50).map("".join),
-    st.integers(1, 24).map(lambda n: "FROM a\nARG A0=xy\n" + "".join(f"ARG A{i}=${{A{i-1}}}${{A{i-1}}}\n" for i in range(1, n))),
+    st.integers(1, 24).map(
+        lambda n: "FROM a\nARG A0=xy\n" + "".join(f"ARG A{i}=${{A{i - 1}}}${{A{i - 1}}}\n" for i in range(1, n))
+    ),
 )
 pattern_chars = st.sampled_from(list("ab*?[]^-\\!/.# \u00e9") + ["**", "**/", "\x1b", "\t"])
 ignore_files = st.lists(st.lists(pattern_chars, max_size=14).map("".join), max_size=8).map("\n".join)
 name_chars = st.sampled_from(list("ab.-_ *?[\\é") + ["\x1b", "\x07", "\n", "\u202e", "\udcff", "env", "id_rsa"])
 names = st.lists(name_chars, min_size=1, max_size=8).map("".join).filter(lambda n: n not in (".", ".."))
-contexts = st.lists(st.tuples(st.lists(names, min_size=1, max_size=3).map("/".join), st.sampled_from(["", "x=1\n", "flask\n"])),
-                    max_size=6)
+contexts = st.lists(
+    st.tuples(st.lists(names, min_size=1, max_size=3).map("/".join), st.sampled_from(["", "x=1\n", "flask\n"])),
+    max_size=6,
+)
 
 
 @contextlib.contextmanager
@@ -85,9 +116,13 @@ def _write_context(root: Path, files, ignore: str | None) -> None:
 
 
 def assert_outputs_well_formed(findings, text: str) -> None:
-    report = FindingsReport(findings=findings, checked=["Dockerfile"], rules=RULES,
-                            text=lambda colored: render_text(findings, {"Dockerfile": text}, color=colored),
-                            document=lambda: json.dumps([f.as_dict() for f in findings]) + "\n")
+    report = FindingsReport(
+        findings=findings,
+        checked=["Dockerfile"],
+        rules=RULES,
+        text=lambda colored: render_text(findings, {"Dockerfile": text}, color=colored),
+        document=lambda: json.dumps([f.as_dict() for f in findings]) + "\n",
+    )
     for fmt in FORMATS:
         out = render(report, fmt)
         out.encode("utf-8")  # no lone surrogate left: every output can be written as UTF-8

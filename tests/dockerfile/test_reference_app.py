@@ -29,8 +29,8 @@ def test_reference_patterns_do_not_false_positive():
         "RUN --mount=type=secret,id=cacert,target=/run/secrets/cacert --mount=type=cache,target=/root/.cache/pip \\\n"
         "    PIP_CERT=/run/secrets/cacert /venv/bin/pip install --require-hashes -r /tmp/requirements.txt\n"
         "FROM ${RUNTIME}\nENV PYTHONUNBUFFERED=1\nCOPY --from=build /venv /venv\nWORKDIR /app\nUSER 65532:65532\n"
-        "EXPOSE 5000\nHEALTHCHECK CMD [\"/venv/bin/python\", \"-c\", \"import urllib.request\"]\n"
-        "ENTRYPOINT []\nCMD [\"/venv/bin/gunicorn\", \"web_app:app\"]\n"
+        'EXPOSE 5000\nHEALTHCHECK CMD ["/venv/bin/python", "-c", "import urllib.request"]\n'
+        'ENTRYPOINT []\nCMD ["/venv/bin/gunicorn", "web_app:app"]\n'
     )
     found = lint(text)
     assert {f.rule for f in found if f.severity >= Severity.WARNING} == set(), found

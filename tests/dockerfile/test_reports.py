@@ -24,7 +24,9 @@ def findings():
     return found
 
 
-IMAGE_FINDING = Finding("DI001", Severity.ERROR, "example/app:1.0", None, None, "runs as root", "set USER", {"cis": "4.1"})
+IMAGE_FINDING = Finding(
+    "DI001", Severity.ERROR, "example/app:1.0", None, None, "runs as root", "set USER", {"cis": "4.1"}
+)
 
 
 def test_sarif_is_valid_against_the_schema(findings):
@@ -47,7 +49,9 @@ def test_sarif_schema_rejects_a_broken_log(findings):
 
 def test_json_has_stable_keys(findings):
     data = json.loads(json_out.render(findings))
-    assert [list(d) for d in data] == [["rule", "severity", "file", "line", "column", "message", "fix", "refs"]] * len(findings)
+    assert [list(d) for d in data] == [["rule", "severity", "file", "line", "column", "message", "fix", "refs"]] * len(
+        findings
+    )
     assert {d["severity"] for d in data} <= {"info", "warning", "error"}
 
 

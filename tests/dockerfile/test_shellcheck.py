@@ -22,16 +22,20 @@ def sc(text: str, **kwargs) -> list[tuple[str, int, int | None]]:
 
 
 def test_comment_lands_on_the_dockerfile_line_and_column_across_flags_and_comment_lines():
-    text = ("FROM debian:trixie-slim\n"
-            "RUN --mount=type=cache,target=/var/cache/apt \\\n"
-            "    # a Dockerfile comment, dropped as BuildKit drops it\n"
-            "    echo start \\\n"
-            "    && [ -f /etc/os-release ] && echo $undefined_thing\n")
+    text = (
+        "FROM debian:trixie-slim\n"
+        "RUN --mount=type=cache,target=/var/cache/apt \\\n"
+        "    # a Dockerfile comment, dropped as BuildKit drops it\n"
+        "    echo start \\\n"
+        "    && [ -f /etc/os-release ] && echo $undefined_thing\n"
+    )
     assert ("SC2154", 5, 39) in sc(text)
 
 
 def test_build_variables_are_not_unassigned_but_typos_are():
-    text = "FROM debian:trixie-slim\nARG tool_version\nENV app_home=/app\nRUN echo $tool_version $app_home $tool_verison\n"
+    text = (
+        "FROM debian:trixie-slim\nARG tool_version\nENV app_home=/app\nRUN echo $tool_version $app_home $tool_verison\n"
+    )
     found = [f for f in lint(text) if f.rule.startswith("SC")]
     assert [(f.rule, f.line) for f in found] == [("SC2154", 4)] and "tool_verison" in found[0].message
 
@@ -55,7 +59,12 @@ def test_dialects_follow_shell_and_base():
 
 
 def test_non_posix_shells_and_exec_form_are_not_shell():
-    assert sc('FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL ["powershell", "-Command"]\nRUN if ($x) { echo $y\n') == []
+    assert (
+        sc(
+            'FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL ["powershell", "-Command"]\nRUN if ($x) { echo $y\n'
+        )
+        == []
+    )
     assert sc('FROM debian:trixie-slim\nRUN ["sh", "-c", "if then"]\n') == []
 
 

@@ -41,18 +41,31 @@ def test_agrees_with_e2b_dockerfile_utils(lines, names):
         assert ours.may_match_under(name) == theirs.may_match_under(name), (lines, name)
 
 
-@pytest.mark.parametrize("lines, path, excluded", [
-    (["*.pyc"], "a.pyc", True), (["*.pyc"], "pkg/a.pyc", False), (["**/*.pyc"], "pkg/a.pyc", True),
-    (["docs", "!docs/keep.md"], "docs/keep.md", False), (["docs", "!docs/keep.md"], "docs/drop.md", True),
-    (["**"], "anything/at/all", True), (["a/**"], "a", False), (["a/**"], "a/b", True), (["**/x"], "x", True),
-    (["[a-c]?"], "bz", True), (["[^a]"], "a", False), (["\\*"], "*", True), (["\\*"], "a", False),
-])
+@pytest.mark.parametrize(
+    "lines, path, excluded",
+    [
+        (["*.pyc"], "a.pyc", True),
+        (["*.pyc"], "pkg/a.pyc", False),
+        (["**/*.pyc"], "pkg/a.pyc", True),
+        (["docs", "!docs/keep.md"], "docs/keep.md", False),
+        (["docs", "!docs/keep.md"], "docs/drop.md", True),
+        (["**"], "anything/at/all", True),
+        (["a/**"], "a", False),
+        (["a/**"], "a/b", True),
+        (["**/x"], "x", True),
+        (["[a-c]?"], "bz", True),
+        (["[^a]"], "a", False),
+        (["\\*"], "*", True),
+        (["\\*"], "a", False),
+    ],
+)
 def test_docker_semantics(lines, path, excluded):
     assert IgnoreMatcher(lines).matches(path) is excluded
 
 
-@pytest.mark.parametrize("pattern", ["*a*a*a*a*a*a*a*a*a*ab", "**/*a*a*a*a*a*a*a*a*a*ab", "*a" * 2000 + "b",
-                                     "**/" * 500 + "x"])
+@pytest.mark.parametrize(
+    "pattern", ["*a*a*a*a*a*a*a*a*a*ab", "**/*a*a*a*a*a*a*a*a*a*ab", "*a" * 2000 + "b", "**/" * 500 + "x"]
+)
 def test_no_backtracking(pattern):
     matcher = IgnoreMatcher([pattern])
     started = time.monotonic()
@@ -62,7 +75,9 @@ def test_no_backtracking(pattern):
 
 
 def test_copy_sources_are_filepath_match_globs():
-    assert has_wildcards("*.py") and has_wildcards("a[bc]") and not has_wildcards("a\\*b") and not has_wildcards("app.py")
+    assert (
+        has_wildcards("*.py") and has_wildcards("a[bc]") and not has_wildcards("a\\*b") and not has_wildcards("app.py")
+    )
     glob = source_glob("src/[a-c]*.py")
     assert glob is not None and glob.matches("src/b.py") and not glob.matches("src/d.py")
     assert not glob.matches("src/b/x.py")  # `*` never crosses `/`

@@ -28,8 +28,11 @@ from pathlib import Path
 
 from dockwise.engine.client import dockerd_binary
 
-BASES = ("dockwise/python:3.13-slim", "dockwise/distroless-python3-debian13:latest",
-         "dockwise/distroless-python3-debian13:nonroot")
+BASES = (
+    "dockwise/python:3.13-slim",
+    "dockwise/distroless-python3-debian13:latest",
+    "dockwise/distroless-python3-debian13:nonroot",
+)
 START_TIMEOUT_S = 60.0
 
 
@@ -61,8 +64,20 @@ def _rules(bridge: str, subnet: ipaddress.IPv4Network, comment: str) -> list[lis
     return [
         ["-t", "nat", "POSTROUTING", "-s", str(subnet), "!", "-o", bridge, *tag, "-j", "MASQUERADE"],
         ["-t", "filter", "FORWARD", "-i", bridge, "!", "-o", bridge, *tag, "-j", "ACCEPT"],
-        ["-t", "filter", "FORWARD", "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", *tag,
-         "-j", "ACCEPT"],
+        [
+            "-t",
+            "filter",
+            "FORWARD",
+            "-o",
+            bridge,
+            "-m",
+            "conntrack",
+            "--ctstate",
+            "RELATED,ESTABLISHED",
+            *tag,
+            "-j",
+            "ACCEPT",
+        ],
     ]
 
 
@@ -102,19 +117,40 @@ def remote_engine(host_client, run_id: str, say=print) -> Iterator[RemoteEngine]
     try:
         subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True, capture_output=True)
         gateway = next(subnet.hosts())
-        subprocess.run(["ip", "addr", "add", f"{gateway}/{subnet.prefixlen}", "dev", bridge], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["ip", "addr", "add", f"{gateway}/{subnet.prefixlen}", "dev", bridge], check=True, capture_output=True
+        )
         subprocess.run(["ip", "link", "set", bridge, "up"], check=True, capture_output=True)
         for rule in _rules(bridge, subnet, comment):
             _iptables("-I" if rule[2] == "FORWARD" else "-A", rule)
             added.append(rule)
         with (root / "dockerd.log").open("wb") as log:
             process = subprocess.Popen(
-                ["unshare", "--pid", "--mount", "--fork", "--mount-proc", str(dockerd),
-                 "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
-                 "--pidfile", str(root / "dockerd.pid"), "-H", f"tcp://127.0.0.1:{port}",
-                 "--bridge", bridge, "--iptables=false", "--ip-masq=false"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                [
+                    "unshare",
+                    "--pid",
+                    "--mount",
+                    "--fork",
+                    "--mount-proc",
+                    str(dockerd),
+                    "--data-root",
+                    str(root / "data"),
+                    "--exec-root",
+                    str(root / "exec"),
+                    "--pidfile",
+                    str(root / "dockerd.pid"),
+                    "-H",
+                    f"tcp://127.0.0.1:{port}",
+                    "--bridge",
+                    bridge,
+                    "--iptables=false",
+                    "--ip-masq=false",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         url = f"tcp://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
@@ -123,8 +159,9 @@ def remote_engine(host_client, run_id: str, say=print) -> Iterator[RemoteEngine]
                 break
             except docker.errors.DockerException:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the second dockerd did not start: "
-                                       + (root / "dockerd.log").read_text(errors="replace")[-800:]) from None
+                    raise RuntimeError(
+                        "the second dockerd did not start: " + (root / "dockerd.log").read_text(errors="replace")[-800:]
+                    ) from None
                 time.sleep(0.3)
         pid = _dockerd_pid(process.pid)
         assert pid is not None

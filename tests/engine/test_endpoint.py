@@ -19,10 +19,15 @@ def _context(config: Path, name: str, host: str, *, tls: bool = False, skip_veri
     key = hashlib.sha256(name.encode()).hexdigest()
     meta = config / "contexts" / "meta" / key
     meta.mkdir(parents=True)
-    (meta / "meta.json").write_text(json.dumps({
-        "Name": name, "Metadata": {"Description": "test"},
-        "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": skip_verify}},
-    }))
+    (meta / "meta.json").write_text(
+        json.dumps(
+            {
+                "Name": name,
+                "Metadata": {"Description": "test"},
+                "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": skip_verify}},
+            }
+        )
+    )
     if tls:
         certs = config / "contexts" / "tls" / key / "docker"
         certs.mkdir(parents=True)
@@ -37,8 +42,9 @@ def test_default_is_the_local_socket(tmp_path):
 
 def test_docker_host_wins_over_a_context(tmp_path):
     _context(tmp_path, "far", "tcp://10.0.0.9:2376")
-    endpoint = resolve_endpoint({"DOCKER_CONFIG": str(tmp_path), "DOCKER_HOST": "tcp://127.0.0.1:2375",
-                                 "DOCKER_CONTEXT": "far"})
+    endpoint = resolve_endpoint(
+        {"DOCKER_CONFIG": str(tmp_path), "DOCKER_HOST": "tcp://127.0.0.1:2375", "DOCKER_CONTEXT": "far"}
+    )
     assert (endpoint.host, endpoint.origin, endpoint.local) == ("tcp://127.0.0.1:2375", "DOCKER_HOST", False)
 
 
@@ -55,18 +61,25 @@ def test_the_current_context_of_config_json(tmp_path):
     assert endpoint.host == "tcp://192.0.2.7:2376" and endpoint.tls_verify
     assert endpoint.tls_dir is not None and (endpoint.tls_dir / "ca.pem").is_file()
     env = endpoint.cli_env({"DOCKER_CONTEXT": "shared", "PATH": "/usr/bin"})
-    assert env == {"PATH": "/usr/bin", "DOCKER_HOST": "tcp://192.0.2.7:2376", "DOCKER_CERT_PATH": str(endpoint.tls_dir),
-                   "DOCKER_TLS_VERIFY": "1"}
+    assert env == {
+        "PATH": "/usr/bin",
+        "DOCKER_HOST": "tcp://192.0.2.7:2376",
+        "DOCKER_CERT_PATH": str(endpoint.tls_dir),
+        "DOCKER_TLS_VERIFY": "1",
+    }
 
 
 def test_the_default_context_is_the_local_socket(tmp_path):
     assert resolve_endpoint({"DOCKER_CONFIG": str(tmp_path), "DOCKER_CONTEXT": "default"}).host == DEFAULT_HOST
 
 
-@pytest.mark.parametrize(("environ", "says"), [
-    ({"DOCKER_CONTEXT": "missing"}, "does not exist"),
-    ({"DOCKER_HOST": "127.0.0.1:2375"}, "no engine address"),
-])
+@pytest.mark.parametrize(
+    ("environ", "says"),
+    [
+        ({"DOCKER_CONTEXT": "missing"}, "does not exist"),
+        ({"DOCKER_HOST": "127.0.0.1:2375"}, "no engine address"),
+    ],
+)
 def test_bad_endpoints_are_usage_errors(tmp_path, environ, says):
     with pytest.raises(DockwiseError) as caught:
         resolve_endpoint({"DOCKER_CONFIG": str(tmp_path), **environ})
@@ -91,8 +104,12 @@ def test_use_engine_is_docker_h():
 
 def test_engine_option_reaches_every_command():
     """`--engine` is a group option: a bad address is refused before any command talks to an engine."""
-    result = subprocess.run([sys.executable, "-m", "dockwise.cli", "--engine", "nowhere", "doctor"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "dockwise.cli", "--engine", "nowhere", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "--engine is 'nowhere'" in result.stderr, result.stderr
 
 

@@ -38,8 +38,7 @@ def test_buildkit_build_tags_on_success(docker_client, tmp_path, test_labels):
 
 
 def test_failing_build_names_the_step_shows_its_log_and_tags_nothing(docker_client, tmp_path, test_labels):
-    (tmp_path / "Dockerfile").write_text(
-        "FROM scratch AS base\nCOPY missing-file.txt /x\n")
+    (tmp_path / "Dockerfile").write_text("FROM scratch AS base\nCOPY missing-file.txt /x\n")
     tag = f"dockwise-test/engine-fail:{test_labels['dockwise.test']}"
     with pytest.raises(DockwiseError) as caught:
         build_image(BuildRequest(tmp_path, tmp_path / "Dockerfile", tag, labels=test_labels))
@@ -94,14 +93,25 @@ def test_taken_port_is_one_clear_error(docker_client, test_labels):
     port = holder.getsockname()[1]
     try:
         with pytest.raises(DockwiseError) as caught:
-            containers.start(docker_client, "dockwise/python:3.13-slim", port=5000, labels=test_labels,
-                             host_port=port, command=["sleep", "30"])
+            containers.start(
+                docker_client,
+                "dockwise/python:3.13-slim",
+                port=5000,
+                labels=test_labels,
+                host_port=port,
+                command=["sleep", "30"],
+            )
         assert "already taken" in caught.value.cause
     finally:
         holder.close()
-    leftovers = docker_client.containers.list(all=True, filters={"label": f"dockwise.test={test_labels['dockwise.test']}",
-                                                                 "status": "created"})
-    assert not [c for c in leftovers if c.attrs["HostConfig"]["PortBindings"].get("5000/tcp", [{}])[0].get("HostPort") == str(port)]
+    leftovers = docker_client.containers.list(
+        all=True, filters={"label": f"dockwise.test={test_labels['dockwise.test']}", "status": "created"}
+    )
+    assert not [
+        c
+        for c in leftovers
+        if c.attrs["HostConfig"]["PortBindings"].get("5000/tcp", [{}])[0].get("HostPort") == str(port)
+    ]
 
 
 def test_parse_failure_without_step_markers():

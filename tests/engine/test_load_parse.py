@@ -29,12 +29,15 @@ def test_parse_wrk_without_summary_is_an_error():
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused", connections=1)
 
 
-LATENCY = SAMPLE.replace("  12000 requests", """  Latency Distribution
+LATENCY = SAMPLE.replace(
+    "  12000 requests",
+    """  Latency Distribution
      50%    3.50ms
      75%    4.20ms
      90%    5.00ms
      99%    1.20s
-  12000 requests""")
+  12000 requests""",
+)
 
 
 def test_parse_wrk_latency_percentiles():

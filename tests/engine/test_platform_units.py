@@ -14,10 +14,17 @@ from dockwise.measure.reach import Emitted, HostReach, PodReach
 from dockwise.slim.elf import read_elf
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("linux/amd64", DEFAULT_PLATFORM), ("amd64", DEFAULT_PLATFORM), ("linux/x86_64", DEFAULT_PLATFORM),
-    ("linux/arm64", ARM64), ("linux/arm64/v8", ARM64), ("aarch64", ARM64),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("linux/amd64", DEFAULT_PLATFORM),
+        ("amd64", DEFAULT_PLATFORM),
+        ("linux/x86_64", DEFAULT_PLATFORM),
+        ("linux/arm64", ARM64),
+        ("linux/arm64/v8", ARM64),
+        ("aarch64", ARM64),
+    ],
+)
 def test_platform_names(text, expected):
     assert parse_platform(text) == expected
 
@@ -47,8 +54,8 @@ def test_the_arm64_probe_program_is_a_static_aarch64_executable():
     program = arm64_exit0()
     elf = read_elf(program)
     assert elf.interpreter is None and elf.needed == ()
-    machine, = struct.unpack_from("<H", program, 18)
-    entry, = struct.unpack_from("<Q", program, 24)
+    (machine,) = struct.unpack_from("<H", program, 18)
+    (entry,) = struct.unpack_from("<Q", program, 24)
     assert machine == 0xB7 and 0x400000 < entry < 0x400000 + len(program)
     # qemu-user-static's binfmt_misc rule for aarch64 (Debian's /usr/lib/binfmt.d/qemu-aarch64.conf) matches it
     magic = bytes.fromhex("7f454c460201010000000000000000000200b700")
@@ -57,8 +64,11 @@ def test_the_arm64_probe_program_is_a_static_aarch64_executable():
 
 
 def test_probe_results_cross_as_json():
-    value = {"slow": http_faults.SlowClientResult(200, 198, 200, 4.5),
-             "raw": http_faults.RawResponse(400, b"HTTP/1.1 400 Bad\r\n\r\n\xff"), "n": [1, None]}
+    value = {
+        "slow": http_faults.SlowClientResult(200, 198, 200, 4.5),
+        "raw": http_faults.RawResponse(400, b"HTTP/1.1 400 Bad\r\n\r\n\xff"),
+        "n": [1, None],
+    }
     import json
 
     assert http_faults.decode(json.loads(json.dumps(http_faults.encode(value)))) == value
@@ -80,7 +90,7 @@ def test_a_probe_in_the_helper_is_read_line_by_line():
     whole."""
     reach = PodReach(helper=None, port=5000)
     emitted = Emitted(iter(()))
-    chunks = [(b"E pol", None), (b"ling\nE st", b"warn"), (b"op\nR {\"completed\": 3", None), (b"}\n", None)]
+    chunks = [(b"E pol", None), (b"ling\nE st", b"warn"), (b'op\nR {"completed": 3', None), (b"}\n", None)]
     emitted.lines = reach._lines("exec-id", iter(chunks), emitted)
     assert list(emitted.lines) == ["polling", "stop"]
     assert emitted.result == {"completed": 3}
@@ -92,8 +102,12 @@ def test_the_helper_runs_http_faults_from_its_own_source():
     import inspect
 
     tree = ast.parse(inspect.getsource(http_faults))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert "dockwise" not in imported
     argv = PodReach(helper=None, port=8000)._python(http_faults.get_status, {"path": "/healthz"})
     assert argv[0] == "python3" and argv[3] == "get_status" and '"port": 8000' in argv[4]

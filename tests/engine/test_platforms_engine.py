@@ -58,7 +58,10 @@ def test_arm64_distroless_is_reproducible_and_is_what_the_engine_holds(tmp_path,
     first = build_bases("trixie", kinds=(DISTROLESS,), load=False, platforms=(ARM64,), archive=tmp_path / "a.tar")
     second = build_bases("trixie", kinds=(DISTROLESS,), load=False, platforms=(ARM64,), archive=tmp_path / "b.tar")
     assert [i.image_id for i in first] == [i.image_id for i in second]
-    assert hashlib.sha256((tmp_path / "a.tar").read_bytes()).digest() == hashlib.sha256((tmp_path / "b.tar").read_bytes()).digest()
+    assert (
+        hashlib.sha256((tmp_path / "a.tar").read_bytes()).digest()
+        == hashlib.sha256((tmp_path / "b.tar").read_bytes()).digest()
+    )
     assert {i.tag: i.image_id for i in first} == {tag: arm64_bases[tag].image_id for tag in (i.tag for i in first)}
     assert all(i.platform == ARM64 for i in first)
     print("arm64 distroless image IDs, twice:", [i.image_id[7:19] for i in first], [i.image_id[7:19] for i in second])
@@ -85,8 +88,12 @@ def test_arm64_distroless_imports_every_module_amd64_does(docker_client, arm64_b
     as_amd64 = {name.replace("aarch64", "x86_64") for name in arm64["imported"]}
     assert len(amd64["imported"]) > 500 and as_amd64 == set(amd64["imported"])
     assert "_sysconfigdata__linux_aarch64-linux-gnu" in arm64["imported"]
-    assert _run_json(docker_client, ARM64.tag(tag), SERVICE_CHECKS + "\nimport platform; print(json.dumps([json.loads(json.dumps(out)), platform.machine()]))",
-                     test_labels) == [SERVICE_EXPECTED, "aarch64"]
+    assert _run_json(
+        docker_client,
+        ARM64.tag(tag),
+        SERVICE_CHECKS + "\nimport platform; print(json.dumps([json.loads(json.dumps(out)), platform.machine()]))",
+        test_labels,
+    ) == [SERVICE_EXPECTED, "aarch64"]
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +103,16 @@ def multiarch(arm64_bases, docker_client, test_labels, tmp_path_factory):
     from dockwise.jobs.multiplatform import build_platforms
 
     oci = tmp_path_factory.mktemp("index") / "oci"
-    built = build_platforms(bundled_app_dir(), "distroless", [DEFAULT_PLATFORM, ARM64],
-                            tag=f"dockwise-test/multiarch:{RUN_ID}", source=BaseSource.LOCAL, oci_dir=oci,
-                            labels=test_labels, client=docker_client)
+    built = build_platforms(
+        bundled_app_dir(),
+        "distroless",
+        [DEFAULT_PLATFORM, ARM64],
+        tag=f"dockwise-test/multiarch:{RUN_ID}",
+        source=BaseSource.LOCAL,
+        oci_dir=oci,
+        labels=test_labels,
+        client=docker_client,
+    )
     for each in built.builds:
         print(f"built {each.result.tag} for {each.platform} in {each.result.seconds:.1f} s")
     return built
@@ -113,7 +127,9 @@ def test_the_index_holds_both_platforms_as_built(multiarch, docker_client):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(p["platform"], p["image"]["id"]) for p in report["platforms"]] == [
-        ("linux/amd64", amd64.result.image_id), ("linux/arm64", arm64.result.image_id)]
+        ("linux/amd64", amd64.result.image_id),
+        ("linux/arm64", arm64.result.image_id),
+    ]
     assert all(p["findings"] == [] and p["image"]["user"]["uid"] == 65532 for p in report["platforms"])
     index = json.loads((multiarch.oci_dir / "index.json").read_text())["manifests"][0]
     assert index["digest"] == multiarch.index_digest
@@ -125,7 +141,9 @@ def test_the_reference_service_answers_on_arm64(multiarch, docker_client, test_l
     started = time.monotonic()
     with containers.running(docker_client, arm64.tag, port=5000, labels=test_labels) as published:
         waited = containers.wait_for_http_ok(published, "/healthz", timeout=120)
-        machine = published.container.exec_run(["/opt/venv/bin/python", "-c", "import platform; print(platform.machine())"])
+        machine = published.container.exec_run(
+            ["/opt/venv/bin/python", "-c", "import platform; print(platform.machine())"]
+        )
         assert http_faults.get_status(published.host_port or 0, "/", timeout=10) == 200
     print(f"arm64 first 200 after {waited * 1000:.0f} ms (container started {time.monotonic() - started:.1f} s ago)")
     assert machine.output.decode().strip() == "aarch64"

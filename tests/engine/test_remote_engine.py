@@ -35,8 +35,14 @@ def remote(docker_client):
 
 def dockwise(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     environ = {key: value for key, value in os.environ.items() if key not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
-    return subprocess.run([sys.executable, "-m", "dockwise.cli", *args], capture_output=True, text=True,
-                          env={**environ, **(env or {})}, cwd=cwd, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "dockwise.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**environ, **(env or {})},
+        cwd=cwd,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +78,13 @@ def test_inspect_through_a_docker_context(remote, built, tmp_path):
     """A context made by the docker CLI itself, chosen with DOCKER_CONTEXT: inspect reads the remote image."""
     tag, image_id = built
     config = {"DOCKER_CONFIG": str(tmp_path)}
-    created = subprocess.run(["/usr/bin/docker", "context", "create", "dwtest", "--docker", f"host={remote.url}"],
-                             capture_output=True, text=True, env={**os.environ, **config}, timeout=60)
+    created = subprocess.run(
+        ["/usr/bin/docker", "context", "create", "dwtest", "--docker", f"host={remote.url}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **config},
+        timeout=60,
+    )
     assert created.returncode == 0, created.stderr
     result = dockwise("inspect", tag, "--format", "json", env={**config, "DOCKER_CONTEXT": "dwtest"})
     assert result.returncode == 0, result.stderr
@@ -86,8 +97,22 @@ def test_demo_measures_through_the_engine(remote, tmp_path):
     """`dockwise demo` on the remote engine: both variants built there and slimmed there, every runtime figure
     taken inside it and right."""
     started = time.monotonic()
-    result = dockwise("--engine", remote.url, "demo", "--runs", "2", "--load-seconds", "2", "--resilience-seconds",
-                      "2", "--json", str(tmp_path / "demo.json"), "--html", str(tmp_path / "demo.html"), cwd=tmp_path)
+    result = dockwise(
+        "--engine",
+        remote.url,
+        "demo",
+        "--runs",
+        "2",
+        "--load-seconds",
+        "2",
+        "--resilience-seconds",
+        "2",
+        "--json",
+        str(tmp_path / "demo.json"),
+        "--html",
+        str(tmp_path / "demo.html"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     print(f"remote demo {time.monotonic() - started:.1f} s")
     report = json.loads((tmp_path / "demo.json").read_text())
@@ -102,7 +127,10 @@ def test_demo_measures_through_the_engine(remote, tmp_path):
     assert slim_runtime["load"]["requests"] > 100 and slim_runtime["load"]["non_2xx"] == 0, slim_runtime["load"]
     for variant, (uid, command, refused) in expected.items():
         runtime = images[report["builds"][variant]["tag"]]["runtime"]
-        assert runtime["engine"] == "remote" and "helper container in the service's network namespace" in runtime["reached"]
+        assert (
+            runtime["engine"] == "remote"
+            and "helper container in the service's network namespace" in runtime["reached"]
+        )
         assert runtime["running_uid"] == uid and runtime["pid1_command"][-1] == command[-1]
         assert runtime["exec_sh_refused"] is refused
         assert runtime["startup_ms"]["runs"] == 2 and all(0 < ms < 30_000 for ms in runtime["startup_ms"]["all"])
@@ -132,8 +160,12 @@ def test_the_host_s_proc_would_have_been_wrong(remote, built):
 
 
 SLIM_PROBES = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "slim-probes.toml"
-EXACT = (("GET", "/healthz", b""), ("POST", "/api/digest", b"the seed's body"), ("GET", "/no/such/page", b""),
-         ("DELETE", "/api/info", b""))
+EXACT = (
+    ("GET", "/healthz", b""),
+    ("POST", "/api/digest", b"the seed's body"),
+    ("GET", "/no/such/page", b""),
+    ("DELETE", "/api/info", b""),
+)
 """Requests whose answers hold nothing that changes between runs (the hostname, a pid, an uptime)."""
 
 
@@ -143,9 +175,12 @@ def _answers_in_the_engine(client, image: str) -> dict[tuple[str, str, bytes], d
 
     with pod.pod(client, image, port=5000, labels={"dockwise.test": RUN_ID}) as running:
         running.wait_ok("/healthz")
-        return {request: running.reach.call(http_faults.exchange, method=request[0], path=request[1],
-                                             headers={"Host": "localhost"}, body=request[2])
-                for request in EXACT}
+        return {
+            request: running.reach.call(
+                http_faults.exchange, method=request[0], path=request[1], headers={"Host": "localhost"}, body=request[2]
+            )
+            for request in EXACT
+        }
 
 
 def test_slim_traces_and_verifies_on_the_remote_engine(remote, built, docker_client, tmp_path):
@@ -158,8 +193,18 @@ def test_slim_traces_and_verifies_on_the_remote_engine(remote, built, docker_cli
     slim_tag = f"dockwise-test/remote-slim:{RUN_ID}"
     report_path = tmp_path / "slim.json"
     started = time.monotonic()
-    result = dockwise("--engine", remote.url, "slim", tag, "--tag", slim_tag, "--probe", str(SLIM_PROBES),
-                      "--report", str(report_path))
+    result = dockwise(
+        "--engine",
+        remote.url,
+        "slim",
+        tag,
+        "--tag",
+        slim_tag,
+        "--probe",
+        str(SLIM_PROBES),
+        "--report",
+        str(report_path),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     print(f"remote slim {time.monotonic() - started:.1f} s")
     report = json.loads(report_path.read_text())
@@ -172,8 +217,10 @@ def test_slim_traces_and_verifies_on_the_remote_engine(remote, built, docker_cli
     assert remote.client.images.get(slim_tag).id == report["slim"]["id"]
     with pytest.raises(ImageNotFound):
         docker_client.images.get(slim_tag)
-    for kind in (remote.client.containers.list(all=True, filters={"label": "dockwise.slim.run"}),
-                 remote.client.volumes.list(filters={"label": "dockwise.slim.run"})):
+    for kind in (
+        remote.client.containers.list(all=True, filters={"label": "dockwise.slim.run"}),
+        remote.client.volumes.list(filters={"label": "dockwise.slim.run"}),
+    ):
         assert kind == []
     original, slim = _answers_in_the_engine(remote.client, tag), _answers_in_the_engine(remote.client, slim_tag)
     assert all("status" in answer for answer in original.values()), original

@@ -89,8 +89,14 @@ class Archive:
         return path
 
 
-def docker_save(layers: list[bytes], config: dict | None = None, tags: tuple[str, ...] = ("test/image:1",), *,
-                raw_config: bytes | None = None, entry: dict | None = None) -> Archive:
+def docker_save(
+    layers: list[bytes],
+    config: dict | None = None,
+    tags: tuple[str, ...] = ("test/image:1",),
+    *,
+    raw_config: bytes | None = None,
+    entry: dict | None = None,
+) -> Archive:
     """The legacy `docker save` layout of Engine 20.10: <id>.json, <dir>/layer.tar, manifest.json, repositories.
 
     `raw_config` replaces the config's JSON text (invalid or hostile JSON); `entry` updates the manifest.json entry."""
@@ -110,8 +116,16 @@ def docker_save(layers: list[bytes], config: dict | None = None, tags: tuple[str
     return archive
 
 
-def oci_layout(layers: list[bytes], config: dict | None = None, *, compress: bool = True, ref: str = "1",
-               raw_config: bytes | None = None, edit_manifest=None, edit_index=None) -> Archive:
+def oci_layout(
+    layers: list[bytes],
+    config: dict | None = None,
+    *,
+    compress: bool = True,
+    ref: str = "1",
+    raw_config: bytes | None = None,
+    edit_manifest=None,
+    edit_index=None,
+) -> Archive:
     """An OCI image layout (spec 1.0.0) with tar+gzip (or plain tar) layers. `edit_manifest(manifest)` and
     `edit_index(index)` change those documents in place before they are written (their digests follow)."""
     config = config if config is not None else image_config(layers)
@@ -134,9 +148,17 @@ def oci_layout(layers: list[bytes], config: dict | None = None, *, compress: boo
         edit_manifest(manifest)
     manifest_raw = json.dumps(manifest).encode()
     archive.members[f"blobs/sha256/{sha(manifest_raw).split(':')[1]}"] = manifest_raw
-    index = {"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(manifest_raw), "size": len(manifest_raw),
-        "annotations": {"org.opencontainers.image.ref.name": ref}}]}
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": sha(manifest_raw),
+                "size": len(manifest_raw),
+                "annotations": {"org.opencontainers.image.ref.name": ref},
+            }
+        ],
+    }
     if edit_index is not None:
         edit_index(index)
     archive.members["index.json"] = json.dumps(index).encode()

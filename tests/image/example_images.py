@@ -76,7 +76,9 @@ def _apply(config: dict, keyword: str, instruction, step) -> None:
         labels = config.setdefault("Labels", {})
         labels.update({args[i]: args[i + 1].strip('"') for i in range(0, len(args) - 2, 3)})
     elif keyword in ("CMD", "ENTRYPOINT"):
-        config["Cmd" if keyword == "CMD" else "Entrypoint"] = args if instruction.json else ["/bin/sh", "-c", " ".join(args)]
+        config["Cmd" if keyword == "CMD" else "Entrypoint"] = (
+            args if instruction.json else ["/bin/sh", "-c", " ".join(args)]
+        )
     elif keyword == "EXPOSE":
         config.setdefault("ExposedPorts", {}).update({a if "/" in a else f"{a}/tcp": {} for a in args})
     elif keyword == "HEALTHCHECK":

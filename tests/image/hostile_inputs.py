@@ -27,8 +27,9 @@ PASSWD = F("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
 def raw_layer(*members: tuple[tarfile.TarInfo, bytes | None]) -> bytes:
     """A layer from TarInfo headers as given (names may hold any character; non-UTF-8 bytes as surrogates)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8",
-                      errors="surrogateescape") as tar:
+    with tarfile.open(
+        fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape"
+    ) as tar:
         for info, data in members:
             if data is not None:
                 info.size = len(data)
@@ -72,9 +73,15 @@ def run_measured(command: list[str], *, timeout: float = 60, env: dict[str, str]
     """Run `command` to its end (or kill it after `timeout` seconds); see Run."""
     read_end, write_end = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *command], stdout=out,
-                                 stderr=err, stdin=subprocess.DEVNULL, env=env, pass_fds=(write_end,),
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *command],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            pass_fds=(write_end,),
+            start_new_session=True,
+        )
         os.close(write_end)
         try:
             child.wait(timeout=timeout)
@@ -102,6 +109,7 @@ def _save(directory: Path, layers: list[bytes], name: str = "image.tar", **kwarg
 
 # -- paths and links ---------------------------------------------------------------------------------------------
 
+
 def deep_entry_path(directory: Path, depth: int = 20_000) -> str:
     """One file `d/d/.../d/f`, `depth` components deep (a pax path record): ~60 KB of archive."""
     return _save(directory, [raw_layer((member("/".join(["d"] * depth) + "/f"), b"x"))])
@@ -110,7 +118,9 @@ def deep_entry_path(directory: Path, depth: int = 20_000) -> str:
 def long_symlink_target(directory: Path, components: int = 60_000) -> str:
     """`bin` is a symlink whose target has `components` components: every lookup of bin/sh, bin/bash... meets it."""
     target = "/".join(["a"] * components)
-    return _save(directory, [raw_layer((member("bin", tarfile.SYMTYPE, target), None), (member("a", tarfile.DIRTYPE), None))])
+    return _save(
+        directory, [raw_layer((member("bin", tarfile.SYMTYPE, target), None), (member("a", tarfile.DIRTYPE), None))]
+    )
 
 
 def missing_hardlink_target(directory: Path) -> str:
@@ -119,6 +129,7 @@ def missing_hardlink_target(directory: Path) -> str:
 
 
 # -- compression -------------------------------------------------------------------------------------------------
+
 
 def gzip_bomb(directory: Path, expanded: int = 1 << 30) -> str:
     """An OCI layout whose one gzip layer (~1 MB per GiB) expands to a tar of `expanded` zero bytes.
@@ -165,7 +176,9 @@ def _layout_with_blob(directory: Path, blob_path: Path, diff_id: str) -> str:
     layout = directory / "layout"
     archive.write_dir(layout)
     placeholder = next(p for p in (layout / "blobs" / "sha256").iterdir() if p.read_bytes()[:2] == b"\x1f\x8b")
-    manifest_path = next(p for p in (layout / "blobs" / "sha256").iterdir() if b"image.manifest.v1+json" in p.read_bytes())
+    manifest_path = next(
+        p for p in (layout / "blobs" / "sha256").iterdir() if b"image.manifest.v1+json" in p.read_bytes()
+    )
     manifest = json.loads(manifest_path.read_bytes())
     manifest["layers"][0].update(digest="sha256:" + blob_digest.hexdigest(), size=blob_path.stat().st_size)
     placeholder.unlink()
@@ -180,6 +193,7 @@ def _layout_with_blob(directory: Path, blob_path: Path, diff_id: str) -> str:
 
 
 # -- what the path names -----------------------------------------------------------------------------------------
+
 
 def fifo_image_path(directory: Path) -> str:
     path = directory / "image.tar"
@@ -215,20 +229,26 @@ NEWLINE_NAME = "app/x\nDI999 error forged.env"
 def hostile_names(directory: Path) -> str:
     """Secret-looking, setuid files whose names hold terminal escapes, non-UTF-8 bytes, rich markup and a new line,
     and a history line and tag with escapes: all of them reach findings and the text table."""
-    layers = [raw_layer(*((member(name, mode=0o4755), b"data") for name in
-                          (ESCAPE_NAME, NON_UTF8_NAME, MARKUP_NAME, NEWLINE_NAME)))]
+    layers = [
+        raw_layer(
+            *((member(name, mode=0o4755), b"data") for name in (ESCAPE_NAME, NON_UTF8_NAME, MARKUP_NAME, NEWLINE_NAME))
+        )
+    ]
     config = image_config(layers, history=["RUN \x1b]0;title\x07echo [bold]hi[/bold]"], WorkingDir="/app")
     return _save(directory, layers, config=config, tags=("demo/\x1b[31mred:1",))
 
 
 def empty_package_line(directory: Path) -> str:
     """dpkg's status with a stanza whose `Package:` is empty, next to a real one."""
-    status = (b"Package: \nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n\n"
-              b"Package: libc6\nStatus: install ok installed\nVersion: 2.41-12\nArchitecture: amd64\n")
+    status = (
+        b"Package: \nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n\n"
+        b"Package: libc6\nStatus: install ok installed\nVersion: 2.41-12\nArchitecture: amd64\n"
+    )
     return _save(directory, [layer(PASSWD, F("var/lib/dpkg/status", status))])
 
 
 # -- JSON documents ----------------------------------------------------------------------------------------------
+
 
 def deep_json_config(directory: Path, depth: int = 100_000) -> str:
     """A config with an extra field nested `depth` arrays deep (valid JSON; its digest is right)."""
@@ -248,18 +268,21 @@ def nan_config(directory: Path) -> str:
 def _in_config(field: str, value: object) -> Callable[[dict], None]:
     def edit(config: dict) -> None:
         config["config"][field] = value
+
     return edit
 
 
 def _top(field: str, value: object) -> Callable[[dict], None]:
     def edit(config: dict) -> None:
         config[field] = value
+
     return edit
 
 
 def _history_entry(field: str, value: object) -> Callable[[dict], None]:
     def edit(config: dict) -> None:
         config["history"][0][field] = value
+
     return edit
 
 
@@ -276,7 +299,10 @@ CONFIG_VARIANTS: dict[str, tuple[Callable[[dict], None], str]] = {
     "exposed-ports-is-a-list": (_in_config("ExposedPorts", ["5000/tcp"]), "config.ExposedPorts is an array"),
     "exposed-port-value-is-a-string": (_in_config("ExposedPorts", {"5000/tcp": "yes"}), "ExposedPorts.*is a string"),
     "healthcheck-is-a-string": (_in_config("Healthcheck", "CMD true"), "config.Healthcheck is a string"),
-    "healthcheck-test-is-a-string": (_in_config("Healthcheck", {"Test": "true"}), "config.Healthcheck.Test is a string"),
+    "healthcheck-test-is-a-string": (
+        _in_config("Healthcheck", {"Test": "true"}),
+        "config.Healthcheck.Test is a string",
+    ),
     "workdir-is-a-list": (_in_config("WorkingDir", ["/app"]), "config.WorkingDir is an array"),
     "history-is-an-object": (_top("history", {"created_by": "x"}), "history is an object"),
     "history-entry-is-a-string": (_top("history", ["RUN x"]), r"history\[0\] is a string"),
@@ -298,36 +324,47 @@ SAVE_MANIFEST_VARIANTS: dict[str, tuple[dict, str]] = {
 def _set_index_annotations(value: object) -> Callable[[dict], None]:
     def edit(index: dict) -> None:
         index["manifests"][0]["annotations"] = value
+
     return edit
 
 
 def _set_layer_field(field: str, value: object) -> Callable[[dict], None]:
     def edit(manifest: dict) -> None:
         manifest["layers"][0][field] = value
+
     return edit
 
 
 def _set_manifest_field(field: str, value: object) -> Callable[[dict], None]:
     def edit(manifest: dict) -> None:
         manifest[field] = value
+
     return edit
 
 
 def _set_index_field(field: str, value: object) -> Callable[[dict], None]:
     def edit(index: dict) -> None:
         index[field] = value
+
     return edit
 
 
 OCI_VARIANTS: dict[str, tuple[str, Callable[[dict], None], str]] = {
     "annotations-is-a-list": ("index", _set_index_annotations(["ref"]), r"manifests\[0\].annotations is an array"),
-    "annotation-value-is-an-int": ("index", _set_index_annotations({"org.opencontainers.image.ref.name": 1}),
-                                   r"manifests\[0\].annotations\[.*\] is a number"),
+    "annotation-value-is-an-int": (
+        "index",
+        _set_index_annotations({"org.opencontainers.image.ref.name": 1}),
+        r"manifests\[0\].annotations\[.*\] is a number",
+    ),
     "index-manifests-is-an-object": ("index", _set_index_field("manifests", {"a": 1}), "manifests is an object"),
     "layer-size-is-a-string": ("manifest", _set_layer_field("size", "12"), r"layers\[0\].size is a string"),
     "layer-size-is-a-boolean": ("manifest", _set_layer_field("size", True), r"layers\[0\].size is a boolean"),
     "layer-media-type-is-an-int": ("manifest", _set_layer_field("mediaType", 5), r"layers\[0\].mediaType is a number"),
-    "layer-annotations-is-a-list": ("manifest", _set_layer_field("annotations", []), r"layers\[0\].annotations is an array"),
+    "layer-annotations-is-a-list": (
+        "manifest",
+        _set_layer_field("annotations", []),
+        r"layers\[0\].annotations is an array",
+    ),
     "manifest-config-is-a-string": ("manifest", _set_manifest_field("config", "sha256:00"), "config is a string"),
     "manifest-layers-is-an-object": ("manifest", _set_manifest_field("layers", {}), "layers is an object"),
 }

@@ -14,12 +14,14 @@ from tests.image.example_images import example_image
 EXAMPLES = [(r, e) for r in all_rules("image") for e in r.examples()]
 ENGINE_CANNOT = {
     ("DI005", True): "BuildKit 0.8 (Engine 20.10) drops setuid/setgid bits from COPY --chmod; "
-                     "test_bases.py sees DI005 on the slim base's real setuid files",
+    "test_bases.py sees DI005 on the slim base's real setuid files",
 }
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("rule, example", EXAMPLES, ids=lambda v: v.id if hasattr(v, "id") else ("bad" if v.bad else "good"))
+@pytest.mark.parametrize(
+    "rule, example", EXAMPLES, ids=lambda v: v.id if hasattr(v, "id") else ("bad" if v.bad else "good")
+)
 def test_example_built_by_buildkit(rule, example, tmp_path, docker_client, test_labels):
     if (rule.id, example.bad) in ENGINE_CANNOT:
         pytest.skip(ENGINE_CANNOT[rule.id, example.bad])

@@ -19,7 +19,9 @@ def test_inspect_json_and_failure_threshold(tmp_path):
     assert document["image"]["user"]["uid"] == 65532
     assert [f["rule"] for f in document["findings"]] == ["DI002"]
     assert runner.invoke(main, ["inspect", archive, "--format", "json"]).exit_code == 0  # default threshold: warning
-    ignored = runner.invoke(main, ["inspect", archive, "--ignore", "DI002", "--format", "json", "--failure-threshold", "info"])
+    ignored = runner.invoke(
+        main, ["inspect", archive, "--ignore", "DI002", "--format", "json", "--failure-threshold", "info"]
+    )
     assert ignored.exit_code == 0
 
 
@@ -38,7 +40,12 @@ def test_inspect_of_a_missing_archive_is_one_line_and_exit_2(tmp_path):
 def test_compare_writes_each_format(tmp_path):
     images = [samples.standard(tmp_path), samples.distroless(tmp_path)]
     runner = CliRunner()
-    for fmt, marker in (("html", "<!DOCTYPE html>"), ("markdown", "| metric |"), ("json", '"metrics"'), ("table", "metrics")):
+    for fmt, marker in (
+        ("html", "<!DOCTYPE html>"),
+        ("markdown", "| metric |"),
+        ("json", '"metrics"'),
+        ("table", "metrics"),
+    ):
         out = tmp_path / f"report.{fmt}"
         result = runner.invoke(main, ["compare", "--no-runtime", "--format", fmt, "-o", str(out), *images])
         assert result.exit_code == 0, result.output

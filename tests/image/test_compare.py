@@ -19,8 +19,16 @@ def test_metrics_ratios_are_against_the_first_image(comparison):
 
 def test_verdicts_follow_the_facts(comparison):
     standard, distroless = ({v.practice: v.status for v in image.verdicts} for image in comparison.images)
-    assert standard == {"minimal-base": "pass", "workdir": "pass", "only-needed-files": "pass", "dockerignore": "fail",
-                        "no-pip-cache": "fail", "expose": "fail", "exec-form": "fail", "non-root": "fail"}
+    assert standard == {
+        "minimal-base": "pass",
+        "workdir": "pass",
+        "only-needed-files": "pass",
+        "dockerignore": "fail",
+        "no-pip-cache": "fail",
+        "expose": "fail",
+        "exec-form": "fail",
+        "non-root": "fail",
+    }
     assert set(distroless.values()) == {"pass"}
 
 

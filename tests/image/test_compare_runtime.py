@@ -25,12 +25,14 @@ def http_image(docker_client, test_labels, tmp_path_factory):
     (context / "index.html").write_text("ok\n")
     (context / "Dockerfile").write_text(
         "FROM dockwise/python:3.13-slim\nWORKDIR /srv\nCOPY index.html /srv/\nUSER 65534\nEXPOSE 8000\n"
-        'CMD ["python3", "-m", "http.server", "8000", "--bind", "0.0.0.0"]\n')
+        'CMD ["python3", "-m", "http.server", "8000", "--bind", "0.0.0.0"]\n'
+    )
     tag = f"dockwise-test/compare-http:{test_labels['dockwise.test']}"
     cli = cli_client()
     labels = [arg for key, value in test_labels.items() for arg in ("--label", f"{key}={value}")]
-    subprocess.run([*cli.build_command(), "-q", "-t", tag, *labels, str(context)], env=cli.env(), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*cli.build_command(), "-q", "-t", tag, *labels, str(context)], env=cli.env(), check=True, capture_output=True
+    )
     return tag
 
 

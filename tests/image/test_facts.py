@@ -9,24 +9,36 @@ from tests.image.archives import F, docker_save, image_config, layer
 
 PASSWD = b"root:x:0:0:root:/root:/bin/bash\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n"
 GROUP = b"root:x:0:\nnonroot:x:65532:\nstaff:x:50:\n"
-STATUS = (b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.41-12\nSource: glibc\n\n"
-          b"Package: removed-pkg\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1\n\n"
-          b"Package: dash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 0.5.12-12\n")
-KEY = b"-----BEGIN OPENSSH PRIVATE KEY-----\n" + b"b3BlbnNzaC1rZXktdjEAAAAA" * 4 + b"\n-----END OPENSSH PRIVATE KEY-----\n"
+STATUS = (
+    b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.41-12\nSource: glibc\n\n"
+    b"Package: removed-pkg\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1\n\n"
+    b"Package: dash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 0.5.12-12\n"
+)
+KEY = (
+    b"-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    + b"b3BlbnNzaC1rZXktdjEAAAAA" * 4
+    + b"\n-----END OPENSSH PRIVATE KEY-----\n"
+)
 SITE = "usr/local/lib/python3.13/site-packages"
 
 BASE = layer(
-    F("etc/passwd", PASSWD), F("etc/group", GROUP),
+    F("etc/passwd", PASSWD),
+    F("etc/group", GROUP),
     F("usr/lib/os-release", b'ID=debian\nVERSION_ID="13"\nPRETTY_NAME="Debian GNU/Linux 13 (trixie)"\n'),
     F("etc/os-release", kind="symlink", link="../usr/lib/os-release"),
     F("var/lib/dpkg/status", STATUS),
     F("bin", kind="symlink", link="usr/bin"),
-    F("usr/bin/dash", b"\x7fELF", mode=0o755), F("usr/bin/sh", kind="symlink", link="dash"),
-    F("usr/bin/apt-get", b"\x7fELF", mode=0o755), F("usr/bin/dpkg", b"\x7fELF", mode=0o755),
-    F("usr/bin/su", b"\x7fELF", mode=0o4755), F("usr/bin/wall", b"\x7fELF", mode=0o2755),
-    F("tmp", kind="dir", mode=0o1777), F("var/spool/open", b"x", mode=0o666),
+    F("usr/bin/dash", b"\x7fELF", mode=0o755),
+    F("usr/bin/sh", kind="symlink", link="dash"),
+    F("usr/bin/apt-get", b"\x7fELF", mode=0o755),
+    F("usr/bin/dpkg", b"\x7fELF", mode=0o755),
+    F("usr/bin/su", b"\x7fELF", mode=0o4755),
+    F("usr/bin/wall", b"\x7fELF", mode=0o2755),
+    F("tmp", kind="dir", mode=0o1777),
+    F("var/spool/open", b"x", mode=0o666),
     F("usr/local/lib/python3.13/os.py", b"# os\n"),
-    F(f"{SITE}/pip/__init__.py", b""), F(f"{SITE}/pip-25.2.dist-info/METADATA", b"Name: pip\n"),
+    F(f"{SITE}/pip/__init__.py", b""),
+    F(f"{SITE}/pip-25.2.dist-info/METADATA", b"Name: pip\n"),
     F(f"{SITE}/Flask-3.1.3.dist-info/METADATA", b"Name: Flask\n"),
     F("var/lib/apt/lists/deb.debian.org_debian_dists_trixie_InRelease", b"l" * 500),
     F("var/lib/apt/lists/lock", b""),
@@ -36,9 +48,12 @@ APP = layer(
     F("app/main.py", b"print('hi')\n", uid=65532, gid=65532),
     F("app/readonly.py", b"x = 1\n"),
     F("app/group_writable.py", b"y = 2\n", mode=0o664, gid=65532),
-    F("app/.env", b"TOKEN=1\n"), F("app/deploy_key", KEY),
-    F("app/__pycache__/main.cpython-39.pyc", b"\x00" * 200), F("app/__pycache__/readonly.cpython-313.pyc", b"\x00" * 50),
-    F("app/.git/HEAD", b"ref: refs/heads/main\n"), F("app/Dockerfile", b"FROM scratch\n"),
+    F("app/.env", b"TOKEN=1\n"),
+    F("app/deploy_key", KEY),
+    F("app/__pycache__/main.cpython-39.pyc", b"\x00" * 200),
+    F("app/__pycache__/readonly.cpython-313.pyc", b"\x00" * 50),
+    F("app/.git/HEAD", b"ref: refs/heads/main\n"),
+    F("app/Dockerfile", b"FROM scratch\n"),
     F("root/.cache/pip/http/a", b"c" * 300),
 )
 CLEANUP = layer(F("var/lib/apt/lists/deb.debian.org_debian_dists_trixie_InRelease", kind="whiteout"))
@@ -48,9 +63,13 @@ CLEANUP = layer(F("var/lib/apt/lists/deb.debian.org_debian_dists_trixie_InReleas
 def facts(tmp_path_factory):
     layers = [BASE, APP, CLEANUP]
     config = image_config(
-        layers, history=["debootstrap", "COPY . /app", "RUN rm -rf /var/lib/apt/lists/*"],
-        User="nonroot", WorkingDir="/app", Env=["PATH=/usr/bin", "DB_PASSWORD=hunter2", "GPG_KEY=ABCD"],
-        ExposedPorts={"8000/tcp": {}}, Cmd=["/bin/sh", "-c", "python main.py"],
+        layers,
+        history=["debootstrap", "COPY . /app", "RUN rm -rf /var/lib/apt/lists/*"],
+        User="nonroot",
+        WorkingDir="/app",
+        Env=["PATH=/usr/bin", "DB_PASSWORD=hunter2", "GPG_KEY=ABCD"],
+        ExposedPorts={"8000/tcp": {}},
+        Cmd=["/bin/sh", "-c", "python main.py"],
         Labels={"org.opencontainers.image.title": "demo"},
     )
     path = docker_save(layers, config, tags=("demo/app:1.0",)).write_tar(tmp_path_factory.mktemp("img") / "a.tar")
@@ -60,7 +79,11 @@ def facts(tmp_path_factory):
 def test_identity_and_os_release(facts):
     assert facts.tags == ("demo/app:1.0",) and facts.id.startswith("sha256:")
     assert facts.os_release == {"id": "debian", "pretty_name": "Debian GNU/Linux 13 (trixie)", "version_id": "13"}
-    assert [layer.created_by for layer in facts.layers] == ["debootstrap", "COPY . /app", "RUN rm -rf /var/lib/apt/lists/*"]
+    assert [layer.created_by for layer in facts.layers] == [
+        "debootstrap",
+        "COPY . /app",
+        "RUN rm -rf /var/lib/apt/lists/*",
+    ]
     assert facts.size_bytes == sum(layer.size_bytes for layer in facts.layers)
 
 
@@ -74,7 +97,10 @@ def test_shell_form_command_is_not_exec_form(facts):
 
 
 def test_packages_shells_and_managers(facts):
-    assert [(p.name, p.version, p.source) for p in facts.debian_packages] == [("dash", "0.5.12-12", None), ("libc6", "2.41-12", "glibc")]
+    assert [(p.name, p.version, p.source) for p in facts.debian_packages] == [
+        ("dash", "0.5.12-12", None),
+        ("libc6", "2.41-12", "glibc"),
+    ]
     assert facts.shells == ("/bin/sh",)  # sh, dash and /usr/bin/* are one file: reported once
     assert facts.package_managers == ("apt", "dpkg", "pip")
 
@@ -113,15 +139,34 @@ def test_waste_is_reclaimable_bytes_mapped_to_the_hiding_layer(facts):
 
 def test_as_dict_has_stable_keys(facts):
     data = facts.as_dict()
-    assert {"id", "tags", "size_bytes", "compressed_bytes", "layers", "user", "waste", "debian_package_count",
-            "layer_count", "secrets", "caches", "python_distributions"} <= set(data)
+    assert {
+        "id",
+        "tags",
+        "size_bytes",
+        "compressed_bytes",
+        "layers",
+        "user",
+        "waste",
+        "debian_package_count",
+        "layer_count",
+        "secrets",
+        "caches",
+        "python_distributions",
+    } <= set(data)
     assert data["debian_package_count"] == 2
 
 
-@pytest.mark.parametrize(("user", "expected"), [
-    ("", (None, 0, True)), ("0", ("root", 0, True)), ("65532", ("nonroot", 65532, False)),
-    ("nonroot:staff", ("nonroot", 65532, False)), ("ghost", (None, None, False)), ("1234:50", (None, 1234, False)),
-])
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("", (None, 0, True)),
+        ("0", ("root", 0, True)),
+        ("65532", ("nonroot", 65532, False)),
+        ("nonroot:staff", ("nonroot", 65532, False)),
+        ("ghost", (None, None, False)),
+        ("1234:50", (None, 1234, False)),
+    ],
+)
 def test_user_forms(tmp_path, user, expected):
     layers = [layer(F("etc/passwd", PASSWD), F("etc/group", GROUP))]
     path = docker_save(layers, image_config(layers, User=user)).write_tar(tmp_path / "u.tar")
@@ -137,18 +182,25 @@ def test_dpkg_parser_agrees_with_python_debian():
 
     from dockwise.image.facts import dpkg_paragraphs
 
-    text = (STATUS.decode() + "\nPackage: multi\nStatus: install ok installed\nDescription: short\n long line\n .\n"
-            "Version: 1:2.3-4\nDepends: a (>= 1), b | c\n")
+    text = (
+        STATUS.decode() + "\nPackage: multi\nStatus: install ok installed\nDescription: short\n long line\n .\n"
+        "Version: 1:2.3-4\nDepends: a (>= 1), b | c\n"
+    )
     ours = [{k: p[k] for k in ("Package", "Version", "Status") if k in p} for p in dpkg_paragraphs(text)]
-    theirs = [{k: p[k] for k in ("Package", "Version", "Status") if k in p} for p in Deb822.iter_paragraphs(text.splitlines())]
+    theirs = [
+        {k: p[k] for k in ("Package", "Version", "Status") if k in p} for p in Deb822.iter_paragraphs(text.splitlines())
+    ]
     assert ours == theirs and len(ours) == 4
 
 
-@pytest.mark.parametrize(("status", "env", "expected"), [
-    (b"Package: python3.13-minimal\nStatus: install ok installed\nVersion: 3.13.5-2+deb13u5\n", [], ("3.13.5",)),
-    (b"", ["PYTHON_VERSION=3.13.1"], ("3.13.1",)),
-    (b"", [], ("3.13",)),
-])
+@pytest.mark.parametrize(
+    ("status", "env", "expected"),
+    [
+        (b"Package: python3.13-minimal\nStatus: install ok installed\nVersion: 3.13.5-2+deb13u5\n", [], ("3.13.5",)),
+        (b"", ["PYTHON_VERSION=3.13.1"], ("3.13.1",)),
+        (b"", [], ("3.13",)),
+    ],
+)
 def test_python_release(tmp_path, status, env, expected):
     layers = [layer(F("usr/lib/python3.13/os.py", b""), F("var/lib/dpkg/status", status))]
     path = docker_save(layers, image_config(layers, Env=env)).write_tar(tmp_path / "p.tar")

@@ -27,8 +27,10 @@ def test_whiteout_of_a_directory_deletes_everything_below_it():
 
 
 def test_opaque_directory_hides_lower_children_but_keeps_its_own_layer():
-    fs = _fs(layer(F("d", kind="dir"), F("d/old", b"old")),
-             layer(F("d", kind="opaque"), F("d", kind="dir"), F("d/new", b"new")))
+    fs = _fs(
+        layer(F("d", kind="dir"), F("d/old", b"old")),
+        layer(F("d", kind="opaque"), F("d", kind="dir"), F("d/new", b"new")),
+    )
     assert sorted(fs.nodes) == ["d", "d/new"]
     assert [h.path for h in fs.hidden] == ["d/old"]
 
@@ -46,9 +48,16 @@ def test_a_chmod_only_layer_duplicates_the_file():
 
 
 def test_symlinks_resolve_inside_the_image_root():
-    fs = _fs(layer(F("usr/bin/dash", b"\x7fELF", mode=0o755), F("bin", kind="symlink", link="usr/bin"),
-                   F("usr/bin/sh", kind="symlink", link="dash"), F("escape", kind="symlink", link="../../../usr/bin/dash"),
-                   F("loop1", kind="symlink", link="loop2"), F("loop2", kind="symlink", link="/loop1")))
+    fs = _fs(
+        layer(
+            F("usr/bin/dash", b"\x7fELF", mode=0o755),
+            F("bin", kind="symlink", link="usr/bin"),
+            F("usr/bin/sh", kind="symlink", link="dash"),
+            F("escape", kind="symlink", link="../../../usr/bin/dash"),
+            F("loop1", kind="symlink", link="loop2"),
+            F("loop2", kind="symlink", link="/loop1"),
+        )
+    )
     assert fs.resolve("bin/sh") == "usr/bin/dash"
     assert fs.is_file("bin/sh")
     assert fs.resolve("escape") == "usr/bin/dash"  # '..' stops at the root, as in a chroot

@@ -65,8 +65,13 @@ def test_absolute_path_is_read_relative_to_the_image_root(tmp_path):
 def test_symlink_pointing_outside_resolves_inside_the_image(tmp_path):
     outside = tmp_path / "host-secret"
     outside.write_text("host")
-    path = _save(tmp_path, _raw_layer((_info("bin/sh", tarfile.SYMTYPE, link=str(outside)), None),
-                                      (_info("etc/x", tarfile.SYMTYPE, link="../../../../../../" + str(outside)), None)))
+    path = _save(
+        tmp_path,
+        _raw_layer(
+            (_info("bin/sh", tarfile.SYMTYPE, link=str(outside)), None),
+            (_info("etc/x", tarfile.SYMTYPE, link="../../../../../../" + str(outside)), None),
+        ),
+    )
     facts = collect(path)
     assert facts.shells == () and facts.file_count == 2  # the host file is never looked at
 
@@ -117,7 +122,7 @@ def test_memory_per_entry_is_bounded(tmp_path):
 
 def test_header_claiming_more_data_than_the_layer_has_is_an_error(tmp_path):
     good = _raw_layer((_info("big"), b"\x00" * 4096))
-    truncated = good[:512 + 1024]
+    truncated = good[: 512 + 1024]
     with pytest.raises(DockwiseError, match="truncated at 'big'"):
         collect(_save(tmp_path, truncated))
 
@@ -173,8 +178,14 @@ def test_truncated_gzip_layer_is_an_error(tmp_path):
     manifest["layers"][0].update(digest=sha(blob), size=len(blob))
     raw = json.dumps(manifest).encode()
     archive.members["blobs/sha256/" + sha(raw).split(":")[1]] = raw
-    archive.members["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(raw), "size": len(raw)}]}).encode()
+    archive.members["index.json"] = json.dumps(
+        {
+            "schemaVersion": 2,
+            "manifests": [
+                {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(raw), "size": len(raw)}
+            ],
+        }
+    ).encode()
     with pytest.raises(DockwiseError, match="unreadable layer tar|corrupt gzip"):
         collect(str(archive.write_dir(tmp_path / "oci")))
 

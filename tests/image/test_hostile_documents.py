@@ -47,8 +47,19 @@ def test_the_cli_says_one_line_and_exits_2(tmp_path):
 
 def test_nulls_where_go_writes_them_are_accepted(tmp_path):
     layers = [layer(hostile.PASSWD)]
-    config = image_config(layers, User=None, Env=None, Entrypoint=None, Cmd=None, Labels=None, ExposedPorts=None,
-                          Volumes=None, OnBuild=None, Healthcheck=None, WorkingDir=None)
+    config = image_config(
+        layers,
+        User=None,
+        Env=None,
+        Entrypoint=None,
+        Cmd=None,
+        Labels=None,
+        ExposedPorts=None,
+        Volumes=None,
+        OnBuild=None,
+        Healthcheck=None,
+        WorkingDir=None,
+    )
     config["history"] = None
     facts = collect(str(docker_save(layers, config, entry={"RepoTags": None}).write_tar(tmp_path / "n.tar")))
     assert (facts.tags, facts.env, facts.labels, facts.entrypoint, facts.cmd) == ((), {}, {}, None, None)

@@ -91,8 +91,12 @@ def test_a_hard_link_to_a_missing_file_is_an_error_not_a_present_file(tmp_path):
 
 
 def test_a_hard_link_to_an_earlier_file_counts_as_that_file(tmp_path):
-    path = docker_save([layer(F("usr/bin/dpkg", b"\x7fELF", mode=0o755)),
-                        layer(F("usr/bin/apt-get", kind="hardlink", link="usr/bin/dpkg"))]).write_tar(tmp_path / "l.tar")
+    path = docker_save(
+        [
+            layer(F("usr/bin/dpkg", b"\x7fELF", mode=0o755)),
+            layer(F("usr/bin/apt-get", kind="hardlink", link="usr/bin/dpkg")),
+        ]
+    ).write_tar(tmp_path / "l.tar")
     assert collect(str(path)).package_managers == ("apt", "dpkg")
 
 
@@ -140,8 +144,9 @@ def test_every_format_written_with_o_is_well_formed_utf8(tmp_path, fmt):
 @pytest.mark.parametrize("fmt", ["table", "markdown", "html", "json"])
 def test_compare_output_with_hostile_names_is_well_formed_utf8(tmp_path, fmt):
     out = tmp_path / f"compare.{fmt}"
-    result = CliRunner().invoke(main, ["compare", "--no-runtime", "--format", fmt, "-o", str(out),
-                                       hostile.hostile_names(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["compare", "--no-runtime", "--format", fmt, "-o", str(out), hostile.hostile_names(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     text = out.read_bytes().decode("utf-8")
     _no_terminal_controls(text)

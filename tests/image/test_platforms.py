@@ -30,9 +30,14 @@ def _spec(tmp_path: Path, arch: str, variant: str = "") -> ImageSpec:
     path = tmp_path / f"{arch}.tar"
     path.write_bytes(data)
     diff_id = "sha256:" + hashlib.sha256(data).hexdigest()
-    config = {"architecture": arch, "os": "linux", **({"variant": variant} if variant else {}),
-              "config": {"User": "65532", "Cmd": ["/bin/true"]}, "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-              "history": [{"created_by": f"test {arch}"}]}
+    config = {
+        "architecture": arch,
+        "os": "linux",
+        **({"variant": variant} if variant else {}),
+        "config": {"User": "65532", "Cmd": ["/bin/true"]},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created_by": f"test {arch}"}],
+    }
     return ImageSpec(("test/multi:1",), canonical_json(config), (Layer(path, diff_id, len(data)),))
 
 
@@ -50,8 +55,10 @@ def test_the_layout_names_one_index_with_a_manifest_per_platform(index_layout):
     assert entry["mediaType"] == "application/vnd.oci.image.index.v1+json" and entry["digest"] == index_digest(spec)
     assert entry["annotations"]["org.opencontainers.image.ref.name"] == "1"
     nested = json.loads((oci / "blobs" / "sha256" / entry["digest"].split(":")[1]).read_text())
-    assert [m["platform"] for m in nested["manifests"]] == [{"architecture": "amd64", "os": "linux"},
-                                                            {"architecture": "arm64", "os": "linux", "variant": "v8"}]
+    assert [m["platform"] for m in nested["manifests"]] == [
+        {"architecture": "amd64", "os": "linux"},
+        {"architecture": "arm64", "os": "linux", "variant": "v8"},
+    ]
     for blob in (oci / "blobs" / "sha256").iterdir():
         assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
 
@@ -62,8 +69,10 @@ def test_every_platform_is_listed_and_each_one_read(index_layout):
     targets = platform_targets(str(oci))
     assert [t.platform for t in targets] == ["linux/amd64", "linux/arm64/v8"]
     facts = [collect(t.source) for t in targets]
-    assert [(f.architecture, f.id) for f in facts] == [("amd64", spec.images[0].image_id),
-                                                       ("arm64", spec.images[1].image_id)]
+    assert [(f.architecture, f.id) for f in facts] == [
+        ("amd64", spec.images[0].image_id),
+        ("arm64", spec.images[1].image_id),
+    ]
 
 
 def test_platform_picks_one(index_layout):
@@ -84,9 +93,15 @@ def test_inspect_reports_per_platform(index_layout):
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     assert [(p["platform"], p["image"]["architecture"], p["image"]["id"]) for p in report["platforms"]] == [
-        ("linux/amd64", "amd64", spec.images[0].image_id), ("linux/arm64/v8", "arm64", spec.images[1].image_id)]
+        ("linux/amd64", "amd64", spec.images[0].image_id),
+        ("linux/arm64/v8", "arm64", spec.images[1].image_id),
+    ]
     sarif = json.loads(_dockwise("inspect", str(oci), "--format", "sarif").stdout)
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"] for loc in r["locations"]}
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+        for loc in r["locations"]
+    }
     assert uris <= {f"{oci}#linux/amd64", f"{oci}#linux/arm64/v8"} and uris
     one = json.loads(_dockwise("inspect", str(oci), "--platform", "linux/arm64", "--format", "json").stdout)
     assert [p["image"]["architecture"] for p in one["platforms"]] == ["arm64"]

@@ -7,8 +7,9 @@ from tests.image.checks.helpers import PASSWD, F, image, layer
 
 
 def _status_file(count: int) -> F:
-    stanzas = "\n".join(f"Package: pkg{n}\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n"
-                        for n in range(count))
+    stanzas = "\n".join(
+        f"Package: pkg{n}\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n" for n in range(count)
+    )
     return F("var/lib/dpkg/status", stanzas.encode())
 
 

@@ -42,17 +42,64 @@ SECONDS = 10
 RULES = all_rules("image")
 
 NAME_PARTS = st.one_of(
-    st.sampled_from(["etc", "app", "usr", "bin", "sh", "passwd", "..", ".", "", ".wh.x", ".wh..wh..opq", ".env",
-                     "id_rsa", "site-packages", "pip", "__pycache__", "x.cpython-39.pyc", "[red]x[/red]",
-                     "a\x1b[2Jb", "\x07", "line\nbreak", "\udcff", "é", "\u202e"]),
+    st.sampled_from(
+        [
+            "etc",
+            "app",
+            "usr",
+            "bin",
+            "sh",
+            "passwd",
+            "..",
+            ".",
+            "",
+            ".wh.x",
+            ".wh..wh..opq",
+            ".env",
+            "id_rsa",
+            "site-packages",
+            "pip",
+            "__pycache__",
+            "x.cpython-39.pyc",
+            "[red]x[/red]",
+            "a\x1b[2Jb",
+            "\x07",
+            "line\nbreak",
+            "\udcff",
+            "é",
+            "\u202e",
+        ]
+    ),
     st.text(max_size=12),
 )
 PATHS = st.lists(NAME_PARTS, min_size=1, max_size=5).map("/".join)
-LINE_PARTS = st.one_of(st.sampled_from(["root", "x", "0", "65532", "", "/bin/sh", "Package", "Version", "Status",
-                                         "install ok installed", "ID", "PRETTY_NAME", "\x1b[2J", "\udcff", " "]),
-                       st.text(max_size=6))
+LINE_PARTS = st.one_of(
+    st.sampled_from(
+        [
+            "root",
+            "x",
+            "0",
+            "65532",
+            "",
+            "/bin/sh",
+            "Package",
+            "Version",
+            "Status",
+            "install ok installed",
+            "ID",
+            "PRETTY_NAME",
+            "\x1b[2J",
+            "\udcff",
+            " ",
+        ]
+    ),
+    st.text(max_size=6),
+)
 SPECIAL_CONTENT = {  # files the facts parse, with lines made of plausible and hostile parts
-    "etc/passwd": ":", "etc/group": ":", "etc/os-release": "=", "var/lib/dpkg/status": ": ",
+    "etc/passwd": ":",
+    "etc/group": ":",
+    "etc/os-release": "=",
+    "var/lib/dpkg/status": ": ",
 }
 
 
@@ -61,8 +108,14 @@ def _special_text(separator: str):
     return st.lists(line, max_size=6).map("\n".join)
 
 
-KINDS = {"file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
-         "fifo": tarfile.FIFOTYPE, "char": tarfile.CHRTYPE}
+KINDS = {
+    "file": tarfile.REGTYPE,
+    "dir": tarfile.DIRTYPE,
+    "symlink": tarfile.SYMTYPE,
+    "hardlink": tarfile.LNKTYPE,
+    "fifo": tarfile.FIFOTYPE,
+    "char": tarfile.CHRTYPE,
+}
 
 
 @st.composite
@@ -70,8 +123,12 @@ def entries(draw) -> tuple[tarfile.TarInfo, bytes | None]:
     special = draw(st.sampled_from([None, None, *SPECIAL_CONTENT]))
     name = special or draw(PATHS)
     kind = "file" if special else draw(st.sampled_from(sorted(KINDS)))
-    info = member(name, KINDS[kind], draw(PATHS) if kind in ("symlink", "hardlink") else "",
-                  draw(st.sampled_from([0o644, 0o755, 0o4755, 0o2755, 0o777, 0o1777])))
+    info = member(
+        name,
+        KINDS[kind],
+        draw(PATHS) if kind in ("symlink", "hardlink") else "",
+        draw(st.sampled_from([0o644, 0o755, 0o4755, 0o2755, 0o777, 0o1777])),
+    )
     info.uid = info.gid = draw(st.sampled_from([0, 1000, 65532]))
     if kind != "file":
         return info, None
@@ -88,7 +145,7 @@ def layers(draw) -> bytes:
         buffer = bytearray(data)
         for _ in range(rng.randint(1, 4)):
             buffer[rng.randrange(len(buffer))] = rng.randrange(256)
-        data = bytes(buffer[:rng.randint(0, len(buffer))] if rng.random() < 0.3 else buffer)
+        data = bytes(buffer[: rng.randint(0, len(buffer))] if rng.random() < 0.3 else buffer)
     return data
 
 
@@ -99,14 +156,19 @@ JSON_VALUES = st.recursive(
 )
 HOSTILE_TEXT = st.one_of(st.text(max_size=12), st.sampled_from(["\x1b[2J", "[red]x", "a\nb", "\udcff", "/../..", ""]))
 SHAPED_FIELDS = {  # each config field with a value of the shape the spec gives it, holding hostile text
-    "User": HOSTILE_TEXT, "WorkingDir": HOSTILE_TEXT, "StopSignal": HOSTILE_TEXT,
+    "User": HOSTILE_TEXT,
+    "WorkingDir": HOSTILE_TEXT,
+    "StopSignal": HOSTILE_TEXT,
     "Env": st.lists(st.one_of(HOSTILE_TEXT, HOSTILE_TEXT.map(lambda t: f"SECRET_TOKEN={t}")), max_size=3),
-    "Entrypoint": st.lists(HOSTILE_TEXT, max_size=3), "Cmd": st.lists(HOSTILE_TEXT, max_size=3),
+    "Entrypoint": st.lists(HOSTILE_TEXT, max_size=3),
+    "Cmd": st.lists(HOSTILE_TEXT, max_size=3),
     "Labels": st.dictionaries(HOSTILE_TEXT, HOSTILE_TEXT, max_size=3),
     "ExposedPorts": st.dictionaries(HOSTILE_TEXT, st.just({}), max_size=3),
     "Volumes": st.dictionaries(HOSTILE_TEXT, st.just({}), max_size=2),
-    "Healthcheck": st.fixed_dictionaries({"Test": st.lists(HOSTILE_TEXT, max_size=3)},
-                                         optional={"Interval": st.integers(0, 2**63), "Retries": st.integers(0, 9)}),
+    "Healthcheck": st.fixed_dictionaries(
+        {"Test": st.lists(HOSTILE_TEXT, max_size=3)},
+        optional={"Interval": st.integers(0, 2**63), "Retries": st.integers(0, 9)},
+    ),
 }
 SELDOM = st.sampled_from([False] * 9 + [True])  # hypothesis favours the first element: True about 1 in 10
 
@@ -122,10 +184,16 @@ def images(draw) -> tuple[str, list[bytes], dict]:
     for field in draw(st.lists(st.sampled_from(sorted(SHAPED_FIELDS)), max_size=3)):
         config["config"][field] = draw(JSON_VALUES if draw(SELDOM) else SHAPED_FIELDS[field])
     if draw(SELDOM):
-        config[draw(st.sampled_from(["config", "history", "created", "architecture", "os", "rootfs"]))] = draw(JSON_VALUES)
+        config[draw(st.sampled_from(["config", "history", "created", "architecture", "os", "rootfs"]))] = draw(
+            JSON_VALUES
+        )
     if draw(SELDOM):
-        config["rootfs"] = {"type": "layers", "diff_ids": draw(st.lists(st.sampled_from(
-            [sha(b""), "sha256:" + "0" * 64, "sha256:../x", "md5:0"]), max_size=3))}
+        config["rootfs"] = {
+            "type": "layers",
+            "diff_ids": draw(
+                st.lists(st.sampled_from([sha(b""), "sha256:" + "0" * 64, "sha256:../x", "md5:0"]), max_size=3)
+            ),
+        }
     return draw(st.sampled_from(FORMATS)), contents, config
 
 
@@ -142,7 +210,11 @@ def _strict_json(text: str) -> object:
 
 
 def _clean(text: str) -> None:
-    bad = [ch for ch in text if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF]
+    bad = [
+        ch
+        for ch in text
+        if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF
+    ]
     assert not bad, f"{bad[:5]!r} in {text[:200]!r}"
 
 

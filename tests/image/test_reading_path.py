@@ -62,18 +62,29 @@ def test_compressed_blobs_give_their_size_for_free_without_measuring(tmp_path):
     archive = oci_layout(layers, config)  # gzip blobs, as a v25 engine with the containerd store saves them
     raw = json.dumps(config).encode()
     blobs = [name for name, data in archive.members.items() if data[:2] == b"\x1f\x8b"]
-    archive.members["manifest.json"] = json.dumps([{"Config": "blobs/sha256/" + sha(raw)[7:], "RepoTags": ["v25:1"],
-                                                    "Layers": [b for b in blobs]}]).encode()
+    archive.members["manifest.json"] = json.dumps(
+        [{"Config": "blobs/sha256/" + sha(raw)[7:], "RepoTags": ["v25:1"], "Layers": [b for b in blobs]}]
+    ).encode()
     expected = [len(archive.members[b]) for b in blobs]
     for path in (archive.write_tar(tmp_path / "v25.tar"), archive.write_dir(tmp_path / "layout")):
         facts = collect(str(path))
         assert [layer.compressed_bytes for layer in facts.layers] == expected
 
 
-NAMES = st.lists(st.sampled_from(["etc", "app", "usr", "lib", "bin", "a", "b", "x.py", ".wh.a", ".wh..wh..opq"]),
-                 min_size=1, max_size=4).map("/".join)
-ENTRIES = st.lists(st.tuples(NAMES, st.sampled_from(["file", "dir", "symlink", "whiteout"]), st.binary(max_size=3000),
-                             st.sampled_from([0o644, 0o755, 0o4755, 0o666])), max_size=12)
+NAMES = st.lists(
+    st.sampled_from(["etc", "app", "usr", "lib", "bin", "a", "b", "x.py", ".wh.a", ".wh..wh..opq"]),
+    min_size=1,
+    max_size=4,
+).map("/".join)
+ENTRIES = st.lists(
+    st.tuples(
+        NAMES,
+        st.sampled_from(["file", "dir", "symlink", "whiteout"]),
+        st.binary(max_size=3000),
+        st.sampled_from([0o644, 0o755, 0o4755, 0o666]),
+    ),
+    max_size=12,
+)
 
 
 def _layer(entries) -> bytes:
@@ -123,9 +134,11 @@ def test_facts_do_not_depend_on_the_container_format_or_buffer_sizes(layers_entr
     config = image_config(layers, User="1000", WorkingDir="/app")
     with tempfile.TemporaryDirectory(prefix="dockwise-read-") as name:
         directory = Path(name)
-        paths = [docker_save(layers, config).write_tar(directory / "save.tar"),
-                 oci_layout(layers, config).write_dir(directory / "gzip"),
-                 oci_layout(layers, config, compress=False).write_tar(directory / "plain.tar")]
+        paths = [
+            docker_save(layers, config).write_tar(directory / "save.tar"),
+            oci_layout(layers, config).write_dir(directory / "gzip"),
+            oci_layout(layers, config, compress=False).write_tar(directory / "plain.tar"),
+        ]
         views = [_comparable(collect(str(path))) for path in paths]
         with _tiny_buffers():
             views += [_comparable(collect(str(path))) for path in paths]
@@ -141,14 +154,22 @@ def _sparse_archive(directory: Path, size: int) -> Path:
     digest = __import__("hashlib").sha256(inner_header)
     zeros = bytes(MIB)
     for start in range(0, layer_size - len(inner_header), MIB):
-        digest.update(zeros[:min(MIB, layer_size - len(inner_header) - start)])
+        digest.update(zeros[: min(MIB, layer_size - len(inner_header) - start)])
     diff_id = "sha256:" + digest.hexdigest()
     config = image_config([b""])
     config["rootfs"]["diff_ids"] = [diff_id]
     raw = json.dumps(config).encode()
-    members = [(f"{diff_id[7:]}/layer.tar", layer_size, inner_header), (sha(raw)[7:] + ".json", len(raw), raw),
-               ("manifest.json", None, json.dumps([{"Config": sha(raw)[7:] + ".json", "RepoTags": ["sparse:1"],
-                                                    "Layers": [f"{diff_id[7:]}/layer.tar"]}]).encode())]
+    members = [
+        (f"{diff_id[7:]}/layer.tar", layer_size, inner_header),
+        (sha(raw)[7:] + ".json", len(raw), raw),
+        (
+            "manifest.json",
+            None,
+            json.dumps(
+                [{"Config": sha(raw)[7:] + ".json", "RepoTags": ["sparse:1"], "Layers": [f"{diff_id[7:]}/layer.tar"]}]
+            ).encode(),
+        ),
+    ]
     path = directory / f"sparse-{size >> 20}.tar"
     with path.open("wb") as out:
         for name, length, data in members:

@@ -11,19 +11,27 @@ from dockwise.image import collect
 from dockwise.image.sbom import sbom_json
 from tests.image.archives import F, docker_save, image_config, layer
 
-STATUS = (b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.41-12\n\n"
-          b"Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2025b-4\n")
+STATUS = (
+    b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.41-12\n\n"
+    b"Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2025b-4\n"
+)
 DISTROLESS_STATUS_D = b"Package: libssl3t64\nArchitecture: amd64\nVersion: 3.5.1-1\n"
 
 
 def _facts(tmp_path):
-    layers = [layer(
-        F("usr/lib/os-release", b'ID=debian\nVERSION_ID="13"\n'),
-        F("var/lib/dpkg/status", STATUS), F("var/lib/dpkg/status.d/libssl3t64", DISTROLESS_STATUS_D),
-        F("var/lib/dpkg/status.d/libssl3t64.md5sums", b"abc  usr/lib/x\n"),
-        F("usr/lib/python3/dist-packages/typing_extensions-4.16.0.dist-info/METADATA", b"Name: typing_extensions\n"),
-        F("app/.venv/lib/python3.13/site-packages/Flask-3.1.3.dist-info/METADATA", b"Name: Flask\n"),
-    )]
+    layers = [
+        layer(
+            F("usr/lib/os-release", b'ID=debian\nVERSION_ID="13"\n'),
+            F("var/lib/dpkg/status", STATUS),
+            F("var/lib/dpkg/status.d/libssl3t64", DISTROLESS_STATUS_D),
+            F("var/lib/dpkg/status.d/libssl3t64.md5sums", b"abc  usr/lib/x\n"),
+            F(
+                "usr/lib/python3/dist-packages/typing_extensions-4.16.0.dist-info/METADATA",
+                b"Name: typing_extensions\n",
+            ),
+            F("app/.venv/lib/python3.13/site-packages/Flask-3.1.3.dist-info/METADATA", b"Name: Flask\n"),
+        )
+    ]
     path = docker_save(layers, image_config(layers), tags=("demo/sbom:1",)).write_tar(tmp_path / "s.tar")
     return collect(str(path), gzip_size=False)
 

@@ -10,8 +10,12 @@ from dockwise.image.sources import Source, parse_source, read_image
 from tests.image.archives import F, docker_save, image_config, layer, oci_layout
 
 LAYERS = [
-    layer(F("etc", kind="dir"), F("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/false\n"),
-          F("app", kind="dir"), F("app/main.py", b"print('hello')\n")),
+    layer(
+        F("etc", kind="dir"),
+        F("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/false\n"),
+        F("app", kind="dir"),
+        F("app/main.py", b"print('hello')\n"),
+    ),
     layer(F("app/main.py", b"print('hello, world')\n"), F("app/static/a.css", b"body{}")),
 ]
 
@@ -69,12 +73,15 @@ def test_engine_export_matches_its_docker_save_archive(docker_client, test_label
     context = tmp_path / "ctx"
     (context / "app").mkdir(parents=True)
     (context / "app" / "main.py").write_text("print('hi')\n")
-    (context / "Dockerfile").write_text("FROM scratch\nCOPY app/ /app/\nWORKDIR /app\nUSER 1000\nCMD [\"/app/main.py\"]\n")
+    (context / "Dockerfile").write_text(
+        'FROM scratch\nCOPY app/ /app/\nWORKDIR /app\nUSER 1000\nCMD ["/app/main.py"]\n'
+    )
     tag = f"dockwise-test/inspect-engine:{test_labels['dockwise.test']}"
     cli = cli_client()
     labels = [arg for key, value in test_labels.items() for arg in ("--label", f"{key}={value}")]
-    subprocess.run([*cli.build_command(), "-q", "-t", tag, *labels, str(context)], env=cli.env(), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*cli.build_command(), "-q", "-t", tag, *labels, str(context)], env=cli.env(), check=True, capture_output=True
+    )
     engine = collect(tag)
     archive = tmp_path / "saved.tar"
     with archive.open("wb") as handle:
@@ -100,9 +107,15 @@ def test_engine_v25_save_format_oci_blobs_plus_manifest_json(tmp_path):
     config = image_config(LAYERS, User="app")
     archive = oci_layout(LAYERS, config, compress=False)
     raw_config = json.dumps(config).encode()
-    archive.members["manifest.json"] = json.dumps([{
-        "Config": "blobs/sha256/" + sha(raw_config).split(":")[1], "RepoTags": ["v25/image:1"],
-        "Layers": ["blobs/sha256/" + sha(data).split(":")[1] for data in LAYERS]}]).encode()
+    archive.members["manifest.json"] = json.dumps(
+        [
+            {
+                "Config": "blobs/sha256/" + sha(raw_config).split(":")[1],
+                "RepoTags": ["v25/image:1"],
+                "Layers": ["blobs/sha256/" + sha(data).split(":")[1] for data in LAYERS],
+            }
+        ]
+    ).encode()
     facts = collect(str(archive.write_tar(tmp_path / "v25.tar")))
     assert facts.tags == ("v25/image:1",) and facts.user.uid == 1000
     assert facts.id == sha(raw_config)

@@ -13,11 +13,16 @@ from hypothesis import strategies as st
 from dockwise.image.blob import Blob
 from dockwise.image.tarstream import BlobSource, GzipSource, TarError, members
 
-NAME_PART = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x24F, exclude_characters="/\\"),
-                    min_size=1, max_size=40)
-ENTRY = st.tuples(st.lists(NAME_PART, min_size=1, max_size=6).map("/".join),
-                  st.sampled_from(["file", "dir", "symlink", "hardlink"]), st.binary(max_size=700),
-                  st.integers(0, 0o7777), st.integers(0, 2_000_000))
+NAME_PART = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x24F, exclude_characters="/\\"), min_size=1, max_size=40
+)
+ENTRY = st.tuples(
+    st.lists(NAME_PART, min_size=1, max_size=6).map("/".join),
+    st.sampled_from(["file", "dir", "symlink", "hardlink"]),
+    st.binary(max_size=700),
+    st.integers(0, 0o7777),
+    st.integers(0, 2_000_000),
+)
 
 
 def _tar(entries, fmt) -> bytes:
@@ -43,8 +48,10 @@ def _theirs(data: bytes):
 
 
 def _ours(source):
-    return [(m.name.rstrip("/") if m.isdir() else m.name, m.type, m.mode, m.uid, m.gid, m.size, m.linkname)
-            for m in members(source)]
+    return [
+        (m.name.rstrip("/") if m.isdir() else m.name, m.type, m.mode, m.uid, m.gid, m.size, m.linkname)
+        for m in members(source)
+    ]
 
 
 @settings(max_examples=60, deadline=None)

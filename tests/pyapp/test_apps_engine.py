@@ -111,8 +111,12 @@ CASES = [
 
 
 def lint(dockerfile: Path) -> list[dict]:
-    result = subprocess.run([sys.executable, "-m", "dockwise.cli", "lint", "--format", "json", str(dockerfile)],
-                            capture_output=True, text=True, cwd=dockerfile.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "dockwise.cli", "lint", "--format", "json", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        cwd=dockerfile.parent,
+    )
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout or "[]")
 
@@ -121,9 +125,13 @@ def hardened_options(compose: dict, volume: str) -> dict:
     """compose.yaml's service settings, as docker run options."""
     service = next(iter(compose["services"].values()))
     options = {
-        "read_only": service["read_only"], "cap_drop": service["cap_drop"], "security_opt": service["security_opt"],
-        "tmpfs": dict(entry.partition(":")[::2] for entry in service["tmpfs"]), "pids_limit": service["pids_limit"],
-        "mem_limit": service["mem_limit"], "environment": service.get("environment", {}),
+        "read_only": service["read_only"],
+        "cap_drop": service["cap_drop"],
+        "security_opt": service["security_opt"],
+        "tmpfs": dict(entry.partition(":")[::2] for entry in service["tmpfs"]),
+        "pids_limit": service["pids_limit"],
+        "mem_limit": service["mem_limit"],
+        "environment": service.get("environment", {}),
     }
     if "volumes" in service:
         options["volumes"] = {volume: {"bind": "/data", "mode": "rw"}}
@@ -159,8 +167,9 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
         assert findings == [], findings
 
     tag = f"dockwise-test/{case.name}:{variant}-{RUN_ID}"
-    built = build_app(app, variant, tag=tag, source=BaseSource.LOCAL, labels=test_labels,
-                      ensure_bases=ensure_local_bases)
+    built = build_app(
+        app, variant, tag=tag, source=BaseSource.LOCAL, labels=test_labels, ensure_bases=ensure_local_bases
+    )
     assert variant_of(app, variant).bases == BASES[case.python]  # the base follows the app's Python
     facts = collect(built.tag, gzip_size=False)
     failed = [v for v in judge(facts) if v.status != "pass"]
@@ -170,8 +179,9 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
     port = int(compose["services"][next(iter(compose["services"]))]["ports"][0].split(":")[-1])
     volume = docker_client.volumes.create(f"dockwise-test-{case.name}-{variant}-{RUN_ID}", labels=test_labels)
     try:
-        with containers.running(docker_client, tag, port=port, labels=test_labels,
-                                **hardened_options(compose, volume.name)) as published:
+        with containers.running(
+            docker_client, tag, port=port, labels=test_labels, **hardened_options(compose, volume.name)
+        ) as published:
             client = Client(published.host_port)
             wait_until_up(client, "/", published.container)
             case.pages(client)
@@ -196,8 +206,14 @@ def test_resilience_suite_on_an_init_app(tmp_path, docker_client, test_labels):
 
     app = copy_app("flaskr", tmp_path)
     assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
-    built = build_app(app, "distroless", tag=f"dockwise-test/flaskr:resilience-{RUN_ID}", source=BaseSource.LOCAL,
-                      labels=test_labels, ensure_bases=ensure_local_bases)
+    built = build_app(
+        app,
+        "distroless",
+        tag=f"dockwise-test/flaskr:resilience-{RUN_ID}",
+        source=BaseSource.LOCAL,
+        labels=test_labels,
+        ensure_bases=ensure_local_bases,
+    )
     suite = run_resilience(docker_client, built.tag, 8000, test_labels, "/", HARDENED, seconds=5)
     assert suite.sustained.load.socket_errors == 0 and suite.sustained.load.non_2xx == 0
     assert suite.worker_crash.replaced and suite.worker_crash.answers_after, suite.worker_crash.as_dict()
@@ -214,8 +230,14 @@ def test_slim_on_an_init_app(tmp_path, docker_client, test_labels):
 
     app = copy_app("flaskr", tmp_path)
     assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
-    built = build_app(app, "distroless", tag=f"dockwise-test/flaskr:slim-source-{RUN_ID}", source=BaseSource.LOCAL,
-                      labels=test_labels, ensure_bases=ensure_local_bases)
+    built = build_app(
+        app,
+        "distroless",
+        tag=f"dockwise-test/flaskr:slim-source-{RUN_ID}",
+        source=BaseSource.LOCAL,
+        labels=test_labels,
+        ensure_bases=ensure_local_bases,
+    )
     column = demo_column(slim_image(built.tag, tag=f"dockwise-test/flaskr:slim-{RUN_ID}", labels=test_labels).report)
     assert column["probes_identical"] and column["probes"] >= 2
     assert column["size_bytes"] < 0.9 * column["source_size_bytes"]
@@ -234,8 +256,14 @@ def test_a_uv_locked_app_builds_hash_pinned(tmp_path, docker_client, test_labels
     assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
     assert "--require-hashes" in (app / "Dockerfile").read_text()
     for variant in ("standard", "distroless"):
-        built = build_app(app, variant, tag=f"dockwise-test/flaskr-uv:{variant}-{RUN_ID}", source=BaseSource.LOCAL,
-                          labels=test_labels, ensure_bases=ensure_local_bases)
+        built = build_app(
+            app,
+            variant,
+            tag=f"dockwise-test/flaskr-uv:{variant}-{RUN_ID}",
+            source=BaseSource.LOCAL,
+            labels=test_labels,
+            ensure_bases=ensure_local_bases,
+        )
         with containers.running(docker_client, built.tag, port=8000, labels=test_labels) as published:
             containers.wait_for_http_ok(published, "/")
             assert Client(published.host_port).get("/auth/register")[0] == 200

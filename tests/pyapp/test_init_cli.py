@@ -82,11 +82,14 @@ def test_syntax_error_in_the_app(tmp_path):
     assert written(app) == []
 
 
-@pytest.mark.parametrize("requirements, message", [
-    ("flask==3.1.0\nflask==3.0.0\n", "unresolvable requirements"),
-    ("-r base.txt\n", "base.txt does not exist"),
-    ("flask ===== 3\n", "is not a valid requirement"),
-])
+@pytest.mark.parametrize(
+    "requirements, message",
+    [
+        ("flask==3.1.0\nflask==3.0.0\n", "unresolvable requirements"),
+        ("-r base.txt\n", "base.txt does not exist"),
+        ("flask ===== 3\n", "is not a valid requirement"),
+    ],
+)
 def test_unresolvable_requirements(tmp_path, requirements, message):
     app = copy_app("flask-quickstart", tmp_path)
     (app / "requirements.txt").write_text(requirements)

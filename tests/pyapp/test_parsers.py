@@ -31,18 +31,21 @@ def test_logical_lines_join_continuations_and_drop_comments():
     assert logical_lines(text) == [(1, "flask==3.1.0      --hash=sha256:aa      --hash=sha256:bb"), (7, "gunicorn")]
 
 
-@pytest.mark.parametrize("line, kind, name, pinned", [
-    ("Flask_Login==0.6.3", "requirement", "flask-login", True),
-    ("flask>=3", "requirement", "flask", False),
-    ("flask==3.*", "requirement", "flask", False),
-    ("uvicorn[standard]==0.30.0 ; python_version >= '3.8'", "requirement", "uvicorn", True),
-    ("-e .", "local", None, False),
-    (".", "local", None, False),
-    ("-r base.txt", "include", None, False),
-    ("-cconstraints.txt", "constraint", None, False),
-    ("--index-url https://example.invalid/simple", "option", None, False),
-    ("pkg @ https://example.invalid/pkg-1.0.tar.gz", "url", "pkg", False),
-])
+@pytest.mark.parametrize(
+    "line, kind, name, pinned",
+    [
+        ("Flask_Login==0.6.3", "requirement", "flask-login", True),
+        ("flask>=3", "requirement", "flask", False),
+        ("flask==3.*", "requirement", "flask", False),
+        ("uvicorn[standard]==0.30.0 ; python_version >= '3.8'", "requirement", "uvicorn", True),
+        ("-e .", "local", None, False),
+        (".", "local", None, False),
+        ("-r base.txt", "include", None, False),
+        ("-cconstraints.txt", "constraint", None, False),
+        ("--index-url https://example.invalid/simple", "option", None, False),
+        ("pkg @ https://example.invalid/pkg-1.0.tar.gz", "url", "pkg", False),
+    ],
+)
 def test_parse_line(line, kind, name, pinned):
     parsed = parse_line("requirements.txt", 1, line)
     assert (parsed.kind, parsed.name, parsed.pinned) == (kind, name, pinned)
@@ -54,9 +57,16 @@ def test_invalid_requirement_is_one_line_with_its_place():
 
 
 def test_includes_and_constraints_are_followed_dev_files_skipped(tmp_path):
-    write(tmp_path, {"requirements.txt": "-r requirements/base.txt\n-r requirements/dev.txt\n",
-                     "requirements/base.txt": "-c ../constraints.txt\nflask==3.1.0\n", "requirements/dev.txt": "pytest\n",
-                     "constraints.txt": "click==8.1.7\n", "app.py": ""})
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "-r requirements/base.txt\n-r requirements/dev.txt\n",
+            "requirements/base.txt": "-c ../constraints.txt\nflask==3.1.0\n",
+            "requirements/dev.txt": "pytest\n",
+            "constraints.txt": "click==8.1.7\n",
+            "app.py": "",
+        },
+    )
     found = deps_of(tmp_path)
     assert found.files == ("requirements.txt", "requirements/base.txt", "constraints.txt")
     assert found.requirement_roots == ("requirements/base.txt",)  # pip never sees the skipped -r line
@@ -73,8 +83,11 @@ def test_missing_include_and_conflicting_pins_fail(tmp_path):
     with pytest.raises(DockwiseError, match="missing.txt does not exist"):
         deps_of(tmp_path)
     write(tmp_path, {"requirements.txt": "flask==3.1.0\nFlask==2.0.0\n"})
-    with pytest.raises(DockwiseError, match="unresolvable requirements: requirements.txt:1 pins flask==3.1.0 but "
-                                            "requirements.txt:2 pins flask==2.0.0"):
+    with pytest.raises(
+        DockwiseError,
+        match="unresolvable requirements: requirements.txt:1 pins flask==3.1.0 but "
+        "requirements.txt:2 pins flask==2.0.0",
+    ):
         deps_of(tmp_path)
 
 
@@ -91,8 +104,10 @@ def test_editable_project_is_built_as_a_wheel(tmp_path):
 
 
 def test_lockfile_wins_and_two_lockfiles_conflict(tmp_path):
-    lock = {"_meta": {"requires": {"python_version": "3.11"}},
-            "default": {"flask": {"version": "==3.1.0", "hashes": ["sha256:aa"]}}}
+    lock = {
+        "_meta": {"requires": {"python_version": "3.11"}},
+        "default": {"flask": {"version": "==3.1.0", "hashes": ["sha256:aa"]}},
+    }
     write(tmp_path, {"Pipfile.lock": json.dumps(lock), "requirements.txt": "flask\n"})
     found = deps_of(tmp_path)
     assert found.kind == "pipenv" and found.hashed and any("lockfile first" in n for n in found.notes)
@@ -103,8 +118,11 @@ def test_lockfile_wins_and_two_lockfiles_conflict(tmp_path):
 
 
 def test_uv_lock_main_group_only(tmp_path):
-    write(tmp_path, {"pyproject.toml": "[project]\nname = 'app'\nversion = '1'\ndependencies = ['flask']\n",
-                     "uv.lock": """version = 1
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'app'\nversion = '1'\ndependencies = ['flask']\n",
+            "uv.lock": """version = 1
 requires-python = ">=3.11"
 
 [[package]]
@@ -131,17 +149,24 @@ source = { registry = "https://pypi.org/simple" }
 name = "pytest"
 version = "8.0.0"
 source = { registry = "https://pypi.org/simple" }
-"""})
+""",
+        },
+    )
     found = deps_of(tmp_path)
     assert found.kind == "uv" and found.names == {"flask", "click"} and found.hashed
 
 
 def test_poetry_lock_walks_from_main_dependencies(tmp_path):
-    write(tmp_path, {"pyproject.toml": "[tool.poetry]\nname='app'\n[tool.poetry.dependencies]\npython='^3.11'\n"
-                                       "fastapi='^0.110'\n[tool.poetry.group.dev.dependencies]\npytest='*'\n",
-                     "poetry.lock": "[[package]]\nname = 'fastapi'\nversion = '0.110.0'\n[package.dependencies]\n"
-                                    "starlette = '*'\n[[package]]\nname = 'starlette'\nversion = '0.36.0'\n"
-                                    "[[package]]\nname = 'pytest'\nversion = '8.0.0'\n"})
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.poetry]\nname='app'\n[tool.poetry.dependencies]\npython='^3.11'\n"
+            "fastapi='^0.110'\n[tool.poetry.group.dev.dependencies]\npytest='*'\n",
+            "poetry.lock": "[[package]]\nname = 'fastapi'\nversion = '0.110.0'\n[package.dependencies]\n"
+            "starlette = '*'\n[[package]]\nname = 'starlette'\nversion = '0.36.0'\n"
+            "[[package]]\nname = 'pytest'\nversion = '8.0.0'\n",
+        },
+    )
     found = deps_of(tmp_path)
     assert found.kind == "poetry" and found.names == {"fastapi", "starlette"}
     assert choose_python(tmp_path, read_project(tmp_path), None).version == "3.13"  # ^3.11 -> >=3.11,<4
@@ -153,15 +178,22 @@ def test_pipfile_without_lock_fails(tmp_path):
         deps_of(tmp_path)
 
 
-@pytest.mark.parametrize("files, version, warned", [
-    ({".python-version": "3.11.9\n"}, "3.11", False),
-    ({"runtime.txt": "python-3.13.1\n"}, "3.13", False),
-    ({".python-version": "3.12\n"}, "3.11", True),
-    ({".python-version": "3.14\n"}, "3.13", True),
-    ({"pyproject.toml": "[project]\nname='x'\nrequires-python='>=3.10,<3.12'\n"}, "3.11", False),
-    ({"pyproject.toml": "[project]\nname='x'\nclassifiers=['Programming Language :: Python :: 3.11']\n"}, "3.11", False),
-    ({}, "3.13", False),
-])
+@pytest.mark.parametrize(
+    "files, version, warned",
+    [
+        ({".python-version": "3.11.9\n"}, "3.11", False),
+        ({"runtime.txt": "python-3.13.1\n"}, "3.13", False),
+        ({".python-version": "3.12\n"}, "3.11", True),
+        ({".python-version": "3.14\n"}, "3.13", True),
+        ({"pyproject.toml": "[project]\nname='x'\nrequires-python='>=3.10,<3.12'\n"}, "3.11", False),
+        (
+            {"pyproject.toml": "[project]\nname='x'\nclassifiers=['Programming Language :: Python :: 3.11']\n"},
+            "3.11",
+            False,
+        ),
+        ({}, "3.13", False),
+    ],
+)
 def test_python_version_precedence(tmp_path, files, version, warned):
     write(tmp_path, files)
     choice = choose_python(tmp_path, read_project(tmp_path), None)
@@ -185,8 +217,13 @@ def test_python_flag_must_be_a_base():
 
 
 def test_procfile_web_release_and_shell_operators(tmp_path):
-    write(tmp_path, {"Procfile": "release: python manage.py migrate\n"
-                                 "web: python manage.py migrate && gunicorn app.wsgi --bind 0.0.0.0:${PORT:-5000}\n"})
+    write(
+        tmp_path,
+        {
+            "Procfile": "release: python manage.py migrate\n"
+            "web: python manage.py migrate && gunicorn app.wsgi --bind 0.0.0.0:${PORT:-5000}\n"
+        },
+    )
     procfile = read_procfile(tmp_path)
     assert procfile.web.argv == ("gunicorn", "app.wsgi", "--bind", "0.0.0.0:$PORT")
     assert procfile.web.before == (("python", "manage.py", "migrate"),) and procfile.web.port_default == 5000

@@ -10,15 +10,29 @@ import pytest
 
 from dockwise.report.html import render_html
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0", "--window-size=1280,2400"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1280,2400",
+]
 
 
 def open_in_chromium(chromium: str, page: Path, shot: Path, profile: Path) -> list[str]:
     """Screenshot `page`; return the console messages Chromium logged while loading it."""
-    result = subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page.as_uri()],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
 
@@ -50,7 +64,14 @@ def test_report_is_self_contained_and_escapes_image_text(comparison):
 
 def test_report_shows_verdicts_metrics_and_layers(comparison):
     html = render_html(comparison)
-    for text in ("Minimal base image", "Runs as a non-root user", "Size (unpacked layers)", "×", "rules_distroless",
-                 "RUN chmod +x web_app.py", "DI006"):
+    for text in (
+        "Minimal base image",
+        "Runs as a non-root user",
+        "Size (unpacked layers)",
+        "×",
+        "rules_distroless",
+        "RUN chmod +x web_app.py",
+        "DI006",
+    ):
         assert text in html
     assert html.count('class="fail"') >= 4 and html.count('class="pass"') >= 8

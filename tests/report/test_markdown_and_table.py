@@ -25,7 +25,9 @@ def test_markdown_has_metrics_ratios_and_verdicts(comparison):
 
 def test_markdown_escapes_text_that_comes_from_the_image(comparison):
     first = comparison.images[0]
-    hostile = Finding("DI999", Severity.INFO, first.facts.reference, None, None, "<script>alert(1)</script> | a|b", "fix", {})
+    hostile = Finding(
+        "DI999", Severity.INFO, first.facts.reference, None, None, "<script>alert(1)</script> | a|b", "fix", {}
+    )
     forged = dataclasses.replace(first, findings=(*first.findings, hostile))
     text = render_markdown(dataclasses.replace(comparison, images=(forged, *comparison.images[1:])))
     assert "<script>" not in text and "&lt;script>alert(1)&lt;/script> \\| a\\|b" in text

@@ -47,8 +47,9 @@ def unseen():
 '''
 
 
-def build_tiny(tmp_path: Path, name: str, dockerfile: str, labels: dict[str, str],
-               files: dict[str, str] | None = None) -> str:
+def build_tiny(
+    tmp_path: Path, name: str, dockerfile: str, labels: dict[str, str], files: dict[str, str] | None = None
+) -> str:
     from dockwise.engine.buildkit import BuildRequest, build_image
 
     context = tmp_path / name
@@ -66,8 +67,9 @@ def distroless_app(engine, test_labels) -> str:
     from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 
     tag = f"dockwise-test/slim-src:distroless-{RUN_ID}"
-    build_app(APP_DIR, "distroless", tag=tag, source=BaseSource.LOCAL, labels=test_labels,
-              ensure_bases=ensure_local_bases)
+    build_app(
+        APP_DIR, "distroless", tag=tag, source=BaseSource.LOCAL, labels=test_labels, ensure_bases=ensure_local_bases
+    )
     return tag
 
 
@@ -80,7 +82,15 @@ def slimmed(distroless_app, test_labels):
 
 @pytest.fixture(scope="session")
 def lazy_app(distroless_app, test_labels, tmp_path_factory) -> str:
-    dockerfile = (f"FROM {distroless_app}\nCOPY lazy_app.py /app/\nCOPY unseen.txt /srv/\n"
-                  'CMD ["/opt/venv/bin/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "5000", '
-                  '"--workers", "1", "lazy_app:app"]\n')
-    return build_tiny(tmp_path_factory.mktemp("lazy"), "lazy", dockerfile, test_labels, {"lazy_app.py": LAZY_APP, "unseen.txt": "a file no process opens by its own name\n"})
+    dockerfile = (
+        f"FROM {distroless_app}\nCOPY lazy_app.py /app/\nCOPY unseen.txt /srv/\n"
+        'CMD ["/opt/venv/bin/granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "5000", '
+        '"--workers", "1", "lazy_app:app"]\n'
+    )
+    return build_tiny(
+        tmp_path_factory.mktemp("lazy"),
+        "lazy",
+        dockerfile,
+        test_labels,
+        {"lazy_app.py": LAZY_APP, "unseen.txt": "a file no process opens by its own name\n"},
+    )

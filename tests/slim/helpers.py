@@ -12,8 +12,14 @@ from dockwise.slim.trace import ProcessTrace, Syscall, Trace
 BASE = 0x400000
 
 
-def make_elf(needed: tuple[str, ...] = (), *, interpreter: str | None = None, runpath: str | None = None,
-             soname: str | None = None, big_endian: bool = False) -> bytes:
+def make_elf(
+    needed: tuple[str, ...] = (),
+    *,
+    interpreter: str | None = None,
+    runpath: str | None = None,
+    soname: str | None = None,
+    big_endian: bool = False,
+) -> bytes:
     """A minimal ELF64 shared object: one PT_LOAD over the whole file, PT_INTERP if asked, PT_DYNAMIC."""
     end = ">" if big_endian else "<"
     strtab = b"\0"
@@ -37,14 +43,33 @@ def make_elf(needed: tuple[str, ...] = (), *, interpreter: str | None = None, ru
     dynamic = b"".join(struct.pack(end + "qQ", tag, value) for tag, value in entries)
     total = dynamic_offset + len(dynamic)
     ident = b"\x7fELF" + bytes([2, 2 if big_endian else 1, 1, 0]) + bytes(8)
-    header = ident + struct.pack(end + "HHIQQQIHHHHHH", 3, 62, 1, 0, header_size, 0, 0, header_size, ph_size, phnum,
-                                 0, 0, 0)
+    header = ident + struct.pack(
+        end + "HHIQQQIHHHHHH", 3, 62, 1, 0, header_size, 0, 0, header_size, ph_size, phnum, 0, 0, 0
+    )
     phdrs = struct.pack(end + "IIQQQQQQ", 1, 5, 0, BASE, BASE, total, total, 0x1000)
     if interpreter:
-        phdrs += struct.pack(end + "IIQQQQQQ", 3, 4, interp_offset, BASE + interp_offset, BASE + interp_offset,
-                             len(interp_bytes), len(interp_bytes), 1)
-    phdrs += struct.pack(end + "IIQQQQQQ", 2, 6, dynamic_offset, BASE + dynamic_offset, BASE + dynamic_offset,
-                         len(dynamic), len(dynamic), 8)
+        phdrs += struct.pack(
+            end + "IIQQQQQQ",
+            3,
+            4,
+            interp_offset,
+            BASE + interp_offset,
+            BASE + interp_offset,
+            len(interp_bytes),
+            len(interp_bytes),
+            1,
+        )
+    phdrs += struct.pack(
+        end + "IIQQQQQQ",
+        2,
+        6,
+        dynamic_offset,
+        BASE + dynamic_offset,
+        BASE + dynamic_offset,
+        len(dynamic),
+        len(dynamic),
+        8,
+    )
     return header + phdrs + strtab + interp_bytes + dynamic
 
 

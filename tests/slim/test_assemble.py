@@ -11,10 +11,20 @@ from dockwise.slim.keep import Options, compute_keep_set
 from tests.slim.helpers import make_rootfs
 from tests.slim.test_keep import CONFIG, _trace, _tree
 
-INSPECTED = {"Created": "2026-12-02T01:40:42.730371229Z", "Architecture": "amd64", "Os": "linux",
-             "Config": {**CONFIG, "Cmd": ["/usr/bin/python3.13", "app.py"], "ExposedPorts": {"5000/tcp": {}},
-                        "Labels": {"org.opencontainers.image.title": "app"}, "Healthcheck": {"Test": ["NONE"]},
-                        "Hostname": "abc", "ArgsEscaped": True}}
+INSPECTED = {
+    "Created": "2026-12-02T01:40:42.730371229Z",
+    "Architecture": "amd64",
+    "Os": "linux",
+    "Config": {
+        **CONFIG,
+        "Cmd": ["/usr/bin/python3.13", "app.py"],
+        "ExposedPorts": {"5000/tcp": {}},
+        "Labels": {"org.opencontainers.image.title": "app"},
+        "Healthcheck": {"Test": ["NONE"]},
+        "Hostname": "abc",
+        "ArgsEscaped": True,
+    },
+}
 
 
 def test_layer_is_deterministic_and_keeps_metadata(tmp_path: Path) -> None:
@@ -39,12 +49,25 @@ def test_layer_is_deterministic_and_keeps_metadata(tmp_path: Path) -> None:
 
 
 def test_config_keeps_the_run_configuration_and_names_the_base() -> None:
-    config = json.loads(slim_config(INSPECTED, "sha256:" + "a" * 64, {"dockwise.test": "x"},
-                                    source_ref="app:distroless", source_id="sha256:" + "b" * 64))
+    config = json.loads(
+        slim_config(
+            INSPECTED,
+            "sha256:" + "a" * 64,
+            {"dockwise.test": "x"},
+            source_ref="app:distroless",
+            source_id="sha256:" + "b" * 64,
+        )
+    )
     run = config["config"]
-    assert run["User"] == "65532:65532" and run["WorkingDir"] == "/app" and run["Cmd"] == ["/usr/bin/python3.13", "app.py"]
+    assert (
+        run["User"] == "65532:65532" and run["WorkingDir"] == "/app" and run["Cmd"] == ["/usr/bin/python3.13", "app.py"]
+    )
     assert run["ExposedPorts"] == {"5000/tcp": {}} and run["Healthcheck"] == {"Test": ["NONE"]}
-    assert run["Labels"] == {"org.opencontainers.image.title": "app", "org.opencontainers.image.base.name": "app:distroless",
-                             "org.opencontainers.image.base.digest": "sha256:" + "b" * 64, "dockwise.test": "x"}
+    assert run["Labels"] == {
+        "org.opencontainers.image.title": "app",
+        "org.opencontainers.image.base.name": "app:distroless",
+        "org.opencontainers.image.base.digest": "sha256:" + "b" * 64,
+        "dockwise.test": "x",
+    }
     assert "Hostname" not in run and "ArgsEscaped" not in run
     assert config["created"] == INSPECTED["Created"] and config["rootfs"]["diff_ids"] == ["sha256:" + "a" * 64]

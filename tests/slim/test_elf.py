@@ -13,15 +13,20 @@ import pytest
 from dockwise.slim.elf import ElfError, LibrarySearch, exec_interpreter, ld_so_conf_dirs, read_elf
 from tests.slim.helpers import make_elf
 
-HOST_ELF_FILES = [Path(sys.executable).resolve(), Path("/bin/ls").resolve(),
-                  *sorted(Path(sys.base_prefix, "lib").glob("python3*/lib-dynload/_ssl*.so"))[:1]]
+HOST_ELF_FILES = [
+    Path(sys.executable).resolve(),
+    Path("/bin/ls").resolve(),
+    *sorted(Path(sys.base_prefix, "lib").glob("python3*/lib-dynload/_ssl*.so"))[:1],
+]
 
 
 def _readelf(path: Path) -> dict:
     dynamic = subprocess.run(["readelf", "-d", "-W", str(path)], capture_output=True, text=True, check=True).stdout
     program = subprocess.run(["readelf", "-l", "-W", str(path)], capture_output=True, text=True, check=True).stdout
+
     def values(kind: str) -> tuple[str, ...]:
         return tuple(re.findall(rf"\({kind}\)\s+[^\[]*\[(.*?)\]", dynamic))
+
     interpreter = re.search(r"Requesting program interpreter: (.*?)\]", program)
     return {
         "needed": values("NEEDED"),
@@ -38,14 +43,24 @@ def test_matches_readelf_on_real_binaries(path: Path) -> None:
     info = read_elf(path.read_bytes())
     expected = _readelf(path)
     assert (info.needed, info.soname, info.runpath, info.rpath, info.interpreter) == (
-        expected["needed"], expected["soname"], expected["runpath"], expected["rpath"], expected["interpreter"])
+        expected["needed"],
+        expected["soname"],
+        expected["runpath"],
+        expected["rpath"],
+        expected["interpreter"],
+    )
     assert info.needed, "a dynamically linked program needs at least libc"
 
 
 @pytest.mark.parametrize("big_endian", [False, True])
 def test_synthetic_elf_round_trips(big_endian: bool) -> None:
-    data = make_elf(("libc.so.6", "libz.so.1"), interpreter="/lib64/ld.so", runpath="$ORIGIN/../lib:/opt/x",
-                    soname="libq.so.2", big_endian=big_endian)
+    data = make_elf(
+        ("libc.so.6", "libz.so.1"),
+        interpreter="/lib64/ld.so",
+        runpath="$ORIGIN/../lib:/opt/x",
+        soname="libq.so.2",
+        big_endian=big_endian,
+    )
     info = read_elf(data)
     assert info.needed == ("libc.so.6", "libz.so.1")
     assert info.interpreter == "/lib64/ld.so"
@@ -72,8 +87,14 @@ def test_exec_interpreter_of_script_and_elf() -> None:
 
 
 def test_library_search_order() -> None:
-    present = {"opt/app/lib/libfoo.so", "usr/lib/x86_64-linux-gnu/libfoo.so", "custom/libbar.so",
-               "usr/lib/x86_64-linux-gnu/libbar.so", "env/libbaz.so", "usr/lib/libbaz.so"}
+    present = {
+        "opt/app/lib/libfoo.so",
+        "usr/lib/x86_64-linux-gnu/libfoo.so",
+        "custom/libbar.so",
+        "usr/lib/x86_64-linux-gnu/libbar.so",
+        "env/libbaz.so",
+        "usr/lib/libbaz.so",
+    }
     search = LibrarySearch(ld_library_path=("env",), configured_dirs=("custom",))
     with_runpath = read_elf(make_elf(("libfoo.so",), runpath="$ORIGIN/../lib"))
     assert search.find("libfoo.so", "opt/app/bin", with_runpath, present.__contains__) == "opt/app/lib/libfoo.so"

@@ -78,19 +78,38 @@ def _tree() -> dict:
     return tree
 
 
-CONFIG = {"User": "65532:65532", "WorkingDir": "/app", "Env": ["PATH=/usr/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"]}
+CONFIG = {
+    "User": "65532:65532",
+    "WorkingDir": "/app",
+    "Env": ["PATH=/usr/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],
+}
 
 
 def _trace():
     python = PythonProcess(
-        10, "/usr/bin/python3.13", "/usr", "/usr", ("/app", "/usr/lib/python3.13", "/usr/lib/python3.13/lib-dynload",
-                                                     "/opt/venv/lib/python3.13/site-packages"),
-        "cpython-313", (".cpython-313-x86_64-linux-gnu.so", ".so"), "3.13.5",
-        {"sys": None, "os": f"/{STDLIB}/os.py", "json": f"/{STDLIB}/json/__init__.py"})
-    main = opened(f"/{GNU}/libc.so.6", f"/{GNU}/libm.so.6", f"/{STDLIB}/json/__pycache__/__init__.cpython-313.pyc",
-                  f"/{STDLIB}/json/__init__.py", f"/{SITE}/flask/__init__.py", "/app/web_app.py",
-                  f"/{STDLIB}/lib-dynload/_ssl.cpython-313-x86_64-linux-gnu.so", "/.dockwise-trace/python.jsonl",
-                  "/proc/self/maps", "/tmp/created-at-run-time", "/var/log/app/today/access.log")
+        10,
+        "/usr/bin/python3.13",
+        "/usr",
+        "/usr",
+        ("/app", "/usr/lib/python3.13", "/usr/lib/python3.13/lib-dynload", "/opt/venv/lib/python3.13/site-packages"),
+        "cpython-313",
+        (".cpython-313-x86_64-linux-gnu.so", ".so"),
+        "3.13.5",
+        {"sys": None, "os": f"/{STDLIB}/os.py", "json": f"/{STDLIB}/json/__init__.py"},
+    )
+    main = opened(
+        f"/{GNU}/libc.so.6",
+        f"/{GNU}/libm.so.6",
+        f"/{STDLIB}/json/__pycache__/__init__.cpython-313.pyc",
+        f"/{STDLIB}/json/__init__.py",
+        f"/{SITE}/flask/__init__.py",
+        "/app/web_app.py",
+        f"/{STDLIB}/lib-dynload/_ssl.cpython-313-x86_64-linux-gnu.so",
+        "/.dockwise-trace/python.jsonl",
+        "/proc/self/maps",
+        "/tmp/created-at-run-time",
+        "/var/log/app/today/access.log",
+    )
     main = ProcessTrace(10, main.calls, (), ("/usr/bin/python3.13",), "exited with 0")
     return trace_of(main, python=[python])
 
@@ -107,7 +126,9 @@ def test_traced_and_elf_closure() -> None:
     assert kept[f"{GNU}/ld-linux-x86-64.so.2"].reason.kind == NEEDED
     assert "program interpreter" in kept[f"{GNU}/ld-linux-x86-64.so.2"].reason.detail
     assert kept["lib64"].reason.kind == NEEDED  # the symlink on the way to the loader
-    assert kept[f"{GNU}/libssl.so.3"].reason.detail.startswith("DT_NEEDED libssl.so.3 of /usr/lib/python3.13/lib-dynload/")
+    assert kept[f"{GNU}/libssl.so.3"].reason.detail.startswith(
+        "DT_NEEDED libssl.so.3 of /usr/lib/python3.13/lib-dynload/"
+    )
     assert f"{GNU}/libunused.so.1" not in kept
     assert not any(path.startswith((".dockwise", "proc", "tmp/")) for path in kept)
 
@@ -128,7 +149,10 @@ def test_python_rules() -> None:
 def test_bytecode_rules() -> None:
     kept = _keep().kept
     moved = kept[f"{STDLIB}/json/__init__.pyc"]
-    assert moved.source == f"{STDLIB}/json/__init__.py" and moved.data == f"{STDLIB}/json/__pycache__/__init__.cpython-313.pyc"
+    assert (
+        moved.source == f"{STDLIB}/json/__init__.py"
+        and moved.data == f"{STDLIB}/json/__pycache__/__init__.cpython-313.pyc"
+    )
     assert f"{STDLIB}/json/__init__.py" not in kept
     assert f"{STDLIB}/json/decoder.py" in kept and f"{STDLIB}/json/decoder.pyc" not in kept  # stale bytecode: source
     assert not any("__pycache__" in path and path.startswith(STDLIB) for path in kept)

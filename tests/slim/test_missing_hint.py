@@ -23,7 +23,7 @@ def _keep(*paths: str) -> KeepSet:
 def test_names_a_missing_module_or_file() -> None:
     root = make_rootfs(TREE)
     keep = _keep("usr/lib/python3.13/os.py", "usr/lib/python3.13/email/__init__.py", "etc/passwd")
-    log = 'File "/app/web_app.py", line 3 | ModuleNotFoundError: No module named \'statistics\''
+    log = "File \"/app/web_app.py\", line 3 | ModuleNotFoundError: No module named 'statistics'"
     assert missing_hint([log], root, keep) == "; missing from the slim image: /usr/lib/python3.13/statistics.py"
     assert missing_hint(["No module named 'email.parser'"], root, keep).endswith("/usr/lib/python3.13/email/parser.py")
     error = "FileNotFoundError: [Errno 2] No such file or directory: '/usr/share/zoneinfo/Europe/Paris'"

@@ -19,8 +19,14 @@ from dockwise.slim.probes import (
     masked_body,
 )
 
-HEALTHCHECK = {"Test": ["CMD", "/opt/venv/bin/python", "-c",
-                        "import urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % 5000)"]}
+HEALTHCHECK = {
+    "Test": [
+        "CMD",
+        "/opt/venv/bin/python",
+        "-c",
+        "import urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % 5000)",
+    ]
+}
 REFERENCE_PROBES = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "slim-probes.toml"
 
 
@@ -40,11 +46,23 @@ def test_defaults_come_from_the_healthcheck() -> None:
 
 def test_toml_and_json_files_mean_the_same(tmp_path: Path) -> None:
     toml = tmp_path / "p.toml"
-    toml.write_text('mask = ["host"]\nstartup_timeout = 5\n[[probe]]\npath = "/api"\nmethod = "POST"\n'
-                    'json = {a = 1}\nmask = ["id"]\nstatus = 201\n[[probe]]\npath = "/healthz"\n')
+    toml.write_text(
+        'mask = ["host"]\nstartup_timeout = 5\n[[probe]]\npath = "/api"\nmethod = "POST"\n'
+        'json = {a = 1}\nmask = ["id"]\nstatus = 201\n[[probe]]\npath = "/healthz"\n'
+    )
     as_json = tmp_path / "p.json"
-    as_json.write_text(json.dumps({"mask": ["host"], "startup_timeout": 5, "probe": [
-        {"path": "/api", "method": "POST", "json": {"a": 1}, "mask": ["id"], "status": 201}, {"path": "/healthz"}]}))
+    as_json.write_text(
+        json.dumps(
+            {
+                "mask": ["host"],
+                "startup_timeout": 5,
+                "probe": [
+                    {"path": "/api", "method": "POST", "json": {"a": 1}, "mask": ["id"], "status": 201},
+                    {"path": "/healthz"},
+                ],
+            }
+        )
+    )
     plans = [load_plan(path, HEALTHCHECK) for path in (toml, as_json)]
     assert plans[0] == plans[1]
     plan = plans[0]
@@ -61,17 +79,20 @@ def test_the_reference_apps_probe_file_parses() -> None:
     assert {"info", "ready", "digest", "not found"} <= {p.name for p in plan.probes}
 
 
-@pytest.mark.parametrize("text, words", [
-    ('[[probe]]\npath = "x"\n', "starting with /"),
-    ('[[probe]]\npath = "/"\nstatus = 700\n', "status"),
-    ('[[probe]]\npath = "/"\nverb = "GET"\n', "unknown key 'verb'"),
-    ('[[probe]]\npath = "/"\nbody = "a"\njson = {}\n', "not both"),
-    ('[[probe]]\npath = "/"\nmask_text = ["("]\n', "regular expression"),
-    ('[[probe]]\npath = "/"\nmethod = "get"\n', "upper-case"),
-    ('probes = []\n', "unknown key 'probes'"),
-    ('startup_timeout = -1\n', "startup_timeout"),
-    ('[[probe]\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('[[probe]]\npath = "x"\n', "starting with /"),
+        ('[[probe]]\npath = "/"\nstatus = 700\n', "status"),
+        ('[[probe]]\npath = "/"\nverb = "GET"\n', "unknown key 'verb'"),
+        ('[[probe]]\npath = "/"\nbody = "a"\njson = {}\n', "not both"),
+        ('[[probe]]\npath = "/"\nmask_text = ["("]\n', "regular expression"),
+        ('[[probe]]\npath = "/"\nmethod = "get"\n', "upper-case"),
+        ("probes = []\n", "unknown key 'probes'"),
+        ("startup_timeout = -1\n", "startup_timeout"),
+        ("[[probe]\n", "not valid TOML"),
+    ],
+)
 def test_bad_probe_files_are_one_line_errors(tmp_path: Path, text: str, words: str) -> None:
     path = tmp_path / "probes.toml"
     path.write_text(text)
@@ -84,7 +105,10 @@ def test_json_masks_nested_and_wildcard() -> None:
     probe = Probe("p", "GET", "/", mask=("pid", "items.*.id", "meta.host"))
     body = b'{"pid": 7, "items": [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}], "meta": {"host": "x", "n": 1}}'
     assert json.loads(masked_body(probe, _answer(body))) == {
-        "pid": MASKED, "items": [{"id": MASKED, "v": "a"}, {"id": MASKED, "v": "b"}], "meta": {"host": MASKED, "n": 1}}
+        "pid": MASKED,
+        "items": [{"id": MASKED, "v": "a"}, {"id": MASKED, "v": "b"}],
+        "meta": {"host": MASKED, "n": 1},
+    }
 
 
 def test_text_masks() -> None:

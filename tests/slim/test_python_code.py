@@ -41,8 +41,15 @@ def test_pyc_matches_what_importlib_accepts(tmp_path: Path, mode) -> None:
     assert pyc_matches(head, int(stat.st_mtime), stat.st_size, source.read_bytes)
     changed = b"VALUE = 2\n"
     expect_stale = mode is not py_compile.PycInvalidationMode.UNCHECKED_HASH
-    assert pyc_matches(head, int(stat.st_mtime) + (1 if mode is py_compile.PycInvalidationMode.TIMESTAMP else 0),
-                       stat.st_size, lambda: changed) is not expect_stale
+    assert (
+        pyc_matches(
+            head,
+            int(stat.st_mtime) + (1 if mode is py_compile.PycInvalidationMode.TIMESTAMP else 0),
+            stat.st_size,
+            lambda: changed,
+        )
+        is not expect_stale
+    )
 
 
 def test_pyc_header_garbage() -> None:
@@ -53,8 +60,10 @@ def test_pyc_header_garbage() -> None:
 
 
 def test_pep3147_locations() -> None:
-    assert cached_pyc("usr/lib/python3.13/json/decoder.py", "cpython-313") == \
-        "usr/lib/python3.13/json/__pycache__/decoder.cpython-313.pyc"
+    assert (
+        cached_pyc("usr/lib/python3.13/json/decoder.py", "cpython-313")
+        == "usr/lib/python3.13/json/__pycache__/decoder.cpython-313.pyc"
+    )
     assert sourceless_pyc("usr/lib/python3.13/json/decoder.py") == "usr/lib/python3.13/json/decoder.pyc"
 
 
@@ -99,8 +108,20 @@ import back_at_module_level
 def test_imported_names_executed_and_lazy() -> None:
     found = imported_names(SOURCE, "top.mod", is_package=False)
     assert found.executed == {
-        "os", "sys", "a.b.c", "top", "top.sibling", "top.sub", "top.sub.first", "top.sub.second", "pkg", "pkg.name",
-        "after_semicolon", "fast", "in_class_body", "back_at_module_level",
+        "os",
+        "sys",
+        "a.b.c",
+        "top",
+        "top.sibling",
+        "top.sub",
+        "top.sub.first",
+        "top.sub.second",
+        "pkg",
+        "pkg.name",
+        "after_semicolon",
+        "fast",
+        "in_class_body",
+        "back_at_module_level",
     }  # `from .. import uncle` climbs above the top package: nothing to resolve
     assert found.lazy == {"lazy_stdlib", "lazy.pkg", "lazy.pkg.thing", "nested_lazy"}
     every = found.executed | found.lazy
@@ -116,22 +137,31 @@ def test_relative_import_in_package_init() -> None:
 def test_module_files() -> None:
     files = {"lib/json/__init__.py", "lib/json/decoder.py", "lib/os.py", "dyn/_ssl.cpython-313-x86_64-linux-gnu.so"}
     suffixes = (".cpython-313-x86_64-linux-gnu.so", ".so")
-    assert module_files("json.decoder", ["lib"], files.__contains__, suffixes) == ["lib/json/__init__.py",
-                                                                                     "lib/json/decoder.py"]
+    assert module_files("json.decoder", ["lib"], files.__contains__, suffixes) == [
+        "lib/json/__init__.py",
+        "lib/json/decoder.py",
+    ]
     assert module_files("json.loads", ["lib"], files.__contains__, suffixes) == ["lib/json/__init__.py"]
-    assert module_files("_ssl", ["lib", "dyn"], files.__contains__, suffixes) == ["dyn/_ssl.cpython-313-x86_64-linux-gnu.so"]
+    assert module_files("_ssl", ["lib", "dyn"], files.__contains__, suffixes) == [
+        "dyn/_ssl.cpython-313-x86_64-linux-gnu.so"
+    ]
     assert module_files("os.path", ["lib"], files.__contains__, suffixes) == []  # os is a module, not a package
     assert module_files("missing", ["lib"], files.__contains__, suffixes) == []
 
 
 def test_read_distribution() -> None:
-    metadata = ("Metadata-Version: 2.1\nName: Flask\nVersion: 3.1.3\nRequires-Dist: Werkzeug>=3.1\n"
-                "Requires-Dist: blinker (>=1.9)\nRequires-Dist: asgiref>=3.2; extra == \"async\"\n"
-                "Requires-Dist: importlib_metadata; python_version < \"3.10\"\n\nRequires-Dist: not a header\n")
-    record = "flask/__init__.py,sha256=x,100\nflask/app.py,,\n../../../bin/flask,sha256=y,10\n\"odd,name.py\",,\n"
+    metadata = (
+        "Metadata-Version: 2.1\nName: Flask\nVersion: 3.1.3\nRequires-Dist: Werkzeug>=3.1\n"
+        'Requires-Dist: blinker (>=1.9)\nRequires-Dist: asgiref>=3.2; extra == "async"\n'
+        'Requires-Dist: importlib_metadata; python_version < "3.10"\n\nRequires-Dist: not a header\n'
+    )
+    record = 'flask/__init__.py,sha256=x,100\nflask/app.py,,\n../../../bin/flask,sha256=y,10\n"odd,name.py",,\n'
     dist = read_distribution("opt/venv/lib/python3.13/site-packages/flask-3.1.3.dist-info", metadata, record)
     assert (dist.name, dist.version) == ("Flask", "3.1.3")
     assert dist.requires == ("werkzeug", "blinker", "importlib-metadata")
-    assert dist.files == ("opt/venv/lib/python3.13/site-packages/flask/__init__.py",
-                          "opt/venv/lib/python3.13/site-packages/flask/app.py", "opt/venv/bin/flask",
-                          "opt/venv/lib/python3.13/site-packages/odd,name.py")
+    assert dist.files == (
+        "opt/venv/lib/python3.13/site-packages/flask/__init__.py",
+        "opt/venv/lib/python3.13/site-packages/flask/app.py",
+        "opt/venv/bin/flask",
+        "opt/venv/lib/python3.13/site-packages/odd,name.py",
+    )

@@ -61,8 +61,9 @@ def test_reference_service_slims_and_answers_the_same(slimmed, distroless_app, d
         assert config.get(key) == original_config.get(key), key
     assert config["Labels"]["org.opencontainers.image.base.name"] == distroless_app
     assert config["Labels"]["org.opencontainers.image.base.digest"] == docker_client.images.get(distroless_app).id
-    assert {k: v for k, v in config["Labels"].items() if not k.startswith("org.opencontainers.image.base.")} == \
-        original_config["Labels"]
+    assert {
+        k: v for k, v in config["Labels"].items() if not k.startswith("org.opencontainers.image.base.")
+    } == original_config["Labels"]
     kinds = {item["reason"] for item in report["kept"]}
     assert {"traced", "needed", "python", "metadata", "runtime", "app"} <= kinds
     assert report["trace"]["python_interpreters"] and report["trace"]["mapped_files"] > 5
@@ -86,8 +87,9 @@ def test_cli_tags_and_writes_the_report(distroless_app, docker_client, tmp_path:
     tag = f"dockwise-test/slim:{RUN_ID}-cli"
     report = tmp_path / "slim.json"
     try:
-        result = CliRunner().invoke(main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES),
-                                           "--report", str(report)])
+        result = CliRunner().invoke(
+            main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES), "--report", str(report)]
+        )
         assert result.exit_code == 0, result.output
         data = json.loads(report.read_text())
         assert data["slim"]["tag"] == tag and docker_client.images.get(tag).id == data["slim"]["id"]
@@ -106,8 +108,10 @@ def test_sbom_of_the_slim_image_lists_exactly_what_is_left(slimmed, distroless_a
     components = json.loads(result.output)["components"]
     sbom_debs = {c["name"] for c in components if c["purl"].startswith("pkg:deb/")}
     sbom_dists = {c["name"] for c in components if c["purl"].startswith("pkg:pypi/")}
-    with exported(docker_client, distroless_app, test_labels) as original, \
-            exported(docker_client, slimmed.tag, test_labels) as slim:
+    with (
+        exported(docker_client, distroless_app, test_labels) as original,
+        exported(docker_client, slimmed.tag, test_labels) as slim,
+    ):
         slim_files = {p for p in slim.members if slim.is_file(p) or slim.kind(p) == "l"}
         owners: dict[str, set[str]] = {}
         for name in original.listdir("var/lib/dpkg/status.d"):
@@ -156,8 +160,9 @@ def test_a_lazily_imported_route_no_probe_asks_still_works(lazy_app, docker_clie
     assert narrow.report.as_dict()["slim"]["size_bytes"] < result.report.as_dict()["slim"]["size_bytes"]
 
 
-def test_an_answer_that_changes_each_time_may_change_in_the_slim_image(lazy_app, docker_client, test_labels,
-                                                                        tmp_path: Path) -> None:
+def test_an_answer_that_changes_each_time_may_change_in_the_slim_image(
+    lazy_app, docker_client, test_labels, tmp_path: Path
+) -> None:
     """/now answers a new timestamp each time: the original's own two answers show the field is volatile."""
     from dockwise.jobs.slim import slim_image
 
@@ -167,17 +172,18 @@ def test_an_answer_that_changes_each_time_may_change_in_the_slim_image(lazy_app,
     assert _tagged(docker_client, result.tag)
 
 
-def test_a_directory_python_lists_reads_the_same_in_the_slim_image(lazy_app, docker_client, test_labels,
-                                                                    tmp_path: Path) -> None:
+def test_a_directory_python_lists_reads_the_same_in_the_slim_image(
+    lazy_app, docker_client, test_labels, tmp_path: Path
+) -> None:
     """/stdlib lists the standard library's directory: its entries stay, as they were (no module turned bytecode)."""
     from dockwise.jobs.slim import slim_image
 
     probes = tmp_path / "probes.toml"
     probes.write_text('[[probe]]\nname = "stdlib"\npath = "/stdlib"\nstatus = 200\n')
-    result = slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}-stdlib", probe_file=probes,
-                        labels=test_labels)
-    assert _get(docker_client, result.tag, "/stdlib", test_labels) == _get(docker_client, lazy_app, "/stdlib",
-                                                                         test_labels)
+    result = slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}-stdlib", probe_file=probes, labels=test_labels)
+    assert _get(docker_client, result.tag, "/stdlib", test_labels) == _get(
+        docker_client, lazy_app, "/stdlib", test_labels
+    )
 
 
 def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client, test_labels, tmp_path: Path) -> None:
@@ -192,22 +198,28 @@ def test_a_difference_fails_in_one_line_and_tags_nothing(lazy_app, docker_client
     line = caught.value.one_line()
     assert caught.value.exit_code == 1 and "probe 'unseen'" in line and "differs at byte" in line and "\n" not in line
     assert not _tagged(docker_client, tag)
-    assert not docker_client.images.list(filters={"label": f"org.opencontainers.image.base.name={lazy_app}",
-                                                  "dangling": True})
+    assert not docker_client.images.list(
+        filters={"label": f"org.opencontainers.image.base.name={lazy_app}", "dangling": True}
+    )
     assert _left_behind(docker_client, lazy_app) == []
 
 
 BAD = {
-    "does not start": ("FROM {nonroot}\nEXPOSE 5000\nCMD [\"-c\", \"raise SystemExit(3)\"]\n", "exited (code 3)"),
-    "never answers": ("FROM {nonroot}\nEXPOSE 5000\nCMD [\"-c\", \"import time; time.sleep(60)\"]\n", "never answered"),
-    "not python": ("FROM scratch\nCOPY probes.toml /srv/\nUSER 1000\nEXPOSE 80\nCMD [\"/srv/app\"]\n", "not a Python image"),
+    "does not start": ('FROM {nonroot}\nEXPOSE 5000\nCMD ["-c", "raise SystemExit(3)"]\n', "exited (code 3)"),
+    "never answers": ('FROM {nonroot}\nEXPOSE 5000\nCMD ["-c", "import time; time.sleep(60)"]\n', "never answered"),
+    "not python": (
+        'FROM scratch\nCOPY probes.toml /srv/\nUSER 1000\nEXPOSE 80\nCMD ["/srv/app"]\n',
+        "not a Python image",
+    ),
     "no port": (None, "exposes no TCP port"),
     "root": (None, "runs as root"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_is_one_error_exit_2_nothing_left(case: str, engine, docker_client, test_labels, tmp_path: Path) -> None:
+def test_bad_input_is_one_error_exit_2_nothing_left(
+    case: str, engine, docker_client, test_labels, tmp_path: Path
+) -> None:
     from dockwise.jobs.slim import slim_image
 
     dockerfile, words = BAD[case]
@@ -216,8 +228,13 @@ def test_bad_input_is_one_error_exit_2_nothing_left(case: str, engine, docker_cl
     if dockerfile is None:
         image = DISTROLESS_NONROOT if case == "no port" else DISTROLESS_ROOT
     else:
-        image = build_tiny(tmp_path, case.replace(" ", "-"), dockerfile.format(nonroot=DISTROLESS_NONROOT),
-                           test_labels, {"probes.toml": "startup_timeout = 4\n"})
+        image = build_tiny(
+            tmp_path,
+            case.replace(" ", "-"),
+            dockerfile.format(nonroot=DISTROLESS_NONROOT),
+            test_labels,
+            {"probes.toml": "startup_timeout = 4\n"},
+        )
     tag = f"dockwise-test/slim-bad:{RUN_ID}-{case.replace(' ', '-')}"
     with pytest.raises(DockwiseError) as caught:
         slim_image(image, tag=tag, probe_file=probes, labels=test_labels)

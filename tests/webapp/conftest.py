@@ -51,8 +51,9 @@ def dirty_copy(destination: Path) -> Path:
 def build_variant(variant: str, context: Path, tag: str, labels: dict[str, str]) -> BuiltApp:
     from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 
-    result = build_app(context, variant, tag=tag, source=BaseSource.LOCAL, labels=labels,
-                       ensure_bases=ensure_local_bases)
+    result = build_app(
+        context, variant, tag=tag, source=BaseSource.LOCAL, labels=labels, ensure_bases=ensure_local_bases
+    )
     return BuiltApp(variant=variant, tag=result.tag, image_id=result.image_id, context=context)
 
 

@@ -106,8 +106,12 @@ def test_request_size_is_limited(client, web_app):
 
 def _chunked_post(client, body: bytes):
     """A body without Content-Length, as a chunked upload reaches the app through a server that de-chunks it."""
-    return client.post("/api/digest", input_stream=io.BytesIO(body), headers={"Transfer-Encoding": "chunked"},
-                       environ_overrides={"wsgi.input_terminated": True})
+    return client.post(
+        "/api/digest",
+        input_stream=io.BytesIO(body),
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
 
 
 def test_the_limit_holds_for_bodies_without_content_length(client, web_app):
@@ -115,8 +119,10 @@ def test_the_limit_holds_for_bodies_without_content_length(client, web_app):
     response = _chunked_post(client, b"x" * (web_app.MAX_BODY_BYTES + 1))
     assert response.status_code == 413
     at_limit = b"y" * web_app.MAX_BODY_BYTES
-    assert _chunked_post(client, at_limit).get_json() == {"bytes": len(at_limit),
-                                                          "sha256": hashlib.sha256(at_limit).hexdigest()}
+    assert _chunked_post(client, at_limit).get_json() == {
+        "bytes": len(at_limit),
+        "sha256": hashlib.sha256(at_limit).hexdigest(),
+    }
 
 
 def test_echo_takes_json_objects_only(client):
@@ -136,11 +142,15 @@ def test_echo_takes_json_objects_only(client):
 def test_digest_of_the_body(client):
     body = b"dockwise" * 100
     assert client.post("/api/digest", data=body).get_json() == {
-        "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        "bytes": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
 
 
 def test_server_records_are_one_json_object_per_line(web_app):
-    record = logging.LogRecord("_granian", logging.INFO, __file__, 1, "Listening at: %s", ("http://0.0.0.0:5000",), None)
+    record = logging.LogRecord(
+        "_granian", logging.INFO, __file__, 1, "Listening at: %s", ("http://0.0.0.0:5000",), None
+    )
     record.fields = {"worker": 1}
     entry = json.loads(web_app.JsonLogFormatter().format(record))
     assert entry["msg"] == "Listening at: http://0.0.0.0:5000" and entry["worker"] == 1 and entry["level"] == "info"
@@ -154,8 +164,12 @@ def test_every_request_but_the_probes_writes_one_access_line(client, access_log)
     client.post("/api/digest", data=b"x" * 10)
     lines = _lines(access_log[1])
     assert [(e["method"], e["path"], e["status"]) for e in lines] == [
-        ("GET", "/", 200), ("GET", "/api/info", 200), ("GET", "/nope", 404), ("GET", "/", 200),
-        ("POST", "/api/digest", 200)]
+        ("GET", "/", 200),
+        ("GET", "/api/info", 200),
+        ("GET", "/nope", 404),
+        ("GET", "/", 200),
+        ("POST", "/api/digest", 200),
+    ]
     assert all(e["msg"] == "request" and e["level"] == "info" and e["ms"] >= 0 for e in lines)
     assert lines[0]["bytes"] == len(client.get("/").data)
 
@@ -211,7 +225,8 @@ def serve():
 def test_server_settings_come_from_the_environment(serve):
     assert serve.Settings.from_env({}) == serve.Settings(port=5000, workers=2, threads=4)
     assert serve.Settings.from_env({"PORT": "8080", "WEB_CONCURRENCY": "3", "WEB_THREADS": "8"}) == serve.Settings(
-        port=8080, workers=3, threads=8)
+        port=8080, workers=3, threads=8
+    )
 
 
 def test_server_is_production_shaped(serve):

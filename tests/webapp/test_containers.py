@@ -45,8 +45,19 @@ def test_distroless_is_smaller_than_standard(docker_client, standard, distroless
     assert small < 0.6 * large, f"distroless {small / 1e6:.1f} MB vs standard {large / 1e6:.1f} MB"
 
 
-@pytest.mark.parametrize("path", ["/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/apt", "/usr/bin/apt-get",
-                                  "/usr/bin/dpkg", "/opt/venv/bin/pip", "/usr/bin/pip3"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/bin/sh",
+        "/usr/bin/sh",
+        "/bin/bash",
+        "/usr/bin/apt",
+        "/usr/bin/apt-get",
+        "/usr/bin/dpkg",
+        "/opt/venv/bin/pip",
+        "/usr/bin/pip3",
+    ],
+)
 def test_distroless_has_no_shell_package_manager_or_pip(docker_client, distroless, test_labels, path):
     assert not path_exists(docker_client, distroless.tag, path, test_labels)
 
@@ -117,8 +128,11 @@ def _pid(published) -> int:
 
 
 def _access_lines(container) -> list[dict]:
-    return [json.loads(line) for line in container.logs(stderr=False).decode().splitlines()
-            if '"logger":"web_app.access"' in line]
+    return [
+        json.loads(line)
+        for line in container.logs(stderr=False).decode().splitlines()
+        if '"logger":"web_app.access"' in line
+    ]
 
 
 def _get_many(port: int, path: str, count: int) -> None:
@@ -168,10 +182,16 @@ def test_malformed_http_gets_4xx_never_a_500_or_a_crash(docker_client, built, te
     with containers.running(docker_client, built.tag, port=5000, labels=test_labels) as published:
         containers.wait_for_http_ok(published, "/healthz")
         workers_before = _children(_pid(published))
-        statuses = {name: http_faults.send_raw(published.host_port, payload)
-                    for name, payload in http_faults.malformed_requests(BODY_LIMIT).items()}
-        at_limit = http_faults.send_raw(published.host_port, http_faults.request_bytes(
-            "POST", "/api/digest", {"Transfer-Encoding": "chunked"}, http_faults.chunked(b"a" * BODY_LIMIT)))
+        statuses = {
+            name: http_faults.send_raw(published.host_port, payload)
+            for name, payload in http_faults.malformed_requests(BODY_LIMIT).items()
+        }
+        at_limit = http_faults.send_raw(
+            published.host_port,
+            http_faults.request_bytes(
+                "POST", "/api/digest", {"Transfer-Encoding": "chunked"}, http_faults.chunked(b"a" * BODY_LIMIT)
+            ),
+        )
         healthy = http_faults.get_status(published.host_port, "/healthz")
         workers_after = _children(_pid(published))
         logs = published.container.logs().decode()
@@ -206,8 +226,9 @@ def test_docker_stop_under_load_drains_in_flight_requests_and_exits_0(docker_cli
             load = pool.submit(run_load, 5000, "/", seconds=3, connections=16, netns_pid=pid)
             time.sleep(1.0)
             stopped = {}
-            stopper = threading.Thread(target=lambda: (published.container.stop(timeout=10),
-                                                       stopped.setdefault("at", time.monotonic())))
+            stopper = threading.Thread(
+                target=lambda: (published.container.stop(timeout=10), stopped.setdefault("at", time.monotonic()))
+            )
             signalled = time.monotonic()
             stopper.start()
             time.sleep(1.0)
@@ -238,12 +259,16 @@ def test_docker_stop_when_idle_takes_under_2_s(docker_client, built, test_labels
 
 def test_no_module_is_compiled_from_source_at_run_time(docker_client, built, test_labels):
     """Bytecode everywhere: with -v, Python names the file of every code object it loads; none may be a .py."""
-    with containers.running(docker_client, built.tag, port=5000, labels=test_labels,
-                            environment={"PYTHONVERBOSE": "1"}) as published:
+    with containers.running(
+        docker_client, built.tag, port=5000, labels=test_labels, environment={"PYTHONVERBOSE": "1"}
+    ) as published:
         containers.wait_for_http_ok(published, "/")
-        for request in (http_faults.request_bytes("GET", "/api/info"), http_faults.request_bytes("GET", "/missing"),
-                        http_faults.request_bytes("POST", "/api/echo", {"Content-Type": "application/json"}, b'{"a": 1}'),
-                        http_faults.request_bytes("POST", "/api/digest", body=b"x" * 70_000)):
+        for request in (
+            http_faults.request_bytes("GET", "/api/info"),
+            http_faults.request_bytes("GET", "/missing"),
+            http_faults.request_bytes("POST", "/api/echo", {"Content-Type": "application/json"}, b'{"a": 1}'),
+            http_faults.request_bytes("POST", "/api/digest", body=b"x" * 70_000),
+        ):
             assert http_faults.send_raw(published.host_port, request).status in (200, 404, 413)
         published.container.stop(timeout=10)
         verbose = published.container.logs(stdout=False).decode(errors="replace")

@@ -90,11 +90,20 @@ def test_5_no_pip_cache_in_any_layer(docker_client, built):
 
 
 def test_5_dependencies_precompiled_and_pinned(docker_client, built, test_labels):
-    out = docker_client.containers.run(
-        built.tag, ["python3" if built.variant == "standard" else "/opt/venv/bin/python", "-c",
-                    "import importlib.metadata as m; print(m.version('flask'), m.version('granian'))"],
-        remove=True, labels=test_labels,
-    ).decode().split()
+    out = (
+        docker_client.containers.run(
+            built.tag,
+            [
+                "python3" if built.variant == "standard" else "/opt/venv/bin/python",
+                "-c",
+                "import importlib.metadata as m; print(m.version('flask'), m.version('granian'))",
+            ],
+            remove=True,
+            labels=test_labels,
+        )
+        .decode()
+        .split()
+    )
     pins = dict(re.findall(r"^(flask|granian)==([\w.]+)", (built.context / "requirements.txt").read_text(), re.M))
     assert out == [pins["flask"], pins["granian"]]
 
@@ -113,7 +122,7 @@ def _listening_inodes(pid: int, port: int) -> set[str]:
 
 def _socket_inodes(pid: int) -> set[str]:
     links = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
-    return {link[len("socket:["):-1] for link in links if link.startswith("socket:[")}
+    return {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
 
 
 def test_7_exec_form_and_server_is_pid_1(docker_client, built, test_labels):

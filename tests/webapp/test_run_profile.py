@@ -39,8 +39,9 @@ def test_default_profile_is_seen_as_such(docker_client, built, test_labels):
 def test_the_kubernetes_constraints_run_on_the_engine(docker_client, built, test_labels):
     spec = service_spec(collect(built.tag, gzip_size=False), built.tag)
     options = engine_options(kubernetes(spec)[0])
-    with containers.running(docker_client, built.tag, port=5000, labels=test_labels, profile=DEFAULT,
-                            **options) as published:
+    with containers.running(
+        docker_client, built.tag, port=5000, labels=test_labels, profile=DEFAULT, **options
+    ) as published:
         containers.wait_for_http_ok(published, spec.health_path)
         facts = probe_hardening(published.container, "kubernetes")
     assert facts.uid == spec.uid and int(facts.cap_bnd or "1", 16) == 0 and facts.no_new_privs

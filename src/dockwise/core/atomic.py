@@ -31,19 +31,24 @@ def atomic_file(path: Path, mode: str = "w", *, permissions: int = 0o644) -> Ite
     try:
         special = target.exists() and not stat.S_ISREG(target.stat().st_mode)
     except OSError as exc:
-        raise DockwiseError(f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=2) from None
+        raise DockwiseError(
+            f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=2
+        ) from None
     if special:
         try:
             with open(target, mode, encoding=encoding) as handle:
                 yield handle
         except OSError as exc:
-            raise DockwiseError(f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=2) from None
+            raise DockwiseError(
+                f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=2
+            ) from None
         return
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
-        raise DockwiseError(f"cannot write {path} ({exc.strerror})", "choose an existing, writable directory",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"cannot write {path} ({exc.strerror})", "choose an existing, writable directory", exit_code=2
+        ) from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle

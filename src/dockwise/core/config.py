@@ -100,8 +100,11 @@ def _table(path: Path) -> dict | None:
     tool = data.get("tool", {})
     table = tool.get("dockwise") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
-        raise DockwiseError(f"[tool] dockwise in {path} is a {type(table).__name__}, not a table",
-                            "write the settings under [tool.dockwise]", exit_code=2)
+        raise DockwiseError(
+            f"[tool] dockwise in {path} is a {type(table).__name__}, not a table",
+            "write the settings under [tool.dockwise]",
+            exit_code=2,
+        )
     return table
 
 
@@ -110,13 +113,16 @@ def _read(path: Path) -> str:
     try:
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:  # a FIFO: no wait
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise DockwiseError(f"{path} is not a regular file", "pass a .dockwise.toml or pyproject.toml", exit_code=2)
+                raise DockwiseError(
+                    f"{path} is not a regular file", "pass a .dockwise.toml or pyproject.toml", exit_code=2
+                )
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise DockwiseError(f"{path} does not exist", "check the path given to --config", exit_code=2) from None
     except OSError as exc:
-        raise DockwiseError(f"cannot read {path} ({exc.strerror or exc})", "check the path and its permissions",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"cannot read {path} ({exc.strerror or exc})", "check the path and its permissions", exit_code=2
+        ) from None
     if len(data) > MAX_BYTES:
         raise DockwiseError(f"{path} is over {MAX_BYTES} bytes", "a settings file is a few lines of TOML", exit_code=2)
     try:
@@ -138,19 +144,28 @@ def from_table(table: Mapping[str, object], source: Path | None = None) -> Setti
     shellcheck = table.get("shellcheck", True)
     level = table.get("shellcheck-severity", "warning")
     threshold = table.get("failure-threshold", "warning")
-    if (not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in (ignore, enable, pin))
-            or not isinstance(overrides, dict) or not all(isinstance(v, str) for v in overrides.values())
-            or not isinstance(threshold, str)):
-        raise DockwiseError(f"bad dockwise settings in {source}",
-                            "ignore, enable and pin are lists of strings, severity a table of severities, "
-                            "failure-threshold a string", 2)
+    if (
+        not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in (ignore, enable, pin))
+        or not isinstance(overrides, dict)
+        or not all(isinstance(v, str) for v in overrides.values())
+        or not isinstance(threshold, str)
+    ):
+        raise DockwiseError(
+            f"bad dockwise settings in {source}",
+            "ignore, enable and pin are lists of strings, severity a table of severities, failure-threshold a string",
+            2,
+        )
     unknown_pins = sorted({str(p) for p in pin} - set(PIN_KINDS))
     if unknown_pins:
-        raise DockwiseError(f"unknown pin kind(s) {', '.join(unknown_pins)} in {source}", f"use: {', '.join(PIN_KINDS)}", 2)
+        raise DockwiseError(
+            f"unknown pin kind(s) {', '.join(unknown_pins)} in {source}", f"use: {', '.join(PIN_KINDS)}", 2
+        )
     if not isinstance(shellcheck, bool):
         raise DockwiseError(f"shellcheck must be true or false in {source}", "write shellcheck = false", exit_code=2)
     if level not in SHELLCHECK_LEVELS:
-        raise DockwiseError(f"bad shellcheck-severity {level!r} in {source}", f"use one of: {', '.join(SHELLCHECK_LEVELS)}", 2)
+        raise DockwiseError(
+            f"bad shellcheck-severity {level!r} in {source}", f"use one of: {', '.join(SHELLCHECK_LEVELS)}", 2
+        )
     return Settings(
         failure_threshold=Severity.parse(threshold),
         ignore=frozenset(str(i).upper() for i in ignore),

@@ -35,8 +35,10 @@ def exit_status_help(one: str | None, bad_input: str | None = None) -> str:
     `bad_input` what counts as bad input for it, when that needs saying."""
     middle = f"1 {one}; " if one else ""
     detail = f" ({bad_input})" if bad_input else ""
-    return (f"Exit status: 0 success; {middle}2 bad input or usage, or no engine to talk to{detail}; 3 internal error "
-            "(one line names the crash report with the traceback).")
+    return (
+        f"Exit status: 0 success; {middle}2 bad input or usage, or no engine to talk to{detail}; 3 internal error "
+        "(one line names the crash report with the traceback)."
+    )
 
 
 class DockwiseError(Exception):
@@ -45,7 +47,9 @@ class DockwiseError(Exception):
     The CLI prints ``error: <cause> — <fix>`` on one line (after any `details`) and exits with `exit_code`.
     """
 
-    def __init__(self, cause: str, fix: str = "", exit_code: int = EXIT_FAILED, details: list[str] | None = None) -> None:
+    def __init__(
+        self, cause: str, fix: str = "", exit_code: int = EXIT_FAILED, details: list[str] | None = None
+    ) -> None:
         super().__init__(cause)
         self.cause = cause
         self.fix = fix

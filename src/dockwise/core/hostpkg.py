@@ -27,8 +27,13 @@ def apt_install(packages: list[str], say: Callable[[str], None] = lambda _msg: N
     say(f"installing Debian's {' '.join(packages)} (apt-get)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        run_program(command, tool=" ".join(command[:2]), timeout=APT_TIMEOUT_S, env=env,
-                    fix="check that Debian's archive is reachable, then try again")
+        run_program(
+            command,
+            tool=" ".join(command[:2]),
+            timeout=APT_TIMEOUT_S,
+            env=env,
+            fix="check that Debian's archive is reachable, then try again",
+        )
 
 
 def ensure_command(command: str, package: str, say: Callable[[str], None] = lambda _msg: None) -> str:

@@ -17,7 +17,9 @@ image root. Private keys are also found by content (`PRIVATE_KEY`), whatever the
 
 PRIVATE_KEY = re.compile(rb"-----BEGIN ([A-Z0-9 ]+ )?PRIVATE KEY-----")
 
-TEMPLATE_FILE = re.compile(r"(^|/)[^/]*\.(sample|example|examples|template|tpl|tmpl|dist)$|(^|/)(sample|example|template)\.env$")
+TEMPLATE_FILE = re.compile(
+    r"(^|/)[^/]*\.(sample|example|examples|template|tpl|tmpl|dist)$|(^|/)(sample|example|template)\.env$"
+)
 """Templates of secret files (`.env.example`, `.env.sample`, `example.env`): documentation, not credentials."""
 
 BY_CONTENT = re.compile(r"(^|/)([^/]*\.pem|\.npmrc)$")
@@ -41,16 +43,38 @@ SECRET_NAME = re.compile(
 PUBLIC_NAME = re.compile(r"(?:_|^)public(?:_|$)|^GPG_KEYS?$", re.IGNORECASE)
 """Names that match `SECRET_NAME` but hold public material (the official images' `GPG_KEY` is a fingerprint)."""
 
-SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[baprs]-[A-Za-z0-9-]{10,}")
+SECRET_VALUE = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[baprs]-[A-Za-z0-9-]{10,}"
+)
 """A value that is a credential whatever its name: a private key, an AWS access key id, GitHub and Slack tokens."""
 
 JUNK_DIRS = frozenset(
-    {".venv", "venv", "__pycache__", "node_modules", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".idea",
-     ".vscode", ".git"}
+    {
+        ".venv",
+        "venv",
+        "__pycache__",
+        "node_modules",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".tox",
+        ".idea",
+        ".vscode",
+        ".git",
+    }
 )
 JUNK_FILES = frozenset(
-    {"Dockerfile", "Containerfile", ".dockerignore", "docker-compose.yml", "docker-compose.yaml", "compose.yaml",
-     "compose.yml", ".DS_Store", ".gitignore"}
+    {
+        "Dockerfile",
+        "Containerfile",
+        ".dockerignore",
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "compose.yaml",
+        "compose.yml",
+        ".DS_Store",
+        ".gitignore",
+    }
 )
 METADATA_FILES = JUNK_FILES - {".DS_Store"}
 """Junk files that are a few bytes of build metadata (the Dockerfile, ignore files, compose files): evidence of a

@@ -53,6 +53,7 @@ def platform_of(config: dict) -> Platform | None:
     name = f"{config.get('os') or 'linux'}/{config.get('architecture') or ''}"
     return PLATFORMS.get(name)
 
+
 DEFAULT_RELEASE = "trixie"
 """The Debian release of the default bases (Debian 13, Python 3.13)."""
 

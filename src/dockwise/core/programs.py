@@ -32,7 +32,9 @@ class Completed:
 def _failure(tool: str, result: Completed, fix: str, summary: Callable[[list[str]], str] | None) -> DockwiseError:
     every = result.tail(lines=1 << 30)
     reason = summary(every) if summary else (every[-1] if every else "no output")
-    return DockwiseError(f"{tool} failed (exit {result.returncode}): {reason[:300]}", fix, details=every[-TAIL_LINES:-1])
+    return DockwiseError(
+        f"{tool} failed (exit {result.returncode}): {reason[:300]}", fix, details=every[-TAIL_LINES:-1]
+    )
 
 
 def run_program(
@@ -51,16 +53,29 @@ def run_program(
     "<tool> failed (exit N): <summary of the last lines>" (`summary` picks the telling line; default the last)."""
     try:
         done = subprocess.run(
-            list(argv), capture_output=True, timeout=timeout, env=dict(env) if env is not None else None, cwd=cwd,
-            input=input.encode() if isinstance(input, str) else input, stdin=None if input is not None else subprocess.DEVNULL,
+            list(argv),
+            capture_output=True,
+            timeout=timeout,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            input=input.encode() if isinstance(input, str) else input,
+            stdin=None if input is not None else subprocess.DEVNULL,
         )
     except FileNotFoundError:
-        raise DockwiseError(f"{tool} is not installed ({argv[0]} not found)", fix or f"install {tool}", exit_code=2) from None
+        raise DockwiseError(
+            f"{tool} is not installed ({argv[0]} not found)", fix or f"install {tool}", exit_code=2
+        ) from None
     except PermissionError:
-        raise DockwiseError(f"{tool} ({argv[0]}) cannot be executed", fix or "check its permissions", exit_code=2) from None
+        raise DockwiseError(
+            f"{tool} ({argv[0]}) cannot be executed", fix or "check its permissions", exit_code=2
+        ) from None
     except subprocess.TimeoutExpired:
-        raise DockwiseError(f"{tool} did not finish within {timeout:.0f} s", fix or f"check what {tool} waits for") from None
-    result = Completed(tuple(argv), done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
+        raise DockwiseError(
+            f"{tool} did not finish within {timeout:.0f} s", fix or f"check what {tool} waits for"
+        ) from None
+    result = Completed(
+        tuple(argv), done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
+    )
     if check and result.returncode != 0:
         raise _failure(tool, result, fix, summary)
     return result
@@ -74,8 +89,14 @@ def streamed_program(
     (Ctrl-C included) before the program ended, it is killed with its whole process group and reaped."""
     try:
         process = subprocess.Popen(
-            list(argv), env=dict(env) if env is not None else None, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
+            list(argv),
+            env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise DockwiseError(f"{tool} is not installed ({argv[0]} not found)", f"install {tool}", exit_code=2) from None
@@ -95,7 +116,10 @@ def start_daemon(argv: Sequence[str], *, log_path: str) -> int:
     """Start a long-lived program (dockerd) detached from this process, its output appended to `log_path`; its PID."""
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            list(argv),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # it must outlive this process
             close_fds=True,
         )

@@ -101,7 +101,9 @@ class Rule:
 
     def reports(self, code: str) -> bool:
         """Whether a finding's rule id comes from this rule: its own id, or a code it relays (SC2086 for DW130)."""
-        return code == self.id or (bool(self.relays) and code.startswith(self.relays) and code[len(self.relays):].isdigit())
+        return code == self.id or (
+            bool(self.relays) and code.startswith(self.relays) and code[len(self.relays) :].isdigit()
+        )
 
     @property
     def domain(self) -> str:
@@ -228,7 +230,9 @@ def plugin_rules() -> tuple[Rule, ...]:
         try:
             loaded = point.load()
         except Exception as exc:  # a broken plugin is the user's mistake: report it, do not crash
-            raise DockwiseError(f"cannot load rule plugin {point.name!r}: {exc}", "fix or uninstall the plugin", 2) from None
+            raise DockwiseError(
+                f"cannot load rule plugin {point.name!r}: {exc}", "fix or uninstall the plugin", 2
+            ) from None
         rules.append(Rule.from_module(loaded))
     return tuple(rules)
 
@@ -242,7 +246,11 @@ def all_rules(domain: str | None = None) -> tuple[Rule, ...]:
         if rule.id in seen:
             raise DockwiseError(f"two rules use the id {rule.id}", "rename the plugin's rule", exit_code=2)
         seen.add(rule.id)
-    return tuple(sorted((r for r in rules if domain is None or r.domain == domain), key=lambda r: (r.domain != "dockerfile", r.id)))
+    return tuple(
+        sorted(
+            (r for r in rules if domain is None or r.domain == domain), key=lambda r: (r.domain != "dockerfile", r.id)
+        )
+    )
 
 
 def find_rule(rule_id: str, rules: Sequence[Rule] | None = None) -> Rule:

@@ -60,8 +60,13 @@ class BuiltImage:
     platform: Platform = DEFAULT_PLATFORM
 
     def as_dict(self) -> dict[str, object]:
-        return {"tag": self.tag, "image_id": self.image_id, "kind": self.kind, "built": self.built,
-                "platform": str(self.platform)}
+        return {
+            "tag": self.tag,
+            "image_id": self.image_id,
+            "kind": self.kind,
+            "built": self.built,
+            "platform": str(self.platform),
+        }
 
 
 def build_epoch(lock: Lock) -> int:
@@ -90,8 +95,10 @@ def kind_tags(
     release: Release, profile: Profile = LEAN, namespace: str = DEFAULT_NAMESPACE, platform: Platform = DEFAULT_PLATFORM
 ) -> dict[str, tuple[str, ...]]:
     """The engine tags of each base of `platform`: slim's one, distroless's root and nonroot ones of `profile`."""
-    return {SLIM: (platform.tag(release.slim_tag(namespace)),),
-            DISTROLESS: tuple(platform.tag(tag) for tag in profile.tags(release, namespace))}
+    return {
+        SLIM: (platform.tag(release.slim_tag(namespace)),),
+        DISTROLESS: tuple(platform.tag(tag) for tag in profile.tags(release, namespace)),
+    }
 
 
 def build_images(
@@ -318,7 +325,9 @@ def ensure_bases(
     for platform in platforms:
         lock = load_lock(release.codename, arch=platform.architecture)
         present = present_bases(release, lock, client, profile, namespace)
-        wanted = {kind: tags for kind, tags in kind_tags(release, profile, namespace, platform).items() if kind in kinds}
+        wanted = {
+            kind: tags for kind, tags in kind_tags(release, profile, namespace, platform).items() if kind in kinds
+        }
         missing = tuple(kind for kind, tags in wanted.items() if any(tag not in present for tag in tags))
         built = (
             build_bases(

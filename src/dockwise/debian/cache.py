@@ -59,8 +59,10 @@ def _download(record: PackageRecord, cache_dir: Path, progress: Callable[[int], 
     digest = hashlib.sha256()
     try:
         # Checked before the rename: a .deb in the cache always had the locked sha256 once.
-        with atomic_file(cache_dir / record.deb_name, "wb") as out, \
-                urllib.request.urlopen(record.url, timeout=TIMEOUT_S) as response:
+        with (
+            atomic_file(cache_dir / record.deb_name, "wb") as out,
+            urllib.request.urlopen(record.url, timeout=TIMEOUT_S) as response,
+        ):
             for chunk in iter(lambda: response.read(CHUNK), b""):
                 out.write(chunk)
                 digest.update(chunk)

@@ -180,7 +180,9 @@ def _ld_so_cache(layers: list[DistrolessLayer]) -> bytes:
         ldconfig = next((root / p for p in ("usr/sbin/ldconfig", "sbin/ldconfig") if (root / p).is_file()), None)
         if ldconfig is None:
             raise DockwiseError("libc-bin in the lock has no ldconfig", "run `dockwise base --update-lock`")
-        run_program([str(ldconfig), "-r", str(root)], tool="ldconfig", timeout=120, fix="build as root (ldconfig -r chroots)")
+        run_program(
+            [str(ldconfig), "-r", str(root)], tool="ldconfig", timeout=120, fix="build as root (ldconfig -r chroots)"
+        )
         cache = root / "etc/ld.so.cache"
         if not cache.is_file():
             raise DockwiseError("ldconfig wrote no /etc/ld.so.cache", "build as root (ldconfig -r chroots)")
@@ -207,7 +209,12 @@ def _materialize(tree: Tree, root: Path) -> None:
 
 
 def distroless_config(
-    release: Release, diff_ids: list[str], layer_notes: list[str], nonroot: bool, created: str, labels: dict[str, str],
+    release: Release,
+    diff_ids: list[str],
+    layer_notes: list[str],
+    nonroot: bool,
+    created: str,
+    labels: dict[str, str],
     platform: Platform = DEFAULT_PLATFORM,
 ) -> dict:
     """The image config: ENTRYPOINT python3.X, LANG, SSL_CERT_FILE; :nonroot runs as 65532 in /home/nonroot."""

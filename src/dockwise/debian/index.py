@@ -72,8 +72,9 @@ def verified_suite(suite: Suite) -> SignedSuite:
     with tempfile.TemporaryDirectory(prefix="dockwise-gpgv-") as tmp:
         signed = Path(tmp, "InRelease")
         signed.write_bytes(raw)
-        result = run_program(["gpgv", "--keyring", str(KEYRING), "--output", "-", str(signed)], tool="gpgv",
-                             timeout=60, check=False)
+        result = run_program(
+            ["gpgv", "--keyring", str(KEYRING), "--output", "-", str(signed)], tool="gpgv", timeout=60, check=False
+        )
     if result.returncode != 0:
         detail = result.tail(1) or ["no output"]
         raise DockwiseError(

@@ -84,7 +84,9 @@ def lock_path(codename: str, arch: str = ARCH) -> Path:
 def load_lock(codename: str, path: Path | None = None, arch: str = ARCH) -> Lock:
     """Read the lock of `arch`; a missing or unreadable one, or one for another architecture, is a DockwiseError
     that names `--update-lock`."""
-    update = f"run `dockwise base --release {codename}{'' if arch == ARCH else ' --platform linux/' + arch} --update-lock`"
+    update = (
+        f"run `dockwise base --release {codename}{'' if arch == ARCH else ' --platform linux/' + arch} --update-lock`"
+    )
     path = path or lock_path(codename, arch)
     try:
         lock = Lock.from_json(path.read_text())

@@ -40,7 +40,9 @@ def _resolve_slim(
     """Run mmdebstrap (minbase + include, for Debian architecture `arch`: a foreign one runs its maintainer scripts
     under emulation) against the real archive; return the installed name -> version, and keep the downloaded .debs
     for the cache."""
-    say(f"resolving the slim package set with mmdebstrap ({release.codename} {arch}, minbase + {len(include)} packages)")
+    say(
+        f"resolving the slim package set with mmdebstrap ({release.codename} {arch}, minbase + {len(include)} packages)"
+    )
     with tempfile.TemporaryDirectory(prefix="dockwise-resolve-") as tmp:
         root = Path(tmp) / "root"
         command = [
@@ -58,8 +60,14 @@ def _resolve_slim(
             str(root),
             *(f"deb {suite.mirror} {suite.name} main" for suite in release.suites),
         ]
-        run_program(command, tool="mmdebstrap", timeout=1800, env=dict(os.environ, LC_ALL="C.UTF-8"),
-                    fix="check the package names and the network path to deb.debian.org", summary=first_apt_error)
+        run_program(
+            command,
+            tool="mmdebstrap",
+            timeout=1800,
+            env=dict(os.environ, LC_ALL="C.UTF-8"),
+            fix="check the package names and the network path to deb.debian.org",
+            summary=first_apt_error,
+        )
         status = (root / "var/lib/dpkg/status").read_text()
         installed = dict(re.findall(r"^Package: (\S+)\n(?:.+\n)*?Version: (\S+)$", status, re.M))
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -109,8 +109,14 @@ def _local_repo(debs: list[Path], repo: Path, codename: str, arch: str) -> None:
     )
 
 
-def slim_tree(release: Release, debs: list[Path], names: tuple[str, ...], epoch: int, workdir: Path,
-              platform: Platform = DEFAULT_PLATFORM) -> Tree:
+def slim_tree(
+    release: Release,
+    debs: list[Path],
+    names: tuple[str, ...],
+    epoch: int,
+    workdir: Path,
+    platform: Platform = DEFAULT_PLATFORM,
+) -> Tree:
     """Install the locked package set with mmdebstrap (SOURCE_DATE_EPOCH set), then trim it into a layer tree. For
     a foreign `platform`, dpkg's maintainer scripts and the pip hook run under emulation (binfmt_misc + qemu)."""
     repo = workdir / "repo"
@@ -164,8 +170,9 @@ def _check_installed(tree: Tree, names: tuple[str, ...]) -> None:
         )
 
 
-def slim_config(release: Release, diff_id: str, created: str, labels: dict[str, str],
-                platform: Platform = DEFAULT_PLATFORM) -> dict:
+def slim_config(
+    release: Release, diff_id: str, created: str, labels: dict[str, str], platform: Platform = DEFAULT_PLATFORM
+) -> dict:
     """Like python:X-slim: CMD ["python3"], LANG=C.UTF-8, root."""
     return {
         **platform.oci(),

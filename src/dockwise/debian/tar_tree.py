@@ -112,4 +112,3 @@ class Tree:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         return Layer(out, "sha256:" + digest.hexdigest(), out.stat().st_size)
-

@@ -44,15 +44,28 @@ class ServiceSpec:
         return self.graceful_s + GRACE_MARGIN_S
 
 
-def service_spec(facts: ImageFacts, image: str, *, name: str | None = None, port: int | None = None,
-                 health_path: str | None = None, profile: RunProfile = HARDENED) -> ServiceSpec:
+def service_spec(
+    facts: ImageFacts,
+    image: str,
+    *,
+    name: str | None = None,
+    port: int | None = None,
+    health_path: str | None = None,
+    profile: RunProfile = HARDENED,
+) -> ServiceSpec:
     """The service of `image`; a DockwiseError (exit 2) when the image cannot satisfy the restricted profile."""
     if facts.user.uid is None:
-        raise DockwiseError(f"{image} runs as USER {facts.user.configured!r}, which its /etc/passwd does not resolve",
-                            "use a numeric USER (e.g. USER 10001) so runAsUser can match it", exit_code=2)
+        raise DockwiseError(
+            f"{image} runs as USER {facts.user.configured!r}, which its /etc/passwd does not resolve",
+            "use a numeric USER (e.g. USER 10001) so runAsUser can match it",
+            exit_code=2,
+        )
     if facts.user.uid == 0:
-        raise DockwiseError(f"{image} runs as root; the restricted Pod Security Standard refuses it",
-                            "add a numeric non-root USER to the image's final stage", exit_code=2)
+        raise DockwiseError(
+            f"{image} runs as root; the restricted Pod Security Standard refuses it",
+            "add a numeric non-root USER to the image's final stage",
+            exit_code=2,
+        )
     chosen_port = port or facts.service_port()
     if chosen_port is None:
         raise DockwiseError(f"{image} exposes no TCP port", "EXPOSE the service port, or pass --port", exit_code=2)
@@ -104,7 +117,9 @@ def kubernetes(spec: ServiceSpec) -> list[dict]:
         },
         "volumeMounts": mounts,
     }
-    volumes: list[dict] = [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": f"{spec.profile.tmpfs_bytes // MiB}Mi"}}]
+    volumes: list[dict] = [
+        {"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": f"{spec.profile.tmpfs_bytes // MiB}Mi"}}
+    ]
     if spec.data_path:
         # What the app writes. An emptyDir lives as long as the pod: claim a PersistentVolume for data that must last.
         mounts.append({"name": "data", "mountPath": spec.data_path})
@@ -112,8 +127,12 @@ def kubernetes(spec: ServiceSpec) -> list[dict]:
     pod = {
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": spec.grace_period_s,
-        "securityContext": {"runAsNonRoot": True, "runAsUser": spec.uid, "runAsGroup": spec.gid,
-                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": spec.uid,
+            "runAsGroup": spec.gid,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "containers": [container],
         "volumes": volumes,
     }
@@ -192,6 +211,9 @@ def engine_options(deployment: dict) -> dict[str, object]:
     if memory.endswith("Mi"):
         options["mem_limit"] = int(memory[:-2]) * MiB
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
-    options["tmpfs"] = {m["mountPath"]: "rw,nosuid,nodev" for m in container.get("volumeMounts", [])
-                        if "emptyDir" in volumes.get(m["name"], {})}
+    options["tmpfs"] = {
+        m["mountPath"]: "rw,nosuid,nodev"
+        for m in container.get("volumeMounts", [])
+        if "emptyDir" in volumes.get(m["name"], {})
+    }
     return options

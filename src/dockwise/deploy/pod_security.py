@@ -10,14 +10,35 @@ RESTRICTED_VOLUMES = frozenset(
     {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
 )
 BASELINE_CAPABILITIES = frozenset(
-    {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP",
-     "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+    {
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    }
 )
 SAFE_SYSCTLS = frozenset(
-    {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-     "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-     "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-     "net.ipv4.tcp_keepalive_probes"}
+    {
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
+    }
 )
 VOLUME_KEYS_IGNORED = frozenset({"name"})
 
@@ -29,8 +50,11 @@ def violations(pod: dict) -> list[str]:
 
 def _violations(pod: dict) -> Iterator[str]:
     context = pod.get("securityContext") or {}
-    containers = [*(pod.get("initContainers") or []), *(pod.get("containers") or []),
-                  *(pod.get("ephemeralContainers") or [])]
+    containers = [
+        *(pod.get("initContainers") or []),
+        *(pod.get("containers") or []),
+        *(pod.get("ephemeralContainers") or []),
+    ]
     for key in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(key):
             yield f"{key} is true"
@@ -40,7 +64,7 @@ def _violations(pod: dict) -> Iterator[str]:
             yield f"volume {volume.get('name')!r} is a hostPath"
         elif not kinds <= RESTRICTED_VOLUMES:
             yield f"volume {volume.get('name')!r} is of a type the restricted profile does not allow: {sorted(kinds)}"
-    for sysctl in (context.get("sysctls") or []):
+    for sysctl in context.get("sysctls") or []:
         if sysctl.get("name") not in SAFE_SYSCTLS:
             yield f"sysctl {sysctl.get('name')!r} is not in the safe set"
     for container in containers:
@@ -78,6 +102,10 @@ def _violations(pod: dict) -> Iterator[str]:
         if apparmor == "Unconfined":
             yield f"container {name}: AppArmor unconfined"
         selinux = setting("seLinuxOptions") or {}
-        if selinux.get("type") not in (None, "", "container_t", "container_init_t", "container_kvm_t",
-                                       "container_engine_t") or selinux.get("user") or selinux.get("role"):
+        if (
+            selinux.get("type")
+            not in (None, "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t")
+            or selinux.get("user")
+            or selinux.get("role")
+        ):
             yield f"container {name}: SELinux options beyond the allowed types"

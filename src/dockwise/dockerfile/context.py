@@ -98,8 +98,17 @@ class BuildContext:
         walk = _Walk(root, matcher)
         walk.run()
         directories = {*walk.directories, *(f.rsplit("/", 1)[0] for f in walk.files if "/" in f)}
-        return cls(root, ignore_file, lines, tuple(walk.files), walk.truncated, error, tuple(walk.unreadable),
-                   frozenset(_with_parents(directories)), MappingProxyType(walk.links))
+        return cls(
+            root,
+            ignore_file,
+            lines,
+            tuple(walk.files),
+            walk.truncated,
+            error,
+            tuple(walk.unreadable),
+            frozenset(_with_parents(directories)),
+            MappingProxyType(walk.links),
+        )
 
     @cached_property
     def _matcher(self) -> IgnoreMatcher | None:
@@ -226,7 +235,7 @@ class BuildContext:
         base = self._resolve(lead)
         if base is None:
             return []
-        rest = parts[len(lead):]
+        rest = parts[len(lead) :]
         if not rest:
             return ["/".join(base)]
         glob = source_glob("/".join(rest))
@@ -234,9 +243,9 @@ class BuildContext:
             return []
         prefix = "/".join(base) + "/" if base else ""
         heads = dict.fromkeys(
-            "/".join(entry[len(prefix):].split("/")[: len(rest)])
+            "/".join(entry[len(prefix) :].split("/")[: len(rest)])
             for entry in self._range(prefix)
-            if entry[len(prefix):].count("/") + 1 >= len(rest)
+            if entry[len(prefix) :].count("/") + 1 >= len(rest)
         )
         found = (self._resolve([*base, *head.split("/")]) for head in heads if glob.matches(head))
         return ["/".join(r) for r in found if r is not None]

@@ -44,16 +44,22 @@ def read_dockerfile(path: Path) -> str:
             if stat.S_ISDIR(info.st_mode):
                 raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2)
             if not stat.S_ISREG(info.st_mode):
-                raise DockwiseError(f"{path} is not a regular file", "pass a Dockerfile, or `-` to read it from stdin", 2)
+                raise DockwiseError(
+                    f"{path} is not a regular file", "pass a Dockerfile, or `-` to read it from stdin", 2
+                )
             if info.st_size > MAX_BYTES:
-                raise DockwiseError(f"{path} is {info.st_size} bytes", f"a Dockerfile over {MAX_BYTES} bytes is not linted", 2)
+                raise DockwiseError(
+                    f"{path} is {info.st_size} bytes", f"a Dockerfile over {MAX_BYTES} bytes is not linted", 2
+                )
             data = handle.read(MAX_BYTES + 1)
     except IsADirectoryError:
         raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2) from None
     except FileNotFoundError:
         raise DockwiseError(f"{path} does not exist", "check the path", exit_code=2) from None
     except OSError as exc:
-        raise DockwiseError(f"cannot read {path}: {exc.strerror or exc}", "check its permissions", exit_code=2) from None
+        raise DockwiseError(
+            f"cannot read {path}: {exc.strerror or exc}", "check its permissions", exit_code=2
+        ) from None
     return decode(data, str(path))
 
 
@@ -65,7 +71,9 @@ def decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DockwiseError(f"{name} is not UTF-8 (byte {exc.start})", "save the Dockerfile as UTF-8", exit_code=2) from None
+        raise DockwiseError(
+            f"{name} is not UTF-8 (byte {exc.start})", "save the Dockerfile as UTF-8", exit_code=2
+        ) from None
 
 
 def lint_text(
@@ -97,7 +105,9 @@ def _lint(subject: Subject, rules: Sequence[Rule]) -> list[Finding]:
         first_unlisted, unlisted = None, 0
         for hit in rule.check(subject):
             code = hit.code or rule.id
-            if quiet.silences(rule.id, hit.line) or (code != rule.id and (not config.enabled(code) or quiet.silences(code, hit.line))):
+            if quiet.silences(rule.id, hit.line) or (
+                code != rule.id and (not config.enabled(code) or quiet.silences(code, hit.line))
+            ):
                 continue
             key = (hit.line, hit.column, hit.message)
             if key in seen:
@@ -110,10 +120,17 @@ def _lint(subject: Subject, rules: Sequence[Rule]) -> list[Finding]:
             severity = config.severity_of(code) or config.severity_of(rule.id)
             findings.append(rule.finding(hit, subject.path, severity, columns.get(hit.line) if hit.line else None))
         if first_unlisted is not None:
-            more = Hit(first_unlisted.line, f"{unlisted} more findings of this rule from here on are not listed "
-                                            f"(the first {MAX_FINDINGS_PER_RULE} are)", severity=first_unlisted.severity)
-            findings.append(rule.finding(more, subject.path, config.severity_of(rule.id),
-                                         columns.get(more.line) if more.line else None))
+            more = Hit(
+                first_unlisted.line,
+                f"{unlisted} more findings of this rule from here on are not listed "
+                f"(the first {MAX_FINDINGS_PER_RULE} are)",
+                severity=first_unlisted.severity,
+            )
+            findings.append(
+                rule.finding(
+                    more, subject.path, config.severity_of(rule.id), columns.get(more.line) if more.line else None
+                )
+            )
     return findings
 
 

@@ -169,7 +169,9 @@ def with_predefined(variables: Mapping[str, str]) -> Mapping[str, str]:
     return ChainMap(variables, PREDEFINED_ARGS)  # type: ignore[arg-type]
 
 
-def build_model(dockerfile: Dockerfile, build_args: Mapping[str, str] | None = None, target: str | None = None) -> Build:
+def build_model(
+    dockerfile: Dockerfile, build_args: Mapping[str, str] | None = None, target: str | None = None
+) -> Build:
     """Stages and scopes of `dockerfile`. `target` None means the last stage; an unknown name raises KeyError."""
     builder = _Builder(dict(build_args or {}), dockerfile.escape)
     for instruction in dockerfile.instructions:
@@ -234,12 +236,18 @@ class _Builder:
         try:
             value = self.expander.bounded(word, variables)
         except ExpansionTooLong:
-            self.overflows.append(Overflow(instruction.line, f"{name} expands past {MAX_VALUE} characters: no build can "
-                                                             "use it"))
+            self.overflows.append(
+                Overflow(instruction.line, f"{name} expands past {MAX_VALUE} characters: no build can use it")
+            )
             return word
         if self.expander.exhausted and not exhausted:
-            self.overflows.append(Overflow(instruction.line, f"{name}: the expansions of this Dockerfile pass what one "
-                                                             "lint run expands; from here on words stay unexpanded"))
+            self.overflows.append(
+                Overflow(
+                    instruction.line,
+                    f"{name}: the expansions of this Dockerfile pass what one "
+                    "lint run expands; from here on words stay unexpanded",
+                )
+            )
         return value
 
     def _image(self, word: str) -> str:
@@ -252,7 +260,12 @@ class _Builder:
             emptied = self.expander.bounded(word, self.global_scope, unset_empty=True)
         except ExpansionTooLong:
             return kept
-        if emptied and not emptied.endswith((":", "@", "/")) and not emptied.startswith((":", "@", "/")) and "//" not in emptied:
+        if (
+            emptied
+            and not emptied.endswith((":", "@", "/"))
+            and not emptied.startswith((":", "@", "/"))
+            and "//" not in emptied
+        ):
             return emptied
         return kept
 
@@ -267,9 +280,21 @@ class _Builder:
             env, workdir, user = inherited.env, inherited.workdir, inherited.user  # type: ignore[assignment]
         shell = self.stages[parent].shell if parent is not None else ()
         platform = instruction.flag("platform")
-        return {"index": len(self.stages), "name": name, "from": instruction, "base": base, "parent": parent,
-                "steps": [], "variables": env, "env": env, "workdir": workdir, "user": user, "path_overflow": False,
-                "shell": shell, "platform": self._image(platform) if platform else None}
+        return {
+            "index": len(self.stages),
+            "name": name,
+            "from": instruction,
+            "base": base,
+            "parent": parent,
+            "steps": [],
+            "variables": env,
+            "env": env,
+            "workdir": workdir,
+            "user": user,
+            "path_overflow": False,
+            "shell": shell,
+            "platform": self._image(platform) if platform else None,
+        }
 
     def _finish_stage(self) -> None:
         current = self.current
@@ -297,7 +322,9 @@ class _Builder:
         current = self.current
         assert current is not None
         variables, env = current["variables"], current["env"]
-        current["steps"].append(Step(instruction, variables, env, current["workdir"], current["user"], current["shell"]))
+        current["steps"].append(
+            Step(instruction, variables, env, current["workdir"], current["user"], current["shell"])
+        )
         keyword = instruction.keyword
         # Every value of one ARG or ENV line sees the scope from before that line (DL3044); ENV beats ARG.
         if keyword == "ARG":
@@ -322,8 +349,11 @@ class _Builder:
             if len(path) > MAX_PATH:
                 if not current["path_overflow"]:  # once per stage: every later relative WORKDIR is too long too
                     current["path_overflow"] = True
-                    self.overflows.append(Overflow(instruction.line, f"WORKDIR is longer than {MAX_PATH} characters: "
-                                                                     "it cannot be created"))
+                    self.overflows.append(
+                        Overflow(
+                            instruction.line, f"WORKDIR is longer than {MAX_PATH} characters: it cannot be created"
+                        )
+                    )
             else:
                 current["workdir"] = path
         elif keyword == "USER" and instruction.args:

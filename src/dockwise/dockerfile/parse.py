@@ -206,7 +206,9 @@ def _onbuild(raw: DockerfileInstruction, escape: str) -> tuple[Instruction | Non
     try:
         ast = parse_dockerfile_ast(prefix + parts[1])
     except (ValueError, RecursionError) as err:
-        return None, ParseError(raw.start_line, f"ONBUILD: {_message(err) if isinstance(err, DockerfileSyntaxError) else err}")
+        return None, ParseError(
+            raw.start_line, f"ONBUILD: {_message(err) if isinstance(err, DockerfileSyntaxError) else err}"
+        )
     if not ast.instructions:
         return None, ParseError(raw.start_line, "ONBUILD needs an instruction")
     inner = ast.instructions[0]

@@ -79,8 +79,18 @@ def command_words(instruction: Instruction) -> tuple[Command, ...]:
     if instruction.keyword == "HEALTHCHECK":
         if len(instruction.args) < 2:
             return ()
-        inner = Instruction("RUN", "RUN", (), instruction.args[1:], instruction.json, (), instruction.line,
-                            instruction.end_line, instruction.column, instruction.original)
+        inner = Instruction(
+            "RUN",
+            "RUN",
+            (),
+            instruction.args[1:],
+            instruction.json,
+            (),
+            instruction.line,
+            instruction.end_line,
+            instruction.column,
+            instruction.original,
+        )
         return commands(inner)
     return commands(instruction)
 
@@ -121,9 +131,36 @@ def cache_mount_targets(instruction: Instruction) -> list[str]:
     return targets
 
 
-SERVERS = frozenset({"gunicorn", "uvicorn", "hypercorn", "daphne", "granian", "waitress-serve", "uwsgi", "nginx",
-                     "httpd", "caddy", "node", "npm", "flask", "fastapi", "streamlit", "java", "php-fpm", "bundle",
-                     "rails", "puma", "named", "memcached", "redis-server", "postgres", "mysqld", "traefik"})
+SERVERS = frozenset(
+    {
+        "gunicorn",
+        "uvicorn",
+        "hypercorn",
+        "daphne",
+        "granian",
+        "waitress-serve",
+        "uwsgi",
+        "nginx",
+        "httpd",
+        "caddy",
+        "node",
+        "npm",
+        "flask",
+        "fastapi",
+        "streamlit",
+        "java",
+        "php-fpm",
+        "bundle",
+        "rails",
+        "puma",
+        "named",
+        "memcached",
+        "redis-server",
+        "postgres",
+        "mysqld",
+        "traefik",
+    }
+)
 
 
 _SERVES = re.compile(r"\.run\(|serve(_forever)?\(|HTTPServer|uvicorn\.run|web\.run_app|\.listen\(")
@@ -171,7 +208,9 @@ def is_python_image(build: Build) -> bool:
         return True
     final = final_image(build)
     for step in (final.cmd, final.entrypoint):
-        if step and any(re.match(r"python[0-9.]*$|gunicorn|uvicorn|flask", c.program) for c in command_words(step.instruction)):
+        if step and any(
+            re.match(r"python[0-9.]*$|gunicorn|uvicorn|flask", c.program) for c in command_words(step.instruction)
+        ):
             return True
     return False
 
@@ -185,20 +224,49 @@ def option_value(argv: tuple[str, ...], *names: str) -> list[str]:
                 values.append(argv[i + 1])
             elif name.startswith("--") and word.startswith(name + "="):
                 values.append(word[len(name) + 1 :])
-            elif len(name) == 2 and not name.startswith("--") and word.startswith(name) and len(word) > 2 and not word.startswith("--"):
+            elif (
+                len(name) == 2
+                and not name.startswith("--")
+                and word.startswith(name)
+                and len(word) > 2
+                and not word.startswith("--")
+            ):
                 values.append(word[2:])
     return values
-
 
 
 # ---------------------------------------------------------------- what the final image is for
 
 DEV_STAGE = re.compile(r"^(dev|devel|develop|development|devenvs?|dev[-_.]envs?|devcontainer|debug|local)$|^dev[-_.]")
-CHECK_STAGE = re.compile(r"(^|[-_.])(validate|validation|check|checks|lint|test|tests|verify|outdated|updates?)($|[-_.])")
+CHECK_STAGE = re.compile(
+    r"(^|[-_.])(validate|validation|check|checks|lint|test|tests|verify|outdated|updates?)($|[-_.])"
+)
 # Images whose default command is a shell or an interpreter's REPL: an app built on one needs its own CMD.
-GENERIC_BASES = frozenset({"debian", "ubuntu", "alpine", "busybox", "fedora", "centos", "rockylinux", "almalinux",
-                           "amazonlinux", "archlinux", "opensuse", "python", "node", "ruby", "php", "perl",
-                           "golang", "openjdk", "eclipse-temurin", "rust", "buildpack-deps"})
+GENERIC_BASES = frozenset(
+    {
+        "debian",
+        "ubuntu",
+        "alpine",
+        "busybox",
+        "fedora",
+        "centos",
+        "rockylinux",
+        "almalinux",
+        "amazonlinux",
+        "archlinux",
+        "opensuse",
+        "python",
+        "node",
+        "ruby",
+        "php",
+        "perl",
+        "golang",
+        "openjdk",
+        "eclipse-temurin",
+        "rust",
+        "buildpack-deps",
+    }
+)
 # ENV names with which an image installs a language runtime itself (the official images' style).
 RUNTIME_VERSION = re.compile(r"^(PYTHON|NODE|GOLANG|GO|RUST|RUBY|JAVA|JDK|PHP|PERL|ERLANG|ELIXIR|YARN)_VERSION$")
 
@@ -227,7 +295,12 @@ def _production_target(build: Build) -> Stage | None:
     if lineage[0].is_scratch and final.cmd is None and final.entrypoint is None:
         return None
     own = {step.instruction.keyword for step in target.steps}
-    if target.parent is not None and target.name and CHECK_STAGE.search(target.name) and not own & {"CMD", "ENTRYPOINT", "EXPOSE", "USER"}:
+    if (
+        target.parent is not None
+        and target.name
+        and CHECK_STAGE.search(target.name)
+        and not own & {"CMD", "ENTRYPOINT", "EXPOSE", "USER"}
+    ):
         return None
     return target
 
@@ -238,7 +311,9 @@ def runtime_target(build: Build) -> Stage | None:
     only ever runs with a command given each time (a build or docs tool, a dev server, a compose service)."""
     target = production_target(build)
     final = final_image(build)
-    if target is None or (final.cmd is None and final.entrypoint is None and is_generic_base(build.external_base(target))):
+    if target is None or (
+        final.cmd is None and final.entrypoint is None and is_generic_base(build.external_base(target))
+    ):
         return None
     return target
 
@@ -277,11 +352,32 @@ DROPPER_SCRIPT = re.compile(
 )
 # Servers that start as root and run their workers as another user by themselves: by a flag, or (for the servers
 # whose official images configure it) by their configuration file.
-USER_FLAGS = {"named": ("-u",), "memcached": ("-u", "--user"), "dnsmasq": ("-u", "--user"), "gunicorn": ("-u", "--user"),
-              "uwsgi": ("--uid",), "mysqld": ("--user",), "mariadbd": ("--user",), "chronyd": ("-u",),
-              "unbound": (), "tcpdump": ("-Z",)}
-CONFIGURED_DROP = frozenset({"nginx", "httpd", "apache2", "apache2-foreground", "httpd-foreground", "haproxy",
-                             "php-fpm", "openresty", "squid", "postfix"})
+USER_FLAGS = {
+    "named": ("-u",),
+    "memcached": ("-u", "--user"),
+    "dnsmasq": ("-u", "--user"),
+    "gunicorn": ("-u", "--user"),
+    "uwsgi": ("--uid",),
+    "mysqld": ("--user",),
+    "mariadbd": ("--user",),
+    "chronyd": ("-u",),
+    "unbound": (),
+    "tcpdump": ("-Z",),
+}
+CONFIGURED_DROP = frozenset(
+    {
+        "nginx",
+        "httpd",
+        "apache2",
+        "apache2-foreground",
+        "httpd-foreground",
+        "haproxy",
+        "php-fpm",
+        "openresty",
+        "squid",
+        "postfix",
+    }
+)
 
 
 def privilege_drop(build: Build, context: BuildContext | None) -> str | None:
@@ -309,7 +405,9 @@ def privilege_drop(build: Build, context: BuildContext | None) -> str | None:
         if program == "su" and "-c" in argv:
             return "`su -c`"
         flags = USER_FLAGS.get(program)
-        if flags and any(w in flags or any(w.startswith(f + "=") for f in flags if f.startswith("--")) for w in argv[1:]):
+        if flags and any(
+            w in flags or any(w.startswith(f + "=") for f in flags if f.startswith("--")) for w in argv[1:]
+        ):
             return f"`{program}`'s own user option"
         if program in CONFIGURED_DROP:
             return f"{program}, which runs its workers as the user its configuration names"
@@ -335,7 +433,9 @@ def _dropping_script(build: Build, context: BuildContext, programs: list[str]) -
                 for source in instruction.args[:-1]:
                     copied.extend(context.select(build.expand(source, step.variables)))
     names = {posixpath.basename(p) for p in programs}
-    candidates = [f for f in copied if posixpath.basename(f) in names or "/s6-overlay/" in "/" + f or "/services.d/" in f]
+    candidates = [
+        f for f in copied if posixpath.basename(f) in names or "/s6-overlay/" in "/" + f or "/services.d/" in f
+    ]
     for path in candidates[:200]:
         try:
             with (context.root / path).open("rb") as handle:

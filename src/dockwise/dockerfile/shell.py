@@ -19,8 +19,9 @@ from dockwise.dockerfile.parse import Instruction
 
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")", "\n")
 _WRAPPERS = frozenset({"sudo", "env", "exec", "command", "time", "nice", "nohup", "eval", "su-exec", "gosu"})
-_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "case",
-                       "esac", "in"})
+_RESERVED = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "case", "esac", "in"}
+)
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "busybox"})
 
 
@@ -37,7 +38,9 @@ class Command:
         words = list(self.words)
         while words:
             head = words[0]
-            if head in _RESERVED or ("=" in head and not head.startswith("-") and head.split("=", 1)[0].replace("_", "").isalnum()):
+            if head in _RESERVED or (
+                "=" in head and not head.startswith("-") and head.split("=", 1)[0].replace("_", "").isalnum()
+            ):
                 words.pop(0)
             elif posixpath.basename(head) in _WRAPPERS:
                 words.pop(0)
@@ -212,7 +215,13 @@ def has_option(argv: tuple[str, ...], *names: str) -> bool:
         for name in names:
             if word == name or (name.startswith("--") and word.startswith(name + "=")):
                 return True
-            if len(name) == 2 and name[0] == "-" and word.startswith("-") and not word.startswith("--") and name[1] in word[1:]:
+            if (
+                len(name) == 2
+                and name[0] == "-"
+                and word.startswith("-")
+                and not word.startswith("--")
+                and name[1] in word[1:]
+            ):
                 return True
     return False
 

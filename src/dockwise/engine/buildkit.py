@@ -78,7 +78,9 @@ def _check_inputs(request: BuildRequest) -> None:
     if not request.context.is_dir():
         raise DockwiseError(f"build context {request.context} is not a directory", "pass the app's directory")
     if not request.dockerfile.is_file():
-        raise DockwiseError(f"no Dockerfile at {request.dockerfile}", "create it, or pass the app directory that holds it")
+        raise DockwiseError(
+            f"no Dockerfile at {request.dockerfile}", "create it, or pass the app directory that holds it"
+        )
 
 
 def build_image(request: BuildRequest, on_step: Callable[[str], None] = lambda _title: None) -> BuildResult:
@@ -127,10 +129,13 @@ def parse_failure(lines: list[str], tail: int = 15) -> BuildFailure:
             reason = reason or match.group(1)
     if failed_step is None:
         generic = [line for line in lines if line.strip()]
-        return BuildFailure(step="(before any step)", reason=reason or (generic[-1] if generic else "no output"),
-                            log_tail=generic[-tail:])
+        return BuildFailure(
+            step="(before any step)",
+            reason=reason or (generic[-1] if generic else "no output"),
+            log_tail=generic[-tail:],
+        )
     prefix = f"#{failed_step} "
-    step_lines = [_TIMESTAMP.sub("", line[len(prefix):], count=1) for line in lines if line.startswith(prefix)]
+    step_lines = [_TIMESTAMP.sub("", line[len(prefix) :], count=1) for line in lines if line.startswith(prefix)]
     output = [line for line in step_lines if not line.startswith(("ERROR:", "DONE", "CACHED", "["))]
     return BuildFailure(step=titles.get(failed_step, f"step #{failed_step}"), reason=reason, log_tail=output[-tail:])
 

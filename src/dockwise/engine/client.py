@@ -55,14 +55,19 @@ def sdk_client(timeout: int = 120):
                 ca_cert=str(endpoint.tls_dir / "ca.pem") if endpoint.tls_verify else None,
                 verify=endpoint.tls_verify,
             )
-        client = docker.DockerClient(base_url=endpoint.host, timeout=timeout, tls=tls or False,
-                                     use_ssh_client=endpoint.host.startswith("ssh://"))
+        client = docker.DockerClient(
+            base_url=endpoint.host, timeout=timeout, tls=tls or False, use_ssh_client=endpoint.host.startswith("ssh://")
+        )
         client.ping()
     except DockerException as exc:
-        fix = ("run `dockwise doctor` to start one, or start dockerd yourself" if endpoint.local
-               else "check that the engine runs and is reachable from here (`docker version`)")
-        raise DockwiseError(f"no Docker Engine answers at {endpoint.describe()} ({_short(exc)})", fix,
-                            exit_code=2) from None
+        fix = (
+            "run `dockwise doctor` to start one, or start dockerd yourself"
+            if endpoint.local
+            else "check that the engine runs and is reachable from here (`docker version`)"
+        )
+        raise DockwiseError(
+            f"no Docker Engine answers at {endpoint.describe()} ({_short(exc)})", fix, exit_code=2
+        ) from None
     return client
 
 

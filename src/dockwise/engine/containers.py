@@ -47,13 +47,24 @@ def _host_port(container, port: int) -> int:
         if binding.get("HostIp") in (LOOPBACK, "") and binding.get("HostPort"):
             return int(binding["HostPort"])
     if container.status in ("exited", "dead"):
-        raise DockwiseError(f"the container exited as it started (code {container.attrs['State'].get('ExitCode')}); "
-                            f"log tail: {log_tail(container, 3)}", "run the image by hand and read `docker logs`")
+        raise DockwiseError(
+            f"the container exited as it started (code {container.attrs['State'].get('ExitCode')}); "
+            f"log tail: {log_tail(container, 3)}",
+            "run the image by hand and read `docker logs`",
+        )
     raise DockwiseError(f"port {port}/tcp of the container was not published", "check the image's EXPOSE")
 
 
-def start(client, image: str, *, port: int | None, labels: dict[str, str], host_port: int | None = None,
-          profile: RunProfile = HARDENED, **run_options) -> Published:
+def start(
+    client,
+    image: str,
+    *,
+    port: int | None,
+    labels: dict[str, str],
+    host_port: int | None = None,
+    profile: RunProfile = HARDENED,
+    **run_options,
+) -> Published:
     """Start `image` detached under the run `profile`, its `port` published on 127.0.0.1 only (an ephemeral host port
     unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's."""
     from docker.errors import APIError, ImageNotFound
@@ -84,8 +95,9 @@ def start(client, image: str, *, port: int | None, labels: dict[str, str], host_
         remove(container)
         text = str(exc.explanation or exc)
         if "address already in use" in text or "port is already allocated" in text:
-            raise DockwiseError(f"port {host_port} on {LOOPBACK} is already taken",
-                                "choose another port or stop what listens there") from None
+            raise DockwiseError(
+                f"port {host_port} on {LOOPBACK} is already taken", "choose another port or stop what listens there"
+            ) from None
         raise DockwiseError(f"starting {image} failed: {text.splitlines()[0][:200]}", "see `docker logs`") from None
     except BaseException:
         remove(container)
@@ -148,8 +160,10 @@ def remove(container) -> None:
         pass
     except APIError as exc:
         if exc.status_code != 409:  # 409: removal already in progress
-            raise DockwiseError(f"could not remove container {container.short_id}: {exc.explanation or exc}",
-                                f"remove it by hand: docker rm -f {container.short_id}") from None
+            raise DockwiseError(
+                f"could not remove container {container.short_id}: {exc.explanation or exc}",
+                f"remove it by hand: docker rm -f {container.short_id}",
+            ) from None
     for name in filter(None, mounts):
         try:
             volume = container.client.volumes.get(name)
@@ -160,8 +174,9 @@ def remove(container) -> None:
 
 
 @contextlib.contextmanager
-def running(client, image: str, *, port: int | None, labels: dict[str, str], profile: RunProfile = HARDENED,
-            **options) -> Iterator[Published]:
+def running(
+    client, image: str, *, port: int | None, labels: dict[str, str], profile: RunProfile = HARDENED, **options
+) -> Iterator[Published]:
     """Start a published container for the duration of a `with` block; it is removed however the block ends."""
     published = start(client, image, port=port, labels=labels, profile=profile, **options)
     try:

@@ -47,9 +47,17 @@ class PlatformSupport:
         return self.native or (self.host_runs and self.engine_runs is not False)
 
     def as_dict(self) -> dict[str, object]:
-        return {"platform": str(self.platform), "native": self.native, "handler": self.handler,
-                "interpreter": self.interpreter, "flags": self.flags, "host_runs": self.host_runs,
-                "engine_runs": self.engine_runs, "ready": self.ready, "note": self.note}
+        return {
+            "platform": str(self.platform),
+            "native": self.native,
+            "handler": self.handler,
+            "interpreter": self.interpreter,
+            "flags": self.flags,
+            "host_runs": self.host_runs,
+            "engine_runs": self.engine_runs,
+            "ready": self.ready,
+            "note": self.note,
+        }
 
 
 def arm64_exit0() -> bytes:
@@ -58,8 +66,9 @@ def arm64_exit0() -> bytes:
     code = struct.pack("<3I", 0xD2800000, 0xD2800BA8, 0xD4000001)  # mov x0, #0; mov x8, #93 (exit); svc #0
     size = header + segment + len(code)
     ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)  # 64-bit, little-endian, version 1, System V
-    elf = ident + struct.pack("<HHIQQQIHHHHHH", 2, 0xB7, 1, base + header + segment, header, 0, 0, header, segment, 1,
-                              0, 0, 0)
+    elf = ident + struct.pack(
+        "<HHIQQQIHHHHHH", 2, 0xB7, 1, base + header + segment, header, 0, 0, header, segment, 1, 0, 0, 0
+    )
     load = struct.pack("<IIQQQQQQ", 1, 5, 0, base, base, size, size, 0x1000)  # PT_LOAD, R+X, the whole file
     return elf + load + code
 
@@ -105,20 +114,39 @@ def platform_support(platform: Platform, client=None) -> PlatformSupport:
         known = ", ".join(f"linux/{arch}" for arch in (DEFAULT_PLATFORM.architecture, *QEMU_HANDLERS))
         raise DockwiseError(f"dockwise does not build or run {platform}", f"use one of: {known}", exit_code=2)
     if not binfmt_mounted():
-        return PlatformSupport(platform, False, handler, None, "", False, None,
-                               f"binfmt_misc is not mounted at {BINFMT_DIR}")
+        return PlatformSupport(
+            platform, False, handler, None, "", False, None, f"binfmt_misc is not mounted at {BINFMT_DIR}"
+        )
     fields = _handler_fields(handler)
     if not fields:
-        return PlatformSupport(platform, False, handler, None, "", False, None,
-                               f"no {handler} handler registered (install Debian's {QEMU_PACKAGE})")
+        return PlatformSupport(
+            platform,
+            False,
+            handler,
+            None,
+            "",
+            False,
+            None,
+            f"no {handler} handler registered (install Debian's {QEMU_PACKAGE})",
+        )
     interpreter, flags = fields.get("interpreter"), fields.get("flags", "")
     if fields.get("state") != "enabled":
         return PlatformSupport(platform, False, handler, interpreter, flags, False, None, f"{handler} is disabled")
     host_ok, detail = _host_runs(arm64_exit0())
     if not host_ok:
-        return PlatformSupport(platform, False, handler, interpreter, flags, False, None,
-                               f"the arm64 probe program did not run on the host ({detail})")
-    engine_ok, note = (None, "runs on the host (engine not checked)") if client is None else _engine_runs(client, platform)
+        return PlatformSupport(
+            platform,
+            False,
+            handler,
+            interpreter,
+            flags,
+            False,
+            None,
+            f"the arm64 probe program did not run on the host ({detail})",
+        )
+    engine_ok, note = (
+        (None, "runs on the host (engine not checked)") if client is None else _engine_runs(client, platform)
+    )
     if "F" not in flags and engine_ok is None:
         note += f"; without the F flag containers cannot find {interpreter}"
     return PlatformSupport(platform, False, handler, interpreter, flags, True, engine_ok, note)
@@ -140,16 +168,27 @@ def _engine_runs(client, platform: Platform) -> tuple[bool, str]:
         info.size, info.mode = len(program), 0o755
         tar.addfile(info, io.BytesIO(program))
     diff_id = "sha256:" + hashlib.sha256(layer.getvalue()).hexdigest()
-    config = json.dumps({"architecture": platform.architecture, "os": platform.os,
-                         **({"variant": platform.variant} if platform.variant else {}),
-                         "config": {"Entrypoint": ["/exit0"], "Labels": {PROBE_LABEL: "1"}},
-                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}, sort_keys=True).encode()
+    config = json.dumps(
+        {
+            "architecture": platform.architecture,
+            "os": platform.os,
+            **({"variant": platform.variant} if platform.variant else {}),
+            "config": {"Entrypoint": ["/exit0"], "Labels": {PROBE_LABEL: "1"}},
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        },
+        sort_keys=True,
+    ).encode()
     image_id = "sha256:" + hashlib.sha256(config).hexdigest()
     archive = io.BytesIO()
     with tarfile.open(fileobj=archive, mode="w") as tar:
-        for name, data in ((f"{image_id[7:]}.json", config), ("layer.tar", layer.getvalue()),
-                           ("manifest.json", json.dumps([{"Config": f"{image_id[7:]}.json", "RepoTags": None,
-                                                          "Layers": ["layer.tar"]}]).encode())):
+        for name, data in (
+            (f"{image_id[7:]}.json", config),
+            ("layer.tar", layer.getvalue()),
+            (
+                "manifest.json",
+                json.dumps([{"Config": f"{image_id[7:]}.json", "RepoTags": None, "Layers": ["layer.tar"]}]).encode(),
+            ),
+        ):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -180,13 +219,18 @@ def setup_emulation(platforms: list[Platform], say: Callable[[str], None] = lamb
     if not foreign:
         return
     if os.geteuid() != 0 or not Path("/etc/debian_version").exists():
-        raise DockwiseError("setting up emulation needs root on Debian",
-                            "as root: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc && "
-                            "apt-get install qemu-user-static")
+        raise DockwiseError(
+            "setting up emulation needs root on Debian",
+            "as root: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc && apt-get install qemu-user-static",
+        )
     if not binfmt_mounted():
         say(f"mounting binfmt_misc at {BINFMT_DIR}")
-        run_program(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_DIR)], tool="mount binfmt_misc",
-                    timeout=30, fix="the kernel needs binfmt_misc (CONFIG_BINFMT_MISC)")
+        run_program(
+            ["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_DIR)],
+            tool="mount binfmt_misc",
+            timeout=30,
+            fix="the kernel needs binfmt_misc (CONFIG_BINFMT_MISC)",
+        )
     handlers = [QEMU_HANDLERS[p.architecture] for p in foreign if p.architecture in QEMU_HANDLERS]
     if not all((BINFMT_CONF_DIR / f"{name}.conf").is_file() for name in handlers):
         apt_install([QEMU_PACKAGE], say)

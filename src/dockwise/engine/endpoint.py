@@ -63,8 +63,11 @@ def config_dir(environ: Mapping[str, str]) -> Path:
 
 def _check_host(host: str, origin: str) -> str:
     if not host.startswith(LOCAL_SCHEMES + REMOTE_SCHEMES):
-        raise DockwiseError(f"{origin} is {host!r}, which is no engine address",
-                            "use unix:///path, tcp://HOST:PORT or ssh://USER@HOST", exit_code=2)
+        raise DockwiseError(
+            f"{origin} is {host!r}, which is no engine address",
+            "use unix:///path, tcp://HOST:PORT or ssh://USER@HOST",
+            exit_code=2,
+        )
     return host
 
 
@@ -79,14 +82,24 @@ def _context(name: str, environ: Mapping[str, str], origin: str) -> Endpoint:
         docker = data["Endpoints"]["docker"]
         host = docker["Host"]
     except FileNotFoundError:
-        raise DockwiseError(f"docker context {name!r} ({origin}) does not exist in {store}",
-                            "list contexts with `docker context ls`, or unset DOCKER_CONTEXT", exit_code=2) from None
+        raise DockwiseError(
+            f"docker context {name!r} ({origin}) does not exist in {store}",
+            "list contexts with `docker context ls`, or unset DOCKER_CONTEXT",
+            exit_code=2,
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DockwiseError(f"docker context {name!r} is unreadable ({meta}: {exc})",
-                            "recreate it with `docker context create`", exit_code=2) from None
+        raise DockwiseError(
+            f"docker context {name!r} is unreadable ({meta}: {exc})",
+            "recreate it with `docker context create`",
+            exit_code=2,
+        ) from None
     tls = store / "tls" / key / "docker"
-    return Endpoint(_check_host(str(host), f"context {name!r}"), f"context {name}",
-                    tls if tls.is_dir() else None, tls.is_dir() and not docker.get("SkipTLSVerify", False))
+    return Endpoint(
+        _check_host(str(host), f"context {name!r}"),
+        f"context {name}",
+        tls if tls.is_dir() else None,
+        tls.is_dir() and not docker.get("SkipTLSVerify", False),
+    )
 
 
 def resolve_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
@@ -95,8 +108,12 @@ def resolve_endpoint(environ: Mapping[str, str] | None = None) -> Endpoint:
     host = environ.get(ENGINE_ENV)
     if host:
         cert_path = environ.get("DOCKER_CERT_PATH")
-        return Endpoint(_check_host(host, ENGINE_ENV), ENGINE_ENV, Path(cert_path) if cert_path else None,
-                        bool(environ.get("DOCKER_TLS_VERIFY")))
+        return Endpoint(
+            _check_host(host, ENGINE_ENV),
+            ENGINE_ENV,
+            Path(cert_path) if cert_path else None,
+            bool(environ.get("DOCKER_TLS_VERIFY")),
+        )
     name = environ.get("DOCKER_CONTEXT")
     if name:
         return _context(name, environ, "DOCKER_CONTEXT")
@@ -119,5 +136,7 @@ def use_engine(url: str, environ: os._Environ | dict[str, str]) -> None:
 def client_is_local(client) -> bool:
     """Whether an SDK client reaches its engine through a unix socket (the SDK names such a connection
     http+docker://localhost; tcp keeps its URL, ssh is http+docker://ssh)."""
-    return getattr(getattr(client, "api", None), "base_url", "") in ("http+docker://localhost",
-                                                                      "http+docker://localnpipe")
+    return getattr(getattr(client, "api", None), "base_url", "") in (
+        "http+docker://localhost",
+        "http+docker://localnpipe",
+    )

@@ -47,8 +47,16 @@ class RunProfile:
         return options
 
     def with_memory(self, memory_bytes: int | None) -> RunProfile:
-        return RunProfile(self.name, self.read_only, dict(self.tmpfs), self.cap_drop, self.no_new_privileges,
-                          self.pids_limit, memory_bytes, self.tmpfs_bytes)
+        return RunProfile(
+            self.name,
+            self.read_only,
+            dict(self.tmpfs),
+            self.cap_drop,
+            self.no_new_privileges,
+            self.pids_limit,
+            memory_bytes,
+            self.tmpfs_bytes,
+        )
 
     def describe(self) -> str:
         if self.name == "default":
@@ -80,4 +88,6 @@ def run_profile(name: str) -> RunProfile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise DockwiseError(f"unknown run profile {name!r}", f"use one of: {', '.join(PROFILES)}", exit_code=2) from None
+        raise DockwiseError(
+            f"unknown run profile {name!r}", f"use one of: {', '.join(PROFILES)}", exit_code=2
+        ) from None

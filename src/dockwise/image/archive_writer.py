@@ -193,14 +193,23 @@ def _index_files(indexes: list[IndexSpec]) -> Iterator[tuple[str, bytes | Path]]
         manifests = []
         for image in spec.images:
             manifest, digest = _add_blobs(blobs, image)
-            manifests.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest),
-                              "platform": image.platform})
+            manifests.append(
+                {"mediaType": OCI_MANIFEST, "digest": digest, "size": len(manifest), "platform": image.platform}
+            )
         index = canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests})
         digest = "sha256:" + hashlib.sha256(index).hexdigest()
         blobs[_blob_name(digest)] = index
-        entries.append({"mediaType": OCI_INDEX, "digest": digest, "size": len(index),
-                        "annotations": {"io.containerd.image.name": spec.tag,
-                                        "org.opencontainers.image.ref.name": _split(spec.tag)[1]}})
+        entries.append(
+            {
+                "mediaType": OCI_INDEX,
+                "digest": digest,
+                "size": len(index),
+                "annotations": {
+                    "io.containerd.image.name": spec.tag,
+                    "org.opencontainers.image.ref.name": _split(spec.tag)[1],
+                },
+            }
+        )
     yield "oci-layout", canonical_json({"imageLayoutVersion": "1.0.0"})
     yield "index.json", canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
     for name in sorted(blobs):

@@ -54,11 +54,11 @@ class BytesReader:
         self._data = data
 
     def read_at(self, offset: int, size: int) -> bytes:
-        return self._data[offset:offset + size]
+        return self._data[offset : offset + size]
 
     def read_into(self, buffer: memoryview, offset: int) -> int:
-        piece = self._data[offset:offset + len(buffer)]
-        buffer[:len(piece)] = piece
+        piece = self._data[offset : offset + len(buffer)]
+        buffer[: len(piece)] = piece
         return len(piece)
 
 
@@ -87,10 +87,13 @@ class Blob(NamedTuple):
         buffer = memoryview(bytearray(min(CHUNK, max(end - start, 1))))
         at = start
         while at < end:
-            got = self.reader.read_into(buffer[:min(len(buffer), end - at)], self.offset + at)
+            got = self.reader.read_into(buffer[: min(len(buffer), end - at)], self.offset + at)
             if got <= 0:
-                raise DockwiseError(f"blob ended {end - at} bytes early (the file shrank while being read)",
-                                    "do not change the archive while it is read", exit_code=2)
+                raise DockwiseError(
+                    f"blob ended {end - at} bytes early (the file shrank while being read)",
+                    "do not change the archive while it is read",
+                    exit_code=2,
+                )
             yield buffer[:got]
             at += got
 
@@ -109,7 +112,9 @@ def deflate_chunk(blob: Blob, start: int, end: int) -> Iterator[bytes]:
     blob's last chunk. The pieces in order, between a gzip header and trailer (GZIP_FRAME bytes), make a valid
     gzip file of the blob."""
     primer = blob.read(max(0, start - GZIP_WINDOW), min(start, GZIP_WINDOW))
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=primer) if primer else zlib.compressobj(6, zlib.DEFLATED, -15)
+    compressor = (
+        zlib.compressobj(6, zlib.DEFLATED, -15, zdict=primer) if primer else zlib.compressobj(6, zlib.DEFLATED, -15)
+    )
     for piece in blob.chunks(start, end):
         yield compressor.compress(piece)
     yield compressor.flush(zlib.Z_FINISH if end >= blob.size else zlib.Z_SYNC_FLUSH)
@@ -213,5 +218,7 @@ class Workers:
 def check_digest_syntax(digest: object, what: str) -> str:
     """A digest we will turn into a path must be exactly sha256:<64 hex>; anything else could name other files."""
     if not isinstance(digest, str) or not DIGEST_RE.match(digest):
-        raise DockwiseError(f"{what}: invalid digest {str(digest)[:80]!r}", "only sha256 digests are supported", exit_code=2)
+        raise DockwiseError(
+            f"{what}: invalid digest {str(digest)[:80]!r}", "only sha256 digests are supported", exit_code=2
+        )
     return digest

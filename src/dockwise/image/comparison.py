@@ -52,12 +52,20 @@ class Metric:
         first = self.values[0]
         if self.unit == "text" or not isinstance(first, (int, float)) or isinstance(first, bool) or not first:
             return tuple(None for _ in self.values)
-        return tuple(round(v / first, 3) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-                     for v in self.values)
+        return tuple(
+            round(v / first, 3) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+            for v in self.values
+        )
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "label": self.label, "unit": self.unit, "values": list(self.values),
-                "ratios_vs_first": list(self.ratios()), "lower_is_better": self.lower_is_better}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "unit": self.unit,
+            "values": list(self.values),
+            "ratios_vs_first": list(self.ratios()),
+            "lower_is_better": self.lower_is_better,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,26 +111,58 @@ def _metrics(images: tuple[ImageReport, ...]) -> tuple[Metric, ...]:
         row("layer_count", "Layers", "count", True, lambda i: len(i.facts.layers)),
         row("file_count", "Files", "count", True, lambda i: i.facts.file_count),
         row("debian_package_count", "Debian packages", "count", True, lambda i: len(i.facts.debian_packages)),
-        row("python_distribution_count", "Python distributions", "count", True, lambda i: len(i.facts.python_distributions)),
+        row(
+            "python_distribution_count",
+            "Python distributions",
+            "count",
+            True,
+            lambda i: len(i.facts.python_distributions),
+        ),
         row("python_versions", "Python", "text", None, lambda i: ", ".join(i.facts.python_releases) or "none"),
         row("user", "User (uid)", "text", None, lambda i: f"{i.facts.user.configured or 'root'} ({i.facts.user.uid})"),
         row("shells", "Shells", "count", True, lambda i: len(i.facts.shells)),
-        row("package_managers", "Package managers", "text", None, lambda i: ", ".join(i.facts.package_managers) or "none"),
+        row(
+            "package_managers",
+            "Package managers",
+            "text",
+            None,
+            lambda i: ", ".join(i.facts.package_managers) or "none",
+        ),
         row("exposed_ports", "Exposed ports", "text", None, lambda i: ", ".join(i.facts.exposed_ports) or "none"),
-        row("setuid_count", "setuid/setgid files", "count", True,
-            lambda i: len(set(i.facts.setuid_files) | set(i.facts.setgid_files))),
-        row("reclaimable_bytes", "Reclaimable (wasted) bytes", "bytes", True, lambda i: i.facts.waste.reclaimable_bytes),
+        row(
+            "setuid_count",
+            "setuid/setgid files",
+            "count",
+            True,
+            lambda i: len(set(i.facts.setuid_files) | set(i.facts.setgid_files)),
+        ),
+        row(
+            "reclaimable_bytes", "Reclaimable (wasted) bytes", "bytes", True, lambda i: i.facts.waste.reclaimable_bytes
+        ),
         row("cache_bytes", "Leftover cache bytes", "bytes", True, lambda i: sum(c.bytes for c in i.facts.caches)),
         row("findings", "Findings", "count", True, lambda i: len(i.findings)),
-        row("practices_passed", "Seed practices passed", "count", False,
-            lambda i: sum(v.status == "pass" for v in i.verdicts)),
+        row(
+            "practices_passed",
+            "Seed practices passed",
+            "count",
+            False,
+            lambda i: sum(v.status == "pass" for v in i.verdicts),
+        ),
     ]
     if any(image.runtime is not None for image in images):
         rows += [
-            row("startup_ms_median", "Startup to first 200 (median)", "ms", True, lambda i: _runtime_value(i, "startup_ms", "median")),
+            row(
+                "startup_ms_median",
+                "Startup to first 200 (median)",
+                "ms",
+                True,
+                lambda i: _runtime_value(i, "startup_ms", "median"),
+            ),
             row("startup_ms_range", "Startup min-max", "text", None, _startup_range),
             row("idle_rss_bytes", "Idle RSS", "bytes", True, lambda i: _runtime_value(i, "idle_rss_bytes")),
-            row("requests_per_s", "Requests/s (loopback)", "req/s", False, lambda i: _runtime_value(i, "requests_per_s")),
+            row(
+                "requests_per_s", "Requests/s (loopback)", "req/s", False, lambda i: _runtime_value(i, "requests_per_s")
+            ),
             row("running_uid", "Running uid", "text", None, lambda i: _runtime_value(i, "running_uid")),
             row("exec_sh_refused", "exec sh refused", "text", None, lambda i: _runtime_value(i, "exec_sh_refused")),
             row("probes_from", "HTTP probes and load from", "text", None, _probes_from),
@@ -180,7 +220,8 @@ def _hardening_text(name: str, found: dict | None) -> str:
         "no-new-privileges": f"NoNewPrivs {int(bool(found.get('no_new_privs')))}",
         "seccomp filter": f"Seccomp {found.get('seccomp_mode')}",
         "/ not writable": "write refused" if found.get("root_writable") is False else "written",
-        "workdir not writable": f"{found.get('workdir')}: " + ("write refused" if found.get("workdir_writable") is False else "written"),
+        "workdir not writable": f"{found.get('workdir')}: "
+        + ("write refused" if found.get("workdir_writable") is False else "written"),
         "/tmp writable": "written" if found.get("tmp_writable") else "write refused",
         "pids limited": f"pids ≤ {found.get('pids_limit')}",
         "memory limited": f"≤ {(found.get('memory_limit_bytes') or 0) >> 20} MiB",
@@ -211,8 +252,11 @@ def _sustained_cell(suite: dict) -> Cell:
     if not load:
         return NA
     errors = load["socket_errors"] + load["non_2xx"]
-    return Cell(_pass(errors == 0), f"{load['requests_per_s']:.0f} req/s, p50 {load.get('p50_ms')} ms, "
-                                    f"p99 {load.get('p99_ms')} ms, {errors} errors")
+    return Cell(
+        _pass(errors == 0),
+        f"{load['requests_per_s']:.0f} req/s, p50 {load.get('p50_ms')} ms, "
+        f"p99 {load.get('p99_ms')} ms, {errors} errors",
+    )
 
 
 def _memory_cell(suite: dict) -> Cell:
@@ -220,8 +264,10 @@ def _memory_cell(suite: dict) -> Cell:
     growth = sustained.get("rss_growth")
     if growth is None:
         return NA
-    return Cell(_pass(growth <= RSS_GROWTH_LIMIT), f"×{growth} ({(sustained['rss_after_warmup'] or 0) >> 20} → "
-                                                  f"{(sustained['rss_after_load'] or 0) >> 20} MiB)")
+    return Cell(
+        _pass(growth <= RSS_GROWTH_LIMIT),
+        f"×{growth} ({(sustained['rss_after_warmup'] or 0) >> 20} → {(sustained['rss_after_load'] or 0) >> 20} MiB)",
+    )
 
 
 def _crash_cell(suite: dict) -> Cell:
@@ -238,7 +284,11 @@ def _slow_cell(suite: dict) -> Cell:
     slow = suite.get("slow_clients")
     if not slow:
         return NA
-    seen = f"normal request in {slow['normal_request_ms']} ms" if slow["normal_request_ms"] is not None else "normal request timed out"
+    seen = (
+        f"normal request in {slow['normal_request_ms']} ms"
+        if slow["normal_request_ms"] is not None
+        else "normal request timed out"
+    )
     return Cell(_pass(bool(slow.get("held"))), seen)
 
 
@@ -256,8 +306,10 @@ def _stop_cell(suite: dict) -> Cell:
     stop = suite.get("stop")
     if not stop:
         return NA
-    return Cell(_pass(stop["exit_code"] == 0 and stop["lost"] == 0),
-                f"exit {stop['exit_code']}, {stop['completed']} answered, {stop['lost']} lost, {stop['stop_seconds']} s")
+    return Cell(
+        _pass(stop["exit_code"] == 0 and stop["lost"] == 0),
+        f"exit {stop['exit_code']}, {stop['completed']} answered, {stop['lost']} lost, {stop['stop_seconds']} s",
+    )
 
 
 def _idle_cell(suite: dict) -> Cell:

@@ -175,8 +175,11 @@ class ImageFacts:
 
     def service_port(self) -> int | None:
         """The lowest TCP port the image exposes."""
-        ports = sorted(int(n) for n, _, proto in (p.partition("/") for p in self.exposed_ports)
-                       if n.isdigit() and proto in ("", "tcp"))
+        ports = sorted(
+            int(n)
+            for n, _, proto in (p.partition("/") for p in self.exposed_ports)
+            if n.isdigit() and proto in ("", "tcp")
+        )
         return ports[0] if ports else None
 
     def health_path(self) -> str | None:
@@ -202,7 +205,9 @@ def facts_from(raw: RawImage, fs: FileSystem, *, reference: str) -> ImageFacts:
     env = _env(config.env)
     entrypoint, cmd = config.entrypoint, config.cmd
     size = sum(layer.tar_size for layer in raw.layers)
-    python_versions = tuple(sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))}))
+    python_versions = tuple(
+        sorted({m.group(1) for p in fs.nodes if p.endswith("/os.py") and (m := _PYTHON_LIB.match(p))})
+    )
     packages = _debian_packages(fs)
     compressed = [layer.compressed_size for layer in raw.layers]
     return ImageFacts(
@@ -272,7 +277,11 @@ def _env(items: tuple[str, ...]) -> dict[str, str]:
 
 
 def _exec_form(command: tuple[str, ...] | None) -> bool:
-    return command is not None and bool(command) and list(command[:2]) not in (["/bin/sh", "-c"], ["sh", "-c"], ["/bin/bash", "-c"])
+    return (
+        command is not None
+        and bool(command)
+        and list(command[:2]) not in (["/bin/sh", "-c"], ["sh", "-c"], ["/bin/bash", "-c"])
+    )
 
 
 def _text(fs: FileSystem, path: str) -> str:
@@ -353,13 +362,19 @@ def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
             if not para.get("Package") or not status.endswith(" installed"):
                 continue
             source = para.get("Source")
-            package = DebianPackage(para["Package"], para.get("Version", ""), para.get("Architecture", ""),
-                                    source.split()[0] if source else None)
+            package = DebianPackage(
+                para["Package"],
+                para.get("Version", ""),
+                para.get("Architecture", ""),
+                source.split()[0] if source else None,
+            )
             packages[(package.name, package.architecture)] = package
     return tuple(sorted(packages.values(), key=lambda p: (p.name, p.architecture)))
 
 
-def _python_releases(versions: tuple[str, ...], packages: tuple[DebianPackage, ...], env: dict[str, str]) -> tuple[str, ...]:
+def _python_releases(
+    versions: tuple[str, ...], packages: tuple[DebianPackage, ...], env: dict[str, str]
+) -> tuple[str, ...]:
     """The full release of each Python found: from Debian's python3.X-minimal package, or the PYTHON_VERSION
     that python:* images set; the bare X.Y when neither says."""
     by_name = {p.name: p.version for p in packages}
@@ -438,7 +453,7 @@ def _app_junk(fs: FileSystem, app_dirs: list[str]) -> tuple[str, ...]:
     junk = set()
     for directory in app_dirs:
         for node in fs.under(directory):
-            part = junk_part(node.entry.path[len(directory) + 1:])
+            part = junk_part(node.entry.path[len(directory) + 1 :])
             if part is not None and junk_label(part) not in BYTECODE:  # the image's own compileall made it
                 junk.add(f"/{directory}/{part}")
     return tuple(sorted(junk)[:LIST_LIMIT])
@@ -456,18 +471,23 @@ def _app_writable(fs: FileSystem, app_dirs: list[str], user: UserFacts) -> set[s
             entry = node.entry
             if entry.kind == SYMLINK:
                 continue
-            if (user.uid == 0
-                    or (entry.uid == user.uid and entry.mode & 0o200)
-                    or (user.gid is not None and entry.gid == user.gid and entry.mode & 0o020)
-                    or entry.mode & 0o002):
+            if (
+                user.uid == 0
+                or (entry.uid == user.uid and entry.mode & 0o200)
+                or (user.gid is not None and entry.gid == user.gid and entry.mode & 0o020)
+                or entry.mode & 0o002
+            ):
                 writable.add("/" + entry.path)
     return writable
 
 
 def _secrets(fs: FileSystem, env: dict[str, str]) -> SecretFacts:
     env_names = tuple(sorted(k for k in env if is_secret_name(k) or SECRET_VALUE.search(env[k])))
-    files = ["/" + path for path, node in fs.nodes.items()
-             if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path, fs.captured.get(path))]
+    files = [
+        "/" + path
+        for path, node in fs.nodes.items()
+        if node.entry.kind == FILE and not is_package_file(path) and is_secret_file(path, fs.captured.get(path))
+    ]
     return SecretFacts(env_names, tuple(sorted(files)), tuple("/" + p for p in fs.private_keys))
 
 
@@ -512,6 +532,8 @@ def _waste(fs: FileSystem, history: list[tuple[str, str | None]], image_size: in
         reclaimable_bytes=total,
         reclaimable_ratio=round(total / image_size, 4) if image_size else 0.0,
         items_total=len(fs.hidden),
-        items=tuple(WasteItem("/" + h.path, h.size, h.layer, h.hidden_by, h.reason, history[h.hidden_by][0]) for h in biggest),
+        items=tuple(
+            WasteItem("/" + h.path, h.size, h.layer, h.hidden_by, h.reason, history[h.hidden_by][0]) for h in biggest
+        ),
         by_hiding_layer=tuple(WasteByLayer(layer, size, history[layer][0]) for layer, size in sorted(by_layer.items())),
     )

@@ -121,7 +121,10 @@ class FileSystem:
         if target is None or target.entry.kind == DIR:
             raise DockwiseError(
                 f"layer {layer + 1}: hard link {entry.path[:120]!r} names {entry.link[:120]!r}, which no earlier "
-                "entry provides as a file", "the layer cannot be unpacked by an engine; rebuild the image", exit_code=2)
+                "entry provides as a file",
+                "the layer cannot be unpacked by an engine; rebuild the image",
+                exit_code=2,
+            )
 
     def _find(self, path: str) -> _Place | None:
         """The place of `path`, or None."""

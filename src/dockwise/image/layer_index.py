@@ -34,9 +34,7 @@ CAPTURE_LIMIT = 64 << 20
 SNIFF_MIN, SNIFF_MAX, SNIFF_BYTES = 64, 64 << 10, 64
 _NO_SNIFF_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".h", ".c", ".mo", ".gz", ".png", ".svg", ".html", ".js", ".css")
 
-CAPTURED_EXACT = frozenset(
-    {"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status"}
-)
+CAPTURED_EXACT = frozenset({"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status"})
 CAPTURED_DIRS = ("var/lib/dpkg/status.d/",)
 
 WHITEOUT_PREFIX = ".wh."
@@ -81,8 +79,11 @@ def normalize(name: str, what: str) -> str:
         return name.rstrip("/")  # the common case, already clean
     path = posixpath.normpath(name.lstrip("/")) if name.strip("/") else "."
     if path == ".." or path.startswith("../"):
-        raise DockwiseError(f"{what}: entry {name[:120]!r} points outside the image root", "the archive is not a valid layer",
-                            exit_code=2)
+        raise DockwiseError(
+            f"{what}: entry {name[:120]!r} points outside the image root",
+            "the archive is not a valid layer",
+            exit_code=2,
+        )
     return path
 
 
@@ -102,7 +103,11 @@ def entry_kind(member: Member | tarfile.TarInfo) -> str:
 def _wants_capture(path: str) -> bool:
     """Files the facts read: passwd, os-release, dpkg status, and the secret-by-name files whose content decides
     (`knowledge.needs_content`, first CONTENT_BYTES)."""
-    return path in CAPTURED_EXACT or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums")) or needs_content(path)
+    return (
+        path in CAPTURED_EXACT
+        or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums"))
+        or needs_content(path)
+    )
 
 
 def _wants_sniff(path: str, size: int) -> bool:
@@ -117,9 +122,13 @@ def read_layer(source, *, what: str, budget: Budget) -> LayerIndex:
     except TooLarge as exc:
         raise expansion_error(what, exc) from None
     except TarError as exc:
-        raise DockwiseError(f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2) from None
+        raise DockwiseError(
+            f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2
+        ) from None
     except zlib.error as exc:
-        raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
+        raise DockwiseError(
+            f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2
+        ) from None
     return index
 
 
@@ -128,9 +137,11 @@ def expansion_limit(compressed_size: int) -> int:
 
 
 def expansion_error(what: str, exc: TooLarge) -> DockwiseError:
-    return DockwiseError(f"{what}: {exc}, more than {MAX_EXPANSION}x: refused as a decompression bomb",
-                         "if you trust the image, `docker load` it and inspect it from the engine (whose export is "
-                         "uncompressed)", exit_code=2)
+    return DockwiseError(
+        f"{what}: {exc}, more than {MAX_EXPANSION}x: refused as a decompression bomb",
+        "if you trust the image, `docker load` it and inspect it from the engine (whose export is uncompressed)",
+        exit_code=2,
+    )
 
 
 def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
@@ -150,7 +161,7 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
             index.entries.append(Entry(parent, OPAQUE_DIR, 0, 0, 0, 0, ""))
             continue
         if base.startswith(WHITEOUT_PREFIX):
-            index.entries.append(Entry(posixpath.join(parent, base[len(WHITEOUT_PREFIX):]), WHITEOUT, 0, 0, 0, 0, ""))
+            index.entries.append(Entry(posixpath.join(parent, base[len(WHITEOUT_PREFIX) :]), WHITEOUT, 0, 0, 0, 0, ""))
             continue
         kind = entry_kind(member)
         link = normalize(member.linkname, what) if kind == HARDLINK else member.linkname if kind == SYMLINK else ""

@@ -39,8 +39,10 @@ def _minimal_base(facts: ImageFacts) -> Verdict:
     """The seed's practice is "slim, not the full image": a slim-sized base passes; what a slim base still carries
     (a shell, a package manager) is shown here and has its own rows in the comparison, where distroless differs."""
     count = len(facts.debian_packages)
-    evidence = (f"{count} Debian packages; shells: {', '.join(facts.shells) or 'none'}; "
-                f"package managers: {', '.join(facts.package_managers) or 'none'}")
+    evidence = (
+        f"{count} Debian packages; shells: {', '.join(facts.shells) or 'none'}; "
+        f"package managers: {', '.join(facts.package_managers) or 'none'}"
+    )
     status = PASS if count <= SLIM_PACKAGE_LIMIT else FAIL
     return Verdict("minimal-base", "Minimal base image", status, evidence)
 
@@ -56,15 +58,23 @@ def _only_needed_files(facts: ImageFacts) -> Verdict:
         return Verdict("only-needed-files", "Only necessary files copied", FAIL, "no application directory found")
     evidence = f"{facts.app_file_count} files in {', '.join(facts.app_dirs)}"
     if junk:
-        return Verdict("only-needed-files", "Only necessary files copied", FAIL, f"{evidence}; not needed: {', '.join(junk[:5])}")
+        return Verdict(
+            "only-needed-files", "Only necessary files copied", FAIL, f"{evidence}; not needed: {', '.join(junk[:5])}"
+        )
     return Verdict("only-needed-files", "Only necessary files copied", PASS, evidence)
 
 
 def _dockerignore(facts: ImageFacts) -> Verdict:
-    in_app = [p for p in (*facts.secrets.files, *facts.secrets.private_keys) if any(p.startswith(d + "/") for d in facts.app_dirs)]
+    in_app = [
+        p
+        for p in (*facts.secrets.files, *facts.secrets.private_keys)
+        if any(p.startswith(d + "/") for d in facts.app_dirs)
+    ]
     caches = [c.kind for c in facts.caches if c.kind in ("git", "pycache-in-app")]
     problems = in_app + caches
-    evidence = "no secrets, .git or __pycache__ in the app directory" if not problems else "found: " + ", ".join(problems[:5])
+    evidence = (
+        "no secrets, .git or __pycache__ in the app directory" if not problems else "found: " + ", ".join(problems[:5])
+    )
     return Verdict("dockerignore", ".dockerignore keeps junk and secrets out", FAIL if problems else PASS, evidence)
 
 
@@ -72,7 +82,9 @@ def _no_pip_cache(facts: ImageFacts) -> Verdict:
     cache = next((c for c in facts.caches if c.kind == "pip-cache"), None)
     if cache is None:
         return Verdict("no-pip-cache", "pip install --no-cache-dir", PASS, "no pip cache in the image")
-    return Verdict("no-pip-cache", "pip install --no-cache-dir", FAIL, f"pip cache: {cache.files} files, {cache.bytes} bytes")
+    return Verdict(
+        "no-pip-cache", "pip install --no-cache-dir", FAIL, f"pip cache: {cache.files} files, {cache.bytes} bytes"
+    )
 
 
 def _expose(facts: ImageFacts) -> Verdict:
@@ -91,4 +103,6 @@ def _non_root(facts: ImageFacts, runtime: dict | None) -> Verdict:
     uid = running if running is not None else facts.user.uid
     source = "measured" if running is not None else "configured"
     status = FAIL if uid == 0 else PASS if uid is not None else PARTIAL
-    return Verdict("non-root", "Runs as a non-root user", status, f"uid {uid} ({source}; USER {facts.user.configured or '(none)'})")
+    return Verdict(
+        "non-root", "Runs as a non-root user", status, f"uid {uid} ({source}; USER {facts.user.configured or '(none)'})"
+    )

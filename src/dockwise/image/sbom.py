@@ -25,9 +25,16 @@ def sbom_json(facts: ImageFacts) -> str:
         qualifiers = {"arch": package.architecture} if package.architecture else {}
         if distro:
             qualifiers["distro"] = distro
-        purl = PackageURL(type="deb", namespace="debian", name=package.name, version=package.version, qualifiers=qualifiers)
-        component = Component(name=package.name, version=package.version, type=ComponentType.LIBRARY,
-                              purl=purl, bom_ref=f"deb:{package.name}:{package.architecture}")
+        purl = PackageURL(
+            type="deb", namespace="debian", name=package.name, version=package.version, qualifiers=qualifiers
+        )
+        component = Component(
+            name=package.name,
+            version=package.version,
+            type=ComponentType.LIBRARY,
+            purl=purl,
+            bom_ref=f"deb:{package.name}:{package.architecture}",
+        )
         bom.components.add(component)
         bom.register_dependency(root, [component])
     seen: set[str] = set()

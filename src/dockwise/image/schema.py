@@ -89,11 +89,13 @@ def parse_json(data: bytes, what: str) -> object:
     try:
         return json.loads(data, parse_constant=_refuse_constant)
     except RecursionError:
-        raise DockwiseError(f"{what[:120]!r} nests too deeply to be an image document", "re-create the image",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"{what[:120]!r} nests too deeply to be an image document", "re-create the image", exit_code=2
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DockwiseError(f"{what[:120]!r} is not valid JSON ({str(exc)[:160]})", "re-create the archive",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"{what[:120]!r} is not valid JSON ({str(exc)[:160]})", "re-create the archive", exit_code=2
+        ) from None
 
 
 def _refuse_constant(name: str) -> object:
@@ -160,9 +162,13 @@ def _descriptor(value: object, where: str) -> Descriptor:
         named = platform_name(platform.get("os"), platform.get("architecture"), platform.get("variant"))
     for field in ("artifactType", "data"):
         _optional_string(desc.get(field), f"{where}.{field}")
-    return Descriptor(_string(desc.get("mediaType"), f"{where}.mediaType"), _string(desc.get("digest"), f"{where}.digest"),
-                      _int(desc.get("size"), f"{where}.size", minimum=0),
-                      _string_map(desc.get("annotations"), f"{where}.annotations"), named)
+    return Descriptor(
+        _string(desc.get("mediaType"), f"{where}.mediaType"),
+        _string(desc.get("digest"), f"{where}.digest"),
+        _int(desc.get("size"), f"{where}.size", minimum=0),
+        _string_map(desc.get("annotations"), f"{where}.annotations"),
+        named,
+    )
 
 
 def platform_name(os: object, architecture: object, variant: object = None) -> str | None:
@@ -177,7 +183,9 @@ def _checked(what: str, read, value: object):
     try:
         return read(value)
     except _Invalid as exc:
-        raise DockwiseError(f"{what[:120]}: {exc}", "the image is not valid; rebuild or re-export it", exit_code=2) from None
+        raise DockwiseError(
+            f"{what[:120]}: {exc}", "the image is not valid; rebuild or re-export it", exit_code=2
+        ) from None
 
 
 def save_manifest(value: object, what: str = "manifest.json") -> tuple[SaveEntry, ...]:
@@ -195,8 +203,13 @@ def save_manifest(value: object, what: str = "manifest.json") -> tuple[SaveEntry
                 raise _Invalid(f"{where}.Layers", None, "an array of strings")
             _optional_string(entry.get("Parent"), f"{where}.Parent")
             _object(entry.get("LayerSources"), f"{where}.LayerSources", optional=True)
-            entries.append(SaveEntry(_string(entry.get("Config"), f"{where}.Config"),
-                                     _strings(entry.get("RepoTags"), f"{where}.RepoTags") or (), layers))
+            entries.append(
+                SaveEntry(
+                    _string(entry.get("Config"), f"{where}.Config"),
+                    _strings(entry.get("RepoTags"), f"{where}.RepoTags") or (),
+                    layers,
+                )
+            )
         return tuple(entries)
 
     return _checked(what, read, value)
@@ -231,8 +244,10 @@ def image_manifest(value: object, what: str) -> Manifest:
         layers = manifest.get("layers")
         if not isinstance(layers, list):
             raise _Invalid("layers", layers, "an array of descriptors")
-        return Manifest(_descriptor(manifest.get("config"), "config"),
-                        tuple(_descriptor(item, f"layers[{number}]") for number, item in enumerate(layers)))
+        return Manifest(
+            _descriptor(manifest.get("config"), "config"),
+            tuple(_descriptor(item, f"layers[{number}]") for number, item in enumerate(layers)),
+        )
 
     return _checked(what, read, value)
 
@@ -309,7 +324,11 @@ def _history(value: object) -> tuple[HistoryEntry, ...]:
         for field in ("author", "comment"):
             _optional_string(step.get(field), f"{where}.{field}")
         empty = step.get("empty_layer")
-        entries.append(HistoryEntry(_optional_string(step.get("created"), f"{where}.created"),
-                                    _optional_string(step.get("created_by"), f"{where}.created_by") or "",
-                                    False if empty is None else _bool(empty, f"{where}.empty_layer")))
+        entries.append(
+            HistoryEntry(
+                _optional_string(step.get("created"), f"{where}.created"),
+                _optional_string(step.get("created_by"), f"{where}.created_by") or "",
+                False if empty is None else _bool(empty, f"{where}.empty_layer"),
+            )
+        )
     return tuple(entries)

@@ -91,7 +91,7 @@ def parse_source(text: str) -> Source:
     """`docker-archive:PATH`, `oci:PATH[:TAG]`, `docker:REF`, an existing path (kind detected), else an engine ref."""
     for prefix in ("docker-archive:", "oci:", "docker:"):
         if text.startswith(prefix):
-            rest = text[len(prefix):]
+            rest = text[len(prefix) :]
             if prefix == "docker:":
                 return Source("engine", rest)
             tag = None
@@ -104,15 +104,23 @@ def parse_source(text: str) -> Source:
     if path.is_file():
         return Source("archive", text)
     if path.exists():
-        raise DockwiseError(f"{text} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory",
-                            exit_code=2)
+        raise DockwiseError(
+            f"{text} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory", exit_code=2
+        )
     if text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
-        raise DockwiseError(f"{text} does not exist", "pass an existing archive or layout, or an engine image name", exit_code=2)
+        raise DockwiseError(
+            f"{text} does not exist", "pass an existing archive or layout, or an engine image name", exit_code=2
+        )
     return Source("engine", text)
 
 
-def read_image(source: Source, *, gzip_size: bool = False, max_entries: int = MAX_ENTRIES,
-               analyse: Callable[[RawImage], T] | None = None) -> T | RawImage:
+def read_image(
+    source: Source,
+    *,
+    gzip_size: bool = False,
+    max_entries: int = MAX_ENTRIES,
+    analyse: Callable[[RawImage], T] | None = None,
+) -> T | RawImage:
     """Read the image, index its layers (never extracted) and verify every blob; return `analyse(image)`.
 
     `analyse` runs while the layer digests are still being computed by worker threads; its result is returned only
@@ -129,8 +137,9 @@ def read_image(source: Source, *, gzip_size: bool = False, max_entries: int = MA
             head = None
         if head is not None:
             _check_platform(source, head.config)
-            return _read_layers(container, head, gzip_size=gzip_size, max_entries=max_entries,
-                                analyse=analyse or (lambda raw: raw))
+            return _read_layers(
+                container, head, gzip_size=gzip_size, max_entries=max_entries, analyse=analyse or (lambda raw: raw)
+            )
         raise DockwiseError(
             f"{source.describe()}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)",
             "pass the output of `docker save` or an OCI image layout",
@@ -157,7 +166,9 @@ class _Container:
     def open(self, name: str) -> Blob:
         if self._members is not None:
             if name not in self._members:
-                raise DockwiseError(f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=2)
+                raise DockwiseError(
+                    f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=2
+                )
             offset, size = self._members[name]
             assert self._tar is not None
             return Blob(self._tar.reader, offset, size)
@@ -169,7 +180,9 @@ class _Container:
     def read_json(self, name: str, expect: str | None = None) -> tuple[object, bytes]:
         blob = self.open(name)
         if blob.size > JSON_LIMIT:
-            raise DockwiseError(f"{name[:120]!r} is {blob.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2)
+            raise DockwiseError(
+                f"{name[:120]!r} is {blob.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2
+            )
         data = blob.read(0, blob.size)
         if expect is not None:
             _verify(name, "sha256:" + hashlib.sha256(data).hexdigest(), expect)
@@ -196,10 +209,15 @@ def _open_beneath(root: Path, name: str) -> int:
             opened.append(directory)
         fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
     except FileNotFoundError:
-        raise DockwiseError(f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2) from None
+        raise DockwiseError(
+            f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2
+        ) from None
     except OSError as exc:
-        raise DockwiseError(f"blob {name[:120]!r} cannot be opened ({exc.strerror})",
-                            "blobs must be regular files inside the layout, reached without symlinks", exit_code=2) from None
+        raise DockwiseError(
+            f"blob {name[:120]!r} cannot be opened ({exc.strerror})",
+            "blobs must be regular files inside the layout, reached without symlinks",
+            exit_code=2,
+        ) from None
     finally:
         for directory in opened:
             os.close(directory)
@@ -214,11 +232,14 @@ def _open_regular_file(path: Path) -> int:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise DockwiseError(f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2) from None
+        raise DockwiseError(
+            f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2
+        ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise DockwiseError(f"{path} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory",
-                            exit_code=2)
+        raise DockwiseError(
+            f"{path} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory", exit_code=2
+        )
     return fd
 
 
@@ -264,13 +285,17 @@ def _index_outer_tar(blob: Blob, source: Source) -> dict[str, tuple[int, int]]:
     try:
         for member in members(BlobSource(blob)):
             if len(found) >= OUTER_ENTRY_LIMIT:
-                raise DockwiseError(f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive",
-                                    exit_code=2)
+                raise DockwiseError(
+                    f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive", exit_code=2
+                )
             if member.isreg():
                 found[member.name.removeprefix("./")] = (member.data_offset, member.data_size)
     except TarError as exc:
-        raise DockwiseError(f"{source.describe()}: not a readable tar archive ({exc})",
-                            "pass a `docker save` tar or an OCI layout", exit_code=2) from None
+        raise DockwiseError(
+            f"{source.describe()}: not a readable tar archive ({exc})",
+            "pass a `docker save` tar or an OCI layout",
+            exit_code=2,
+        ) from None
     return found
 
 
@@ -285,25 +310,41 @@ def _save_from_engine(ref: str, spool) -> tuple[str, ...]:
         for chunk in image.save(named=bool(image.tags)):
             spool.write(chunk)
     except ImageNotFound:
-        raise DockwiseError(f"image {ref!r} is not in the engine", "build it first, or pass a docker-save archive or OCI layout", exit_code=2) from None
+        raise DockwiseError(
+            f"image {ref!r} is not in the engine",
+            "build it first, or pass a docker-save archive or OCI layout",
+            exit_code=2,
+        ) from None
     except DockerException as exc:
-        raise DockwiseError(f"the engine could not export {ref!r} ({str(exc)[:160]})", "check `dockwise doctor`", exit_code=2) from None
+        raise DockwiseError(
+            f"the engine could not export {ref!r} ({str(exc)[:160]})", "check `dockwise doctor`", exit_code=2
+        ) from None
     spool.flush()
     return tuple(image.tags)
 
 
 def _verify(what: str, actual: str, expected: str) -> None:
     if actual != expected:
-        raise DockwiseError(f"{what[:120]}: digest mismatch (expected {expected}, got {actual})", "the blob is corrupt or was altered", exit_code=2)
+        raise DockwiseError(
+            f"{what[:120]}: digest mismatch (expected {expected}, got {actual})",
+            "the blob is corrupt or was altered",
+            exit_code=2,
+        )
 
 
 def _diff_ids(config: ImageConfig, count: int, where: str) -> list[str]:
     if len(config.diff_ids) != count:
-        raise DockwiseError(f"{where}: config lists {len(config.diff_ids)} diff_ids for {count} layers",
-                            "the image config is not valid", exit_code=2)
+        raise DockwiseError(
+            f"{where}: config lists {len(config.diff_ids)} diff_ids for {count} layers",
+            "the image config is not valid",
+            exit_code=2,
+        )
     if count > MAX_LAYERS:
-        raise DockwiseError(f"{where}: {count} layers; more than {MAX_LAYERS} is refused (engines stop at ~127)",
-                            "the image is not valid", exit_code=2)
+        raise DockwiseError(
+            f"{where}: {count} layers; more than {MAX_LAYERS} is refused (engines stop at ~127)",
+            "the image is not valid",
+            exit_code=2,
+        )
     return [check_digest_syntax(d, where) for d in config.diff_ids]
 
 
@@ -335,7 +376,9 @@ def _docker_save_head(source: Source, container: _Container, engine_tags: tuple[
         _verify(entry.config, image_id, named)
     config = schema.image_config(config_value, f"image config {entry.config}")
     diff_ids = _diff_ids(config, len(entry.layers), entry.config)
-    plans = [_LayerPlan(name, diff_id, _digest_in_name(name), None, False) for name, diff_id in zip(entry.layers, diff_ids)]
+    plans = [
+        _LayerPlan(name, diff_id, _digest_in_name(name), None, False) for name, diff_id in zip(entry.layers, diff_ids)
+    ]
     return _Head(source, image_id, config, entry.repo_tags or engine_tags, tuple(plans))
 
 
@@ -345,12 +388,20 @@ def _pick_save_entry(manifest: tuple[schema.SaveEntry, ...], tag: str | None) ->
     for entry in manifest:
         if any(t == tag or t.endswith(":" + tag) for t in entry.repo_tags):
             return entry
-    raise DockwiseError(f"no image tagged {tag!r} in the archive", "list its tags with `tar -xOf ARCHIVE manifest.json`", exit_code=2)
+    raise DockwiseError(
+        f"no image tagged {tag!r} in the archive", "list its tags with `tar -xOf ARCHIVE manifest.json`", exit_code=2
+    )
 
 
 def _digest_in_name(name: str) -> str | None:
     """Legacy `<hex>.json` / `<hex>/layer.tar` name the config by digest; `blobs/sha256/<hex>` names any blob."""
-    stem = name[len("blobs/sha256/"):] if name.startswith("blobs/sha256/") else name.removesuffix(".json") if name.endswith(".json") else None
+    stem = (
+        name[len("blobs/sha256/") :]
+        if name.startswith("blobs/sha256/")
+        else name.removesuffix(".json")
+        if name.endswith(".json")
+        else None
+    )
     if stem is not None and len(stem) == 64 and all(c in "0123456789abcdef" for c in stem):
         return "sha256:" + stem
     return None
@@ -358,8 +409,9 @@ def _digest_in_name(name: str) -> str | None:
 
 def _oci_head(source: Source, container: _Container) -> _Head:
     index, _ = container.read_json("index.json")
-    manifest_desc, ref_name = _pick_oci_manifest(container, schema.index_manifests(index), source.tag, depth=0,
-                                                 platform=source.platform)
+    manifest_desc, ref_name = _pick_oci_manifest(
+        container, schema.index_manifests(index), source.tag, depth=0, platform=source.platform
+    )
     manifest_name = _blob_name(manifest_desc)
     manifest_value, _ = container.read_json(manifest_name, expect=manifest_desc.digest)
     manifest = schema.image_manifest(manifest_value, f"image manifest {manifest_name}")
@@ -370,7 +422,9 @@ def _oci_head(source: Source, container: _Container) -> _Head:
     plans = []
     for desc, diff_id in zip(manifest.layers, diff_ids):
         if desc.media_type not in GZIP_LAYER_TYPES + TAR_LAYER_TYPES:
-            raise DockwiseError(f"layer media type {desc.media_type[:80]!r} is not supported", "use tar or tar+gzip layers", exit_code=2)
+            raise DockwiseError(
+                f"layer media type {desc.media_type[:80]!r} is not supported", "use tar or tar+gzip layers", exit_code=2
+            )
         plans.append(_LayerPlan(_blob_name(desc), diff_id, desc.digest, desc.size, desc.media_type in GZIP_LAYER_TYPES))
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     tags = (ref_name,) if ref_name else ()
@@ -382,8 +436,14 @@ def _blob_name(desc: schema.Descriptor) -> str:
     return "blobs/sha256/" + digest.split(":", 1)[1]
 
 
-def _pick_oci_manifest(container: _Container, manifests: tuple[schema.Descriptor, ...], tag: str | None, *,
-                       depth: int, platform: str | None = None) -> tuple[schema.Descriptor, str | None]:
+def _pick_oci_manifest(
+    container: _Container,
+    manifests: tuple[schema.Descriptor, ...],
+    tag: str | None,
+    *,
+    depth: int,
+    platform: str | None = None,
+) -> tuple[schema.Descriptor, str | None]:
     for desc in manifests:
         ref_name = desc.annotations.get("org.opencontainers.image.ref.name")
         if tag is not None and ref_name != tag:
@@ -393,16 +453,22 @@ def _pick_oci_manifest(container: _Container, manifests: tuple[schema.Descriptor
                 raise DockwiseError("image indexes nest too deeply", "the layout is not valid", exit_code=2)
             name = _blob_name(desc)
             nested, _ = container.read_json(name, expect=desc.digest)
-            found, nested_name = _pick_oci_manifest(container, schema.index_manifests(nested, name), None,
-                                                    depth=depth + 1, platform=platform)
+            found, nested_name = _pick_oci_manifest(
+                container, schema.index_manifests(nested, name), None, depth=depth + 1, platform=platform
+            )
             return found, ref_name or nested_name
         if platform is not None and desc.platform is not None and not platform_matches(desc.platform, platform):
             continue
         return desc, ref_name
     if platform is not None:
-        raise DockwiseError(f"no {platform} manifest{'' if tag is None else f' named {tag!r}'} in index.json",
-                            "list the platforms with `dockwise inspect --platform list IMAGE`", exit_code=2)
-    raise DockwiseError(f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2)
+        raise DockwiseError(
+            f"no {platform} manifest{'' if tag is None else f' named {tag!r}'} in index.json",
+            "list the platforms with `dockwise inspect --platform list IMAGE`",
+            exit_code=2,
+        )
+    raise DockwiseError(
+        f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2
+    )
 
 
 def platform_matches(have: str, wanted: str) -> bool:
@@ -413,10 +479,16 @@ def platform_matches(have: str, wanted: str) -> bool:
 
 def _check_platform(source: Source, config: schema.ImageConfig) -> None:
     have = schema.platform_name(config.os, config.architecture)
-    if source.platform is not None and have is not None and not platform_matches(have, "/".join(source.platform.split("/")[:2])):
-        raise DockwiseError(f"{source.describe()} is {have}, not {source.platform}",
-                            "choose the image of that platform (engine tags of dockwise's images end in -ARCH)",
-                            exit_code=2)
+    if (
+        source.platform is not None
+        and have is not None
+        and not platform_matches(have, "/".join(source.platform.split("/")[:2]))
+    ):
+        raise DockwiseError(
+            f"{source.describe()} is {have}, not {source.platform}",
+            "choose the image of that platform (engine tags of dockwise's images end in -ARCH)",
+            exit_code=2,
+        )
 
 
 def list_platforms(source: Source) -> tuple[str, ...]:
@@ -429,12 +501,16 @@ def list_platforms(source: Source) -> tuple[str, ...]:
         if container.has("manifest.json"):
             config = _docker_save_head(source, container, engine_tags).config
             return (schema.platform_name(config.os, config.architecture) or "",)
-    raise DockwiseError(f"{source.describe()}: neither a docker-save archive nor an OCI layout",
-                        "pass the output of `docker save` or an OCI image layout", exit_code=2)
+    raise DockwiseError(
+        f"{source.describe()}: neither a docker-save archive nor an OCI layout",
+        "pass the output of `docker save` or an OCI image layout",
+        exit_code=2,
+    )
 
 
-def _index_platforms(container: _Container, manifests: tuple[schema.Descriptor, ...], tag: str | None,
-                     depth: int) -> Iterator[str]:
+def _index_platforms(
+    container: _Container, manifests: tuple[schema.Descriptor, ...], tag: str | None, depth: int
+) -> Iterator[str]:
     ref = "org.opencontainers.image.ref.name"
     if depth == 0 and tag is None:
         tag = manifests[0].annotations.get(ref)  # the first image's name, as reading picks it
@@ -468,8 +544,9 @@ class _ReadLayer(NamedTuple):
         return self.gzip_size() if self.gzip_size is not None else None
 
 
-def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_entries: int,
-                 analyse: Callable[[RawImage], T]) -> T:
+def _read_layers(
+    container: _Container, head: _Head, *, gzip_size: bool, max_entries: int, analyse: Callable[[RawImage], T]
+) -> T:
     """Index every layer in this thread while worker threads hash (and gzip, if asked) the blobs; verify, analyse."""
     budget = Budget(max_entries=max_entries)
     with Workers() as workers:
@@ -478,8 +555,11 @@ def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_ent
             what = f"layer {number} ({plan.name[:80]})"
             blob = container.open(plan.name)
             if plan.blob_size is not None and plan.blob_size != blob.size:
-                raise DockwiseError(f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
-                                    "the blob is corrupt", exit_code=2)
+                raise DockwiseError(
+                    f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
+                    "the blob is corrupt",
+                    exit_code=2,
+                )
             compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
             digest = workers.submit(sha256_of, blob)
             measure = gzip_size_jobs(blob, workers) if gzip_size and not compressed else None
@@ -497,8 +577,9 @@ def _read_layers(container: _Container, head: _Head, *, gzip_size: bool, max_ent
                 _verify(layer.what + " diff_id", layer.tar_digest or digest, layer.plan.diff_id)
 
         def image() -> RawImage:
-            layers = tuple(RawLayer(layer.listing, layer.plan.diff_id, layer.tar_size, layer.compressed_size())
-                           for layer in read)
+            layers = tuple(
+                RawLayer(layer.listing, layer.plan.diff_id, layer.tar_size, layer.compressed_size()) for layer in read
+            )
             return RawImage(head.source, head.id, head.config, head.tags, layers)
 
         try:
@@ -519,5 +600,7 @@ def _read_gzip_layer(blob: Blob, what: str, budget: Budget) -> tuple[LayerIndex,
     except TooLarge as exc:
         raise expansion_error(what, exc) from None
     except (TarError, zlib.error) as exc:
-        raise DockwiseError(f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2) from None
+        raise DockwiseError(
+            f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2
+        ) from None
     return index, digest, size

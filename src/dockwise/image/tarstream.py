@@ -80,14 +80,16 @@ class BlobSource:
             self._window_at = self.position
             self._window = self._blob.read(self.position, max(size, self.WINDOW))
             begin = 0
-        data = self._window[begin:begin + size]
+        data = self._window[begin : begin + size]
         self.position += len(data)
         return data
 
     def skip(self, size: int) -> None:
         if self.position + size > self._blob.size:
-            raise TarError(f"truncated: {size} bytes of data announced at offset {self.position}, "
-                           f"{self._blob.size - self.position} left")
+            raise TarError(
+                f"truncated: {size} bytes of data announced at offset {self.position}, "
+                f"{self._blob.size - self.position} left"
+            )
         self.position += size
 
 
@@ -134,20 +136,21 @@ class GzipSource:
             if data:
                 self._produced += len(data)
                 if self._max_output is not None and self._produced > self._max_output:
-                    raise TooLarge(f"the gzip stream expands past {self._max_output} bytes "
-                                   f"({self._blob.size} compressed)")
+                    raise TooLarge(
+                        f"the gzip stream expands past {self._max_output} bytes ({self._blob.size} compressed)"
+                    )
                 self._sha.update(data)
                 return data
 
     def read(self, size: int) -> bytes:
         available = len(self._buffer) - self._buffer_at
         if available < size:
-            parts = [self._buffer[self._buffer_at:]]
+            parts = [self._buffer[self._buffer_at :]]
             while available < size and (piece := self._piece()):
                 parts.append(piece)
                 available += len(piece)
             self._buffer, self._buffer_at = b"".join(parts), 0
-        data = self._buffer[self._buffer_at:self._buffer_at + size]
+        data = self._buffer[self._buffer_at : self._buffer_at + size]
         self._buffer_at += len(data)
         self.position += len(data)
         return data
@@ -223,7 +226,7 @@ def _pax_records(data: bytes, offset: int) -> dict[str, str]:
             raise TarError(f"malformed pax record length at offset {offset}") from None
         if length <= 0 or at + length > len(data):
             raise TarError(f"malformed pax record at offset {offset}")
-        key, _, value = data[space + 1:at + length - 1].partition(b"=")
+        key, _, value = data[space + 1 : at + length - 1].partition(b"=")
         records[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
         at += length
     return records
@@ -296,8 +299,17 @@ def members(source) -> Iterator[Member]:
         has_data = kind in _DATA_TYPES or kind not in _KNOWN_NO_DATA
         data_size = size if has_data else 0
         start = source.position
-        yield Member(name, REGULAR if kind in _PLAIN_TYPES else kind, _octal(block[100:108], "mode", offset) & 0o7777,
-                     uid, gid, apparent if has_data else 0, linkname, start, data_size)
+        yield Member(
+            name,
+            REGULAR if kind in _PLAIN_TYPES else kind,
+            _octal(block[100:108], "mode", offset) & 0o7777,
+            uid,
+            gid,
+            apparent if has_data else 0,
+            linkname,
+            start,
+            data_size,
+        )
         try:
             source.skip(_padded(data_size) - (source.position - start))
         except TooLarge:

@@ -22,9 +22,9 @@ from dockwise.pyapp.bases import DEFAULT as DEFAULT_PYTHON
 
 
 class BaseSource(str, Enum):
-    AUTO = "auto"      # public bases if the engine already has them, else dockwise's local ones
+    AUTO = "auto"  # public bases if the engine already has them, else dockwise's local ones
     PUBLIC = "public"  # the Dockerfile's defaults (needs a registry or pre-loaded images)
-    LOCAL = "local"    # dockwise's bases built from Debian packages
+    LOCAL = "local"  # dockwise's bases built from Debian packages
 
 
 DOCKERFILES = {"standard": "Dockerfile", "distroless": "Dockerfile.distroless"}
@@ -68,12 +68,16 @@ def variant(app_dir: Path, name: str) -> Variant:
     if name not in DOCKERFILES:
         raise DockwiseError(f"unknown variant {name!r}", f"use one of: {', '.join(DOCKERFILES)}", exit_code=2)
     if not app_dir.is_dir():
-        raise DockwiseError(f"app directory {app_dir} does not exist", "pass the directory that holds the app",
-                            exit_code=2)
+        raise DockwiseError(
+            f"app directory {app_dir} does not exist", "pass the directory that holds the app", exit_code=2
+        )
     dockerfile = app_dir / DOCKERFILES[name]
     if not dockerfile.is_file():
-        raise DockwiseError(f"no {dockerfile.name} in {app_dir}",
-                            f"run `dockwise init {app_dir}` to write one, or choose another --variant", exit_code=2)
+        raise DockwiseError(
+            f"no {dockerfile.name} in {app_dir}",
+            f"run `dockwise init {app_dir}` to write one, or choose another --variant",
+            exit_code=2,
+        )
     defaults = _base_defaults(dockerfile)
     bases = next((b for b in BASES.values() if b.public_build_args(name) == defaults), None)
     return Variant(name, dockerfile, defaults, bases)
@@ -111,8 +115,9 @@ def _images_present(client, names: list[str]) -> bool:
     return True
 
 
-def resolve_base_args(chosen: Variant, source: BaseSource, client, platform: Platform = DEFAULT_PLATFORM
-                      ) -> dict[str, str]:
+def resolve_base_args(
+    chosen: Variant, source: BaseSource, client, platform: Platform = DEFAULT_PLATFORM
+) -> dict[str, str]:
     """Build args that pick the bases: none for the public defaults, ours (that platform's tags) otherwise.
 
     AUTO never asks a registry: it uses the public images only if the engine already holds them, so a build never
@@ -121,24 +126,40 @@ def resolve_base_args(chosen: Variant, source: BaseSource, client, platform: Pla
     """
     if source is BaseSource.PUBLIC:
         return {}
-    if (source is BaseSource.AUTO and platform == DEFAULT_PLATFORM and chosen.public_bases
-            and _images_present(client, list(chosen.public_bases.values()))):
+    if (
+        source is BaseSource.AUTO
+        and platform == DEFAULT_PLATFORM
+        and chosen.public_bases
+        and _images_present(client, list(chosen.public_bases.values()))
+    ):
         return {}
     return {arg: platform.tag(image) for arg, image in chosen.local_build_args().items()}
 
 
-def ensure_local_bases(release: str = DEFAULT_RELEASE, say: Callable[[str], None] = lambda _msg: None,
-                       platform: Platform = DEFAULT_PLATFORM) -> None:
+def ensure_local_bases(
+    release: str = DEFAULT_RELEASE,
+    say: Callable[[str], None] = lambda _msg: None,
+    platform: Platform = DEFAULT_PLATFORM,
+) -> None:
     """Build dockwise's bases of a Debian release (for `platform`) into the engine unless they are there already."""
     from dockwise.debian.bases import ensure_bases
 
     ensure_bases(release, say=say, platforms=(platform,))
 
 
-def build_app(app_dir: Path, variant_name: str, *, tag: str | None = None, source: BaseSource = BaseSource.AUTO,
-              labels: dict[str, str] | None = None, on_step: Callable[[str], None] = lambda _t: None,
-              ensure_bases: Callable[..., None] = lambda _release, **_options: None, client=None,
-              platform: Platform = DEFAULT_PLATFORM, no_cache: bool = False) -> BuildResult:
+def build_app(
+    app_dir: Path,
+    variant_name: str,
+    *,
+    tag: str | None = None,
+    source: BaseSource = BaseSource.AUTO,
+    labels: dict[str, str] | None = None,
+    on_step: Callable[[str], None] = lambda _t: None,
+    ensure_bases: Callable[..., None] = lambda _release, **_options: None,
+    client=None,
+    platform: Platform = DEFAULT_PLATFORM,
+    no_cache: bool = False,
+) -> BuildResult:
     """Build `app_dir` as `variant_name` for `platform` (tagged with its -ARCH suffix unless it is the default);
     `ensure_bases(release)` (with `platform=` for another platform) is called first when our local bases are
     needed."""
@@ -158,8 +179,11 @@ def build_app(app_dir: Path, variant_name: str, *, tag: str | None = None, sourc
         dockerfile=chosen.dockerfile,
         tag=platform.tag(tag or default_tag(app_dir, chosen.name)),
         build_args=build_args,
-        labels={"org.opencontainers.image.title": f"dockwise-{app_name(app_dir)}", "dockwise.variant": chosen.name,
-                **(labels or {})},
+        labels={
+            "org.opencontainers.image.title": f"dockwise-{app_name(app_dir)}",
+            "dockwise.variant": chosen.name,
+            **(labels or {}),
+        },
         secrets=host_ca_secret(),
         platform=None if platform == DEFAULT_PLATFORM else str(platform),
         no_cache=no_cache,

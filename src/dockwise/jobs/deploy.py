@@ -8,8 +8,9 @@ from dockwise.deploy.pod_security import violations
 from dockwise.image import collect
 
 
-def deploy_manifest(image: str, fmt: str, *, name: str | None = None, port: int | None = None,
-                    health_path: str | None = None) -> str:
+def deploy_manifest(
+    image: str, fmt: str, *, name: str | None = None, port: int | None = None, health_path: str | None = None
+) -> str:
     """The manifest text for `image` (an engine image, an archive or a layout)."""
     facts = collect(image, gzip_size=False)
     spec = service_spec(facts, facts.tags[0] if facts.tags else image, name=name, port=port, health_path=health_path)

@@ -35,8 +35,12 @@ class PlatformBuild:
     result: BuildResult
 
     def as_dict(self) -> dict[str, object]:
-        return {"platform": str(self.platform), "tag": self.result.tag, "image_id": self.result.image_id,
-                "seconds": round(self.result.seconds, 2)}
+        return {
+            "platform": str(self.platform),
+            "tag": self.result.tag,
+            "image_id": self.result.image_id,
+            "seconds": round(self.result.seconds, 2),
+        }
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,19 @@ class MultiBuild:
     oci_dir: Path | None = None
 
 
-def build_platforms(app_dir: Path, variant: str, platforms: list[Platform], *, tag: str | None = None,
-                    source: BaseSource = BaseSource.AUTO, oci_dir: Path | None = None, no_cache: bool = False,
-                    labels: dict[str, str] | None = None, on_step: Callable[[str], None] = lambda _t: None,
-                    client=None) -> MultiBuild:
+def build_platforms(
+    app_dir: Path,
+    variant: str,
+    platforms: list[Platform],
+    *,
+    tag: str | None = None,
+    source: BaseSource = BaseSource.AUTO,
+    oci_dir: Path | None = None,
+    no_cache: bool = False,
+    labels: dict[str, str] | None = None,
+    on_step: Callable[[str], None] = lambda _t: None,
+    client=None,
+) -> MultiBuild:
     """Build `app_dir` for each platform in turn; with `oci_dir`, write the multi-platform image index there."""
     from dockwise.engine.client import sdk_client
 
@@ -61,15 +74,27 @@ def build_platforms(app_dir: Path, variant: str, platforms: list[Platform], *, t
     builds = []
     for platform in platforms:
         on_step(f"building for {platform}")
-        result = build_app(app_dir, variant, tag=tag, source=source, labels=labels, on_step=on_step,
-                           ensure_bases=ensure_local_bases, client=client, platform=platform, no_cache=no_cache)
+        result = build_app(
+            app_dir,
+            variant,
+            tag=tag,
+            source=source,
+            labels=labels,
+            on_step=on_step,
+            ensure_bases=ensure_local_bases,
+            client=client,
+            platform=platform,
+            no_cache=no_cache,
+        )
         builds.append(PlatformBuild(platform, result))
     if oci_dir is None:
         return MultiBuild(tuple(builds))
     name = tag or default_tag(app_dir.resolve(), variant)
     with tempfile.TemporaryDirectory(prefix="dockwise-index-") as tmp:
-        specs = tuple(engine_image_spec(client, build.result.image_id, name, Path(tmp) / str(number))
-                      for number, build in enumerate(builds))
+        specs = tuple(
+            engine_image_spec(client, build.result.image_id, name, Path(tmp) / str(number))
+            for number, build in enumerate(builds)
+        )
         index = IndexSpec(name, specs)
         write_oci_index_layout([index], oci_dir)
     return MultiBuild(tuple(builds), index_digest(index), oci_dir)
@@ -87,8 +112,9 @@ def engine_image_spec(client, image_id: str, tag: str, workdir: Path) -> ImageSp
             for chunk in client.images.get(image_id).save(named=False):
                 out.write(chunk)
     except DockerException as exc:
-        raise DockwiseError(f"the engine could not export {image_id[:19]} ({str(exc)[:160]})",
-                            "check `dockwise doctor`") from None
+        raise DockwiseError(
+            f"the engine could not export {image_id[:19]} ({str(exc)[:160]})", "check `dockwise doctor`"
+        ) from None
     with tarfile.open(archive) as saved:
         manifest = json.load(_member(saved, "manifest.json"))[0]
         config = _member(saved, manifest["Config"]).read()

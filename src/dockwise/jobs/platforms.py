@@ -49,8 +49,11 @@ def platform_targets(image: str, platform: str | None = None) -> list[Target]:
     if platform is not None:
         wanted = str(parse_platform(platform)) if "/" not in platform else platform
         if source.kind == "engine":
-            return [Target(dataclasses.replace(source, location=_engine_ref(source.location, wanted), platform=wanted),
-                           wanted)]
+            return [
+                Target(
+                    dataclasses.replace(source, location=_engine_ref(source.location, wanted), platform=wanted), wanted
+                )
+            ]
         return [Target(dataclasses.replace(source, platform=wanted), wanted)]
     if source.kind == "engine":
         return [Target(source, None)]
@@ -75,10 +78,15 @@ def _engine_ref(ref: str, wanted: str) -> str:
             attrs = client.images.get(candidate).attrs
         except ImageNotFound:
             continue
-        if platform_matches(f"{attrs.get('Os') or 'linux'}/{attrs.get('Architecture')}", "/".join(wanted.split("/")[:2])):
+        if platform_matches(
+            f"{attrs.get('Os') or 'linux'}/{attrs.get('Architecture')}", "/".join(wanted.split("/")[:2])
+        ):
             return candidate
-    raise DockwiseError(f"the engine holds no {wanted} image of {ref} (tried {', '.join(candidates)})",
-                        "build it with `dockwise build --platform`, or load it", exit_code=2)
+    raise DockwiseError(
+        f"the engine holds no {wanted} image of {ref} (tried {', '.join(candidates)})",
+        "build it with `dockwise build --platform`, or load it",
+        exit_code=2,
+    )
 
 
 def one_platform(image: str, platform: str | None) -> Target:
@@ -86,8 +94,9 @@ def one_platform(image: str, platform: str | None) -> Target:
     targets = platform_targets(image, platform)
     if len(targets) > 1:
         names = ", ".join(str(t.platform) for t in targets)
-        raise DockwiseError(f"{image} holds {len(targets)} platforms ({names})",
-                            "pass --platform (one SBOM per platform)", exit_code=2)
+        raise DockwiseError(
+            f"{image} holds {len(targets)} platforms ({names})", "pass --platform (one SBOM per platform)", exit_code=2
+        )
     return targets[0]
 
 
@@ -112,13 +121,30 @@ def inspect_platforms(image: str, targets: list[Target], settings, *, gzip_size:
     every = [finding for _target, _facts, findings in reports for finding in findings]
 
     def text(colored: bool) -> str:
-        return "\n".join(f"== {target.platform} ==\n" + facts_text(facts, findings, color=colored)
-                         for target, facts, findings in reports)
+        return "\n".join(
+            f"== {target.platform} ==\n" + facts_text(facts, findings, color=colored)
+            for target, facts, findings in reports
+        )
 
     def document() -> str:
-        return json.dumps({"platforms": [{"platform": target.platform, "image": facts.as_dict(),
-                                          "findings": [f.as_dict() for f in findings]}
-                                         for target, facts, findings in reports]}, indent=2, sort_keys=True) + "\n"
+        return (
+            json.dumps(
+                {
+                    "platforms": [
+                        {
+                            "platform": target.platform,
+                            "image": facts.as_dict(),
+                            "findings": [f.as_dict() for f in findings],
+                        }
+                        for target, facts, findings in reports
+                    ]
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
 
-    return FindingsReport(findings=every, checked=[t.label(image) for t in targets], rules=rules, text=text,
-                          document=document)
+    return FindingsReport(
+        findings=every, checked=[t.label(image) for t in targets], rules=rules, text=text, document=document
+    )

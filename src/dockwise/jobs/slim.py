@@ -75,22 +75,40 @@ def _with_tag(name: str) -> str:
 def check_input(facts: ImageFacts) -> None:
     """Refuse, with exit 2, what slim cannot or must not do."""
     if not facts.python_versions:
-        raise DockwiseError(f"{facts.reference} is not a Python image (no lib/python3.X/os.py)",
-                            "slim minifies Python web services only", exit_code=2)
+        raise DockwiseError(
+            f"{facts.reference} is not a Python image (no lib/python3.X/os.py)",
+            "slim minifies Python web services only",
+            exit_code=2,
+        )
     if facts.user.uid is None:
-        raise DockwiseError(f"{facts.reference} runs as user {facts.user.configured!r}, which its /etc/passwd does "
-                            "not define", "set USER to a numeric uid or a user the image has", exit_code=2)
+        raise DockwiseError(
+            f"{facts.reference} runs as user {facts.user.configured!r}, which its /etc/passwd does not define",
+            "set USER to a numeric uid or a user the image has",
+            exit_code=2,
+        )
     if facts.user.is_root:
-        raise DockwiseError(f"{facts.reference} runs as root", "set a non-root USER (e.g. USER 65532) and rebuild: "
-                            "slim traces the image as it will run", exit_code=2)
+        raise DockwiseError(
+            f"{facts.reference} runs as root",
+            "set a non-root USER (e.g. USER 65532) and rebuild: slim traces the image as it will run",
+            exit_code=2,
+        )
     if not any(port.endswith("/tcp") for port in facts.exposed_ports):
-        raise DockwiseError(f"{facts.reference} exposes no TCP port", "EXPOSE the port the service listens on",
-                            exit_code=2)
+        raise DockwiseError(
+            f"{facts.reference} exposes no TCP port", "EXPOSE the port the service listens on", exit_code=2
+        )
 
 
-def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = None, includes: tuple[str, ...] = (),
-               keep_stdlib: bool = False, only_traced: bool = False, labels: dict[str, str] | None = None,
-               say: Callable[[str], None] = lambda _m: None) -> SlimResult:
+def slim_image(
+    ref: str,
+    *,
+    tag: str | None = None,
+    probe_file: Path | None = None,
+    includes: tuple[str, ...] = (),
+    keep_stdlib: bool = False,
+    only_traced: bool = False,
+    labels: dict[str, str] | None = None,
+    say: Callable[[str], None] = lambda _m: None,
+) -> SlimResult:
     """Slim `ref` (an image in the engine, local or remote) and tag the verified result; see the module
     docstring."""
     from docker.errors import ImageNotFound
@@ -111,9 +129,11 @@ def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = No
     plan = load_plan(probe_file, config.get("Healthcheck"))
     final_tag = tag or default_tag(ref, facts)
     if _with_tag(final_tag) in {_with_tag(name) for name in inspected.get("RepoTags") or []}:
-        raise DockwiseError(f"--tag {final_tag} names {ref} itself",
-                            "choose another tag: the source stays what the slim image is compared against",
-                            exit_code=2)
+        raise DockwiseError(
+            f"--tag {final_tag} names {ref} itself",
+            "choose another tag: the source stays what the slim image is compared against",
+            exit_code=2,
+        )
     run_labels = {**(labels or {}), "dockwise.slim.run": uuid.uuid4().hex[:12]}
     if not client_is_local(client):
         from dockwise.measure.pod import ensure_probe_image
@@ -134,8 +154,12 @@ def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = No
     timings["traced_run"] = time.monotonic() - clock
 
     with exported(client, ref, run_labels) as root:
-        check_complete(trace, resolve=root.resolve, is_python=lambda path: _is_python(trace, root, path),
-                       interpreter=lambda path: _exec_interpreter(root, path))
+        check_complete(
+            trace,
+            resolve=root.resolve,
+            is_python=lambda path: _is_python(trace, root, path),
+            interpreter=lambda path: _exec_interpreter(root, path),
+        )
         clock = time.monotonic()
         keep = compute_keep_set(root, trace, config, Options(includes, keep_stdlib, only_traced))
         timings["keep_set"] = time.monotonic() - clock
@@ -150,8 +174,9 @@ def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = No
         say("verifying the slim image under the same probes")
         clock = time.monotonic()
         try:
-            results, slim_run, slim_facts = _verify(client, written.image_id, config, plan, original, run_labels,
-                                                    facts, final_tag, root, keep)
+            results, slim_run, slim_facts = _verify(
+                client, written.image_id, config, plan, original, run_labels, facts, final_tag, root, keep
+            )
         except BaseException:
             if not existed:
                 _remove_image(client, written.image_id)
@@ -161,9 +186,20 @@ def slim_image(ref: str, *, tag: str | None = None, probe_file: Path | None = No
     client.images.get(written.image_id).tag(repo, name)
     timings["total"] = time.monotonic() - started
     report = build_report(
-        source=facts, slim=slim_facts, tag=final_tag, keep=keep, trace=trace, probes=results, original=original,
-        traced=traced, slim_run=slim_run, size_before=before, size_after=after, written=written,
-        options=Options(includes, keep_stdlib, only_traced), timings=timings,
+        source=facts,
+        slim=slim_facts,
+        tag=final_tag,
+        keep=keep,
+        trace=trace,
+        probes=results,
+        original=original,
+        traced=traced,
+        slim_run=slim_run,
+        size_before=before,
+        size_after=after,
+        written=written,
+        options=Options(includes, keep_stdlib, only_traced),
+        timings=timings,
     )
     return SlimResult(final_tag, written.image_id, report)
 
@@ -172,11 +208,17 @@ def _check_expected(plan: ProbePlan, original: RunResult) -> None:
     for probe in plan.probes:
         answer = original.answers[probe.name]
         if probe.status is not None and answer.status != probe.status:
-            raise DockwiseError(f"probe {probe.name!r}: the original answered {answer.status}, the probe file "
-                                f"expects {probe.status}", "fix the probe (or the image) first", exit_code=2)
+            raise DockwiseError(
+                f"probe {probe.name!r}: the original answered {answer.status}, the probe file expects {probe.status}",
+                "fix the probe (or the image) first",
+                exit_code=2,
+            )
     if plan.health_command and original.health_exit not in (0, None):
-        raise DockwiseError(f"the original's HEALTHCHECK command exits {original.health_exit}",
-                            "fix the image's HEALTHCHECK first", exit_code=2)
+        raise DockwiseError(
+            f"the original's HEALTHCHECK command exits {original.health_exit}",
+            "fix the image's HEALTHCHECK first",
+            exit_code=2,
+        )
 
 
 def _is_python(trace: Trace, root: RootFS, path: str) -> bool:
@@ -220,9 +262,18 @@ def _remove_image(client, image_id: str) -> None:
         pass  # already gone; nothing was tagged
 
 
-def _verify(client, image_id: str, config: dict, plan: ProbePlan, original: RunResult, labels: dict[str, str],
-            facts: ImageFacts, final_tag: str, root: RootFS, keep: KeepSet
-            ) -> tuple[tuple[ProbeResult, ...], RunResult, ImageFacts]:
+def _verify(
+    client,
+    image_id: str,
+    config: dict,
+    plan: ProbePlan,
+    original: RunResult,
+    labels: dict[str, str],
+    facts: ImageFacts,
+    final_tag: str,
+    root: RootFS,
+    keep: KeepSet,
+) -> tuple[tuple[ProbeResult, ...], RunResult, ImageFacts]:
     """Probe the slim image like the original and compare; raise (exit 1) on the first difference."""
     try:
         slim_run = probe_image(client, image_id, config, plan, labels, what="the slim image", exit_code=1)
@@ -231,19 +282,28 @@ def _verify(client, image_id: str, config: dict, plan: ProbePlan, original: RunR
         raise DockwiseError(exc.cause + hint, "nothing was tagged; add what it needs with --include PATH") from None
     results = []
     for probe in plan.probes:
-        difference = first_difference(probe, original.answers[probe.name], slim_run.answers[probe.name],
-                                      original.volatile.get(probe.name, frozenset()))
+        difference = first_difference(
+            probe,
+            original.answers[probe.name],
+            slim_run.answers[probe.name],
+            original.volatile.get(probe.name, frozenset()),
+        )
         results.append(ProbeResult(probe, original.answers[probe.name], slim_run.answers[probe.name], difference))
         if difference is not None:
-            hint = missing_hint([slim_run.log_tail, slim_run.answers[probe.name].body.decode("utf-8", "replace")],
-                                root, keep)
-            raise DockwiseError(difference.one_line() + hint,
-                                "nothing was tagged; add a probe mask if the field legitimately differs, or the "
-                                "missing path with --include PATH")
+            hint = missing_hint(
+                [slim_run.log_tail, slim_run.answers[probe.name].body.decode("utf-8", "replace")], root, keep
+            )
+            raise DockwiseError(
+                difference.one_line() + hint,
+                "nothing was tagged; add a probe mask if the field legitimately differs, or the "
+                "missing path with --include PATH",
+            )
     if slim_run.health_exit != original.health_exit:
-        raise DockwiseError(f"the HEALTHCHECK command exits {slim_run.health_exit} in the slim image, "
-                            f"{original.health_exit} in the original" + missing_hint([slim_run.log_tail], root, keep),
-                            "nothing was tagged")
+        raise DockwiseError(
+            f"the HEALTHCHECK command exits {slim_run.health_exit} in the slim image, "
+            f"{original.health_exit} in the original" + missing_hint([slim_run.log_tail], root, keep),
+            "nothing was tagged",
+        )
     slim_facts = dataclasses.replace(collect(image_id, gzip_size=False), tags=(final_tag,))
     _compare_practices(facts, slim_facts)
     return tuple(results), slim_run, slim_facts
@@ -255,14 +315,18 @@ def _compare_practices(original: ImageFacts, slim: ImageFacts) -> None:
     before = {v.practice: v for v in judge(original)}
     for verdict in judge(slim):
         if RANK[verdict.status] < RANK[before[verdict.practice].status]:
-            raise DockwiseError(f"seed practice {verdict.practice!r} is {verdict.status} on the slim image, "
-                                f"{before[verdict.practice].status} on the original ({verdict.evidence})",
-                                "nothing was tagged; report this")
+            raise DockwiseError(
+                f"seed practice {verdict.practice!r} is {verdict.status} on the slim image, "
+                f"{before[verdict.practice].status} on the original ({verdict.evidence})",
+                "nothing was tagged; report this",
+            )
     failing_before = {f.rule for f in run_checks(original)}
     for finding in run_checks(slim):
         if finding.rule not in failing_before:
-            raise DockwiseError(f"inspect check {finding.rule} fails on the slim image only: {finding.message}",
-                                "nothing was tagged; report this")
+            raise DockwiseError(
+                f"inspect check {finding.rule} fails on the slim image only: {finding.message}",
+                "nothing was tagged; report this",
+            )
 
 
 _MODULE_MISSING = re.compile(r"No module named '([\w.]+)'")

@@ -93,9 +93,24 @@ def probe_hardening(container, profile: str) -> HardeningFacts:
     memory: int | None = host.get("Memory") or None
     seen = _run_probe(container)
     if seen is None:
-        return HardeningFacts(profile, None, None, None, None, None, None, None, None, None, None, read_only, pids, memory,
-                              note="no Python in the image to run the probe with: capabilities, no-new-privs, "
-                                   "seccomp and writability were not measured")
+        return HardeningFacts(
+            profile,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            read_only,
+            pids,
+            memory,
+            note="no Python in the image to run the probe with: capabilities, no-new-privs, "
+            "seccomp and writability were not measured",
+        )
     return HardeningFacts(
         profile=profile,
         uid=int(seen["uid"][1]) if len(seen["uid"]) > 1 else None,  # effective uid
@@ -122,8 +137,10 @@ def _run_probe(container) -> dict | None:
         try:
             result = container.exec_run([python, "-c", PROBE], demux=False)
         except APIError as exc:
-            raise DockwiseError(f"could not exec a probe in {container.short_id}: {exc.explanation or exc}",
-                                "check that the container is still running") from None
+            raise DockwiseError(
+                f"could not exec a probe in {container.short_id}: {exc.explanation or exc}",
+                "check that the container is still running",
+            ) from None
         if result.exit_code == 0:
             try:
                 return json.loads(result.output.decode(errors="replace").strip().splitlines()[-1])

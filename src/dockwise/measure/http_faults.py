@@ -87,7 +87,7 @@ def request_bytes(method: str, path: str, headers: dict[str, str] | None = None,
 
 
 def chunked(body: bytes, size: int = 8192) -> bytes:
-    pieces = [b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size]) for i in range(0, len(body), size)]
+    pieces = [b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size]) for i in range(0, len(body), size)]
     return b"".join(pieces) + b"0\r\n\r\n"
 
 
@@ -103,13 +103,13 @@ def malformed_requests(body_limit: int) -> dict[str, bytes]:
         "10,000 headers": request_bytes("GET", "/", {f"X-H{i}": "v" for i in range(10_000)}),
         "request line 64 KiB": request_bytes("GET", "/" + "a" * 65536),
         "body limit + 1": request_bytes("POST", "/api/digest", body=over),
-        "chunked body limit + 1": request_bytes("POST", "/api/digest", {"Transfer-Encoding": "chunked"},
-                                                chunked(over)),
-        "Content-Length 10 GB, no body": request_bytes("POST", "/api/digest", {"Content-Length": str(10 ** 10)}),
+        "chunked body limit + 1": request_bytes("POST", "/api/digest", {"Transfer-Encoding": "chunked"}, chunked(over)),
+        "Content-Length 10 GB, no body": request_bytes("POST", "/api/digest", {"Content-Length": str(10**10)}),
         "Content-Length not a number": request_bytes("POST", "/api/digest", {"Content-Length": "abc"}, b"abc"),
         "Content-Length negative": request_bytes("POST", "/api/digest", {"Content-Length": "-1"}, b"x"),
-        "two Content-Lengths": request_bytes("POST", "/api/digest", {"Content-Length": "1", "content-length": "2"},
-                                             b"xy"),
+        "two Content-Lengths": request_bytes(
+            "POST", "/api/digest", {"Content-Length": "1", "content-length": "2"}, b"xy"
+        ),
         "unknown method": request_bytes("BREW", "/"),
         "method with bad bytes": b"G\x01T / HTTP/1.1\r\nHost: localhost\r\n\r\n",
         "method on the wrong route": request_bytes("DELETE", "/api/info"),
@@ -119,10 +119,12 @@ def malformed_requests(body_limit: int) -> dict[str, bytes]:
         "header name with space": b"GET / HTTP/1.1\r\nHost: localhost\r\nBad Name: v\r\n\r\n",
         "bad JSON": request_bytes("POST", "/api/echo", {"Content-Type": "application/json"}, b"{not json"),
         "JSON not an object": request_bytes("POST", "/api/echo", {"Content-Type": "application/json"}, b"[1, 2]"),
-        "JSON nested 30,000 deep": request_bytes("POST", "/api/echo", {"Content-Type": "application/json"},
-                                                 b"[" * 30_000 + b"]" * 30_000),
-        "JSON invalid UTF-8": request_bytes("POST", "/api/echo", {"Content-Type": "application/json"},
-                                            b'{"a": "\xff\xfe"}'),
+        "JSON nested 30,000 deep": request_bytes(
+            "POST", "/api/echo", {"Content-Type": "application/json"}, b"[" * 30_000 + b"]" * 30_000
+        ),
+        "JSON invalid UTF-8": request_bytes(
+            "POST", "/api/echo", {"Content-Type": "application/json"}, b'{"a": "\xff\xfe"}'
+        ),
         "JSON as text/plain": request_bytes("POST", "/api/echo", {"Content-Type": "text/plain"}, b'{"a": 1}'),
         "traversal ../": request_bytes("GET", "/../../../../etc/passwd"),
         "traversal %2e%2e": request_bytes("GET", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd"),
@@ -153,8 +155,16 @@ def _trickle(sockets: list[socket.socket], stop: threading.Event, interval: floa
                 sockets.remove(sock)
 
 
-def slow_clients(port: int, *, connections: int = 200, hold_s: float = 1.0, timeout: float = 5.0,
-                 path: str = "/", interval: float = 0.2, host: str = LOOPBACK) -> SlowClientResult:
+def slow_clients(
+    port: int,
+    *,
+    connections: int = 200,
+    hold_s: float = 1.0,
+    timeout: float = 5.0,
+    path: str = "/",
+    interval: float = 0.2,
+    host: str = LOOPBACK,
+) -> SlowClientResult:
     """Open `connections` that send a request line and then one header byte every `interval` seconds, never ending
     their headers; after `hold_s`, time one normal GET `path` on a fresh connection. Everything closes at the end.
     """
@@ -175,8 +185,12 @@ def slow_clients(port: int, *, connections: int = 200, hold_s: float = 1.0, time
             response = RawResponse(None, b"")
         elapsed_ms = (time.monotonic() - started) * 1000
         answered = response.status is not None and elapsed_ms < timeout * 1000
-        return SlowClientResult(trickling=connections, still_trickling=len(sockets), normal_status=response.status,
-                                normal_ms=elapsed_ms if answered else None)
+        return SlowClientResult(
+            trickling=connections,
+            still_trickling=len(sockets),
+            normal_status=response.status,
+            normal_ms=elapsed_ms if answered else None,
+        )
     finally:
         stop.set()
         if trickler.is_alive():
@@ -230,8 +244,15 @@ def get_status(port: int, path: str = "/", timeout: float = 1.0, host: str = LOO
         connection.close()
 
 
-def exchange(port: int, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"",
-             timeout: float = 10.0, host: str = LOOPBACK) -> dict[str, object]:
+def exchange(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    timeout: float = 10.0,
+    host: str = LOOPBACK,
+) -> dict[str, object]:
     """One request and its whole answer, as received: {"status", "body" (the exact bytes), "content_type",
     "seconds"}, or {"error": why} when nothing answers (refused, reset, timed out, not HTTP)."""
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
@@ -240,8 +261,12 @@ def exchange(port: int, method: str, path: str, headers: dict[str, str] | None =
         connection.request(method, path, body=body or None, headers=headers or {})
         response = connection.getresponse()
         data = response.read()
-        return {"status": response.status, "body": data, "content_type": response.getheader("Content-Type") or "",
-                "seconds": time.monotonic() - started}
+        return {
+            "status": response.status,
+            "body": data,
+            "content_type": response.getheader("Content-Type") or "",
+            "seconds": time.monotonic() - started,
+        }
     except (OSError, http.client.HTTPException) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
     finally:
@@ -259,8 +284,14 @@ def exchanges(port: int, requests: list[dict], host: str = LOOPBACK) -> list[dic
     return answers
 
 
-def first_ok(port: int, path: str = "/", timeout: float = 60.0, interval: float = 0.01,
-             emit: Callable[[str], None] | None = None, host: str = LOOPBACK) -> float | None:
+def first_ok(
+    port: int,
+    path: str = "/",
+    timeout: float = 60.0,
+    interval: float = 0.01,
+    emit: Callable[[str], None] | None = None,
+    host: str = LOOPBACK,
+) -> float | None:
     """Poll GET `path` until it answers 2xx/3xx: the seconds that took, or None after `timeout`. `emit("polling")`
     says the first poll is about to go out (so a caller can start the service and its clock right after)."""
     if emit is not None:
@@ -279,9 +310,17 @@ def malformed_statuses(port: int, body_limit: int, host: str = LOOPBACK) -> dict
     return {name: send_raw(port, payload, host=host).status for name, payload in malformed_requests(body_limit).items()}
 
 
-def requests_around_stop(port: int, path: str, *, threads: int = 8, before_stop_s: float = 1.0, quiet_s: float = 1.0,
-                         max_s: float = 30.0, emit: Callable[[str], None] | None = None,
-                         host: str = LOOPBACK) -> dict[str, int]:
+def requests_around_stop(
+    port: int,
+    path: str,
+    *,
+    threads: int = 8,
+    before_stop_s: float = 1.0,
+    quiet_s: float = 1.0,
+    max_s: float = 30.0,
+    emit: Callable[[str], None] | None = None,
+    host: str = LOOPBACK,
+) -> dict[str, int]:
     """`threads` clients send GETs on fresh connections; after `before_stop_s`, `emit("stop")` asks the caller to
     stop the service. Requests sent before that moment are in flight: each is `completed` or `lost`; those sent
     later are counted apart (refused or reset by design). Ends once nothing has completed for `quiet_s` after the
@@ -320,8 +359,11 @@ def requests_around_stop(port: int, path: str, *, threads: int = 8, before_stop_
         thread.join(timeout=20)
     with lock:
         before = [outcome for sent, outcome in outcomes if sent < stop_at]
-        return {"completed": before.count("completed"), "lost": len(before) - before.count("completed"),
-                "after_stop": len(outcomes) - len(before)}
+        return {
+            "completed": before.count("completed"),
+            "lost": len(before) - before.count("completed"),
+            "after_stop": len(outcomes) - len(before),
+        }
 
 
 def _one_request(host: str, port: int, path: str) -> str:
@@ -345,8 +387,10 @@ def _one_request(host: str, port: int, path: str) -> str:
 def encode(value: object) -> object:
     """A JSON-able form of a probe's result: dataclasses by name and fields, bytes as base64."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__dataclass__": type(value).__name__,
-                **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "__dataclass__": type(value).__name__,
+            **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, bytes):
         return {"__bytes__": base64.b64encode(value).decode()}
     if isinstance(value, dict):

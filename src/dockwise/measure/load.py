@@ -40,8 +40,10 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
     """Read wrk's summary; raises DockwiseError if it has none (wrk failed before measuring)."""
     summary, rps = _SUMMARY.search(output), _RPS.search(output)
     if not summary or not rps:
-        raise DockwiseError(f"wrk printed no summary: {output.strip().splitlines()[-1:] or ['(nothing)']}",
-                            "check that the service answers on its port")
+        raise DockwiseError(
+            f"wrk printed no summary: {output.strip().splitlines()[-1:] or ['(nothing)']}",
+            "check that the service answers on its port",
+        )
     scale = {"ms": 0.001, "s": 1.0, "m": 60.0}[summary.group(3)]
     non_2xx = _NON_2XX.search(output)
     socket = _SOCKET.search(output)
@@ -58,25 +60,43 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
     )
 
 
-def wrk_command(wrk: str, port: int, path: str, *, seconds: float, connections: int, threads: int
-                ) -> tuple[list[str], float]:
+def wrk_command(
+    wrk: str, port: int, path: str, *, seconds: float, connections: int, threads: int
+) -> tuple[list[str], float]:
     """The wrk command line of a bounded load on 127.0.0.1:`port`, and its length in seconds (1 to 60)."""
     seconds = max(1.0, min(seconds, MAX_SECONDS))
-    return [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "2s", "--latency",
-            f"http://{LOOPBACK}:{port}{path}"], seconds
+    return [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:.0f}s",
+        "--timeout",
+        "2s",
+        "--latency",
+        f"http://{LOOPBACK}:{port}{path}",
+    ], seconds
 
 
-def run_load(port: int, path: str = "/", *, seconds: float = 3.0, connections: int = 16, threads: int = 2,
-             netns_pid: int | None = None) -> LoadResult:
+def run_load(
+    port: int,
+    path: str = "/",
+    *,
+    seconds: float = 3.0,
+    connections: int = 16,
+    threads: int = 2,
+    netns_pid: int | None = None,
+) -> LoadResult:
     """GET 127.0.0.1:`port``path` for `seconds` (capped at 60 s) over keep-alive connections.
 
     With `netns_pid`, wrk runs inside that process's network namespace (root only), so the load reaches the
     container's own loopback without docker-proxy's userland copy in between: that measures the server itself.
     """
-    command, seconds = wrk_command(ensure_command("wrk", "wrk"), port, path, seconds=seconds, connections=connections,
-                                   threads=threads)
+    command, seconds = wrk_command(
+        ensure_command("wrk", "wrk"), port, path, seconds=seconds, connections=connections, threads=threads
+    )
     if netns_pid is not None:
         command = [ensure_command("nsenter", "util-linux"), "-t", str(netns_pid), "-n", *command]
-    result = run_program(command, tool="wrk", timeout=seconds + 20, check=False,
-                         fix="check that the service answers on its port")
+    result = run_program(
+        command, tool="wrk", timeout=seconds + 20, check=False, fix="check that the service answers on its port"
+    )
     return parse_wrk(result.stdout + result.stderr, connections)

@@ -84,16 +84,20 @@ def ensure_probe_image(client, say: Callable[[str], None] = lambda _m: None) -> 
     ensure_bases(kinds=("slim",), say=say, platforms=(platform,))
     with tempfile.TemporaryDirectory(prefix="dockwise-probe-") as context:
         (Path(context) / "Dockerfile").write_text(probe_dockerfile(platform))
-        build_image(BuildRequest(context=Path(context), dockerfile=Path(context) / "Dockerfile", tag=tag,
-                                 labels={PROBE_LABEL: key}))
+        build_image(
+            BuildRequest(
+                context=Path(context), dockerfile=Path(context) / "Dockerfile", tag=tag, labels={PROBE_LABEL: key}
+            )
+        )
     return tag
 
 
 @contextlib.contextmanager
 def helper(client, labels: dict[str, str]) -> Iterator:
     """A running helper container owning a fresh, loopback-only network namespace; removed on leaving."""
-    container = client.containers.create(ensure_probe_image(client), labels={**labels, PROBE_LABEL: "helper"},
-                                         **HELPER_OPTIONS)
+    container = client.containers.create(
+        ensure_probe_image(client), labels={**labels, PROBE_LABEL: "helper"}, **HELPER_OPTIONS
+    )
     try:
         container.start()
         yield container
@@ -107,8 +111,9 @@ def helper_joining(client, service, labels: dict[str, str]) -> Iterator:
     its own networking, hostname and published ports); removed on leaving. Starting it fails (APIError) when
     `service` has stopped."""
     options = {**HELPER_OPTIONS, "network_mode": joined(service)}
-    container = client.containers.create(ensure_probe_image(client), labels={**labels, PROBE_LABEL: "helper"},
-                                         **options)
+    container = client.containers.create(
+        ensure_probe_image(client), labels={**labels, PROBE_LABEL: "helper"}, **options
+    )
     try:
         container.start()
         yield container
@@ -122,20 +127,29 @@ def joined(helper_container) -> str:
 
 
 @contextlib.contextmanager
-def pod(client, image: str, *, port: int, labels: dict[str, str], profile: RunProfile = HARDENED,
-        **options) -> Iterator[Running]:
+def pod(
+    client, image: str, *, port: int, labels: dict[str, str], profile: RunProfile = HARDENED, **options
+) -> Iterator[Running]:
     """The service (under the run `profile`) in a helper's network namespace, for a `with` block; both removed."""
     with helper(client, labels) as owner:
-        published = containers.start(client, image, port=None, labels=labels, profile=profile,
-                                     network_mode=joined(owner), **options)
+        published = containers.start(
+            client, image, port=None, labels=labels, profile=profile, network_mode=joined(owner), **options
+        )
         try:
             yield Running(published.container, PodReach(owner, port))
         finally:
             containers.remove(published.container)
 
 
-def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path: str = "/",
-                     profile: RunProfile = HARDENED, timeout: float = 60.0) -> float:
+def time_to_first_ok(
+    client,
+    image: str,
+    port: int,
+    labels: dict[str, str],
+    path: str = "/",
+    profile: RunProfile = HARDENED,
+    timeout: float = 60.0,
+) -> float:
     """Milliseconds from `docker run` (create + start) to the first 2xx/3xx, seen by a poller in the helper that was
     already polling before the service was created (one exec-stream delay to hear of it is included)."""
     with helper(client, labels) as owner:
@@ -144,8 +158,9 @@ def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path
             if next(emitted.lines, None) != "polling":
                 raise DockwiseError("the probe helper did not start polling", "check the engine's exec API")
             started = time.monotonic()
-            published = containers.start(client, image, port=None, labels=labels, profile=profile,
-                                         network_mode=joined(owner))
+            published = containers.start(
+                client, image, port=None, labels=labels, profile=profile, network_mode=joined(owner)
+            )
             try:
                 for _ in emitted.lines:
                     pass
@@ -153,7 +168,9 @@ def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path
                 if emitted.result is None:
                     raise DockwiseError(
                         f"{image} never answered 2xx/3xx on {path} within {timeout:.0f} s; log tail: "
-                        f"{containers.log_tail(published.container, 3)}", "run the image by hand and read `docker logs`")
+                        f"{containers.log_tail(published.container, 3)}",
+                        "run the image by hand and read `docker logs`",
+                    )
             finally:
                 containers.remove(published.container)
     return elapsed

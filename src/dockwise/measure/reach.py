@@ -126,11 +126,17 @@ class PodReach:
 
     def _python(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
         program = inspect.getsource(http_faults) + _RUNNER
-        return ["python3", "-c", program, function.__name__,
-                json.dumps(http_faults.encode({"port": self.port, **kwargs}))]
+        return [
+            "python3",
+            "-c",
+            program,
+            function.__name__,
+            json.dumps(http_faults.encode({"port": self.port, **kwargs})),
+        ]
 
-    def _lines(self, exec_id: str, chunks: Iterator[tuple[bytes | None, bytes | None]], emitted: Emitted
-               ) -> Iterator[str]:
+    def _lines(
+        self, exec_id: str, chunks: Iterator[tuple[bytes | None, bytes | None]], emitted: Emitted
+    ) -> Iterator[str]:
         """Emitted lines as they come; the result line goes to `emitted.result`; a failed run raises with stderr."""
         buffer, errors = b"", b""
         for out, err in chunks:
@@ -146,8 +152,10 @@ class PodReach:
                     return
         code = self.helper.client.api.exec_inspect(exec_id).get("ExitCode")
         tail = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise DockwiseError(f"a probe in the helper container failed (exit {code}): {tail[0][:200]}",
-                            "check that the service container is still running")
+        raise DockwiseError(
+            f"a probe in the helper container failed (exit {code}): {tail[0][:200]}",
+            "check that the service container is still running",
+        )
 
     def call(self, function: Callable[..., Any], **kwargs: Any) -> Any:
         with self.stream(function, **kwargs) as emitted:

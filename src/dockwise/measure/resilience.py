@@ -58,8 +58,12 @@ class SustainedLoad:
         return round(self.rss_after_load / self.rss_after_warmup, 3)
 
     def as_dict(self) -> dict[str, object]:
-        return {"load": self.load.as_dict(), "rss_after_warmup": self.rss_after_warmup,
-                "rss_after_load": self.rss_after_load, "rss_growth": self.rss_growth}
+        return {
+            "load": self.load.as_dict(),
+            "rss_after_warmup": self.rss_after_warmup,
+            "rss_after_load": self.rss_after_load,
+            "rss_growth": self.rss_growth,
+        }
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,15 @@ class Resilience:
 
     def as_dict(self) -> dict[str, object]:
         part = lambda value: value.as_dict() if value is not None else None  # noqa: E731
-        return {"sustained": part(self.sustained), "worker_crash": part(self.worker_crash),
-                "slow_clients": part(self.slow_clients), "malformed": part(self.malformed), "stop": part(self.stop),
-                "idle_stop_seconds": self.idle_stop_seconds, "notes": list(self.notes)}
+        return {
+            "sustained": part(self.sustained),
+            "worker_crash": part(self.worker_crash),
+            "slow_clients": part(self.slow_clients),
+            "malformed": part(self.malformed),
+            "stop": part(self.stop),
+            "idle_stop_seconds": self.idle_stop_seconds,
+            "notes": list(self.notes),
+        }
 
 
 WARMUP_S = 3.0
@@ -173,12 +183,20 @@ def kill_worker_under_load(running: Running, path: str, *, seconds: float = 5.0)
     container = running.container
     before = workers(container)
     if not before:
-        return WorkerCrash(None, False, (), (), None, running.answers(path),
-                           "no worker processes under PID 1 (a single-process server, or no Python to look)")
+        return WorkerCrash(
+            None,
+            False,
+            (),
+            (),
+            None,
+            running.answers(path),
+            "no worker processes under PID 1 (a single-process server, or no Python to look)",
+        )
     victim = before[-1]
     result: dict[str, LoadResult] = {}
-    loader = threading.Thread(target=lambda: result.update(load=running.reach.load(path, seconds=seconds,
-                                                                                   connections=16)))
+    loader = threading.Thread(
+        target=lambda: result.update(load=running.reach.load(path, seconds=seconds, connections=16))
+    )
     loader.start()
     time.sleep(1.0)
     for python in PYTHON_CANDIDATES:
@@ -187,8 +205,15 @@ def kill_worker_under_load(running: Running, path: str, *, seconds: float = 5.0)
     loader.join()
     after = _wait_for(lambda: workers(container), lambda found: len(found) >= len(before) and victim not in found, 10)
     replaced = len(after) >= len(before) and victim not in after
-    return WorkerCrash(victim, replaced, before, after, result.get("load"), running.answers(path),
-                       f"killed worker {victim} with SIGKILL one second into a {seconds:.0f} s load")
+    return WorkerCrash(
+        victim,
+        replaced,
+        before,
+        after,
+        result.get("load"),
+        running.answers(path),
+        f"killed worker {victim} with SIGKILL one second into a {seconds:.0f} s load",
+    )
 
 
 def slow_clients(running: Running, path: str, *, clients: int = MAX_SLOW_CLIENTS) -> SlowClients:
@@ -212,15 +237,21 @@ def malformed_http(running: Running, path: str) -> Malformed:
     return Malformed(tuple(cases), running.answers(path))
 
 
-def stop_under_load(running: Running, path: str, *, threads: int = 8, before_stop_s: float = 1.0,
-                    timeout_s: int = 10) -> StopUnderLoad:
+def stop_under_load(
+    running: Running, path: str, *, threads: int = 8, before_stop_s: float = 1.0, timeout_s: int = 10
+) -> StopUnderLoad:
     """`docker stop` while `threads` clients send requests on fresh connections (where the probes run); count what
     was answered, what was refused (never accepted) and what was lost (sent on an accepted connection, not
     answered). In flight = sent before the clients asked for the stop; the engine's SIGTERM follows within one API
     call."""
     stopped = None
-    with running.reach.stream(http_faults.requests_around_stop, path=path, threads=threads,
-                              before_stop_s=before_stop_s, max_s=before_stop_s + timeout_s + 15) as emitted:
+    with running.reach.stream(
+        http_faults.requests_around_stop,
+        path=path,
+        threads=threads,
+        before_stop_s=before_stop_s,
+        max_s=before_stop_s + timeout_s + 15,
+    ) as emitted:
         for line in emitted.lines:
             if line == "stop" and stopped is None:
                 started = time.monotonic()
@@ -228,8 +259,13 @@ def stop_under_load(running: Running, path: str, *, threads: int = 8, before_sto
                 stopped = time.monotonic() - started
     exit_code = running.container.wait(timeout=30).get("StatusCode")
     counts = emitted.result or {}
-    return StopUnderLoad(exit_code, round(stopped or 0.0, 2), counts.get("completed", 0), counts.get("lost", 0),
-                         counts.get("after_stop", 0))
+    return StopUnderLoad(
+        exit_code,
+        round(stopped or 0.0, 2),
+        counts.get("completed", 0),
+        counts.get("lost", 0),
+        counts.get("after_stop", 0),
+    )
 
 
 IDLE_AFTER_S = 2.0
@@ -245,7 +281,9 @@ def idle_stop_seconds(running: Running, path: str, timeout_s: int = 10) -> float
     return round(time.monotonic() - started, 2)
 
 
-def _wait_for(get: Callable[[], tuple[int, ...]], ok: Callable[[tuple[int, ...]], bool], seconds: float) -> tuple[int, ...]:
+def _wait_for(
+    get: Callable[[], tuple[int, ...]], ok: Callable[[tuple[int, ...]], bool], seconds: float
+) -> tuple[int, ...]:
     deadline = time.monotonic() + seconds
     found = get()
     while not ok(found) and time.monotonic() < deadline:

@@ -102,7 +102,6 @@ def pid1(container) -> tuple[int | None, tuple[str, ...]]:
     return None, ()
 
 
-
 def exec_sh_refused(container) -> bool:
     """True when `docker exec <ctr> sh` cannot start a shell (no shell in the image)."""
     from docker.errors import APIError
@@ -114,8 +113,9 @@ def exec_sh_refused(container) -> bool:
     return result.exit_code != 0
 
 
-def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path: str = "/",
-                     profile: RunProfile = HARDENED) -> float:
+def time_to_first_ok(
+    client, image: str, port: int, labels: dict[str, str], path: str = "/", profile: RunProfile = HARDENED
+) -> float:
     """Milliseconds from `docker run` (create + start) to the first 2xx/3xx; the container is removed after."""
     started = time.monotonic()
     with containers.running(client, image, port=port, labels=labels, profile=profile) as published:
@@ -124,8 +124,16 @@ def time_to_first_ok(client, image: str, port: int, labels: dict[str, str], path
 
 
 @contextlib.contextmanager
-def serving(client, image: str, *, port: int | None, labels: dict[str, str], profile: RunProfile = HARDENED,
-            remote: bool = False, **options) -> Iterator[Running]:
+def serving(
+    client,
+    image: str,
+    *,
+    port: int | None,
+    labels: dict[str, str],
+    profile: RunProfile = HARDENED,
+    remote: bool = False,
+    **options,
+) -> Iterator[Running]:
     """The service under the run `profile`, reachable from where the probes run: this host through its published
     port (`remote` False), or a helper in its network namespace. Removed however the block ends."""
     if remote and port is not None:
@@ -147,8 +155,10 @@ def time_to_exit(client, image: str, command: list[str], labels: dict[str, str])
     try:
         status = container.wait(timeout=60)
         if status.get("StatusCode") != 0:
-            raise DockwiseError(f"{image} {' '.join(command)} exited {status.get('StatusCode')}: "
-                                f"{containers.log_tail(container)}", "check that the image runs that command")
+            raise DockwiseError(
+                f"{image} {' '.join(command)} exited {status.get('StatusCode')}: {containers.log_tail(container)}",
+                "check that the image runs that command",
+            )
     finally:
         containers.remove(container)
     return (time.monotonic() - started) * 1000
@@ -169,9 +179,18 @@ def time_to_exit_or_running(client, image: str, labels: dict[str, str], timeout:
         containers.remove(container)
 
 
-def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, labels: dict[str, str] | None = None,
-                  port: int | None = None, path: str = "/", client=None, profile: RunProfile = HARDENED,
-                  resilience_seconds: float = 0.0) -> RuntimeFacts:
+def probe_runtime(
+    image: str,
+    *,
+    runs: int = 5,
+    load_seconds: float = 3.0,
+    labels: dict[str, str] | None = None,
+    port: int | None = None,
+    path: str = "/",
+    client=None,
+    profile: RunProfile = HARDENED,
+    resilience_seconds: float = 0.0,
+) -> RuntimeFacts:
     """Run `image` `runs` times for startup, then once more, left idle, for memory, user, exec, hardening and load;
     with `resilience_seconds` > 0, the resilience suite too (its sustained load lasts that long)."""
     from dockwise.engine.client import sdk_client
@@ -197,16 +216,40 @@ def probe_runtime(image: str, *, runs: int = 5, load_seconds: float = 3.0, label
         hardening = probe_hardening(running.container, profile.name)
         load = running.reach.load(path, seconds=load_seconds) if port is not None and load_seconds > 0 else None
         reached = running.reach.describe() if port is not None else "no port: startup is the time to running"
-    resilience = (run_resilience(client, image, port, labels, path, profile, resilience_seconds, remote=remote)
-                  if port is not None and resilience_seconds > 0 else None)
-    return RuntimeFacts(image=image, port=port, startup=Timing(tuple(timings)), idle_rss_bytes=rss,
-                        running_uid=uid, pid1_command=command, exec_sh_refused=refused, load=load,
-                        profile=profile.name, hardening=hardening, resilience=resilience,
-                        engine="remote" if remote else "local", reached=reached)
+    resilience = (
+        run_resilience(client, image, port, labels, path, profile, resilience_seconds, remote=remote)
+        if port is not None and resilience_seconds > 0
+        else None
+    )
+    return RuntimeFacts(
+        image=image,
+        port=port,
+        startup=Timing(tuple(timings)),
+        idle_rss_bytes=rss,
+        running_uid=uid,
+        pid1_command=command,
+        exec_sh_refused=refused,
+        load=load,
+        profile=profile.name,
+        hardening=hardening,
+        resilience=resilience,
+        engine="remote" if remote else "local",
+        reached=reached,
+    )
 
 
-def run_resilience(client, image: str, port: int, labels: dict[str, str], path: str, profile: RunProfile,
-                   seconds: float, *, remote: bool | None = None, **options) -> Resilience:
+def run_resilience(
+    client,
+    image: str,
+    port: int,
+    labels: dict[str, str],
+    path: str,
+    profile: RunProfile,
+    seconds: float,
+    *,
+    remote: bool | None = None,
+    **options,
+) -> Resilience:
     """The resilience suite, each fault on a container of its own (a killed worker must not colour the load); its
     probes run where `serving` puts them (remote None: decided from the client); `options` go to every container
     (a `command` to run another server in the same image)."""
@@ -231,5 +274,11 @@ def run_resilience(client, image: str, port: int, labels: dict[str, str], path: 
         stop = suite.stop_under_load(running, path)
     with fresh() as running:
         idle = suite.idle_stop_seconds(running, path)
-    return Resilience(sustained=sustained, worker_crash=crash, slow_clients=slow, malformed=malformed, stop=stop,
-                      idle_stop_seconds=idle)
+    return Resilience(
+        sustained=sustained,
+        worker_crash=crash,
+        slow_clients=slow,
+        malformed=malformed,
+        stop=stop,
+        idle_stop_seconds=idle,
+    )

@@ -22,8 +22,13 @@ from dockwise.pyapp.requirements import _include_path as _include_target
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 # Requirements files at the root, most specific to serving first, when there is no plain requirements.txt.
-REQUIREMENTS_NAMES = ("requirements.txt", "requirements/prod.txt", "requirements/production.txt",
-                      "requirements/main.txt", "requirements/base.txt")
+REQUIREMENTS_NAMES = (
+    "requirements.txt",
+    "requirements/prod.txt",
+    "requirements/production.txt",
+    "requirements/main.txt",
+    "requirements/base.txt",
+)
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,13 @@ class Project:
     """What pyproject.toml says about the project itself."""
 
     name: str | None
-    dependencies: tuple[str, ...]          # PEP 508 strings, as written
+    dependencies: tuple[str, ...]  # PEP 508 strings, as written
     dynamic_dependencies: bool
     requires_python: str | None
     classifiers: tuple[str, ...]
-    build_backend: str | None              # None: no [build-system], so the project is not built as a wheel
+    build_backend: str | None  # None: no [build-system], so the project is not built as a wheel
     build_requires: tuple[str, ...]
-    packaged: bool                         # built and installed as a wheel in the builder stage
+    packaged: bool  # built and installed as a wheel in the builder stage
     text: str
     data: dict = field(compare=False, repr=False)
 
@@ -63,8 +68,8 @@ class Dependencies:
     pinned: bool
     evidence: Evidence
     notes: tuple[str, ...] = ()
-    local_lines: tuple[Evidence, ...] = ()     # `-e .` and friends: the project itself, built as a wheel instead
-    requirement_roots: tuple[str, ...] = ()    # for kind=requirements: the files given to pip -r
+    local_lines: tuple[Evidence, ...] = ()  # `-e .` and friends: the project itself, built as a wheel instead
+    requirement_roots: tuple[str, ...] = ()  # for kind=requirements: the files given to pip -r
 
 
 def _toml(root: Path, name: str) -> tuple[dict, str]:
@@ -88,8 +93,11 @@ def read_project(root: Path) -> Project | None:
         try:
             Requirement(dependency)
         except InvalidRequirement as exc:
-            raise DockwiseError(f"pyproject.toml:{line_of(text, dependency)}: {dependency!r} is not a valid "
-                                f"requirement ({exc})", "fix [project].dependencies", exit_code=2) from None
+            raise DockwiseError(
+                f"pyproject.toml:{line_of(text, dependency)}: {dependency!r} is not a valid requirement ({exc})",
+                "fix [project].dependencies",
+                exit_code=2,
+            ) from None
     backend = build.get("build-backend") or (None if not build else "setuptools.build_meta:__legacy__")
     # Not a package: uv's `package = false`, Poetry's `package-mode = false`, or nothing to build it with.
     packaged = bool(build) and uv.get("package", True) is not False and poetry.get("package-mode", True) is not False
@@ -118,31 +126,43 @@ def _exact(requirement: str) -> bool:
 def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependencies:
     found: Closure = closure(root, roots, skip_dev_includes=not chosen)
     requirements = found.requirements
-    notes = [f"{line.evidence.where()}: skipped -r {line.target}: {why} (pass --deps to choose the files)"
-             for line, why in found.skipped]
+    notes = [
+        f"{line.evidence.where()}: skipped -r {line.target}: {why} (pass --deps to choose the files)"
+        for line, why in found.skipped
+    ]
     urls = [line for line in requirements if line.kind == "url"]
     if found.hashed and urls:
-        raise DockwiseError(f"{urls[0].evidence.where()}: a direct URL or VCS requirement in a hash-pinned set",
-                            "pip cannot verify it with --require-hashes; pin a released version instead", exit_code=2)
+        raise DockwiseError(
+            f"{urls[0].evidence.where()}: a direct URL or VCS requirement in a hash-pinned set",
+            "pip cannot verify it with --require-hashes; pin a released version instead",
+            exit_code=2,
+        )
     pip_roots = list(roots)
     if found.skipped:
         # pip must not see the skipped -r lines: give it the root's other includes instead of the root itself.
         root_file = found.files[0]
         if any(line.kind in ("requirement", "url", "local", "constraint") for line in root_file.lines):
             line = found.skipped[0][0]
-            raise DockwiseError(f"{line.evidence.where()} includes development requirements next to the app's own",
-                                "pass --deps with the files to install", exit_code=2)
+            raise DockwiseError(
+                f"{line.evidence.where()} includes development requirements next to the app's own",
+                "pass --deps with the files to install",
+                exit_code=2,
+            )
         skipped = {line.evidence for line, _ in found.skipped}
-        pip_roots = [_include_target(root_file.path, line.target or "", root) for line in root_file.lines
-                     if line.kind == "include" and line.evidence not in skipped]
+        pip_roots = [
+            _include_target(root_file.path, line.target or "", root)
+            for line in root_file.lines
+            if line.kind == "include" and line.evidence not in skipped
+        ]
     return Dependencies(
         kind="requirements",
         files=tuple(f.path for f in found.files),
         names=found.names,
         hashed=found.hashed,
         pinned=all(line.pinned for line in requirements if line.kind == "requirement"),
-        evidence=Evidence(roots[0], None, f"{len(requirements)} requirements"
-                          + (", hash-pinned" if found.hashed else "")),
+        evidence=Evidence(
+            roots[0], None, f"{len(requirements)} requirements" + (", hash-pinned" if found.hashed else "")
+        ),
         notes=tuple(notes),
         local_lines=tuple(line.evidence for line in found.local_lines),
         requirement_roots=tuple(pip_roots),
@@ -152,40 +172,63 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
 def _uv_lock(root: Path, project: Project | None) -> Dependencies:
     data, text = _toml(root, "uv.lock")
     packages = {canonicalize_name(p["name"]): p for p in data.get("package", [])}
-    root_package = next((p for p in packages.values()
-                         if (p.get("source") or {}).get("editable") == "." or (p.get("source") or {}).get("virtual") == "."),
-                        None)
+    root_package = next(
+        (
+            p
+            for p in packages.values()
+            if (p.get("source") or {}).get("editable") == "." or (p.get("source") or {}).get("virtual") == "."
+        ),
+        None,
+    )
     for package in packages.values():
         source = package.get("source") or {}
         if package is not root_package and not source.get("registry"):
-            raise DockwiseError(f"uv.lock:{line_of(text, _toml_name(package))}: {package['name']} "
-                                f"comes from {', '.join(source) or 'an unknown source'}, not a package index",
-                                "dockwise installs locked packages with --require-hashes; lock a released version",
-                                exit_code=2)
+            raise DockwiseError(
+                f"uv.lock:{line_of(text, _toml_name(package))}: {package['name']} "
+                f"comes from {', '.join(source) or 'an unknown source'}, not a package index",
+                "dockwise installs locked packages with --require-hashes; lock a released version",
+                exit_code=2,
+            )
     names = _walk(packages, root_package, lambda p: [d["name"] for d in p.get("dependencies", [])])
-    return Dependencies("uv", ("uv.lock", "pyproject.toml"), names, hashed=True, pinned=True,
-                        evidence=Evidence("uv.lock", None, f"{len(names)} locked packages (main group)"))
+    return Dependencies(
+        "uv",
+        ("uv.lock", "pyproject.toml"),
+        names,
+        hashed=True,
+        pinned=True,
+        evidence=Evidence("uv.lock", None, f"{len(names)} locked packages (main group)"),
+    )
 
 
 def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
     if project is None:
-        raise DockwiseError("poetry.lock without pyproject.toml", "add the pyproject.toml it was locked from", exit_code=2)
+        raise DockwiseError(
+            "poetry.lock without pyproject.toml", "add the pyproject.toml it was locked from", exit_code=2
+        )
     data, text = _toml(root, "poetry.lock")
     packages = {canonicalize_name(p["name"]): p for p in data.get("package", [])}
     for package in packages.values():
         kind = (package.get("source") or {}).get("type")
         if kind not in (None, "legacy"):
-            raise DockwiseError(f"poetry.lock:{line_of(text, _toml_name(package))}: "
-                                f"{package['name']} comes from a {kind} source, not a package index",
-                                "dockwise installs locked packages with --require-hashes; lock a released version",
-                                exit_code=2)
+            raise DockwiseError(
+                f"poetry.lock:{line_of(text, _toml_name(package))}: "
+                f"{package['name']} comes from a {kind} source, not a package index",
+                "dockwise installs locked packages with --require-hashes; lock a released version",
+                exit_code=2,
+            )
     poetry = (project.data.get("tool") or {}).get("poetry") or {}
     direct = [canonicalize_name(n) for n in (poetry.get("dependencies") or {}) if n.lower() != "python"]
     direct += [canonicalize_name(Requirement(r).name) for r in project.dependencies]
     start = {"dependencies": {name: "*" for name in direct}}
     names = _walk(packages, start, lambda p: list((p.get("dependencies") or {}).keys()))
-    return Dependencies("poetry", ("poetry.lock", "pyproject.toml"), names, hashed=True, pinned=True,
-                        evidence=Evidence("poetry.lock", None, f"{len(names)} locked packages (main group)"))
+    return Dependencies(
+        "poetry",
+        ("poetry.lock", "pyproject.toml"),
+        names,
+        hashed=True,
+        pinned=True,
+        evidence=Evidence("poetry.lock", None, f"{len(names)} locked packages (main group)"),
+    )
 
 
 def _toml_name(package: dict) -> str:
@@ -216,40 +259,62 @@ def _pipfile_lock(root: Path) -> Dependencies:
     for name, entry in default.items():
         unsupported = [key for key in ("git", "path", "file", "editable") if key in entry]
         if unsupported or not entry.get("hashes") or not str(entry.get("version", "")).startswith("=="):
-            raise DockwiseError(f"Pipfile.lock:{line_of(text, json.dumps(name))}: {name} is not a hashed release "
-                                f"({', '.join(unsupported) or 'no hashes or version'})",
-                                "dockwise installs locked packages with --require-hashes; lock a released version",
-                                exit_code=2)
-    return Dependencies("pipenv", ("Pipfile.lock",), frozenset(canonicalize_name(n) for n in default), hashed=True,
-                        pinned=True, evidence=Evidence("Pipfile.lock", None, f"{len(default)} locked packages (default)"))
+            raise DockwiseError(
+                f"Pipfile.lock:{line_of(text, json.dumps(name))}: {name} is not a hashed release "
+                f"({', '.join(unsupported) or 'no hashes or version'})",
+                "dockwise installs locked packages with --require-hashes; lock a released version",
+                exit_code=2,
+            )
+    return Dependencies(
+        "pipenv",
+        ("Pipfile.lock",),
+        frozenset(canonicalize_name(n) for n in default),
+        hashed=True,
+        pinned=True,
+        evidence=Evidence("Pipfile.lock", None, f"{len(default)} locked packages (default)"),
+    )
 
 
 def _from_pyproject(project: Project) -> Dependencies:
     evidence = project.evidence("dependencies")
     notes = []
     if project.dynamic_dependencies:
-        notes.append("pyproject.toml declares its dependencies dynamic: they are installed with the project "
-                     "itself, so a code change reinstalls them (no separate dependency layer)")
-    return Dependencies("pyproject", ("pyproject.toml",), _names(project.dependencies), hashed=False,
-                        pinned=bool(project.dependencies) and all(_exact(r) for r in project.dependencies),
-                        evidence=Evidence("pyproject.toml", evidence.line, f"{len(project.dependencies)} dependencies"),
-                        notes=tuple(notes))
+        notes.append(
+            "pyproject.toml declares its dependencies dynamic: they are installed with the project "
+            "itself, so a code change reinstalls them (no separate dependency layer)"
+        )
+    return Dependencies(
+        "pyproject",
+        ("pyproject.toml",),
+        _names(project.dependencies),
+        hashed=False,
+        pinned=bool(project.dependencies) and all(_exact(r) for r in project.dependencies),
+        evidence=Evidence("pyproject.toml", evidence.line, f"{len(project.dependencies)} dependencies"),
+        notes=tuple(notes),
+    )
 
 
 def _chosen(root: Path, chosen: list[str], project: Project | None) -> Dependencies:
     for path in chosen:
         if not (root / path).is_file():
-            raise DockwiseError(f"--deps {path}: no such file in the app", "name a file relative to the app directory",
-                                exit_code=2)
+            raise DockwiseError(
+                f"--deps {path}: no such file in the app", "name a file relative to the app directory", exit_code=2
+            )
     names = [PurePosixPath(p).name for p in chosen]
     if len(chosen) == 1 and names[0] in LOCKFILES + ("pyproject.toml",):
         if chosen[0] != names[0]:
-            raise DockwiseError(f"--deps {chosen[0]}: lockfiles and pyproject.toml are read at the app's root",
-                                "run dockwise init on the directory that holds them", exit_code=2)
+            raise DockwiseError(
+                f"--deps {chosen[0]}: lockfiles and pyproject.toml are read at the app's root",
+                "run dockwise init on the directory that holds them",
+                exit_code=2,
+            )
         return _by_name(root, names[0], project)
     if any(name in LOCKFILES + ("pyproject.toml",) for name in names):
-        raise DockwiseError("--deps mixes a lockfile or pyproject.toml with other files",
-                            "pass one lockfile, or requirements files only", exit_code=2)
+        raise DockwiseError(
+            "--deps mixes a lockfile or pyproject.toml with other files",
+            "pass one lockfile, or requirements files only",
+            exit_code=2,
+        )
     return _from_requirements(root, chosen, chosen=True)
 
 
@@ -271,8 +336,11 @@ def detect_dependencies(root: Path, files: list[str], project: Project | None, c
     present = set(files)
     locks = [name for name in LOCKFILES if name in present]
     if len(locks) > 1:
-        raise DockwiseError(f"conflicting lockfiles: {' and '.join(locks)}",
-                            f"remove the stale one, or pass --deps {locks[0]}", exit_code=2)
+        raise DockwiseError(
+            f"conflicting lockfiles: {' and '.join(locks)}",
+            f"remove the stale one, or pass --deps {locks[0]}",
+            exit_code=2,
+        )
     requirements = [name for name in REQUIREMENTS_NAMES if name in present]
     if locks:
         found = _by_name(root, locks[0], project)
@@ -290,9 +358,14 @@ def detect_dependencies(root: Path, files: list[str], project: Project | None, c
     if project is not None and (project.dependencies or project.packaged):
         return _from_pyproject(project)
     if project is not None and (project.data.get("tool") or {}).get("poetry", {}).get("dependencies"):
-        raise DockwiseError("pyproject.toml has Poetry dependencies but there is no poetry.lock",
-                            "run `poetry lock` and commit poetry.lock", exit_code=2)
-    return Dependencies("none", (), frozenset(), hashed=False, pinned=True, evidence=Evidence(".", None, "no dependency file"))
+        raise DockwiseError(
+            "pyproject.toml has Poetry dependencies but there is no poetry.lock",
+            "run `poetry lock` and commit poetry.lock",
+            exit_code=2,
+        )
+    return Dependencies(
+        "none", (), frozenset(), hashed=False, pinned=True, evidence=Evidence(".", None, "no dependency file")
+    )
 
 
 def _with_note(found: Dependencies, note: str) -> Dependencies:

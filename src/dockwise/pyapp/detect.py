@@ -28,19 +28,58 @@ from dockwise.pyapp.server import SERVERS, ServerChoice, adapt_procfile, choose_
 DEFAULT_PORT = 8000
 DEFAULT_HEALTH_PATH = "/"
 # Top-level files never needed at run time (dependency files are bind-mounted into the build, not copied).
-NOT_RUNTIME = ("Dockerfile", "Dockerfile.distroless", ".dockerignore", "compose.yaml", "compose.yml",
-               "docker-compose.yml", "docker-compose.yaml", "Procfile", "Makefile", "pyproject.toml", "setup.cfg",
-               "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "runtime.txt", ".python-version", "tox.ini",
-               "app.json", "azure.yaml", "startup.sh", "MANIFEST.in")
-NOT_RUNTIME_SUFFIXES = (".md", ".rst", ".txt", ".lock", ".sqlite", ".sqlite3", ".db", ".log", ".env", ".pem", ".key",
-                        ".sh", ".toml", ".cfg", ".ini", ".yml", ".yaml", ".sample")
+NOT_RUNTIME = (
+    "Dockerfile",
+    "Dockerfile.distroless",
+    ".dockerignore",
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "Procfile",
+    "Makefile",
+    "pyproject.toml",
+    "setup.cfg",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    "runtime.txt",
+    ".python-version",
+    "tox.ini",
+    "app.json",
+    "azure.yaml",
+    "startup.sh",
+    "MANIFEST.in",
+)
+NOT_RUNTIME_SUFFIXES = (
+    ".md",
+    ".rst",
+    ".txt",
+    ".lock",
+    ".sqlite",
+    ".sqlite3",
+    ".db",
+    ".log",
+    ".env",
+    ".pem",
+    ".key",
+    ".sh",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".yml",
+    ".yaml",
+    ".sample",
+)
 DATA_DIRS = frozenset({"templates", "static", "locale", "assets", "public"})
 
 
 SLOW_CLIENTS_WARNING = (
     "gunicorn's threads wait for each client's headers and body: 200 clients sending slowly held all 2 x 4 threads "
     "of a gunicorn gthread service and a normal request got no answer (benchmarks/bench_servers.py); "
-    "`--server granian` keeps connections and headers out of Python (pass --server gunicorn to keep it quietly)")
+    "`--server granian` keeps connections and headers out of Python (pass --server gunicorn to keep it quietly)"
+)
 
 
 @dataclass(frozen=True)
@@ -79,14 +118,14 @@ class AppFacts:
     port: int
     health_path: str
     writable: tuple[WritablePath, ...]
-    setup: tuple[str, ...]                      # argv run before the server (--setup)
+    setup: tuple[str, ...]  # argv run before the server (--setup)
     setup_suggestions: tuple[SetupStep, ...]
-    copies: tuple[str, ...]                     # top-level paths copied into /app
-    left_out: tuple[str, ...]                   # top-level paths not copied
+    copies: tuple[str, ...]  # top-level paths copied into /app
+    left_out: tuple[str, ...]  # top-level paths not copied
     collectstatic: bool
-    build_env: tuple[str, ...]                  # variables the settings need to import at build time (dummies)
+    build_env: tuple[str, ...]  # variables the settings need to import at build time (dummies)
     django_settings: str | None
-    import_check: str | None                    # module the build checks is importable
+    import_check: str | None  # module the build checks is importable
     framework_imports: tuple[str, ...]
     decisions: tuple[Decision, ...]
     warnings: tuple[str, ...]
@@ -103,8 +142,14 @@ FRAMEWORK_IMPORTS = {
     "quart": ("quart",),
     "fastapi": ("fastapi", "fastapi.routing", "starlette.routing", "pydantic", "anyio._backends._asyncio"),
     "starlette": ("starlette.applications", "starlette.routing", "anyio._backends._asyncio"),
-    "django": ("django.core.handlers.wsgi", "django.core.handlers.asgi", "django.urls", "django.template",
-               "django.db.backends.sqlite3.base", "django.contrib.sessions.backends.db"),
+    "django": (
+        "django.core.handlers.wsgi",
+        "django.core.handlers.asgi",
+        "django.urls",
+        "django.template",
+        "django.db.backends.sqlite3.base",
+        "django.contrib.sessions.backends.db",
+    ),
     "falcon": ("falcon",),
     "bottle": ("bottle",),
     "litestar": ("litestar",),
@@ -128,18 +173,21 @@ def _target_candidate(target: str, candidates: list[Candidate]) -> Candidate | N
 def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_flag: str | None) -> Candidate:
     module, sep, attribute = value.partition(":")
     if not sep or not module or not attribute:
-        raise DockwiseError(f"--app {value}: expected MODULE:NAME (or MODULE:FACTORY())", "e.g. --app app:app",
-                            exit_code=2)
+        raise DockwiseError(
+            f"--app {value}: expected MODULE:NAME (or MODULE:FACTORY())", "e.g. --app app:app", exit_code=2
+        )
     found = _target_candidate(value, candidates)
     if found:
         return found
     path = PurePosixPath(*module.split("."))
     if not ((root / path.with_suffix(".py")).is_file() or (root / path / "__init__.py").is_file()):
-        raise DockwiseError(f"--app {value}: no module {module} in the app", "name a module relative to the app root",
-                            exit_code=2)
+        raise DockwiseError(
+            f"--app {value}: no module {module} in the app", "name a module relative to the app root", exit_code=2
+        )
     interface = "asgi" if server_flag in ("uvicorn", "daphne") else "wsgi"
-    return Candidate(module, attribute.rstrip("()"), attribute.endswith("()"), interface, interface,
-                     Evidence("--app", None, value))
+    return Candidate(
+        module, attribute.rstrip("()"), attribute.endswith("()"), interface, interface, Evidence("--app", None, value)
+    )
 
 
 def _manage_py(files: list[str]) -> str | None:
@@ -158,12 +206,20 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     deps = detect_dependencies(root, files, project, list(options.deps))
     notes += deps.notes
     if not modules and deps.kind == "none":
-        raise DockwiseError(f"no Python web app in {root}: no Python files and no dependency file",
-                            "run dockwise init on the app's directory", exit_code=2)
+        raise DockwiseError(
+            f"no Python web app in {root}: no Python files and no dependency file",
+            "run dockwise init on the app's directory",
+            exit_code=2,
+        )
     python = choose_python(root, project, options.python)
     warnings += python.warnings
-    decisions.append(Decision("python", python.version, str(python.evidence) if python.evidence else
-                              "no pin or constraint in the app: dockwise's default"))
+    decisions.append(
+        Decision(
+            "python",
+            python.version,
+            str(python.evidence) if python.evidence else "no pin or constraint in the app: dockwise's default",
+        )
+    )
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence)))
 
     candidates = find_candidates(modules)
@@ -190,9 +246,10 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         argv = shlex.split(options.cmd)
         if not argv:
             raise DockwiseError("--cmd is empty", "pass the server command, e.g. --cmd 'gunicorn app:app'", exit_code=2)
-        if (reason := dev_server_reason(argv, root)):
-            raise DockwiseError(f"--cmd {options.cmd!r}: {reason}", "use a production server (gunicorn, uvicorn)",
-                                exit_code=2)
+        if reason := dev_server_reason(argv, root):
+            raise DockwiseError(
+                f"--cmd {options.cmd!r}: {reason}", "use a production server (gunicorn, uvicorn)", exit_code=2
+            )
         decisions.append(Decision("command", " ".join(argv), "--cmd"))
         program = PurePosixPath(argv[0]).name
         known = next((s for s in SERVERS.values() if s.script == program), None)
@@ -204,17 +261,24 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         web = procfile.web
         reason = web.shell_only or dev_server_reason(web.argv, root)
         if reason:
-            warnings.append(f"{web.evidence.where()}: the web command is not used: {reason}; "
-                            "dockwise runs an exec-form command without a shell (pass --cmd to choose one)")
-        elif (chosen := SERVERS.get(options.server or "")) is not None and chosen.script != PurePosixPath(web.argv[0]).name:
+            warnings.append(
+                f"{web.evidence.where()}: the web command is not used: {reason}; "
+                "dockwise runs an exec-form command without a shell (pass --cmd to choose one)"
+            )
+        elif (chosen := SERVERS.get(options.server or "")) is not None and chosen.script != PurePosixPath(
+            web.argv[0]
+        ).name:
             # --server replaces the Procfile's server; the app it names is still the one to serve.
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
             if candidate is not None:
                 decisions.append(Decision("app", candidate.target, f"{web.evidence} (its server replaced by --server)"))
         else:
             program = PurePosixPath(web.argv[0]).name
-            server = choose_server("wsgi", deps.names, options.server, program) if any(
-                s.script == program for s in SERVERS.values()) else None
+            server = (
+                choose_server("wsgi", deps.names, options.server, program)
+                if any(s.script == program for s in SERVERS.values())
+                else None
+            )
             argv = adapt_procfile(web.argv, server.server if server else None, port)
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
             decisions.append(Decision("command", " ".join(argv), f"{web.evidence} (a Procfile web: line wins)"))
@@ -227,12 +291,18 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         assert candidate is not None
         server = choose_server(interface, deps.names, options.server, None)
         argv = command(server.server, candidate.target.rstrip("()"), candidate.factory, interface, port)
-        decisions.append(Decision("server", server.server.name + (" (added at a pinned version)" if server.added else ""),
-                                  server.reason))
+        decisions.append(
+            Decision(
+                "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
+            )
+        )
         decisions.append(Decision("command", " ".join(argv), f"{server.server.name} serving {candidate.target}"))
     elif server is not None:
-        decisions.append(Decision("server", server.server.name + (" (added at a pinned version)" if server.added else ""),
-                                  server.reason))
+        decisions.append(
+            Decision(
+                "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
+            )
+        )
     decisions.append(Decision("port", str(port), port_evidence))
     if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
         warnings.append(SLOW_CLIENTS_WARNING)
@@ -245,7 +315,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     else:
         health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
     if not health_path.startswith("/"):
-        raise DockwiseError(f"--health-path {health_path}: must start with /", "e.g. --health-path /healthz", exit_code=2)
+        raise DockwiseError(
+            f"--health-path {health_path}: must start with /", "e.g. --health-path /healthz", exit_code=2
+        )
     decisions.append(Decision("health check", f"GET {health_path}", health_evidence))
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
@@ -257,16 +329,25 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         writable += _django_writable(django)
         decisions.append(Decision("django settings", django.settings_module, str(django.settings_evidence)))
         for alternative in django.settings_alternatives:
-            todo.append(f"{django.settings_evidence.where()} can also pick {alternative}: set "
-                        f"DJANGO_SETTINGS_MODULE={alternative} at run time to use it")
+            todo.append(
+                f"{django.settings_evidence.where()} can also pick {alternative}: set "
+                f"DJANGO_SETTINGS_MODULE={alternative} at run time to use it"
+            )
         if django.static_root is not None:
             collectstatic = True
             build_env = tuple(sorted({name for name, _ in django.required_env}))
-            decisions.append(Decision("static files", f"collectstatic at build time into {in_image(django.static_root)}",
-                                      str(django.static_evidence)))
+            decisions.append(
+                Decision(
+                    "static files",
+                    f"collectstatic at build time into {in_image(django.static_root)}",
+                    str(django.static_evidence),
+                )
+            )
         else:
-            todo.append("Django's STATIC_ROOT is not set, so no collectstatic runs and the server serves no static "
-                        "files: set STATIC_ROOT and serve them (e.g. whitenoise)")
+            todo.append(
+                "Django's STATIC_ROOT is not set, so no collectstatic runs and the server serves no static "
+                "files: set STATIC_ROOT and serve them (e.g. whitenoise)"
+            )
         for name, evidence in django.required_env:
             todo.append(f"set {name} at run time ({evidence.where()} reads os.environ[{name!r}])")
     for path in writable:
@@ -277,38 +358,72 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if options.setup:
         setup = tuple(shlex.split(options.setup))
         if not setup:
-            raise DockwiseError("--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=2)
-        decisions.append(Decision("setup", " ".join(setup), "--setup: runs at every container start, before the server"))
+            raise DockwiseError(
+                "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=2
+            )
+        decisions.append(
+            Decision("setup", " ".join(setup), "--setup: runs at every container start, before the server")
+        )
     for step in suggestions:
         if not setup:
-            todo.append(f"set the app up: `{step.command}` ({step.why}, {step.evidence.where()}); to run it at every "
-                        f"start: dockwise init --force --setup '{step.command}'")
+            todo.append(
+                f"set the app up: `{step.command}` ({step.why}, {step.evidence.where()}); to run it at every "
+                f"start: dockwise init --force --setup '{step.command}'"
+            )
     if not deps.pinned:
-        todo.append(f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
-                    "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes")
+        todo.append(
+            f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
+            "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes"
+        )
     if writable:
-        todo.append("mount a volume at /data for what the app writes (compose.yaml does); without one, data lasts as "
-                    "long as the container, and a read-only container cannot write at all")
+        todo.append(
+            "mount a volume at /data for what the app writes (compose.yaml does); without one, data lasts as "
+            "long as the container, and a read-only container cannot write at all"
+        )
     copies, left_out = _copies(root, files, modules, procfile, argv, packaged, writable, django)
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
     imports = FRAMEWORK_IMPORTS.get(framework, ())
     return AppFacts(
-        root=root, name=(project.name if project and project.name else root.name), project=project, deps=deps,
-        python=python, candidate=candidate, framework=framework, interface=interface, server=server,
-        command=tuple(argv), port=port, health_path=health_path, writable=tuple(writable), setup=setup,
-        setup_suggestions=tuple(suggestions), copies=tuple(copies), left_out=tuple(left_out),
-        collectstatic=collectstatic, build_env=build_env, django_settings=settings, import_check=import_check,
-        framework_imports=imports, decisions=tuple(decisions), warnings=tuple(warnings), todo=tuple(todo),
+        root=root,
+        name=(project.name if project and project.name else root.name),
+        project=project,
+        deps=deps,
+        python=python,
+        candidate=candidate,
+        framework=framework,
+        interface=interface,
+        server=server,
+        command=tuple(argv),
+        port=port,
+        health_path=health_path,
+        writable=tuple(writable),
+        setup=setup,
+        setup_suggestions=tuple(suggestions),
+        copies=tuple(copies),
+        left_out=tuple(left_out),
+        collectstatic=collectstatic,
+        build_env=build_env,
+        django_settings=settings,
+        import_check=import_check,
+        framework_imports=imports,
+        decisions=tuple(decisions),
+        warnings=tuple(warnings),
+        todo=tuple(todo),
         notes=tuple(notes),
     )
 
 
 def _deps_value(deps: Dependencies) -> str:
-    kind = {"requirements": ", ".join(deps.requirement_roots) or "requirements", "pyproject": "pyproject.toml",
-            "uv": "uv.lock (exported by uv)", "poetry": "poetry.lock (exported by Poetry)",
-            "pipenv": "Pipfile.lock", "none": "none"}[deps.kind]
+    kind = {
+        "requirements": ", ".join(deps.requirement_roots) or "requirements",
+        "pyproject": "pyproject.toml",
+        "uv": "uv.lock (exported by uv)",
+        "poetry": "poetry.lock (exported by Poetry)",
+        "pipenv": "Pipfile.lock",
+        "none": "none",
+    }[deps.kind]
     mode = "hash-pinned, --require-hashes" if deps.hashed else ("pinned" if deps.pinned else "not pinned")
     return f"{kind} ({mode})"
 
@@ -323,13 +438,19 @@ def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candid
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
     if not candidates:
-        raise DockwiseError(f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
-                            "application in its Python files", "pass --app MODULE:NAME (or --cmd)", exit_code=2)
+        raise DockwiseError(
+            f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
+            "application in its Python files",
+            "pass --app MODULE:NAME (or --cmd)",
+            exit_code=2,
+        )
     if len(candidates) > 1:
         listed = "; ".join(c.describe() for c in candidates[:5])
-        raise DockwiseError(f"{len(candidates)} candidate apps: {listed}",
-                            f"pass --app with the one to serve, e.g. --app {candidates[0].target.rstrip('()')}",
-                            exit_code=2)
+        raise DockwiseError(
+            f"{len(candidates)} candidate apps: {listed}",
+            f"pass --app with the one to serve, e.g. --app {candidates[0].target.rstrip('()')}",
+            exit_code=2,
+        )
     return candidates[0]
 
 
@@ -345,9 +466,14 @@ def _port(flag: int | None, hint, procfile) -> tuple[int, str]:
 
 
 def _django_writable(django) -> list[WritablePath]:
-    found = [WritablePath(in_image(path), False, evidence, "Django's SQLite database") for path, evidence in django.sqlite_files]
+    found = [
+        WritablePath(in_image(path), False, evidence, "Django's SQLite database")
+        for path, evidence in django.sqlite_files
+    ]
     if django.media_root is not None and str(django.media_root) != "?":
-        found.append(WritablePath(in_image(django.media_root), True, django.media_evidence, "Django's MEDIA_ROOT (uploads)"))
+        found.append(
+            WritablePath(in_image(django.media_root), True, django.media_evidence, "Django's MEDIA_ROOT (uploads)")
+        )
     return found
 
 
@@ -359,13 +485,18 @@ def data_target(path: WritablePath) -> str:
 def _setup_suggestions(root, files, candidate, modules, django, procfile) -> list[SetupStep]:
     steps: list[SetupStep] = []
     if procfile and procfile.release:
-        steps.append(SetupStep(" ".join(procfile.release.argv), procfile.release.evidence, "the Procfile's release step"))
+        steps.append(
+            SetupStep(" ".join(procfile.release.argv), procfile.release.evidence, "the Procfile's release step")
+        )
     if procfile and procfile.web:
-        steps += [SetupStep(" ".join(before), procfile.web.evidence, "the Procfile runs it before the server")
-                  for before in procfile.web.before]
+        steps += [
+            SetupStep(" ".join(before), procfile.web.evidence, "the Procfile runs it before the server")
+            for before in procfile.web.before
+        ]
     steps += flask_cli_steps(candidate, modules)
-    if (django is not None and django.sqlite_files) or (django is not None and any(
-            a.startswith("django.contrib.") for a in django.installed_apps)):
+    if (django is not None and django.sqlite_files) or (
+        django is not None and any(a.startswith("django.contrib.") for a in django.installed_apps)
+    ):
         steps.append(SetupStep("python manage.py migrate", django.settings_evidence, "Django's database tables"))
     steps += script_steps(files)
     steps += readme_steps(root, files)
@@ -376,12 +507,16 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile) -> lis
     return list(unique.values())
 
 
-def _copies(root, files, modules: list[Module], procfile, argv, packaged: bool, writable, django) -> tuple[list[str], list[str]]:
+def _copies(
+    root, files, modules: list[Module], procfile, argv, packaged: bool, writable, django
+) -> tuple[list[str], list[str]]:
     """Top-level paths the image needs in /app: served modules and packages, the data directories the code names
     (templates, static), files the command names (a server config). Everything else stays out."""
     top = sorted({f.split("/", 1)[0] + ("/" if "/" in f else "") for f in files})
     strings = {node.value.strip("./").split("/")[0] for m in modules for node in _constants(m)}
-    writable_names = {str(w.path.relative_to("/app")).split("/")[0] for w in writable if str(w.path).startswith("/app/")}
+    writable_names = {
+        str(w.path.relative_to("/app")).split("/")[0] for w in writable if str(w.path).startswith("/app/")
+    }
     command_files = {w for w in argv if (root / w).is_file()}
     served_dirs = {m.path.split("/", 1)[0] for m in modules if "/" in m.path}
     copies: list[str] = []
@@ -402,20 +537,32 @@ def _copies(root, files, modules: list[Module], procfile, argv, packaged: bool, 
             needed = (name in served_dirs or name in strings or name in DATA_DIRS) and name not in NOT_SERVED_DIRS
         else:
             needed = (name.endswith(".py") and any(m.path == name for m in modules)) or (
-                name in strings and not name.endswith(NOT_RUNTIME_SUFFIXES) and name not in NOT_RUNTIME)
+                name in strings and not name.endswith(NOT_RUNTIME_SUFFIXES) and name not in NOT_RUNTIME
+            )
         (copies if needed else left_out).append(entry)
-    return copies, [e for e in left_out if not _obviously_not_runtime(e) and not (packaged and e.rstrip("/") in served_dirs)]
+    return copies, [
+        e for e in left_out if not _obviously_not_runtime(e) and not (packaged and e.rstrip("/") in served_dirs)
+    ]
 
 
 def _obviously_not_runtime(entry: str) -> bool:
     name = entry.rstrip("/")
-    return (name in NOT_RUNTIME or name.endswith(NOT_RUNTIME_SUFFIXES) or name.startswith("LICENSE")
-            or name.startswith("requirements") or name in NOT_SERVED_DIRS or name.startswith(".")
-            or name in ("infra", "deploy", "config", "bin", "tests"))
+    return (
+        name in NOT_RUNTIME
+        or name.endswith(NOT_RUNTIME_SUFFIXES)
+        or name.startswith("LICENSE")
+        or name.startswith("requirements")
+        or name in NOT_SERVED_DIRS
+        or name.startswith(".")
+        or name in ("infra", "deploy", "config", "bin", "tests")
+    )
 
 
 def _constants(module: Module):
     import ast
 
-    return [n for n in ast.walk(module.tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            and 0 < len(n.value) < 100 and "\n" not in n.value]
+    return [
+        n
+        for n in ast.walk(module.tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) < 100 and "\n" not in n.value
+    ]

@@ -19,15 +19,15 @@ class DjangoProject:
     settings_module: str
     settings_alternatives: tuple[str, ...]
     settings_evidence: Evidence
-    application: str | None          # "proj.wsgi:application"
-    interface: str                   # wsgi | asgi
+    application: str | None  # "proj.wsgi:application"
+    interface: str  # wsgi | asgi
     application_evidence: Evidence
     static_root: PurePosixPath | None
     static_evidence: Evidence | None
     media_root: PurePosixPath | None
     media_evidence: Evidence | None
     sqlite_files: tuple[tuple[PurePosixPath, Evidence], ...]
-    required_env: tuple[tuple[str, Evidence], ...]     # os.environ["X"]: settings fail to import without them
+    required_env: tuple[tuple[str, Evidence], ...]  # os.environ["X"]: settings fail to import without them
     optional_env: tuple[tuple[str, Evidence], ...]
     installed_apps: tuple[str, ...]
 
@@ -44,8 +44,11 @@ def _string_value(node: ast.AST, module: Module) -> tuple[str | None, tuple[str,
     """A string literal, or what a variable holds: for `"a" if COND else "b"` the `else` branch (what runs when the
     condition's environment variable is absent, as in a fresh container), with "a" as an alternative."""
     if isinstance(node, ast.Name):
-        assigned = [n.value for n in ast.walk(module.tree) if isinstance(n, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)]
+        assigned = [
+            n.value
+            for n in ast.walk(module.tree)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
+        ]
         return _string_value(assigned[-1], module) if assigned else (None, ())
     if isinstance(node, ast.IfExp):
         chosen, _ = _string_value(node.orelse, module)
@@ -57,12 +60,20 @@ def _string_value(node: ast.AST, module: Module) -> tuple[str | None, tuple[str,
 
 def settings_from_manage(module: Module) -> tuple[str, Evidence, tuple[str, ...]] | None:
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" \
-                and len(node.args) == 2 and literal(node.args[0]) == "DJANGO_SETTINGS_MODULE":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault"
+            and len(node.args) == 2
+            and literal(node.args[0]) == "DJANGO_SETTINGS_MODULE"
+        ):
             value, alternatives = _string_value(node.args[1], module)
             if value:
-                return value, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""), \
-                    alternatives
+                return (
+                    value,
+                    Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
+                    alternatives,
+                )
     return None
 
 
@@ -100,7 +111,9 @@ def _env_reads(module: Module, aliases) -> tuple[list[tuple[str, Evidence]], lis
         if isinstance(node, ast.Subscript) and dotted(node.value, aliases) == "os.environ":
             name = literal(node.slice)
             if isinstance(name, str):
-                required.append((name, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")))
+                required.append(
+                    (name, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""))
+                )
         elif isinstance(node, ast.Call) and node.args:
             function = dotted(node.func, aliases) or ""
             name = literal(node.args[0])
@@ -127,21 +140,33 @@ def _sqlite_files(databases: ast.AST, evaluator: PathEvaluator, module: Module) 
         if isinstance(engine, str) and "sqlite" in engine and "NAME" in entries:
             path = evaluator.value(entries["NAME"])
             if path is not None and str(path) != ":memory:":
-                found.append((PurePosixPath(path), Evidence(module.path, entries["NAME"].lineno,
-                                                            ast.get_source_segment(module.text, entries["NAME"]) or "")))
+                found.append(
+                    (
+                        PurePosixPath(path),
+                        Evidence(
+                            module.path,
+                            entries["NAME"].lineno,
+                            ast.get_source_segment(module.text, entries["NAME"]) or "",
+                        ),
+                    )
+                )
     return found
 
 
 def read_project(root: Path, manage: Module) -> DjangoProject:
     settings = settings_from_manage(manage)
     if settings is None:
-        raise DockwiseError(f"{manage.path} does not set DJANGO_SETTINGS_MODULE",
-                            "pass --app PROJECT.wsgi:application", exit_code=2)
+        raise DockwiseError(
+            f"{manage.path} does not set DJANGO_SETTINGS_MODULE", "pass --app PROJECT.wsgi:application", exit_code=2
+        )
     settings_name, settings_evidence, alternatives = settings
     chain = _settings_chain(root, settings_name, set())
     if not chain:
-        raise DockwiseError(f"{settings_evidence.where()} names settings {settings_name}, which is not in the app",
-                            "fix DJANGO_SETTINGS_MODULE in manage.py or pass --app", exit_code=2)
+        raise DockwiseError(
+            f"{settings_evidence.where()} names settings {settings_name}, which is not in the app",
+            "fix DJANGO_SETTINGS_MODULE in manage.py or pass --app",
+            exit_code=2,
+        )
     values: dict[str, tuple[ast.AST, Module, int]] = {}
     required: list[tuple[str, Evidence]] = []
     optional: list[tuple[str, Evidence]] = []
@@ -185,8 +210,9 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
     else:
         package = settings_name.split(".")[0]
         application = f"{package}.wsgi:application" if _module_file(root, f"{package}.wsgi") else None
-        application_evidence = Evidence(settings_evidence.file, settings_evidence.line,
-                                         "no WSGI_APPLICATION: Django's default, <project>/wsgi.py")
+        application_evidence = Evidence(
+            settings_evidence.file, settings_evidence.line, "no WSGI_APPLICATION: Django's default, <project>/wsgi.py"
+        )
     static_root, static_evidence = path("STATIC_ROOT")
     media_root, media_evidence = path("MEDIA_ROOT")
     sqlite = []
@@ -195,9 +221,18 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
         sqlite = _sqlite_files(node, last, module)
     apps = literal(values["INSTALLED_APPS"][0]) if "INSTALLED_APPS" in values else None
     return DjangoProject(
-        settings_module=settings_name, settings_alternatives=alternatives, settings_evidence=settings_evidence, application=application,
-        interface=interface, application_evidence=application_evidence, static_root=static_root,
-        static_evidence=static_evidence, media_root=media_root, media_evidence=media_evidence,
-        sqlite_files=tuple(sqlite), required_env=tuple(required), optional_env=tuple(optional),
+        settings_module=settings_name,
+        settings_alternatives=alternatives,
+        settings_evidence=settings_evidence,
+        application=application,
+        interface=interface,
+        application_evidence=application_evidence,
+        static_root=static_root,
+        static_evidence=static_evidence,
+        media_root=media_root,
+        media_evidence=media_evidence,
+        sqlite_files=tuple(sqlite),
+        required_env=tuple(required),
+        optional_env=tuple(optional),
         installed_apps=tuple(a for a in (apps or ()) if isinstance(a, str)),
     )

@@ -39,7 +39,7 @@ class Candidate:
     attribute: str
     factory: bool
     framework: str
-    interface: str           # wsgi | asgi
+    interface: str  # wsgi | asgi
     evidence: Evidence
 
     @property
@@ -47,8 +47,11 @@ class Candidate:
         return f"{self.module}:{self.attribute}" + ("()" if self.factory else "")
 
     def describe(self) -> str:
-        kind = f"{self.framework} {'factory' if self.factory else 'app'}" if self.framework not in ("wsgi", "asgi") \
+        kind = (
+            f"{self.framework} {'factory' if self.factory else 'app'}"
+            if self.framework not in ("wsgi", "asgi")
             else f"{self.interface.upper()} callable"
+        )
         return f"{self.target} ({kind}, {self.evidence.where()})"
 
 
@@ -90,8 +93,15 @@ def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
             names = [t.id for t in targets if isinstance(t, ast.Name)]
             kind = _constructor(node.value, aliases)
             if names and kind:
-                found.append(Candidate(module.name, names[0], False, *kind,
-                                       Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")))
+                found.append(
+                    Candidate(
+                        module.name,
+                        names[0],
+                        False,
+                        *kind,
+                        Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
+                    )
+                )
             elif names and isinstance(node.value, ast.Call):
                 origin = dotted(node.value.func, aliases)
                 if origin:
@@ -123,13 +133,31 @@ def find_candidates(modules: list[Module]) -> list[Candidate]:
     for module, name, origin in calls:
         factory = factories.get(origin) or (by_local_name.get(origin) if "." not in origin else None)
         if factory is None and "." in origin:
-            factory = by_local_name.get(origin.rsplit(".", 1)[1]) if origin.split(".")[0] not in ("flask", "fastapi") else None
+            factory = (
+                by_local_name.get(origin.rsplit(".", 1)[1])
+                if origin.split(".")[0] not in ("flask", "fastapi")
+                else None
+            )
         if factory is not None:
             used.add(factory)
-            line = next((n.lineno for n in module.tree.body if isinstance(n, ast.Assign)
-                         and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)), None)
-            candidates.append(Candidate(module.name, name, False, factory.framework, factory.interface,
-                                        Evidence(module.path, line, f"{name} = {origin.rsplit('.', 1)[-1]}()")))
+            line = next(
+                (
+                    n.lineno
+                    for n in module.tree.body
+                    if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
+                ),
+                None,
+            )
+            candidates.append(
+                Candidate(
+                    module.name,
+                    name,
+                    False,
+                    factory.framework,
+                    factory.interface,
+                    Evidence(module.path, line, f"{name} = {origin.rsplit('.', 1)[-1]}()"),
+                )
+            )
     return [c for c in candidates if c not in used]
 
 
@@ -137,7 +165,7 @@ def find_candidates(modules: list[Module]) -> list[Candidate]:
 class PortHint:
     port: int
     evidence: Evidence
-    reads_env: str | None = None     # the app reads its port from this environment variable
+    reads_env: str | None = None  # the app reads its port from this environment variable
 
 
 def _int_value(node: ast.AST | None, aliases) -> tuple[int | None, str | None]:
@@ -163,15 +191,20 @@ def port_hints(module: Module) -> list[PortHint]:
     aliases = import_aliases(module.tree)
     hints = []
     for node in ast.walk(module.tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("run", "run_app")):
+        if not (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("run", "run_app")
+        ):
             continue
         argument = keyword(node, "port")
         if argument is None and (dotted(node.func, aliases) or "").split(".")[0] not in ("uvicorn", "hypercorn"):
             argument = node.args[1] if len(node.args) >= 2 else None  # Flask: run(host, port)
         port, variable = _int_value(argument, aliases)
         if port:
-            hints.append(PortHint(port, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
-                                  variable))
+            hints.append(
+                PortHint(
+                    port, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""), variable
+                )
+            )
     return hints
 
 
@@ -181,19 +214,34 @@ def route_paths(module: Module) -> list[tuple[str, Evidence]]:
     for node in ast.walk(module.tree):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
-        if name in ("route", "get", "head", "add_url_rule", "add_api_route", "api_route", "path", "re_path") and node.args:
+        name = (
+            node.func.attr
+            if isinstance(node.func, ast.Attribute)
+            else node.func.id
+            if isinstance(node.func, ast.Name)
+            else ""
+        )
+        if (
+            name in ("route", "get", "head", "add_url_rule", "add_api_route", "api_route", "path", "re_path")
+            and node.args
+        ):
             value = literal(node.args[0])
             if isinstance(value, str) and (value.startswith("/") or name in ("path", "re_path")):
                 path = "/" + value.lstrip("^").rstrip("$").lstrip("/") if name in ("path", "re_path") else value
-                found.append((path, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")))
+                found.append(
+                    (path, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""))
+                )
     return found
 
 
 def health_route(modules: list[Module]) -> tuple[str, Evidence] | None:
     """The app's own health-check route, if it has one without path parameters."""
-    routes = [(path, evidence) for module in modules for path, evidence in route_paths(module)
-              if HEALTH_ROUTE.match(path) and "<" not in path and "{" not in path]
+    routes = [
+        (path, evidence)
+        for module in modules
+        for path, evidence in route_paths(module)
+        if HEALTH_ROUTE.match(path) and "<" not in path and "{" not in path
+    ]
     order = ["healthz", "health", "_health", "healthcheck", "health-check", "livez", "readyz", "ping", "status"]
     routes.sort(key=lambda r: order.index(HEALTH_ROUTE.match(r[0]).group(1)))  # type: ignore[union-attr]  # matched above
     return routes[0] if routes else None

@@ -16,11 +16,11 @@ SHELL_OPERATORS = {";", "|", "||", "&", ">", "<", ">>", "(", ")", "`"}
 
 @dataclass(frozen=True)
 class ProcfileCommand:
-    argv: tuple[str, ...]                 # the server command, `$PORT` kept as the literal "$PORT"
-    before: tuple[tuple[str, ...], ...]   # commands chained before it with && (setup steps the app runs)
+    argv: tuple[str, ...]  # the server command, `$PORT` kept as the literal "$PORT"
+    before: tuple[tuple[str, ...], ...]  # commands chained before it with && (setup steps the app runs)
     evidence: Evidence
-    port_default: int | None              # ${PORT:-8000}
-    shell_only: str | None                # why it cannot run without a shell, when it cannot
+    port_default: int | None  # ${PORT:-8000}
+    shell_only: str | None  # why it cannot run without a shell, when it cannot
 
 
 @dataclass(frozen=True)

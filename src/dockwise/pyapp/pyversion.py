@@ -29,8 +29,8 @@ _CLASSIFIER = re.compile(r"^Programming Language :: Python :: (\d+)\.(\d+)$")
 
 @dataclass(frozen=True)
 class PythonChoice:
-    version: str                     # one of SUPPORTED
-    wanted: str | None               # what the app asked for, when it pinned one
+    version: str  # one of SUPPORTED
+    wanted: str | None  # what the app asked for, when it pinned one
     evidence: Evidence | None
     warnings: tuple[str, ...] = ()
 
@@ -51,8 +51,11 @@ def _pin_from(text: str, source: str, line: int | None) -> tuple[str, Evidence]:
     value = text.strip()
     match = _PIN.match(value)
     if not match:
-        raise DockwiseError(f"{source}:{line or 1}: {value!r} is not a Python version (X.Y or X.Y.Z)",
-                            "write the version as 3.13, or pass --python", exit_code=2)
+        raise DockwiseError(
+            f"{source}:{line or 1}: {value!r} is not a Python version (X.Y or X.Y.Z)",
+            "write the version as 3.13, or pass --python",
+            exit_code=2,
+        )
     return f"{match.group(1)}.{match.group(2)}", Evidence(source, line or 1, value)
 
 
@@ -122,8 +125,11 @@ def _constraints(root: Path, project: Project | None) -> list[tuple[SpecifierSet
         try:
             result.append((SpecifierSet(text), evidence))
         except InvalidSpecifier:
-            raise DockwiseError(f"{evidence.where()}: {text!r} is not a version constraint",
-                                "write it as PEP 440 specifiers, e.g. >=3.11", exit_code=2) from None
+            raise DockwiseError(
+                f"{evidence.where()}: {text!r} is not a version constraint",
+                "write it as PEP 440 specifiers, e.g. >=3.11",
+                exit_code=2,
+            ) from None
     return result
 
 
@@ -135,8 +141,10 @@ def _classifier_versions(project: Project | None) -> tuple[set[str], Evidence | 
 
 
 def _allows(specifiers: list[tuple[SpecifierSet, Evidence]], version: str) -> bool:
-    return all(spec.contains(Version(version + ".0"), prereleases=True) or spec.contains(Version(version + ".99"))
-               for spec, _ in specifiers)
+    return all(
+        spec.contains(Version(version + ".0"), prereleases=True) or spec.contains(Version(version + ".99"))
+        for spec, _ in specifiers
+    )
 
 
 def choose_python(root: Path, project: Project | None, flag: str | None) -> PythonChoice:
@@ -144,10 +152,16 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
     if flag:
         pin, _ = _pin_from(flag, "--python", 1)
         if pin not in SUPPORTED:
-            raise DockwiseError(f"--python {flag}: dockwise's bases provide Python {' and '.join(SUPPORTED)} only",
-                                f"pass --python {nearest(pin)} (the nearest base)", exit_code=2)
-        warnings = [f"--python {pin} is outside {evidence.where()} ({spec})" for spec, evidence in constraints
-                    if not _allows([(spec, evidence)], pin)]
+            raise DockwiseError(
+                f"--python {flag}: dockwise's bases provide Python {' and '.join(SUPPORTED)} only",
+                f"pass --python {nearest(pin)} (the nearest base)",
+                exit_code=2,
+            )
+        warnings = [
+            f"--python {pin} is outside {evidence.where()} ({spec})"
+            for spec, evidence in constraints
+            if not _allows([(spec, evidence)], pin)
+        ]
         return PythonChoice(pin, pin, Evidence("--python", None, flag), tuple(warnings))
     for pinned in (_file_pin(root, ".python-version"), _file_pin(root, "runtime.txt"), _pipenv_pin(root)):
         if pinned:
@@ -156,9 +170,12 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
     allowed = [v for v in SUPPORTED if _allows(constraints, v)]
     if not allowed:
         spec, evidence = constraints[0]
-        raise DockwiseError(f"{evidence.where()}: Python {spec} excludes every version dockwise's bases provide "
-                            f"({', '.join(SUPPORTED)})",
-                            "relax the constraint, or pass --python with the base to try anyway", exit_code=2)
+        raise DockwiseError(
+            f"{evidence.where()}: Python {spec} excludes every version dockwise's bases provide "
+            f"({', '.join(SUPPORTED)})",
+            "relax the constraint, or pass --python with the base to try anyway",
+            exit_code=2,
+        )
     preferred = [v for v in allowed if v in versions]
     if preferred:
         return PythonChoice(preferred[-1], None, classifier_evidence)
@@ -174,16 +191,24 @@ def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
         return PythonChoice(version, version, evidence)
     base = nearest(version)
     if _key(version)[0] != 3:
-        raise DockwiseError(f"{evidence.where()}: the app pins Python {version}; dockwise builds Python 3 only",
-                            "port the app to Python 3", exit_code=2)
+        raise DockwiseError(
+            f"{evidence.where()}: the app pins Python {version}; dockwise builds Python 3 only",
+            "port the app to Python 3",
+            exit_code=2,
+        )
     if not _allows(constraints, base):
         spec, where = next((s, e) for s, e in constraints if not _allows([(s, e)], base))
-        raise DockwiseError(f"{evidence.where()} pins Python {version}, which dockwise's bases do not provide, and "
-                            f"{where.where()} ({spec}) excludes the nearest one, {base}",
-                            "change the pins, or build the standard variant on a public python:"
-                            f"{version}-slim image (--build-arg BASE_IMAGE=python:{version}-slim)", exit_code=2)
-    warning = (f"{evidence.where()} pins Python {version}; dockwise's bases provide {' and '.join(SUPPORTED)}, so "
-               f"the images use the nearest, {base}. Check that the app and its pins work on {base}, or pass --python; "
-               f"to keep {version}, build the standard variant on a public image "
-               f"(--build-arg BASE_IMAGE=python:{version}-slim) — no distroless image exists for it")
+        raise DockwiseError(
+            f"{evidence.where()} pins Python {version}, which dockwise's bases do not provide, and "
+            f"{where.where()} ({spec}) excludes the nearest one, {base}",
+            "change the pins, or build the standard variant on a public python:"
+            f"{version}-slim image (--build-arg BASE_IMAGE=python:{version}-slim)",
+            exit_code=2,
+        )
+    warning = (
+        f"{evidence.where()} pins Python {version}; dockwise's bases provide {' and '.join(SUPPORTED)}, so "
+        f"the images use the nearest, {base}. Check that the app and its pins work on {base}, or pass --python; "
+        f"to keep {version}, build the standard variant on a public image "
+        f"(--build-arg BASE_IMAGE=python:{version}-slim) — no distroless image exists for it"
+    )
     return PythonChoice(base, version, evidence, (warning,))

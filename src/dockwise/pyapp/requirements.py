@@ -15,15 +15,29 @@ from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.evidence import Evidence
 
 # Global options pip accepts on their own line; they change how, not what, is installed.
-_VALUED_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-binary", "--only-binary",
-                   "--trusted-host", "--use-feature", "-Z", "--config-settings"}
+_VALUED_OPTIONS = {
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--no-binary",
+    "--only-binary",
+    "--trusted-host",
+    "--use-feature",
+    "-Z",
+    "--config-settings",
+}
 _FLAG_OPTIONS = {"--pre", "--prefer-binary", "--require-hashes", "--no-index", "--always-unzip"}
 _INCLUDE = {"-r": "include", "--requirement": "include", "-c": "constraint", "--constraint": "constraint"}
 _EDITABLE = {"-e", "--editable"}
 _COMMENT = re.compile(r"(^|\s)#.*$")
 # Included files whose names say they are for development, not for serving (skipped when following includes).
-DEV_NAME = re.compile(r"(^|[-_./])(dev|develop|development|test|tests|testing|lint|linting|docs?|typing|mypy|ci|"
-                      r"local|format|style|pre-commit)([-_.]|$)", re.IGNORECASE)
+DEV_NAME = re.compile(
+    r"(^|[-_./])(dev|develop|development|test|tests|testing|lint|linting|docs?|typing|mypy|ci|"
+    r"local|format|style|pre-commit)([-_.]|$)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -36,17 +50,17 @@ class Line:
 
     evidence: Evidence
     kind: str
-    name: str | None = None          # canonical project name, for requirements
-    pinned: bool = False             # == or === to one exact version
-    version: str | None = None       # that version
+    name: str | None = None  # canonical project name, for requirements
+    pinned: bool = False  # == or === to one exact version
+    version: str | None = None  # that version
     hashes: tuple[str, ...] = ()
-    target: str | None = None        # include/constraint/local: the path as written
+    target: str | None = None  # include/constraint/local: the path as written
     marker: str | None = None
 
 
 @dataclass(frozen=True)
 class RequirementsFile:
-    path: str                        # relative to the app root
+    path: str  # relative to the app root
     lines: tuple[Line, ...]
 
 
@@ -85,7 +99,11 @@ def _split_option(words: list[str]) -> tuple[str, str | None, list[str]]:
 def _looks_local(text: str) -> bool:
     if " @ " in text or ("://" in text and not text.startswith("file:")):
         return False
-    return text in (".", "..") or text.startswith(("./", "../", "/", "file:")) or text.endswith((".whl", ".tar.gz", ".zip"))
+    return (
+        text in (".", "..")
+        or text.startswith(("./", "../", "/", "file:"))
+        or text.endswith((".whl", ".tar.gz", ".zip"))
+    )
 
 
 def parse_line(path: str, number: int, text: str) -> Line:
@@ -98,7 +116,9 @@ def parse_line(path: str, number: int, text: str) -> Line:
         option, value, _rest = _split_option(words)
         if option in _INCLUDE:
             if not value:
-                raise DockwiseError(f"{evidence.where()}: {option} without a file", "name the file to include", exit_code=2)
+                raise DockwiseError(
+                    f"{evidence.where()}: {option} without a file", "name the file to include", exit_code=2
+                )
             return Line(evidence, _INCLUDE[option], target=value)
         if option in _EDITABLE:
             if value and _looks_local(value):
@@ -106,8 +126,11 @@ def parse_line(path: str, number: int, text: str) -> Line:
             return Line(evidence, "url", target=value)
         if option in _VALUED_OPTIONS or option in _FLAG_OPTIONS:
             return Line(evidence, "option")
-        raise DockwiseError(f"{evidence.where()}: unknown pip option {option!r}",
-                            "remove it or replace it with one pip supports", exit_code=2)
+        raise DockwiseError(
+            f"{evidence.where()}: unknown pip option {option!r}",
+            "remove it or replace it with one pip supports",
+            exit_code=2,
+        )
     # Per-requirement options (--hash, --config-settings) follow the requirement; the requirement itself keeps its
     # quotes and spaces (markers), so it is not split like a shell line.
     option_start = re.search(r"\s--[A-Za-z]", " " + text)
@@ -118,15 +141,31 @@ def parse_line(path: str, number: int, text: str) -> Line:
     try:
         requirement = Requirement(requirement_text)
     except InvalidRequirement as exc:
-        raise DockwiseError(f"{evidence.where()}: {requirement_text!r} is not a valid requirement ({exc})",
-                            "fix the line (PEP 508: name[extras] specifier ; marker)", exit_code=2) from None
+        raise DockwiseError(
+            f"{evidence.where()}: {requirement_text!r} is not a valid requirement ({exc})",
+            "fix the line (PEP 508: name[extras] specifier ; marker)",
+            exit_code=2,
+        ) from None
     name = canonicalize_name(requirement.name)
     if requirement.url:
-        return Line(evidence, "url", name=name, target=requirement.url, hashes=tuple(hashes),
-                    marker=str(requirement.marker) if requirement.marker else None)
+        return Line(
+            evidence,
+            "url",
+            name=name,
+            target=requirement.url,
+            hashes=tuple(hashes),
+            marker=str(requirement.marker) if requirement.marker else None,
+        )
     exact = [s for s in requirement.specifier if s.operator in ("==", "===") and "*" not in s.version]
-    return Line(evidence, "requirement", name=name, pinned=bool(exact), version=exact[0].version if exact else None,
-                hashes=tuple(hashes), marker=str(requirement.marker) if requirement.marker else None)
+    return Line(
+        evidence,
+        "requirement",
+        name=name,
+        pinned=bool(exact),
+        version=exact[0].version if exact else None,
+        hashes=tuple(hashes),
+        marker=str(requirement.marker) if requirement.marker else None,
+    )
 
 
 def parse_file(root: Path, path: str) -> RequirementsFile:
@@ -144,7 +183,7 @@ class Closure:
     """A requirements file with everything it includes: the files in include order, and what was skipped."""
 
     files: tuple[RequirementsFile, ...]
-    skipped: tuple[tuple[Line, str], ...]    # (the include line, why it was skipped)
+    skipped: tuple[tuple[Line, str], ...]  # (the include line, why it was skipped)
 
     @property
     def lines(self) -> list[Line]:
@@ -174,9 +213,11 @@ def _include_path(including: str, target: str, root: Path) -> str:
     try:
         return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
-        raise DockwiseError(f"{including} includes {target}, which is outside the app directory",
-                            "keep every requirements file inside the app (it is sent as build context)",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"{including} includes {target}, which is outside the app directory",
+            "keep every requirements file inside the app (it is sent as build context)",
+            exit_code=2,
+        ) from None
 
 
 def closure(root: Path, roots: list[str], *, skip_dev_includes: bool) -> Closure:
@@ -218,7 +259,9 @@ def check_consistent(found: Closure) -> None:
             raise DockwiseError(
                 f"unresolvable requirements: {earlier.evidence.where()} pins {line.name}=={earlier.version} but "
                 f"{line.evidence.where()} pins {line.name}=={line.version}",
-                "keep one pin per project", exit_code=2)
+                "keep one pin per project",
+                exit_code=2,
+            )
     if found.hashed:
         unhashed = [line for line in found.requirements if not line.hashes]
         if unhashed:
@@ -226,9 +269,14 @@ def check_consistent(found: Closure) -> None:
             raise DockwiseError(
                 f"{line.evidence.where()}: {line.evidence.excerpt!r} has no --hash, but other requirements do, so "
                 "pip's hash-checking mode would refuse the set",
-                "regenerate the file with hashes for every line (pip-compile --generate-hashes)", exit_code=2)
+                "regenerate the file with hashes for every line (pip-compile --generate-hashes)",
+                exit_code=2,
+            )
         loose = [line for line in found.requirements if line.kind == "requirement" and not line.pinned]
         if loose:
             line = loose[0]
-            raise DockwiseError(f"{line.evidence.where()}: {line.name} is hashed but not pinned with ==",
-                                "pin it to one version (hash-checking mode requires ==)", exit_code=2)
+            raise DockwiseError(
+                f"{line.evidence.where()}: {line.name} is hashed but not pinned with ==",
+                "pin it to one version (hash-checking mode requires ==)",
+                exit_code=2,
+            )

@@ -27,7 +27,7 @@ SETUP_SCRIPTS = ("create_db.py", "init_db.py", "setup_db.py", "create_tables.py"
 
 @dataclass(frozen=True)
 class WritablePath:
-    path: PurePosixPath          # where the app writes, in the image
+    path: PurePosixPath  # where the app writes, in the image
     is_dir: bool
     evidence: Evidence
     why: str
@@ -35,7 +35,7 @@ class WritablePath:
 
 @dataclass(frozen=True)
 class SetupStep:
-    command: str                 # as the user would type it
+    command: str  # as the user would type it
     evidence: Evidence
     why: str
 
@@ -69,14 +69,22 @@ def _uses_instance(module: Module) -> Evidence | None:
 
 def writable_paths(candidate: Candidate | None, modules: list[Module], packaged: bool) -> list[WritablePath]:
     found: list[WritablePath] = []
-    uses_flask_sqlalchemy = any("flask_sqlalchemy" in import_aliases(m.tree).values()
-                                or any(v.startswith("flask_sqlalchemy") for v in import_aliases(m.tree).values())
-                                for m in modules)
+    uses_flask_sqlalchemy = any(
+        "flask_sqlalchemy" in import_aliases(m.tree).values()
+        or any(v.startswith("flask_sqlalchemy") for v in import_aliases(m.tree).values())
+        for m in modules
+    )
     if candidate is not None and candidate.framework == "flask":
         evidence = next((e for m in modules if (e := _uses_instance(m))), None)
         if evidence:
-            found.append(WritablePath(flask_instance(candidate, modules, packaged), True, evidence,
-                                      "Flask's instance folder (the app keeps its database or config there)"))
+            found.append(
+                WritablePath(
+                    flask_instance(candidate, modules, packaged),
+                    True,
+                    evidence,
+                    "Flask's instance folder (the app keeps its database or config there)",
+                )
+            )
     for module in modules:
         aliases = import_aliases(module.tree)
         evaluator = PathEvaluator(module, aliases)
@@ -96,9 +104,17 @@ def _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, f
         relative = PurePosixPath(match.group(1))
         if flask_sqlalchemy and candidate is not None and candidate.framework == "flask":
             # Flask-SQLAlchemy 3 resolves relative SQLite paths against the instance folder.
-            return [WritablePath(flask_instance(candidate, modules, packaged), True, evidence(),
-                                 f"SQLite database {relative} (Flask-SQLAlchemy keeps it in the instance folder)")]
-        return [WritablePath(in_image(relative), False, evidence(), "SQLite database (relative to the working directory)")]
+            return [
+                WritablePath(
+                    flask_instance(candidate, modules, packaged),
+                    True,
+                    evidence(),
+                    f"SQLite database {relative} (Flask-SQLAlchemy keeps it in the instance folder)",
+                )
+            ]
+        return [
+            WritablePath(in_image(relative), False, evidence(), "SQLite database (relative to the working directory)")
+        ]
     if isinstance(node, ast.Call) and dotted(node.func, aliases) == "sqlite3.connect" and node.args:
         path = evaluator.value(node.args[0])
         if isinstance(path, (str, PurePosixPath)) and str(path) != ":memory:" and "?" not in str(path):
@@ -111,14 +127,26 @@ def _upload_in(node, module, evaluator) -> list[WritablePath]:
     if not isinstance(node, ast.Assign) or len(node.targets) != 1:
         return []
     target = node.targets[0]
-    name = target.id if isinstance(target, ast.Name) else literal(target.slice) if isinstance(target, ast.Subscript) else None
+    name = (
+        target.id
+        if isinstance(target, ast.Name)
+        else literal(target.slice)
+        if isinstance(target, ast.Subscript)
+        else None
+    )
     if not isinstance(name, str) or "UPLOAD" not in name.upper():
         return []
     path = evaluator.value(node.value)
     if not isinstance(path, (str, PurePosixPath)) or not str(path).strip():
         return []
-    return [WritablePath(in_image(path), True, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
-                         "upload folder")]
+    return [
+        WritablePath(
+            in_image(path),
+            True,
+            Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
+            "upload folder",
+        )
+    ]
 
 
 def flask_cli_steps(candidate: Candidate | None, modules: list[Module]) -> list[SetupStep]:
@@ -131,14 +159,23 @@ def flask_cli_steps(candidate: Candidate | None, modules: list[Module]) -> list[
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             for decorator in node.decorator_list:
-                if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
-                        and decorator.func.attr == "command"):
+                if not (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr == "command"
+                ):
                     continue
                 name = literal(decorator.args[0]) if decorator.args else node.name.replace("_", "-")
                 if isinstance(name, str) and _SETUP_WORDS.search(name):
-                    steps.append(SetupStep(f"flask --app {candidate.module} {name}",
-                                           Evidence(module.path, decorator.lineno, ast.get_source_segment(module.text, decorator) or ""),
-                                           "a Flask CLI command that sets up the database"))
+                    steps.append(
+                        SetupStep(
+                            f"flask --app {candidate.module} {name}",
+                            Evidence(
+                                module.path, decorator.lineno, ast.get_source_segment(module.text, decorator) or ""
+                            ),
+                            "a Flask CLI command that sets up the database",
+                        )
+                    )
     return steps
 
 
@@ -151,10 +188,15 @@ def readme_steps(root: Path, files: list[str]) -> list[SetupStep]:
             for pattern in _README_STEPS:
                 match = pattern.search(line)
                 if match:
-                    steps.append(SetupStep(match.group(1), Evidence(name, number, line.strip()), "documented in the README"))
+                    steps.append(
+                        SetupStep(match.group(1), Evidence(name, number, line.strip()), "documented in the README")
+                    )
     return steps
 
 
 def script_steps(files: list[str]) -> list[SetupStep]:
-    return [SetupStep(f"python {name}", Evidence(name, None, ""), "a setup script at the app's root")
-            for name in SETUP_SCRIPTS if name in files]
+    return [
+        SetupStep(f"python {name}", Evidence(name, None, ""), "a setup script at the app's root")
+        for name in SETUP_SCRIPTS
+        if name in files
+    ]

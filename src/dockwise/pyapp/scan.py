@@ -10,11 +10,32 @@ from pathlib import Path, PurePosixPath
 from dockwise.core.errors import DockwiseError
 
 # Never the app's own code: virtual environments, installed packages, VCS and tool caches, build output.
-SKIPPED_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "site-packages", "dist-packages", "node_modules",
-    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs",
-    ".idea", ".vscode", "htmlcov",
-})
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "site-packages",
+        "dist-packages",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+        ".eggs",
+        ".idea",
+        ".vscode",
+        "htmlcov",
+    }
+)
 # Code that is not served: tests, docs, examples of use. Their apps (a test's `Flask(__name__)`) are no candidates.
 NOT_SERVED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "scripts", "benchmarks"})
 NOT_SERVED_FILES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"})
@@ -35,14 +56,20 @@ def walk_files(root: Path) -> list[str]:
     """Every file under `root` (relative POSIX paths, sorted), skipping SKIPPED_DIRS and *.egg-info."""
     found: list[str] = []
     for current, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
-                         and not os.path.islink(os.path.join(current, d)))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not os.path.islink(os.path.join(current, d))
+        )
         rel = Path(current).relative_to(root)
         for name in sorted(files):
             found.append((rel / name).as_posix() if rel.parts else name)
             if len(found) > MAX_FILES:
-                raise DockwiseError(f"{root} holds more than {MAX_FILES} files outside virtualenvs and caches",
-                                    "point dockwise init at the app's own directory", exit_code=2)
+                raise DockwiseError(
+                    f"{root} holds more than {MAX_FILES} files outside virtualenvs and caches",
+                    "point dockwise init at the app's own directory",
+                    exit_code=2,
+                )
     return found
 
 
@@ -72,9 +99,11 @@ def parse_module(root: Path, path: str) -> Module:
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise DockwiseError(f"{path}:{exc.lineno}: {exc.msg}",
-                            "fix the syntax error; dockwise reads the app's code without running it",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"{path}:{exc.lineno}: {exc.msg}",
+            "fix the syntax error; dockwise reads the app's code without running it",
+            exit_code=2,
+        ) from None
     return Module(path=path, name=module_name(path), tree=tree, text=text)
 
 

@@ -20,25 +20,59 @@ VENV_BIN = "/opt/venv/bin"
 
 @dataclass(frozen=True)
 class Server:
-    name: str                 # the distribution (and console script, except waitress)
+    name: str  # the distribution (and console script, except waitress)
     script: str
     interfaces: frozenset[str]
     imports: tuple[str, ...]  # modules it loads at start, for the distroless stdlib bytecode
 
 
-SERVERS: dict[str, Server] = {s.name: s for s in (
-    Server("gunicorn", "gunicorn", frozenset({"wsgi"}),
-           ("gunicorn.app.wsgiapp", "gunicorn.arbiter", "gunicorn.workers.gthread", "gunicorn.workers.sync",
-            "gunicorn.glogging")),
-    Server("uvicorn", "uvicorn", frozenset({"asgi"}),
-           ("uvicorn.main", "uvicorn.server", "uvicorn.config", "uvicorn.protocols.http.h11_impl",
-            "uvicorn.lifespan.on", "uvicorn.loops.asyncio", "uvicorn.logging")),
-    Server("hypercorn", "hypercorn", frozenset({"asgi", "wsgi"}), ("hypercorn.__main__", "hypercorn.asyncio")),
-    Server("granian", "granian", frozenset({"asgi", "wsgi"}),
-           ("granian.cli", "granian.server.mp", "granian.wsgi", "granian.asgi", "granian._loops", "multiprocessing.popen_fork")),
-    Server("waitress", "waitress-serve", frozenset({"wsgi"}), ("waitress.runner", "waitress.server")),
-    Server("daphne", "daphne", frozenset({"asgi"}), ("daphne.cli", "daphne.server")),
-)}
+SERVERS: dict[str, Server] = {
+    s.name: s
+    for s in (
+        Server(
+            "gunicorn",
+            "gunicorn",
+            frozenset({"wsgi"}),
+            (
+                "gunicorn.app.wsgiapp",
+                "gunicorn.arbiter",
+                "gunicorn.workers.gthread",
+                "gunicorn.workers.sync",
+                "gunicorn.glogging",
+            ),
+        ),
+        Server(
+            "uvicorn",
+            "uvicorn",
+            frozenset({"asgi"}),
+            (
+                "uvicorn.main",
+                "uvicorn.server",
+                "uvicorn.config",
+                "uvicorn.protocols.http.h11_impl",
+                "uvicorn.lifespan.on",
+                "uvicorn.loops.asyncio",
+                "uvicorn.logging",
+            ),
+        ),
+        Server("hypercorn", "hypercorn", frozenset({"asgi", "wsgi"}), ("hypercorn.__main__", "hypercorn.asyncio")),
+        Server(
+            "granian",
+            "granian",
+            frozenset({"asgi", "wsgi"}),
+            (
+                "granian.cli",
+                "granian.server.mp",
+                "granian.wsgi",
+                "granian.asgi",
+                "granian._loops",
+                "multiprocessing.popen_fork",
+            ),
+        ),
+        Server("waitress", "waitress-serve", frozenset({"wsgi"}), ("waitress.runner", "waitress.server")),
+        Server("daphne", "daphne", frozenset({"asgi"}), ("daphne.cli", "daphne.server")),
+    )
+}
 # When the app brings several, the first that serves its interface wins.
 PREFERENCE = ("gunicorn", "uvicorn", "granian", "hypercorn", "waitress", "daphne")
 # granian for WSGI: the reference service's choice, measured (benchmarks/bench_servers.py): 7-14x the development
@@ -52,21 +86,27 @@ BUNDLE = {"gunicorn": ("gunicorn",), "uvicorn": ("uvicorn", "click", "h11"), "gr
 @dataclass(frozen=True)
 class ServerChoice:
     server: Server
-    added: bool                 # not among the app's dependencies: dockwise installs it
+    added: bool  # not among the app's dependencies: dockwise installs it
     reason: str
 
 
-def choose_server(interface: str, app_names: frozenset[str], flag: str | None, procfile_program: str | None) -> ServerChoice:
+def choose_server(
+    interface: str, app_names: frozenset[str], flag: str | None, procfile_program: str | None
+) -> ServerChoice:
     if flag:
         server = SERVERS.get(flag)
         if server is None:
             raise DockwiseError(f"--server {flag}: unknown server", f"use one of: {', '.join(SERVERS)}", exit_code=2)
         if interface not in server.interfaces:
-            raise DockwiseError(f"--server {flag} does not serve {interface.upper()} apps",
-                                f"use {DEFAULT_FOR[interface]}", exit_code=2)
+            raise DockwiseError(
+                f"--server {flag} does not serve {interface.upper()} apps", f"use {DEFAULT_FOR[interface]}", exit_code=2
+            )
         if server.name not in app_names and server.name not in BUNDLE:
-            raise DockwiseError(f"--server {flag} is not among the app's dependencies",
-                                f"add {flag} to them, or use {DEFAULT_FOR[interface]}", exit_code=2)
+            raise DockwiseError(
+                f"--server {flag} is not among the app's dependencies",
+                f"add {flag} to them, or use {DEFAULT_FOR[interface]}",
+                exit_code=2,
+            )
         return ServerChoice(server, server.name not in app_names, "--server")
     if procfile_program:
         server = next((s for s in SERVERS.values() if s.script == procfile_program), None)
@@ -93,8 +133,11 @@ def server_requirements(server: str, app_names: frozenset[str], hashed: bool) ->
         return []
     lines = bundled_lines(server)
     if hashed:
-        return [f"{line.name}=={line.version} " + " ".join(f"--hash={h}" for h in line.hashes)
-                for line in lines if line.name not in app_names]
+        return [
+            f"{line.name}=={line.version} " + " ".join(f"--hash={h}" for h in line.hashes)
+            for line in lines
+            if line.name not in app_names
+        ]
     return [f"{line.name}=={line.version}" for line in lines if line.name == server]
 
 
@@ -104,24 +147,71 @@ def command(server: Server, target: str, factory: bool, interface: str, port: in
     script = posixpath.join(VENV_BIN, server.script)
     app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
     if server.name == "gunicorn":
-        return [script, "--bind", f"0.0.0.0:{port}", "--workers", "2", "--threads", "4",
-                "--worker-tmp-dir", "/dev/shm", "--graceful-timeout", str(GRACEFUL_S), "--access-logfile", "-", app]
+        return [
+            script,
+            "--bind",
+            f"0.0.0.0:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--worker-tmp-dir",
+            "/dev/shm",
+            "--graceful-timeout",
+            str(GRACEFUL_S),
+            "--access-logfile",
+            "-",
+            app,
+        ]
     if server.name == "uvicorn":
-        return [script, "--host", "0.0.0.0", "--port", str(port), "--timeout-graceful-shutdown", str(GRACEFUL_S),
-                *(["--factory"] if factory else []), app]
+        return [
+            script,
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(port),
+            "--timeout-graceful-shutdown",
+            str(GRACEFUL_S),
+            *(["--factory"] if factory else []),
+            app,
+        ]
     if server.name == "hypercorn":
         return [script, "--bind", f"0.0.0.0:{port}", "--graceful-timeout", str(GRACEFUL_S), app]
     if server.name == "granian":
-        return [script, "--interface", interface, "--host", "0.0.0.0", "--port", str(port), "--workers", "2",
-                "--blocking-threads", "4", "--workers-kill-timeout", str(GRACEFUL_S), "--respawn-failed-workers",
-                "--http1-header-read-timeout", "10000", "--access-log", *(["--factory"] if factory else []), app]
+        return [
+            script,
+            "--interface",
+            interface,
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "4",
+            "--workers-kill-timeout",
+            str(GRACEFUL_S),
+            "--respawn-failed-workers",
+            "--http1-header-read-timeout",
+            "10000",
+            "--access-log",
+            *(["--factory"] if factory else []),
+            app,
+        ]
     if server.name == "waitress":
         return [script, f"--listen=0.0.0.0:{port}", *(["--call"] if factory else []), app]
     return [script, "--bind", "0.0.0.0", "--port", str(port), app]
 
 
-_BIND_OPTIONS = {"gunicorn": ("-b", "--bind"), "uvicorn": ("--port",), "hypercorn": ("-b", "--bind"),
-                 "granian": ("--port",), "daphne": ("-p", "--port"), "waitress": ()}
+_BIND_OPTIONS = {
+    "gunicorn": ("-b", "--bind"),
+    "uvicorn": ("--port",),
+    "hypercorn": ("-b", "--bind"),
+    "granian": ("--port",),
+    "daphne": ("-p", "--port"),
+    "waitress": (),
+}
 
 
 def adapt_procfile(argv: tuple[str, ...], server: Server | None, port: int) -> list[str]:
@@ -133,8 +223,9 @@ def adapt_procfile(argv: tuple[str, ...], server: Server | None, port: int) -> l
     if server is None:
         return words
     options = _BIND_OPTIONS.get(server.name, ())
-    has_bind = any(w in options or any(w.startswith(o + "=") for o in options if o.startswith("--")) for w in words) \
-        or any(w.startswith("--listen") for w in words)
+    has_bind = any(
+        w in options or any(w.startswith(o + "=") for o in options if o.startswith("--")) for w in words
+    ) or any(w.startswith("--listen") for w in words)
     if not has_bind:
         if server.name in ("gunicorn", "hypercorn"):
             words[1:1] = ["--bind", f"0.0.0.0:{port}"]

@@ -21,8 +21,10 @@ def summary(facts: AppFacts, written: list[str], dry_run: bool) -> str:
     lines.append("build (dockwise's local bases, no registry):")
     for variant, dockerfile in (("standard", "Dockerfile"), ("distroless", "Dockerfile.distroless")):
         args = " ".join(f"--build-arg {k}={v}" for k, v in bases.local_build_args(variant).items())
-        lines.append(f"  DOCKER_BUILDKIT=1 docker build -f {dockerfile} {args} \\\n"
-                     f"      --secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt -t {facts.name.lower()}:{variant} .")
+        lines.append(
+            f"  DOCKER_BUILDKIT=1 docker build -f {dockerfile} {args} \\\n"
+            f"      --secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt -t {facts.name.lower()}:{variant} ."
+        )
     if facts.todo:
         lines += ["", "still to do:"] + [f"  - {item}" for item in facts.todo]
     return "\n".join(lines) + "\n"

@@ -22,8 +22,12 @@ def diff(root: Path, files: dict[str, str]) -> str:
         old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
         if old == text:
             continue
-        chunks += difflib.unified_diff(old.splitlines(True), text.splitlines(True),
-                                       fromfile=f"a/{name}" if old else "/dev/null", tofile=f"b/{name}")
+        chunks += difflib.unified_diff(
+            old.splitlines(True),
+            text.splitlines(True),
+            fromfile=f"a/{name}" if old else "/dev/null",
+            tofile=f"b/{name}",
+        )
     return "".join(chunks)
 
 
@@ -33,8 +37,11 @@ def write_set(root: Path, files: dict[str, str], *, force: bool) -> None:
     directory as it was."""
     clashes = existing(root, files)
     if clashes and not force:
-        raise DockwiseError(f"{', '.join(clashes)} already exist{'s' if len(clashes) == 1 else ''} in {root}",
-                            "pass --force to overwrite, or --dry-run to see the difference", exit_code=2)
+        raise DockwiseError(
+            f"{', '.join(clashes)} already exist{'s' if len(clashes) == 1 else ''} in {root}",
+            "pass --force to overwrite, or --dry-run to see the difference",
+            exit_code=2,
+        )
     directories = [name for name in files if (root / name).is_dir()]
     if directories:
         raise DockwiseError(f"{directories[0]} in {root} is a directory", "move it away first", exit_code=2)
@@ -61,8 +68,9 @@ def write_set(root: Path, files: dict[str, str], *, force: bool) -> None:
                 os.replace(backups.pop(name), root / name)
             else:
                 (root / name).unlink(missing_ok=True)
-        raise DockwiseError(f"cannot write into {root} ({exc.strerror or exc})", "check the directory's permissions",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"cannot write into {root} ({exc.strerror or exc})", "check the directory's permissions", exit_code=2
+        ) from None
     finally:
         for path in list(temps.values()) + list(backups.values()):
             Path(path).unlink(missing_ok=True)

@@ -39,8 +39,11 @@ def render_html(comparison: Comparison, extra_sections: Sequence[str] = ()) -> s
 
     # Every value goes through printable() before HTML escaping: names from an image may hold control characters or
     # bytes that are not UTF-8, neither of which belongs in an HTML page.
-    env = Environment(loader=PackageLoader("dockwise.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                      finalize=lambda value: printable(value) if isinstance(value, str) else value)
+    env = Environment(
+        loader=PackageLoader("dockwise.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        finalize=lambda value: printable(value) if isinstance(value, str) else value,
+    )
     template = env.get_template("compare.html.j2")
     return template.render(
         generated=comparison.generated,
@@ -61,8 +64,10 @@ def _sections(comparison: Comparison) -> list[dict]:
     from dockwise.image.comparison import hardening_rows, resilience_rows
 
     sections = []
-    for title, rows in (("Hardening (proven inside each running container)", hardening_rows(comparison.images)),
-                        ("Resilience", resilience_rows(comparison.images))):
+    for title, rows in (
+        ("Hardening (proven inside each running container)", hardening_rows(comparison.images)),
+        ("Resilience", resilience_rows(comparison.images)),
+    ):
         if any(cell.status != "n/a" for row in rows[1:] for cell in row.cells):
             sections.append({"title": title, "rows": rows})
     return sections
@@ -103,21 +108,28 @@ def _total_bars(comparison: Comparison) -> dict:
     rows = []
     for index, image in enumerate(comparison.images):
         facts = image.facts
-        rows.append({
-            "y": index * ROW_HEIGHT * 2,
-            "name": short_name(image.name, 30),
-            "unpacked": facts.size_bytes / largest * BAR_WIDTH,
-            "gzip": (facts.compressed_bytes or 0) / largest * BAR_WIDTH,
-            "label": f"{human_bytes(facts.size_bytes)} / {human_bytes(facts.compressed_bytes)} gzip",
-        })
+        rows.append(
+            {
+                "y": index * ROW_HEIGHT * 2,
+                "name": short_name(image.name, 30),
+                "unpacked": facts.size_bytes / largest * BAR_WIDTH,
+                "gzip": (facts.compressed_bytes or 0) / largest * BAR_WIDTH,
+                "label": f"{human_bytes(facts.size_bytes)} / {human_bytes(facts.compressed_bytes)} gzip",
+            }
+        )
     return {"rows": rows, "height": max(1, len(rows)) * ROW_HEIGHT * 2}
 
 
 def _metric_view(metric) -> dict:
     cells = []
     for index, (value, ratio) in enumerate(zip(metric.values, metric.ratios())):
-        cells.append({"value": format_value(value, metric.unit), "ratio": format_ratio(ratio) if index else "",
-                      "better": _better(metric, ratio) if index else ""})
+        cells.append(
+            {
+                "value": format_value(value, metric.unit),
+                "ratio": format_ratio(ratio) if index else "",
+                "better": _better(metric, ratio) if index else "",
+            }
+        )
     return {"label": metric.label, "cells": cells}
 
 
@@ -130,7 +142,13 @@ def _better(metric, ratio: float | None) -> str:
 def _practice_rows(comparison: Comparison) -> list[dict]:
     rows = []
     for row, verdict in enumerate(comparison.images[0].verdicts):
-        cells = [{"status": image.verdicts[row].status, "mark": STATUS_MARK[image.verdicts[row].status],
-                  "evidence": image.verdicts[row].evidence} for image in comparison.images]
+        cells = [
+            {
+                "status": image.verdicts[row].status,
+                "mark": STATUS_MARK[image.verdicts[row].status],
+                "evidence": image.verdicts[row].evidence,
+            }
+            for image in comparison.images
+        ]
         rows.append({"title": verdict.title, "cells": cells})
     return rows

@@ -13,8 +13,12 @@ if TYPE_CHECKING:
 
 def render_markdown(comparison: Comparison) -> str:
     names = [short_name(image.name) for image in comparison.images]
-    lines = ["### dockwise compare", "", "| metric | " + " | ".join(_cell(n) for n in names) + " |",
-             "|---|" + "---:|" * len(names)]
+    lines = [
+        "### dockwise compare",
+        "",
+        "| metric | " + " | ".join(_cell(n) for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
     for metric in comparison.metrics():
         cells = []
         for index, (value, ratio) in enumerate(zip(metric.values, metric.ratios())):
@@ -23,7 +27,9 @@ def render_markdown(comparison: Comparison) -> str:
         lines.append(f"| {metric.label} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += ["", "| seed practice | " + " | ".join(_cell(n) for n in names) + " |", "|---|" + "---|" * len(names)]
     for row, verdict in enumerate(comparison.images[0].verdicts):
-        cells = [f"{STATUS_MARK[image.verdicts[row].status]}: {image.verdicts[row].evidence}" for image in comparison.images]
+        cells = [
+            f"{STATUS_MARK[image.verdicts[row].status]}: {image.verdicts[row].evidence}" for image in comparison.images
+        ]
         lines.append(f"| {verdict.title} | " + " | ".join(_cell(c) for c in cells) + " |")
     for image in comparison.images:
         if image.findings:

@@ -13,6 +13,7 @@ def step_status(title: str) -> Iterator[Callable[[str], None]]:
 
     console = Console(stderr=True)
     with console.status(f"[bold]{title}[/bold]") as status:
+
         def on_step(step: str) -> None:
             status.update(f"[bold]{title}[/bold]  {step[:110]}")
 

@@ -49,7 +49,7 @@ def format_ratio(ratio: float | None) -> str:
 
 
 def short_name(reference: str, limit: int = 40) -> str:
-    return reference if len(reference) <= limit else "…" + reference[-(limit - 1):]
+    return reference if len(reference) <= limit else "…" + reference[-(limit - 1) :]
 
 
 def plain(text: str) -> Text:
@@ -70,8 +70,15 @@ def print_facts(facts: ImageFacts, findings: list[Finding], console: Console) ->
     rows = [
         ("tags", ", ".join(facts.tags) or "none"),
         ("os", facts.os_release.get("pretty_name") or f"{facts.os}/{facts.architecture}"),
-        ("size", f"{human_bytes(facts.size_bytes)} unpacked, " + (f"{human_bytes(facts.compressed_bytes)} gzip"
-                 if facts.compressed_bytes is not None else "gzip not measured (--gzip-size)")),
+        (
+            "size",
+            f"{human_bytes(facts.size_bytes)} unpacked, "
+            + (
+                f"{human_bytes(facts.compressed_bytes)} gzip"
+                if facts.compressed_bytes is not None
+                else "gzip not measured (--gzip-size)"
+            ),
+        ),
         ("files", str(facts.file_count)),
         ("user", f"{facts.user.configured or '(none)'} → uid {facts.user.uid}"),
         ("workdir", facts.workdir or "(none)"),
@@ -90,8 +97,13 @@ def print_facts(facts: ImageFacts, findings: list[Finding], console: Console) ->
     for column in ("#", "size", "gzip", "files", "created by"):
         layers.add_column(column, justify="right" if column in ("#", "size", "gzip", "files") else "left")
     for layer in facts.layers:
-        layers.add_row(str(layer.index), human_bytes(layer.size_bytes), human_bytes(layer.compressed_bytes),
-                       str(layer.file_count), plain(layer.created_by[:90]))
+        layers.add_row(
+            str(layer.index),
+            human_bytes(layer.size_bytes),
+            human_bytes(layer.compressed_bytes),
+            str(layer.file_count),
+            plain(layer.created_by[:90]),
+        )
     console.print(layers)
     print_findings(findings, console)
 
@@ -105,7 +117,9 @@ def facts_text(facts: ImageFacts, findings: list[Finding], *, color: bool) -> st
     from rich.console import Console
 
     width = shutil.get_terminal_size((140, 24)).columns if color else 140
-    console = Console(record=True, width=width, file=io.StringIO(), force_terminal=color, color_system="standard" if color else None)
+    console = Console(
+        record=True, width=width, file=io.StringIO(), force_terminal=color, color_system="standard" if color else None
+    )
     print_facts(facts, findings, console)
     return console.export_text(styles=color)
 

@@ -23,8 +23,19 @@ from dockwise.image.archive_writer import ImageSpec, Layer, canonical_json, writ
 from dockwise.slim.keep import KeepSet
 from dockwise.slim.rootfs import RootFS
 
-KEPT_CONFIG = ("User", "WorkingDir", "Env", "ExposedPorts", "Entrypoint", "Cmd", "Healthcheck", "Labels",
-               "StopSignal", "Volumes", "Shell")
+KEPT_CONFIG = (
+    "User",
+    "WorkingDir",
+    "Env",
+    "ExposedPorts",
+    "Entrypoint",
+    "Cmd",
+    "Healthcheck",
+    "Labels",
+    "StopSignal",
+    "Volumes",
+    "Shell",
+)
 
 
 def _entry(root: RootFS, path: str, kept, directory_mtime: int) -> tuple[tarfile.TarInfo, bytes | None]:
@@ -115,8 +126,9 @@ class Written:
 
 
 @contextlib.contextmanager
-def write_image(root: RootFS, keep: KeepSet, source_config: dict, labels: dict[str, str], *, source_ref: str,
-                source_id: str) -> Iterator[Written]:
+def write_image(
+    root: RootFS, keep: KeepSet, source_config: dict, labels: dict[str, str], *, source_ref: str, source_id: str
+) -> Iterator[Written]:
     """The slim image as an archive in a temporary directory, for the duration of the block."""
     with tempfile.TemporaryDirectory(prefix="dockwise-slim-image-") as tmp:
         layer_path = Path(tmp) / "layer.tar"
@@ -141,4 +153,6 @@ def load(client, written: Written) -> None:
         with written.archive.open("rb") as handle:
             client.images.load(handle)
     except DockerException as exc:
-        raise DockwiseError(f"the engine refused the slim image ({str(exc)[:160]})", "report this", exit_code=3) from None
+        raise DockwiseError(
+            f"the engine refused the slim image ({str(exc)[:160]})", "report this", exit_code=3
+        ) from None

@@ -15,8 +15,15 @@ import sys
 
 OUTPUT = "/.dockwise-trace/python.jsonl"
 HOOK_DIR = os.path.dirname(os.path.abspath(__file__))
-IMPORT_SYSTEM = ("importlib._bootstrap", "importlib._bootstrap_external", "_frozen_importlib",
-                 "_frozen_importlib_external", "zipimport", "pkgutil", "site")
+IMPORT_SYSTEM = (
+    "importlib._bootstrap",
+    "importlib._bootstrap_external",
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "zipimport",
+    "pkgutil",
+    "site",
+)
 
 
 def _json(value):
@@ -88,17 +95,19 @@ def _install():
         finally:
             busy.pop()
 
-    emit({
-        "e": "start",
-        "exe": sys.executable,
-        "prefix": sys.prefix,
-        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-        "path": [p for p in sys.path if p != HOOK_DIR],
-        "cache_tag": sys.implementation.cache_tag,
-        "ext": _imp.extension_suffixes(),
-        "version": "{}.{}.{}".format(*sys.version_info[:3]),
-        "modules": _modules(),
-    })
+    emit(
+        {
+            "e": "start",
+            "exe": sys.executable,
+            "prefix": sys.prefix,
+            "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+            "path": [p for p in sys.path if p != HOOK_DIR],
+            "cache_tag": sys.implementation.cache_tag,
+            "ext": _imp.extension_suffixes(),
+            "version": "{}.{}.{}".format(*sys.version_info[:3]),
+            "modules": _modules(),
+        }
+    )
     sys.addaudithook(hook)
     atexit.register(lambda: emit({"e": "exit", "modules": _modules()}))
 

@@ -17,7 +17,12 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME, DT_RPATH, DT_RUNPATH = 0, 1, 5, 10, 14, 15, 29
 # What glibc searches after the cache on a Debian multiarch system (trusted directories first).
 DEFAULT_LIBRARY_DIRS = (
-    "lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib64", "usr/lib64", "lib", "usr/lib",
+    "lib/x86_64-linux-gnu",
+    "usr/lib/x86_64-linux-gnu",
+    "lib64",
+    "usr/lib64",
+    "lib",
+    "usr/lib",
 )
 
 
@@ -48,11 +53,11 @@ def read_elf(data: bytes) -> ElfInfo:
     end = "<" if order == 1 else ">"
     wide = elf_class == 2
     if wide:
-        phoff, = _unpack(end + "Q", data, 32)
+        (phoff,) = _unpack(end + "Q", data, 32)
         phentsize, phnum = _unpack(end + "HH", data, 54)
         ph_format = end + "IIQQQQQQ"  # type, flags, offset, vaddr, paddr, filesz, memsz, align
     else:
-        phoff, = _unpack(end + "I", data, 28)
+        (phoff,) = _unpack(end + "I", data, 28)
         phentsize, phnum = _unpack(end + "HH", data, 42)
         ph_format = end + "IIIIIIII"  # type, offset, vaddr, paddr, filesz, memsz, flags, align
     if phentsize < struct.calcsize(ph_format) and phnum:
@@ -85,7 +90,7 @@ def read_elf(data: bytes) -> ElfInfo:
         if not 0 <= start < len(data):
             raise ElfError("dynamic string outside the file")
         stop = data.find(b"\0", start)
-        return data[start: stop if stop >= 0 else len(data)].decode("utf-8", "surrogateescape")
+        return data[start : stop if stop >= 0 else len(data)].decode("utf-8", "surrogateescape")
 
     def paths(tag: int) -> tuple[str, ...]:
         return tuple(part for tag_, value in entries if tag_ == tag for part in string(value).split(":") if part)
@@ -117,7 +122,7 @@ def _unpack(fmt: str, data: bytes, offset: int) -> tuple:
 def _bounded(data: bytes, offset: int, size: int) -> bytes:
     if offset < 0 or size < 0 or offset + size > len(data):
         raise ElfError("segment outside the file")
-    return data[offset: offset + size]
+    return data[offset : offset + size]
 
 
 def _dynamic_entries(data: bytes, where: tuple[int, int], fmt: str) -> list[tuple[int, int]]:

@@ -52,7 +52,15 @@ OS_RELEASE = ("etc/os-release", "etc/debian_version")
 ELF_HEAD = 4
 
 TRACED, APP, PYTHON, RUNTIME, INCLUDED, NEEDED, METADATA, PARENT = (
-    "traced", "app", "python", "runtime", "included", "needed", "metadata", "parent")
+    "traced",
+    "app",
+    "python",
+    "runtime",
+    "included",
+    "needed",
+    "metadata",
+    "parent",
+)
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,8 @@ def python_layout(trace: Trace, root: RootFS) -> PythonLayout:
             elif _under(entry.lstrip("/"), process.base_prefix.lstrip("/")) and "/python" in "/" + resolved:
                 stdlib[resolved] = None
     return PythonLayout(
-        stdlib_dirs=tuple(stdlib), site_dirs=tuple(site),
+        stdlib_dirs=tuple(stdlib),
+        site_dirs=tuple(site),
         cache_tags=tuple(dict.fromkeys(p.cache_tag for p in trace.python if p.cache_tag)),
         extension_suffixes=tuple(dict.fromkeys(s for p in trace.python for s in p.extension_suffixes)),
     )
@@ -250,12 +259,15 @@ class _Planner:
                 metadata = self.root.read_text(posixpath.join(directory, "METADATA"))
                 if metadata is None:
                     continue
-                found.append(read_distribution(directory, metadata, self.root.read_text(posixpath.join(directory, "RECORD"))))
+                found.append(
+                    read_distribution(directory, metadata, self.root.read_text(posixpath.join(directory, "RECORD")))
+                )
         return tuple(found)
 
     def _whole_distributions(self) -> None:
-        self._keep_distributions([d for d in self.distributions if any(p in self.result.kept for p in d.files)],
-                                 "kept whole")
+        self._keep_distributions(
+            [d for d in self.distributions if any(p in self.result.kept for p in d.files)], "kept whole"
+        )
 
     def _keep_distributions(self, start: list[Distribution], why: str) -> list[str]:
         """Keep each distribution's files (those in its site directory) and what it requires, transitively;
@@ -311,7 +323,7 @@ class _Planner:
     def _module_name(self, path: str) -> tuple[str | None, bool]:
         for root in (*self.layout.stdlib_dirs, *self.layout.site_dirs, *self.app_dirs):
             if _under(path, root) and path != root:
-                relative = path[len(root) + 1:-3]
+                relative = path[len(root) + 1 : -3]
                 parts = relative.split("/")
                 is_package = parts[-1] == "__init__"
                 if is_package:
@@ -340,8 +352,9 @@ class _Planner:
             self._put("tmp", Reason(RUNTIME, "temporary directory"))
         for path in self.options.includes:
             if self.root.resolve(path) is None:
-                raise DockwiseError(f"--include {path}: no such path in the image", "name a path the image has",
-                                    exit_code=2)
+                raise DockwiseError(
+                    f"--include {path}: no such path in the image", "name a path the image has", exit_code=2
+                )
             self.add_tree(path, Reason(INCLUDED, f"--include {path}"))
 
     def _user(self) -> None:
@@ -356,8 +369,11 @@ class _Planner:
         gid = group or (row.split(":")[3] if row else "")
         groups = self.root.read_text("etc/group")
         if groups is not None:
-            group_rows = [line for line in groups.splitlines()
-                          if line.count(":") >= 3 and line.split(":")[2 if gid.isdigit() else 0] == gid]
+            group_rows = [
+                line
+                for line in groups.splitlines()
+                if line.count(":") >= 3 and line.split(":")[2 if gid.isdigit() else 0] == gid
+            ]
             self._rewrite("etc/group", group_rows, "group entry of the image's user")
         home = row.split(":")[5] if row else ""
         if home not in ("", "/") and self.root.resolve(home) is not None:
@@ -374,7 +390,9 @@ class _Planner:
 
     def elf_closure(self) -> None:
         search = LibrarySearch(
-            ld_library_path=tuple(p.lstrip("/") for p in self.env.get("LD_LIBRARY_PATH", "").split(":") if p.startswith("/")),
+            ld_library_path=tuple(
+                p.lstrip("/") for p in self.env.get("LD_LIBRARY_PATH", "").split(":") if p.startswith("/")
+            ),
             configured_dirs=ld_so_conf_dirs(self.root.read_text, self.root.listdir),
         )
         queue = deque(sorted(self.result.kept))
@@ -418,8 +436,13 @@ class _Planner:
                 self.add(path, Reason(METADATA, "what scanners read to identify the distribution"))
         remaining: dict[str, None] = {}
         while True:  # a copyright kept through a doc-dir symlink (libgcc-s1 -> gcc-14-base) keeps its owner too
-            found = {package for path in self.result.kept if self.root.kind(path) != DIR  # every package lists /usr
-                     for package in owners.get(path, ()) if package not in remaining}
+            found = {
+                package
+                for path in self.result.kept
+                if self.root.kind(path) != DIR  # every package lists /usr
+                for package in owners.get(path, ())
+                if package not in remaining
+            }
             if not found:
                 break
             for package in sorted(found):
@@ -442,10 +465,16 @@ class _Planner:
     def _debian_owners(self) -> dict[str, list[str]]:
         """Image path -> Debian packages listing it (status.d md5sums, or dpkg's info/*.list and *.md5sums)."""
         owners: dict[str, list[str]] = {}
-        lists = [(f"var/lib/dpkg/status.d/{name}", name.removesuffix(".md5sums"))
-                 for name in self.root.listdir("var/lib/dpkg/status.d") if name.endswith(".md5sums")]
-        lists += [(f"var/lib/dpkg/info/{name}", name.rsplit(".", 1)[0])
-                  for name in self.root.listdir("var/lib/dpkg/info") if name.endswith((".list", ".md5sums"))]
+        lists = [
+            (f"var/lib/dpkg/status.d/{name}", name.removesuffix(".md5sums"))
+            for name in self.root.listdir("var/lib/dpkg/status.d")
+            if name.endswith(".md5sums")
+        ]
+        lists += [
+            (f"var/lib/dpkg/info/{name}", name.rsplit(".", 1)[0])
+            for name in self.root.listdir("var/lib/dpkg/info")
+            if name.endswith((".list", ".md5sums"))
+        ]
         for list_path, package in lists:
             text = self.root.read_text(list_path) or ""
             for line in text.splitlines():
@@ -468,15 +497,22 @@ class _Planner:
         target = self.root.resolve("var/lib/dpkg/status")
         assert target is not None
         content = ("\n\n".join(s.strip("\n") for s in chosen) + "\n").encode() if chosen else b""
-        self.result.kept[target] = Kept(Reason(METADATA, "dpkg status of the packages that remain"), target, content=content)
+        self.result.kept[target] = Kept(
+            Reason(METADATA, "dpkg status of the packages that remain"), target, content=content
+        )
 
     def bytecode(self) -> None:
         """Python code outside the app kept as bytecode alone where valid bytecode exists (see the module doc)."""
         tags = self.layout.cache_tags
         for path in sorted(self.result.kept):
-            if (not path.endswith(".py") or not self.root.is_file(path) or not self.layout.owns(path)
-                    or any(_under(path, d) for d in self.app_dirs) or self._is_landmark(path)
-                    or posixpath.dirname(path) in self.listed_dirs):
+            if (
+                not path.endswith(".py")
+                or not self.root.is_file(path)
+                or not self.layout.owns(path)
+                or any(_under(path, d) for d in self.app_dirs)
+                or self._is_landmark(path)
+                or posixpath.dirname(path) in self.listed_dirs
+            ):
                 continue
             item = self.result.kept[path]
             if item.content is not None:
@@ -488,11 +524,18 @@ class _Planner:
                 if self._valid_bytecode(path, cached):
                     del self.result.kept[path]
                     self.result.kept.pop(cached, None)
-                    self.result.kept[sourceless_pyc(path)] = Kept(Reason(item.reason.kind, item.reason.detail + "; as bytecode"),
-                                                                  path, data=cached)
+                    self.result.kept[sourceless_pyc(path)] = Kept(
+                        Reason(item.reason.kind, item.reason.detail + "; as bytecode"), path, data=cached
+                    )
                     break
-        for path in [p for p in self.result.kept if "/__pycache__/" in p and self.layout.owns(p)
-                     and not any(_under(p, d) for d in self.app_dirs) and posixpath.dirname(p) not in self.listed_dirs]:
+        for path in [
+            p
+            for p in self.result.kept
+            if "/__pycache__/" in p
+            and self.layout.owns(p)
+            and not any(_under(p, d) for d in self.app_dirs)
+            and posixpath.dirname(p) not in self.listed_dirs
+        ]:
             del self.result.kept[path]  # bytecode of a source not kept, or stale: Python would not use it
 
     def _is_landmark(self, path: str) -> bool:
@@ -524,9 +567,13 @@ def compute_keep_set(root: RootFS, trace: Trace, config: dict, options: Options)
         left_out = sorted(p for p in full.kept if p.endswith((".py", ".pyc", ".so")) and p not in result.kept)
         result.left_out = tuple("/" + p for p in left_out)
         if left_out:
-            shown = ", ".join("/" + p for p in left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
-            result.notes.append(f"--only-traced-modules left out {len(left_out)} Python files that kept code may "
-                                f"import on a path no probe took: {shown}")
+            shown = ", ".join("/" + p for p in left_out[:5]) + (
+                f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+            )
+            result.notes.append(
+                f"--only-traced-modules left out {len(left_out)} Python files that kept code may "
+                f"import on a path no probe took: {shown}"
+            )
     return result
 
 

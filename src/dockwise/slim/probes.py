@@ -85,8 +85,7 @@ class Difference:
     def one_line(self) -> str:
         if self.what == "status":
             return f"probe {self.probe!r}: status {self.slim} from the slim image, {self.original} from the original"
-        return (f"probe {self.probe!r}: body differs at byte {self.offset} "
-                f"(original {self.original}, slim {self.slim})")
+        return f"probe {self.probe!r}: body differs at byte {self.offset} (original {self.original}, slim {self.slim})"
 
 
 def _bad(cause: str) -> DockwiseError:
@@ -186,8 +185,12 @@ def parse_probe(raw: object, number: int, common_mask: tuple[str, ...] = ()) -> 
         except re.error as exc:
             raise _bad(f"{where}: mask_text {pattern!r} is not a regular expression ({exc})") from None
     return Probe(
-        name=str(raw.get("name") or f"{method} {path}"), method=method, path=path, status=status,
-        headers=tuple(sorted(headers.items())), body=body,
+        name=str(raw.get("name") or f"{method} {path}"),
+        method=method,
+        path=path,
+        status=status,
+        headers=tuple(sorted(headers.items())),
+        body=body,
         mask=tuple(dict.fromkeys((*common_mask, *_strings(raw.get("mask", []), f"{where}: mask")))),
         mask_text=mask_text,
     )
@@ -209,11 +212,15 @@ def ask_each(reach: Reach, probes: tuple[Probe, ...], timeout: float = PROBE_TIM
         headers = dict(probe.headers)
         if not any(name.lower() == "host" for name in headers):
             headers["Host"] = PROBE_HOST
-        requests.append({"method": probe.method, "path": probe.path, "headers": headers, "body": probe.body,
-                         "timeout": timeout})
-    return [ConnectionError(got["error"]) if "error" in got
-            else Answer(got["status"], got["body"], got["content_type"], got["seconds"])
-            for got in reach.call(http_faults.exchanges, requests=requests)]
+        requests.append(
+            {"method": probe.method, "path": probe.path, "headers": headers, "body": probe.body, "timeout": timeout}
+        )
+    return [
+        ConnectionError(got["error"])
+        if "error" in got
+        else Answer(got["status"], got["body"], got["content_type"], got["seconds"])
+        for got in reach.call(http_faults.exchanges, requests=requests)
+    ]
 
 
 def ask(reach: Reach, probe: Probe, timeout: float = PROBE_TIMEOUT) -> Answer:
@@ -242,6 +249,7 @@ def wait_until_answering(reach: Reach, probe: Probe, timeout: float, alive: Call
 
 # -- comparing -------------------------------------------------------------------------------------------------
 
+
 def masked_body(probe: Probe, answer: Answer) -> bytes:
     """The body as compared: JSON with the probe's fields masked, or the text with its patterns masked."""
     body = answer.body
@@ -269,7 +277,9 @@ def _mask(document: object, parts: list[str]) -> object:
     if isinstance(document, dict):
         return {key: (_mask(value, rest) if head in ("*", key) else value) for key, value in document.items()}
     if isinstance(document, list):
-        return [(_mask(value, rest) if head == "*" or head == str(index) else value) for index, value in enumerate(document)]
+        return [
+            (_mask(value, rest) if head == "*" or head == str(index) else value) for index, value in enumerate(document)
+        ]
     return document
 
 
@@ -286,7 +296,9 @@ def volatile_tokens(probe: Probe, first: Answer, second: Answer) -> frozenset[in
     return frozenset(i for tag, i1, i2, _j1, _j2 in matcher.get_opcodes() if tag != "equal" for i in range(i1, i2))
 
 
-def first_difference(probe: Probe, original: Answer, slim: Answer, volatile: frozenset[int] = frozenset()) -> Difference | None:
+def first_difference(
+    probe: Probe, original: Answer, slim: Answer, volatile: frozenset[int] = frozenset()
+) -> Difference | None:
     """The first difference between the slim image's answer and the original's, after masking, outside the words
     that change from one original answer to the next (`volatile`); None when they agree."""
     if original.status != slim.status:
@@ -311,7 +323,7 @@ def _agree_outside(left: bytes, right: bytes, volatile: frozenset[int]) -> bool:
 
 
 def _excerpt(data: bytes, offset: int, width: int = 24) -> str:
-    piece = data[offset: offset + width]
+    piece = data[offset : offset + width]
     return repr(piece) if piece else "<end of body>"
 
 
@@ -328,12 +340,21 @@ class ProbeResult:
         def answer(a: Answer | None) -> dict | None:
             if a is None:
                 return None
-            return {"status": a.status, "bytes": len(a.body), "content_type": a.content_type, "ms": round(a.seconds * 1000, 1)}
+            return {
+                "status": a.status,
+                "bytes": len(a.body),
+                "content_type": a.content_type,
+                "ms": round(a.seconds * 1000, 1),
+            }
 
         return {
-            "name": self.probe.name, "method": self.probe.method, "path": self.probe.path,
-            "expected_status": self.probe.status, "masked": list(self.probe.mask) + list(self.probe.mask_text),
-            "original": answer(self.original), "slim": answer(self.slim),
+            "name": self.probe.name,
+            "method": self.probe.method,
+            "path": self.probe.path,
+            "expected_status": self.probe.status,
+            "masked": list(self.probe.mask) + list(self.probe.mask_text),
+            "original": answer(self.original),
+            "slim": answer(self.slim),
             "identical": self.slim is not None and self.difference is None,
             "difference": self.difference.one_line() if self.difference else None,
         }

@@ -127,8 +127,13 @@ def read_distribution(dist_info: str, metadata: str, record: str | None) -> Dist
         relative = relative.strip().strip('"')
         if relative:
             files.append(posixpath.normpath(posixpath.join(site, relative)))
-    return Distribution(name or posixpath.basename(dist_info).split("-")[0], version, dist_info, tuple(files),
-                        tuple(dict.fromkeys(requires)))
+    return Distribution(
+        name or posixpath.basename(dist_info).split("-")[0],
+        version,
+        dist_info,
+        tuple(files),
+        tuple(dict.fromkeys(requires)),
+    )
 
 
 # -- imports ----------------------------------------------------------------------------------------------------
@@ -233,8 +238,9 @@ def _resolve_relative(base: str, module: str, is_package: bool) -> str | None:
     return ".".join([*anchor, rest] if rest else anchor) or None
 
 
-def module_files(name: str, roots: Iterable[str], exists: Callable[[str], bool],
-                 extension_suffixes: tuple[str, ...]) -> list[str]:
+def module_files(
+    name: str, roots: Iterable[str], exists: Callable[[str], bool], extension_suffixes: tuple[str, ...]
+) -> list[str]:
     """The files that make module `name` importable from the first root that has it: each parent package's
     `__init__.py` and the module itself (`.py`, a package's `__init__.py`, or an extension module). When only the
     parent packages exist (`from pkg import attribute`), those."""

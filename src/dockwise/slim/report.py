@@ -31,50 +31,101 @@ class SlimReport:
         return self.data
 
 
-def build_report(*, source: ImageFacts, slim: ImageFacts, tag: str, keep: KeepSet, trace: Trace,
-                 probes: tuple[ProbeResult, ...], original: RunResult, traced: RunResult, slim_run: RunResult,
-                 size_before: dict[str, int], size_after: dict[str, int], written: Written, options: Options,
-                 timings: dict[str, float]) -> SlimReport:
+def build_report(
+    *,
+    source: ImageFacts,
+    slim: ImageFacts,
+    tag: str,
+    keep: KeepSet,
+    trace: Trace,
+    probes: tuple[ProbeResult, ...],
+    original: RunResult,
+    traced: RunResult,
+    slim_run: RunResult,
+    size_before: dict[str, int],
+    size_after: dict[str, int],
+    written: Written,
+    options: Options,
+    timings: dict[str, float],
+) -> SlimReport:
     from dockwise.image.checks import run_checks
 
     directories = sorted(set(size_before) | set(size_after), key=lambda d: (-size_before.get(d, 0), d))
-    rows: list[dict] = [{"directory": d, "before": size_before.get(d, 0), "after": size_after.get(d, 0)} for d in directories]
+    rows: list[dict] = [
+        {"directory": d, "before": size_before.get(d, 0), "after": size_after.get(d, 0)} for d in directories
+    ]
     if len(rows) > DIRECTORY_ROWS:
         rest = rows[DIRECTORY_ROWS:]
-        rows = rows[:DIRECTORY_ROWS] + [{"directory": f"(other {len(rest)} directories)",
-                                         "before": sum(r["before"] for r in rest), "after": sum(r["after"] for r in rest)}]
+        rows = rows[:DIRECTORY_ROWS] + [
+            {
+                "directory": f"(other {len(rest)} directories)",
+                "before": sum(r["before"] for r in rest),
+                "after": sum(r["after"] for r in rest),
+            }
+        ]
     before_verdicts = {v.practice: v.status for v in judge(source)}
-    practices = [{"practice": v.practice, "title": v.title, "original": before_verdicts[v.practice], "slim": v.status}
-                 for v in judge(slim)]
+    practices = [
+        {"practice": v.practice, "title": v.title, "original": before_verdicts[v.practice], "slim": v.status}
+        for v in judge(slim)
+    ]
     source_packages = {p.name for p in source.debian_packages}
     source_dists = {d.name for d in source.python_distributions}
     data = {
-        "source": {"reference": source.reference, "id": source.id, "size_bytes": source.size_bytes,
-                   "files": source.file_count},
-        "slim": {"tag": tag, "id": written.image_id, "size_bytes": slim.size_bytes, "files": slim.file_count,
-                 "file_bytes": written.file_bytes},
+        "source": {
+            "reference": source.reference,
+            "id": source.id,
+            "size_bytes": source.size_bytes,
+            "files": source.file_count,
+        },
+        "slim": {
+            "tag": tag,
+            "id": written.image_id,
+            "size_bytes": slim.size_bytes,
+            "files": slim.file_count,
+            "file_bytes": written.file_bytes,
+        },
         "ratio": round(slim.size_bytes / source.size_bytes, 4) if source.size_bytes else None,
-        "options": {"includes": list(options.includes), "keep_python_stdlib": options.keep_stdlib,
-                    "only_traced_modules": options.only_traced},
+        "options": {
+            "includes": list(options.includes),
+            "keep_python_stdlib": options.keep_stdlib,
+            "only_traced_modules": options.only_traced,
+        },
         "size_by_directory": rows,
         "kept_by_reason": keep.reasons(),
-        "kept": [{"path": "/" + path, "reason": item.reason.kind, "detail": item.reason.detail,
-                  **({"bytes_from": "/" + item.data} if item.data else {}),
-                  **({"rewritten": True} if item.content is not None else {})}
-                 for path, item in sorted(keep.kept.items())],
+        "kept": [
+            {
+                "path": "/" + path,
+                "reason": item.reason.kind,
+                "detail": item.reason.detail,
+                **({"bytes_from": "/" + item.data} if item.data else {}),
+                **({"rewritten": True} if item.content is not None else {}),
+            }
+            for path, item in sorted(keep.kept.items())
+        ],
         "probes": [result.as_dict() for result in probes],
-        "healthcheck": {"original_exit": original.health_exit, "traced_exit": traced.health_exit,
-                        "slim_exit": slim_run.health_exit},
-        "startup_to_first_answer_ms": {"original": round(original.ready_seconds * 1000, 1),
-                                       "traced": round(traced.ready_seconds * 1000, 1),
-                                       "slim": round(slim_run.ready_seconds * 1000, 1)},
+        "healthcheck": {
+            "original_exit": original.health_exit,
+            "traced_exit": traced.health_exit,
+            "slim_exit": slim_run.health_exit,
+        },
+        "startup_to_first_answer_ms": {
+            "original": round(original.ready_seconds * 1000, 1),
+            "traced": round(traced.ready_seconds * 1000, 1),
+            "slim": round(slim_run.ready_seconds * 1000, 1),
+        },
         "practices": practices,
-        "checks": {"original": sorted({f.rule for f in run_checks(source)}),
-                   "slim": sorted({f.rule for f in run_checks(slim)})},
-        "debian_packages": {"kept": sorted(p.name for p in slim.debian_packages),
-                            "removed": sorted(source_packages - {p.name for p in slim.debian_packages})},
-        "python_distributions": {"kept": sorted(d.name for d in slim.python_distributions),
-                                 "removed": sorted(source_dists - {d.name for d in slim.python_distributions})},
+        "checks": {
+            "original": sorted({f.rule for f in run_checks(source)}),
+            "slim": sorted({f.rule for f in run_checks(slim)}),
+        },
+        "debian_packages": {
+            "kept": sorted(p.name for p in slim.debian_packages),
+            "removed": sorted(source_packages - {p.name for p in slim.debian_packages}),
+        },
+        "python_distributions": {
+            "kept": sorted(d.name for d in slim.python_distributions),
+            "removed": sorted(source_dists - {d.name for d in slim.python_distributions}),
+        },
         "trace": _trace_summary(trace),
         "notes": list(keep.notes),
         "left_out_by_only_traced_modules": list(keep.left_out),
@@ -88,9 +139,9 @@ def _trace_summary(trace: Trace) -> dict:
     return {
         "how": {
             "files": "strace -f -ff -y --seccomp-bpf -e trace=%file,%process, run inside the container as its user "
-                     "from a read-only bundle (no --privileged, no added capability)",
+            "from a read-only bundle (no --privileged, no added capability)",
             "python": "PEP 578 audit hook loaded as sitecustomize from a read-only PYTHONPATH directory: sys.modules "
-                      "at start and exit, import, open, ctypes.dlopen, os.listdir/os.scandir",
+            "at start and exit, import, open, ctypes.dlopen, os.listdir/os.scandir",
             "mapped": "/proc/<pid>/maps of every process in the container, read from the host after the probes",
         },
         "processes": len(trace.processes),
@@ -117,29 +168,43 @@ def render_text(report: SlimReport) -> str:
         "",
         f"{'directory':40} {'before':>10} {'after':>10}",
     ]
-    lines += [f"{row['directory'][:40]:40} {_mb(row['before']):>10} {_mb(row['after']):>10}"
-              for row in data["size_by_directory"]]
+    lines += [
+        f"{row['directory'][:40]:40} {_mb(row['before']):>10} {_mb(row['after']):>10}"
+        for row in data["size_by_directory"]
+    ]
     lines += ["", "kept because: " + ", ".join(f"{kind} {count}" for kind, count in data["kept_by_reason"].items()), ""]
     lines.append(f"{'probe':34} {'original':>16} {'slim':>16}  same")
     for probe in data["probes"]:
+
         def cell(answer):
             return f"{answer['status']} {answer['bytes']} B" if answer else "-"
-        lines.append(f"{probe['name'][:34]:34} {cell(probe['original']):>16} {cell(probe['slim']):>16}  "
-                     f"{'yes' if probe['identical'] else 'NO'}")
+
+        lines.append(
+            f"{probe['name'][:34]:34} {cell(probe['original']):>16} {cell(probe['slim']):>16}  "
+            f"{'yes' if probe['identical'] else 'NO'}"
+        )
     health = data["healthcheck"]
     if health["original_exit"] is not None:
-        lines.append(f"{'HEALTHCHECK command':34} {'exit ' + str(health['original_exit']):>16} "
-                     f"{'exit ' + str(health['slim_exit']):>16}  {'yes' if health['original_exit'] == health['slim_exit'] else 'NO'}")
+        lines.append(
+            f"{'HEALTHCHECK command':34} {'exit ' + str(health['original_exit']):>16} "
+            f"{'exit ' + str(health['slim_exit']):>16}  {'yes' if health['original_exit'] == health['slim_exit'] else 'NO'}"
+        )
     lines.append("")
     lines.append("practices: " + ", ".join(f"{p['practice']} {p['original']}->{p['slim']}" for p in data["practices"]))
-    lines.append(f"checks failing: original {', '.join(data['checks']['original']) or 'none'}; "
-                 f"slim {', '.join(data['checks']['slim']) or 'none'}")
-    lines.append(f"Debian packages kept {len(data['debian_packages']['kept'])}, removed "
-                 f"{len(data['debian_packages']['removed'])}; Python distributions kept "
-                 f"{len(data['python_distributions']['kept'])}, removed {len(data['python_distributions']['removed'])}")
+    lines.append(
+        f"checks failing: original {', '.join(data['checks']['original']) or 'none'}; "
+        f"slim {', '.join(data['checks']['slim']) or 'none'}"
+    )
+    lines.append(
+        f"Debian packages kept {len(data['debian_packages']['kept'])}, removed "
+        f"{len(data['debian_packages']['removed'])}; Python distributions kept "
+        f"{len(data['python_distributions']['kept'])}, removed {len(data['python_distributions']['removed'])}"
+    )
     trace = data["trace"]
-    lines.append(f"trace: {trace['processes']} processes, {trace['syscalls']} file syscalls, {trace['modules']} "
-                 f"modules, {trace['mapped_files']} mapped files")
+    lines.append(
+        f"trace: {trace['processes']} processes, {trace['syscalls']} file syscalls, {trace['modules']} "
+        f"modules, {trace['mapped_files']} mapped files"
+    )
     lines += [f"note: {note}" for note in data["notes"]]
     return "\n".join(lines) + "\n"
 
@@ -175,12 +240,14 @@ def html_section(report: SlimReport) -> str:
         f"<tr><td>{esc(row['directory'])}</td><td style='text-align:right'>{_mb(row['before'])}</td>"
         f"<td>{bar(row['before'], '#9ca3af')}</td><td style='text-align:right'>{_mb(row['after'])}</td>"
         f"<td>{bar(row['after'], '#2563eb')}</td></tr>"
-        for row in data["size_by_directory"])
+        for row in data["size_by_directory"]
+    )
     probe_rows = "".join(
         f"<tr><td>{esc(p['name'])}</td><td>{p['original']['status']} · {p['original']['bytes']} B</td>"
         f"<td>{(str(p['slim']['status']) + ' · ' + str(p['slim']['bytes']) + ' B') if p['slim'] else '-'}</td>"
         f"<td>{'identical' if p['identical'] else esc(p['difference'] or 'differs')}</td></tr>"
-        for p in data["probes"])
+        for p in data["probes"]
+    )
     reasons = ", ".join(f"{esc(kind)} {count}" for kind, count in data["kept_by_reason"].items())
     return (
         '<section class="slim"><h2>slim</h2>'

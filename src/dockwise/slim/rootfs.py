@@ -40,8 +40,17 @@ class RootFS:
                 continue
             members[path] = member
             link = _clean(member.linkname) if member.islnk() else member.linkname if member.issym() else ""
-            entries.append(Entry(path, entry_kind(member), member.mode, member.uid, member.gid,
-                                 member.size if member.isreg() else 0, link))
+            entries.append(
+                Entry(
+                    path,
+                    entry_kind(member),
+                    member.mode,
+                    member.uid,
+                    member.gid,
+                    member.size if member.isreg() else 0,
+                    link,
+                )
+            )
         return cls(FileSystem.apply([LayerIndex(entries=entries)]), members, tar)
 
     def resolve(self, path: str) -> str | None:

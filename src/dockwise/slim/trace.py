@@ -169,11 +169,11 @@ def unquote(literal: str) -> str:
             index += 1
             continue
         nxt = body[index + 1]
-        if nxt == "x" and re.match(r"[0-9a-fA-F]{2}", body[index + 2:index + 4]):
-            out.append(int(body[index + 2:index + 4], 16))
+        if nxt == "x" and re.match(r"[0-9a-fA-F]{2}", body[index + 2 : index + 4]):
+            out.append(int(body[index + 2 : index + 4], 16))
             index += 4
         elif nxt in "01234567":
-            digits = re.match(r"[0-7]{1,3}", body[index + 1:])
+            digits = re.match(r"[0-7]{1,3}", body[index + 1 :])
             assert digits is not None
             out.append(int(digits.group(0), 8) & 0xFF)
             index += 1 + len(digits.group(0))
@@ -210,7 +210,7 @@ def split_call(line: str) -> tuple[str, list[str], str] | None:
             start = index + 1
         elif char == ")" and depth == 0:
             args.append(line[start:index].strip())
-            rest = line[index + 1:].strip()
+            rest = line[index + 1 :].strip()
             if not rest.startswith("="):
                 return None
             return match.group(1), [a for a in args if a], rest[1:].strip()
@@ -319,7 +319,9 @@ def read_strace_dir(directory: Path, prefix: str, workdir: str) -> tuple[Process
     """Every `<prefix>.<pid>` file strace -ff wrote; each process starts in its parent's working directory, which
     is the image's WORKDIR unless the parent changed it (rare for servers; relative calls are then joined with it)."""
     traces = []
-    for path in sorted(directory.glob(prefix + ".*"), key=lambda p: int(p.suffix[1:]) if p.suffix[1:].isdigit() else -1):
+    for path in sorted(
+        directory.glob(prefix + ".*"), key=lambda p: int(p.suffix[1:]) if p.suffix[1:].isdigit() else -1
+    ):
         suffix = path.suffix[1:]
         if not suffix.isdigit():
             continue
@@ -330,8 +332,10 @@ def read_strace_dir(directory: Path, prefix: str, workdir: str) -> tuple[Process
 
 # -- the Python audit hook --------------------------------------------------------------------------------------
 
-def parse_python_events(lines: Iterable[str]) -> tuple[tuple[PythonProcess, ...], tuple[PythonEvent, ...],
-                                                     dict[int, dict[str, str | None]]]:
+
+def parse_python_events(
+    lines: Iterable[str],
+) -> tuple[tuple[PythonProcess, ...], tuple[PythonEvent, ...], dict[int, dict[str, str | None]]]:
     """The hook's JSON lines into interpreter starts, events, and sys.modules at each process's exit."""
     processes: list[PythonProcess] = []
     exits: dict[int, dict[str, str | None]] = {}
@@ -345,17 +349,19 @@ def parse_python_events(lines: Iterable[str]) -> tuple[tuple[PythonProcess, ...]
         except (ValueError, KeyError, TypeError):
             raise TraceLost(f"line {number} of the Python trace is not a hook record: {line[:80]!r}") from None
         if kind == "start":
-            processes.append(PythonProcess(
-                pid=pid,
-                executable=record.get("exe") or "",
-                prefix=record.get("prefix") or "",
-                base_prefix=record.get("base_prefix") or "",
-                sys_path=tuple(record.get("path") or ()),
-                cache_tag=record.get("cache_tag"),
-                extension_suffixes=tuple(record.get("ext") or ()),
-                version=record.get("version") or "",
-                modules_at_start=dict(record.get("modules") or {}),
-            ))
+            processes.append(
+                PythonProcess(
+                    pid=pid,
+                    executable=record.get("exe") or "",
+                    prefix=record.get("prefix") or "",
+                    base_prefix=record.get("base_prefix") or "",
+                    sys_path=tuple(record.get("path") or ()),
+                    cache_tag=record.get("cache_tag"),
+                    extension_suffixes=tuple(record.get("ext") or ()),
+                    version=record.get("version") or "",
+                    modules_at_start=dict(record.get("modules") or {}),
+                )
+            )
         elif kind == "exit":
             exits[pid] = dict(record.get("modules") or {})
         elif kind in ("import", "open", "dlopen", "listdir"):
@@ -364,6 +370,7 @@ def parse_python_events(lines: Iterable[str]) -> tuple[tuple[PythonProcess, ...]
 
 
 # -- /proc/<pid>/maps -------------------------------------------------------------------------------------------
+
 
 def parse_maps(pid: int, text: str) -> tuple[MappedFile, ...]:
     """The files a process has mapped (as paths inside its container), from its /proc/<pid>/maps."""
@@ -379,8 +386,14 @@ def parse_maps(pid: int, text: str) -> tuple[MappedFile, ...]:
 
 # -- loss checks ------------------------------------------------------------------------------------------------
 
-def check_complete(trace: Trace, *, resolve: Callable[[str], str | None], is_python: Callable[[str], bool],
-                   interpreter: Callable[[str], str | None]) -> None:
+
+def check_complete(
+    trace: Trace,
+    *,
+    resolve: Callable[[str], str | None],
+    is_python: Callable[[str], bool],
+    interpreter: Callable[[str], str | None],
+) -> None:
     """Raise TraceLost unless every source is whole (see the module docstring).
 
     `resolve` maps a path as a process named it to the image path it reaches (None: not in the image);
@@ -406,21 +419,28 @@ def check_complete(trace: Trace, *, resolve: Callable[[str], str | None], is_pyt
         for executable in process.execs:
             target = resolve(executable)
             if target is not None and is_python(target) and process.pid not in reported:
-                raise TraceLost(f"pid {process.pid} ran {executable} but the Python audit hook never reported "
-                                "(does the interpreter run with -I, -E or -S, ignoring PYTHONPATH?)")
+                raise TraceLost(
+                    f"pid {process.pid} ran {executable} but the Python audit hook never reported "
+                    "(does the interpreter run with -I, -E or -S, ignoring PYTHONPATH?)"
+                )
     opened = {resolve(path) for call in trace.calls() if call.found for path in call.paths}
     seen_modules = {name for p in trace.python for name in p.modules_at_start}
     seen_modules |= {e.name for e in trace.python_events if e.kind == "import"}
     known_files = {file for p in trace.python for file in p.modules_at_start.values() if file}
-    known_files |= {file for modules in trace.python_exits.values() for name, file in modules.items()
-                    if file and name in seen_modules}
+    known_files |= {
+        file
+        for modules in trace.python_exits.values()
+        for name, file in modules.items()
+        if file and name in seen_modules
+    }
     for pid, modules in sorted(trace.python_exits.items()):
         for name, file in sorted(modules.items()):
             # A module put into sys.modules by hand (an alias such as collections.abc, a config file run as a
             # module) raises no import event; one loaded from a file must at least have had that file opened.
             if name not in seen_modules and file and file not in known_files and resolve(file) not in opened:
-                raise TraceLost(f"module {name} ({file}) was loaded in pid {pid}, but neither its import nor its "
-                                "file was traced")
+                raise TraceLost(
+                    f"module {name} ({file}) was loaded in pid {pid}, but neither its import nor its file was traced"
+                )
     pending = [resolve(path) for process in trace.processes for path in process.execs]
     while pending:  # a script's #! interpreter, then that program's loader: all mapped by the kernel at exec
         path = pending.pop()

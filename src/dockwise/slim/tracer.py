@@ -61,8 +61,19 @@ TRACER_STEPS = """RUN apt-get update \\
     && rm -rf /var/lib/apt/lists/*
 """
 TRACER_MOUNT, HOOK_MOUNT, OUTPUT_MOUNT = "/.dockwise-tracer", "/.dockwise-python", "/.dockwise-trace"
-STRACE_OPTIONS = ("-f", "-ff", "-q", "-y", "--seccomp-bpf", "-e", "trace=%file,%process", "-e", "signal=none",
-                  "-o", f"{OUTPUT_MOUNT}/strace")
+STRACE_OPTIONS = (
+    "-f",
+    "-ff",
+    "-q",
+    "-y",
+    "--seccomp-bpf",
+    "-e",
+    "trace=%file,%process",
+    "-e",
+    "signal=none",
+    "-o",
+    f"{OUTPUT_MOUNT}/strace",
+)
 """-ff: one file per process (no interleaved lines); -y: the path of every descriptor (openat's directory, the
 working directory of AT_FDCWD); --seccomp-bpf: only the traced calls stop the process (a small slowdown)."""
 HOSTNAME = "dockwise-slim"
@@ -79,8 +90,13 @@ class Tracer:
     root: Path
 
     def command(self, *args: str) -> list[str]:
-        return [f"{TRACER_MOUNT}/lib/{self.loader_name}", "--library-path", f"{TRACER_MOUNT}/lib",
-                f"{TRACER_MOUNT}/bin/strace", *args]
+        return [
+            f"{TRACER_MOUNT}/lib/{self.loader_name}",
+            "--library-path",
+            f"{TRACER_MOUNT}/lib",
+            f"{TRACER_MOUNT}/bin/strace",
+            *args,
+        ]
 
     @property
     def loader_name(self) -> str:
@@ -115,8 +131,14 @@ def ensure_tracer(client, say: Callable[[str], None] = lambda _m: None) -> Trace
     tag = f"dockwise/slim-tracer:{key}"
     with tempfile.TemporaryDirectory(prefix="dockwise-tracer-") as context:
         (Path(context) / "Dockerfile").write_text(dockerfile)
-        build_image(BuildRequest(context=Path(context), dockerfile=Path(context) / "Dockerfile", tag=tag,
-                                 labels={"dockwise.slim.tracer": key}))
+        build_image(
+            BuildRequest(
+                context=Path(context),
+                dockerfile=Path(context) / "Dockerfile",
+                tag=tag,
+                labels={"dockwise.slim.tracer": key},
+            )
+        )
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root.parent))
     try:
@@ -152,8 +174,16 @@ def _extract_bundle(client, tag: str, out: Path) -> None:
             if name in done:
                 continue
             done.add(name)
-            data = next((d for d in (_fetch(container, f"/{directory}/{name}", missing_ok=True)
-                                     for directory in DEFAULT_LIBRARY_DIRS) if d is not None), None)
+            data = next(
+                (
+                    d
+                    for d in (
+                        _fetch(container, f"/{directory}/{name}", missing_ok=True) for directory in DEFAULT_LIBRARY_DIRS
+                    )
+                    if d is not None
+                ),
+                None,
+            )
             if data is None:
                 raise DockwiseError(f"the tracer image lacks {name}, which strace needs", "report this", exit_code=3)
             (out / "lib" / name).write_bytes(data)
@@ -188,7 +218,11 @@ def _fetch(container, path: str, *, missing_ok: bool = False, hops: int = 0) -> 
         member = archive.next()
         assert member is not None
         if member.issym() and hops < 8:
-            target = member.linkname if member.linkname.startswith("/") else posixpath.join(posixpath.dirname(path), member.linkname)
+            target = (
+                member.linkname
+                if member.linkname.startswith("/")
+                else posixpath.join(posixpath.dirname(path), member.linkname)
+            )
             return _fetch(container, posixpath.normpath(target), missing_ok=missing_ok, hops=hops + 1)
         handle = archive.extractfile(member)
         assert handle is not None
@@ -196,6 +230,7 @@ def _fetch(container, path: str, *, missing_ok: bool = False, hops: int = 0) -> 
 
 
 # -- runs ------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -211,8 +246,9 @@ class RunResult:
 def image_command(config: dict) -> list[str]:
     command = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
     if not command:
-        raise DockwiseError("the image has neither ENTRYPOINT nor CMD", "give it the command that starts the service",
-                            exit_code=2)
+        raise DockwiseError(
+            "the image has neither ENTRYPOINT nor CMD", "give it the command that starts the service", exit_code=2
+        )
     return command
 
 
@@ -224,8 +260,17 @@ def exposed_port(config: dict) -> int:
 
 
 @contextlib.contextmanager
-def serving(client, image: str, config: dict, plan: ProbePlan, labels: dict[str, str], *, what: str,
-            exit_code: int = 2, **options) -> Iterator[tuple[Any, Reach, float]]:
+def serving(
+    client,
+    image: str,
+    config: dict,
+    plan: ProbePlan,
+    labels: dict[str, str],
+    *,
+    what: str,
+    exit_code: int = 2,
+    **options,
+) -> Iterator[tuple[Any, Reach, float]]:
     """A container of `image` that has answered its first probe: (container, where the probes reach it, seconds to
     the answer). On a local engine its port is published on 127.0.0.1 and the probes run here; on any other, nothing
     is published and they run in a helper container that joins its network namespace (dockwise.measure.pod).
@@ -237,8 +282,9 @@ def serving(client, image: str, config: dict, plan: ProbePlan, labels: dict[str,
 
     port = exposed_port(config)
     local = client_is_local(client)
-    published = containers.start(client, image, port=port if local else None, labels=labels, hostname=HOSTNAME,
-                                 **options)
+    published = containers.start(
+        client, image, port=port if local else None, labels=labels, hostname=HOSTNAME, **options
+    )
     container = published.container
 
     def alive() -> bool:
@@ -257,21 +303,28 @@ def serving(client, image: str, config: dict, plan: ProbePlan, labels: dict[str,
                     except APIError as exc:
                         if not alive():
                             raise ChildProcessError("the container stopped") from None
-                        raise DockwiseError(f"the probe helper could not join {what}'s network namespace "
-                                            f"({str(exc.explanation or exc)[:160]})", "check `dockwise doctor`",
-                                            exit_code=3) from None
+                        raise DockwiseError(
+                            f"the probe helper could not join {what}'s network namespace "
+                            f"({str(exc.explanation or exc)[:160]})",
+                            "check `dockwise doctor`",
+                            exit_code=3,
+                        ) from None
                 ready = wait_until_answering(reach, plan.probes[0], plan.startup_timeout, alive)
             except ChildProcessError:
                 container.reload()
                 code = container.attrs["State"]["ExitCode"]
-                raise DockwiseError(f"{what} exited (code {code}) before answering on port {port}: "
-                                    f"{containers.log_tail(container, 3)}", "run it by hand and read `docker logs`",
-                                    exit_code=exit_code) from None
+                raise DockwiseError(
+                    f"{what} exited (code {code}) before answering on port {port}: {containers.log_tail(container, 3)}",
+                    "run it by hand and read `docker logs`",
+                    exit_code=exit_code,
+                ) from None
             except TimeoutError:
-                raise DockwiseError(f"{what} never answered {plan.probes[0].name!r} on port {port} within "
-                                    f"{plan.startup_timeout:.0f} s: {containers.log_tail(container, 3)}",
-                                    "check the port it listens on, or raise startup_timeout in the probe file",
-                                    exit_code=exit_code) from None
+                raise DockwiseError(
+                    f"{what} never answered {plan.probes[0].name!r} on port {port} within "
+                    f"{plan.startup_timeout:.0f} s: {containers.log_tail(container, 3)}",
+                    "check the port it listens on, or raise startup_timeout in the probe file",
+                    exit_code=exit_code,
+                ) from None
             yield container, reach, ready
     finally:
         containers.remove(container)
@@ -281,8 +334,9 @@ def ask_all(reach: Reach, plan: ProbePlan, what: str, exit_code: int = 2) -> dic
     answers = {}
     for probe, answer in zip(plan.probes, ask_each(reach, plan.probes), strict=False):
         if isinstance(answer, ConnectionError):
-            raise DockwiseError(f"{what} did not answer probe {probe.name!r} ({answer})", "see `docker logs`",
-                                exit_code=exit_code)
+            raise DockwiseError(
+                f"{what} did not answer probe {probe.name!r} ({answer})", "see `docker logs`", exit_code=exit_code
+            )
         answers[probe.name] = answer
     return answers
 
@@ -305,8 +359,9 @@ def run_health(container, command: list[str] | tuple[str, ...] | None, timeout: 
         pool.shutdown(wait=False)
 
 
-def probe_image(client, image: str, config: dict, plan: ProbePlan, labels: dict[str, str], *, what: str,
-                exit_code: int = 2) -> RunResult:
+def probe_image(
+    client, image: str, config: dict, plan: ProbePlan, labels: dict[str, str], *, what: str, exit_code: int = 2
+) -> RunResult:
     """Run `image` untraced under the probes and its HEALTHCHECK command. The reads are asked twice: what changes
     from one answer to the next (`volatile`) may change in another image's answer too."""
     with serving(client, image, config, plan, labels, what=what, exit_code=exit_code) as (container, reach, ready):
@@ -320,6 +375,7 @@ def probe_image(client, image: str, config: dict, plan: ProbePlan, labels: dict[
 
 # -- the traced run's volumes ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TraceVolumes:
     """The traced run's volumes by mount point (the strace bundle and the audit hook, mounted read-only; the output,
@@ -330,8 +386,9 @@ class TraceVolumes:
     names: dict[str, str]
 
     def mounts(self) -> dict[str, dict[str, str]]:
-        return {name: {"bind": mount, "mode": "rw" if mount == OUTPUT_MOUNT else "ro"}
-                for mount, name in self.names.items()}
+        return {
+            name: {"bind": mount, "mode": "rw" if mount == OUTPUT_MOUNT else "ro"} for mount, name in self.names.items()
+        }
 
     def collect(self, into: Path) -> None:
         """Every file the run wrote into the output volume, copied into the directory `into`."""
@@ -358,6 +415,7 @@ class TraceVolumes:
 def _inputs_archive(tracer: Tracer) -> bytes:
     """A tar for `put_archive` at /: the three mount points (the output one writable by anyone: the image's user
     writes there), the strace bundle and the audit hook, all owned by root."""
+
     def owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid = info.gid = 0
         info.uname = info.gname = ""
@@ -391,13 +449,20 @@ def trace_volumes(client, image: str, tracer: Tracer, labels: dict[str, str]) ->
         for _mount in (TRACER_MOUNT, HOOK_MOUNT, OUTPUT_MOUNT):
             made.append(client.volumes.create(labels=labels))
         names = dict(zip((TRACER_MOUNT, HOOK_MOUNT, OUTPUT_MOUNT), (v.name for v in made), strict=True))
-        holder = client.containers.create(image, labels=labels, entrypoint=["/"], command=[], network_mode="none",
-                                          volumes={name: {"bind": mount, "mode": "rw"} for mount, name in names.items()})
+        holder = client.containers.create(
+            image,
+            labels=labels,
+            entrypoint=["/"],
+            command=[],
+            network_mode="none",
+            volumes={name: {"bind": mount, "mode": "rw"} for mount, name in names.items()},
+        )
         try:
             holder.put_archive("/", _inputs_archive(tracer))
         except DockerException as exc:
-            raise DockwiseError(f"copying the tracer into its volumes failed ({str(exc)[:160]})",
-                                "check `dockwise doctor`") from None
+            raise DockwiseError(
+                f"copying the tracer into its volumes failed ({str(exc)[:160]})", "check `dockwise doctor`"
+            ) from None
         yield TraceVolumes(holder, names)
     finally:
         if holder is not None:
@@ -407,8 +472,9 @@ def trace_volumes(client, image: str, tracer: Tracer, labels: dict[str, str]) ->
                 volume.remove(force=True)
 
 
-def traced_run(client, image: str, config: dict, plan: ProbePlan, tracer: Tracer,
-               labels: dict[str, str]) -> tuple[Trace, RunResult]:
+def traced_run(
+    client, image: str, config: dict, plan: ProbePlan, tracer: Tracer, labels: dict[str, str]
+) -> tuple[Trace, RunResult]:
     """Run `image` under strace and the audit hook, ask the probes, run the HEALTHCHECK command under strace too,
     read every process's maps, stop the service with its stop signal and collect the trace."""
     env = dict(item.split("=", 1) if "=" in item else (item, "") for item in config.get("Env") or [])
@@ -416,9 +482,18 @@ def traced_run(client, image: str, config: dict, plan: ProbePlan, tracer: Tracer
     stop_signal = _signal_number(config.get("StopSignal") or "SIGTERM")
     traced = tracer.command(*STRACE_OPTIONS, "--", *image_command(config))
     with trace_volumes(client, image, tracer, labels) as volumes:
-        with serving(client, image, config, plan, labels, what=f"{image} (traced)",
-                     entrypoint=traced[:1], command=traced[1:], environment={"PYTHONPATH": python_path},
-                     volumes=volumes.mounts()) as (container, reach, ready):
+        with serving(
+            client,
+            image,
+            config,
+            plan,
+            labels,
+            what=f"{image} (traced)",
+            entrypoint=traced[:1],
+            command=traced[1:],
+            environment={"PYTHONPATH": python_path},
+            volumes=volumes.mounts(),
+        ) as (container, reach, ready):
             answers = ask_all(reach, plan, f"{image} (traced)")
             inside = Inside(container, container_python(container))
             mapped = inside.maps()
@@ -434,8 +509,11 @@ def traced_run(client, image: str, config: dict, plan: ProbePlan, tracer: Tracer
             volumes.collect(out_dir)
             processes = read_strace_dir(out_dir, "strace", config.get("WorkingDir") or "/")
             python_file = out_dir / "python.jsonl"
-            lines = (python_file.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
-                     if python_file.exists() else [])
+            lines = (
+                python_file.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+                if python_file.exists()
+                else []
+            )
     python, events, exits = parse_python_events(lines)
     return Trace(processes, python, events, exits, tuple(mapped), frozenset({1})), result
 
@@ -446,8 +524,9 @@ def _signal_number(name: str) -> int:
     try:
         return int(getattr(signal, name if name.startswith("SIG") else "SIG" + name))
     except AttributeError:
-        raise DockwiseError(f"the image's STOPSIGNAL {name!r} is unknown", "use a signal name such as SIGTERM",
-                            exit_code=2) from None
+        raise DockwiseError(
+            f"the image's STOPSIGNAL {name!r} is unknown", "use a signal name such as SIGTERM", exit_code=2
+        ) from None
 
 
 # -- the container's processes, seen from inside ---------------------------------------------------------------
@@ -511,8 +590,10 @@ class Inside:
             return {}  # the container has stopped: nothing left to read or signal
         output = result.output.decode(errors="replace").strip().splitlines()
         if result.exit_code != 0 or not output:
-            raise TraceLost(f"reading the container's processes failed (exit {result.exit_code}): "
-                            f"{(output or ['no output'])[-1][:200]}")
+            raise TraceLost(
+                f"reading the container's processes failed (exit {result.exit_code}): "
+                f"{(output or ['no output'])[-1][:200]}"
+            )
         return {int(pid): value for pid, value in json.loads(output[-1]).items()}
 
     def maps(self) -> list[MappedFile]:

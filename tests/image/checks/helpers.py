@@ -16,12 +16,15 @@ from tests.image.archives import F, docker_save, image_config, layer
 PASSWD = F("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/false\n")
 
 
-def image(*layers: bytes, tags: tuple[str, ...] = ("test/image:1",), history: list[str] | None = None, **config) -> ImageFacts:
+def image(
+    *layers: bytes, tags: tuple[str, ...] = ("test/image:1",), history: list[str] | None = None, **config
+) -> ImageFacts:
     """Facts of a docker-save archive made of `layers` (default: one layer with /etc/passwd) and this config."""
     layers = layers or (layer(PASSWD),)
     with tempfile.TemporaryDirectory() as directory:
         path = docker_save(list(layers), image_config(list(layers), history=history, **config), tags).write_tar(
-            Path(directory) / "image.tar")
+            Path(directory) / "image.tar"
+        )
         return collect(str(path), gzip_size=False)
 
 

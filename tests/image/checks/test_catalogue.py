@@ -15,7 +15,9 @@ def test_codes_are_unique_and_documented():
     checks = all_rules("image")
     assert len({c.id for c in checks}) == len(MODULES) == len(checks)
     for check in checks:
-        assert check.id.startswith("DI0") and check.name and "Anti-pattern" in check.doc and "Best practice" in check.doc
+        assert (
+            check.id.startswith("DI0") and check.name and "Anti-pattern" in check.doc and "Best practice" in check.doc
+        )
         assert check.scope is Scope.IMAGE
 
 

@@ -5,8 +5,14 @@ CHECK = "di004_package_manager_present"
 
 
 def test_finds_apt_dpkg_and_a_pip_module():
-    facts = image(layer(PASSWD, F("usr/bin/apt-get", b"x", mode=0o755), F("usr/bin/dpkg", b"x", mode=0o755),
-                        F("usr/lib/python3/dist-packages/pip/__init__.py", b"")))
+    facts = image(
+        layer(
+            PASSWD,
+            F("usr/bin/apt-get", b"x", mode=0o755),
+            F("usr/bin/dpkg", b"x", mode=0o755),
+            F("usr/lib/python3/dist-packages/pip/__init__.py", b""),
+        )
+    )
     [finding] = findings(CHECK, facts)
     assert finding.severity is Severity.INFO and "apt, dpkg, pip" in finding.message
 

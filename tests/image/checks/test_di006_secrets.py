@@ -5,7 +5,9 @@ PEM = b"-----BEGIN RSA PRIVATE KEY-----\n" + b"MIIEowIBAAKCAQEA" * 8 + b"\n-----
 
 
 def test_catches_env_names_secret_files_and_keys_by_content():
-    facts = image(layer(PASSWD, F("app/.env", b"A=1\n"), F("app/config/server.crt", PEM)), Env=["API_TOKEN=x", "GPG_KEY=y"])
+    facts = image(
+        layer(PASSWD, F("app/.env", b"A=1\n"), F("app/config/server.crt", PEM)), Env=["API_TOKEN=x", "GPG_KEY=y"]
+    )
     messages = [f.message for f in findings(CHECK, facts)]
     assert len(messages) == 3
     assert "API_TOKEN" in messages[0] and "GPG_KEY" not in messages[0]

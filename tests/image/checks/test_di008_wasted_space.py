@@ -5,8 +5,11 @@ BIG = b"\x00" * (2 << 20)
 
 
 def test_catches_a_chown_layer_that_copies_everything_again():
-    facts = image(layer(PASSWD, F("app/data.bin", BIG)), layer(F("app/data.bin", BIG, uid=1000)),
-                  history=["COPY . /app", "RUN chown -R app /app"])
+    facts = image(
+        layer(PASSWD, F("app/data.bin", BIG)),
+        layer(F("app/data.bin", BIG, uid=1000)),
+        history=["COPY . /app", "RUN chown -R app /app"],
+    )
     [finding] = findings(CHECK, facts)
     assert str(2 << 20) in finding.message and "layer 1 (RUN chown -R app /app)" in finding.message
 

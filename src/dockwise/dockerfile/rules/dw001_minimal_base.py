@@ -39,8 +39,28 @@ FIX = "Use a slim, distroless or otherwise minimal tag (e.g. python:3.13-slim) f
 REFS = {"cis": "4.3"}
 
 # Official images whose plain tags are the full, build-tools-included variant.
-FULL_IMAGES = frozenset({"python", "node", "ruby", "php", "perl", "golang", "openjdk", "eclipse-temurin", "rust",
-                         "buildpack-deps", "gcc", "maven", "gradle", "elixir", "erlang", "haskell", "julia", "r-base"})
+FULL_IMAGES = frozenset(
+    {
+        "python",
+        "node",
+        "ruby",
+        "php",
+        "perl",
+        "golang",
+        "openjdk",
+        "eclipse-temurin",
+        "rust",
+        "buildpack-deps",
+        "gcc",
+        "maven",
+        "gradle",
+        "elixir",
+        "erlang",
+        "haskell",
+        "julia",
+        "r-base",
+    }
+)
 VARIANT = re.compile(r"(?i)(dockerfile.*(slim|alpine)|(slim|alpine).*dockerfile)")
 MINIMAL_HINTS = re.compile(r"slim|alpine|distroless|minimal|micro|chiseled|scratch|static|nonroot|jre|busybox")
 
@@ -56,7 +76,10 @@ def check(subject: Subject) -> Iterator[Hit]:
     ref = ImageRef.parse(root.base)
     where = "" if root is target else f" (the target builds on stage {root.label})"
     if ref.tag and ref.name in FULL_IMAGES and not MINIMAL_HINTS.search(ref.tag) and "distroless" not in ref.repository:
-        yield Hit(root.from_instruction.line, f"base image {root.base!r} is the full variant of {ref.name}{where}; a slim one is far smaller")
+        yield Hit(
+            root.from_instruction.line,
+            f"base image {root.base!r} is the full variant of {ref.name}{where}; a slim one is far smaller",
+        )
 
 
 def _variants_beside(subject: Subject) -> bool:

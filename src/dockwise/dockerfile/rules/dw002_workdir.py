@@ -61,18 +61,36 @@ def check(subject: Subject) -> Iterator[Hit]:
                 path = build.expand(instruction.args[0], step.variables)
                 if not windows and (DRIVE.match(path) or DRIVE.match(instruction.args[0])):
                     path = instruction.args[0] if DRIVE.match(instruction.args[0]) else path
-                    yield Hit(instruction.line, f"WORKDIR {path} is a Windows path, but this stage builds a Linux "
-                                                "image: it becomes a relative directory with that name", severity=Severity.ERROR)
+                    yield Hit(
+                        instruction.line,
+                        f"WORKDIR {path} is a Windows path, but this stage builds a Linux "
+                        "image: it becomes a relative directory with that name",
+                        severity=Severity.ERROR,
+                    )
                 elif not _absolute(path, windows) and not path.startswith("$") and step.workdir is None:
-                    yield Hit(instruction.line, f"relative WORKDIR {path!r} with no absolute WORKDIR before it depends on the base image")
+                    yield Hit(
+                        instruction.line,
+                        f"relative WORKDIR {path!r} with no absolute WORKDIR before it depends on the base image",
+                    )
             elif keyword in ("COPY", "ADD") and len(instruction.args) >= 2 and step.workdir is None:
                 dest = build.expand(instruction.args[-1], step.variables)
-                if not _absolute(dest, windows) and not dest.startswith("$") and stage.index in final and is_generic_base(build.external_base(stage)):
-                    yield Hit(instruction.line, f"{keyword} to relative {dest!r} with no WORKDIR set: it lands in / among the system directories")
+                if (
+                    not _absolute(dest, windows)
+                    and not dest.startswith("$")
+                    and stage.index in final
+                    and is_generic_base(build.external_base(stage))
+                ):
+                    yield Hit(
+                        instruction.line,
+                        f"{keyword} to relative {dest!r} with no WORKDIR set: it lands in / among the system directories",
+                    )
             elif step.run is not None:
                 target = _leading_cd(step)
                 if target is not None:
-                    yield Hit(instruction.line, f"RUN starts with `cd {target}`, which lasts for this instruction only; use WORKDIR {target}")
+                    yield Hit(
+                        instruction.line,
+                        f"RUN starts with `cd {target}`, which lasts for this instruction only; use WORKDIR {target}",
+                    )
 
 
 def _absolute(path: str, windows: bool) -> bool:
@@ -88,5 +106,13 @@ def _leading_cd(step: Step) -> str | None:
     target = cmds[0].argv[1].rstrip("/")
     if not target.startswith("/") or "$" in target or target.startswith("/tmp"):
         return None
-    removed = any(c.program == "rm" and any(w.rstrip("/") == target or target.startswith(w.rstrip("/") + "/") for w in c.argv[1:] if w.startswith("/") and w != "/") for c in cmds)
+    removed = any(
+        c.program == "rm"
+        and any(
+            w.rstrip("/") == target or target.startswith(w.rstrip("/") + "/")
+            for w in c.argv[1:]
+            if w.startswith("/") and w != "/"
+        )
+        for c in cmds
+    )
     return None if removed else target

@@ -48,7 +48,9 @@ ID = "DW003"
 NAME = "copy-only-needed"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.FINAL_IMAGE
-FIX = "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`), or exclude the rest in .dockerignore."
+FIX = (
+    "COPY only the files the app needs (e.g. `COPY requirements.txt app.py ./`), or exclude the rest in .dockerignore."
+)
 REFS = {"cis": "4.3"}
 
 ROOTS = frozenset({".", "./", "*", "./*", "/"})

@@ -88,6 +88,12 @@ def check(subject: Subject) -> Iterator[Hit]:
                 continue
             reported.add(label)
             if context.ignore_file is None:
-                yield Hit(copy.instruction.line, f"no .dockerignore, so this {copy.instruction.keyword} sends {label} (e.g. {leaked})")
+                yield Hit(
+                    copy.instruction.line,
+                    f"no .dockerignore, so this {copy.instruction.keyword} sends {label} (e.g. {leaked})",
+                )
             else:
-                yield Hit(copy.instruction.line, f".dockerignore does not exclude {label}, and this {copy.instruction.keyword} sends it (e.g. {leaked})")
+                yield Hit(
+                    copy.instruction.line,
+                    f".dockerignore does not exclude {label}, and this {copy.instruction.keyword} sends it (e.g. {leaked})",
+                )

@@ -48,9 +48,14 @@ def check(subject: Subject) -> Iterator[Hit]:
             continue
         cache_dir = env.get("PIP_CACHE_DIR", "")
         mounts = cache_mount_targets(step.run) if step.run else []
-        if any(t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/")) for t in mounts):
+        if any(
+            t.rstrip("/").endswith((".cache", ".cache/pip")) or (cache_dir and t.rstrip("/") == cache_dir.rstrip("/"))
+            for t in mounts
+        ):
             continue
         for command in installs:
-            if not has_long_option(command.argv, "--no-cache-dir", "--no-ca") and "PIP_NO_CACHE_DIR=" not in " ".join(command.words):
+            if not has_long_option(command.argv, "--no-cache-dir", "--no-ca") and "PIP_NO_CACHE_DIR=" not in " ".join(
+                command.words
+            ):
                 yield Hit(step.instruction.line, "pip install keeps its cache in the image")
                 break

@@ -38,8 +38,26 @@ REFS = {"hadolint": "DL3011", "buildkit": "ExposeInvalidFormat,ExposeProtoCasing
 PORT = re.compile(r"^([0-9]+)(?:-([0-9]+))?(?:/([A-Za-z]+))?\Z")  # ASCII digits only: BuildKit rejects "١٢"
 PORT_VARIABLE = re.compile(r"\$\{?PORT\b")
 # Official images of servers, which EXPOSE their port themselves (language images such as python or node do not).
-PRODUCT_SERVERS = frozenset({"nginx", "httpd", "caddy", "haproxy", "openresty", "traefik", "tomcat", "jetty", "redis",
-                             "memcached", "mongo", "postgres", "mysql", "mariadb", "rabbitmq", "elasticsearch"})
+PRODUCT_SERVERS = frozenset(
+    {
+        "nginx",
+        "httpd",
+        "caddy",
+        "haproxy",
+        "openresty",
+        "traefik",
+        "tomcat",
+        "jetty",
+        "redis",
+        "memcached",
+        "mongo",
+        "postgres",
+        "mysql",
+        "mariadb",
+        "rabbitmq",
+        "elasticsearch",
+    }
+)
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -56,7 +74,12 @@ def check(subject: Subject) -> Iterator[Hit]:
                         yield Hit(step.instruction.line, f"EXPOSE {value}: {problem}")
     final = final_image(build)
     starter = final.entrypoint or final.cmd
-    if runtime_target(build) is None or final.expose or starter is None or not runs_server(starter.instruction, subject.context):
+    if (
+        runtime_target(build) is None
+        or final.expose
+        or starter is None
+        or not runs_server(starter.instruction, subject.context)
+    ):
         return
     words = [w for c in command_words(starter.instruction) for w in c.words]
     if any(PORT_VARIABLE.search(w) for w in words) or _serves_base_product(build, words):

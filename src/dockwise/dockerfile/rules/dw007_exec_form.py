@@ -43,7 +43,10 @@ def check(subject: Subject) -> Iterator[Hit]:
     final = final_image(build)
     for step in (final.entrypoint, final.cmd):
         if step is not None and not step.instruction.json and step.instruction.args and not _execs(step):
-            yield Hit(step.instruction.line, f"{step.instruction.keyword} in shell form: the app is not PID 1 and misses SIGTERM")
+            yield Hit(
+                step.instruction.line,
+                f"{step.instruction.keyword} in shell form: the app is not PID 1 and misses SIGTERM",
+            )
 
 
 def _execs(step) -> bool:

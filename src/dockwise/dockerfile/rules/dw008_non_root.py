@@ -72,7 +72,9 @@ def root_hit(build: Build) -> Hit | None:
         return None  # binds a privileged port: root (or CAP_NET_BIND_SERVICE) is part of the design
     base = build.external_base(target)
     ref = ImageRef.parse(base)
-    if "nonroot" in (ref.tag or "") or (ref.repository.startswith("cgr.dev/chainguard/") and "dev" not in (ref.tag or "")):
+    if "nonroot" in (ref.tag or "") or (
+        ref.repository.startswith("cgr.dev/chainguard/") and "dev" not in (ref.tag or "")
+    ):
         return None
     if not (is_generic_base(base) or base.lower() == "scratch" or "distroless" in ref.repository):
         return None  # the base image's own USER applies, and it is not known here

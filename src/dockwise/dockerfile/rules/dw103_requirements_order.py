@@ -35,7 +35,9 @@ SCOPE = Scope.EVERY_STAGE
 FIX = "COPY requirements.txt alone, RUN pip install -r requirements.txt, and only then COPY the code."
 REFS: dict[str, str] = {}
 
-DEPENDENCY_FILES = re.compile(r"(requirements[^/]*|constraints[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|setup\.(py|cfg)|\.whl)$")
+DEPENDENCY_FILES = re.compile(
+    r"(requirements[^/]*|constraints[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|setup\.(py|cfg)|\.whl)$"
+)
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -46,9 +48,13 @@ def check(subject: Subject) -> Iterator[Hit]:
             instruction = step.instruction
             if instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None and not instruction.heredocs:
                 sources = [build.expand(s, step.variables) for s in instruction.args[:-1]]
-                if code_copy is None and any(not DEPENDENCY_FILES.search(posixpath.basename(s.rstrip("/")) or s) for s in sources):
+                if code_copy is None and any(
+                    not DEPENDENCY_FILES.search(posixpath.basename(s.rstrip("/")) or s) for s in sources
+                ):
                     code_copy = instruction
             for command in pip_installs(step):
                 if code_copy is not None and option_value(command.argv, "-r", "--requirement"):
-                    yield Hit(code_copy.line, f"code copied here before the requirements install on line {instruction.line}")
+                    yield Hit(
+                        code_copy.line, f"code copied here before the requirements install on line {instruction.line}"
+                    )
                     return

@@ -34,11 +34,46 @@ REFS = {"hadolint": "DL3013"}
 
 TOOLS = frozenset({"pip", "setuptools", "wheel"})
 # pip options whose next word is a value, not a package.
-VALUED = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target", "-i",
-                    "--index-url", "--extra-index-url", "-f", "--find-links", "--prefix", "--root", "--platform",
-                    "--python-version", "--implementation", "--abi", "--trusted-host", "--cert", "--proxy",
-                    "--timeout", "--retries", "--log", "--cache-dir", "--src", "--upgrade-strategy", "--progress-bar",
-                    "--only-binary", "--no-binary", "--config-settings", "-C", "--report", "--python", "--exists-action"})
+VALUED = frozenset(
+    {
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-e",
+        "--editable",
+        "-t",
+        "--target",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "--prefix",
+        "--root",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--trusted-host",
+        "--cert",
+        "--proxy",
+        "--timeout",
+        "--retries",
+        "--log",
+        "--cache-dir",
+        "--src",
+        "--upgrade-strategy",
+        "--progress-bar",
+        "--only-binary",
+        "--no-binary",
+        "--config-settings",
+        "-C",
+        "--report",
+        "--python",
+        "--exists-action",
+    }
+)
 
 
 def check(subject: Subject) -> Iterator[Hit]:

@@ -32,12 +32,13 @@ FIX = "Pass the secret at build time with RUN --mount=type=secret,id=NAME and at
 REFS = {"hadolint": "DL3064", "buildkit": "SecretsUsedInArgOrEnv", "cis": "4.10", "dockle": "CIS-DI-0010"}
 
 
-
 def check(subject: Subject) -> Iterator[Hit]:
     for instruction in subject.build.dockerfile.instructions:
         for name, value in _pairs(instruction):
             if is_secret_name(name):
-                yield Hit(instruction.line, f"{instruction.keyword} {name} looks like a secret; it is readable in the image")
+                yield Hit(
+                    instruction.line, f"{instruction.keyword} {name} looks like a secret; it is readable in the image"
+                )
             elif value and SECRET_VALUE.search(value):
                 yield Hit(instruction.line, f"{instruction.keyword} {name} holds what looks like a credential")
 

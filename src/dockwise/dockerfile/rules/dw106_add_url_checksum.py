@@ -30,7 +30,9 @@ FIX = "Add --checksum=sha256:<digest> to ADD (or download and verify in RUN)."
 REFS = {"cis": "4.11"}
 
 # BuildKit's git source detection: a URL whose path ends in .git (before any #ref), or a known git host form.
-GIT_URL = re.compile(r"\.git(#|$|/?\?)|^git@|^git://|^https?://(github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/#]+#", re.IGNORECASE)
+GIT_URL = re.compile(
+    r"\.git(#|$|/?\?)|^git@|^git://|^https?://(github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/#]+#", re.IGNORECASE
+)
 
 
 def check(subject: Subject) -> Iterator[Hit]:

@@ -37,8 +37,13 @@ def check(subject: Subject) -> Iterator[Hit]:
             continue
         for command in commands(run):
             argv = command.argv
-            if command.program in ("apt-get", "apt") and "install" in argv and not (
-                has_option(argv, "--no-install-recommends", *DRY_RUN) or any("Install-Recommends=" in w for w in argv)
+            if (
+                command.program in ("apt-get", "apt")
+                and "install" in argv
+                and not (
+                    has_option(argv, "--no-install-recommends", *DRY_RUN)
+                    or any("Install-Recommends=" in w for w in argv)
+                )
             ):
                 yield Hit(step.instruction.line, f"{command.program} install pulls in recommended packages")
                 break

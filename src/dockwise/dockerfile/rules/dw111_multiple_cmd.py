@@ -35,6 +35,9 @@ def check(subject: Subject) -> Iterator[Hit]:
             keyword = step.instruction.keyword
             if keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
                 if keyword in seen:
-                    yield Hit(step.instruction.line, f"{keyword} again (first on line {seen[keyword]}); only the last one counts")
+                    yield Hit(
+                        step.instruction.line,
+                        f"{keyword} again (first on line {seen[keyword]}); only the last one counts",
+                    )
                 else:
                     seen[keyword] = step.instruction.line

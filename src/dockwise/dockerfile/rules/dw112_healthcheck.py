@@ -39,6 +39,11 @@ def check(subject: Subject) -> Iterator[Hit]:
     target = runtime_target(build)
     final = final_image(build)
     starter = final.entrypoint or final.cmd
-    if target is None or final.healthcheck is not None or starter is None or not runs_server(starter.instruction, subject.context):
+    if (
+        target is None
+        or final.healthcheck is not None
+        or starter is None
+        or not runs_server(starter.instruction, subject.context)
+    ):
         return
     yield Hit(target.from_instruction.line, f"stage {target.label} starts a server but has no HEALTHCHECK")

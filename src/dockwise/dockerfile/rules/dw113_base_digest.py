@@ -35,7 +35,13 @@ ENABLED_BY_DEFAULT = False
 
 def check(subject: Subject) -> Iterator[Hit]:
     for stage in stages(subject, SCOPE):
-        if stage.parent is not None or not stage.resolved or stage.is_scratch or not stage.base or is_local_only(stage.base):
+        if (
+            stage.parent is not None
+            or not stage.resolved
+            or stage.is_scratch
+            or not stage.base
+            or is_local_only(stage.base)
+        ):
             continue
         if ImageRef.parse(stage.base).digest is None:
             yield Hit(stage.from_instruction.line, f"{stage.base} is not pinned by digest")

@@ -38,9 +38,38 @@ FIX = "Use the numeric uid (and gid): USER 10001:10001."
 REFS = {"hadolint": "DL3066"}
 
 # useradd/adduser options whose next word is a value, not the user name.
-VALUED = frozenset({"-u", "--uid", "-g", "--gid", "-G", "--groups", "-d", "--home", "--home-dir", "-s", "--shell",
-                    "-c", "--comment", "--gecos", "-k", "--skel", "-K", "--key", "-e", "--expiredate", "-f",
-                    "--inactive", "-p", "--password", "--ingroup", "-h", "--firstuid", "--lastuid"})
+VALUED = frozenset(
+    {
+        "-u",
+        "--uid",
+        "-g",
+        "--gid",
+        "-G",
+        "--groups",
+        "-d",
+        "--home",
+        "--home-dir",
+        "-s",
+        "--shell",
+        "-c",
+        "--comment",
+        "--gecos",
+        "-k",
+        "--skel",
+        "-K",
+        "--key",
+        "-e",
+        "--expiredate",
+        "-f",
+        "--inactive",
+        "-p",
+        "--password",
+        "--ingroup",
+        "-h",
+        "--firstuid",
+        "--lastuid",
+    }
+)
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -53,11 +82,15 @@ def check(subject: Subject) -> Iterator[Hit]:
         return
     user = build.expand(user_step.instruction.args[0], user_step.variables)
     name = user.split(":", 1)[0]
-    if "$" in user or (name.isascii() and name.isdigit()) or name in ("root", "nobody") or name in _fixed_uids(build):  # "²" is no uid
+    if (
+        "$" in user or (name.isascii() and name.isdigit()) or name in ("root", "nobody") or name in _fixed_uids(build)
+    ):  # "²" is no uid
         return
     if build.is_windows(target) or name == ImageRef.parse(build.external_base(target)).name:
         return  # Windows users have no uid; a product image's own user (nginx on nginx) has the uid its base fixed
-    yield Hit(user_step.instruction.line, f"USER {user} is a name whose uid this Dockerfile does not fix; use a numeric uid")
+    yield Hit(
+        user_step.instruction.line, f"USER {user} is a name whose uid this Dockerfile does not fix; use a numeric uid"
+    )
 
 
 def _fixed_uids(build) -> set[str]:

@@ -49,12 +49,13 @@ FIX = "Exclude the file in .dockerignore (and copy only what the app needs); pas
 REFS = {"cis": "4.10", "dockle": "CIS-DI-0010"}
 
 
-
 def check(subject: Subject) -> Iterator[Hit]:
     if subject.context is None:
         return
     for copy in context_copies(subject):
-        secrets = sorted({_label(f) for f in copy.files(subject.context) if in_git_dir(f) or _secret(subject.context, f)})
+        secrets = sorted(
+            {_label(f) for f in copy.files(subject.context) if in_git_dir(f) or _secret(subject.context, f)}
+        )
         if secrets:
             yield Hit(copy.instruction.line, f"copies secrets into the image: {', '.join(secrets[:4])}")
 

@@ -47,7 +47,6 @@ FIX = "Exclude it in .dockerignore (.venv/, **/__pycache__/, **/*.pyc, node_modu
 REFS = {"dockle": "DKL-LI-0003"}
 
 
-
 def check(subject: Subject) -> Iterator[Hit]:
     if subject.context is None:
         return

@@ -48,7 +48,11 @@ def check(subject: Subject) -> Iterator[Hit]:
     for stage in stages(subject, SCOPE):
         for step in stage.steps:
             instruction = step.instruction
-            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None or instruction.heredocs:
+            if (
+                instruction.keyword not in ("COPY", "ADD")
+                or instruction.flag("from") is not None
+                or instruction.heredocs
+            ):
                 continue
             for raw in instruction.args[:-1]:
                 source = build.expand(raw, step.variables)

@@ -51,4 +51,7 @@ def check(subject: Subject) -> Iterator[Hit]:
             at = bisect.bisect_right(indexes, stage.index)
             if at < len(indexes):
                 later = build.stages[indexes[at]]
-                yield Hit(step.instruction.line, f"COPY --from={source} names a stage defined later (line {later.from_instruction.line})")
+                yield Hit(
+                    step.instruction.line,
+                    f"COPY --from={source} names a stage defined later (line {later.from_instruction.line})",
+                )

@@ -43,13 +43,17 @@ def check(subject: Subject) -> Iterator[Hit]:
     known = set(build.global_args) | set(PREDEFINED_ARGS) | set(build.build_args)
     declared = {w.partition("=")[0] for i in build.dockerfile.instructions if i.keyword == "ARG" for w in i.args}
     for stage in stages(subject, SCOPE):
-        words = list(stage.from_instruction.args[:1]) + [f.split("=", 1)[1] for f in stage.from_instruction.flags if "=" in f]
+        words = list(stage.from_instruction.args[:1]) + [
+            f.split("=", 1)[1] for f in stage.from_instruction.flags if "=" in f
+        ]
         undefined = False
         for word in words:
             for name in VARIABLE.findall(word):
                 if name not in known and name not in declared:
                     undefined = True
-                    yield Hit(stage.from_instruction.line, f"FROM uses ${name}, which no ARG before the first FROM defines")
+                    yield Hit(
+                        stage.from_instruction.line, f"FROM uses ${name}, which no ARG before the first FROM defines"
+                    )
         written = stage.from_instruction.args[0] if stage.from_instruction.args else ""
         if undefined or "$" not in written or build.stage_named(stage.base) is not None:
             continue

@@ -45,7 +45,9 @@ ID = "DW123"
 NAME = "context-incomplete"
 SEVERITY = Severity.WARNING
 SCOPE = Scope.BUILD_CONTEXT
-FIX = "Exclude what the build does not need in .dockerignore (or make it readable), so the whole context can be checked."
+FIX = (
+    "Exclude what the build does not need in .dockerignore (or make it readable), so the whole context can be checked."
+)
 REFS: dict[str, str] = {}
 
 
@@ -56,11 +58,19 @@ def check(subject: Subject) -> Iterator[Hit]:
     first = next(context_copies(subject), None)
     line = first.instruction.line if first else 1
     if context.unreadable:
-        shown = ", ".join(context.unreadable[:3]) + (f" (+{len(context.unreadable) - 3} more)" if len(context.unreadable) > 3 else "")
-        yield Hit(line, f"cannot read {shown} in the build context: `docker build` fails and secrets there go unseen",
-                  severity=Severity.ERROR)
+        shown = ", ".join(context.unreadable[:3]) + (
+            f" (+{len(context.unreadable) - 3} more)" if len(context.unreadable) > 3 else ""
+        )
+        yield Hit(
+            line,
+            f"cannot read {shown} in the build context: `docker build` fails and secrets there go unseen",
+            severity=Severity.ERROR,
+        )
     if context.truncated:
         yield Hit(line, f"{context.truncated}: the files past that were not checked for secrets and junk")
     if context.incomplete:  # spent by the COPY/ADD rules before this one
-        yield Hit(line, "the COPY/ADD sources of this Dockerfile select more files than one lint run checks (or "
-                        "name more to read): some were not checked for secrets and junk")
+        yield Hit(
+            line,
+            "the COPY/ADD sources of this Dockerfile select more files than one lint run checks (or "
+            "name more to read): some were not checked for secrets and junk",
+        )

@@ -32,8 +32,24 @@ FIX = "Pin each package (apt: name=version, apk: name=version), or leave `apt`/`
 REFS = {"hadolint": "DL3008,DL3018"}
 
 # Options whose next word is a value, not a package.
-VALUED = frozenset({"-o", "--option", "-t", "--target-release", "-c", "--config-file", "--repository", "-X",
-                    "--virtual", "--root", "-p", "--arch", "--cache-dir", "--keys-dir"})
+VALUED = frozenset(
+    {
+        "-o",
+        "--option",
+        "-t",
+        "--target-release",
+        "-c",
+        "--config-file",
+        "--repository",
+        "-X",
+        "--virtual",
+        "--root",
+        "-p",
+        "--arch",
+        "--cache-dir",
+        "--keys-dir",
+    }
+)
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -51,7 +67,10 @@ def check(subject: Subject) -> Iterator[Hit]:
             else:
                 continue
             if loose:
-                yield Hit(step.instruction.line, f"{command.program} installs without a pinned version: {', '.join(loose[:4])}")
+                yield Hit(
+                    step.instruction.line,
+                    f"{command.program} installs without a pinned version: {', '.join(loose[:4])}",
+                )
                 break
 
 

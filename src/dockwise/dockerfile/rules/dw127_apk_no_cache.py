@@ -43,6 +43,10 @@ def check(subject: Subject) -> Iterator[Hit]:
         if any(c.program == "rm" and any("/var/cache/apk" in w for w in c.argv) for c in cmds):
             continue
         for command in cmds:
-            if command.program == "apk" and "add" in command.argv and not has_option(command.argv, "--no-cache", "--no-network"):
+            if (
+                command.program == "apk"
+                and "add" in command.argv
+                and not has_option(command.argv, "--no-cache", "--no-network")
+            ):
                 yield Hit(step.instruction.line, "apk add without --no-cache keeps the package index in the image")
                 break

@@ -45,7 +45,10 @@ def check(subject: Subject) -> Iterator[Hit]:
             source = instruction.flag("from")
             if instruction.keyword != "COPY" or not source or len(instruction.args) != 2:
                 continue
-            if instruction.args[0].rstrip("/") not in ("", ".") or build.expand(instruction.args[1], step.variables) != "/":
+            if (
+                instruction.args[0].rstrip("/") not in ("", ".")
+                or build.expand(instruction.args[1], step.variables) != "/"
+            ):
                 continue
             value = build.expand(source, step.variables).lower()
             named = next((s for s in build.stages if s.name == value or str(s.index) == value), None)

@@ -66,6 +66,11 @@ def check(subject: Subject) -> Iterator[Hit]:
         for comment in results.get(script, ()):
             if comment.code in IDIOMS and subject.settings.shellcheck_severity in ("warning", "error"):
                 continue
-            yield Hit(comment.line, comment.message, column=comment.column,
-                      severity=LEVELS.get(comment.level, Severity.WARNING), code=comment.rule,
-                      fix=f"See https://www.shellcheck.net/wiki/{comment.rule}")
+            yield Hit(
+                comment.line,
+                comment.message,
+                column=comment.column,
+                severity=LEVELS.get(comment.level, Severity.WARNING),
+                code=comment.rule,
+                fix=f"See https://www.shellcheck.net/wiki/{comment.rule}",
+            )

@@ -32,12 +32,21 @@ SCOPE = Scope.EVERY_STAGE
 FIX = "Add -y (apt-get, yum, dnf, microdnf) or -n (zypper) so the install does not wait for an answer."
 REFS = {"hadolint": "DL3014,DL3030,DL3034,DL3038"}
 
-YES = {"apt-get": ("-y", "--yes", "--assume-yes", "-qq"), "yum": ("-y", "--assumeyes"), "dnf": ("-y", "--assumeyes"),
-       "microdnf": ("-y", "--assumeyes"), "zypper": ("-n", "--non-interactive", "-y", "--no-confirm")}
+YES = {
+    "apt-get": ("-y", "--yes", "--assume-yes", "-qq"),
+    "yum": ("-y", "--assumeyes"),
+    "dnf": ("-y", "--assumeyes"),
+    "microdnf": ("-y", "--assumeyes"),
+    "zypper": ("-n", "--non-interactive", "-y", "--no-confirm"),
+}
 DRY_RUN = ("-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon", "--assumeno")
-VERBS = {"apt-get": ("install", "upgrade", "dist-upgrade", "remove", "purge", "autoremove"),
-         "yum": ("install", "update", "upgrade", "remove"), "dnf": ("install", "update", "upgrade", "remove"),
-         "microdnf": ("install", "update", "upgrade", "remove"), "zypper": ("install", "in", "update", "up", "remove", "rm")}
+VERBS = {
+    "apt-get": ("install", "upgrade", "dist-upgrade", "remove", "purge", "autoremove"),
+    "yum": ("install", "update", "upgrade", "remove"),
+    "dnf": ("install", "update", "upgrade", "remove"),
+    "microdnf": ("install", "update", "upgrade", "remove"),
+    "zypper": ("install", "in", "update", "up", "remove", "rm"),
+}
 
 
 def check(subject: Subject) -> Iterator[Hit]:
@@ -50,9 +59,16 @@ def check(subject: Subject) -> Iterator[Hit]:
             verbs = VERBS.get(program)
             if not verbs or not any(w in verbs for w in argv[1:]):
                 continue
-            if has_option(argv, *YES[program], *DRY_RUN) or any("Assume-Yes" in w for w in argv) or "yes" in _piped_in(command, run):
+            if (
+                has_option(argv, *YES[program], *DRY_RUN)
+                or any("Assume-Yes" in w for w in argv)
+                or "yes" in _piped_in(command, run)
+            ):
                 continue
-            yield Hit(step.instruction.line, f"{program} {next(w for w in argv[1:] if w in verbs)} without {YES[program][0]} waits for an answer the build cannot give")
+            yield Hit(
+                step.instruction.line,
+                f"{program} {next(w for w in argv[1:] if w in verbs)} without {YES[program][0]} waits for an answer the build cannot give",
+            )
             break
 
 

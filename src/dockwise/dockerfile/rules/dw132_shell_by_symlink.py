@@ -37,6 +37,13 @@ def check(subject: Subject) -> Iterator[Hit]:
             continue
         for command in commands(run):
             argv = command.argv
-            if command.program == "ln" and any(w.startswith("-") and "s" in w for w in argv[1:]) and argv[-1] in ("/bin/sh", "/usr/bin/sh"):
-                yield Hit(step.instruction.line, f"`ln` replaces {argv[-1]} with {argv[-2]}; use SHELL for the RUNs that need it")
+            if (
+                command.program == "ln"
+                and any(w.startswith("-") and "s" in w for w in argv[1:])
+                and argv[-1] in ("/bin/sh", "/usr/bin/sh")
+            ):
+                yield Hit(
+                    step.instruction.line,
+                    f"`ln` replaces {argv[-1]} with {argv[-2]}; use SHELL for the RUNs that need it",
+                )
                 break

@@ -43,8 +43,13 @@ def check(subject: Subject) -> Iterator[Hit]:
             args = instruction.args
             defined: list[str] = []
             for i in range(0, len(args) - 2, 3):
-                used = {name for name in VARIABLE.findall(args[i + 1]) if name in defined and name not in step.variables}
+                used = {
+                    name for name in VARIABLE.findall(args[i + 1]) if name in defined and name not in step.variables
+                }
                 if used:
-                    yield Hit(instruction.line, f"ENV {args[i]} uses ${sorted(used)[0]}, which this same ENV line defines: it is still unset here")
+                    yield Hit(
+                        instruction.line,
+                        f"ENV {args[i]} uses ${sorted(used)[0]}, which this same ENV line defines: it is still unset here",
+                    )
                     break
                 defined.append(args[i])

@@ -42,5 +42,8 @@ def check(subject: Subject) -> Iterator[Hit]:
     for overflow in build.overflows:
         yield Hit(overflow.line, overflow.message)
     if build.expander.exhausted and not build.overflows:  # spent by the rules' own expansions
-        yield Hit(None, "the expansions of this Dockerfile pass what one lint run expands: later words were not "
-                        "expanded", fix="Refer to long values less often.")
+        yield Hit(
+            None,
+            "the expansions of this Dockerfile pass what one lint run expands: later words were not expanded",
+            fix="Refer to long values less often.",
+        )

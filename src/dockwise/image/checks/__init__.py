@@ -13,7 +13,9 @@ from dockwise.core.rules import Hit, Rule, all_rules
 from dockwise.image.facts import ImageFacts
 
 
-def run_checks(facts: ImageFacts, settings: Settings = Settings(), rules: Sequence[Rule] | None = None) -> list[Finding]:
+def run_checks(
+    facts: ImageFacts, settings: Settings = Settings(), rules: Sequence[Rule] | None = None
+) -> list[Finding]:
     """All findings for one image, minus the ignored ids, in id order.
 
     Messages name paths, users and commands from the image: whoever built it chose those bytes, so each finding's
@@ -22,13 +24,18 @@ def run_checks(facts: ImageFacts, settings: Settings = Settings(), rules: Sequen
     reference = printable(facts.reference, one_line=True)
     for rule in rules if rules is not None else all_rules("image"):
         if settings.enabled(rule.id, rule.enabled_by_default):
-            findings += [rule.finding(_shown(hit), reference, settings.severity_of(rule.id)) for hit in rule.check(facts)]
+            findings += [
+                rule.finding(_shown(hit), reference, settings.severity_of(rule.id)) for hit in rule.check(facts)
+            ]
     return findings
 
 
 def _shown(hit: Hit) -> Hit:
-    return dataclasses.replace(hit, message=printable(hit.message, one_line=True),
-                               fix=printable(hit.fix, one_line=True) if hit.fix else hit.fix)
+    return dataclasses.replace(
+        hit,
+        message=printable(hit.message, one_line=True),
+        fix=printable(hit.fix, one_line=True) if hit.fix else hit.fix,
+    )
 
 
 def present(facts: ImageFacts, what: str, found: str) -> Hit:

@@ -46,5 +46,9 @@ def check(facts: ImageFacts) -> Iterator[Hit]:
         shown = facts.user.configured or "(no USER)"
         yield Hit(None, f"the image runs as root: USER {shown} resolves to uid 0")
     elif facts.user.uid is None:
-        yield Hit(None, f"USER {facts.user.configured} is not in the image's /etc/passwd; the engine cannot resolve it",
-                  fix="use a numeric uid, or create the user in the image", severity=Severity.INFO)
+        yield Hit(
+            None,
+            f"USER {facts.user.configured} is not in the image's /etc/passwd; the engine cannot resolve it",
+            fix="use a numeric uid, or create the user in the image",
+            severity=Severity.INFO,
+        )

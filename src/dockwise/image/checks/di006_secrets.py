@@ -45,8 +45,14 @@ def check(facts: ImageFacts) -> Iterator[Hit]:
     if secrets.env:
         yield Hit(None, f"credential-like ENV name(s): {sample(secrets.env)}")
     if secrets.files:
-        yield Hit(None, f"secret file(s) in the image: {sample(secrets.files)}",
-                  fix="exclude them with .dockerignore and copy only the files the app needs")
+        yield Hit(
+            None,
+            f"secret file(s) in the image: {sample(secrets.files)}",
+            fix="exclude them with .dockerignore and copy only the files the app needs",
+        )
     if secrets.private_keys:
-        yield Hit(None, f"private key(s) in the image: {sample(secrets.private_keys)}",
-                  fix="never put private keys in a layer; mount them at run time")
+        yield Hit(
+            None,
+            f"private key(s) in the image: {sample(secrets.private_keys)}",
+            fix="never put private keys in a layer; mount them at run time",
+        )

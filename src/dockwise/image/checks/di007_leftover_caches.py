@@ -46,5 +46,8 @@ FIXES = {
 
 def check(facts: ImageFacts) -> Iterator[Hit]:
     for cache in facts.caches:
-        yield Hit(None, f"{cache.kind}: {cache.files} file(s), {cache.bytes} bytes left in the image (e.g. {cache.example})",
-                  fix=FIXES[cache.kind])
+        yield Hit(
+            None,
+            f"{cache.kind}: {cache.files} file(s), {cache.bytes} bytes left in the image (e.g. {cache.example})",
+            fix=FIXES[cache.kind],
+        )

@@ -44,5 +44,8 @@ def check(facts: ImageFacts) -> Iterator[Hit]:
     waste = facts.waste
     if waste.reclaimable_bytes > MIN_BYTES and waste.reclaimable_ratio > MIN_RATIO:
         worst = max(waste.by_hiding_layer, key=lambda layer: layer.bytes)
-        yield Hit(None, f"{waste.reclaimable_bytes} reclaimable bytes ({waste.reclaimable_ratio:.1%} of the image); "
-                        f"most hidden by layer {worst.layer} ({worst.created_by[:80] or 'unknown step'})")
+        yield Hit(
+            None,
+            f"{waste.reclaimable_bytes} reclaimable bytes ({waste.reclaimable_ratio:.1%} of the image); "
+            f"most hidden by layer {worst.layer} ({worst.created_by[:80] or 'unknown step'})",
+        )

@@ -47,5 +47,8 @@ REFS = {"cis": "4.1"}
 
 def check(facts: ImageFacts) -> Iterator[Hit]:
     if not facts.user.is_root and facts.app_writable_count:
-        yield Hit(None, f"{facts.app_writable_count} path(s) in {', '.join(facts.app_dirs)} writable by uid "
-                        f"{facts.user.uid}: {sample(facts.app_writable)}")
+        yield Hit(
+            None,
+            f"{facts.app_writable_count} path(s) in {', '.join(facts.app_dirs)} writable by uid "
+            f"{facts.user.uid}: {sample(facts.app_writable)}",
+        )
