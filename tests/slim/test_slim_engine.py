@@ -243,6 +243,39 @@ def test_bad_input_is_one_error_exit_2_nothing_left(
     assert _left_behind(docker_client, image) == []
 
 
+def _cut_short(traced_run, times: int):
+    """traced_run, but the first `times` traces lose their first process's exit (as a loaded machine once did)."""
+    import dataclasses
+
+    calls = {"n": 0}
+
+    def run(*args, **kwargs):
+        trace, result = traced_run(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] <= times:
+            first, *rest = trace.processes
+            trace = dataclasses.replace(trace, processes=(dataclasses.replace(first, exit=None), *rest))
+        return trace, result
+
+    return run
+
+
+def test_an_incomplete_trace_is_traced_again_and_said(lazy_app, docker_client, test_labels, monkeypatch) -> None:
+    import dockwise.jobs.slim as job
+    from dockwise.slim.trace import TraceLost
+
+    real = job.traced_run
+    monkeypatch.setattr(job, "traced_run", _cut_short(real, 1))
+    result = job.slim_image(lazy_app, tag=f"dockwise-test/slim-lazy:{RUN_ID}-retried", labels=test_labels)
+    assert any(note.startswith("traced run 1 was incomplete") for note in result.report.as_dict()["notes"])
+
+    monkeypatch.setattr(job, "traced_run", _cut_short(real, 2))
+    tag = f"dockwise-test/slim-lazy:{RUN_ID}-lost"
+    with pytest.raises(TraceLost):
+        job.slim_image(lazy_app, tag=tag, labels=test_labels)
+    assert not _tagged(docker_client, tag) and _left_behind(docker_client, lazy_app) == []
+
+
 def test_a_tag_naming_the_source_is_refused(lazy_app, docker_client, test_labels) -> None:
     from dockwise.jobs.slim import slim_image
 

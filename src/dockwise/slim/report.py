@@ -47,6 +47,7 @@ def build_report(
     written: Written,
     options: Options,
     timings: dict[str, float],
+    notes: tuple[str, ...] = (),
 ) -> SlimReport:
     from dockwise.image.checks import run_checks
 
@@ -127,7 +128,7 @@ def build_report(
             "removed": sorted(source_dists - {d.name for d in slim.python_distributions}),
         },
         "trace": _trace_summary(trace),
-        "notes": list(keep.notes),
+        "notes": [*notes, *keep.notes],
         "left_out_by_only_traced_modules": list(keep.left_out),
         "seconds": {name: round(value, 2) for name, value in timings.items()},
     }
