@@ -242,14 +242,18 @@ def base(
     release = find_release(release_name)
     platforms = tuple(parse_platforms(platform_list))
     if lock_file is not None and len(platforms) > 1:
-        raise DockwiseError("--lock-file holds one platform's lock", "pass a single --platform with it", exit_code=2)
+        raise DockwiseError(
+            "--lock-file holds one platform's lock", "pass a single --platform with it", exit_code=EXIT_USAGE
+        )
     profile = PROFILES[profile_name]
     check_namespace(namespace)
     if extra_packages and not update_lock:
-        raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=2)
+        raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=EXIT_USAGE)
     if no_load and archive is None and oci_dir is None:
         raise DockwiseError(
-            "--no-load without --archive or --oci builds nothing", "add --archive FILE or --oci DIR", exit_code=2
+            "--no-load without --archive or --oci builds nothing",
+            "add --archive FILE or --oci DIR",
+            exit_code=EXIT_USAGE,
         )
     cache = cache_dir or default_cache_dir()
     say = lambda msg: console.print(msg, style="dim", markup=False, highlight=False)  # noqa: E731
