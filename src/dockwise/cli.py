@@ -50,7 +50,7 @@ _EXIT_ONE = {
     "build": "the build failed",
     "demo": "a build, a container or a probe failed",
     "compare": "a container or a runtime probe failed",
-    "slim": "the slim image differed (nothing tagged)",
+    "slim": "the slim image differed, or the tracer image or the engine failed (nothing tagged)",
 }
 _BAD_INPUT = {
     "init": "nothing is written",

@@ -86,7 +86,7 @@ def test_cli_tags_and_writes_the_report(distroless_app, docker_client, tmp_path:
     report = tmp_path / "slim.json"
     try:
         result = CliRunner().invoke(
-            main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES), "--report", str(report)]
+            main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES), "--report-json", str(report)]
         )
         assert result.exit_code == 0, result.output
         data = json.loads(report.read_text())

@@ -1,8 +1,8 @@
 """What `dockwise slim` did, for people and machines: kept files and why, size by directory before and after, the
 probes side by side, practices and checks on both images, and how the trace was taken.
 
-`as_dict()` is the JSON (`--report FILE`), `render_text()` the terminal summary, `demo_column()` the figures of a
-`slim` column beside the demo's images; the demo's HTML report renders the same data (dockwise.report.html).
+`as_dict()` is the JSON (`--report-json FILE`), `render_text()` the terminal summary, `demo_column()` the figures
+of a `slim` column beside the demo's images; the demo's HTML report renders the same data (dockwise.report.html).
 """
 
 from __future__ import annotations
