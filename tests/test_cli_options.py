@@ -132,3 +132,21 @@ def test_no_exit_code_is_a_literal_number():
         if literal.search(line)
     ]
     assert found == []
+
+
+def test_docs_cli_lists_every_shared_option_every_old_spelling_and_every_exit_code():
+    from dockwise.core import errors
+
+    text = (SRC.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands_of: dict[str, set[str]] = {}
+    for command in main.commands.values():
+        for param in command.params:
+            for spelling in getattr(param, "opts", ()):
+                commands_of.setdefault(spelling, set()).add(command.name or "")
+    shared = sorted(s for s, names in commands_of.items() if len(names) > 1 and s.startswith("-"))
+    assert [s for s in shared if f"`{s}" not in text and f" {s}" not in text] == []
+    rows = re.findall(r"^\| `(\w+)` \| `(--[\w-]+)[^`]*` \| `(--[\w-]+)", text, re.MULTILINE)
+    assert sorted(rows) == sorted((r.command, r.old, r.new) for r in RENAMED)
+    for name in dir(errors):
+        if name.startswith("EXIT_") and isinstance(getattr(errors, name), int):
+            assert f"| {getattr(errors, name)} | `{name}` |" in text, name
