@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from html import unescape
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -203,3 +203,14 @@ def test_demo_page_as_chromium_renders_it(comparison, slim_report, chromium, tmp
     assert sections["slim"] == [1 + 3, 1 + 2]  # a header row, then the three directories and the two probes
     assert len(sections["Metrics side by side"]) == 1 and len(sections["Seed practices"]) == 1
     assert all(sections[image.name] for image in comparison.images)
+
+
+@pytest.mark.browser
+def test_chromium_sees_a_section_escaped_twice(comparison, slim_report, chromium, tmp_path):
+    page = render_html(comparison, slim=slim_report)
+    start, end = page.index('<section class="slim">'), page.index("</section>") + len("</section>")
+    twice = page[:start] + escape(page[start:end]) + page[end:]  # what the demo's page was before the fix
+    (tmp_path / "twice.html").write_text(twice, encoding="utf-8")
+    rendered = _as_rendered(chromium, tmp_path / "twice.html", tmp_path / "profile")
+    assert "<section " in _tag_text(rendered["text"]) and "<td>" in _tag_text(rendered["text"])
+    assert "slim" not in rendered["sections"]
