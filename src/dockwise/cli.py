@@ -9,6 +9,22 @@ from pathlib import Path
 
 import click
 
+from dockwise.cli_options import (
+    RespellingCommand,
+    base_source_option,
+    finding_options,
+    format_option,
+    gzip_size_option,
+    health_path_option,
+    json_flag,
+    oci_option,
+    output_option,
+    platform_option,
+    port_option,
+    report_json_option,
+    runtime_options,
+    tag_option,
+)
 from dockwise.core.errors import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -34,7 +50,7 @@ _EXIT_ONE = {
     "build": "the build failed",
     "demo": "a build, a container or a probe failed",
     "compare": "a container or a runtime probe failed",
-    "slim": "the slim image differed (nothing tagged)",
+    "slim": "the slim image differed, or the tracer image or the engine failed (nothing tagged)",
 }
 _BAD_INPUT = {
     "init": "nothing is written",
@@ -56,7 +72,10 @@ def _error_exit_code(command: str | None, exc: DockwiseError) -> int:
 
 class _Group(click.Group):
     """Turns DockwiseError into one line on stderr and its exit code, and any other exception into one line that
-    points at the traceback written to a file (exit 3); never a traceback for a user mistake."""
+    points at the traceback written to a file (exit 3); never a traceback for a user mistake. Its commands take their
+    options' old spellings for one release (dockwise.cli_options)."""
+
+    command_class = RespellingCommand
 
     def invoke(self, ctx: click.Context):
         try:
@@ -102,7 +121,7 @@ def main(engine_url: str | None) -> None:
 
 
 @main.command(epilog=_exit_help("doctor"))
-@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+@json_flag
 @click.option("--check-registry", is_flag=True, help="Also ask the engine whether Docker Hub answers (one request).")
 @click.option(
     "--platforms",
@@ -184,12 +203,7 @@ def doctor(as_json: bool, check_registry: bool, check_platforms: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write a `docker load`-able archive (manifest.json + OCI layout) to this file.",
 )
-@click.option(
-    "--oci",
-    "oci_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also write an OCI image layout to this directory.",
-)
+@oci_option
 @click.option("--no-load", is_flag=True, help="Do not use the engine at all (with --archive and/or --oci).")
 @click.option("--rebuild", is_flag=True, help="Build even if the engine already holds bases from this lock.")
 @click.option(
@@ -200,16 +214,8 @@ def doctor(as_json: bool, check_registry: bool, check_platforms: bool) -> None:
 @click.option(
     "--lock-file", type=click.Path(dir_okay=False, path_type=Path), help="Use this lock instead of the committed one."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the images as JSON.")
-@click.option(
-    "--platform",
-    "platform_list",
-    default="linux/amd64",
-    show_default=True,
-    metavar="LIST",
-    help="Comma-separated platforms (linux/amd64, linux/arm64), each from its own lock; other than amd64 "
-    "they are tagged with an -ARCH suffix in the engine, and --oci writes one image index per base.",
-)
+@json_flag
+@platform_option("linux/amd64")
 def base(
     release_name: str,
     update_lock: bool,
@@ -224,7 +230,7 @@ def base(
     cache_dir: Path | None,
     lock_file: Path | None,
     as_json: bool,
-    platform_list: str,
+    platform: str,
 ) -> None:
     """Build the slim and distroless Python base images from Debian packages (no registry), reproducibly."""
     from rich.console import Console
@@ -240,16 +246,20 @@ def base(
 
     console = Console(stderr=True, soft_wrap=True)
     release = find_release(release_name)
-    platforms = tuple(parse_platforms(platform_list))
+    platforms = tuple(parse_platforms(platform))
     if lock_file is not None and len(platforms) > 1:
-        raise DockwiseError("--lock-file holds one platform's lock", "pass a single --platform with it", exit_code=2)
+        raise DockwiseError(
+            "--lock-file holds one platform's lock", "pass a single --platform with it", exit_code=EXIT_USAGE
+        )
     profile = PROFILES[profile_name]
     check_namespace(namespace)
     if extra_packages and not update_lock:
-        raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=2)
+        raise DockwiseError("--package only works with --update-lock", "add --update-lock", exit_code=EXIT_USAGE)
     if no_load and archive is None and oci_dir is None:
         raise DockwiseError(
-            "--no-load without --archive or --oci builds nothing", "add --archive FILE or --oci DIR", exit_code=2
+            "--no-load without --archive or --oci builds nothing",
+            "add --archive FILE or --oci DIR",
+            exit_code=EXIT_USAGE,
         )
     cache = cache_dir or default_cache_dir()
     say = lambda msg: console.print(msg, style="dim", markup=False, highlight=False)  # noqa: E731
@@ -257,8 +267,8 @@ def base(
         task = bar.add_task("debs", total=None)
         progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
         if update_lock:
-            for platform in platforms:
-                resolve.update_lock(release, cache, extra_packages, lock_file, say, arch=platform.architecture)
+            for each in platforms:
+                resolve.update_lock(release, cache, extra_packages, lock_file, say, arch=each.architecture)
         kinds = only or bases.KINDS
         if archive is None and oci_dir is None and not rebuild and lock_file is None:
             images = bases.ensure_bases(
@@ -300,7 +310,7 @@ def base(
 @click.option(
     "--python", "python_version", metavar="X.Y", help="Python version (3.11 or 3.13) [default: from the app]."
 )
-@click.option("--port", type=int, help="Port the server listens on [default: the app's own, else 8000].")
+@port_option
 @click.option("--cmd", metavar="COMMAND", help="Server command, exec form without a shell (overrides detection).")
 @click.option("--app", "app_target", metavar="MODULE:NAME", help="The WSGI/ASGI app, e.g. app:app or pkg:create_app().")
 @click.option(
@@ -308,9 +318,7 @@ def base(
     help="gunicorn, uvicorn, granian, hypercorn, waitress or daphne [default: the app's, else "
     "gunicorn (WSGI) / uvicorn (ASGI)].",
 )
-@click.option(
-    "--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /]."
-)
+@health_path_option
 @click.option(
     "--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations)."
 )
@@ -378,39 +386,17 @@ def init(
     show_default=True,
     help="standard: the slim base, one stage; distroless: a builder stage and the distroless runtime.",
 )
-@click.option(
-    "--tag", help="Image tag [default: <app directory name>:<variant>; dockwise/webapp:<variant> for the bundled one]."
-)
-@click.option(
-    "--base",
-    "base_source",
-    type=click.Choice(["auto", "public", "local"]),
-    default="auto",
-    show_default=True,
-    help="auto: public bases if the engine already has them, else dockwise's local bases.",
-)
-@click.option(
-    "--platform",
-    "platform_list",
-    default="linux/amd64",
-    show_default=True,
-    metavar="LIST",
-    help="Comma-separated platforms (linux/amd64, linux/arm64): one build each (another than the engine's "
-    "runs under emulation: `dockwise doctor --platforms`), tagged TAG-ARCH but for amd64.",
-)
-@click.option(
-    "--oci",
-    "oci_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also write the images as one OCI image index (a manifest per platform) to this layout directory.",
-)
+@tag_option
+@base_source_option
+@platform_option("linux/amd64")
+@oci_option
 @click.option("--no-cache", is_flag=True, help="Build every step again.")
 def build(
     app_dir: Path | None,
     variant: str,
     tag: str | None,
     base_source: str,
-    platform_list: str,
+    platform: str,
     oci_dir: Path | None,
     no_cache: bool,
 ) -> None:
@@ -420,7 +406,7 @@ def build(
     from dockwise.jobs.multiplatform import build_platforms
     from dockwise.report.progress import step_status
 
-    platforms = parse_platforms(platform_list)
+    platforms = parse_platforms(platform)
     with step_status(f"building {variant}") as on_step:
         built = build_platforms(
             app_dir or bundled_app_dir(),
@@ -439,93 +425,35 @@ def build(
         click.echo(f"image index {built.index_digest} in {built.oci_dir}")
 
 
-def _runtime_options(resilience_default: float):
-    """The flags `demo` and `compare` share for running images: startups, load, resilience, profile, health path."""
-
-    def decorate(command):
-        options = [
-            click.option(
-                "--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Startups timed per image."
-            ),
-            click.option(
-                "--load-seconds",
-                type=click.FloatRange(0, 30),
-                default=3.0,
-                show_default=True,
-                help="Length of the loopback load per image (0: no load).",
-            ),
-            click.option(
-                "--resilience-seconds",
-                type=click.FloatRange(0, 60),
-                default=resilience_default,
-                show_default=True,
-                help="Sustained-load length of the resilience suite per image (0: skip it).",
-            ),
-            click.option(
-                "--profile",
-                "profile_name",
-                type=click.Choice(["hardened", "default"]),
-                default="hardened",
-                show_default=True,
-                help="hardened: non-root, read-only root, tmpfs /tmp, cap_drop ALL, "
-                "no-new-privileges, limits; default: the engine's.",
-            ),
-            click.option(
-                "--health-path",
-                metavar="PATH",
-                help="Path the probes GET (any 2xx/3xx is up) [default: the image's HEALTHCHECK URL path, else /].",
-            ),
-        ]
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return decorate
-
-
 @main.command(epilog=_exit_help("demo"))
 @click.argument("app_dir", type=click.Path(path_type=Path), required=False)
-@_runtime_options(resilience_default=5.0)
+@runtime_options(resilience_default=5.0)
 @click.option(
     "--slim/--no-slim",
     default=True,
     show_default=True,
     help="Also trace the distroless image into a minimal one (dockwise slim) and compare it as a third column.",
 )
+@report_json_option(Path("demo-report.json"))
 @click.option(
-    "--json",
-    "json_path",
-    type=click.Path(path_type=Path),
-    default=Path("demo-report.json"),
-    show_default=True,
-    help="Where the full report is written as JSON.",
-)
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path),
+    "--report-html",
+    "report_html",
+    type=click.Path(path_type=Path, dir_okay=False),
     default=Path("demo-report.html"),
     show_default=True,
-    help="Where the self-contained HTML report is written.",
+    help="Also write the report as one self-contained HTML page to this file.",
 )
-@click.option(
-    "--base",
-    "base_source",
-    type=click.Choice(["auto", "public", "local"]),
-    default="auto",
-    show_default=True,
-    help="auto: public bases if the engine already has them, else dockwise's local bases.",
-)
+@base_source_option
 def demo(
     app_dir: Path | None,
     runs: int,
     load_seconds: float,
     resilience_seconds: float,
-    profile_name: str,
+    run_profile_name: str,
     health_path: str | None,
     slim: bool,
-    json_path: Path,
-    html_path: Path,
+    report_json: Path,
+    report_html: Path,
     base_source: str,
 ) -> None:
     """Build APP_DIR (default: the bundled service) standard and distroless, run both hardened, prove the practices
@@ -547,10 +475,10 @@ def demo(
             app_dir or bundled_app_dir(),
             runs=runs,
             load_seconds=load_seconds,
-            json_path=json_path,
-            html_path=html_path,
+            json_path=report_json,
+            html_path=report_html,
             source=BaseSource(base_source),
-            profile=run_profile(profile_name),
+            profile=run_profile(run_profile_name),
             health_path=health_path,
             resilience_seconds=resilience_seconds,
             slim=slim,
@@ -558,7 +486,7 @@ def demo(
             on_step=on_step,
         )
     print_comparison(result.comparison, Console())
-    click.echo(f"report: {json_path} and {html_path}")
+    click.echo(f"report: {report_json} and {report_html}")
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -574,41 +502,6 @@ def _build_args(values: tuple[str, ...]) -> dict[str, str]:
         elif key in os.environ:  # like `docker build --build-arg KEY`: the value comes from the environment
             args[key] = os.environ[key]
     return args
-
-
-def _finding_options(command):
-    """The flags `lint` and `inspect` share, with one meaning: format, output, threshold, ignores, settings, colour."""
-    from dockwise.report.findings_output import FORMAT_HELP, FORMATS
-
-    options = [
-        click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help=FORMAT_HELP
-        ),
-        click.option(
-            "-o",
-            "--output",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Write the report to this file (whole, never half) instead of stdout.",
-        ),
-        click.option(
-            "--failure-threshold",
-            type=click.Choice(["info", "warning", "error"]),
-            help="Exit 1 on findings at or above this severity (default: warning, or the settings file's).",
-        ),
-        click.option(
-            "--ignore", multiple=True, metavar="ID", help="Skip a rule or check, e.g. DW113 or DI002 (repeatable)."
-        ),
-        click.option(
-            "--config",
-            "config_path",
-            metavar="FILE",
-            help="Settings file (.dockwise.toml or pyproject.toml) [default: found from the current directory up].",
-        ),
-        click.option("--color/--no-color", default=None, help="Colour the text format (default: on a terminal)."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 def _settings(config_path: str | None, ignore: tuple[str, ...], failure_threshold: str | None):
@@ -630,7 +523,7 @@ def _finish(report, fmt: str, output: Path | None, color: bool | None, settings)
 @click.option("--context", "context_dir", metavar="DIR", help="Build context (default: each Dockerfile's directory).")
 @click.option("--target", metavar="STAGE", help="Stage to build (default: the last one).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="As for docker build; repeatable.")
-@_finding_options
+@finding_options
 def lint(
     dockerfiles, context_dir, target, build_args, fmt, output, failure_threshold, ignore, config_path, color
 ) -> None:
@@ -662,26 +555,11 @@ def lint(
     _finish(report, fmt, output, color, settings)
 
 
-def _platform_option(command):
-    return click.option(
-        "--platform",
-        metavar="PLATFORM",
-        help="The platform to read (linux/amd64, linux/arm64, …) of an image index; for an engine image, dockwise's "
-        "-ARCH tag of it [default: every platform of an index, each reported on its own].",
-    )(command)
-
-
 @main.command(epilog=_exit_help("inspect"))
 @click.argument("image")
-@_platform_option
-@click.option(
-    "--gzip-size/--no-gzip-size",
-    default=False,
-    show_default=True,
-    help="Also measure gzip -6 of uncompressed layers (all cores; seconds on a large image). A compressed "
-    "layer's size is always its blob's.",
-)
-@_finding_options
+@platform_option(None)
+@gzip_size_option(False)
+@finding_options
 def inspect(
     image: str,
     gzip_size: bool,
@@ -751,20 +629,15 @@ def inspect(
 
 @main.command(epilog=_exit_help("deploy"))
 @click.argument("image")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["compose", "kubernetes"]),
-    default="kubernetes",
-    show_default=True,
-    help="compose: a compose.yaml service; kubernetes: a Deployment and a Service (restricted Pod Security).",
+@format_option(
+    ["compose", "kubernetes"],
+    "kubernetes",
+    "compose: a compose.yaml service; kubernetes: a Deployment and a Service (restricted Pod Security).",
 )
 @click.option("--name", help="Service name [default: the image's repository name].")
-@click.option(
-    "--port", type=click.IntRange(1, 65535), help="Service port [default: the lowest TCP port the image exposes]."
-)
-@click.option("--health-path", metavar="PATH", help="Probe path [default: the image's HEALTHCHECK URL path, else /].")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@port_option
+@health_path_option
+@output_option
 def deploy(
     image: str, fmt: str, name: str | None, port: int | None, health_path: str | None, output: Path | None
 ) -> None:
@@ -781,13 +654,8 @@ def deploy(
 
 @main.command(epilog=_exit_help("rules"))
 @click.argument("rule_id", required=False, metavar="[ID]")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text: for a terminal; json: stable keys; markdown: as in docs/rules.md.",
+@format_option(
+    ["text", "json", "markdown"], "text", "text: for a terminal; json: stable keys; markdown: as in docs/rules.md."
 )
 def rules(rule_id: str | None, fmt: str) -> None:
     """List every lint rule and image check, or explain one: `dockwise rules DW005` (what, why, bad, good, fix,
@@ -807,19 +675,16 @@ def rules(rule_id: str | None, fmt: str) -> None:
 
 @main.command(epilog=_exit_help("compare"))
 @click.argument("images", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    default="table",
-    show_default=True,
-    type=click.Choice(["table", "json", "markdown", "html"]),
-    help="Output format.",
+@format_option(
+    ["table", "json", "markdown", "html"],
+    "table",
+    "table: for a terminal; json: stable keys; markdown: for a pull request; html: one self-contained page.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@output_option
 @click.option("--runtime/--no-runtime", default=True, show_default=True, help="Start containers and measure them.")
-@_runtime_options(resilience_default=0.0)
-@click.option("--gzip-size/--no-gzip-size", default=True, show_default=True, help="Measure gzip -6 size of the layers.")
-@_platform_option
+@runtime_options(resilience_default=0.0)
+@gzip_size_option(True)
+@platform_option(None)
 def compare(
     images: tuple[str, ...],
     fmt: str,
@@ -828,13 +693,13 @@ def compare(
     runs: int,
     load_seconds: float,
     resilience_seconds: float,
-    profile_name: str,
+    run_profile_name: str,
     health_path: str | None,
     gzip_size: bool,
     platform: str | None,
 ) -> None:
     """Compare IMAGES side by side: facts, checks, seed practices and runtime probes (engine images only), under the
-    hardened run profile unless `--profile default`.
+    hardened run profile unless `--run-profile default`.
 
     Each IMAGE: an engine image, docker-archive:PATH, oci:PATH[:TAG], or a docker-save tar / OCI layout path.
     """
@@ -852,7 +717,7 @@ def compare(
             load_seconds=load_seconds,
             gzip_size=gzip_size,
             progress=lambda msg: status.update(msg),
-            profile=run_profile(profile_name),
+            profile=run_profile(run_profile_name),
             health_path=health_path,
             resilience_seconds=resilience_seconds,
             platform=platform,
@@ -887,8 +752,8 @@ def compare(
 
 @main.command(epilog=_exit_help("sbom"))
 @click.argument("image")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-@_platform_option
+@output_option
+@platform_option(None)
 def sbom(image: str, output: Path | None, platform: str | None) -> None:
     """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions. An image index needs
     --platform (one SBOM per platform)."""
@@ -903,7 +768,7 @@ def sbom(image: str, output: Path | None, platform: str | None) -> None:
 
 @main.command(epilog=_exit_help("slim"))
 @click.argument("image")
-@click.option("--tag", help="Tag of the slim image [default: IMAGE's repo:tag-slim].")
+@tag_option
 @click.option(
     "--probe",
     "probe_file",
@@ -918,9 +783,7 @@ def sbom(image: str, output: Path | None, platform: str | None) -> None:
     help="Keep only the Python modules the trace saw (no whole distributions, no static imports): smaller, "
     "but a route no probe reached may miss a module.",
 )
-@click.option(
-    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report here."
-)
+@report_json_option(None)
 def slim(
     image: str,
     tag: str | None,
@@ -928,7 +791,7 @@ def slim(
     includes: tuple[str, ...],
     keep_python_stdlib: bool,
     only_traced_modules: bool,
-    report_path: Path | None,
+    report_json: Path | None,
 ) -> None:
     """Minify IMAGE (a Python web service in the engine): trace it under probes, keep what it uses and what Python
     needs, build that FROM scratch, and tag it only if it answers every probe as IMAGE does.
@@ -950,8 +813,8 @@ def slim(
             only_traced=only_traced_modules,
             say=on_step,
         )
-    if report_path is not None:
-        write_text(report_path, json.dumps(result.report.as_dict(), indent=2, sort_keys=True) + "\n")
+    if report_json is not None:
+        write_text(report_json, json.dumps(result.report.as_dict(), indent=2, sort_keys=True) + "\n")
     click.echo(render_text(result.report), nl=False)
 
 

@@ -107,9 +107,9 @@ def test_demo_measures_through_the_engine(remote, tmp_path):
         "2",
         "--resilience-seconds",
         "2",
-        "--json",
+        "--report-json",
         str(tmp_path / "demo.json"),
-        "--html",
+        "--report-html",
         str(tmp_path / "demo.html"),
         cwd=tmp_path,
     )
@@ -202,7 +202,7 @@ def test_slim_traces_and_verifies_on_the_remote_engine(remote, built, docker_cli
         slim_tag,
         "--probe",
         str(SLIM_PROBES),
-        "--report",
+        "--report-json",
         str(report_path),
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -69,14 +69,12 @@ def test_reference_service_slims_and_answers_the_same(slimmed, distroless_app, d
     assert report["trace"]["python_interpreters"] and report["trace"]["mapped_files"] > 5
 
 
-def test_report_hooks_for_demo_and_html(slimmed) -> None:
-    from dockwise.slim.report import demo_column, html_section, render_text
+def test_report_hooks_for_demo_and_text(slimmed) -> None:
+    from dockwise.slim.report import demo_column, render_text
 
     column = demo_column(slimmed.report)
     assert column["image"] == slimmed.tag and column["probes_identical"] is True
     assert column["size_bytes"] < column["source_size_bytes"]
-    section = html_section(slimmed.report)
-    assert section.startswith('<section class="slim">') and "<script" not in section and slimmed.tag in section
     text = render_text(slimmed.report)
     assert "info" in text and "HEALTHCHECK command" in text and " NO" not in text
 
@@ -88,7 +86,7 @@ def test_cli_tags_and_writes_the_report(distroless_app, docker_client, tmp_path:
     report = tmp_path / "slim.json"
     try:
         result = CliRunner().invoke(
-            main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES), "--report", str(report)]
+            main, ["slim", distroless_app, "--tag", tag, "--probe", str(PROBES), "--report-json", str(report)]
         )
         assert result.exit_code == 0, result.output
         data = json.loads(report.read_text())

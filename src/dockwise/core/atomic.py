@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 
 def _target(path: Path) -> Path:
@@ -32,7 +32,7 @@ def atomic_file(path: Path, mode: str = "w", *, permissions: int = 0o644) -> Ite
         special = target.exists() and not stat.S_ISREG(target.stat().st_mode)
     except OSError as exc:
         raise DockwiseError(
-            f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=2
+            f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=EXIT_USAGE
         ) from None
     if special:
         try:
@@ -40,14 +40,14 @@ def atomic_file(path: Path, mode: str = "w", *, permissions: int = 0o644) -> Ite
                 yield handle
         except OSError as exc:
             raise DockwiseError(
-                f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=2
+                f"cannot write {path} ({exc.strerror})", "choose a writable destination", exit_code=EXIT_USAGE
             ) from None
         return
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
         raise DockwiseError(
-            f"cannot write {path} ({exc.strerror})", "choose an existing, writable directory", exit_code=2
+            f"cannot write {path} ({exc.strerror})", "choose an existing, writable directory", exit_code=EXIT_USAGE
         ) from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as handle:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.findings import Severity
 
 _KEYS = frozenset({"failure-threshold", "ignore", "enable", "severity", "pin", "shellcheck", "shellcheck-severity"})
@@ -94,7 +94,7 @@ def _table(path: Path) -> dict | None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DockwiseError(f"{path} is not valid TOML ({exc})", "fix the TOML syntax", exit_code=2) from None
+        raise DockwiseError(f"{path} is not valid TOML ({exc})", "fix the TOML syntax", exit_code=EXIT_USAGE) from None
     if path.name != "pyproject.toml":
         return data
     tool = data.get("tool", {})
@@ -103,7 +103,7 @@ def _table(path: Path) -> dict | None:
         raise DockwiseError(
             f"[tool] dockwise in {path} is a {type(table).__name__}, not a table",
             "write the settings under [tool.dockwise]",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return table
 
@@ -114,21 +114,27 @@ def _read(path: Path) -> str:
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:  # a FIFO: no wait
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise DockwiseError(
-                    f"{path} is not a regular file", "pass a .dockwise.toml or pyproject.toml", exit_code=2
+                    f"{path} is not a regular file", "pass a .dockwise.toml or pyproject.toml", exit_code=EXIT_USAGE
                 )
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise DockwiseError(f"{path} does not exist", "check the path given to --config", exit_code=2) from None
+        raise DockwiseError(
+            f"{path} does not exist", "check the path given to --config", exit_code=EXIT_USAGE
+        ) from None
     except OSError as exc:
         raise DockwiseError(
-            f"cannot read {path} ({exc.strerror or exc})", "check the path and its permissions", exit_code=2
+            f"cannot read {path} ({exc.strerror or exc})", "check the path and its permissions", exit_code=EXIT_USAGE
         ) from None
     if len(data) > MAX_BYTES:
-        raise DockwiseError(f"{path} is over {MAX_BYTES} bytes", "a settings file is a few lines of TOML", exit_code=2)
+        raise DockwiseError(
+            f"{path} is over {MAX_BYTES} bytes", "a settings file is a few lines of TOML", exit_code=EXIT_USAGE
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DockwiseError(f"{path} is not UTF-8 (byte {exc.start})", "save it as UTF-8", exit_code=2) from None
+        raise DockwiseError(
+            f"{path} is not UTF-8 (byte {exc.start})", "save it as UTF-8", exit_code=EXIT_USAGE
+        ) from None
 
 
 def from_table(table: Mapping[str, object], source: Path | None = None) -> Settings:
@@ -161,7 +167,9 @@ def from_table(table: Mapping[str, object], source: Path | None = None) -> Setti
             f"unknown pin kind(s) {', '.join(unknown_pins)} in {source}", f"use: {', '.join(PIN_KINDS)}", 2
         )
     if not isinstance(shellcheck, bool):
-        raise DockwiseError(f"shellcheck must be true or false in {source}", "write shellcheck = false", exit_code=2)
+        raise DockwiseError(
+            f"shellcheck must be true or false in {source}", "write shellcheck = false", exit_code=EXIT_USAGE
+        )
     if level not in SHELLCHECK_LEVELS:
         raise DockwiseError(
             f"bad shellcheck-severity {level!r} in {source}", f"use one of: {', '.join(SHELLCHECK_LEVELS)}", 2

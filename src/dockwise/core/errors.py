@@ -25,7 +25,7 @@ EXIT_PIPE_CLOSED = 141
 
 EXIT_STATUS_HELP = (
     "Exit status: 0 success (no findings at or above the threshold); 1 findings at or above the failure "
-    "threshold (lint, inspect) or the operation failed (doctor, base, build, demo, compare); 2 bad input or usage, "
+    "threshold (lint, inspect) or the operation failed (doctor, base, build, demo, compare, slim); 2 bad input or usage, "
     "or no engine to talk to; 3 internal error (one line names the crash report with the traceback)."
 )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from dockwise.core.errors import EXIT_USAGE
+
 
 class Severity(IntEnum):
     """Ordered so that `--failure-threshold` is a comparison."""
@@ -21,7 +23,7 @@ class Severity(IntEnum):
             from dockwise.core.errors import DockwiseError
 
             names = ", ".join(s.name.lower() for s in cls)
-            raise DockwiseError(f"unknown severity {text!r}", f"use one of: {names}", exit_code=2) from None
+            raise DockwiseError(f"unknown severity {text!r}", f"use one of: {names}", exit_code=EXIT_USAGE) from None
 
     def label(self) -> str:
         return self.name.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def parse_platform(text: str) -> Platform:
     name = {"linux/aarch64": "linux/arm64", "linux/x86_64": "linux/amd64"}.get(name, name)
     platform = PLATFORMS.get(name)
     if platform is None or (len(parts) == 3 and parts[2] != platform.variant):
-        raise DockwiseError(f"unknown platform {text!r}", f"use one of: {', '.join(PLATFORMS)}", exit_code=2)
+        raise DockwiseError(f"unknown platform {text!r}", f"use one of: {', '.join(PLATFORMS)}", exit_code=EXIT_USAGE)
     return platform
 
 

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 TAIL_LINES = 10
 
@@ -63,11 +63,11 @@ def run_program(
         )
     except FileNotFoundError:
         raise DockwiseError(
-            f"{tool} is not installed ({argv[0]} not found)", fix or f"install {tool}", exit_code=2
+            f"{tool} is not installed ({argv[0]} not found)", fix or f"install {tool}", exit_code=EXIT_USAGE
         ) from None
     except PermissionError:
         raise DockwiseError(
-            f"{tool} ({argv[0]}) cannot be executed", fix or "check its permissions", exit_code=2
+            f"{tool} ({argv[0]}) cannot be executed", fix or "check its permissions", exit_code=EXIT_USAGE
         ) from None
     except subprocess.TimeoutExpired:
         raise DockwiseError(
@@ -99,7 +99,9 @@ def streamed_program(
             start_new_session=True,
         )
     except FileNotFoundError:
-        raise DockwiseError(f"{tool} is not installed ({argv[0]} not found)", f"install {tool}", exit_code=2) from None
+        raise DockwiseError(
+            f"{tool} is not installed ({argv[0]} not found)", f"install {tool}", exit_code=EXIT_USAGE
+        ) from None
     assert process.stdout is not None
     lines = (line.rstrip("\n") for line in process.stdout)
     try:

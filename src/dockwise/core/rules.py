@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import ModuleType
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.findings import Finding, Severity
 
 ENTRY_POINT_GROUP = "dockwise.rules"
@@ -174,7 +174,7 @@ class Rule:
             raise DockwiseError(
                 f"rule module {module.__name__} is incomplete ({exc})",
                 "define ID, NAME, SEVERITY, FIX and check()",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             ) from None
 
 
@@ -244,7 +244,7 @@ def all_rules(domain: str | None = None) -> tuple[Rule, ...]:
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
-            raise DockwiseError(f"two rules use the id {rule.id}", "rename the plugin's rule", exit_code=2)
+            raise DockwiseError(f"two rules use the id {rule.id}", "rename the plugin's rule", exit_code=EXIT_USAGE)
         seen.add(rule.id)
     return tuple(
         sorted(
@@ -258,4 +258,4 @@ def find_rule(rule_id: str, rules: Sequence[Rule] | None = None) -> Rule:
     for rule in rules if rules is not None else all_rules():
         if rule.id == wanted or rule.name == rule_id.strip().lower():
             return rule
-    raise DockwiseError(f"no rule {rule_id!r}", "list them with `dockwise rules`", exit_code=2)
+    raise DockwiseError(f"no rule {rule_id!r}", "list them with `dockwise rules`", exit_code=EXIT_USAGE)

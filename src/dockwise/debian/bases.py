@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.platform import DEFAULT_PLATFORM, DEFAULT_RELEASE, Platform
 from dockwise.debian.cache import default_cache_dir, fetch_debs
 from dockwise.debian.distroless import distroless_config, distroless_layers
@@ -189,7 +189,9 @@ def build_bases(
     image was built."""
     release = find_release(release_name)
     if lock is not None and [_platform(lock)] != list(platforms):
-        raise DockwiseError(f"the lock is for linux/{lock.arch} only", "build one platform with that lock", exit_code=2)
+        raise DockwiseError(
+            f"the lock is for linux/{lock.arch} only", "build one platform with that lock", exit_code=EXIT_USAGE
+        )
     locks = [lock] if lock is not None else [load_lock(release.codename, arch=p.architecture) for p in platforms]
     if oci_dir is not None:
         check_oci_target(oci_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 MAIN_MIRROR = "https://deb.debian.org/debian"
 SECURITY_MIRROR = "https://deb.debian.org/debian-security"
@@ -196,7 +196,7 @@ def check_namespace(namespace: str) -> None:
         raise DockwiseError(
             f"namespace {namespace!r} cannot prefix an image name",
             "use lowercase letters, digits and . _ - separated by / (e.g. dockwise-dev)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
 
 
@@ -206,4 +206,4 @@ def release(name: str) -> Release:
         if name in (candidate.codename, candidate.version, f"debian{candidate.version}"):
             return candidate
     known = ", ".join(f"{r.codename} ({r.version})" for r in RELEASES.values())
-    raise DockwiseError(f"unknown Debian release {name!r}", f"use one of: {known}", exit_code=2)
+    raise DockwiseError(f"unknown Debian release {name!r}", f"use one of: {known}", exit_code=EXIT_USAGE)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from debian.debian_support import Version
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.platform import ARCH
 from dockwise.core.programs import first_apt_error, run_program
 from dockwise.debian.cache import fetch_debs, sha256_file
@@ -105,7 +105,7 @@ def update_lock(
         raise DockwiseError(
             f"unknown Debian package {', '.join(unknown)} in {release.codename} (main, {arch})",
             "check the name with `apt-cache search` or packages.debian.org",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     installed = _resolve_slim(release, include, cache_dir, say, arch)
     packages = {name: newest[name] for name in release.distroless_packages}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.engine.containers import DATA_LABEL
 from dockwise.engine.run_profile import HARDENED, MiB, RunProfile
 from dockwise.image.facts import ImageFacts
@@ -58,17 +58,19 @@ def service_spec(
         raise DockwiseError(
             f"{image} runs as USER {facts.user.configured!r}, which its /etc/passwd does not resolve",
             "use a numeric USER (e.g. USER 10001) so runAsUser can match it",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if facts.user.uid == 0:
         raise DockwiseError(
             f"{image} runs as root; the restricted Pod Security Standard refuses it",
             "add a numeric non-root USER to the image's final stage",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     chosen_port = port or facts.service_port()
     if chosen_port is None:
-        raise DockwiseError(f"{image} exposes no TCP port", "EXPOSE the service port, or pass --port", exit_code=2)
+        raise DockwiseError(
+            f"{image} exposes no TCP port", "EXPOSE the service port, or pass --port", exit_code=EXIT_USAGE
+        )
     graceful = facts.labels.get(GRACEFUL_LABEL, "")
     return ServiceSpec(
         name=name or _dns_name(image),

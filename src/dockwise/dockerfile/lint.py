@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dockwise.core.config import Settings
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.findings import Finding
 from dockwise.core.rules import Hit, Rule, all_rules
 from dockwise.dockerfile.context import BuildContext, ignore_file_for
@@ -42,7 +42,7 @@ def read_dockerfile(path: Path) -> str:
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
             info = os.fstat(handle.fileno())
             if stat.S_ISDIR(info.st_mode):
-                raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2)
+                raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=EXIT_USAGE)
             if not stat.S_ISREG(info.st_mode):
                 raise DockwiseError(
                     f"{path} is not a regular file", "pass a Dockerfile, or `-` to read it from stdin", 2
@@ -53,26 +53,28 @@ def read_dockerfile(path: Path) -> str:
                 )
             data = handle.read(MAX_BYTES + 1)
     except IsADirectoryError:
-        raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=2) from None
+        raise DockwiseError(f"{path} is a directory", "pass the Dockerfile inside it", exit_code=EXIT_USAGE) from None
     except FileNotFoundError:
-        raise DockwiseError(f"{path} does not exist", "check the path", exit_code=2) from None
+        raise DockwiseError(f"{path} does not exist", "check the path", exit_code=EXIT_USAGE) from None
     except OSError as exc:
         raise DockwiseError(
-            f"cannot read {path}: {exc.strerror or exc}", "check its permissions", exit_code=2
+            f"cannot read {path}: {exc.strerror or exc}", "check its permissions", exit_code=EXIT_USAGE
         ) from None
     return decode(data, str(path))
 
 
 def decode(data: bytes, name: str) -> str:
     if len(data) > MAX_BYTES:
-        raise DockwiseError(f"{name} is over {MAX_BYTES} bytes", "a Dockerfile that large is not linted", exit_code=2)
+        raise DockwiseError(
+            f"{name} is over {MAX_BYTES} bytes", "a Dockerfile that large is not linted", exit_code=EXIT_USAGE
+        )
     if b"\x00" in data:
-        raise DockwiseError(f"{name} is a binary file", "pass a Dockerfile (text)", exit_code=2)
+        raise DockwiseError(f"{name} is a binary file", "pass a Dockerfile (text)", exit_code=EXIT_USAGE)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DockwiseError(
-            f"{name} is not UTF-8 (byte {exc.start})", "save the Dockerfile as UTF-8", exit_code=2
+            f"{name} is not UTF-8 (byte {exc.start})", "save the Dockerfile as UTF-8", exit_code=EXIT_USAGE
         ) from None
 
 
@@ -147,7 +149,7 @@ def model(text: str, path: str, *, target: str | None = None, build_args: Mappin
         return build_model(dockerfile, build_args, target)
     except KeyError:
         names = ", ".join(s.name for s in build_model(dockerfile, build_args).stages if s.name) or "none"
-        raise DockwiseError(f"{path}: no stage named {target!r}", f"stages: {names}", exit_code=2) from None
+        raise DockwiseError(f"{path}: no stage named {target!r}", f"stages: {names}", exit_code=EXIT_USAGE) from None
 
 
 def buildkit_skips(directive: str) -> frozenset[str]:
@@ -234,7 +236,7 @@ def lint_inputs(
 
 def load_context(root: Path, dockerfile: Path | None) -> BuildContext:
     if not root.is_dir():
-        raise DockwiseError(f"build context {root} is not a directory", "pass --context DIR", exit_code=2)
+        raise DockwiseError(f"build context {root} is not a directory", "pass --context DIR", exit_code=EXIT_USAGE)
     if not os.access(root, os.R_OK | os.X_OK):
-        raise DockwiseError(f"cannot read build context {root}", "check its permissions", exit_code=2)
+        raise DockwiseError(f"cannot read build context {root}", "check its permissions", exit_code=EXIT_USAGE)
     return BuildContext.load(root, dockerfile)

@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.programs import run_program
 from dockwise.dockerfile.model import PREDEFINED_ARGS, Build, Stage, Step
 from dockwise.dockerfile.parse import Instruction
@@ -294,7 +294,7 @@ def binary() -> str:
     raise ShellcheckMissing(
         "shellcheck is not installed: RUN scripts were not checked",
         f"pip install {PINNED} (dockwise depends on it), or set shellcheck = false in [tool.dockwise]",
-        exit_code=2,
+        exit_code=EXIT_USAGE,
     )
 
 

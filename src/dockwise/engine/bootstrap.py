@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.hostpkg import apt_install
 from dockwise.core.programs import start_daemon
 from dockwise.engine.client import CliClient, cli_client, dockerd_binary, sdk_client
@@ -88,7 +88,7 @@ def ensure_engine(say: Callable[[str], None] = lambda _msg: None, probe_registry
             raise DockwiseError(
                 "no Docker Engine answers",
                 "install and start Docker Engine (on Debian as root, `dockwise doctor` does it for you)",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         binary = dockerd_binary()
         if binary is None:

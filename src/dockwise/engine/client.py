@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.platform import DOCKER_CLIENTS, DOCKERD_BINARIES
 from dockwise.core.programs import run_program
 
@@ -66,7 +66,7 @@ def sdk_client(timeout: int = 120):
             else "check that the engine runs and is reachable from here (`docker version`)"
         )
         raise DockwiseError(
-            f"no Docker Engine answers at {endpoint.describe()} ({_short(exc)})", fix, exit_code=2
+            f"no Docker Engine answers at {endpoint.describe()} ({_short(exc)})", fix, exit_code=EXIT_USAGE
         ) from None
     return client
 
@@ -121,7 +121,7 @@ def cli_client() -> CliClient:
     raise DockwiseError(
         "no docker client here can build with BuildKit",
         "install Debian's docker.io (`apt-get install docker.io`) or the docker buildx plugin",
-        exit_code=2,
+        exit_code=EXIT_USAGE,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.measure.http_faults import get_status
 
@@ -73,7 +73,7 @@ def start(
     try:
         data = client.images.get(image).labels.get(DATA_LABEL)
     except ImageNotFound:
-        raise DockwiseError(f"image {image} is not in the engine", "build it first", exit_code=2) from None
+        raise DockwiseError(f"image {image} is not in the engine", "build it first", exit_code=EXIT_USAGE) from None
     options = {**profile.engine_options(), **run_options}
     volume = None
     mounted = options.get("volumes") or {}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.hostpkg import apt_install
 from dockwise.core.platform import DEFAULT_PLATFORM, Platform, parse_platform
 from dockwise.core.programs import run_program
@@ -112,7 +112,7 @@ def platform_support(platform: Platform, client=None) -> PlatformSupport:
     handler = QEMU_HANDLERS.get(platform.architecture)
     if handler is None:
         known = ", ".join(f"linux/{arch}" for arch in (DEFAULT_PLATFORM.architecture, *QEMU_HANDLERS))
-        raise DockwiseError(f"dockwise does not build or run {platform}", f"use one of: {known}", exit_code=2)
+        raise DockwiseError(f"dockwise does not build or run {platform}", f"use one of: {known}", exit_code=EXIT_USAGE)
     if not binfmt_mounted():
         return PlatformSupport(
             platform, False, handler, None, "", False, None, f"binfmt_misc is not mounted at {BINFMT_DIR}"
@@ -253,5 +253,7 @@ def parse_platforms(text: str) -> list[Platform]:
         if part.strip():
             found[parse_platform(part.strip())] = None
     if not found:
-        raise DockwiseError("--platform names no platform", "e.g. --platform linux/amd64,linux/arm64", exit_code=2)
+        raise DockwiseError(
+            "--platform names no platform", "e.g. --platform linux/amd64,linux/arm64", exit_code=EXIT_USAGE
+        )
     return list(found)

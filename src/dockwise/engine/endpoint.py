@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 ENGINE_ENV = "DOCKER_HOST"
@@ -66,7 +66,7 @@ def _check_host(host: str, origin: str) -> str:
         raise DockwiseError(
             f"{origin} is {host!r}, which is no engine address",
             "use unix:///path, tcp://HOST:PORT or ssh://USER@HOST",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return host
 
@@ -85,13 +85,13 @@ def _context(name: str, environ: Mapping[str, str], origin: str) -> Endpoint:
         raise DockwiseError(
             f"docker context {name!r} ({origin}) does not exist in {store}",
             "list contexts with `docker context ls`, or unset DOCKER_CONTEXT",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DockwiseError(
             f"docker context {name!r} is unreadable ({meta}: {exc})",
             "recreate it with `docker context create`",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     tls = store / "tls" / key / "docker"
     return Endpoint(

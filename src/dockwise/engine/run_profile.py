@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 MiB = 1 << 20
 
@@ -89,5 +89,5 @@ def run_profile(name: str) -> RunProfile:
         return PROFILES[name]
     except KeyError:
         raise DockwiseError(
-            f"unknown run profile {name!r}", f"use one of: {', '.join(PROFILES)}", exit_code=2
+            f"unknown run profile {name!r}", f"use one of: {', '.join(PROFILES)}", exit_code=EXIT_USAGE
         ) from None

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol, cast
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 CHUNK = 1 << 20
 """Bytes per read when hashing or compressing: large enough that a syscall costs nothing, small enough to stay in L2."""
@@ -92,7 +92,7 @@ class Blob(NamedTuple):
                 raise DockwiseError(
                     f"blob ended {end - at} bytes early (the file shrank while being read)",
                     "do not change the archive while it is read",
-                    exit_code=2,
+                    exit_code=EXIT_USAGE,
                 )
             yield buffer[:got]
             at += got
@@ -219,6 +219,6 @@ def check_digest_syntax(digest: object, what: str) -> str:
     """A digest we will turn into a path must be exactly sha256:<64 hex>; anything else could name other files."""
     if not isinstance(digest, str) or not DIGEST_RE.match(digest):
         raise DockwiseError(
-            f"{what}: invalid digest {str(digest)[:80]!r}", "only sha256 digests are supported", exit_code=2
+            f"{what}: invalid digest {str(digest)[:80]!r}", "only sha256 digests are supported", exit_code=EXIT_USAGE
         )
     return digest

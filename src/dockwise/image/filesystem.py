@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.image.layer_index import (
     DIR,
     FILE,
@@ -123,7 +123,7 @@ class FileSystem:
                 f"layer {layer + 1}: hard link {entry.path[:120]!r} names {entry.link[:120]!r}, which no earlier "
                 "entry provides as a file",
                 "the layer cannot be unpacked by an engine; rebuild the image",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
 
     def _find(self, path: str) -> _Place | None:

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.knowledge import CONTENT_BYTES, PRIVATE_KEY, needs_content
 from dockwise.image.tarstream import Member, TarError, TooLarge, members
 
@@ -82,7 +82,7 @@ def normalize(name: str, what: str) -> str:
         raise DockwiseError(
             f"{what}: entry {name[:120]!r} points outside the image root",
             "the archive is not a valid layer",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return path
 
@@ -123,11 +123,11 @@ def read_layer(source, *, what: str, budget: Budget) -> LayerIndex:
         raise expansion_error(what, exc) from None
     except TarError as exc:
         raise DockwiseError(
-            f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=2
+            f"{what}: unreadable layer tar ({exc})", "re-create the image archive", exit_code=EXIT_USAGE
         ) from None
     except zlib.error as exc:
         raise DockwiseError(
-            f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2
+            f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=EXIT_USAGE
         ) from None
     return index
 
@@ -140,7 +140,7 @@ def expansion_error(what: str, exc: TooLarge) -> DockwiseError:
     return DockwiseError(
         f"{what}: {exc}, more than {MAX_EXPANSION}x: refused as a decompression bomb",
         "if you trust the image, `docker load` it and inspect it from the engine (whose export is uncompressed)",
-        exit_code=2,
+        exit_code=EXIT_USAGE,
     )
 
 
@@ -151,7 +151,7 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
             raise DockwiseError(
                 f"{what}: more than {budget.max_entries} tar entries in the image",
                 "this looks like a tar bomb; raise the limit only for an archive you trust",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         path = normalize(member.name, what)
         if path == ".":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 HEALTHCHECK_DURATIONS = ("Interval", "Timeout", "StartPeriod", "StartInterval")
 
@@ -90,11 +90,11 @@ def parse_json(data: bytes, what: str) -> object:
         return json.loads(data, parse_constant=_refuse_constant)
     except RecursionError:
         raise DockwiseError(
-            f"{what[:120]!r} nests too deeply to be an image document", "re-create the image", exit_code=2
+            f"{what[:120]!r} nests too deeply to be an image document", "re-create the image", exit_code=EXIT_USAGE
         ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise DockwiseError(
-            f"{what[:120]!r} is not valid JSON ({str(exc)[:160]})", "re-create the archive", exit_code=2
+            f"{what[:120]!r} is not valid JSON ({str(exc)[:160]})", "re-create the archive", exit_code=EXIT_USAGE
         ) from None
 
 
@@ -184,7 +184,7 @@ def _checked(what: str, read, value: object):
         return read(value)
     except _Invalid as exc:
         raise DockwiseError(
-            f"{what[:120]}: {exc}", "the image is not valid; rebuild or re-export it", exit_code=2
+            f"{what[:120]}: {exc}", "the image is not valid; rebuild or re-export it", exit_code=EXIT_USAGE
         ) from None
 
 

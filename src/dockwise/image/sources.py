@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.image import schema
 from dockwise.image.blob import (
     Blob,
@@ -105,11 +105,15 @@ def parse_source(text: str) -> Source:
         return Source("archive", text)
     if path.exists():
         raise DockwiseError(
-            f"{text} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory", exit_code=2
+            f"{text} is not a regular file",
+            "pass a docker-save or OCI tar, or an OCI layout directory",
+            exit_code=EXIT_USAGE,
         )
     if text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
         raise DockwiseError(
-            f"{text} does not exist", "pass an existing archive or layout, or an engine image name", exit_code=2
+            f"{text} does not exist",
+            "pass an existing archive or layout, or an engine image name",
+            exit_code=EXIT_USAGE,
         )
     return Source("engine", text)
 
@@ -143,7 +147,7 @@ def read_image(
         raise DockwiseError(
             f"{source.describe()}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)",
             "pass the output of `docker save` or an OCI image layout",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
 
 
@@ -167,7 +171,7 @@ class _Container:
         if self._members is not None:
             if name not in self._members:
                 raise DockwiseError(
-                    f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=2
+                    f"blob {name[:120]!r} is missing from the archive", "re-create the archive", exit_code=EXIT_USAGE
                 )
             offset, size = self._members[name]
             assert self._tar is not None
@@ -181,7 +185,7 @@ class _Container:
         blob = self.open(name)
         if blob.size > JSON_LIMIT:
             raise DockwiseError(
-                f"{name[:120]!r} is {blob.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=2
+                f"{name[:120]!r} is {blob.size} bytes; JSON above {JSON_LIMIT} is refused", "", exit_code=EXIT_USAGE
             )
         data = blob.read(0, blob.size)
         if expect is not None:
@@ -199,7 +203,9 @@ def _open_beneath(root: Path, name: str) -> int:
     file at the end; O_NONBLOCK so that a FIFO cannot block the open."""
     parts = name.split("/")
     if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
-        raise DockwiseError(f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=2)
+        raise DockwiseError(
+            f"blob path {name[:120]!r} leaves the layout", "the layout is not valid", exit_code=EXIT_USAGE
+        )
     opened: list[int] = []
     try:
         directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
@@ -210,20 +216,22 @@ def _open_beneath(root: Path, name: str) -> int:
         fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
     except FileNotFoundError:
         raise DockwiseError(
-            f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=2
+            f"blob {name[:120]!r} is missing from the layout", "re-create the layout", exit_code=EXIT_USAGE
         ) from None
     except OSError as exc:
         raise DockwiseError(
             f"blob {name[:120]!r} cannot be opened ({exc.strerror})",
             "blobs must be regular files inside the layout, reached without symlinks",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     finally:
         for directory in opened:
             os.close(directory)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise DockwiseError(f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=2)
+        raise DockwiseError(
+            f"blob {name[:120]!r} is not a regular file", "the layout is not valid", exit_code=EXIT_USAGE
+        )
     return fd
 
 
@@ -233,12 +241,14 @@ def _open_regular_file(path: Path) -> int:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise DockwiseError(
-            f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=2
+            f"cannot open {path} ({exc.strerror})", "pass an existing archive or layout", exit_code=EXIT_USAGE
         ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise DockwiseError(
-            f"{path} is not a regular file", "pass a docker-save or OCI tar, or an OCI layout directory", exit_code=2
+            f"{path} is not a regular file",
+            "pass a docker-save or OCI tar, or an OCI layout directory",
+            exit_code=EXIT_USAGE,
         )
     return fd
 
@@ -256,7 +266,9 @@ def _open_container(source: Source) -> Iterator[tuple[_Container, tuple[str, ...
     path = Path(source.location)
     if path.is_dir():
         if not (path / "oci-layout").is_file():
-            raise DockwiseError(f"{path} has no oci-layout file", "pass an OCI image layout directory", exit_code=2)
+            raise DockwiseError(
+                f"{path} has no oci-layout file", "pass an OCI image layout directory", exit_code=EXIT_USAGE
+            )
         with _closing(_Container(source, root=path)) as container:
             yield container, ()
         return
@@ -286,7 +298,9 @@ def _index_outer_tar(blob: Blob, source: Source) -> dict[str, tuple[int, int]]:
         for member in members(BlobSource(blob)):
             if len(found) >= OUTER_ENTRY_LIMIT:
                 raise DockwiseError(
-                    f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries", "not an image archive", exit_code=2
+                    f"{source.describe()}: more than {OUTER_ENTRY_LIMIT} entries",
+                    "not an image archive",
+                    exit_code=EXIT_USAGE,
                 )
             if member.isreg():
                 found[member.name.removeprefix("./")] = (member.data_offset, member.data_size)
@@ -294,7 +308,7 @@ def _index_outer_tar(blob: Blob, source: Source) -> dict[str, tuple[int, int]]:
         raise DockwiseError(
             f"{source.describe()}: not a readable tar archive ({exc})",
             "pass a `docker save` tar or an OCI layout",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     return found
 
@@ -313,11 +327,11 @@ def _save_from_engine(ref: str, spool) -> tuple[str, ...]:
         raise DockwiseError(
             f"image {ref!r} is not in the engine",
             "build it first, or pass a docker-save archive or OCI layout",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     except DockerException as exc:
         raise DockwiseError(
-            f"the engine could not export {ref!r} ({str(exc)[:160]})", "check `dockwise doctor`", exit_code=2
+            f"the engine could not export {ref!r} ({str(exc)[:160]})", "check `dockwise doctor`", exit_code=EXIT_USAGE
         ) from None
     spool.flush()
     return tuple(image.tags)
@@ -328,7 +342,7 @@ def _verify(what: str, actual: str, expected: str) -> None:
         raise DockwiseError(
             f"{what[:120]}: digest mismatch (expected {expected}, got {actual})",
             "the blob is corrupt or was altered",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
 
 
@@ -337,13 +351,13 @@ def _diff_ids(config: ImageConfig, count: int, where: str) -> list[str]:
         raise DockwiseError(
             f"{where}: config lists {len(config.diff_ids)} diff_ids for {count} layers",
             "the image config is not valid",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if count > MAX_LAYERS:
         raise DockwiseError(
             f"{where}: {count} layers; more than {MAX_LAYERS} is refused (engines stop at ~127)",
             "the image is not valid",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return [check_digest_syntax(d, where) for d in config.diff_ids]
 
@@ -389,7 +403,9 @@ def _pick_save_entry(manifest: tuple[schema.SaveEntry, ...], tag: str | None) ->
         if any(t == tag or t.endswith(":" + tag) for t in entry.repo_tags):
             return entry
     raise DockwiseError(
-        f"no image tagged {tag!r} in the archive", "list its tags with `tar -xOf ARCHIVE manifest.json`", exit_code=2
+        f"no image tagged {tag!r} in the archive",
+        "list its tags with `tar -xOf ARCHIVE manifest.json`",
+        exit_code=EXIT_USAGE,
     )
 
 
@@ -423,7 +439,9 @@ def _oci_head(source: Source, container: _Container) -> _Head:
     for desc, diff_id in zip(manifest.layers, diff_ids):
         if desc.media_type not in GZIP_LAYER_TYPES + TAR_LAYER_TYPES:
             raise DockwiseError(
-                f"layer media type {desc.media_type[:80]!r} is not supported", "use tar or tar+gzip layers", exit_code=2
+                f"layer media type {desc.media_type[:80]!r} is not supported",
+                "use tar or tar+gzip layers",
+                exit_code=EXIT_USAGE,
             )
         plans.append(_LayerPlan(_blob_name(desc), diff_id, desc.digest, desc.size, desc.media_type in GZIP_LAYER_TYPES))
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
@@ -450,7 +468,7 @@ def _pick_oci_manifest(
             continue
         if desc.media_type in INDEX_TYPES:
             if depth >= 3:
-                raise DockwiseError("image indexes nest too deeply", "the layout is not valid", exit_code=2)
+                raise DockwiseError("image indexes nest too deeply", "the layout is not valid", exit_code=EXIT_USAGE)
             name = _blob_name(desc)
             nested, _ = container.read_json(name, expect=desc.digest)
             found, nested_name = _pick_oci_manifest(
@@ -464,10 +482,12 @@ def _pick_oci_manifest(
         raise DockwiseError(
             f"no {platform} manifest{'' if tag is None else f' named {tag!r}'} in index.json",
             "list the platforms with `dockwise inspect --platform list IMAGE`",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     raise DockwiseError(
-        f"no manifest named {tag!r} in index.json", "pass oci:PATH:TAG with a ref name the layout has", exit_code=2
+        f"no manifest named {tag!r} in index.json",
+        "pass oci:PATH:TAG with a ref name the layout has",
+        exit_code=EXIT_USAGE,
     )
 
 
@@ -487,7 +507,7 @@ def _check_platform(source: Source, config: schema.ImageConfig) -> None:
         raise DockwiseError(
             f"{source.describe()} is {have}, not {source.platform}",
             "choose the image of that platform (engine tags of dockwise's images end in -ARCH)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
 
 
@@ -504,7 +524,7 @@ def list_platforms(source: Source) -> tuple[str, ...]:
     raise DockwiseError(
         f"{source.describe()}: neither a docker-save archive nor an OCI layout",
         "pass the output of `docker save` or an OCI image layout",
-        exit_code=2,
+        exit_code=EXIT_USAGE,
     )
 
 
@@ -558,7 +578,7 @@ def _read_layers(
                 raise DockwiseError(
                     f"{what}: size {blob.size} differs from its descriptor ({plan.blob_size})",
                     "the blob is corrupt",
-                    exit_code=2,
+                    exit_code=EXIT_USAGE,
                 )
             compressed = plan.gzip or blob.head(2) == b"\x1f\x8b"
             digest = workers.submit(sha256_of, blob)
@@ -601,6 +621,6 @@ def _read_gzip_layer(blob: Blob, what: str, budget: Budget) -> tuple[LayerIndex,
         raise expansion_error(what, exc) from None
     except (TarError, zlib.error) as exc:
         raise DockwiseError(
-            f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=2
+            f"{what}: corrupt gzip stream ({exc})", "re-create the image archive", exit_code=EXIT_USAGE
         ) from None
     return index, digest, size

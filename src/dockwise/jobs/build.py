@@ -9,7 +9,7 @@ from enum import Enum
 from importlib.resources import files
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.platform import DEFAULT_PLATFORM, DEFAULT_RELEASE, Platform
 from dockwise.engine.buildkit import (
     BuildRequest,
@@ -52,7 +52,7 @@ class Variant:
                 f"{known})",
                 f"load those images into the engine and use --base public, or `dockwise init --python {DEFAULT_PYTHON} "
                 "--force` (check that the app's pins allow it)",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         return self.bases.local_build_args(self.name)
 
@@ -66,17 +66,17 @@ def variant(app_dir: Path, name: str) -> Variant:
     """The `name` variant of the app in `app_dir`, read from its Dockerfile; one-line errors for what would fail deep
     inside the build."""
     if name not in DOCKERFILES:
-        raise DockwiseError(f"unknown variant {name!r}", f"use one of: {', '.join(DOCKERFILES)}", exit_code=2)
+        raise DockwiseError(f"unknown variant {name!r}", f"use one of: {', '.join(DOCKERFILES)}", exit_code=EXIT_USAGE)
     if not app_dir.is_dir():
         raise DockwiseError(
-            f"app directory {app_dir} does not exist", "pass the directory that holds the app", exit_code=2
+            f"app directory {app_dir} does not exist", "pass the directory that holds the app", exit_code=EXIT_USAGE
         )
     dockerfile = app_dir / DOCKERFILES[name]
     if not dockerfile.is_file():
         raise DockwiseError(
             f"no {dockerfile.name} in {app_dir}",
             f"run `dockwise init {app_dir}` to write one, or choose another --variant",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     defaults = _base_defaults(dockerfile)
     bases = next((b for b in BASES.values() if b.public_build_args(name) == defaults), None)

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as _dt
 from collections.abc import Callable, Sequence
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.image import collect
 from dockwise.image.comparison import Comparison, ImageReport
@@ -41,7 +41,7 @@ def compare_images(
 
     if not refs:
         raise DockwiseError(
-            "compare needs at least one image", "pass one or more image references or archives", exit_code=2
+            "compare needs at least one image", "pass one or more image references or archives", exit_code=EXIT_USAGE
         )
     say = progress or (lambda _msg: None)
     images = []

@@ -100,10 +100,5 @@ def run_demo(
     )
     result = DemoResult(builds, comparison, json_path, html_path, slimmed)
     write_text(json_path, json.dumps(result.as_dict(app_dir), indent=2, sort_keys=True) + "\n")
-    extra = []
-    if slimmed is not None:
-        from dockwise.slim.report import html_section
-
-        extra.append(html_section(slimmed.report))
-    write_text(html_path, render_html(comparison, extra_sections=extra))
+    write_text(html_path, render_html(comparison, slim=slimmed.report if slimmed is not None else None))
     return result

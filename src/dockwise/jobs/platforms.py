@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.platform import PLATFORMS, parse_platform
 from dockwise.engine.emulation import PlatformSupport, platform_support, setup_emulation
 from dockwise.image.sources import Source, list_platforms, parse_source, platform_matches
@@ -85,7 +85,7 @@ def _engine_ref(ref: str, wanted: str) -> str:
     raise DockwiseError(
         f"the engine holds no {wanted} image of {ref} (tried {', '.join(candidates)})",
         "build it with `dockwise build --platform`, or load it",
-        exit_code=2,
+        exit_code=EXIT_USAGE,
     )
 
 
@@ -95,7 +95,9 @@ def one_platform(image: str, platform: str | None) -> Target:
     if len(targets) > 1:
         names = ", ".join(str(t.platform) for t in targets)
         raise DockwiseError(
-            f"{image} holds {len(targets)} platforms ({names})", "pass --platform (one SBOM per platform)", exit_code=2
+            f"{image} holds {len(targets)} platforms ({names})",
+            "pass --platform (one SBOM per platform)",
+            exit_code=EXIT_USAGE,
         )
     return targets[0]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_FAILED, EXIT_USAGE, DockwiseError
 from dockwise.image import collect
 from dockwise.image.facts import ImageFacts
 from dockwise.image.practices import FAIL, PARTIAL, PASS, judge
@@ -83,23 +83,23 @@ def check_input(facts: ImageFacts) -> None:
         raise DockwiseError(
             f"{facts.reference} is not a Python image (no lib/python3.X/os.py)",
             "slim minifies Python web services only",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if facts.user.uid is None:
         raise DockwiseError(
             f"{facts.reference} runs as user {facts.user.configured!r}, which its /etc/passwd does not define",
             "set USER to a numeric uid or a user the image has",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if facts.user.is_root:
         raise DockwiseError(
             f"{facts.reference} runs as root",
             "set a non-root USER (e.g. USER 65532) and rebuild: slim traces the image as it will run",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if not any(port.endswith("/tcp") for port in facts.exposed_ports):
         raise DockwiseError(
-            f"{facts.reference} exposes no TCP port", "EXPOSE the port the service listens on", exit_code=2
+            f"{facts.reference} exposes no TCP port", "EXPOSE the port the service listens on", exit_code=EXIT_USAGE
         )
 
 
@@ -126,7 +126,9 @@ def slim_image(
     try:
         inspected = client.images.get(ref).attrs
     except ImageNotFound:
-        raise DockwiseError(f"image {ref!r} is not in the engine", "build or load it first", exit_code=2) from None
+        raise DockwiseError(
+            f"image {ref!r} is not in the engine", "build or load it first", exit_code=EXIT_USAGE
+        ) from None
     say(f"reading {ref}")
     facts = collect(ref, gzip_size=False)
     check_input(facts)
@@ -137,7 +139,7 @@ def slim_image(
         raise DockwiseError(
             f"--tag {final_tag} names {ref} itself",
             "choose another tag: the source stays what the slim image is compared against",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     run_labels = {**(labels or {}), "dockwise.slim.run": uuid.uuid4().hex[:12]}
     if not client_is_local(client):
@@ -225,13 +227,13 @@ def _check_expected(plan: ProbePlan, original: RunResult) -> None:
             raise DockwiseError(
                 f"probe {probe.name!r}: the original answered {answer.status}, the probe file expects {probe.status}",
                 "fix the probe (or the image) first",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
     if plan.health_command and original.health_exit not in (0, None):
         raise DockwiseError(
             f"the original's HEALTHCHECK command exits {original.health_exit}",
             "fix the image's HEALTHCHECK first",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
 
 
@@ -290,7 +292,7 @@ def _verify(
 ) -> tuple[tuple[ProbeResult, ...], RunResult, ImageFacts]:
     """Probe the slim image like the original and compare; raise (exit 1) on the first difference."""
     try:
-        slim_run = probe_image(client, image_id, config, plan, labels, what="the slim image", exit_code=1)
+        slim_run = probe_image(client, image_id, config, plan, labels, what="the slim image", exit_code=EXIT_FAILED)
     except DockwiseError as exc:
         hint = missing_hint([exc.cause], root, keep)
         raise DockwiseError(exc.cause + hint, "nothing was tagged; add what it needs with --include PATH") from None

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.requirements import Closure, closure
 from dockwise.pyapp.requirements import _include_path as _include_target
@@ -77,7 +77,7 @@ def _toml(root: Path, name: str) -> tuple[dict, str]:
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise DockwiseError(f"{name} is not valid TOML ({exc})", f"fix {name}", exit_code=2) from None
+        raise DockwiseError(f"{name} is not valid TOML ({exc})", f"fix {name}", exit_code=EXIT_USAGE) from None
 
 
 def read_project(root: Path) -> Project | None:
@@ -96,7 +96,7 @@ def read_project(root: Path) -> Project | None:
             raise DockwiseError(
                 f"pyproject.toml:{line_of(text, dependency)}: {dependency!r} is not a valid requirement ({exc})",
                 "fix [project].dependencies",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             ) from None
     backend = build.get("build-backend") or (None if not build else "setuptools.build_meta:__legacy__")
     # Not a package: uv's `package = false`, Poetry's `package-mode = false`, or nothing to build it with.
@@ -135,7 +135,7 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
         raise DockwiseError(
             f"{urls[0].evidence.where()}: a direct URL or VCS requirement in a hash-pinned set",
             "pip cannot verify it with --require-hashes; pin a released version instead",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     pip_roots = list(roots)
     if found.skipped:
@@ -146,7 +146,7 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
             raise DockwiseError(
                 f"{line.evidence.where()} includes development requirements next to the app's own",
                 "pass --deps with the files to install",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         skipped = {line.evidence for line, _ in found.skipped}
         pip_roots = [
@@ -187,7 +187,7 @@ def _uv_lock(root: Path, project: Project | None) -> Dependencies:
                 f"uv.lock:{line_of(text, _toml_name(package))}: {package['name']} "
                 f"comes from {', '.join(source) or 'an unknown source'}, not a package index",
                 "dockwise installs locked packages with --require-hashes; lock a released version",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
     names = _walk(packages, root_package, lambda p: [d["name"] for d in p.get("dependencies", [])])
     return Dependencies(
@@ -203,7 +203,7 @@ def _uv_lock(root: Path, project: Project | None) -> Dependencies:
 def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
     if project is None:
         raise DockwiseError(
-            "poetry.lock without pyproject.toml", "add the pyproject.toml it was locked from", exit_code=2
+            "poetry.lock without pyproject.toml", "add the pyproject.toml it was locked from", exit_code=EXIT_USAGE
         )
     data, text = _toml(root, "poetry.lock")
     packages = {canonicalize_name(p["name"]): p for p in data.get("package", [])}
@@ -214,7 +214,7 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
                 f"poetry.lock:{line_of(text, _toml_name(package))}: "
                 f"{package['name']} comes from a {kind} source, not a package index",
                 "dockwise installs locked packages with --require-hashes; lock a released version",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
     poetry = (project.data.get("tool") or {}).get("poetry") or {}
     direct = [canonicalize_name(n) for n in (poetry.get("dependencies") or {}) if n.lower() != "python"]
@@ -255,7 +255,9 @@ def _pipfile_lock(root: Path) -> Dependencies:
     try:
         default = json.loads(text).get("default") or {}
     except json.JSONDecodeError as exc:
-        raise DockwiseError(f"Pipfile.lock is not valid JSON ({exc})", "run `pipenv lock` again", exit_code=2) from None
+        raise DockwiseError(
+            f"Pipfile.lock is not valid JSON ({exc})", "run `pipenv lock` again", exit_code=EXIT_USAGE
+        ) from None
     for name, entry in default.items():
         unsupported = [key for key in ("git", "path", "file", "editable") if key in entry]
         if unsupported or not entry.get("hashes") or not str(entry.get("version", "")).startswith("=="):
@@ -263,7 +265,7 @@ def _pipfile_lock(root: Path) -> Dependencies:
                 f"Pipfile.lock:{line_of(text, json.dumps(name))}: {name} is not a hashed release "
                 f"({', '.join(unsupported) or 'no hashes or version'})",
                 "dockwise installs locked packages with --require-hashes; lock a released version",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
     return Dependencies(
         "pipenv",
@@ -298,7 +300,9 @@ def _chosen(root: Path, chosen: list[str], project: Project | None) -> Dependenc
     for path in chosen:
         if not (root / path).is_file():
             raise DockwiseError(
-                f"--deps {path}: no such file in the app", "name a file relative to the app directory", exit_code=2
+                f"--deps {path}: no such file in the app",
+                "name a file relative to the app directory",
+                exit_code=EXIT_USAGE,
             )
     names = [PurePosixPath(p).name for p in chosen]
     if len(chosen) == 1 and names[0] in LOCKFILES + ("pyproject.toml",):
@@ -306,14 +310,14 @@ def _chosen(root: Path, chosen: list[str], project: Project | None) -> Dependenc
             raise DockwiseError(
                 f"--deps {chosen[0]}: lockfiles and pyproject.toml are read at the app's root",
                 "run dockwise init on the directory that holds them",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         return _by_name(root, names[0], project)
     if any(name in LOCKFILES + ("pyproject.toml",) for name in names):
         raise DockwiseError(
             "--deps mixes a lockfile or pyproject.toml with other files",
             "pass one lockfile, or requirements files only",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return _from_requirements(root, chosen, chosen=True)
 
@@ -326,7 +330,7 @@ def _by_name(root: Path, name: str, project: Project | None) -> Dependencies:
     if name == "Pipfile.lock":
         return _pipfile_lock(root)
     if project is None:
-        raise DockwiseError("no pyproject.toml", "pass --deps with the app's dependency file", exit_code=2)
+        raise DockwiseError("no pyproject.toml", "pass --deps with the app's dependency file", exit_code=EXIT_USAGE)
     return _from_pyproject(project)
 
 
@@ -339,7 +343,7 @@ def detect_dependencies(root: Path, files: list[str], project: Project | None, c
         raise DockwiseError(
             f"conflicting lockfiles: {' and '.join(locks)}",
             f"remove the stale one, or pass --deps {locks[0]}",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     requirements = [name for name in REQUIREMENTS_NAMES if name in present]
     if locks:
@@ -349,7 +353,9 @@ def detect_dependencies(root: Path, files: list[str], project: Project | None, c
             found = _with_note(found, f"{locks[0]} wins over {', '.join(ignored)} (lockfile first; --deps to choose)")
         return found
     if "Pipfile" in present:
-        raise DockwiseError("Pipfile without Pipfile.lock", "run `pipenv lock` and commit Pipfile.lock", exit_code=2)
+        raise DockwiseError(
+            "Pipfile without Pipfile.lock", "run `pipenv lock` and commit Pipfile.lock", exit_code=EXIT_USAGE
+        )
     if requirements:
         found = _from_requirements(root, requirements[:1], chosen=False)
         if project and project.dependencies and not found.local_lines:
@@ -361,7 +367,7 @@ def detect_dependencies(root: Path, files: list[str], project: Project | None, c
         raise DockwiseError(
             "pyproject.toml has Poetry dependencies but there is no poetry.lock",
             "run `poetry lock` and commit poetry.lock",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return Dependencies(
         "none", (), frozenset(), hashed=False, pinned=True, evidence=Evidence(".", None, "no dependency file")

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
@@ -158,10 +158,10 @@ FRAMEWORK_IMPORTS = {
 
 def _check_dir(root: Path) -> list[str]:
     if not root.is_dir():
-        raise DockwiseError(f"{root} is not a directory", "pass the app's directory", exit_code=2)
+        raise DockwiseError(f"{root} is not a directory", "pass the app's directory", exit_code=EXIT_USAGE)
     files = walk_files(root)
     if not files:
-        raise DockwiseError(f"{root} is empty", "pass the directory that holds the app's code", exit_code=2)
+        raise DockwiseError(f"{root} is empty", "pass the directory that holds the app's code", exit_code=EXIT_USAGE)
     return files
 
 
@@ -174,7 +174,7 @@ def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_
     module, sep, attribute = value.partition(":")
     if not sep or not module or not attribute:
         raise DockwiseError(
-            f"--app {value}: expected MODULE:NAME (or MODULE:FACTORY())", "e.g. --app app:app", exit_code=2
+            f"--app {value}: expected MODULE:NAME (or MODULE:FACTORY())", "e.g. --app app:app", exit_code=EXIT_USAGE
         )
     found = _target_candidate(value, candidates)
     if found:
@@ -182,7 +182,9 @@ def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_
     path = PurePosixPath(*module.split("."))
     if not ((root / path.with_suffix(".py")).is_file() or (root / path / "__init__.py").is_file()):
         raise DockwiseError(
-            f"--app {value}: no module {module} in the app", "name a module relative to the app root", exit_code=2
+            f"--app {value}: no module {module} in the app",
+            "name a module relative to the app root",
+            exit_code=EXIT_USAGE,
         )
     interface = "asgi" if server_flag in ("uvicorn", "daphne") else "wsgi"
     return Candidate(
@@ -209,7 +211,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         raise DockwiseError(
             f"no Python web app in {root}: no Python files and no dependency file",
             "run dockwise init on the app's directory",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     python = choose_python(root, project, options.python)
     warnings += python.warnings
@@ -245,10 +247,12 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if options.cmd:
         argv = shlex.split(options.cmd)
         if not argv:
-            raise DockwiseError("--cmd is empty", "pass the server command, e.g. --cmd 'gunicorn app:app'", exit_code=2)
+            raise DockwiseError(
+                "--cmd is empty", "pass the server command, e.g. --cmd 'gunicorn app:app'", exit_code=EXIT_USAGE
+            )
         if reason := dev_server_reason(argv, root):
             raise DockwiseError(
-                f"--cmd {options.cmd!r}: {reason}", "use a production server (gunicorn, uvicorn)", exit_code=2
+                f"--cmd {options.cmd!r}: {reason}", "use a production server (gunicorn, uvicorn)", exit_code=EXIT_USAGE
             )
         decisions.append(Decision("command", " ".join(argv), "--cmd"))
         program = PurePosixPath(argv[0]).name
@@ -316,7 +320,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
     if not health_path.startswith("/"):
         raise DockwiseError(
-            f"--health-path {health_path}: must start with /", "e.g. --health-path /healthz", exit_code=2
+            f"--health-path {health_path}: must start with /", "e.g. --health-path /healthz", exit_code=EXIT_USAGE
         )
     decisions.append(Decision("health check", f"GET {health_path}", health_evidence))
 
@@ -359,7 +363,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         setup = tuple(shlex.split(options.setup))
         if not setup:
             raise DockwiseError(
-                "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=2
+                "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=EXIT_USAGE
             )
         decisions.append(
             Decision("setup", " ".join(setup), "--setup: runs at every container start, before the server")
@@ -442,14 +446,14 @@ def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candid
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
             "application in its Python files",
             "pass --app MODULE:NAME (or --cmd)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if len(candidates) > 1:
         listed = "; ".join(c.describe() for c in candidates[:5])
         raise DockwiseError(
             f"{len(candidates)} candidate apps: {listed}",
             f"pass --app with the one to serve, e.g. --app {candidates[0].target.rstrip('()')}",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return candidates[0]
 
@@ -457,7 +461,7 @@ def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candid
 def _port(flag: int | None, hint, procfile) -> tuple[int, str]:
     if flag is not None:
         if not 0 < flag < 65536:
-            raise DockwiseError(f"--port {flag}: not a TCP port", "use 1-65535", exit_code=2)
+            raise DockwiseError(f"--port {flag}: not a TCP port", "use 1-65535", exit_code=EXIT_USAGE)
         return flag, "--port"
     if hint is not None:
         extra = f"; the app reads ${hint.reads_env}, which the image sets" if hint.reads_env else ""

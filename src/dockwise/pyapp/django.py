@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, literal, module_assignments
 from dockwise.pyapp.scan import Module, parse_module
@@ -157,7 +157,9 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
     settings = settings_from_manage(manage)
     if settings is None:
         raise DockwiseError(
-            f"{manage.path} does not set DJANGO_SETTINGS_MODULE", "pass --app PROJECT.wsgi:application", exit_code=2
+            f"{manage.path} does not set DJANGO_SETTINGS_MODULE",
+            "pass --app PROJECT.wsgi:application",
+            exit_code=EXIT_USAGE,
         )
     settings_name, settings_evidence, alternatives = settings
     chain = _settings_chain(root, settings_name, set())
@@ -165,7 +167,7 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
         raise DockwiseError(
             f"{settings_evidence.where()} names settings {settings_name}, which is not in the app",
             "fix DJANGO_SETTINGS_MODULE in manage.py or pass --app",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     values: dict[str, tuple[ast.AST, Module, int]] = {}
     required: list[tuple[str, Evidence]] = []

@@ -18,7 +18,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
 from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
@@ -54,7 +54,7 @@ def _pin_from(text: str, source: str, line: int | None) -> tuple[str, Evidence]:
         raise DockwiseError(
             f"{source}:{line or 1}: {value!r} is not a Python version (X.Y or X.Y.Z)",
             "write the version as 3.13, or pass --python",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return f"{match.group(1)}.{match.group(2)}", Evidence(source, line or 1, value)
 
@@ -128,7 +128,7 @@ def _constraints(root: Path, project: Project | None) -> list[tuple[SpecifierSet
             raise DockwiseError(
                 f"{evidence.where()}: {text!r} is not a version constraint",
                 "write it as PEP 440 specifiers, e.g. >=3.11",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             ) from None
     return result
 
@@ -155,7 +155,7 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
             raise DockwiseError(
                 f"--python {flag}: dockwise's bases provide Python {' and '.join(SUPPORTED)} only",
                 f"pass --python {nearest(pin)} (the nearest base)",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         warnings = [
             f"--python {pin} is outside {evidence.where()} ({spec})"
@@ -174,7 +174,7 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
             f"{evidence.where()}: Python {spec} excludes every version dockwise's bases provide "
             f"({', '.join(SUPPORTED)})",
             "relax the constraint, or pass --python with the base to try anyway",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     preferred = [v for v in allowed if v in versions]
     if preferred:
@@ -194,7 +194,7 @@ def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
         raise DockwiseError(
             f"{evidence.where()}: the app pins Python {version}; dockwise builds Python 3 only",
             "port the app to Python 3",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if not _allows(constraints, base):
         spec, where = next((s, e) for s, e in constraints if not _allows([(s, e)], base))
@@ -203,7 +203,7 @@ def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
             f"{where.where()} ({spec}) excludes the nearest one, {base}",
             "change the pins, or build the standard variant on a public python:"
             f"{version}-slim image (--build-arg BASE_IMAGE=python:{version}-slim)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     warning = (
         f"{evidence.where()} pins Python {version}; dockwise's bases provide {' and '.join(SUPPORTED)}, so "

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
 
 # Global options pip accepts on their own line; they change how, not what, is installed.
@@ -117,7 +117,7 @@ def parse_line(path: str, number: int, text: str) -> Line:
         if option in _INCLUDE:
             if not value:
                 raise DockwiseError(
-                    f"{evidence.where()}: {option} without a file", "name the file to include", exit_code=2
+                    f"{evidence.where()}: {option} without a file", "name the file to include", exit_code=EXIT_USAGE
                 )
             return Line(evidence, _INCLUDE[option], target=value)
         if option in _EDITABLE:
@@ -129,7 +129,7 @@ def parse_line(path: str, number: int, text: str) -> Line:
         raise DockwiseError(
             f"{evidence.where()}: unknown pip option {option!r}",
             "remove it or replace it with one pip supports",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     # Per-requirement options (--hash, --config-settings) follow the requirement; the requirement itself keeps its
     # quotes and spaces (markers), so it is not split like a shell line.
@@ -144,7 +144,7 @@ def parse_line(path: str, number: int, text: str) -> Line:
         raise DockwiseError(
             f"{evidence.where()}: {requirement_text!r} is not a valid requirement ({exc})",
             "fix the line (PEP 508: name[extras] specifier ; marker)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     name = canonicalize_name(requirement.name)
     if requirement.url:
@@ -172,9 +172,13 @@ def parse_file(root: Path, path: str) -> RequirementsFile:
     try:
         text = (root / path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DockwiseError(f"{path} does not exist", "create it or remove what refers to it", exit_code=2) from None
+        raise DockwiseError(
+            f"{path} does not exist", "create it or remove what refers to it", exit_code=EXIT_USAGE
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DockwiseError(f"cannot read {path} ({exc})", "make it a readable UTF-8 text file", exit_code=2) from None
+        raise DockwiseError(
+            f"cannot read {path} ({exc})", "make it a readable UTF-8 text file", exit_code=EXIT_USAGE
+        ) from None
     return RequirementsFile(path, tuple(parse_line(path, n, t) for n, t in logical_lines(text)))
 
 
@@ -216,7 +220,7 @@ def _include_path(including: str, target: str, root: Path) -> str:
         raise DockwiseError(
             f"{including} includes {target}, which is outside the app directory",
             "keep every requirements file inside the app (it is sent as build context)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
 
 
@@ -260,7 +264,7 @@ def check_consistent(found: Closure) -> None:
                 f"unresolvable requirements: {earlier.evidence.where()} pins {line.name}=={earlier.version} but "
                 f"{line.evidence.where()} pins {line.name}=={line.version}",
                 "keep one pin per project",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
     if found.hashed:
         unhashed = [line for line in found.requirements if not line.hashes]
@@ -270,7 +274,7 @@ def check_consistent(found: Closure) -> None:
                 f"{line.evidence.where()}: {line.evidence.excerpt!r} has no --hash, but other requirements do, so "
                 "pip's hash-checking mode would refuse the set",
                 "regenerate the file with hashes for every line (pip-compile --generate-hashes)",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         loose = [line for line in found.requirements if line.kind == "requirement" and not line.pinned]
         if loose:
@@ -278,5 +282,5 @@ def check_consistent(found: Closure) -> None:
             raise DockwiseError(
                 f"{line.evidence.where()}: {line.name} is hashed but not pinned with ==",
                 "pin it to one version (hash-checking mode requires ==)",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )

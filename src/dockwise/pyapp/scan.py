@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 # Never the app's own code: virtual environments, installed packages, VCS and tool caches, build output.
 SKIPPED_DIRS = frozenset(
@@ -68,7 +68,7 @@ def walk_files(root: Path) -> list[str]:
                 raise DockwiseError(
                     f"{root} holds more than {MAX_FILES} files outside virtualenvs and caches",
                     "point dockwise init at the app's own directory",
-                    exit_code=2,
+                    exit_code=EXIT_USAGE,
                 )
     return found
 
@@ -93,16 +93,18 @@ def parse_module(root: Path, path: str) -> Module:
     try:
         text = (root / path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise DockwiseError(f"{path} is not UTF-8 text", "save it as UTF-8 (PEP 3120)", exit_code=2) from None
+        raise DockwiseError(f"{path} is not UTF-8 text", "save it as UTF-8 (PEP 3120)", exit_code=EXIT_USAGE) from None
     except OSError as exc:
-        raise DockwiseError(f"cannot read {path} ({exc.strerror})", "check its permissions", exit_code=2) from None
+        raise DockwiseError(
+            f"cannot read {path} ({exc.strerror})", "check its permissions", exit_code=EXIT_USAGE
+        ) from None
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
         raise DockwiseError(
             f"{path}:{exc.lineno}: {exc.msg}",
             "fix the syntax error; dockwise reads the app's code without running it",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         ) from None
     return Module(path=path, name=module_name(path), tree=tree, text=text)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.requirements import Line, logical_lines, parse_line
 
 GRACEFUL_S = 8
@@ -96,16 +96,20 @@ def choose_server(
     if flag:
         server = SERVERS.get(flag)
         if server is None:
-            raise DockwiseError(f"--server {flag}: unknown server", f"use one of: {', '.join(SERVERS)}", exit_code=2)
+            raise DockwiseError(
+                f"--server {flag}: unknown server", f"use one of: {', '.join(SERVERS)}", exit_code=EXIT_USAGE
+            )
         if interface not in server.interfaces:
             raise DockwiseError(
-                f"--server {flag} does not serve {interface.upper()} apps", f"use {DEFAULT_FOR[interface]}", exit_code=2
+                f"--server {flag} does not serve {interface.upper()} apps",
+                f"use {DEFAULT_FOR[interface]}",
+                exit_code=EXIT_USAGE,
             )
         if server.name not in app_names and server.name not in BUNDLE:
             raise DockwiseError(
                 f"--server {flag} is not among the app's dependencies",
                 f"add {flag} to them, or use {DEFAULT_FOR[interface]}",
-                exit_code=2,
+                exit_code=EXIT_USAGE,
             )
         return ServerChoice(server, server.name not in app_names, "--server")
     if procfile_program:

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 
 
 def existing(root: Path, files: dict[str, str]) -> list[str]:
@@ -40,11 +40,11 @@ def write_set(root: Path, files: dict[str, str], *, force: bool) -> None:
         raise DockwiseError(
             f"{', '.join(clashes)} already exist{'s' if len(clashes) == 1 else ''} in {root}",
             "pass --force to overwrite, or --dry-run to see the difference",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     directories = [name for name in files if (root / name).is_dir()]
     if directories:
-        raise DockwiseError(f"{directories[0]} in {root} is a directory", "move it away first", exit_code=2)
+        raise DockwiseError(f"{directories[0]} in {root} is a directory", "move it away first", exit_code=EXIT_USAGE)
     temps: dict[str, str] = {}
     backups: dict[str, str] = {}
     done: list[str] = []
@@ -69,7 +69,9 @@ def write_set(root: Path, files: dict[str, str], *, force: bool) -> None:
             else:
                 (root / name).unlink(missing_ok=True)
         raise DockwiseError(
-            f"cannot write into {root} ({exc.strerror or exc})", "check the directory's permissions", exit_code=2
+            f"cannot write into {root} ({exc.strerror or exc})",
+            "check the directory's permissions",
+            exit_code=EXIT_USAGE,
         ) from None
     finally:
         for path in list(temps.values()) + list(backups.values()):

@@ -1,8 +1,9 @@
-"""`dockwise compare --format html`: one self-contained page (inline CSS and SVG, no script, no network)."""
+"""`dockwise compare --format html` and the demo's report: one self-contained page (inline CSS and SVG, no script,
+no network). Every value reaches the page through the template, whose autoescaping is the one place text becomes
+HTML: no caller hands in pre-rendered markup."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from dockwise.report.table import (
 
 if TYPE_CHECKING:
     from dockwise.image.comparison import Comparison
+    from dockwise.slim.report import SlimReport
 
 BAR_WIDTH = 520
 ROW_HEIGHT = 22
@@ -31,18 +33,24 @@ class _Bar:
     title: str
 
 
-def render_html(comparison: Comparison, extra_sections: Sequence[str] = ()) -> str:
-    """The report page as a string; write it wherever you like (it references nothing outside itself).
-    `extra_sections` are self-contained HTML fragments (already escaped) placed after the tables."""
+def render_html(comparison: Comparison, slim: SlimReport | None = None) -> str:
+    """The report page as a string; write it wherever you like (it references nothing outside itself). With `slim`
+    (the demo's), a section on the slim image follows the tables: size by directory, probes side by side."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
     # Every value goes through printable() before HTML escaping: names from an image may hold control characters or
-    # bytes that are not UTF-8, neither of which belongs in an HTML page.
+    # bytes that are not UTF-8, neither of which belongs in an HTML page. printable() only adds backslash escapes, so
+    # markup the template already escaped (a `join`) stays markup: turning it back into text would escape it twice.
+    def finalize(value):
+        if isinstance(value, Markup):
+            return Markup(printable(value))
+        return printable(value) if isinstance(value, str) else value
+
     env = Environment(
         loader=PackageLoader("dockwise.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
-        finalize=lambda value: printable(value) if isinstance(value, str) else value,
+        finalize=finalize,
     )
     template = env.get_template("compare.html.j2")
     return template.render(
@@ -52,7 +60,7 @@ def render_html(comparison: Comparison, extra_sections: Sequence[str] = ()) -> s
         metrics=[_metric_view(metric) for metric in comparison.metrics()],
         practices=_practice_rows(comparison),
         sections=_sections(comparison),
-        extra_sections=[Markup(fragment) for fragment in extra_sections],
+        slim=_slim_view(slim) if slim is not None else None,
         totals=_total_bars(comparison),
         bar_width=BAR_WIDTH,
         row_height=ROW_HEIGHT,
@@ -152,3 +160,49 @@ def _practice_rows(comparison: Comparison) -> list[dict]:
         ]
         rows.append({"title": verdict.title, "cells": cells})
     return rows
+
+
+SLIM_BAR_WIDTH = 220
+
+
+def _slim_view(report: SlimReport) -> dict:
+    """The slim section's figures: what was kept and why, size by directory before and after, the probes."""
+    data = report.data
+    peak = max([row["before"] for row in data["size_by_directory"]] + [1])
+
+    def bar(value: int) -> int:
+        return max(1, round(SLIM_BAR_WIDTH * value / peak)) if value else 0
+
+    return {
+        "source": data["source"]["reference"],
+        "source_size": human_bytes(data["source"]["size_bytes"]),
+        "source_files": data["source"]["files"],
+        "tag": data["slim"]["tag"],
+        "size": human_bytes(data["slim"]["size_bytes"]),
+        "files": data["slim"]["files"],
+        "ratio": format_ratio(data["ratio"]),
+        "reasons": ", ".join(f"{kind} {count}" for kind, count in data["kept_by_reason"].items()),
+        "directories": [
+            {
+                "directory": row["directory"],
+                "before": human_bytes(row["before"]),
+                "before_width": bar(row["before"]),
+                "after": human_bytes(row["after"]),
+                "after_width": bar(row["after"]),
+            }
+            for row in data["size_by_directory"]
+        ],
+        "probes": [
+            {
+                "name": probe["name"],
+                "original": _answer_text(probe["original"]),
+                "slim": _answer_text(probe["slim"]),
+                "verdict": "identical" if probe["identical"] else probe["difference"] or "differs",
+            }
+            for probe in data["probes"]
+        ],
+    }
+
+
+def _answer_text(answer: dict | None) -> str:
+    return f"{answer['status']} · {answer['bytes']} B" if answer else "-"

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_FAILED, DockwiseError
 from dockwise.image.archive_writer import ImageSpec, Layer, canonical_json, write_docker_archive
 from dockwise.slim.keep import KeepSet
 from dockwise.slim.rootfs import RootFS
@@ -154,5 +154,7 @@ def load(client, written: Written) -> None:
             client.images.load(handle)
     except DockerException as exc:
         raise DockwiseError(
-            f"the engine refused the slim image ({str(exc)[:160]})", "report this", exit_code=3
+            f"the engine refused the slim image ({str(exc)[:160]})",
+            "check the engine's free disk space and log (`dockwise doctor`), then run slim again",
+            exit_code=EXIT_FAILED,
         ) from None

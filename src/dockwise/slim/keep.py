@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.image.layer_index import DIR
 from dockwise.slim.elf import ElfError, LibrarySearch, exec_interpreter, is_elf, ld_so_conf_dirs, read_elf
 from dockwise.slim.python_code import (
@@ -353,7 +353,7 @@ class _Planner:
         for path in self.options.includes:
             if self.root.resolve(path) is None:
                 raise DockwiseError(
-                    f"--include {path}: no such path in the image", "name a path the image has", exit_code=2
+                    f"--include {path}: no such path in the image", "name a path the image has", exit_code=EXIT_USAGE
                 )
             self.add_tree(path, Reason(INCLUDED, f"--include {path}"))
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.image.facts import healthcheck_path
 from dockwise.measure import http_faults
 from dockwise.measure.reach import Reach
@@ -89,7 +89,7 @@ class Difference:
 
 
 def _bad(cause: str) -> DockwiseError:
-    return DockwiseError(cause, "fix the probe file (see `dockwise slim --help`)", exit_code=2)
+    return DockwiseError(cause, "fix the probe file (see `dockwise slim --help`)", exit_code=EXIT_USAGE)
 
 
 def health_command(healthcheck: dict | None) -> tuple[str, ...] | None:

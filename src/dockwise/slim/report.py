@@ -1,14 +1,12 @@
 """What `dockwise slim` did, for people and machines: kept files and why, size by directory before and after, the
 probes side by side, practices and checks on both images, and how the trace was taken.
 
-`as_dict()` is the JSON (`--report FILE`), `render_text()` the terminal summary; `html_section()` and
-`demo_column()` are what the demo and the HTML compare report embed (a self-contained fragment, and the figures of
-a `slim` column).
+`as_dict()` is the JSON (`--report-json FILE`), `render_text()` the terminal summary, `demo_column()` the figures
+of a `slim` column beside the demo's images; the demo's HTML report renders the same data (dockwise.report.html).
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from dataclasses import dataclass
 
@@ -225,38 +223,3 @@ def demo_column(report: SlimReport) -> dict[str, object]:
         "debian_packages": len(data["debian_packages"]["kept"]),
         "python_distributions": len(data["python_distributions"]["kept"]),
     }
-
-
-def html_section(report: SlimReport) -> str:
-    """A self-contained HTML fragment (inline styles, no script) for the compare report."""
-    data = report.data
-    esc = html.escape
-    peak = max([row["before"] for row in data["size_by_directory"]] + [1])
-
-    def bar(value: int, colour: str) -> str:
-        width = max(1, round(220 * value / peak)) if value else 0
-        return f'<span style="display:inline-block;height:.7em;width:{width}px;background:{colour}"></span>'
-
-    size_rows = "".join(
-        f"<tr><td>{esc(row['directory'])}</td><td style='text-align:right'>{_mb(row['before'])}</td>"
-        f"<td>{bar(row['before'], '#9ca3af')}</td><td style='text-align:right'>{_mb(row['after'])}</td>"
-        f"<td>{bar(row['after'], '#2563eb')}</td></tr>"
-        for row in data["size_by_directory"]
-    )
-    probe_rows = "".join(
-        f"<tr><td>{esc(p['name'])}</td><td>{p['original']['status']} · {p['original']['bytes']} B</td>"
-        f"<td>{(str(p['slim']['status']) + ' · ' + str(p['slim']['bytes']) + ' B') if p['slim'] else '-'}</td>"
-        f"<td>{'identical' if p['identical'] else esc(p['difference'] or 'differs')}</td></tr>"
-        for p in data["probes"]
-    )
-    reasons = ", ".join(f"{esc(kind)} {count}" for kind, count in data["kept_by_reason"].items())
-    return (
-        '<section class="slim"><h2>slim</h2>'
-        f"<p>{esc(data['source']['reference'])} {_mb(data['source']['size_bytes'])} → "
-        f"<b>{esc(data['slim']['tag'])}</b> {_mb(data['slim']['size_bytes'])} ({data['ratio']:.2f}×); "
-        f"files {data['source']['files']} → {data['slim']['files']}; kept because: {reasons}</p>"
-        "<table><tr><th>directory</th><th colspan=2>before</th><th colspan=2>after</th></tr>"
-        f"{size_rows}</table>"
-        "<table><tr><th>probe</th><th>original</th><th>slim</th><th></th></tr>"
-        f"{probe_rows}</table></section>"
-    )

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.image.filesystem import FileSystem
 from dockwise.image.layer_index import FILE, HARDLINK, SYMLINK, Entry, LayerIndex, entry_kind
 
@@ -72,7 +72,11 @@ class RootFS:
         member = self.members[path]
         handle = self.tar.extractfile(member) if member.isreg() or member.islnk() else None
         if handle is None:
-            raise DockwiseError(f"/{path} in the image is not a file", "report this", exit_code=3)
+            raise DockwiseError(
+                f"/{path} in the image is not a regular file, and slim needs its bytes",
+                "check what the image holds there (`dockwise inspect IMAGE`)",
+                exit_code=EXIT_USAGE,
+            )
         with handle:
             return handle.read() if limit is None else handle.read(limit)
 

@@ -40,7 +40,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_FAILED, EXIT_USAGE, DockwiseError
 from dockwise.core.platform import Platform
 from dockwise.engine import containers
 from dockwise.measure.reach import HostReach, PodReach, Reach
@@ -101,6 +101,11 @@ class Tracer:
     @property
     def loader_name(self) -> str:
         return (self.root / "loader").read_text().strip()
+
+
+# The tracer image is dockwise's own (Debian's strace on the slim base): when it is not what slim needs, slimming
+# failed (exit 1), and building it from a fresh base is the fix.
+REBUILD_TRACER = "build the slim base again (`dockwise base --only slim --rebuild`), then run slim again"
 
 
 def _cache_root() -> Path:
@@ -165,7 +170,9 @@ def _extract_bundle(client, tag: str, out: Path) -> None:
         (out / "bin" / "strace").write_bytes(strace)
         info = read_elf(strace)
         if info.interpreter is None:
-            raise DockwiseError("the tracer image's strace has no program interpreter", "report this", exit_code=3)
+            raise DockwiseError(
+                f"the tracer image {tag}'s strace has no program interpreter", REBUILD_TRACER, exit_code=EXIT_FAILED
+            )
         loader = posixpath.basename(info.interpreter)
         (out / "lib" / loader).write_bytes(_required(container, info.interpreter))
         pending, done = list(info.needed), {loader}
@@ -185,7 +192,9 @@ def _extract_bundle(client, tag: str, out: Path) -> None:
                 None,
             )
             if data is None:
-                raise DockwiseError(f"the tracer image lacks {name}, which strace needs", "report this", exit_code=3)
+                raise DockwiseError(
+                    f"the tracer image {tag} lacks {name}, which strace needs", REBUILD_TRACER, exit_code=EXIT_FAILED
+                )
             (out / "lib" / name).write_bytes(data)
             pending.extend(read_elf(data).needed)
         for path in [*(out / "bin").iterdir(), *(out / "lib").iterdir()]:
@@ -200,7 +209,7 @@ def _extract_bundle(client, tag: str, out: Path) -> None:
 def _required(container, path: str) -> bytes:
     data = _fetch(container, path)
     if data is None:
-        raise DockwiseError(f"{path} is missing from the tracer image", "report this", exit_code=3)
+        raise DockwiseError(f"{path} is missing from the tracer image", REBUILD_TRACER, exit_code=EXIT_FAILED)
     return data
 
 
@@ -213,7 +222,7 @@ def _fetch(container, path: str, *, missing_ok: bool = False, hops: int = 0) -> 
     except NotFound:
         if missing_ok:
             return None
-        raise DockwiseError(f"{path} is missing from the tracer image", "report this", exit_code=3) from None
+        raise DockwiseError(f"{path} is missing from the tracer image", REBUILD_TRACER, exit_code=EXIT_FAILED) from None
     with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
         member = archive.next()
         assert member is not None
@@ -247,7 +256,9 @@ def image_command(config: dict) -> list[str]:
     command = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
     if not command:
         raise DockwiseError(
-            "the image has neither ENTRYPOINT nor CMD", "give it the command that starts the service", exit_code=2
+            "the image has neither ENTRYPOINT nor CMD",
+            "give it the command that starts the service",
+            exit_code=EXIT_USAGE,
         )
     return command
 
@@ -255,7 +266,9 @@ def image_command(config: dict) -> list[str]:
 def exposed_port(config: dict) -> int:
     ports = sorted(int(key.split("/")[0]) for key in (config.get("ExposedPorts") or {}) if key.endswith("/tcp"))
     if not ports:
-        raise DockwiseError("the image exposes no TCP port", "EXPOSE the port the service listens on", exit_code=2)
+        raise DockwiseError(
+            "the image exposes no TCP port", "EXPOSE the port the service listens on", exit_code=EXIT_USAGE
+        )
     return ports[0]
 
 
@@ -307,7 +320,7 @@ def serving(
                             f"the probe helper could not join {what}'s network namespace "
                             f"({str(exc.explanation or exc)[:160]})",
                             "check `dockwise doctor`",
-                            exit_code=3,
+                            exit_code=EXIT_FAILED,
                         ) from None
                 ready = wait_until_answering(reach, plan.probes[0], plan.startup_timeout, alive)
             except ChildProcessError:
@@ -525,7 +538,7 @@ def _signal_number(name: str) -> int:
         return int(getattr(signal, name if name.startswith("SIG") else "SIG" + name))
     except AttributeError:
         raise DockwiseError(
-            f"the image's STOPSIGNAL {name!r} is unknown", "use a signal name such as SIGTERM", exit_code=2
+            f"the image's STOPSIGNAL {name!r} is unknown", "use a signal name such as SIGTERM", exit_code=EXIT_USAGE
         ) from None
 
 
