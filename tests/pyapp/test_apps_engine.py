@@ -201,8 +201,8 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
 def test_resilience_suite_on_an_init_app(tmp_path, docker_client, test_labels):
     """The resilience suite `demo` runs, on a real app `init` prepared (flaskr: a factory, SQLite on /data, a
     setup step), distroless, hardened."""
-    from dockwise.engine.run_profile import HARDENED
     from dockwise.measure.runtime import run_resilience
+    from dockwise.service.profile import HARDENED
 
     app = copy_app("flaskr", tmp_path)
     assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0
