@@ -15,8 +15,7 @@ from dockwise.service.contract import ServiceContract, check_image, check_name
 from dockwise.service.profile import MiB
 from dockwise.service.setup_once import once_command
 
-CPU_REQUEST, CPU_LIMIT = "100m", "1"
-DEFAULT_MEMORY = 256 * MiB
+CPU = "1"
 
 
 def _volume_name(path: str, index: int) -> str:
@@ -41,7 +40,6 @@ def kubernetes_documents(contract: ServiceContract, *, name: str, image: str) ->
     check_name(name)
     check_image(image)
     profile = contract.profile
-    memory = profile.memory_bytes or DEFAULT_MEMORY
     labels = {"app.kubernetes.io/name": name}
     probe = {"httpGet": {"path": contract.health_path, "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3}
     mounts: list[dict[str, Any]] = []
@@ -56,10 +54,10 @@ def kubernetes_documents(contract: ServiceContract, *, name: str, image: str) ->
         # What the app writes. An emptyDir lives as long as the pod: claim a PersistentVolume for data that must last.
         mounts.append({"name": "data", "mountPath": contract.data_path})
         volumes.append({"name": "data", "emptyDir": {}})
-    resources = {
-        "requests": {"cpu": CPU_REQUEST, "memory": f"{memory // 2 // MiB}Mi"},
-        "limits": {"cpu": CPU_LIMIT, "memory": f"{memory // MiB}Mi"},
-    }
+    # Requests equal limits (the Guaranteed QoS class): the scheduler reserves the memory that was proven, and a
+    # node with swap (LimitedSwap) gives a Guaranteed pod none, as compose's memswap_limit and the probes do.
+    limits = {"cpu": CPU, **({"memory": f"{profile.memory_bytes // MiB}Mi"} if profile.memory_bytes else {})}
+    resources = {"requests": dict(limits), "limits": limits}
     container: dict[str, Any] = {
         "name": name,
         "image": image,
