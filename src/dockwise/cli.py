@@ -312,7 +312,9 @@ def base(
     "--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /]."
 )
 @click.option(
-    "--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations)."
+    "--setup",
+    metavar="COMMAND",
+    help="Run this once per release and data volume, in a one-shot container before the server (e.g. migrations).",
 )
 @click.option(
     "--deps",
