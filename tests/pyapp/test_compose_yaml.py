@@ -62,3 +62,12 @@ def test_a_hostile_setup_step_is_one_word_per_argv_word(tmp_path):
     command = [word.replace("$$", "$") for word in services["flaskr-setup"]["command"]]
     assert command == once_command(tuple(words), "release")
     assert all("$" not in word.replace("$$", "") for word in services["flaskr-setup"]["command"])
+
+
+def test_a_value_the_contract_refuses_writes_nothing(tmp_path):
+    """A health path with a newline: one line, exit 2, no file half-written."""
+    app = copy_app("flask-quickstart", tmp_path)
+    before = sorted(p.name for p in app.iterdir())
+    result = run_init(app, "--health-path", "/up\nprivileged: true")
+    assert result.exit_code == 2 and "not a URL path" in result.output
+    assert sorted(p.name for p in app.iterdir()) == before

@@ -121,3 +121,16 @@ def test_the_reader_takes_the_images_labels():
         "release",
         "/up",
     )
+
+
+def test_the_modules_own_examples():
+    """contract.py's docstring: its bad label is refused, its good one read."""
+    import re
+
+    from dockwise.service import contract as module
+
+    bad, good = (re.search(rf"^{kind}: `([^`=]+)=([^`]+)`", module.__doc__ or "", re.M) for kind in ("Bad", "Good"))
+    assert bad and good
+    with pytest.raises(DockwiseError):
+        image_side(image_labels={bad.group(1): bad.group(2)})
+    assert image_side(image_labels={good.group(1): good.group(2)}).data_path == good.group(2)
