@@ -173,4 +173,8 @@ def test_deploy_command_writes_the_manifest(tmp_path):
     assert root.exit_code == 2 and "runs as root" in root.output
     port = CliRunner().invoke(main, ["deploy", str(archive), "--port", "99999"])
     assert port.exit_code == 2 and "99999" in port.output
+    name = CliRunner().invoke(
+        main, ["deploy", str(archive), "--format", "compose", "--name", "api\n  privileged: true"]
+    )
+    assert name.exit_code == 2 and "not a DNS label" in name.output and "Traceback" not in name.output
     assert json.dumps(kinds)

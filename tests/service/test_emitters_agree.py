@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import dockerfile
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dockwise.core.errors import DockwiseError
@@ -272,6 +272,7 @@ def agree(a: Constraints, b: Constraints) -> None:
             assert x == y, (field, x, y)
 
 
+@settings(deadline=None)  # YAML of the setup runner takes tens of ms; a loaded machine, hundreds
 @given(contracts)
 def test_every_emitter_yields_the_contracts_constraints(contract: ServiceContract):
     engine = from_run_options(run_options(contract, volume="vol"))
@@ -298,6 +299,7 @@ def test_every_emitter_yields_the_contracts_constraints(contract: ServiceContrac
     assert compose.grace_period_s > contract.graceful_s and kubernetes.grace_period_s > contract.graceful_s
 
 
+@settings(deadline=None)
 @given(contracts, st.lists(words.filter(bool), min_size=1, max_size=4))
 def test_the_dockerfile_tail_carries_the_same_contract(contract: ServiceContract, command: list[str]):
     env = runtime_env(contract)

@@ -51,7 +51,6 @@ def compose_document(
     *,
     name: str,
     image: str,
-    host_port: int | None = None,
     health_python: str | None = None,
     environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -61,7 +60,7 @@ def compose_document(
     check_name(name)
     check_image(image)
     app = _constraints(contract, image)
-    app["ports"] = [f"127.0.0.1:{host_port or contract.port}:{contract.port}"]
+    app["ports"] = [f"127.0.0.1:{contract.port}:{contract.port}"]
     app["stop_grace_period"] = f"{contract.grace_period_s}s"
     app["restart"] = "unless-stopped"  # an OOM kill or a crash restarts it, as the Deployment would
     if environment:
