@@ -28,7 +28,6 @@ from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
 from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
 from dockwise.engine.client import sdk_client
-from dockwise.engine.run_profile import DEFAULT, HARDENED
 from dockwise.image import collect
 from dockwise.image.practices import judge
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
@@ -37,6 +36,7 @@ from dockwise.measure.load import run_load
 from dockwise.measure.runtime import run_resilience, time_to_exit, time_to_first_ok
 from dockwise.pyapp.bases import BASES
 from dockwise.pyapp.detect import InitOptions, detect
+from dockwise.service.profile import DEFAULT, HARDENED
 from dockwise.slim.report import demo_column
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "apps"

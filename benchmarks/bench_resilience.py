@@ -21,11 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from dockwise.engine.client import TEST_LABEL, sdk_client
-from dockwise.engine.run_profile import DEFAULT, HARDENED
+from dockwise.engine.client import sdk_client
 from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir
 from dockwise.measure.resilience import Resilience
 from dockwise.measure.runtime import run_resilience
+from dockwise.service.labels import TEST as TEST_LABEL
+from dockwise.service.profile import DEFAULT, HARDENED
 
 LABELS = {TEST_LABEL: "bench-" + uuid.uuid4().hex[:8]}
 DEV_SERVER = ["flask", "--app", "web_app", "run", "--host", "0.0.0.0", "--port", "5000"]

@@ -36,12 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from dockwise.engine import containers as containers
 from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
-from dockwise.engine.client import TEST_LABEL, sdk_client
+from dockwise.engine.client import sdk_client
 from dockwise.jobs.build import bundled_app_dir, ensure_local_bases
 from dockwise.jobs.build import variant as app_variant
 from dockwise.measure.http_faults import slow_clients
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_exit
+from dockwise.service.labels import TEST as TEST_LABEL
 
 LABELS = {TEST_LABEL: "bench-servers-" + uuid.uuid4().hex[:8]}
 REQUIREMENTS = Path(__file__).resolve().parent / "servers" / "requirements.txt"

@@ -27,11 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from dockwise.engine import containers
 from dockwise.engine.buildkit import BuildRequest, build_image, host_ca_secret
-from dockwise.engine.client import TEST_LABEL, sdk_client
+from dockwise.engine.client import sdk_client
 from dockwise.jobs.build import BaseSource, build_app, bundled_app_dir, ensure_local_bases, variant
 from dockwise.jobs.slim import slim_image
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_first_ok
+from dockwise.service.labels import TEST as TEST_LABEL
 
 LABELS = {TEST_LABEL: "bench-slim-" + uuid.uuid4().hex[:8]}
 PROBES = Path(__file__).resolve().parents[1] / "examples" / "webapp" / "slim-probes.toml"

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from dockwise.engine import containers
-from dockwise.engine.client import TEST_LABEL, sdk_client
+from dockwise.engine.client import sdk_client
 from dockwise.jobs.build import (
     BaseSource,
     build_app,
@@ -39,6 +39,7 @@ from dockwise.jobs.build import (
 )
 from dockwise.measure.load import run_load
 from dockwise.measure.runtime import time_to_exit, time_to_first_ok
+from dockwise.service.labels import TEST as TEST_LABEL
 
 LABELS = {TEST_LABEL: "bench-" + uuid.uuid4().hex[:8]}
 BASES = {"standard": "dockwise/python:3.13-slim", "distroless": "dockwise/distroless-python3-debian13:nonroot"}

@@ -17,7 +17,7 @@ import uuid
 import pytest
 from hypothesis import settings
 
-from dockwise.engine.client import TEST_LABEL
+from dockwise.service.labels import TEST as TEST_LABEL
 
 # `make test` runs the property-based suites in full; `make check` (HYPOTHESIS_PROFILE=check) runs a short profile.
 settings.register_profile("full", max_examples=1500)

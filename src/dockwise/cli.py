@@ -320,7 +320,9 @@ def base(
 )
 @health_path_option
 @click.option(
-    "--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations)."
+    "--setup",
+    metavar="COMMAND",
+    help="Run this once per release and data volume, in a one-shot container before the server (e.g. migrations).",
 )
 @click.option(
     "--deps",
@@ -462,11 +464,11 @@ def demo(
     from rich.console import Console
 
     from dockwise.engine.bootstrap import ensure_engine
-    from dockwise.engine.run_profile import run_profile
     from dockwise.jobs.build import BaseSource, bundled_app_dir
     from dockwise.jobs.demo import run_demo
     from dockwise.report.progress import step_status
     from dockwise.report.table import print_comparison
+    from dockwise.service.profile import run_profile
 
     console = Console(stderr=True)
     ensure_engine(say=lambda msg: console.print(f"[dim]{msg}[/dim]"))
@@ -705,8 +707,8 @@ def compare(
     """
     from rich.console import Console
 
-    from dockwise.engine.run_profile import run_profile
     from dockwise.jobs.compare import compare_images
+    from dockwise.service.profile import run_profile
 
     console = Console(stderr=True)
     with console.status("comparing") as status:

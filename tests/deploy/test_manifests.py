@@ -13,8 +13,10 @@ from click.testing import CliRunner
 
 from dockwise.cli import main
 from dockwise.core.errors import DockwiseError
-from dockwise.deploy.manifests import compose, engine_options, kubernetes, service_spec, to_yaml
+from dockwise.deploy.manifests import dns_name, image_contract
 from dockwise.deploy.pod_security import violations
+from dockwise.service.compose import compose_document, to_yaml
+from dockwise.service.kubernetes import kubernetes_documents
 from tests.image.checks.helpers import F, image, layer
 
 PASSWD = F("etc/passwd", b"root:x:0:0:root:/root:/sbin/nologin\napp:x:10001:10001::/nonexistent:/sbin/nologin\n")
@@ -32,11 +34,19 @@ def service():
         Healthcheck=HEALTH,
         Labels={"dockwise.graceful-timeout": "8"},
     )
-    return service_spec(facts, "acme/shop-api:1.2")
+    return image_contract(facts, "acme/shop-api:1.2")
+
+
+def kubernetes(contract):
+    return kubernetes_documents(contract, name=dns_name("acme/shop-api:1.2"), image="acme/shop-api:1.2")
+
+
+def compose(contract):
+    return compose_document(contract, name=dns_name("acme/shop-api:1.2"), image="acme/shop-api:1.2")
 
 
 def test_values_come_from_the_image(service):
-    assert (service.name, service.port, service.uid, service.health_path, service.grace_period_s) == (
+    assert (dns_name("acme/shop-api:1.2"), service.port, service.uid, service.health_path, service.grace_period_s) == (
         "shop-api",
         8000,
         10001,
@@ -100,12 +110,7 @@ def test_compose_runs_the_service_hardened_on_loopback(service):
     assert name == "shop-api" and svc["ports"] == ["127.0.0.1:8000:8000"] and svc["user"] == "10001:10001"
     assert svc["read_only"] is True and svc["cap_drop"] == ["ALL"] and svc["security_opt"] == ["no-new-privileges:true"]
     assert any(entry.startswith("/tmp:") for entry in svc["tmpfs"]) and svc["pids_limit"] and svc["mem_limit"]
-
-
-def test_engine_options_carry_the_manifest_constraints(service):
-    options = engine_options(kubernetes(service)[0])
-    assert options["user"] == "10001:10001" and options["read_only"] and options["cap_drop"] == ["ALL"]
-    assert options["security_opt"] == ["no-new-privileges:true"] and "/tmp" in options["tmpfs"]
+    assert svc["memswap_limit"] == svc["mem_limit"]  # no swap beyond the limit the probes ran under
 
 
 @pytest.mark.parametrize(
@@ -114,13 +119,33 @@ def test_engine_options_carry_the_manifest_constraints(service):
         ({"ExposedPorts": {"8000/tcp": {}}}, "runs as root"),
         ({"User": "10001"}, "exposes no TCP port"),
         ({"User": "ghost", "ExposedPorts": {"8000/tcp": {}}}, "does not resolve"),
+        ({"User": "10001", "ExposedPorts": {"99999/tcp": {}}}, "exposes no TCP port"),
+        ({"User": "10001", "ExposedPorts": {"8000/tcp": {}}, "Labels": {"dockwise.data": "/etc:rw"}}, "dockwise.data"),
+        ({"User": "10001", "ExposedPorts": {"8000/tcp": {}}, "Labels": {"dockwise.data": "/etc"}}, "system directory"),
+        ({"User": "10001", "ExposedPorts": {"8000": {}}, "Labels": {"dockwise.graceful-timeout": "9e9"}}, "graceful"),
+        ({"User": "10001", "ExposedPorts": {"8000/tcp": {}}, "Labels": {"dockwise.setup": "rm -rf /"}}, "JSON"),
     ],
 )
 def test_an_image_that_cannot_run_restricted_is_refused(config, cause):
     facts = image(layer(PASSWD), **config)
     with pytest.raises(DockwiseError) as error:
-        service_spec(facts, "acme/x:1")
+        image_contract(facts, "acme/x:1")
     assert cause in error.value.cause and error.value.exit_code == 2
+
+
+def test_an_exposed_port_without_protocol_is_the_service_port():
+    facts = image(layer(PASSWD), User="10001", ExposedPorts={"8000": {}, "53/udp": {}})
+    assert image_contract(facts, "acme/x:1").port == 8000
+
+
+def test_the_setup_label_becomes_an_init_container_on_the_data_volume():
+    labels = {"dockwise.data": "/data", "dockwise.setup": '["flask", "init-db"]', "dockwise.setup-scope": "volume"}
+    facts = image(layer(PASSWD), User="10001", ExposedPorts={"8000/tcp": {}}, Labels=labels)
+    contract = image_contract(facts, "acme/x:1")
+    pod = kubernetes_documents(contract, name="x", image="acme/x:1")[0]["spec"]["template"]["spec"]
+    [init] = pod["initContainers"]
+    assert init["command"][-3:] == ["--", "flask", "init-db"] and "volume" in init["command"]
+    assert {"name": "data", "mountPath": "/data"} in init["volumeMounts"] and violations(pod) == []
 
 
 def test_deploy_command_writes_the_manifest(tmp_path):
@@ -146,4 +171,10 @@ def test_deploy_command_writes_the_manifest(tmp_path):
         ],
     )
     assert root.exit_code == 2 and "runs as root" in root.output
+    port = CliRunner().invoke(main, ["deploy", str(archive), "--port", "99999"])
+    assert port.exit_code == 2 and "99999" in port.output
+    name = CliRunner().invoke(
+        main, ["deploy", str(archive), "--format", "compose", "--name", "api\n  privileged: true"]
+    )
+    assert name.exit_code == 2 and "not a DNS label" in name.output and "Traceback" not in name.output
     assert json.dumps(kinds)

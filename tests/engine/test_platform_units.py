@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import sys
 
 import pytest
 
@@ -101,14 +102,25 @@ def test_the_helper_runs_http_faults_from_its_own_source():
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(http_faults))
-    imported = {
-        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
-    }
-    imported |= {
-        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert "dockwise" not in imported
+    from dockwise.engine import http_status
+
+    def imported(module) -> set[str]:
+        tree = ast.parse(inspect.getsource(module))
+        names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        return names | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+
+    assert {name for name in imported(http_faults) if name.startswith("dockwise")} == {http_status.__name__}
+    assert not {name for name in imported(http_status) if name.startswith("dockwise")}
     argv = PodReach(helper=None, port=8000)._python(http_faults.get_status, {"path": "/healthz"})
     assert argv[0] == "python3" and argv[3] == "get_status" and '"port": 8000' in argv[4]
     compile(argv[2], "<helper>", "exec")
+    # Run as the helper runs it: an interpreter without dockwise (-I: no user site, cwd not on the path), a port
+    # nothing listens on (a socket bound, never listening).
+    import socket
+    import subprocess
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        argv = PodReach(helper=None, port=closed.getsockname()[1])._python(http_faults.get_status, {"path": "/"})
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", *argv[2:]], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout.strip() == "R null", done.stderr

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dockwise.deploy.manifests import image_contract
 from dockwise.engine import containers as containers
 from dockwise.image import collect
 from dockwise.image.practices import judge
@@ -121,21 +122,37 @@ def lint(dockerfile: Path) -> list[dict]:
     return json.loads(result.stdout or "[]")
 
 
-def hardened_options(compose: dict, volume: str) -> dict:
-    """compose.yaml's service settings, as docker run options."""
-    service = next(iter(compose["services"].values()))
+def hardened_options(service: dict, volume: str, variant: str) -> dict:
+    """A compose.yaml service's settings, as docker run options (`$$` is Compose's escape of a literal `$`)."""
     options = {
+        # compose.yaml names the standard image's user; its header says to use 65532 for the distroless one.
+        "user": service["user"] if variant == "standard" else "65532:65532",
         "read_only": service["read_only"],
         "cap_drop": service["cap_drop"],
         "security_opt": service["security_opt"],
         "tmpfs": dict(entry.partition(":")[::2] for entry in service["tmpfs"]),
         "pids_limit": service["pids_limit"],
         "mem_limit": service["mem_limit"],
-        "environment": service.get("environment", {}),
+        "memswap_limit": service["memswap_limit"],
+        "environment": {key: value.replace("$$", "$") for key, value in service.get("environment", {}).items()},
     }
     if "volumes" in service:
-        options["volumes"] = {volume: {"bind": "/data", "mode": "rw"}}
+        options["volumes"] = {volume: {"bind": service["volumes"][0].split(":", 1)[1], "mode": "rw"}}
     return options
+
+
+def run_setup(client, tag: str, compose: dict, volume: str, variant: str, labels: dict) -> None:
+    """compose.yaml's one-shot setup service, as Compose runs it before the app: on the data volume, to exit 0."""
+    [(name, service)] = [(k, v) for k, v in compose["services"].items() if k.endswith("-setup")]
+    command = [word.replace("$$", "$") for word in service["command"]]
+    container = client.containers.run(
+        tag, command=command, detach=True, labels=labels, **hardened_options(service, volume, variant)
+    )
+    try:
+        code = container.wait(timeout=300)["StatusCode"]
+        assert code == 0, f"{name} exited {code}: {containers.log_tail(container)}"
+    finally:
+        container.remove(force=True)
 
 
 def wait_until_up(client: Client, path: str, container, timeout: float = 60) -> None:
@@ -176,11 +193,19 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
     assert not failed, failed  # all eight seed practices hold on the built image
 
     compose = yaml.safe_load((app / "compose.yaml").read_text())
-    port = int(compose["services"][next(iter(compose["services"]))]["ports"][0].split(":")[-1])
+    name, service = next(iter(compose["services"].items()))
+    port = int(service["ports"][0].split(":")[-1])
+    # What the image says of itself (deploy's reader) is what compose.yaml runs.
+    contract = image_contract(facts, built.tag)
+    assert (contract.port, contract.data_path) == (port, "/data" if "volumes" in service else None)
+    assert contract.setup == tuple(case.init_args[1].split()) if case.init_args else not contract.setup
+    assert (f"{name}-setup" in compose["services"]) == bool(contract.setup)
     volume = docker_client.volumes.create(f"dockwise-test-{case.name}-{variant}-{RUN_ID}", labels=test_labels)
     try:
+        if contract.setup:
+            run_setup(docker_client, tag, compose, volume.name, variant, test_labels)
         with containers.running(
-            docker_client, tag, port=port, labels=test_labels, **hardened_options(compose, volume.name)
+            docker_client, tag, port=port, labels=test_labels, **hardened_options(service, volume.name, variant)
         ) as published:
             client = Client(published.host_port)
             wait_until_up(client, "/", published.container)
@@ -201,8 +226,8 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
 def test_resilience_suite_on_an_init_app(tmp_path, docker_client, test_labels):
     """The resilience suite `demo` runs, on a real app `init` prepared (flaskr: a factory, SQLite on /data, a
     setup step), distroless, hardened."""
-    from dockwise.engine.run_profile import HARDENED
     from dockwise.measure.runtime import run_resilience
+    from dockwise.service.profile import HARDENED
 
     app = copy_app("flaskr", tmp_path)
     assert run_init(app, "--setup", "flask --app flaskr init-db").exit_code == 0

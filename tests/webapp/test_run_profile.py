@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.deploy.manifests import engine_options, kubernetes, service_spec
+from dockwise.deploy.manifests import image_contract
 from dockwise.engine import containers
-from dockwise.engine.run_profile import DEFAULT, HARDENED
 from dockwise.image import collect
 from dockwise.measure import resilience
 from dockwise.measure.hardening import probe_hardening
 from dockwise.measure.runtime import run_resilience, serving
+from dockwise.service.profile import DEFAULT, HARDENED
+from dockwise.service.run_options import run_options
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -36,14 +37,15 @@ def test_default_profile_is_seen_as_such(docker_client, built, test_labels):
     assert facts.no_new_privs is False and not facts.read_only_rootfs and facts.memory_limit_bytes is None
 
 
-def test_the_kubernetes_constraints_run_on_the_engine(docker_client, built, test_labels):
-    spec = service_spec(collect(built.tag, gzip_size=False), built.tag)
-    options = engine_options(kubernetes(spec)[0])
+def test_the_contracts_constraints_run_on_the_engine(docker_client, built, test_labels):
+    """The run options emitted from the image's contract (the property test holds the manifests to the same)."""
+    spec = image_contract(collect(built.tag, gzip_size=False), built.tag)
+    options = run_options(spec)
     with containers.running(
         docker_client, built.tag, port=5000, labels=test_labels, profile=DEFAULT, **options
     ) as published:
         containers.wait_for_http_ok(published, spec.health_path)
-        facts = probe_hardening(published.container, "kubernetes")
+        facts = probe_hardening(published.container, "contract")
     assert facts.uid == spec.uid and int(facts.cap_bnd or "1", 16) == 0 and facts.no_new_privs
     assert facts.root_writable is False and facts.tmp_writable is True
 

@@ -36,14 +36,15 @@ from dockwise.image.archive_writer import (
     write_oci_index_layout,
     write_oci_layout,
 )
+from dockwise.service import labels as service_labels
 
 SLIM, DISTROLESS = "slim", "distroless"
 KINDS = (SLIM, DISTROLESS)
-LABEL_KIND = "dockwise.base"
-LABEL_RELEASE = "dockwise.base.release"
-LABEL_LOCK = "dockwise.base.lock"
-LABEL_EPOCH = "dockwise.base.epoch"
-LABEL_PROFILE = "dockwise.base.profile"
+LABEL_KIND = service_labels.BASE
+LABEL_RELEASE = service_labels.BASE_RELEASE
+LABEL_LOCK = service_labels.BASE_LOCK
+LABEL_EPOCH = service_labels.BASE_EPOCH
+LABEL_PROFILE = service_labels.BASE_PROFILE
 
 Say = Callable[[str], None]
 

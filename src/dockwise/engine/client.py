@@ -12,9 +12,6 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.platform import DOCKER_CLIENTS, DOCKERD_BINARIES
 from dockwise.core.programs import run_program
 
-TEST_LABEL = "dockwise.test"
-"""Label put on every container and image that the test suite creates, so that cleanup removes only those."""
-
 
 @dataclass(frozen=True)
 class CliClient:

@@ -9,17 +9,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.engine.run_profile import HARDENED, RunProfile
-from dockwise.measure.http_faults import get_status
-
-DATA_LABEL = "dockwise.data"
-"""Where the image's app writes (`dockwise init` sets it): each container gets a fresh volume there."""
-EPHEMERAL_LABEL = "dockwise.ephemeral"
+from dockwise.engine.http_status import LOOPBACK, get_status, is_up
+from dockwise.service import labels as service_labels
+from dockwise.service.contract import check_data_path, tcp_ports
+from dockwise.service.profile import HARDENED, RunProfile
+from dockwise.service.run_options import data_mount, profile_options
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
-
-LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -36,8 +33,7 @@ class Published:
 def exposed_tcp_port(client, image: str) -> int | None:
     """The lowest TCP port the image exposes, or None."""
     exposed = (client.images.get(image).attrs.get("Config") or {}).get("ExposedPorts") or {}
-    ports = sorted(int(key.split("/")[0]) for key in exposed if key.endswith("/tcp"))
-    return ports[0] if ports else None
+    return next(iter(tcp_ports(exposed)), None)
 
 
 def _host_port(container, port: int) -> int:
@@ -71,16 +67,18 @@ def start(
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
-        data = client.images.get(image).labels.get(DATA_LABEL)
+        data = client.images.get(image).labels.get(service_labels.DATA)
     except ImageNotFound:
         raise DockwiseError(f"image {image} is not in the engine", "build it first", exit_code=EXIT_USAGE) from None
-    options = {**profile.engine_options(), **run_options}
+    if data:
+        check_data_path(data)
+    options = {**profile_options(profile), **run_options}
     volume = None
     mounted = options.get("volumes") or {}
     if data and not any(spec.get("bind") == data for spec in mounted.values()):
         # The app writes there: a fresh volume (filled from the image's own files, as Docker does) for this container.
-        volume = client.volumes.create(labels={**labels, EPHEMERAL_LABEL: "1"})
-        options["volumes"] = {**mounted, volume.name: {"bind": data, "mode": "rw"}}
+        volume = client.volumes.create(labels={**labels, service_labels.EPHEMERAL: "1"})
+        options["volumes"] = {**mounted, **data_mount(volume.name, data)}
     try:
         container = client.containers.create(image, ports=ports, labels=labels, **options)
     except BaseException:
@@ -102,11 +100,6 @@ def start(
     except BaseException:
         remove(container)
         raise
-
-
-def is_up(status: int | None) -> bool:
-    """Any 2xx or 3xx answer counts as up (a login redirect is a live service)."""
-    return status is not None and 200 <= status < 400
 
 
 def wait_for_http_ok(published: Published, path: str = "/", timeout: float = 60.0, interval: float = 0.01) -> float:
@@ -167,7 +160,7 @@ def remove(container) -> None:
     for name in filter(None, mounts):
         try:
             volume = container.client.volumes.get(name)
-            if volume.attrs.get("Labels", {}).get(EPHEMERAL_LABEL) == "1":
+            if volume.attrs.get("Labels", {}).get(service_labels.EPHEMERAL) == "1":
                 volume.remove(force=True)
         except NotFound:
             continue

@@ -20,13 +20,14 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.core.hostpkg import apt_install
 from dockwise.core.platform import DEFAULT_PLATFORM, Platform, parse_platform
 from dockwise.core.programs import run_program
+from dockwise.service import labels as service_labels
 
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 QEMU_PACKAGE = "qemu-user-static"
 BINFMT_CONF_DIR = Path("/usr/lib/binfmt.d")
 # Debian's handler name for each architecture it emulates here (its binfmt.d file is <name>.conf).
 QEMU_HANDLERS = {"arm64": "qemu-aarch64"}
-PROBE_LABEL = "dockwise.emulation-probe"
+PROBE_LABEL = service_labels.EMULATION_PROBE
 
 
 @dataclass(frozen=True)

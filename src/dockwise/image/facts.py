@@ -22,6 +22,7 @@ from dockwise.core.knowledge import (
 from dockwise.image.filesystem import FileSystem
 from dockwise.image.layer_index import DIR, FILE, HARDLINK, SYMLINK
 from dockwise.image.sources import RawImage
+from dockwise.service.contract import tcp_ports
 
 LIST_LIMIT = 50
 """Long path lists (waste items, writable app files) keep the largest/first LIST_LIMIT; the counts stay exact."""
@@ -175,12 +176,7 @@ class ImageFacts:
 
     def service_port(self) -> int | None:
         """The lowest TCP port the image exposes."""
-        ports = sorted(
-            int(n)
-            for n, _, proto in (p.partition("/") for p in self.exposed_ports)
-            if n.isdigit() and proto in ("", "tcp")
-        )
-        return ports[0] if ports else None
+        return next(iter(tcp_ports(self.exposed_ports)), None)
 
     def health_path(self) -> str | None:
         """The HTTP path the image's own HEALTHCHECK probes (`http://127.0.0.1:5000/healthz` -> `/healthz`)."""

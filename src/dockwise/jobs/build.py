@@ -19,6 +19,7 @@ from dockwise.engine.buildkit import (
 )
 from dockwise.pyapp.bases import BASES, Bases
 from dockwise.pyapp.bases import DEFAULT as DEFAULT_PYTHON
+from dockwise.service import labels as service_labels
 
 
 class BaseSource(str, Enum):
@@ -181,7 +182,7 @@ def build_app(
         build_args=build_args,
         labels={
             "org.opencontainers.image.title": f"dockwise-{app_name(app_dir)}",
-            "dockwise.variant": chosen.name,
+            service_labels.VARIANT: chosen.name,
             **(labels or {}),
         },
         secrets=host_ca_secret(),

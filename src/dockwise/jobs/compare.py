@@ -8,11 +8,11 @@ import datetime as _dt
 from collections.abc import Callable, Sequence
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.image import collect
 from dockwise.image.comparison import Comparison, ImageReport
 from dockwise.image.practices import judge
 from dockwise.jobs.platforms import Target
+from dockwise.service.profile import HARDENED, RunProfile
 
 
 def compare_images(

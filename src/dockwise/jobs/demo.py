@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from dockwise.core.atomic import write_text
 from dockwise.engine.buildkit import BuildResult
-from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.image.comparison import Comparison
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
+from dockwise.service import labels as service_labels
+from dockwise.service.profile import HARDENED, RunProfile
 
 if TYPE_CHECKING:
     from dockwise.jobs.slim import SlimResult
@@ -92,7 +93,7 @@ def run_demo(
         runtime=True,
         runs=runs,
         load_seconds=load_seconds,
-        labels={"dockwise.demo": "1", **(labels or {})},
+        labels={service_labels.DEMO: "1", **(labels or {})},
         progress=say,
         profile=profile,
         health_path=health_path,

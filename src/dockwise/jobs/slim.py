@@ -97,7 +97,7 @@ def check_input(facts: ImageFacts) -> None:
             "set a non-root USER (e.g. USER 65532) and rebuild: slim traces the image as it will run",
             exit_code=EXIT_USAGE,
         )
-    if not any(port.endswith("/tcp") for port in facts.exposed_ports):
+    if facts.service_port() is None:
         raise DockwiseError(
             f"{facts.reference} exposes no TCP port", "EXPOSE the port the service listens on", exit_code=EXIT_USAGE
         )

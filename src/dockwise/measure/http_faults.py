@@ -3,9 +3,9 @@ and the plain probes (a status, the first 2xx/3xx) that time and watch a service
 
 Every probe is bounded in connections and time and stops by itself; nothing here leaves 127.0.0.1.
 
-This module is standard library only, on purpose: on a remote engine its own source runs, unchanged, in a helper
-container that shares the service's network namespace (dockwise.measure.reach), so every probe means the same
-wherever the engine is. `encode`/`decode` carry results (dataclasses, bytes) across as JSON.
+This module is standard library only (with `dockwise.engine.http_status`, itself standard library only), on purpose:
+on a remote engine its own source runs, unchanged, in a helper container that shares the service's network namespace
+(dockwise.measure.reach), so every probe means the same wherever the engine is. `encode`/`decode` carry results (dataclasses, bytes) across as JSON.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-LOOPBACK = "127.0.0.1"  # dockwise.engine.containers.LOOPBACK; repeated so that this module needs nothing but the stdlib
+from dockwise.engine.http_status import LOOPBACK, get_status, is_up
 
 
 @dataclass(frozen=True)
@@ -232,18 +232,6 @@ def start_in_flight(port: int, path: str, body: bytes, *, host: str = LOOPBACK) 
     return InFlight(sock, body[half:])
 
 
-def get_status(port: int, path: str = "/", timeout: float = 1.0, host: str = LOOPBACK) -> int | None:
-    """The status of a GET to `host`:`port``path`, or None when nothing answers (refused, reset, timed out)."""
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        connection.close()
-
-
 def exchange(
     port: int,
     method: str,
@@ -298,8 +286,7 @@ def first_ok(
         emit("polling")
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        status = get_status(port, path, timeout=1.0, host=host)
-        if status is not None and 200 <= status < 400:
+        if is_up(get_status(port, path, timeout=1.0, host=host)):
             return time.monotonic() - started
         time.sleep(interval)
     return None

@@ -25,25 +25,30 @@ from pathlib import Path
 from dockwise.core.errors import DockwiseError
 from dockwise.core.platform import DEFAULT_PLATFORM, PLATFORMS, Platform
 from dockwise.engine import containers
-from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.measure import http_faults
 from dockwise.measure.reach import PodReach, Running
+from dockwise.service.labels import PROBE as PROBE_LABEL
+from dockwise.service.profile import HARDENED, RunProfile
+from dockwise.service.run_options import profile_options
 
 PROBE_BASE = "dockwise/python:3.13-slim"
-PROBE_LABEL = "dockwise.probe"
 PROBE_STEPS = """RUN apt-get update \\
     && apt-get install -y --no-install-recommends wrk \\
     && rm -rf /var/lib/apt/lists/*
 USER 65534:65534
 """
+HELPER_PROFILE = RunProfile(
+    name="probe-helper",
+    read_only=True,
+    tmpfs={"/tmp": "rw,nosuid,nodev,noexec,size=16m"},
+    cap_drop=("ALL",),
+    no_new_privileges=True,
+    pids_limit=256,
+)
 HELPER_OPTIONS: dict[str, object] = {
     "command": ["sleep", "infinity"],
     "network_mode": "none",
-    "read_only": True,
-    "cap_drop": ["ALL"],
-    "security_opt": ["no-new-privileges:true"],
-    "pids_limit": 256,
-    "tmpfs": {"/tmp": "rw,nosuid,nodev,noexec,size=16m"},
+    **profile_options(HELPER_PROFILE),
 }
 
 

@@ -20,8 +20,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dockwise.core.errors import DockwiseError
+from dockwise.engine import http_status
 from dockwise.measure import http_faults
 from dockwise.measure.load import LoadResult, parse_wrk, run_load, wrk_command
+
+_PRELUDE = """
+import sys as _sys, types as _types
+_module = _types.ModuleType({name!r})
+exec(compile({source!r}, {name!r}, "exec"), _module.__dict__)
+_sys.modules[{name!r}] = _module
+exec(compile({faults!r}, {faults_name!r}, "exec"), globals())
+"""
+"""The helper's program before the runner: `dockwise.engine.http_status` (standard library only), registered under its
+own name so that http_faults' one dockwise import finds it without dockwise installed, then http_faults' source."""
 
 _RUNNER = """
 import json as _json, sys as _sys
@@ -33,7 +44,7 @@ if "emit" in _function.__code__.co_varnames:
     _kwargs["emit"] = _emit
 print("R " + _json.dumps(encode(_function(**_kwargs))), flush=True)
 """
-"""Appended to http_faults' source: runs one of its functions with keyword arguments (argv 1 and 2: its name and the
+"""Appended to the prelude: runs one of its functions with keyword arguments (argv 1 and 2: its name and the
 arguments, JSON as `encode` writes it)."""
 
 
@@ -125,7 +136,13 @@ class PodReach:
         return exec_id, api.exec_start(exec_id, stream=True, demux=True)
 
     def _python(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> list[str]:
-        program = inspect.getsource(http_faults) + _RUNNER
+        program = _PRELUDE.format(
+            name=http_status.__name__,
+            source=inspect.getsource(http_status),
+            faults=inspect.getsource(http_faults),
+            faults_name=http_faults.__name__,
+        )
+        program += _RUNNER
         return [
             "python3",
             "-c",

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
-from dockwise.engine.run_profile import HARDENED, RunProfile
 from dockwise.measure import pod
 from dockwise.measure.hardening import HardeningFacts, probe_hardening
 from dockwise.measure.load import LoadResult
 from dockwise.measure.reach import HostReach, Running
 from dockwise.measure.resilience import Resilience
+from dockwise.service.profile import HARDENED, RunProfile
 
 IDLE_SETTLE_S = 2.0
 

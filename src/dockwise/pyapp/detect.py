@@ -366,7 +366,11 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=EXIT_USAGE
             )
         decisions.append(
-            Decision("setup", " ".join(setup), "--setup: runs at every container start, before the server")
+            Decision(
+                "setup",
+                " ".join(setup),
+                "--setup: a one-shot container runs it once per release and data volume, before the server",
+            )
         )
     for step in suggestions:
         if not setup:

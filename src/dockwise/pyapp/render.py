@@ -6,15 +6,14 @@ stage, so build tools (pip, a build backend, lock exporters) never reach either 
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 
-from dockwise.deploy.manifests import GRACE_MARGIN_S, GRACEFUL_LABEL
-from dockwise.engine.containers import DATA_LABEL
-from dockwise.engine.run_profile import HARDENED
 from dockwise.pyapp.bases import BASES, Bases
 from dockwise.pyapp.detect import AppFacts, data_target
 from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
+from dockwise.service.compose import compose_document, to_yaml
+from dockwise.service.contract import ServiceContract
+from dockwise.service.dockerfile import runtime_env, tail_lines
 
 STANDARD_UID = 10001
 DISTROLESS_UID = 65532
@@ -23,12 +22,8 @@ CA = (
     "--mount=type=secret,id=cacert,target=/run/secrets/cacert",
     "if [ -s /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi",
 )
-# Runs setup (APP_SETUP, a JSON argv) then replaces itself with the server, so the server is PID 1 and gets SIGTERM.
-# Python, not a shell script: the distroless image has no shell.
-LAUNCHER = (
-    "import json, os, subprocess, sys; setup = json.loads(os.environ.get('APP_SETUP') or '[]'); "
-    "code = subprocess.call(setup) if setup else 0; code and sys.exit(code); os.execv(sys.argv[1], sys.argv[1:])"
-)
+VENV_PYTHON = "/opt/venv/bin/python"
+DATA_PATH = "/data"
 COMMON_STDLIB = (
     "json",
     "sqlite3",
@@ -67,10 +62,6 @@ def _run(mounts: list[str], commands: list[str]) -> str:
     else:
         lines += [f"    && {c}" for c in rest]
     return " \\\n".join(lines)
-
-
-def _quote(words: list[str]) -> str:
-    return json.dumps(words)
 
 
 def _header(facts: AppFacts, variant: str, bases: Bases) -> list[str]:
@@ -313,52 +304,39 @@ def _stdlib_step(facts: AppFacts, bases: Bases) -> list[str]:
     ]
 
 
+def contract(facts: AppFacts, uid: int) -> ServiceContract:
+    """The service contract of the app's image (its user is `uid`): what the tail, compose.yaml and the probes share."""
+    return ServiceContract(
+        port=facts.port,
+        health_path=facts.health_path,
+        uid=uid,
+        gid=uid,
+        data_path=DATA_PATH if facts.writable else None,
+        graceful_s=GRACEFUL_S,
+        setup=facts.setup,
+        setup_scope="release",
+    )
+
+
 def _runtime_env(facts: AppFacts, path: str) -> list[str]:
     env = [
         "PYTHONUNBUFFERED=1",
         "PYTHONDONTWRITEBYTECODE=1",
         "PYTHONFAULTHANDLER=1",
         f"PATH={path}",
-        f"PORT={facts.port}",
     ]
+    env += [f"{key}={value}" for key, value in runtime_env(contract(facts, STANDARD_UID)).items()]
     if facts.django_settings:
         env.append(f"DJANGO_SETTINGS_MODULE={facts.django_settings}")
-    if facts.setup:
-        env.append("APP_SETUP='" + json.dumps(list(facts.setup)) + "'")
     lines = [
         "# Logs unbuffered; no bytecode written at run time (it was compiled at build time, and the code is read-only);",
-        "# PORT is the port the server binds"
-        + ("; APP_SETUP runs before the server at every start (--setup)." if facts.setup else "."),
+        "# PORT is the port the server binds.",
     ]
     return lines + ["ENV " + " \\\n    ".join(env)]
 
 
 def _tail(facts: AppFacts, uid: int) -> list[str]:
-    health = [
-        "/opt/venv/bin/python",
-        "-c",
-        f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{facts.port}{facts.health_path}', timeout=2)",
-    ]
-    cmd = list(facts.command)
-    if facts.setup:
-        cmd = ["/opt/venv/bin/python", "-c", LAUNCHER] + cmd
-    labels = [f"{GRACEFUL_LABEL}={GRACEFUL_S}"] + ([f"{DATA_LABEL}=/data"] if facts.writable else [])
-    lines = [
-        f"USER {uid}:{uid}",
-        "",
-        "# 6. the one port the server listens on",
-        f"EXPOSE {facts.port}",
-        "# How long the server drains on SIGTERM"
-        + (", and where it writes (a volume goes there)" if facts.writable else "")
-        + ": dockwise's probes and `dockwise deploy` read these.",
-        "LABEL " + " ".join(labels),
-        "# Python, not curl (neither image has it); urlopen fails on 4xx/5xx and on no answer.",
-        "HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \\",
-        f"    CMD {_quote(health)}",
-        "# 7. exec form: the server is PID 1 and gets SIGTERM from `docker stop`"
-        + (" (the launcher runs APP_SETUP, then execs the server)" if facts.setup else ""),
-    ]
-    return lines + [f"CMD {_quote(cmd)}"]
+    return tail_lines(contract(facts, uid), list(facts.command), python=VENV_PYTHON)
 
 
 def standard_dockerfile(facts: AppFacts) -> str:
@@ -499,65 +477,40 @@ def dockerignore(facts: AppFacts) -> str:
     return "\n".join(dict.fromkeys(lines)) + "\n"
 
 
+def service_name(facts: AppFacts) -> str:
+    """The compose service (and image) name: the project's name as a DNS label, `web` when nothing is left."""
+    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in facts.name.lower())
+    return name.strip("-")[:63].strip("-") or "web"
+
+
 def compose(facts: AppFacts) -> str:
     bases = BASES[facts.python.version]
-    service = "".join(c if c.isalnum() else "-" for c in facts.name.lower()).strip("-") or "web"
-    health = [
-        "CMD",
-        "/opt/venv/bin/python",
-        "-c",
-        f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{facts.port}{facts.health_path}', timeout=2)",
+    name = service_name(facts)
+    document = compose_document(
+        contract(facts, STANDARD_UID),
+        name=name,
+        image=f"{name}:standard",
+        health_python=VENV_PYTHON,
+        environment={"DJANGO_SETTINGS_MODULE": facts.django_settings} if facts.django_settings else None,
+    )
+    document["services"][name] = {"build": {"context": ".", "dockerfile": "Dockerfile"}, **document["services"][name]}
+    local_args = [f"#       {key}: {value}" for key, value in bases.local_build_args("standard").items()]
+    header = [
+        "# Generated by `dockwise init`: the service, run hardened. `docker compose up --build`.",
+        "# The standard image by default; for the distroless one, `dockerfile: Dockerfile.distroless` and",
+        '# `user: "65532:65532"` (its numeric user).',
+        "# Ports are published on 127.0.0.1 only: put a reverse proxy in front for the world. mem_limit and",
+        "# memswap_limit are equal: no swap beyond the memory limit dockwise measured under.",
+        "# A setup step runs in the one-shot `-setup` service, once per release and data volume, never at every start.",
+        "# dockwise's local bases, when no registry is reachable, under build:",
+        "#     args:",
+        *local_args,
+        "# The host's CA bundle, behind a TLS-intercepting proxy: `secrets: [cacert]` under build, and at the top level:",
+        "# secrets:",
+        "#   cacert:",
+        "#     file: /etc/ssl/certs/ca-certificates.crt",
     ]
-    lines = [
-        f"# Generated by `dockwise init`: {service}, run hardened. `docker compose up --build`.",
-        "# The standard image by default; `dockerfile: Dockerfile.distroless` for the distroless one.",
-        "services:",
-        f"  {service}:",
-        "    build:",
-        "      context: .",
-        "      dockerfile: Dockerfile",
-        "      # dockwise's local bases, when no registry is reachable:",
-        "      # args:",
-        *[f"      #   {k}: {v}" for k, v in bases.local_build_args("standard").items()],
-        "      # the host's CA bundle, behind a TLS-intercepting proxy (see the top-level secrets below):",
-        "      # secrets: [cacert]",
-        f"    image: {service}:standard",
-        "    ports:",
-        f'      - "127.0.0.1:{facts.port}:{facts.port}"   # loopback only; put a reverse proxy in front for the world',
-        "    read_only: true                     # the image's files cannot change at run time",
-        "    tmpfs:",
-        *[f"      - {path}:{options}" for path, options in HARDENED.tmpfs.items()],
-        "    cap_drop: [ALL]",
-        "    security_opt:",
-        '      - "no-new-privileges:true"',
-        f"    pids_limit: {HARDENED.pids_limit}",
-        f"    mem_limit: {(HARDENED.memory_bytes or 0) >> 20}m",
-        f"    stop_grace_period: {GRACEFUL_S + GRACE_MARGIN_S}s   # longer than the server's {GRACEFUL_S} s drain",
-        "    restart: unless-stopped             # a crash or an OOM kill restarts it",
-    ]
-    if facts.writable:
-        lines += [
-            "    volumes:",
-            "      - data:/data                      # " + ", ".join(str(p.path) for p in facts.writable),
-        ]
-    if facts.django_settings or facts.setup:
-        lines += ["    environment:"]
-        if facts.django_settings:
-            lines += [f"      DJANGO_SETTINGS_MODULE: {facts.django_settings}"]
-        if facts.setup:
-            lines += [f"      APP_SETUP: '{json.dumps(list(facts.setup))}'   # runs before the server at every start"]
-    lines += [
-        "    healthcheck:",
-        f"      test: {json.dumps(health)}",
-        "      interval: 10s",
-        "      timeout: 3s",
-        "      start_period: 20s",
-        "      retries: 3",
-    ]
-    if facts.writable:
-        lines += ["volumes:", "  data: {}"]
-    lines += ["# secrets:", "#   cacert:", "#     file: /etc/ssl/certs/ca-certificates.crt"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(header) + "\n" + to_yaml(document)
 
 
 def render_all(facts: AppFacts) -> dict[str, str]:

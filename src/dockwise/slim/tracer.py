@@ -44,6 +44,7 @@ from dockwise.core.errors import EXIT_FAILED, EXIT_USAGE, DockwiseError
 from dockwise.core.platform import Platform
 from dockwise.engine import containers
 from dockwise.measure.reach import HostReach, PodReach, Reach
+from dockwise.service.contract import tcp_ports
 from dockwise.slim.elf import DEFAULT_LIBRARY_DIRS, read_elf
 from dockwise.slim.probes import Answer, ProbePlan, ask_each, volatile_tokens, wait_until_answering
 from dockwise.slim.trace import (
@@ -264,7 +265,7 @@ def image_command(config: dict) -> list[str]:
 
 
 def exposed_port(config: dict) -> int:
-    ports = sorted(int(key.split("/")[0]) for key in (config.get("ExposedPorts") or {}) if key.endswith("/tcp"))
+    ports = tcp_ports(config.get("ExposedPorts") or {})
     if not ports:
         raise DockwiseError(
             "the image exposes no TCP port", "EXPOSE the port the service listens on", exit_code=EXIT_USAGE

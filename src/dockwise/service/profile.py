@@ -1,4 +1,5 @@
-"""The run profile: the single definition of how dockwise runs a service container.
+"""The run profile: the single definition of the constraints dockwise runs a service container under (the emitters in
+`dockwise.service` serialize it for the engine, compose and Kubernetes).
 
 `HARDENED` (the default everywhere: `demo`, `compare`'s probes, the compose file `init` writes, `deploy`) is the
 Kubernetes "restricted" Pod Security Standard and the CIS Docker Benchmark's runtime section (5.x) applied to one
@@ -26,25 +27,6 @@ class RunProfile:
     pids_limit: int | None = None
     memory_bytes: int | None = None
     tmpfs_bytes: int = 64 * MiB
-
-    def engine_options(self) -> dict[str, object]:
-        """Keyword arguments for docker SDK `containers.create` (the seccomp profile is the engine's default: never
-        `seccomp=unconfined`)."""
-        options: dict[str, object] = {}
-        if self.read_only:
-            options["read_only"] = True
-        if self.tmpfs:
-            options["tmpfs"] = dict(self.tmpfs)
-        if self.cap_drop:
-            options["cap_drop"] = list(self.cap_drop)
-        if self.no_new_privileges:
-            options["security_opt"] = ["no-new-privileges:true"]
-        if self.pids_limit is not None:
-            options["pids_limit"] = self.pids_limit
-        if self.memory_bytes is not None:
-            options["mem_limit"] = self.memory_bytes
-            options["memswap_limit"] = self.memory_bytes  # no swap beyond the limit: the limit is the limit
-        return options
 
     def with_memory(self, memory_bytes: int | None) -> RunProfile:
         return RunProfile(
