@@ -16,6 +16,12 @@ Anti-pattern::
     USER 1000
     CMD ["python", "-m", "http.server"]
 
+Anti-pattern::
+
+    FROM python
+    USER 1000
+    CMD ["python", "-m", "http.server"]
+
 Best practice::
 
     ARG BASE=python:3.13-slim

@@ -22,6 +22,17 @@ Anti-pattern::
     RUN useradd --uid 10001 app
     CMD ["python", "-m", "http.server"]
 
+Anti-pattern::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY web_app.py ./
+    CMD ["python", "web_app.py"]
+
+Context::
+
+    web_app.py: from flask import Flask\\napp = Flask(__name__)\\napp.run(host="0.0.0.0")
+
 Best practice::
 
     FROM python:3.13-slim
