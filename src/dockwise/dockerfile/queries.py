@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from dockwise.core.devserver import dev_server_reason, python_script
 from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import Build, Stage, Step
 from dockwise.dockerfile.parse import Instruction
@@ -163,34 +165,40 @@ SERVERS = frozenset(
 )
 
 
-_SERVES = re.compile(r"\.run\(|serve(_forever)?\(|HTTPServer|uvicorn\.run|web\.run_app|\.listen\(")
+_SERVES = re.compile(r"serve(_forever)?\(|HTTPServer|uvicorn\.run|web\.run_app|\.listen\(")
 
 
 def runs_server(instruction: Instruction, context: BuildContext | None) -> bool:
     """Whether a CMD/ENTRYPOINT looks like it starts a network service.
 
-    A server program (gunicorn, uvicorn, nginx...) counts; `python script.py` only when the context holds the
-    script and it serves (app.run, serve_forever, uvicorn.run...), so batch jobs are not taken for services.
+    A server program (gunicorn, uvicorn, nginx...) counts, and so does a framework's development server (the one
+    definition in `dockwise.core.devserver`: `flask run`, `runserver`, `python app.py` calling `app.run()`);
+    other `python script.py` commands only when the context holds the script and it serves (serve_forever,
+    uvicorn.run...), so batch jobs are not taken for services.
     """
+    read_script = script_reader(context)
     for command in command_words(instruction):
         argv = command.argv
         if not argv:
             continue
-        program = posixpath.basename(argv[0])
-        if program in SERVERS:
+        if posixpath.basename(argv[0]) in SERVERS:
             return True
         joined = " ".join(argv)
         if re.search(r"\b(runserver|http\.server|-m (gunicorn|uvicorn|hypercorn|waitress|flask|granian))\b", joined):
             return True
-        scripts = [a for a in argv[1:] if a.endswith(".py")]
-        if re.fullmatch(r"python[0-9.]*", program) and scripts and context is not None:
-            if _script_serves(context, scripts[0]):
-                return True
+        if dev_server_reason(argv, read_script):
+            return True
+        script = python_script(argv)
+        if script is not None and _SERVES.search(read_script(script) or ""):
+            return True
     return False
 
 
-def _script_serves(context: BuildContext, script: str) -> bool:
-    return bool(_SERVES.search(script_text(context, script) or ""))
+def script_reader(context: BuildContext | None) -> Callable[[str], str | None]:
+    """Reads a script the image runs from the build context (None for every path when there is no context)."""
+    if context is None:
+        return lambda _script: None
+    return lambda script: script_text(context, script)
 
 
 def script_text(context: BuildContext, script: str) -> str | None:
@@ -415,33 +423,118 @@ def privilege_drop(build: Build, context: BuildContext | None) -> str | None:
         base = ImageRef.parse(build.external_base(build.target)).name
         if base in CONFIGURED_DROP:
             return f"{base} (inherited command), which runs its workers as the user its configuration names"
+    scripts = [f for argv in words if (f := _file_run(argv))]
     if context is not None:
-        script = _dropping_script(build, context, [argv[0] for argv in words if argv])
+        script = _dropping_script(build, context, scripts)
         if script:
             return f"the entrypoint script {script}"
+    return _installed_step_down(build, context, final)
+
+
+# Tools an entrypoint script runs the service with once its root work is done; installed in the final image beside
+# an ENTRYPOINT script, they are there for that (postgres, redis, synapse...), whether or not the script is at hand.
+STEP_DOWN_TOOLS = ("gosu", "su-exec", "setpriv")
+_STEP_DOWN_NAMED = re.compile(r"\b(gosu|su-exec|setpriv)\b")
+# What runs the script: an init (tini, dumb-init) and a shell (`sh -e /entrypoint.sh`) are stepped over.
+_LAUNCHERS = frozenset({"tini", "tini-static", "dumb-init", "catatonit", "sh", "bash", "dash", "ash"})
+_SCRIPT_NAME = re.compile(r"\.(sh|bash|py)$|entrypoint|^(docker-)?(start|run|boot)\b")
+
+
+def _file_run(argv: tuple[str, ...]) -> str | None:
+    """The file a command runs: its program, or the script an init or a shell in front of it runs."""
+    words = list(argv)
+    while words and posixpath.basename(words[0]) in _LAUNCHERS:
+        words.pop(0)
+        while words and (words[0].startswith("-") or words[0] == "--"):
+            words.pop(0)
+    return words[0] if words else None
+
+
+def _entrypoint_script(build: Build, final: FinalImage) -> str | None:
+    """The script the ENTRYPOINT runs (`/entrypoint.sh`, `docker-entrypoint.sh`, `/start.py`...), or None when it
+    runs a program directly."""
+    if final.entrypoint is None:
+        return None
+    for command in command_words(final.entrypoint.instruction):
+        path = _file_run(command.argv)
+        if path and _SCRIPT_NAME.search(posixpath.basename(build.expand(path, final.entrypoint.variables))):
+            return path
     return None
+
+
+def step_down_tool(build: Build) -> str | None:
+    """A step-down tool the final image's stages put in: installed by a package manager (`apt-get install gosu`,
+    `apk add su-exec`), downloaded or moved to a file of its name (`wget -O /usr/local/bin/gosu`), run at build time
+    (`gosu nobody true`), or copied in (`COPY --from=tianon/gosu /gosu /usr/local/bin/`)."""
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword in ("COPY", "ADD"):
+                words: list[str] = [build.expand(a, step.variables) for a in instruction.args]
+            elif instruction.keyword == "RUN":
+                words = [w for c in command_words(instruction) for w in c.words]
+            else:
+                continue
+            for word in words:
+                name = posixpath.basename(re.split(r"[=<>~]", word.rstrip("/"), maxsplit=1)[0])
+                if name in STEP_DOWN_TOOLS:
+                    return name
+    return None
+
+
+def _installed_step_down(build: Build, context: BuildContext | None, final: FinalImage) -> str | None:
+    """A step-down tool in the final image beside an ENTRYPOINT script: the script drops privileges with it, unless
+    the script is at hand and never names one."""
+    script = _entrypoint_script(build, final)
+    tool = step_down_tool(build) if script else None
+    if script is None or tool is None:
+        return None
+    if context is not None:
+        found = _copied_script(build, context, [script])
+        text = context.read_text(found) if found else None
+        if text is not None and not _STEP_DOWN_NAMED.search(text):
+            return None
+    return f"`{tool}` installed in the final image beside the ENTRYPOINT script {script}"
+
+
+def _copied_files(build: Build, context: BuildContext) -> list[tuple[str, str]]:
+    """(context path, file name in the image) of every file the final image's stages COPY/ADD from the context: a
+    single file copied to a file path takes that path's name (`COPY docker-entrypoint.sh /entrypoint`)."""
+    copied: list[tuple[str, str]] = []
+    for stage in build.target_lineage:
+        for step in stage.steps:
+            instruction = step.instruction
+            if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+                continue
+            if instruction.heredocs or len(instruction.args) < 2:
+                continue
+            destination = build.expand(instruction.args[-1], step.variables)
+            sources = [build.expand(s, step.variables) for s in instruction.args[:-1]]
+            for source in sources:
+                selected = context.select(source)
+                renamed = len(sources) == 1 and selected == (source.lstrip("./"),) and not destination.endswith("/")
+                for path in selected:
+                    copied.append((path, posixpath.basename(destination) if renamed else posixpath.basename(path)))
+    return copied
+
+
+def _copied_script(build: Build, context: BuildContext, programs: list[str]) -> str | None:
+    """The context file the image runs as one of `programs`, by its name in the image."""
+    names = {posixpath.basename(p) for p in programs}
+    return next((path for path, name in _copied_files(build, context) if name in names), None)
 
 
 def _dropping_script(build: Build, context: BuildContext, programs: list[str]) -> str | None:
     """A script the final image runs (its command's program, or the files an s6-overlay image copies) that
     drops privileges."""
-    copied: list[str] = []
-    for stage in build.target_lineage:
-        for step in stage.steps:
-            instruction = step.instruction
-            if instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None and not instruction.heredocs:
-                for source in instruction.args[:-1]:
-                    copied.extend(context.select(build.expand(source, step.variables)))
     names = {posixpath.basename(p) for p in programs}
     candidates = [
-        f for f in copied if posixpath.basename(f) in names or "/s6-overlay/" in "/" + f or "/services.d/" in f
+        path
+        for path, name in _copied_files(build, context)
+        if name in names or "/s6-overlay/" in "/" + path or "/services.d/" in path
     ]
     for path in candidates[:200]:
-        try:
-            with (context.root / path).open("rb") as handle:
-                text = handle.read(256_000).decode(errors="replace")
-        except OSError:
-            continue
-        if DROPPER_SCRIPT.search(text):
+        text = context.read_text(path)
+        if text is not None and DROPPER_SCRIPT.search(text):
             return path
     return None

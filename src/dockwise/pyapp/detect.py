@@ -6,6 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
@@ -23,7 +24,7 @@ from dockwise.pyapp.runtime import (
     writable_paths,
 )
 from dockwise.pyapp.scan import NOT_SERVED_DIRS, SKIPPED_DIRS, Module, parse_module, served_modules, walk_files
-from dockwise.pyapp.server import SERVERS, ServerChoice, adapt_procfile, choose_server, command, dev_server_reason
+from dockwise.pyapp.server import SERVERS, ServerChoice, adapt_procfile, app_script_reader, choose_server, command
 
 DEFAULT_PORT = 8000
 DEFAULT_HEALTH_PATH = "/"
@@ -250,7 +251,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             raise DockwiseError(
                 "--cmd is empty", "pass the server command, e.g. --cmd 'gunicorn app:app'", exit_code=EXIT_USAGE
             )
-        if reason := dev_server_reason(argv, root):
+        if reason := dev_server_reason(argv, app_script_reader(root)):
             raise DockwiseError(
                 f"--cmd {options.cmd!r}: {reason}", "use a production server (gunicorn, uvicorn)", exit_code=EXIT_USAGE
             )
@@ -263,7 +264,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         argv = adapt_procfile(tuple(argv), None, port)
     elif procfile and procfile.web and not options.app:
         web = procfile.web
-        reason = web.shell_only or dev_server_reason(web.argv, root)
+        reason = web.shell_only or dev_server_reason(web.argv, app_script_reader(root))
         if reason:
             warnings.append(
                 f"{web.evidence.where()}: the web command is not used: {reason}; "

@@ -4,6 +4,7 @@ added at a pinned, hashed version — never a framework's development server —
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -242,20 +243,24 @@ def adapt_procfile(argv: tuple[str, ...], server: Server | None, port: int) -> l
     return words
 
 
-def dev_server_reason(argv: tuple[str, ...] | list[str], root: Path) -> str | None:
-    """Why a command is a framework's development server (never used), or None."""
-    if not argv:
-        return None
-    program = posixpath.basename(argv[0])
-    words = list(argv[1:])
-    if program == "flask" and "run" in words:
-        return "`flask run` is Flask's development server"
-    if "runserver" in words:
-        return "`manage.py runserver` is Django's development server"
-    if "--reload" in words:
-        return f"`{program} --reload` is a development mode"
-    if program.startswith("python") and words and words[0].endswith(".py"):
-        script = root / words[0]
-        if script.is_file() and ".run(" in script.read_text(encoding="utf-8", errors="replace"):
-            return f"`python {words[0]}` starts the framework's own server (app.run)"
-    return None
+SCRIPT_BYTES = 200_000
+"""How much of a script a command names is read to tell a development server (as lint reads a context file)."""
+
+
+def app_script_reader(root: Path) -> Callable[[str], str | None]:
+    """Reads a script a command names (`python web_app.py`) from the app folder, for
+    `dockwise.core.devserver.dev_server_reason`: never a path that leads outside the folder (`..`, a symlink out),
+    never more than SCRIPT_BYTES, None when it is not a readable file there."""
+    top = root.resolve()
+
+    def read(script: str) -> str | None:
+        try:
+            path = (root / script).resolve()
+            if not path.is_relative_to(top) or not path.is_file():
+                return None
+            with path.open("rb") as handle:
+                return handle.read(SCRIPT_BYTES).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            return None
+
+    return read

@@ -6,12 +6,19 @@ builder stages are free to use a full image. Not flagged: an image that installs
 official toolchain images build on `buildpack-deps` on purpose, beside their slim and alpine variants), an `ONBUILD`
 base, a Dockerfile whose build context holds its slim or alpine variant beside it (`python3.11.dockerfile` next to
 `python3.11-slim.dockerfile`: the full one is offered on purpose), a development stage, and a stage that only
-exports files or runs checks. Untagged and `latest` bases are DW125, in
-every stage.
+exports files or runs checks. An untagged base (`FROM python`) means `latest`, and `latest` of these images is the
+full variant: it is flagged here as well as by DW125 (which says the tag moves). A base pinned by digest alone is
+not judged: its variant is not visible.
 
 Anti-pattern::
 
     FROM python:3.13
+    USER 1000
+    CMD ["python", "-m", "http.server"]
+
+Anti-pattern::
+
+    FROM python
     USER 1000
     CMD ["python", "-m", "http.server"]
 
@@ -75,7 +82,8 @@ def check(subject: Subject) -> Iterator[Hit]:
         return
     ref = ImageRef.parse(root.base)
     where = "" if root is target else f" (the target builds on stage {root.label})"
-    if ref.tag and ref.name in FULL_IMAGES and not MINIMAL_HINTS.search(ref.tag) and "distroless" not in ref.repository:
+    tag = ref.tag or (None if ref.digest else "latest")
+    if tag and ref.name in FULL_IMAGES and not MINIMAL_HINTS.search(tag) and "distroless" not in ref.repository:
         yield Hit(
             root.from_instruction.line,
             f"base image {root.base!r} is the full variant of {ref.name}{where}; a slim one is far smaller",

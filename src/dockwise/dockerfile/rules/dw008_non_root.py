@@ -3,13 +3,15 @@
 A process running as root inside the container is root on the host's kernel: one escape away. Bases that already
 run as an unprivileged user (distroless `:nonroot`, Chainguard's non-`-dev` images) pass. An image that starts as
 root and drops privileges at run time (gosu, su-exec, s6-setuidgid, setpriv, `chroot --userspec`, a server's own
-user option) is DW124 instead, at a lower severity. Scope: the final image, when it is meant to run — not a
-development stage, an output-only `FROM scratch` stage, a CI check stage, nor an image that installs a language
-runtime for others to build on (`node`, `golang`: their children set the user) or defers `ONBUILD` steps to them.
+user option, or gosu/su-exec/setpriv installed beside an `ENTRYPOINT` script) is DW124 instead, at a lower
+severity. Scope: the final image, when it is meant to run — not a development stage, an output-only `FROM scratch`
+stage, a CI check stage, nor an image that installs a language runtime for others to build on (`node`, `golang`:
+their children set the user) or defers `ONBUILD` steps to them.
 Without any `USER`, root is claimed only on bases known to run as root (debian, alpine, python... official images,
 distroless without `:nonroot`, scratch): any other base's own `USER` applies and is not visible here. Windows
 images (ContainerUser/ContainerAdministrator) are out of scope. The image must be a service — it `EXPOSE`s a port
-or starts a known server — because that is where root is an attack surface and where maintainers act (on the
+or starts a known server, a framework's development server included (`python web_app.py` calling `app.run()`, the
+same test as DW101) — because that is where root is an attack surface and where maintainers act (on the
 real-world corpus, root tool images — the docker CLI, buildkitd, a BuildKit frontend, base images meant to be
 extended — were root by design); and one that `EXPOSE`s a privileged port (< 1024: caddy, traefik, a mail or web
 server on 80/443) needs root or a capability to bind it, a trade-off left to its maintainer.
@@ -19,6 +21,17 @@ Anti-pattern::
     FROM python:3.13-slim
     RUN useradd --uid 10001 app
     CMD ["python", "-m", "http.server"]
+
+Anti-pattern::
+
+    FROM python:3.13-slim
+    WORKDIR /app
+    COPY web_app.py ./
+    CMD ["python", "web_app.py"]
+
+Context::
+
+    web_app.py: from flask import Flask\\napp = Flask(__name__)\\napp.run(host="0.0.0.0")
 
 Best practice::
 
@@ -32,6 +45,7 @@ from collections.abc import Iterator
 
 from dockwise.core.findings import Severity
 from dockwise.core.rules import Hit, Scope
+from dockwise.dockerfile.context import BuildContext
 from dockwise.dockerfile.model import Build
 from dockwise.dockerfile.queries import (
     ImageRef,
@@ -53,7 +67,7 @@ FIX = "Create an unprivileged user and end the final stage with USER <uid> (e.g.
 REFS = {"hadolint": "DL3002", "cis": "4.1", "dockle": "CIS-DI-0001"}
 
 
-def root_hit(build: Build) -> Hit | None:
+def root_hit(build: Build, context: BuildContext | None) -> Hit | None:
     """Where and how the final image runs as root, or None; shared with DW124, which tells the privilege drops."""
     target = runtime_target(build)
     if target is None or installed_runtime(build) or is_onbuild_base(build) or build.is_windows(target):
@@ -66,7 +80,7 @@ def root_hit(build: Build) -> Hit | None:
         return None
     starter = final.entrypoint or final.cmd
     ports = [_port(build.expand(w, e.variables)) for e in final.expose for w in e.instruction.args]
-    if not ports and not (starter and runs_server(starter.instruction, None)):
+    if not ports and not (starter and runs_server(starter.instruction, context)):
         return None  # not a service
     if any(p is not None and p < 1024 for p in ports):
         return None  # binds a privileged port: root (or CAP_NET_BIND_SERVICE) is part of the design
@@ -87,6 +101,6 @@ def _port(word: str) -> int | None:
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    hit = root_hit(subject.build)
+    hit = root_hit(subject.build, subject.context)
     if hit is not None and privilege_drop(subject.build, subject.context) is None:
         yield hit

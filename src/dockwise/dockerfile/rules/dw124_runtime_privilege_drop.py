@@ -2,7 +2,10 @@
 
 The entrypoint or the server leaves root by itself. Recognised: `gosu`, `su-exec`, `s6-setuidgid`/`s6-applyuidgid`
 (s6-overlay service scripts included), `setuidgid`, `runuser`, `chpst -u`, `setpriv --reuid`, `chroot --userspec`,
-`su -c`, in the command or in the entrypoint script the build copies; a server's own user option (`named -u`,
+`su -c`, in the command or in the entrypoint script the build copies (found by its name in the image, behind `tini`
+or a shell); gosu, su-exec or setpriv put into the final image (a package install, a download to a file of that
+name, a `COPY`) beside an `ENTRYPOINT` script, which then is there to step down with — also when the script is not at
+hand (`dockwise lint -`), but not when it is and names none of them; a server's own user option (`named -u`,
 `memcached -u`, `dnsmasq --user`, `gunicorn --user`, `uwsgi --uid`, `mysqld --user`); and servers whose official
 images configure the worker user (nginx, httpd/apache2, haproxy, php-fpm). It works, and is what official images
 do for volume-ownership fix-ups, but everything before the drop (and a `docker exec`) is root, and orchestrators
@@ -17,6 +20,15 @@ Anti-pattern::
     RUN apt-get update && apt-get install -y --no-install-recommends gosu && rm -rf /var/lib/apt/lists/*
     EXPOSE 8080
     ENTRYPOINT ["gosu", "nobody", "python3", "-m", "http.server", "8080"]
+
+Anti-pattern::
+
+    FROM debian:trixie-slim
+    RUN apt-get update && apt-get install -y --no-install-recommends gosu && rm -rf /var/lib/apt/lists/*
+    COPY docker-entrypoint.sh /usr/local/bin/
+    EXPOSE 8080
+    ENTRYPOINT ["docker-entrypoint.sh"]
+    CMD ["python3", "-m", "http.server", "8080"]
 
 Best practice::
 
@@ -44,7 +56,7 @@ ENABLED_BY_DEFAULT = False
 
 
 def check(subject: Subject) -> Iterator[Hit]:
-    hit = root_hit(subject.build)
+    hit = root_hit(subject.build, subject.context)
     if hit is None:
         return
     how = privilege_drop(subject.build, subject.context)
