@@ -888,17 +888,27 @@ def compare(
 @main.command(epilog=_exit_help("sbom"))
 @click.argument("image")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["cyclonedx-json", "spdx-json"]),
+    default="cyclonedx-json",
+    show_default=True,
+    help="CycloneDX 1.6 JSON or SPDX 2.3 JSON.",
+)
 @_platform_option
-def sbom(image: str, output: Path | None, platform: str | None) -> None:
-    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions. An image index needs
-    --platform (one SBOM per platform)."""
+def sbom(image: str, output: Path | None, fmt: str, platform: str | None) -> None:
+    """Write an SBOM of IMAGE: Debian packages and Python distributions, each with its licence as an SPDX
+    expression (from Debian's copyright files and the dist-info METADATA). An image index needs --platform (one
+    SBOM per platform)."""
     from dockwise.image import collect
-    from dockwise.image.sbom import sbom_json
+    from dockwise.image.sbom import sbom_document
     from dockwise.jobs.platforms import one_platform
     from dockwise.report.write import write_output
 
     target = one_platform(image, platform)
-    write_output(sbom_json(collect(image if target.platform is None else target.source, gzip_size=False)), output)
+    facts = collect(image if target.platform is None else target.source, gzip_size=False, licences=True)
+    write_output(sbom_document(facts, fmt), output)
 
 
 @main.command(epilog=_exit_help("slim"))

@@ -9,7 +9,7 @@ import pytest
 
 from dockwise.image import collect
 from dockwise.image.checks import run_checks
-from dockwise.image.facts import dpkg_paragraphs
+from dockwise.image.deb822 import dpkg_paragraphs
 
 SLIM = "dockwise/python:3.13-slim"
 DISTROLESS = "dockwise/distroless-python3-debian13:nonroot"
