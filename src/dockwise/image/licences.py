@@ -225,7 +225,9 @@ def dep5_expression(synopsis: str) -> str | None:
         groups.append((joiner, text))
     if len(groups) == 1:
         return groups[0][1]
-    return " ".join((f"{joiner} " if joiner else "") + f"({text})" for joiner, text in groups)
+    return " ".join(
+        (f"{joiner} " if joiner else "") + (f"({text})" if " " in text else text) for joiner, text in groups
+    )
 
 
 def all_of(expressions: Iterable[str]) -> str | None:
@@ -243,7 +245,10 @@ def all_of(expressions: Iterable[str]) -> str | None:
 
 
 def _and_terms(expression: str) -> list[str]:
-    """The top-level AND terms of an expression, an OR-term parenthesised."""
+    """The top-level AND terms of an expression, an OR-term parenthesised (the whole of it when OR is its top-level
+    operator: `A AND B OR C` is `(A AND B) OR C`)."""
+    if _top_level_or(expression):
+        return [f"({expression})"]
     parts: list[str] = []
     depth, current = 0, ""
     for token in re.split(r"(\(|\)|\s+AND\s+)", expression):
