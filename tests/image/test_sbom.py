@@ -134,3 +134,30 @@ def test_without_licences_inspect_reads_no_licence_files(tmp_path):
     assert [p.licence for p in facts.debian_packages] == [None] * len(facts.debian_packages)
     assert [d.licence for d in facts.python_distributions] == [None] * len(facts.python_distributions)
     assert "licenses" not in json.dumps(json.loads(sbom_json(facts))["components"])
+
+
+def test_licence_files_have_their_own_budget_and_never_crowd_out_the_facts(tmp_path, monkeypatch):
+    """Copyright files stored before /etc/passwd and the dpkg status, beyond the licence budget: the user and the
+    packages are still read, and the licences that fit are kept (the rest stay unknown, not guessed)."""
+    from dockwise.image import layer_index
+
+    netbase = (LICENCES / "debian" / "netbase").read_bytes()
+    monkeypatch.setattr(layer_index, "LICENCE_LIMIT", len(netbase) + 10)
+    copyrights = [F(f"usr/share/doc/{name}/copyright", netbase) for name in ("libc6", "libssl3t64", "tzdata")]
+    layers = [
+        layer(*copyrights),
+        layer(
+            F("etc/passwd", b"root:x:0:0:root:/root:/sbin/nologin\napp:x:1000:1000::/home/app:/sbin/nologin\n"),
+            F("var/lib/dpkg/status", STATUS),
+            F("var/lib/dpkg/status.d/libssl3t64", DISTROLESS_STATUS_D),
+        ),
+    ]
+    config = image_config(layers, User="app")
+    path = docker_save(layers, config, tags=("demo/sbom:2",)).write_tar(tmp_path / "b.tar")
+    facts = collect(str(path), licences=True)
+    assert facts.user.uid == 1000
+    assert [(p.name, p.licence) for p in facts.debian_packages] == [
+        ("libc6", "GPL-2.0-only"),
+        ("libssl3t64", None),
+        ("tzdata", None),
+    ]

@@ -38,8 +38,10 @@ _NO_SNIFF_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".h", ".c", ".mo", ".gz", ".
 CAPTURED_EXACT = frozenset({"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status"})
 CAPTURED_DIRS = ("var/lib/dpkg/status.d/",)
 LICENCE_BYTES = 1 << 20
-"""With `Budget.licences`, also the licence sources (first LICENCE_BYTES each): Debian's copyright files and
-dist-info METADATA and licence files (see dockwise.image.licences)."""
+LICENCE_LIMIT = 32 << 20
+"""With `Budget.licences`, also the licence sources (first LICENCE_BYTES each, LICENCE_LIMIT in all, apart from
+CAPTURE_LIMIT so they never crowd out passwd or dpkg status): Debian's copyright files and dist-info METADATA and
+licence files (see dockwise.image.licences)."""
 _DIST_LICENCE = re.compile(r"\.dist-info/(?:METADATA$|licen[cs]es/|(?:LICEN[CS]E|COPYING)[^/]*$)")
 
 WHITEOUT_PREFIX = ".wh."
@@ -77,6 +79,7 @@ class Budget:
     entries: int = 0
     captured: int = 0
     licences: bool = False
+    licence_bytes: int = 0
 
 
 def normalize(name: str, what: str) -> str:
@@ -182,11 +185,15 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
         index.entries.append(Entry(path, kind, member.mode, member.uid, member.gid, size, link))
         if kind != FILE or member.data_size != member.size:
             continue  # sparse files are never captured or sniffed
-        licence = budget.licences and is_licence_source(path)
-        if licence or _wants_capture(path):
-            wanted = min(size, CONTENT_BYTES) if needs_content(path) else min(size, LICENCE_BYTES) if licence else size
+        if _wants_capture(path):
+            wanted = min(size, CONTENT_BYTES) if needs_content(path) else size
             if wanted <= CAPTURE_FILE_LIMIT and budget.captured + wanted <= CAPTURE_LIMIT:
                 index.captured[path] = source.read(wanted)
                 budget.captured += wanted
+        elif budget.licences and is_licence_source(path):
+            wanted = min(size, LICENCE_BYTES)
+            if budget.licence_bytes + wanted <= LICENCE_LIMIT:
+                index.captured[path] = source.read(wanted)
+                budget.licence_bytes += wanted
         elif _wants_sniff(path, size) and PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
             index.private_keys.append(path)
