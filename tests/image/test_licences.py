@@ -1,5 +1,5 @@
 """Licences as SPDX expressions: real Debian copyright files (tests/fixtures/licences/debian, copied from the Debian 13
-packages in dockwise's distroless base; `.head` files are the first lines of a longer file) and real dist-info METADATA
+packages in dockwise's distroless and slim bases; `.head` files are the first lines of a longer file) and real dist-info METADATA
 (tests/fixtures/licences/python, the header part, from the reference service's wheels)."""
 
 from __future__ import annotations
@@ -95,6 +95,8 @@ def test_dep5_synopses(synopsis, spdx):
         # Free text: "either version 3, or (at your option) any later version", pointing at common-licenses/GPL-3.
         ("gcc-14-base.head", "GPL-3.0-or-later"),
         ("python3.13-minimal.head", "PSF-2.0"),
+        # "version 2.1 (or, at your option, any later version)": the other way of saying it.
+        ("libcrypt1.head", "LGPL-2.1-or-later"),
     ],
 )
 def test_real_copyright_files(package, spdx):

@@ -64,7 +64,7 @@ _EXCEPTIONS = {
 _COMMON_LICENCES = re.compile(r"/usr/share/common-licenses/([A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+])")
 _OR_LATER = re.compile(
     r"GNU (Lesser |Library |Affero |Free Documentation )?(?:General Public )?License[^.]{0,120}?"
-    r"version (\d)(?:\.(\d))?[,;]? (?:of the License[,;]? )?or \(at your option\) any later version",
+    r"version (\d)(?:\.(\d))?[,;]? (?:of the License[,;]? )?\(?or,? \(?at your option\)?,? any later version",
     re.IGNORECASE,
 )
 _TITLES = (
