@@ -13,6 +13,10 @@ from packaging.licenses import canonicalize_license_expression
 
 from dockwise.image.deb822 import dpkg_paragraphs
 from dockwise.image.licences import (
+    CLASSIFIERS,
+    DEBIAN_NAMES,
+    EXCEPTIONS,
+    PYTHON_NAMES,
     all_of,
     bsd_variant,
     debian_licence,
@@ -57,7 +61,8 @@ def _python(name: str) -> str:
         ("GPL", "GPL-1.0-or-later"),
         ("Artistic", "Artistic-1.0-Perl"),
         ("public-domain", "LicenseRef-public-domain"),
-        ("GPL-2+ with OpenSSL exception", "GPL-2.0-or-later WITH OpenSSL-exception"),
+        ("GPL-2+ with Font exception", "GPL-2.0-or-later WITH Font-exception-2.0"),
+        ("GPL-2+ with OpenSSL exception", "LicenseRef-GPL-2-plus-with-OpenSSL-exception"),
         ("GPL-3.0-or-later-WITH-Autoconf-exception-macro", "GPL-3.0-or-later WITH Autoconf-exception-macro"),
         ("GPL-2+-with-link-exception", "LicenseRef-GPL-2-plus-with-link-exception"),
         ("BSD-3-clause-Berkeley", "LicenseRef-BSD-3-clause-Berkeley"),
@@ -76,6 +81,8 @@ def test_debian_short_names_map_to_spdx(name, spdx):
         # DEP-5's own example: the comma gives `and` the lower precedence.
         ("GPL-2+ or Artistic-2.0, and BSD-3-clause", "(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause"),
         ("MPL-1.1 or GPL-2+ or LGPL-2.1+", "MPL-1.1 OR GPL-2.0-or-later OR LGPL-2.1-or-later"),
+        # Debian's "Perl" is itself a choice: it stays one inside an AND.
+        ("Perl and MIT", "(Artistic-1.0-Perl OR GPL-1.0-or-later) AND MIT"),
         ("  ", None),
     ],
 )
@@ -137,7 +144,10 @@ def test_free_text_keeps_a_pinned_version_it_does_not_grant_later():
 
 
 _NAMES = st.sampled_from(
-    ["GPL-2", "GPL-2+", "LGPL-2.1+", "BSD-3-clause", "Expat", "public-domain", "BSD-variant", "X11", "zlib", "MIT/X11"]
+    [
+        *("GPL-2", "GPL-2+", "LGPL-2.1+", "BSD-3-clause", "Expat", "public-domain", "BSD-variant", "X11", "zlib"),
+        *("MIT/X11", "Perl", "GPL-2+ with OpenSSL exception", "GPL-2+ with Foo exception"),
+    ]
 )
 
 
@@ -195,3 +205,9 @@ def test_bsd_variants_by_their_clauses():
 
 def test_metadata_body_is_not_read():
     assert python_licence("Name: x\n\nLicense: MIT\n") is None
+
+
+def test_every_table_entry_is_canonical_spdx():
+    values = [*DEBIAN_NAMES.values(), *CLASSIFIERS.values(), *PYTHON_NAMES.values()]
+    values += [f"GPL-2.0-or-later WITH {exception}" for exception in EXCEPTIONS.values()]
+    assert [v for v in values if canonicalize_license_expression(v) != v] == []

@@ -38,7 +38,7 @@ DEBIAN_NAMES = {
     "gfdl": "GFDL-1.1-or-later",
     # /usr/share/common-licenses/Artistic is the Artistic License that ships with Perl; "Perl" is Perl's own terms.
     "artistic": "Artistic-1.0-Perl",
-    "perl": "Artistic-1.0-Perl OR GPL-1.0-or-later",
+    "perl": "(Artistic-1.0-Perl OR GPL-1.0-or-later)",
     "apache-2": "Apache-2.0",
     "cc0": "CC0-1.0",
     "python": "Python-2.0",
@@ -50,16 +50,13 @@ DEBIAN_NAMES = {
 
 _GNU = re.compile(r"^(a?gpl|lgpl|gfdl|gfdl-niv)-?v?(\d)(?:\.(\d))?(\+)?$", re.IGNORECASE)
 _WITH = re.compile(r"^(\S+) with (.+?)(?: exception)?$", re.IGNORECASE)
-_EXCEPTIONS = {
-    "openssl": "OpenSSL-exception",
+EXCEPTIONS = {
     "font": "Font-exception-2.0",
-    "autoconf": "Autoconf-exception-generic",
-    "bison": "Bison-exception-2.2",
     "classpath": "Classpath-exception-2.0",
-    "gcc": "GCC-exception-3.1",
     "libtool": "Libtool-exception",
 }
-"""The exception names DEP-5 files write after `with` (`GPL-2+ with OpenSSL exception`), as SPDX exception ids."""
+"""Exception names DEP-5 files write after `with` (`GPL-2+ with Font exception`) that have one SPDX exception id.
+Others stay a LicenseRef: SPDX has no generic OpenSSL exception, and Autoconf, Bison and GCC have one per version."""
 
 _COMMON_LICENCES = re.compile(r"/usr/share/common-licenses/([A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+])")
 _OR_LATER = re.compile(
@@ -176,7 +173,7 @@ def debian_name(name: str) -> str:
     name = name.strip()
     if found := _WITH.match(name.replace("-WITH-", " with ")):
         licence = debian_name(found.group(1))
-        exception = _EXCEPTIONS.get(found.group(2).strip().lower()) or _exception_id(found.group(2))
+        exception = EXCEPTIONS.get(found.group(2).strip().lower()) or _exception_id(found.group(2))
         if exception and not licence.startswith(LICENCE_REF):
             return f"{licence} WITH {exception}"
         return licence_ref(name)
