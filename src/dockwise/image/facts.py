@@ -348,24 +348,24 @@ def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
                 continue
             source = para.get("Source")
             name = para["Package"]
-            if name not in licences:
-                licences[name] = _debian_licence(fs, name)
+            copyright_file = fs.resolve(f"usr/share/doc/{name}/copyright")
+            if copyright_file is not None and copyright_file not in licences:  # one file may serve several packages
+                licences[copyright_file] = _debian_licence(fs, copyright_file)
             package = DebianPackage(
                 name,
                 para.get("Version", ""),
                 para.get("Architecture", ""),
                 source.split()[0] if source else None,
-                licences[name],
+                licences.get(copyright_file) if copyright_file is not None else None,
             )
             packages[(package.name, package.architecture)] = package
     return tuple(sorted(packages.values(), key=lambda p: (p.name, p.architecture)))
 
 
-def _debian_licence(fs: FileSystem, package: str) -> str | None:
-    """The licence of `package` from its copyright file, when it was captured (its doc directory may be a link to
-    another package's of the same source)."""
-    path = fs.resolve(f"usr/share/doc/{package}/copyright")
-    data = fs.captured.get(path) if path is not None else None
+def _debian_licence(fs: FileSystem, copyright_file: str) -> str | None:
+    """The licence a package's copyright file gives (its doc directory may link to another package's of the same
+    source), when the file was captured."""
+    data = fs.captured.get(copyright_file)
     if data is None:
         return None
     from dockwise.image.licences import debian_licence
