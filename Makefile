@@ -49,10 +49,12 @@ check: $(STAMP)
 	DOCKWISE_HERMETIC=1 HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "$(HERMETIC)" $(PYTEST_ARGS)
 
 # The performance goals (issue 10's table), each beside its peer in the same run: server throughput and startup,
-# the distroless image's size (bench_webapp), inspect's time and memory against dive (bench_inspect). Figures only.
+# the distroless image's size (bench_webapp), inspect's time and memory against dive (bench_inspect), sbom's time,
+# memory and licences against syft (bench_sbom, which also rewrites docs/benchmarks/sbom.json and its table).
 bench: bases
 	$(BIN)/python benchmarks/bench_webapp.py --runs 7 --load-seconds 5
 	$(BIN)/python benchmarks/bench_inspect.py --runs 7
+	$(BIN)/python benchmarks/bench_sbom.py --runs 7 --out docs/benchmarks/sbom.json
 
 # Regenerate docs/rules.md from the rule modules (a test fails when it is stale).
 docs: $(STAMP)

@@ -39,6 +39,7 @@ from dockwise.core.errors import (
 )
 from dockwise.core.platform import DEFAULT_RELEASE
 from dockwise.debian.releases import RELEASE_NAMES
+from dockwise.image.sbom import FORMATS as SBOM_FORMATS
 
 # What exit status 1 means, per command. A command missing here never exits 1, and for `lint`/`inspect` 1 means
 # findings, so a DockwiseError there (a user mistake, an unreadable input, no engine) exits 2 whatever it asked for.
@@ -755,17 +756,20 @@ def compare(
 @main.command(epilog=_exit_help("sbom"))
 @click.argument("image")
 @output_option
+@format_option(SBOM_FORMATS, SBOM_FORMATS[0], "CycloneDX 1.6 JSON or SPDX 2.3 JSON.")
 @platform_option(None)
-def sbom(image: str, output: Path | None, platform: str | None) -> None:
-    """Write a CycloneDX 1.6 JSON SBOM of IMAGE: Debian packages and Python distributions. An image index needs
-    --platform (one SBOM per platform)."""
+def sbom(image: str, output: Path | None, fmt: str, platform: str | None) -> None:
+    """Write an SBOM of IMAGE: Debian packages and Python distributions, each with its licence as an SPDX
+    expression (from Debian's copyright files and the dist-info METADATA). An image index needs --platform (one
+    SBOM per platform)."""
     from dockwise.image import collect
-    from dockwise.image.sbom import sbom_json
+    from dockwise.image.sbom import sbom_document
     from dockwise.jobs.platforms import one_platform
     from dockwise.report.write import write_output
 
     target = one_platform(image, platform)
-    write_output(sbom_json(collect(image if target.platform is None else target.source, gzip_size=False)), output)
+    facts = collect(image if target.platform is None else target.source, gzip_size=False, licences=True)
+    write_output(sbom_document(facts, fmt), output)
 
 
 @main.command(epilog=_exit_help("slim"))

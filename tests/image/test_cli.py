@@ -59,6 +59,10 @@ def test_sbom_command(tmp_path):
     result = CliRunner().invoke(main, ["sbom", samples.standard(tmp_path), "-o", str(out)])
     assert result.exit_code == 0
     assert json.loads(out.read_text())["bomFormat"] == "CycloneDX"
+    spdx = CliRunner().invoke(main, ["sbom", samples.standard(tmp_path), "--format", "spdx-json"])
+    assert spdx.exit_code == 0 and json.loads(spdx.output)["spdxVersion"] == "SPDX-2.3"
+    wrong = CliRunner().invoke(main, ["sbom", samples.standard(tmp_path), "--format", "spdx"])
+    assert wrong.exit_code == 2 and "spdx-json" in wrong.output
 
 
 def test_inspect_findings_formats_shared_with_lint(tmp_path):

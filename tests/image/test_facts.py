@@ -180,7 +180,7 @@ def test_user_forms(tmp_path, user, expected):
 def test_dpkg_parser_agrees_with_python_debian():
     from debian.deb822 import Deb822
 
-    from dockwise.image.facts import dpkg_paragraphs
+    from dockwise.image.deb822 import dpkg_paragraphs
 
     text = (
         STATUS.decode() + "\nPackage: multi\nStatus: install ok installed\nDescription: short\n long line\n .\n"

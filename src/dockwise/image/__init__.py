@@ -12,12 +12,15 @@ if TYPE_CHECKING:
     from dockwise.image.sources import Source
 
 
-def collect(source: str | Source, *, gzip_size: bool = False, max_entries: int | None = None) -> ImageFacts:
+def collect(
+    source: str | Source, *, gzip_size: bool = False, max_entries: int | None = None, licences: bool = False
+) -> ImageFacts:
     """Read, verify and audit one image: an engine reference, `docker-archive:PATH`, `oci:PATH[:TAG]` or a path.
 
     A compressed layer's size is its blob's; `gzip_size` also measures gzip -6 of each uncompressed layer (in
     parallel on every core, yet seconds for a large image); `max_entries` caps the tar entries of the image
-    (default dockwise.image.layer_index.MAX_ENTRIES). Raises DockwiseError for an unreadable, invalid or tampered
+    (default dockwise.image.layer_index.MAX_ENTRIES); `licences` reads each package's licence (the SBOM's; inspect
+    leaves them None). Raises DockwiseError for an unreadable, invalid or tampered
     image.
     """
     from dockwise.image.sources import Source, parse_source, read_image
@@ -34,4 +37,4 @@ def collect(source: str | Source, *, gzip_size: bool = False, max_entries: int |
         return facts_from(raw, FileSystem.apply(layer.listing for layer in raw.layers), reference=reference)
 
     options = {} if max_entries is None else {"max_entries": max_entries}
-    return cast("ImageFacts", read_image(parsed, gzip_size=gzip_size, analyse=analyse, **options))
+    return cast("ImageFacts", read_image(parsed, gzip_size=gzip_size, analyse=analyse, licences=licences, **options))

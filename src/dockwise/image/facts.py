@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockwise.core.knowledge import (
@@ -19,6 +18,7 @@ from dockwise.core.knowledge import (
     junk_label,
     junk_part,
 )
+from dockwise.image.deb822 import dpkg_paragraphs
 from dockwise.image.filesystem import FileSystem
 from dockwise.image.layer_index import DIR, FILE, HARDLINK, SYMLINK
 from dockwise.image.sources import RawImage
@@ -66,6 +66,8 @@ class Distribution:
     name: str
     version: str
     path: str
+    licence: str | None = None
+    """SPDX expression from its METADATA; read only when collected with `licences` (the SBOM), else None."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class DebianPackage:
     version: str
     architecture: str
     source: str | None
+    licence: str | None = None
+    """SPDX expression from /usr/share/doc/NAME/copyright; read only when collected with `licences`, else None."""
 
 
 @dataclass(frozen=True)
@@ -328,44 +332,41 @@ def _group_id(fs: FileSystem, group: str) -> int | None:
     return None
 
 
-def dpkg_paragraphs(text: str) -> Iterator[dict[str, str]]:
-    """The stanzas of a dpkg status file (deb822: "Field: value", continuation lines start with a space).
-
-    python-debian's Deb822 gives the same result (tests/image/test_facts.py checks it on a real status file) but
-    its import chain costs more than the whole parse; only the first line of each field is kept.
-    """
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            if fields:
-                yield fields
-            fields = {}
-        elif line[0] not in " \t#":
-            key, sep, value = line.partition(":")
-            if sep:
-                fields[key.strip()] = value.strip()
-    if fields:
-        yield fields
-
-
 def _debian_packages(fs: FileSystem) -> tuple[DebianPackage, ...]:
     texts = [_text(fs, "var/lib/dpkg/status")]
     texts += [_text(fs, path) for path in sorted(fs.captured) if path.startswith("var/lib/dpkg/status.d/")]
     packages = {}
+    licences: dict[str, str | None] = {}
     for text in texts:
         for para in dpkg_paragraphs(text):
             status = para.get("Status", "install ok installed")
             if not para.get("Package") or not status.endswith(" installed"):
                 continue
             source = para.get("Source")
+            name = para["Package"]
+            copyright_file = fs.resolve(f"usr/share/doc/{name}/copyright")
+            if copyright_file is not None and copyright_file not in licences:  # one file may serve several packages
+                licences[copyright_file] = _debian_licence(fs, copyright_file)
             package = DebianPackage(
-                para["Package"],
+                name,
                 para.get("Version", ""),
                 para.get("Architecture", ""),
                 source.split()[0] if source else None,
+                licences.get(copyright_file) if copyright_file is not None else None,
             )
             packages[(package.name, package.architecture)] = package
     return tuple(sorted(packages.values(), key=lambda p: (p.name, p.architecture)))
+
+
+def _debian_licence(fs: FileSystem, copyright_file: str) -> str | None:
+    """The licence a package's copyright file gives (its doc directory may link to another package's of the same
+    source), when the file was captured."""
+    data = fs.captured.get(copyright_file)
+    if data is None:
+        return None
+    from dockwise.image.licences import debian_licence
+
+    return debian_licence(data.decode("utf-8", "replace"))
 
 
 def _python_releases(
@@ -412,8 +413,22 @@ def _distributions(fs: FileSystem) -> tuple[Distribution, ...]:
     for path in fs.nodes:
         match = _DIST_INFO.match(path) if path.endswith("/METADATA") else None
         if match:
-            found.append(Distribution(match.group(2), match.group(3), "/" + match.group(1)))
+            licence = _python_licence(fs, path) if path in fs.captured else None
+            found.append(Distribution(match.group(2), match.group(3), "/" + match.group(1), licence))
     return tuple(sorted(found, key=lambda d: (d.name.lower(), d.version, d.path)))
+
+
+def _python_licence(fs: FileSystem, metadata: str) -> str | None:
+    """The licence a captured METADATA declares, its dist-info's licence files deciding an unspecific classifier."""
+    from dockwise.image.licences import python_licence
+
+    directory = metadata[: -len("METADATA")]
+    texts = [
+        data.decode("utf-8", "replace")
+        for path, data in fs.captured.items()
+        if path.startswith(directory) and path != metadata
+    ]
+    return python_licence(fs.captured[metadata].decode("utf-8", "replace"), texts)
 
 
 def _mode_files(fs: FileSystem, bit: int) -> tuple[str, ...]:

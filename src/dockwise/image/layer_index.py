@@ -8,6 +8,7 @@ through once in bounded pieces, its expansion capped (MAX_EXPANSION). Memory is 
 from __future__ import annotations
 
 import posixpath
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -36,6 +37,12 @@ _NO_SNIFF_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".h", ".c", ".mo", ".gz", ".
 
 CAPTURED_EXACT = frozenset({"etc/passwd", "etc/group", "etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status"})
 CAPTURED_DIRS = ("var/lib/dpkg/status.d/",)
+LICENCE_BYTES = 1 << 20
+LICENCE_LIMIT = 32 << 20
+"""With `Budget.licences`, also the licence sources (first LICENCE_BYTES each, LICENCE_LIMIT in all, apart from
+CAPTURE_LIMIT so they never crowd out passwd or dpkg status): Debian's copyright files and dist-info METADATA and
+licence files (see dockwise.image.licences)."""
+_DIST_LICENCE = re.compile(r"\.dist-info/(?:METADATA$|licen[cs]es/|(?:LICEN[CS]E|COPYING)[^/]*$)")
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -71,6 +78,8 @@ class Budget:
     max_entries: int = MAX_ENTRIES
     entries: int = 0
     captured: int = 0
+    licences: bool = False
+    licence_bytes: int = 0
 
 
 def normalize(name: str, what: str) -> str:
@@ -108,6 +117,13 @@ def _wants_capture(path: str) -> bool:
         or (path.startswith(CAPTURED_DIRS) and not path.endswith(".md5sums"))
         or needs_content(path)
     )
+
+
+def is_licence_source(path: str) -> bool:
+    """`usr/share/doc/PKG/copyright`, or a dist-info's METADATA or licence file."""
+    if path.endswith("/copyright"):
+        return path.startswith("usr/share/doc/") and path.count("/") == 4
+    return ".dist-info/" in path and _DIST_LICENCE.search(path) is not None
 
 
 def _wants_sniff(path: str, size: int) -> bool:
@@ -174,5 +190,10 @@ def _walk(source, index: LayerIndex, *, what: str, budget: Budget) -> None:
             if wanted <= CAPTURE_FILE_LIMIT and budget.captured + wanted <= CAPTURE_LIMIT:
                 index.captured[path] = source.read(wanted)
                 budget.captured += wanted
+        elif budget.licences and is_licence_source(path):
+            wanted = min(size, LICENCE_BYTES)
+            if budget.licence_bytes + wanted <= LICENCE_LIMIT:
+                index.captured[path] = source.read(wanted)
+                budget.licence_bytes += wanted
         elif _wants_sniff(path, size) and PRIVATE_KEY.search(source.read(SNIFF_BYTES)):
             index.private_keys.append(path)

@@ -124,13 +124,15 @@ def read_image(
     gzip_size: bool = False,
     max_entries: int = MAX_ENTRIES,
     analyse: Callable[[RawImage], T] | None = None,
+    licences: bool = False,
 ) -> T | RawImage:
     """Read the image, index its layers (never extracted) and verify every blob; return `analyse(image)`.
 
     `analyse` runs while the layer digests are still being computed by worker threads; its result is returned only
     after every digest has verified. `gzip_size` measures gzip -6 of each uncompressed layer (in parallel chunks,
     see dockwise.image.blob.gzip_chunk_size); a compressed layer's size is its blob's, measured or not.
-    Without `analyse`, the verified RawImage itself is returned.
+    Without `analyse`, the verified RawImage itself is returned. `licences` also keeps the licence sources the
+    SBOM reads (dockwise.image.layer_index.is_licence_source).
     """
     with _open_container(source) as (container, engine_tags):
         if container.has("manifest.json") and source.kind != "oci":
@@ -142,7 +144,11 @@ def read_image(
         if head is not None:
             _check_platform(source, head.config)
             return _read_layers(
-                container, head, gzip_size=gzip_size, max_entries=max_entries, analyse=analyse or (lambda raw: raw)
+                container,
+                head,
+                gzip_size=gzip_size,
+                budget=Budget(max_entries=max_entries, licences=licences),
+                analyse=analyse or (lambda raw: raw),
             )
         raise DockwiseError(
             f"{source.describe()}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)",
@@ -565,10 +571,9 @@ class _ReadLayer(NamedTuple):
 
 
 def _read_layers(
-    container: _Container, head: _Head, *, gzip_size: bool, max_entries: int, analyse: Callable[[RawImage], T]
+    container: _Container, head: _Head, *, gzip_size: bool, budget: Budget, analyse: Callable[[RawImage], T]
 ) -> T:
     """Index every layer in this thread while worker threads hash (and gzip, if asked) the blobs; verify, analyse."""
-    budget = Budget(max_entries=max_entries)
     with Workers() as workers:
         read: list[_ReadLayer] = []
         for number, plan in enumerate(head.plans, 1):
