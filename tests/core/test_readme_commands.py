@@ -169,6 +169,7 @@ def test_hermetic_commands_run_as_written(block: Block, tmp_path: Path):
 
 
 @pytest.mark.engine
+@pytest.mark.network  # the build installs the reference service's requirements from PyPI when not cached
 @pytest.mark.slow
 def test_engine_commands_run_as_written(tmp_path: Path, docker_client):
     """In README order (slim uses the image build made); images a block tags are removed unless they were there."""
