@@ -118,10 +118,40 @@ def bench_lint(data: dict[str, Any]) -> str:
     return "\n\n".join([_run_line(data), timing, summary, agreement])
 
 
+def lint_precision(data: dict[str, Any]) -> str:
+    """benchmarks/lint_corpus.py --precision: the hand-judged findings on the real-world corpus, per rule."""
+    parts = [_run_line(data)]
+    for sample, figures in data["results"].items():
+        judged, true = figures["judged"], figures["true_positives"]
+        parts.append(
+            f"**{sample}**: {judged} findings judged, {true} true positives: precision **{100 * true / judged:.0f} %** "
+            f"(corpus estimate, each rule's precision weighted by its {figures['corpus_findings']} corpus findings: "
+            f"{100 * figures['corpus_estimate']:.0f} %)."
+        )
+        rows = [
+            [
+                r["rule"],
+                r["in_corpus"],
+                r["judged"],
+                r["true_positives"],
+                f"{100 * r['true_positives'] / r['judged']:.0f} %",
+            ]
+            for r in figures["rules"]
+        ]
+        parts.append(_table(["rule", "in corpus", "judged", "true positives", "precision"], rows))
+        if figures["false_positive_patterns"]:
+            patterns = "; ".join(f"{p['pattern']} ({p['count']})" for p in figures["false_positive_patterns"])
+            parts.append(f"False-positive patterns: {patterns}.")
+    return "\n\n".join(parts)
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "hostile-inputs": hostile_inputs,
     "bench-lint": bench_lint,
+    "lint-precision": lint_precision,
 }
+# The page each record's table goes into, when it is not NAME.md.
+PAGES = {"lint-precision": "lint-corpus.md"}
 
 
 def render_page(page: str, name: str, data: dict[str, Any]) -> str:
@@ -129,18 +159,18 @@ def render_page(page: str, name: str, data: dict[str, Any]) -> str:
     begin = begin_marker(name)
     head, found, rest = page.partition(begin + "\n")
     if not found or END not in rest:
-        raise ValueError(f"no `{begin}` ... `{END}` markers in docs/benchmarks/{name}.md")
+        raise ValueError(f"no `{begin}` ... `{END}` markers in docs/benchmarks/{PAGES.get(name, name + '.md')}")
     _old, _end, tail = rest.partition(END)
     return head + begin + "\n" + RENDERERS[name](data) + "\n" + END + tail
 
 
 def pages(docs: Path) -> dict[Path, str]:
     """Every generated page as it should read, from the records next to it."""
-    out = {}
+    out: dict[Path, str] = {}
     for name in RENDERERS:
-        page = docs / f"{name}.md"
+        page = docs / PAGES.get(name, f"{name}.md")
         data = json.loads((docs / f"{name}.json").read_text(encoding="utf-8"))
-        out[page] = render_page(page.read_text(encoding="utf-8"), name, data)
+        out[page] = render_page(out.get(page) or page.read_text(encoding="utf-8"), name, data)
     return out
 
 
