@@ -82,6 +82,8 @@ def invocations(command: str) -> list[list[str]]:
     argvs = []
     for stage in command.split(" | "):
         argv = shlex.split(stage, comments=True)
+        while argv and re.fullmatch(r"[A-Z_]+=\S*", argv[0]):  # VAR=value before the command
+            argv = argv[1:]
         if argv and argv[0] == "dockwise":
             argvs.append(argv)
     return argvs
@@ -136,6 +138,22 @@ def test_the_readme_stays_short():
 
 @pytest.mark.parametrize("argv", [a for b in BLOCKS for c in b.commands for a in invocations(c)], ids=" ".join)
 def test_every_dockwise_command_parses(argv):
+    parse_invocation(argv)
+
+
+DOCS_SH = re.compile(r"```sh\n(.*?)```", re.S)
+DOCS_INVOCATIONS = [
+    argv
+    for page in sorted((ROOT / "docs").rglob("*.md"))
+    for block in DOCS_SH.findall(page.read_text(encoding="utf-8"))
+    for line in block.splitlines()
+    for argv in invocations(line)
+]
+
+
+@pytest.mark.parametrize("argv", DOCS_INVOCATIONS, ids=" ".join)
+def test_every_dockwise_command_in_docs_parses(argv):
+    """The docs' `sh` blocks hold runnable command lines (synopses with [OPTIONS] go in `text` blocks)."""
     parse_invocation(argv)
 
 
