@@ -145,10 +145,24 @@ def lint_precision(data: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
+def fuzz_lint(data: dict[str, Any]) -> str:
+    """benchmarks/fuzz_lint.py: generated and mutated Dockerfiles through parse, model and every rule."""
+    r = data["results"]
+    table = _table(
+        ["inputs", "seed", "crashes", "findings", "wall s", "CPU s", "inputs per CPU-second"],
+        [
+            [f"{r['inputs']:,}", r["seed"], f"**{r['crashes']}**", f"{r['findings']:,}", r["seconds"]]
+            + [r["cpu_seconds"], f"{r['inputs'] / r['cpu_seconds']:,.0f}"]
+        ],
+    )
+    return "\n\n".join([_run_line(data), table])
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "hostile-inputs": hostile_inputs,
     "bench-lint": bench_lint,
     "lint-precision": lint_precision,
+    "fuzz-lint": fuzz_lint,
 }
 # The page each record's table goes into, when it is not NAME.md.
 PAGES = {"lint-precision": "lint-corpus.md"}
