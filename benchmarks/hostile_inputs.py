@@ -2,7 +2,8 @@
 whether the answer is right, beside the same inputs on an older dockwise (`--baseline SRC`, e.g. a checkout of the
 commit before the fixes), capped at --baseline-timeout seconds and --baseline-memory GiB of address space.
 
-Usage: python benchmarks/hostile_inputs.py [--baseline /path/to/old/src] [--only NAME ...]
+Usage: python benchmarks/hostile_inputs.py [--baseline /path/to/old/src] [--only NAME ...] [--json-out FILE]
+`--json-out docs/benchmarks/hostile-inputs.json` records the run; `make docs` renders the table there from it.
 Goal: every input within 10 s and 300 MiB, with a one-line error (exit 2) or a correct result.
 """
 
@@ -24,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+sys.path.insert(0, str(SRC))
+from dockwise.report import bench_docs  # noqa: E402
+
 GOAL_SECONDS, GOAL_MIB = 10.0, 300.0
 
 
@@ -285,13 +289,22 @@ def run(case: Case, src: Path, timeout: float, memory_gib: float | None) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, result)
 
 
+def _measured(run: Run, answer: str) -> dict:
+    return {"seconds": round(run.seconds, 3), "mib": round(run.mib, 1), "answer": answer}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, help="src/ of an older dockwise to run the same inputs")
     parser.add_argument("--baseline-timeout", type=float, default=30.0)
     parser.add_argument("--baseline-memory", type=float, default=4.0, help="GiB of address space for the baseline")
     parser.add_argument("--only", nargs="*", default=None, help="case names containing these words")
+    parser.add_argument(
+        "--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/hostile-inputs.json)"
+    )
     options = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
+    recorded: list[dict] = []
     work = Path(tempfile.mkdtemp(prefix="dockwise-hostile-"))
     try:
         cases = [c for c in build_cases(work) if not options.only or any(w in c.name for w in options.only)]
@@ -305,15 +318,25 @@ def main() -> None:
             met = verdict == "right" and ours.seconds <= GOAL_SECONDS and ours.mib <= GOAL_MIB
             failures += not met
             row = f"| {case.name} | {ours.seconds:.2f} | {ours.mib:.0f} | {verdict} |"
+            entry = {"name": case.name, "met": met, "dockwise": _measured(ours, verdict), "baseline": None}
             if options.baseline:
                 theirs = run(case, options.baseline, options.baseline_timeout, options.baseline_memory)
+                entry["baseline"] = _measured(theirs, theirs.describe(case.check))
                 row += f" {theirs.seconds:.2f} | {theirs.mib:.0f} | {theirs.describe(case.check)} |"
+            recorded.append(entry)
             print(row, flush=True)
         print(
             f"\n{len(cases) - failures}/{len(cases)} within {GOAL_SECONDS:.0f} s and {GOAL_MIB:.0f} MiB with the right answer"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if options.json_out:
+        results = {
+            "goal": {"seconds": GOAL_SECONDS, "mib": GOAL_MIB},
+            "baseline": str(options.baseline or ""),
+            "cases": recorded,
+        }
+        bench_docs.write_record(options.json_out, bench_docs.record("hostile_inputs", sys.argv, started, load, results))
     sys.exit(1 if failures else 0)
 
 

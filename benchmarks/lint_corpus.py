@@ -20,7 +20,7 @@ disappear as rules improve, judged true positives should stay).
 Usage:
   python benchmarks/lint_corpus.py --fetch [--mirrors DIR] [--cache DIR]
   python benchmarks/lint_corpus.py [--runs 5] [--cache DIR] [--findings OUT.json]
-  python benchmarks/lint_corpus.py --precision
+  python benchmarks/lint_corpus.py --precision [--json-out docs/benchmarks/lint-precision.json]
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from dockwise.report import bench_docs
 
 SOURCES = Path(__file__).with_name("lint_corpus_sources.json")
 JUDGEMENTS = Path(__file__).with_name("lint_judgements.json")
@@ -292,30 +295,53 @@ def agreement(dockwise: list[Finding], hadolint: list[Finding]) -> list[tuple]:
     return rows
 
 
-def precision(judgements: dict) -> str:
+def precision_figures(judgements: dict) -> dict:
     """Precision of the judged sample per rule and overall, and an estimate for the whole corpus that weights each
-    rule's sample precision by how often the rule fired there."""
+    rule's sample precision by how often the rule fired there (plain JSON values: `--precision --json-out`)."""
     judged = judgements["judgements"]
     counts = judgements["corpus_counts"]
-    rows, weighted = [], 0.0
+    rules, weighted = [], 0.0
     for rule in sorted({j["rule"] for j in judged}):
         verdicts = [j["verdict"] == "true-positive" for j in judged if j["rule"] == rule]
-        share = sum(verdicts) / len(verdicts)
-        weighted += share * counts[rule]
-        rows.append((rule, counts[rule], len(verdicts), sum(verdicts), f"{100 * share:.0f} %"))
-    tp = sum(j["verdict"] == "true-positive" for j in judged)
+        weighted += sum(verdicts) / len(verdicts) * counts[rule]
+        rules.append(
+            {"rule": rule, "in_corpus": counts[rule], "judged": len(verdicts), "true_positives": sum(verdicts)}
+        )
     patterns = collections.Counter(j["pattern"] for j in judged if j["verdict"] == "false-positive")
+    return {
+        "judged": len(judged),
+        "true_positives": sum(j["verdict"] == "true-positive" for j in judged),
+        "corpus_findings": sum(counts.values()),
+        "corpus_estimate": weighted / sum(r["in_corpus"] for r in rules),
+        "rules": rules,
+        "false_positive_patterns": [{"pattern": k, "count": n} for k, n in patterns.most_common()],
+    }
+
+
+def precision(judgements: dict) -> str:
+    figures = precision_figures(judgements)
+    rows = [
+        (
+            r["rule"],
+            r["in_corpus"],
+            r["judged"],
+            r["true_positives"],
+            f"{100 * r['true_positives'] / r['judged']:.0f} %",
+        )
+        for r in figures["rules"]
+    ]
     return "\n".join(
         [
-            f"judged sample: {len(judged)} findings, {tp} true positives: precision {100 * tp / len(judged):.0f} %",
+            f"judged sample: {figures['judged']} findings, {figures['true_positives']} true positives: "
+            f"precision {100 * figures['true_positives'] / figures['judged']:.0f} %",
             (
-                f"corpus estimate (each rule's sample precision weighted by its {sum(counts.values())} corpus findings): "
-                f"{100 * weighted / sum(counts[r] for r, *_ in rows):.0f} %"
+                f"corpus estimate (each rule's sample precision weighted by its {figures['corpus_findings']} corpus "
+                f"findings): {100 * figures['corpus_estimate']:.0f} %"
             ),
             _table(rows, ("rule", "in corpus", "judged", "true pos.", "precision")),
             "",
             "false-positive patterns in the sample:",
-            *(f"  {n:3}  {pattern}" for pattern, n in patterns.most_common()),
+            *(f"  {p['count']:3}  {p['pattern']}" for p in figures["false_positive_patterns"]),
         ]
     )
 
@@ -398,13 +424,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--findings", type=Path, help="write both tools' findings here as JSON")
     parser.add_argument("--precision", action="store_true", help="print precision of the judged sample and stop")
+    parser.add_argument(
+        "--json-out", type=Path, help="with --precision: write it as JSON here (docs/benchmarks/lint-precision.json)"
+    )
     options = parser.parse_args()
     if options.precision:
+        started, load = time.time(), os.getloadavg()[0]
         print(f"now ({JUDGEMENTS.name}):")
         print(precision(json.loads(JUDGEMENTS.read_text())))
+        samples = {"now": precision_figures(json.loads(JUDGEMENTS.read_text()))}
         if JUDGEMENTS_V1.exists():
             print(f"\nbefore issue 12 ({JUDGEMENTS_V1.name}):")
             print(precision(json.loads(JUDGEMENTS_V1.read_text())))
+            samples["before issue 12"] = precision_figures(json.loads(JUDGEMENTS_V1.read_text()))
+        if options.json_out:
+            record = bench_docs.record("lint_corpus --precision", sys.argv, started, load, samples)
+            bench_docs.write_record(options.json_out, record)
         return 0
     sources = load_sources()
     if options.fetch:

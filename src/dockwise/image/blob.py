@@ -130,7 +130,7 @@ GZIP_FRAME = 18
 
 
 GZIP_CHUNK = 4 * CHUNK
-"""Bytes per parallel gzip job: the chunked stream is within ~0.1 % of single-threaded gzip -6 (see the README)."""
+"""Bytes per parallel gzip job: the chunked stream is within ~0.1 % of one-thread gzip -6 (docs/commands/inspect.md)."""
 
 
 def chunk_bounds(size: int, chunk: int = GZIP_CHUNK) -> list[tuple[int, int]]:

@@ -78,7 +78,7 @@ DATA_DIRS = frozenset({"templates", "static", "locale", "assets", "public"})
 
 SLOW_CLIENTS_WARNING = (
     "gunicorn's threads wait for each client's headers and body: 200 clients sending slowly held all 2 x 4 threads "
-    "of a gunicorn gthread service and a normal request got no answer (dockwise README, Server candidates); "
+    "of a gunicorn gthread service and a normal request got no answer (docs/benchmarks/bench-servers.md in dockwise); "
     "`--server granian` keeps connections and headers out of Python (pass --server gunicorn to keep it quietly)"
 )
 
