@@ -312,7 +312,10 @@ def base(
     "--health-path", metavar="PATH", help="Path the HEALTHCHECK requests [default: the app's health route, else /]."
 )
 @click.option(
-    "--setup", metavar="COMMAND", help="Run this before the server at every container start (e.g. migrations)."
+    "--setup",
+    metavar="COMMAND",
+    help="A setup step (e.g. migrations), run in a one-shot container before the server starts: once per release "
+    "and data volume, or once per data volume ever when it destroys data (drops tables), never at every start.",
 )
 @click.option(
     "--deps",
