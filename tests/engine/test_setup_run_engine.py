@@ -170,13 +170,20 @@ def test_a_fresh_volume_gets_the_step_and_goes_with_the_container(docker_client,
     assert own(docker_client, case) == ([], [])
 
 
-def test_a_command_of_the_callers_own_runs_without_the_step(docker_client, build, case):
+@pytest.mark.parametrize(("setup", "runs"), [(None, "0"), (True, "1")])
+def test_a_command_of_the_callers_own_runs_the_step_only_when_asked(docker_client, build, case, setup, runs):
+    show_runs = "import os; p = '/data/setup-runs'; print(open(p).read().count('ran') if os.path.exists(p) else 0)"
     container = containers.start(
-        docker_client, destructive_image(build), port=None, labels=case, command=["/opt/venv/bin/python", "-c", "1"]
+        docker_client,
+        destructive_image(build),
+        port=None,
+        labels=case,
+        setup=setup,
+        command=["/opt/venv/bin/python", "-c", show_runs],
     ).container
     try:
         assert container.wait(timeout=60)["StatusCode"] == 0
-        assert "ran" not in container.logs().decode()
+        assert container.logs().decode().strip() == runs
     finally:
         containers.remove(container)
     assert own(docker_client, case) == ([], [])
