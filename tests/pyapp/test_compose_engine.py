@@ -50,7 +50,7 @@ def for_the_test(document: dict, tag: str, labels: dict[str, str]) -> dict:
             service["ports"] = [f"127.0.0.1::{entry.rsplit(':', 1)[-1]}" for entry in service["ports"]]
         services[name] = service
     volumes = {name: {**(spec or {}), "labels": labels} for name, spec in (document.get("volumes") or {}).items()}
-    return {**document, "services": services, "volumes": volumes}
+    return {**document, "services": services, "volumes": volumes, "networks": {"default": {"labels": labels}}}
 
 
 class Compose:

@@ -59,7 +59,7 @@ def django_write(container) -> None:
             "--username",
             "survivor",
             "--email",
-            "s@x",
+            "survivor@example.com",
         ],
         environment={"DJANGO_SUPERUSER_PASSWORD": "kept-" + RUN_ID},
         workdir="/app",
