@@ -67,23 +67,20 @@ def start(
     **run_options,
 ) -> Published:
     """Start `image` detached under the run `profile`, its `port` published on 127.0.0.1 only (an ephemeral host port
-    unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's. When the
-    image has a setup step (label `dockwise.setup`), the step runs first, once, in a one-shot container on the same
-    data volume (dockwise.engine.setup_run): if `setup` says so, or by default when the container runs the image's own
-    command (no `command` or `entrypoint` of the caller's: a bare-runtime baseline needs no tables)."""
+    unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's.
+
+    When the image has a setup step (label `dockwise.setup`), the step runs first, once, in a one-shot container on
+    the same data volume (dockwise.engine.setup_run): if `setup` says so, or by default when the container runs the
+    image's own command (no `command` or `entrypoint` of the caller's: a bare-runtime baseline needs no tables)."""
     from docker.errors import APIError, ImageNotFound
 
-    from dockwise.engine.setup_run import run_setup_once, setup_step
+    from dockwise.engine.setup_run import image_setup, run_setup_once
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
-        image_labels = client.images.get(image).labels or {}
+        data = client.images.get(image).labels.get(DATA_LABEL)
     except ImageNotFound:
         raise DockwiseError(f"image {image} is not in the engine", "build it first", exit_code=2) from None
-    data = image_labels.get(DATA_LABEL)
-    if setup is None:
-        setup = not {"command", "entrypoint"} & run_options.keys()
-    step = setup_step(image, image_labels) if setup else None
     options = {**profile.engine_options(), **run_options}
     volume = None
     mounted = options.get("volumes") or {}
@@ -92,7 +89,7 @@ def start(
         volume = client.volumes.create(labels={**labels, EPHEMERAL_LABEL: "1"})
         options["volumes"] = {**mounted, volume.name: {"bind": data, "mode": "rw"}}
     try:
-        if step:
+        if step := image_setup(client, image, setup, run_options):
             run_setup_once(client, image, *step, labels=labels, data_path=data, options=options)
         container = client.containers.create(image, ports=ports, labels=labels, **options)
     except BaseException:

@@ -10,9 +10,10 @@ or ever for a step that destroys data).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import cast
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.engine.containers import log_tail
 from dockwise.service import labels as label_names
 from dockwise.service.setup_once import EXIT_NO_VOLUME, SCOPES, SetupScope, once_command
@@ -35,16 +36,26 @@ def setup_step(image: str, image_labels: dict[str, str]) -> tuple[tuple[str, ...
         raise DockwiseError(
             f"image {image}: label {label_names.SETUP} is not a JSON list of words (exec form)",
             f'rebuild it with the step as a JSON array, e.g. LABEL {label_names.SETUP}=\'["flask", "init-db"]\'',
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     scope = image_labels.get(label_names.SETUP_SCOPE, "release")
     if scope not in SCOPES:
         raise DockwiseError(
             f"image {image}: label {label_names.SETUP_SCOPE} must be one of {', '.join(SCOPES)}",
             "rebuild it with `dockwise init` (a step that destroys data gets `volume`)",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     return tuple(step), cast(SetupScope, scope)
+
+
+def image_setup(
+    client, image: str, asked: bool | None, run_options: Mapping[str, object]
+) -> tuple[tuple[str, ...], SetupScope] | None:
+    """The setup step to run before a container of `image`: none when not `asked`; when `asked` is None, the image's
+    step if the container runs the image's own command (no `command` or `entrypoint` in `run_options`)."""
+    if asked is False or (asked is None and {"command", "entrypoint"} & run_options.keys()):
+        return None
+    return setup_step(image, client.images.get(image).labels or {})
 
 
 def run_setup_once(

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from dockwise.core.errors import DockwiseError
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
@@ -366,11 +366,13 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             setup = tuple(shlex.split(options.setup))
         except ValueError as exc:
             raise DockwiseError(
-                f"--setup: {exc}", "quote the command as a shell would, e.g. --setup 'flask --app app init-db'", 2
+                f"--setup: {exc}",
+                "quote the command as a shell would, e.g. --setup 'flask --app app init-db'",
+                exit_code=EXIT_USAGE,
             ) from None
         if not setup:
             raise DockwiseError(
-                "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=2
+                "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=EXIT_USAGE
             )
         destruction = destroys(setup, root, files, modules)
         setup_scope = "volume" if destruction else "release"
