@@ -57,7 +57,7 @@ marker = os.path.join(markers, key)
 usable = os.path.isdir(data) and os.access(data, os.W_OK)
 if usable and os.path.exists(marker):
     print('dockwise setup: already ran on this volume' + (' for this release' if scope == 'release' else '') + ':', json.dumps(step), flush=True)
-    sys.exit(0)
+    sys.exit()
 if not usable and scope == 'volume':
     print('dockwise setup: refusing', json.dumps(step), '(it destroys data) without a writable data volume at', data, flush=True)
     sys.exit("""
