@@ -323,7 +323,8 @@ def base(
 @click.option(
     "--setup",
     metavar="COMMAND",
-    help="Run this once per release and data volume, in a one-shot container before the server (e.g. migrations).",
+    help="A setup step (e.g. migrations), run in a one-shot container before the server starts: once per release "
+    "and data volume, or once per data volume ever when it destroys data (drops tables), never at every start.",
 )
 @click.option(
     "--deps",

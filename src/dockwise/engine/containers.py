@@ -59,11 +59,18 @@ def start(
     labels: dict[str, str],
     host_port: int | None = None,
     profile: RunProfile = HARDENED,
+    setup: bool | None = None,
     **run_options,
 ) -> Published:
     """Start `image` detached under the run `profile`, its `port` published on 127.0.0.1 only (an ephemeral host port
-    unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's."""
+    unless given); `run_options` (docker SDK `containers.create` arguments) add to or override the profile's.
+
+    When the image has a setup step (label `dockwise.setup`), the step runs first, once, in a one-shot container on
+    the same data volume (dockwise.engine.setup_run): if `setup` says so, or by default when the container runs the
+    image's own command (no `command` or `entrypoint` of the caller's: a bare-runtime baseline needs no tables)."""
     from docker.errors import APIError, ImageNotFound
+
+    from dockwise.engine.setup_run import image_setup, run_setup_once
 
     ports = {f"{port}/tcp": (LOOPBACK, host_port)} if port else {}
     try:
@@ -80,6 +87,8 @@ def start(
         volume = client.volumes.create(labels={**labels, service_labels.EPHEMERAL: "1"})
         options["volumes"] = {**mounted, **data_mount(volume.name, data)}
     try:
+        if step := image_setup(client, image, setup, run_options):
+            run_setup_once(client, image, *step, labels=labels, data_path=data, options=options)
         container = client.containers.create(image, ports=ports, labels=labels, **options)
     except BaseException:
         if volume is not None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
+from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.procfile import read_procfile
@@ -18,6 +19,7 @@ from dockwise.pyapp.runtime import (
     SetupStep,
     WritablePath,
     flask_cli_steps,
+    how_often,
     in_image,
     readme_steps,
     script_steps,
@@ -25,6 +27,7 @@ from dockwise.pyapp.runtime import (
 )
 from dockwise.pyapp.scan import NOT_SERVED_DIRS, SKIPPED_DIRS, Module, parse_module, served_modules, walk_files
 from dockwise.pyapp.server import SERVERS, ServerChoice, adapt_procfile, app_script_reader, choose_server, command
+from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
 DEFAULT_HEALTH_PATH = "/"
@@ -119,7 +122,7 @@ class AppFacts:
     port: int
     health_path: str
     writable: tuple[WritablePath, ...]
-    setup: tuple[str, ...]  # argv run before the server (--setup)
+    setup: tuple[str, ...]  # argv run once before the server starts (--setup), in a one-shot container
     setup_suggestions: tuple[SetupStep, ...]
     copies: tuple[str, ...]  # top-level paths copied into /app
     left_out: tuple[str, ...]  # top-level paths not copied
@@ -132,6 +135,8 @@ class AppFacts:
     warnings: tuple[str, ...]
     todo: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    # "release": `setup` runs once per release and data volume; "volume": it destroys data, so once per volume, ever.
+    setup_scope: SetupScope = "release"
 
     @property
     def packaged(self) -> bool:
@@ -360,24 +365,34 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
 
     suggestions = _setup_suggestions(root, files, candidate, modules, django, procfile)
     setup: tuple[str, ...] = ()
+    setup_scope: SetupScope = "release"
     if options.setup:
-        setup = tuple(shlex.split(options.setup))
+        try:
+            setup = tuple(shlex.split(options.setup))
+        except ValueError as exc:
+            raise DockwiseError(
+                f"--setup: {exc}",
+                "quote the command as a shell would, e.g. --setup 'flask --app app init-db'",
+                exit_code=EXIT_USAGE,
+            ) from None
         if not setup:
             raise DockwiseError(
                 "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=EXIT_USAGE
             )
-        decisions.append(
-            Decision(
-                "setup",
-                " ".join(setup),
-                "--setup: a one-shot container runs it once per release and data volume, before the server",
+        destruction = destroys(setup, root, files, modules)
+        setup_scope = "volume" if destruction else "release"
+        decisions.append(Decision("setup", " ".join(setup), f"--setup: {how_often(setup_scope, destruction)}"))
+        if destruction and not writable:
+            warnings.append(
+                f"--setup {' '.join(setup)}: {destruction}, and the app writes nowhere dockwise found, so there is "
+                "no data volume to record that it ran: the one-shot container refuses to run it"
             )
-        )
     for step in suggestions:
         if not setup:
             todo.append(
-                f"set the app up: `{step.command}` ({step.why}, {step.evidence.where()}); to run it at every "
-                f"start: dockwise init --force --setup '{step.command}'"
+                f"set the app up: `{step.command}` ({step.why}, {step.evidence.where()}); to have it run once per "
+                + ("data volume, ever (" + str(step.destroys) + ")" if step.destroys else "release and data volume")
+                + f": dockwise init --force --setup '{step.command}'"
             )
     if not deps.pinned:
         todo.append(
@@ -409,6 +424,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         health_path=health_path,
         writable=tuple(writable),
         setup=setup,
+        setup_scope=setup_scope,
         setup_suggestions=tuple(suggestions),
         copies=tuple(copies),
         left_out=tuple(left_out),
@@ -513,7 +529,7 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile) -> lis
     for step in steps:
         key = " ".join(step.command.replace("python -m flask", "flask").split())
         unique.setdefault(key, step)
-    return list(unique.values())
+    return [replace(s, destroys=destroys_command(s.command, root, files, modules)) for s in unique.values()]
 
 
 def _copies(

@@ -314,7 +314,7 @@ def contract(facts: AppFacts, uid: int) -> ServiceContract:
         data_path=DATA_PATH if facts.writable else None,
         graceful_s=GRACEFUL_S,
         setup=facts.setup,
-        setup_scope="release",
+        setup_scope=facts.setup_scope,
     )
 
 

@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from dockwise.pyapp.destroys import Destruction
 from dockwise.pyapp.entry import Candidate
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module
+from dockwise.service.setup_once import SetupScope
 
 APP_DIR = PurePosixPath("/app")
 VENV = PurePosixPath("/opt/venv")
@@ -38,6 +40,19 @@ class SetupStep:
     command: str  # as the user would type it
     evidence: Evidence
     why: str
+    destroys: Destruction | None = None  # what it destroys: then it runs once per data volume, ever
+
+    @property
+    def scope(self) -> SetupScope:
+        return "volume" if self.destroys else "release"
+
+
+def how_often(scope: SetupScope, destroys: Destruction | None) -> str:
+    """When a setup step runs, in the words init prints."""
+    if scope == "volume":
+        reason = f"{destroys}, so never at every start" if destroys else "never at every start"
+        return f"runs once per data volume, ever, before the server starts: {reason}"
+    return "runs once per release and data volume, before the server starts"
 
 
 def in_image(relative: PurePosixPath | str) -> PurePosixPath:

@@ -212,6 +212,7 @@ def contract_from_image(
     chosen = port if port is not None else next(iter(tcp_ports(exposed_ports)), None)
     if chosen is None:
         raise _refuse(f"{reference} exposes no TCP port", "EXPOSE the service port, or pass --port")
+    setup = setup_from_labels(image_labels)
     return ServiceContract(
         port=check_port(chosen),
         health_path=health_path or "/",
@@ -220,9 +221,18 @@ def contract_from_image(
         data_path=_label(image_labels, labels.DATA, check_data_path),
         graceful_s=_label(image_labels, labels.GRACEFUL_TIMEOUT, _seconds) or DEFAULT_GRACEFUL_S,
         profile=profile,
-        setup=_label(image_labels, labels.SETUP, _argv) or (),
-        setup_scope=_label(image_labels, labels.SETUP_SCOPE, _scope) or "release",
+        setup=setup[0] if setup else (),
+        setup_scope=setup[1] if setup else "release",
     )
+
+
+def setup_from_labels(image_labels: Mapping[str, str]) -> tuple[tuple[str, ...], SetupScope] | None:
+    """The image's setup step and its scope, or None when it declares none; a label that is not a value of its kind
+    is refused (exit 2): images may have been built by anyone."""
+    step = _label(image_labels, labels.SETUP, _argv)
+    if not step:
+        return None
+    return step, _label(image_labels, labels.SETUP_SCOPE, _scope) or "release"
 
 
 def _label(found: Mapping[str, str], name: str, parse: Callable[[str], T]) -> T | None:

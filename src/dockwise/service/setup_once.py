@@ -44,7 +44,7 @@ def release():
                     continue
                 digest.update(path.encode() + b'\\0')
                 with open(path, 'rb') as handle:
-                    digest.update(hashlib.sha256(handle.read()).digest())
+                    digest.update(hashlib.file_digest(handle, 'sha256').digest())
     return digest.hexdigest()
 
 key = hashlib.sha256(json.dumps(step).encode()).hexdigest()[:32]

@@ -505,6 +505,7 @@ def traced_run(
             what=f"{image} (traced)",
             entrypoint=traced[:1],
             command=traced[1:],
+            setup=True,  # the image's own command under strace: set up as the untraced run is
             environment={"PYTHONPATH": python_path},
             volumes=volumes.mounts(),
         ) as (container, reach, ready):
