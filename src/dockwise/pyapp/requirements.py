@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from dockwise.core.errors import DockwiseError
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.scan import read_app_file
 
 # Global options pip accepts on their own line; they change how, not what, is installed.
 _VALUED_OPTIONS = {
@@ -169,12 +170,7 @@ def parse_line(path: str, number: int, text: str) -> Line:
 
 
 def parse_file(root: Path, path: str) -> RequirementsFile:
-    try:
-        text = (root / path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DockwiseError(f"{path} does not exist", "create it or remove what refers to it", exit_code=2) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DockwiseError(f"cannot read {path} ({exc})", "make it a readable UTF-8 text file", exit_code=2) from None
+    text = read_app_file(root, path)
     return RequirementsFile(path, tuple(parse_line(path, n, t) for n, t in logical_lines(text)))
 
 
