@@ -551,7 +551,8 @@ def _placed(found: list[WritablePath]) -> tuple[list[WritablePath], list[Writabl
             continue
         if not writable_place(normal):
             raise DockwiseError(
-                f"{where}: the app writes to {normal}, a system directory of the image",
+                f"{where}: the app writes to {normal}, which the image cannot turn into a link to its data volume "
+                "(a directory of the base image, or one at the top of the filesystem)",
                 "write under the app folder or a new directory such as /srv/NAME",
                 exit_code=2,
             )

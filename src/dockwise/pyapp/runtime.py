@@ -55,7 +55,7 @@ def writable_place(path: PurePosixPath) -> bool:
         return path not in (APP_DIR, VENV, DATA_DIR)
     if len(parts) < 2 or parts[0] in _SYSTEM or (parts[0] == "opt" and len(parts) < 3):
         return False
-    return not (parts[0] == "var" and parts[1] in _SYSTEM_VAR)
+    return not (parts[0] == "var" and len(parts) == 2 and parts[1] in _SYSTEM_VAR)
 
 
 def in_image(relative: PurePosixPath | str) -> PurePosixPath:

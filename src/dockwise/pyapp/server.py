@@ -282,11 +282,11 @@ def adapt_procfile(
             host, bound = parts
         if host is not None and _is_loopback(host):
             changes.append(
-                f"{value} listens on loopback only, unreachable from outside the container: {_ALL_INTERFACES}"
+                f"{value} listens on loopback only (unreachable from outside the container): bound to {_ALL_INTERFACES}"
             )
             host = _ALL_INTERFACES
         if bound is not None and bound != str(port):
-            changes.append(f"{value} binds port {bound}: the image's port, {port}")
+            changes.append(f"{value} binds port {bound}: moved to {port}, the port the image exposes")
             bound = str(port)
         new = host if kind == "host" else bound if kind == "port" else f"{host}:{bound}"
         words[index] = prefix + str(new)
