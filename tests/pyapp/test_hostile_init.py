@@ -337,3 +337,17 @@ def test_a_settings_module_assigned_in_a_cycle_is_not_followed_for_ever(tmp_path
     manage = 'import os\nA = B\nB = A\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", A)\n'
     app = make_app(tmp_path, {**DJANGO, "manage.py": manage})
     assert "does not set DJANGO_SETTINGS_MODULE" in refused(run_init(app))
+
+
+def test_a_chain_of_requirements_includes_deeper_than_python_recursion_is_refused(tmp_path):
+    files = {f"r{i}.txt": f"-r r{i + 1}.txt\n" for i in range(1200)}
+    app = flask_app(tmp_path, **{**files, "requirements.txt": "-r r0.txt\n", "r1200.txt": "flask==3.1.0\n"})
+    assert "include each other more than 50 deep" in refused(run_init(app))
+
+
+def test_a_chain_of_settings_star_imports_deeper_than_python_recursion_is_refused(tmp_path):
+    files = {f"mysite/s{i}.py": f"from mysite.s{i + 1} import *\n" for i in range(1200)}
+    files["mysite/s1200.py"] = "X = 1\n"
+    files["mysite/settings.py"] = "from mysite.s0 import *\nWSGI_APPLICATION = 'mysite.wsgi.application'\n"
+    app = make_app(tmp_path, {**DJANGO, **files})
+    assert "star-import each other more than 50 deep" in refused(run_init(app))

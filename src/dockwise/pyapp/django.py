@@ -96,17 +96,26 @@ def _star_imports(module: Module, package: str) -> list[str]:
     return found
 
 
-def _settings_chain(root: Path, name: str, seen: set[str]) -> list[Module]:
+MAX_STAR_IMPORT_DEPTH = 50
+
+
+def _settings_chain(root: Path, name: str, seen: set[str], depth: int = 0) -> list[Module]:
     """The settings module after every module it star-imports (their assignments come first, as in Python)."""
     path = _module_file(root, name)
     if path is None or name in seen:
         return []
+    if depth > MAX_STAR_IMPORT_DEPTH:
+        raise DockwiseError(
+            f"{path}: settings modules star-import each other more than {MAX_STAR_IMPORT_DEPTH} deep",
+            "flatten the settings chain, or pass --app",
+            exit_code=2,
+        )
     seen.add(name)
     module = parse_module(root, path)
     package = name if path.endswith("__init__.py") else name.rsplit(".", 1)[0] if "." in name else ""
     chain: list[Module] = []
     for imported in _star_imports(module, package):
-        chain += _settings_chain(root, imported, seen)
+        chain += _settings_chain(root, imported, seen, depth + 1)
     return chain + [module]
 
 

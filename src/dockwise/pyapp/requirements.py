@@ -216,15 +216,24 @@ def _include_path(including: str, target: str, root: Path) -> str:
         ) from None
 
 
+MAX_INCLUDE_DEPTH = 50
+
+
 def closure(root: Path, roots: list[str], *, skip_dev_includes: bool) -> Closure:
     """Read `roots` and every -r/-c file they include (depth first, each file once)."""
     files: list[RequirementsFile] = []
     skipped: list[tuple[Line, str]] = []
     seen: set[str] = set()
 
-    def visit(path: str) -> None:
+    def visit(path: str, depth: int = 0) -> None:
         if path in seen:
             return
+        if depth > MAX_INCLUDE_DEPTH:
+            raise DockwiseError(
+                f"{path}: requirements files include each other more than {MAX_INCLUDE_DEPTH} deep",
+                "flatten the -r/-c chain",
+                exit_code=2,
+            )
         seen.add(path)
         parsed = parse_file(root, path)
         files.append(parsed)
@@ -235,7 +244,7 @@ def closure(root: Path, roots: list[str], *, skip_dev_includes: bool) -> Closure
             if skip_dev_includes and line.kind == "include" and DEV_NAME.search(PurePosixPath(target).stem):
                 skipped.append((line, f"{target} is named for development, not for serving"))
                 continue
-            visit(target)
+            visit(target, depth + 1)
 
     for path in roots:
         visit(path)
