@@ -106,8 +106,10 @@ def test_a_module_name_that_cannot_be_copied_safely_is_refused(tmp_path, name):
     assert "cannot be used in a Dockerfile COPY safely" in line and nothing_written(app)
 
 
-def test_an_app_in_a_module_named_like_a_flag_is_refused(tmp_path):
-    app = make_app(tmp_path, {"--from=x.py": FLASK, "requirements.txt": "flask==3.1.0\n"})
+@pytest.mark.parametrize("name", ["--from=x.py", "$(touch x).py", "my-app.py"])
+def test_an_app_in_a_module_that_is_not_an_identifier_is_refused(tmp_path, name):
+    """The module is a word of `python -c "...find_spec('MODULE')..."` in a RUN: `$(...)` there ran in the build."""
+    app = make_app(tmp_path, {name: FLASK, "requirements.txt": "flask==3.1.0\n"})
     assert "is not an importable MODULE:NAME" in refused(run_init(app))
 
 
