@@ -17,7 +17,7 @@ import re
 import shlex
 from pathlib import PurePosixPath
 
-from dockwise.core.errors import DockwiseError, printable
+from dockwise.core.errors import printable
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # PEP 508 names (https://packaging.python.org/en/latest/specifications/name-normalization/).
@@ -102,7 +102,3 @@ def one_line(text: str) -> str:
 def shell_words(argv: list[str] | tuple[str, ...]) -> str:
     """A command as the user would paste it: each word quoted for a POSIX shell, escapes made visible."""
     return one_line(shlex.join(argv))
-
-
-def refuse(what: str, fix: str) -> DockwiseError:
-    return DockwiseError(what, fix, exit_code=2)
