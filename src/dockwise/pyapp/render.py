@@ -23,6 +23,8 @@ from dockwise.pyapp.runtime import APP_DIR, DATA_DIR, VENV
 from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
 
 STANDARD_UID = 10001
+LINKS = "/links"
+"""Where the builder makes the links for write paths outside /app and the venv; the final stage copies it to /."""
 DISTROLESS_UID = 65532
 TOOLS = {"uv": ("uv==0.13.9",), "poetry": ("poetry==2.5.1", "poetry-plugin-export==1.10.1")}
 CA = (
@@ -304,10 +306,6 @@ def _app_steps(facts: AppFacts, uid: int) -> list[str]:
             _run([], commands),
         ]
     return lines
-
-
-LINKS = "/links"
-"""Where the builder makes the links for write paths outside /app and the venv; the final stage copies it to /."""
 
 
 def _copied_with_app(path: PurePosixPath) -> bool:
