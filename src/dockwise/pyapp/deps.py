@@ -8,17 +8,21 @@ are a conflict dockwise does not guess about. `--deps FILE` chooses explicitly.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.grammar import is_app_path, is_distribution_name, is_module_path
 from dockwise.pyapp.requirements import Closure, closure
 from dockwise.pyapp.requirements import _include_path as _include_target
+from dockwise.pyapp.scan import file_kind, is_app_file, read_app_file
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 # Requirements files at the root, most specific to serving first, when there is no plain requirements.txt.
@@ -73,22 +77,72 @@ class Dependencies:
 
 
 def _toml(root: Path, name: str) -> tuple[dict, str]:
-    text = (root / name).read_text(encoding="utf-8")
+    text = read_app_file(root, name)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise DockwiseError(f"{name} is not valid TOML ({exc})", f"fix {name}", exit_code=EXIT_USAGE) from None
+    except RecursionError:
+        raise DockwiseError(f"{name} nests too deeply", f"fix {name}", exit_code=EXIT_USAGE) from None
+
+
+def _malformed(name: str, key: str, expected: str) -> DockwiseError:
+    return DockwiseError(f"{name}: {key} is not {expected}", f"fix {key} in {name}", exit_code=EXIT_USAGE)
+
+
+def table(data: dict, key: str, name: str, where: str = "") -> dict:
+    """`data[key]` as a table ({} when absent); anything else is the file's mistake, said in one line."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(name, where + key, "a table")
+    return value
+
+
+def _strings(data: dict, key: str, name: str, where: str = "") -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _malformed(name, where + key, "a list of strings")
+    return tuple(value)
+
+
+def _string(data: dict, key: str, name: str, where: str = "") -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _malformed(name, where + key, "a string")
+    return value or None
 
 
 def read_project(root: Path) -> Project | None:
-    if not (root / "pyproject.toml").is_file():
+    if file_kind(root, "pyproject.toml") == "missing":
         return None
     data, text = _toml(root, "pyproject.toml")
-    project = data.get("project") or {}
-    poetry = (data.get("tool") or {}).get("poetry") or {}
-    uv = (data.get("tool") or {}).get("uv") or {}
-    build = data.get("build-system") or {}
-    dependencies = tuple(project.get("dependencies") or ())
+    name = "pyproject.toml"
+    project = table(data, "project", name)
+    tool = table(data, "tool", name)
+    poetry = table(tool, "poetry", name, "[tool].")
+    uv = table(tool, "uv", name, "[tool].")
+    build = table(data, "build-system", name)
+    dependencies = _strings(project, "dependencies", name, "[project].")
+    project_name = _string(project, "name", name, "[project].") or _string(poetry, "name", name, "[tool.poetry].")
+    if project_name is not None and not is_distribution_name(project_name):
+        raise DockwiseError(
+            f"pyproject.toml:{line_of(text, 'name')}: the project name {project_name!r} is not a valid "
+            "distribution name (letters, digits, . _ -; PEP 508)",
+            "fix the name in pyproject.toml",
+            exit_code=EXIT_USAGE,
+        )
+    backend = _string(build, "build-backend", name, "[build-system].")
+    if backend is not None and not all(is_module_path(part) for part in backend.split(":", 1)):
+        raise DockwiseError(
+            f"pyproject.toml:{line_of(text, 'build-backend')}: build-backend {backend!r} is not MODULE or "
+            "MODULE:OBJECT (PEP 517)",
+            "fix [build-system].build-backend",
+            exit_code=EXIT_USAGE,
+        )
     for dependency in dependencies:
         try:
             Requirement(dependency)
@@ -98,17 +152,18 @@ def read_project(root: Path) -> Project | None:
                 "fix [project].dependencies",
                 exit_code=EXIT_USAGE,
             ) from None
-    backend = build.get("build-backend") or (None if not build else "setuptools.build_meta:__legacy__")
+    backend = backend or (None if not build else "setuptools.build_meta:__legacy__")
     # Not a package: uv's `package = false`, Poetry's `package-mode = false`, or nothing to build it with.
     packaged = bool(build) and uv.get("package", True) is not False and poetry.get("package-mode", True) is not False
     return Project(
-        name=project.get("name") or poetry.get("name"),
+        name=project_name,
         dependencies=dependencies,
-        dynamic_dependencies="dependencies" in (project.get("dynamic") or ()),
-        requires_python=project.get("requires-python"),
-        classifiers=tuple(project.get("classifiers") or poetry.get("classifiers") or ()),
+        dynamic_dependencies="dependencies" in _strings(project, "dynamic", name, "[project]."),
+        requires_python=_string(project, "requires-python", name, "[project]."),
+        classifiers=_strings(project, "classifiers", name, "[project].")
+        or _strings(poetry, "classifiers", name, "[tool.poetry]."),
         build_backend=backend,
-        build_requires=tuple(build.get("requires") or ()),
+        build_requires=_strings(build, "requires", name, "[build-system]."),
         packaged=packaged and bool(project or poetry),
         text=text,
         data=data,
@@ -169,9 +224,30 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
     )
 
 
+def _locked_packages(data: dict, name: str) -> dict[str, dict]:
+    """A lockfile's [[package]] tables by canonical name; a package without a valid name is the file's mistake."""
+    packages = data.get("package", [])
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise _malformed(name, "package", "a list of [[package]] tables")
+    for package in packages:
+        if not is_distribution_name(package.get("name")):
+            raise _malformed(name, f"the package name {package.get('name')!r}", "a distribution name")
+        for key in ("source", "dependencies"):
+            value = package.get(key)
+            if value is not None and not isinstance(value, (dict, list)):
+                raise _malformed(name, f"{package['name']}'s {key}", "a table or list")
+        dependencies = package.get("dependencies") or []
+        listed = dependencies if isinstance(dependencies, list) else [{"name": n} for n in dependencies]
+        if not all(isinstance(d, dict) and is_distribution_name(d.get("name")) for d in listed):
+            raise _malformed(name, f"{package['name']}'s dependencies", "a list of named packages")
+        if not isinstance(package.get("source") or {}, dict):
+            raise _malformed(name, f"{package['name']}'s source", "a table")
+    return {canonicalize_name(p["name"]): p for p in packages}
+
+
 def _uv_lock(root: Path, project: Project | None) -> Dependencies:
     data, text = _toml(root, "uv.lock")
-    packages = {canonicalize_name(p["name"]): p for p in data.get("package", [])}
+    packages = _locked_packages(data, "uv.lock")
     root_package = next(
         (
             p
@@ -189,7 +265,7 @@ def _uv_lock(root: Path, project: Project | None) -> Dependencies:
                 "dockwise installs locked packages with --require-hashes; lock a released version",
                 exit_code=EXIT_USAGE,
             )
-    names = _walk(packages, root_package, lambda p: [d["name"] for d in p.get("dependencies", [])])
+    names = _walk(packages, root_package, lambda p: [d["name"] for d in p.get("dependencies") or []])
     return Dependencies(
         "uv",
         ("uv.lock", "pyproject.toml"),
@@ -206,7 +282,7 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
             "poetry.lock without pyproject.toml", "add the pyproject.toml it was locked from", exit_code=EXIT_USAGE
         )
     data, text = _toml(root, "poetry.lock")
-    packages = {canonicalize_name(p["name"]): p for p in data.get("package", [])}
+    packages = _locked_packages(data, "poetry.lock")
     for package in packages.values():
         kind = (package.get("source") or {}).get("type")
         if kind not in (None, "legacy"):
@@ -216,11 +292,12 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
                 "dockwise installs locked packages with --require-hashes; lock a released version",
                 exit_code=EXIT_USAGE,
             )
-    poetry = (project.data.get("tool") or {}).get("poetry") or {}
-    direct = [canonicalize_name(n) for n in (poetry.get("dependencies") or {}) if n.lower() != "python"]
+    poetry = table(table(project.data, "tool", "pyproject.toml"), "poetry", "pyproject.toml", "[tool].")
+    declared = table(poetry, "dependencies", "pyproject.toml", "[tool.poetry].")
+    direct = [canonicalize_name(n) for n in declared if n.lower() != "python" and is_distribution_name(n)]
     direct += [canonicalize_name(Requirement(r).name) for r in project.dependencies]
     start = {"dependencies": {name: "*" for name in direct}}
-    names = _walk(packages, start, lambda p: list((p.get("dependencies") or {}).keys()))
+    names = _walk(packages, start, lambda p: list(p.get("dependencies") or {}))
     return Dependencies(
         "poetry",
         ("poetry.lock", "pyproject.toml"),
@@ -250,20 +327,50 @@ def _walk(packages: dict, start: dict | None, edges) -> frozenset[str]:
     return frozenset(seen)
 
 
+_HASH = re.compile(r"(sha256|sha384|sha512|md5):[0-9a-fA-F]{1,128}")
+_VERSION = re.compile(r"==[A-Za-z0-9.!+_-]+")
+
+
+def _pipfile_entry_ok(name: str, entry: object) -> bool:
+    """A default entry the build's one-liner turns into one requirements line: every part matches its grammar, so
+    nothing can add a line or an option to what pip reads."""
+    if not isinstance(entry, dict) or not is_distribution_name(name):
+        return False
+    hashes, version = entry.get("hashes"), entry.get("version")
+    extras, markers = entry.get("extras") or [], entry.get("markers")
+    if not (isinstance(hashes, list) and hashes and all(isinstance(h, str) and _HASH.fullmatch(h) for h in hashes)):
+        return False
+    if not (isinstance(version, str) and _VERSION.fullmatch(version)):
+        return False
+    if not (isinstance(extras, list) and all(is_distribution_name(e) for e in extras)):
+        return False
+    if markers is not None:
+        try:
+            Marker(markers)
+        except (InvalidMarker, TypeError):
+            return False
+        if "\n" in markers or "\r" in markers:
+            return False
+    return True
+
+
 def _pipfile_lock(root: Path) -> Dependencies:
-    text = (root / "Pipfile.lock").read_text(encoding="utf-8")
+    text = read_app_file(root, "Pipfile.lock")
     try:
-        default = json.loads(text).get("default") or {}
+        default = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DockwiseError(
             f"Pipfile.lock is not valid JSON ({exc})", "run `pipenv lock` again", exit_code=EXIT_USAGE
         ) from None
+    except RecursionError:
+        raise DockwiseError("Pipfile.lock nests too deeply", "run `pipenv lock` again", exit_code=EXIT_USAGE) from None
+    default = table(default if isinstance(default, dict) else {"default": 0}, "default", "Pipfile.lock")
     for name, entry in default.items():
-        unsupported = [key for key in ("git", "path", "file", "editable") if key in entry]
-        if unsupported or not entry.get("hashes") or not str(entry.get("version", "")).startswith("=="):
+        unsupported = [key for key in ("git", "path", "file", "editable") if isinstance(entry, dict) and key in entry]
+        if unsupported or not _pipfile_entry_ok(name, entry):
             raise DockwiseError(
                 f"Pipfile.lock:{line_of(text, json.dumps(name))}: {name} is not a hashed release "
-                f"({', '.join(unsupported) or 'no hashes or version'})",
+                f"({', '.join(unsupported) or 'its version, hashes, extras or markers are missing or malformed'})",
                 "dockwise installs locked packages with --require-hashes; lock a released version",
                 exit_code=EXIT_USAGE,
             )
@@ -298,7 +405,7 @@ def _from_pyproject(project: Project) -> Dependencies:
 
 def _chosen(root: Path, chosen: list[str], project: Project | None) -> Dependencies:
     for path in chosen:
-        if not (root / path).is_file():
+        if not is_app_file(root, path):
             raise DockwiseError(
                 f"--deps {path}: no such file in the app",
                 "name a file relative to the app directory",
@@ -335,6 +442,21 @@ def _by_name(root: Path, name: str, project: Project | None) -> Dependencies:
 
 
 def detect_dependencies(root: Path, files: list[str], project: Project | None, chosen: list[str]) -> Dependencies:
+    """How the image installs the app's dependencies; every file it names is a safe path inside the app, since
+    each becomes a mount source and a word of the install command."""
+    found = _detect(root, files, project, chosen)
+    for path in found.files + found.requirement_roots:
+        if not is_app_path(path):
+            raise DockwiseError(
+                f"the dependency file name {path!r} cannot be used in a Dockerfile safely (a space, quote, $, comma, "
+                "= or leading dash)",
+                "rename it to letters, digits and . _ - (and the -r lines that name it)",
+                exit_code=EXIT_USAGE,
+            )
+    return found
+
+
+def _detect(root: Path, files: list[str], project: Project | None, chosen: list[str]) -> Dependencies:
     if chosen:
         return _chosen(root, chosen, project)
     present = set(files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -13,9 +14,21 @@ from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read
 from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.grammar import (
+    image_name,
+    is_absolute_path,
+    is_app_path,
+    is_attribute,
+    is_env_name,
+    is_module_path,
+    is_url_path,
+    port_number,
+    shell_words,
+)
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
 from dockwise.pyapp.runtime import (
+    TMPFS_DIR,
     SetupStep,
     WritablePath,
     flask_cli_steps,
@@ -24,9 +37,27 @@ from dockwise.pyapp.runtime import (
     readme_steps,
     script_steps,
     writable_paths,
+    writable_place,
 )
-from dockwise.pyapp.scan import NOT_SERVED_DIRS, SKIPPED_DIRS, Module, parse_module, served_modules, walk_files
-from dockwise.pyapp.server import SERVERS, ServerChoice, adapt_procfile, app_script_reader, choose_server, command
+from dockwise.pyapp.scan import (
+    NOT_SERVED_DIRS,
+    SKIPPED_DIRS,
+    Module,
+    is_app_file,
+    parse_module,
+    read_app_file,
+    served_modules,
+    walk_files,
+)
+from dockwise.pyapp.server import (
+    SERVERS,
+    ServerChoice,
+    adapt_procfile,
+    app_script_reader,
+    bound_port,
+    choose_server,
+    command,
+)
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -185,8 +216,14 @@ def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_
     found = _target_candidate(value, candidates)
     if found:
         return found
+    if not is_module_path(module) or not is_attribute(attribute.removesuffix("()")):
+        raise DockwiseError(
+            f"--app {value!r}: expected MODULE:NAME (Python identifiers)", "e.g. --app app:app", exit_code=EXIT_USAGE
+        )
     path = PurePosixPath(*module.split("."))
-    if not ((root / path.with_suffix(".py")).is_file() or (root / path / "__init__.py").is_file()):
+    if not (
+        is_app_file(root, path.with_suffix(".py").as_posix()) or is_app_file(root, (path / "__init__.py").as_posix())
+    ):
         raise DockwiseError(
             f"--app {value}: no module {module} in the app",
             "name a module relative to the app root",
@@ -242,16 +279,25 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     server: ServerChoice | None = None
     port_hint = next((h for m in modules for h in port_hints(m)), None)
     port, port_evidence = _port(options.port, port_hint, procfile)
+    cmd_argv = _split_flag("--cmd", options.cmd) if options.cmd else None
     if procfile and procfile.web and procfile.web.shell_only is None:
         port_default = procfile.web.port_default
         if options.port is None and port_default:
             port, port_evidence = port_default, str(procfile.web.evidence)
+    # A port the server command itself binds is the one it listens on: the image EXPOSEs that one.
+    bound = None
+    if cmd_argv:
+        bound = _literal_port(cmd_argv, "--cmd")
+    elif procfile and procfile.web and procfile.web.shell_only is None and not options.app:
+        bound = _literal_port(list(procfile.web.argv), procfile.web.evidence.where())
+    if bound and options.port is None:
+        port, port_evidence = bound[0], bound[1]
 
     if options.app:
         candidate = _parse_app_flag(options.app, root, candidates, options.server)
         decisions.append(Decision("app", candidate.target, "--app"))
-    if options.cmd:
-        argv = shlex.split(options.cmd)
+    if cmd_argv is not None:
+        argv = cmd_argv
         if not argv:
             raise DockwiseError(
                 "--cmd is empty", "pass the server command, e.g. --cmd 'gunicorn app:app'", exit_code=EXIT_USAGE
@@ -260,13 +306,14 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             raise DockwiseError(
                 f"--cmd {options.cmd!r}: {reason}", "use a production server (gunicorn, uvicorn)", exit_code=EXIT_USAGE
             )
-        decisions.append(Decision("command", " ".join(argv), "--cmd"))
+        decisions.append(Decision("command", shell_words(argv), "--cmd"))
         program = PurePosixPath(argv[0]).name
         known = next((s for s in SERVERS.values() if s.script == program), None)
         if known:
             server = ServerChoice(known, known.name not in deps.names, "--cmd")
         candidate = candidate or _target_candidate(next((w for w in argv if ":" in w), ""), candidates)
-        argv = adapt_procfile(tuple(argv), None, port)
+        argv, changes = adapt_procfile(tuple(argv), known, port, add_bind=False)
+        warnings += [f"--cmd: {change}" for change in changes]
     elif procfile and procfile.web and not options.app:
         web = procfile.web
         reason = web.shell_only or dev_server_reason(web.argv, app_script_reader(root))
@@ -289,12 +336,15 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 if any(s.script == program for s in SERVERS.values())
                 else None
             )
-            argv = adapt_procfile(web.argv, server.server if server else None, port)
+            argv, changes = adapt_procfile(web.argv, server.server if server else None, port)
+            warnings += [f"{web.evidence.where()}: {change}" for change in changes]
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
-            decisions.append(Decision("command", " ".join(argv), f"{web.evidence} (a Procfile web: line wins)"))
+            decisions.append(Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)"))
     if argv is None and candidate is None:
         candidate = _choose_candidate(candidates, django, root)
         decisions.append(Decision("app", candidate.target, candidate.describe()))
+    if candidate is not None:
+        _check_candidate(candidate)
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
     interface = candidate.interface if candidate else "wsgi"
     if argv is None:
@@ -306,7 +356,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
             )
         )
-        decisions.append(Decision("command", " ".join(argv), f"{server.server.name} serving {candidate.target}"))
+        decisions.append(Decision("command", shell_words(argv), f"{server.server.name} serving {candidate.target}"))
     elif server is not None:
         decisions.append(
             Decision(
@@ -324,9 +374,11 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         health_path, health_evidence = health[0], str(health[1])
     else:
         health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
-    if not health_path.startswith("/"):
+    if not is_url_path(health_path):
         raise DockwiseError(
-            f"--health-path {health_path}: must start with /", "e.g. --health-path /healthz", exit_code=EXIT_USAGE
+            f"--health-path {health_path!r}: not a URL path (it starts with / and has no space, quote, backslash or $)",
+            "e.g. --health-path /healthz",
+            exit_code=EXIT_USAGE,
         )
     decisions.append(Decision("health check", f"GET {health_path}", health_evidence))
 
@@ -359,7 +411,19 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "files: set STATIC_ROOT and serve them (e.g. whitenoise)"
             )
         for name, evidence in django.required_env:
+            if not is_env_name(name):
+                raise DockwiseError(
+                    f"{evidence.where()} reads the environment variable {name!r}, which no shell can set",
+                    "name it with letters, digits and _",
+                    exit_code=EXIT_USAGE,
+                )
             todo.append(f"set {name} at run time ({evidence.where()} reads os.environ[{name!r}])")
+    writable, on_tmpfs = _placed(writable)
+    notes += [
+        f"{path.evidence.where()}: {path.path} is on the container's in-memory {TMPFS_DIR} (writable, emptied at "
+        "every start; the app must create it)"
+        for path in on_tmpfs
+    ]
     for path in writable:
         decisions.append(Decision("writable", f"{path.path} -> {data_target(path)}", f"{path.evidence} ({path.why})"))
 
@@ -367,24 +431,17 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     setup: tuple[str, ...] = ()
     setup_scope: SetupScope = "release"
     if options.setup:
-        try:
-            setup = tuple(shlex.split(options.setup))
-        except ValueError as exc:
-            raise DockwiseError(
-                f"--setup: {exc}",
-                "quote the command as a shell would, e.g. --setup 'flask --app app init-db'",
-                exit_code=EXIT_USAGE,
-            ) from None
+        setup = tuple(_split_flag("--setup", options.setup))
         if not setup:
             raise DockwiseError(
                 "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=EXIT_USAGE
             )
         destruction = destroys(setup, root, files, modules)
         setup_scope = "volume" if destruction else "release"
-        decisions.append(Decision("setup", " ".join(setup), f"--setup: {how_often(setup_scope, destruction)}"))
+        decisions.append(Decision("setup", shell_words(setup), f"--setup: {how_often(setup_scope, destruction)}"))
         if destruction and not writable:
             warnings.append(
-                f"--setup {' '.join(setup)}: {destruction}, and the app writes nowhere dockwise found, so there is "
+                f"--setup {shell_words(setup)}: {destruction}, and the app writes nowhere dockwise found, so there is "
                 "no data volume to record that it ran: the one-shot container refuses to run it"
             )
     for step in suggestions:
@@ -392,7 +449,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             todo.append(
                 f"set the app up: `{step.command}` ({step.why}, {step.evidence.where()}); to have it run once per "
                 + ("data volume, ever (" + str(step.destroys) + ")" if step.destroys else "release and data volume")
-                + f": dockwise init --force --setup '{step.command}'"
+                + f": dockwise init --force --setup {shlex.quote(step.command)}"
             )
     if not deps.pinned:
         todo.append(
@@ -405,13 +462,21 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "long as the container, and a read-only container cannot write at all"
         )
     copies, left_out = _copies(root, files, modules, procfile, argv, packaged, writable, django)
+    for entry in copies:
+        if not is_app_path(entry.rstrip("/")):
+            raise DockwiseError(
+                f"{entry!r} is needed in the image but its name cannot be used in a Dockerfile COPY safely (a space, "
+                "quote, $, comma, = or leading dash)",
+                "rename it to letters, digits and . _ -",
+                exit_code=EXIT_USAGE,
+            )
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
     imports = FRAMEWORK_IMPORTS.get(framework, ())
     return AppFacts(
         root=root,
-        name=(project.name if project and project.name else root.name),
+        name=(project.name if project and project.name else image_name(root.name)),
         project=project,
         deps=deps,
         python=python,
@@ -440,6 +505,73 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     )
 
 
+def _split_flag(flag: str, value: str) -> list[str]:
+    try:
+        return shlex.split(value)
+    except ValueError as exc:
+        raise DockwiseError(
+            f"{flag} {value!r}: {exc} (it is split like a shell command line)",
+            "balance the quotes, or quote the whole value once",
+            exit_code=EXIT_USAGE,
+        ) from None
+
+
+def _literal_port(argv: list[str], where: str) -> tuple[int, str] | None:
+    """The literal port a server command binds (`--bind 0.0.0.0:5000`), refused when it is not a TCP port."""
+    program = PurePosixPath(argv[0]).name if argv else ""
+    server = next((s for s in SERVERS.values() if s.script == program), None)
+    text = bound_port(argv, server)
+    if text is None or "$" in text:
+        return None
+    port = port_number(text)
+    if port is None:
+        raise DockwiseError(
+            f"{where}: the server binds port {text[:20]!r}, which is not a TCP port",
+            "use a port from 1 to 65535",
+            exit_code=EXIT_USAGE,
+        )
+    return port, f"{where} (the server command binds it)"
+
+
+def _check_candidate(candidate: Candidate) -> None:
+    if not is_module_path(candidate.module) or not is_attribute(candidate.attribute):
+        raise DockwiseError(
+            f"{candidate.evidence.where()}: the app {candidate.module}:{candidate.attribute} is not an importable "
+            "MODULE:NAME (Python identifiers joined by dots)",
+            "rename the file or package to a Python identifier, or pass --app",
+            exit_code=EXIT_USAGE,
+        )
+
+
+def _placed(found: list[WritablePath]) -> tuple[list[WritablePath], list[WritablePath]]:
+    """The write paths the image makes (normalised, checked), and those on the container's tmpfs. A path whose
+    name cannot be a shell word or a COPY path, or that would replace a system directory, is refused."""
+    placed: list[WritablePath] = []
+    on_tmpfs: list[WritablePath] = []
+    for path in found:
+        normal = PurePosixPath(posixpath.normpath(str(path.path)))
+        where = path.evidence.where()
+        if not is_absolute_path(normal):
+            raise DockwiseError(
+                f"{where}: the write path {str(path.path)!r} cannot be used in a Dockerfile safely (a space, quote, "
+                "$, comma, = or control character)",
+                "name it with letters, digits and . _ -",
+                exit_code=EXIT_USAGE,
+            )
+        if normal.is_relative_to(TMPFS_DIR):
+            on_tmpfs.append(path)
+            continue
+        if not writable_place(normal):
+            raise DockwiseError(
+                f"{where}: the app writes to {normal}, which the image cannot turn into a link to its data volume "
+                "(a directory of the base image, or one at the top of the filesystem)",
+                "write under the app folder or a new directory such as /srv/NAME",
+                exit_code=EXIT_USAGE,
+            )
+        placed.append(replace(path, path=normal))
+    return placed, on_tmpfs
+
+
 def _deps_value(deps: Dependencies) -> str:
     kind = {
         "requirements": ", ".join(deps.requirement_roots) or "requirements",
@@ -454,7 +586,7 @@ def _deps_value(deps: Dependencies) -> str:
 
 
 def _is_django(root: Path, manage: str) -> bool:
-    return "DJANGO_SETTINGS_MODULE" in (root / manage).read_text(encoding="utf-8", errors="replace")
+    return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
 
 
 def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candidate:
@@ -542,7 +674,7 @@ def _copies(
     writable_names = {
         str(w.path.relative_to("/app")).split("/")[0] for w in writable if str(w.path).startswith("/app/")
     }
-    command_files = {w for w in argv if (root / w).is_file()}
+    command_files = {w for w in argv if is_app_file(root, w)}
     served_dirs = {m.path.split("/", 1)[0] for m in modules if "/" in m.path}
     copies: list[str] = []
     left_out: list[str] = []

@@ -10,8 +10,9 @@ from pathlib import Path, PurePosixPath
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.grammar import is_module_path
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, literal, module_assignments
-from dockwise.pyapp.scan import Module, parse_module
+from dockwise.pyapp.scan import Module, is_app_file, parse_module
 
 
 @dataclass(frozen=True)
@@ -33,26 +34,30 @@ class DjangoProject:
 
 
 def _module_file(root: Path, dotted_name: str) -> str | None:
+    if not is_module_path(dotted_name):
+        return None
     base = PurePosixPath(*dotted_name.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if (root / candidate).is_file():
+        if is_app_file(root, candidate.as_posix()):
             return candidate.as_posix()
     return None
 
 
-def _string_value(node: ast.AST, module: Module) -> tuple[str | None, tuple[str, ...]]:
+def _string_value(node: ast.AST, module: Module, depth: int = 0) -> tuple[str | None, tuple[str, ...]]:
     """A string literal, or what a variable holds: for `"a" if COND else "b"` the `else` branch (what runs when the
     condition's environment variable is absent, as in a fresh container), with "a" as an alternative."""
+    if depth > 20:  # `A = B; B = A`, or a chain no settings file has
+        return None, ()
     if isinstance(node, ast.Name):
         assigned = [
             n.value
             for n in ast.walk(module.tree)
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
         ]
-        return _string_value(assigned[-1], module) if assigned else (None, ())
+        return _string_value(assigned[-1], module, depth + 1) if assigned else (None, ())
     if isinstance(node, ast.IfExp):
-        chosen, _ = _string_value(node.orelse, module)
-        other, _ = _string_value(node.body, module)
+        chosen, _ = _string_value(node.orelse, module, depth + 1)
+        other, _ = _string_value(node.body, module, depth + 1)
         return chosen, ((other,) if other else ())
     value = literal(node)
     return (value, ()) if isinstance(value, str) else (None, ())
@@ -91,17 +96,26 @@ def _star_imports(module: Module, package: str) -> list[str]:
     return found
 
 
-def _settings_chain(root: Path, name: str, seen: set[str]) -> list[Module]:
+MAX_STAR_IMPORT_DEPTH = 50
+
+
+def _settings_chain(root: Path, name: str, seen: set[str], depth: int = 0) -> list[Module]:
     """The settings module after every module it star-imports (their assignments come first, as in Python)."""
     path = _module_file(root, name)
     if path is None or name in seen:
         return []
+    if depth > MAX_STAR_IMPORT_DEPTH:
+        raise DockwiseError(
+            f"{path}: settings modules star-import each other more than {MAX_STAR_IMPORT_DEPTH} deep",
+            "flatten the settings chain, or pass --app",
+            exit_code=EXIT_USAGE,
+        )
     seen.add(name)
     module = parse_module(root, path)
     package = name if path.endswith("__init__.py") else name.rsplit(".", 1)[0] if "." in name else ""
     chain: list[Module] = []
     for imported in _star_imports(module, package):
-        chain += _settings_chain(root, imported, seen)
+        chain += _settings_chain(root, imported, seen, depth + 1)
     return chain + [module]
 
 
@@ -162,6 +176,13 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
             exit_code=EXIT_USAGE,
         )
     settings_name, settings_evidence, alternatives = settings
+    for name in (settings_name, *alternatives):
+        if not is_module_path(name):
+            raise DockwiseError(
+                f"{settings_evidence.where()}: DJANGO_SETTINGS_MODULE {name!r} is not a Python module path",
+                "set it to the dotted name of the settings module, e.g. mysite.settings",
+                exit_code=EXIT_USAGE,
+            )
     chain = _settings_chain(root, settings_name, set())
     if not chain:
         raise DockwiseError(
@@ -208,6 +229,12 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
     application: str | None
     if chosen:
         module_name, _, attribute = chosen[0].rpartition(".")
+        if not is_module_path(chosen[0]) or not module_name:
+            raise DockwiseError(
+                f"{chosen[1].where()}: {interface.upper()}_APPLICATION {chosen[0]!r} is not MODULE.NAME",
+                "set it to the dotted path of the application, e.g. mysite.wsgi.application",
+                exit_code=EXIT_USAGE,
+            )
         application, application_evidence = f"{module_name}:{attribute}", chosen[1]
     else:
         package = settings_name.split(".")[0]
@@ -222,6 +249,7 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
         node, module, _line = values["DATABASES"]
         sqlite = _sqlite_files(node, last, module)
     apps = literal(values["INSTALLED_APPS"][0]) if "INSTALLED_APPS" in values else None
+    apps = apps if isinstance(apps, (list, tuple)) else None
     return DjangoProject(
         settings_module=settings_name,
         settings_alternatives=alternatives,

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.grammar import is_url_path, port_number
 from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module
 
@@ -171,10 +172,8 @@ class PortHint:
 def _int_value(node: ast.AST | None, aliases) -> tuple[int | None, str | None]:
     """A port literal, or the default of `os.environ.get("PORT", 5000)` / `int(os.getenv("PORT", "8080"))`."""
     value = literal(node)
-    if isinstance(value, int) and 0 < value < 65536:
-        return value, None
-    if isinstance(value, str) and value.isdigit():
-        return int(value), None
+    if isinstance(value, (int, str)):
+        return port_number(value), None
     if isinstance(node, ast.Call):
         name = dotted(node.func, aliases) or ""
         if name == "int" and node.args:
@@ -240,7 +239,7 @@ def health_route(modules: list[Module]) -> tuple[str, Evidence] | None:
         (path, evidence)
         for module in modules
         for path, evidence in route_paths(module)
-        if HEALTH_ROUTE.match(path) and "<" not in path and "{" not in path
+        if HEALTH_ROUTE.match(path) and is_url_path(path)
     ]
     order = ["healthz", "health", "_health", "healthcheck", "health-check", "livez", "readyz", "ping", "status"]
     routes.sort(key=lambda r: order.index(HEALTH_ROUTE.match(r[0]).group(1)))  # type: ignore[union-attr]  # matched above

@@ -7,10 +7,13 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.grammar import one_line, port_number
+from dockwise.pyapp.scan import file_kind, read_app_file
 
 _LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
-_PORT_VARIABLE = re.compile(r"\$\{?PORT(?::-?(\d+))?\}?")
+_PORT_VARIABLE = re.compile(r"\$\{?PORT(?::-?([0-9]+))?\}?")
 SHELL_OPERATORS = {";", "|", "||", "&", ">", "<", ">>", "(", ")", "`"}
 
 
@@ -31,7 +34,15 @@ class Procfile:
 
 def _command(text: str, evidence: Evidence) -> ProcfileCommand:
     default = _PORT_VARIABLE.search(text)
-    port_default = int(default.group(1)) if default and default.group(1) else None
+    port_default = None
+    if default and default.group(1):
+        port_default = port_number(default.group(1))
+        if port_default is None:
+            raise DockwiseError(
+                f"{evidence.where()}: {one_line(default.group(0)[:40])} is not a TCP port",
+                "use a port from 1 to 65535 in the Procfile",
+                exit_code=EXIT_USAGE,
+            )
     normalised = _PORT_VARIABLE.sub("$PORT", text)
     lexer = shlex.shlex(normalised, posix=True, punctuation_chars="|&;<>()")
     lexer.whitespace_split = True
@@ -58,11 +69,10 @@ def _command(text: str, evidence: Evidence) -> ProcfileCommand:
 
 
 def read_procfile(root: Path) -> Procfile | None:
-    path = root / "Procfile"
-    if not path.is_file():
+    if file_kind(root, "Procfile") == "missing":
         return None
     commands: dict[str, ProcfileCommand] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    for number, line in enumerate(read_app_file(root, "Procfile", errors="replace").splitlines(), start=1):
         match = _LINE.match(line.strip())
         if match and match.group(1) not in commands:
             commands[match.group(1)] = _command(match.group(2), Evidence("Procfile", number, line.strip()))

@@ -81,7 +81,14 @@ class PathEvaluator:
                 self.bindings[name] = result
 
     def value(self, node: ast.AST) -> PurePosixPath | str | None:
-        """A PurePosixPath relative to the app root, a plain string, or None."""
+        """A PurePosixPath relative to the app root, a plain string, or None (also for expressions nested too deeply
+        to follow)."""
+        try:
+            return self._value(node)
+        except RecursionError:
+            return None
+
+    def _value(self, node: ast.AST) -> PurePosixPath | str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):

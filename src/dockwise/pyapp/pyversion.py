@@ -22,9 +22,12 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
 from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.scan import file_kind, read_app_file
 
-_PIN = re.compile(r"^(?:python-?|cpython-?)?(\d+)\.(\d+)(?:\.\d+)?(?:[a-z]+\d*)?$", re.IGNORECASE)
-_CLASSIFIER = re.compile(r"^Programming Language :: Python :: (\d+)\.(\d+)$")
+_PIN = re.compile(
+    r"(?:python-?|cpython-?)?([0-9]{1,3})\.([0-9]{1,3})(?:\.[0-9]{1,4})?(?:[a-z]+[0-9]{0,4})?", re.IGNORECASE
+)
+_CLASSIFIER = re.compile(r"Programming Language :: Python :: ([0-9]{1,3})\.([0-9]{1,3})")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def nearest(version: str) -> str:
 
 def _pin_from(text: str, source: str, line: int | None) -> tuple[str, Evidence]:
     value = text.strip()
-    match = _PIN.match(value)
+    match = _PIN.fullmatch(value)
     if not match:
         raise DockwiseError(
             f"{source}:{line or 1}: {value!r} is not a Python version (X.Y or X.Y.Z)",
@@ -60,10 +63,9 @@ def _pin_from(text: str, source: str, line: int | None) -> tuple[str, Evidence]:
 
 
 def _first_line(root: Path, name: str) -> tuple[str, int] | None:
-    path = root / name
-    if not path.is_file():
+    if file_kind(root, name) == "missing":
         return None
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    for number, line in enumerate(read_app_file(root, name, errors="replace").splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             return line.strip(), number
     return None
@@ -75,29 +77,38 @@ def _file_pin(root: Path, name: str) -> tuple[str, Evidence] | None:
 
 
 def _pipenv_pin(root: Path) -> tuple[str, Evidence] | None:
-    if (root / "Pipfile.lock").is_file():
-        text = (root / "Pipfile.lock").read_text(encoding="utf-8")
+    if file_kind(root, "Pipfile.lock") != "missing":
+        text = read_app_file(root, "Pipfile.lock")
         try:
-            requires = (json.loads(text).get("_meta") or {}).get("requires") or {}
-        except json.JSONDecodeError:
+            meta = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
             return None
+        requires = _table(_table(meta, "_meta"), "requires")
         value = requires.get("python_full_version") or requires.get("python_version")
-        if value:
+        if isinstance(value, str) and value:
             return _pin_from(value, "Pipfile.lock", line_of(text, "python_"))
-    if (root / "Pipfile").is_file():
-        text = (root / "Pipfile").read_text(encoding="utf-8")
+    if file_kind(root, "Pipfile") != "missing":
+        text = read_app_file(root, "Pipfile")
         try:
-            value = (tomllib.loads(text).get("requires") or {}).get("python_version")
-        except tomllib.TOMLDecodeError:
+            value = _table(tomllib.loads(text), "requires").get("python_version")
+        except (tomllib.TOMLDecodeError, RecursionError):
             return None
-        if value:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
             return _pin_from(str(value), "Pipfile", line_of(text, "python_version"))
     return None
+
+
+def _table(data: object, key: str) -> dict:
+    """`data[key]` when both are tables (a malformed file reads as empty here; deps.py reports it)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def _poetry_constraint(value: str) -> str:
     """Poetry's ^3.11 / ~3.11 as a PEP 440 specifier."""
     value = value.strip()
+    if not re.fullmatch(r"[\^~]?[0-9]{1,3}(\.[0-9]{1,4}){0,2}", value):
+        return value  # SpecifierSet judges it (and refuses what is not a constraint)
     if value.startswith("^"):
         major = value[1:].split(".")[0]
         return f">={value[1:]},<{int(major) + 1}"
@@ -112,11 +123,11 @@ def _constraints(root: Path, project: Project | None) -> list[tuple[SpecifierSet
     if project and project.requires_python:
         found.append((project.requires_python, project.evidence("requires-python")))
     if project:
-        poetry_python = (((project.data.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}).get("python")
+        poetry_python = _table(_table(_table(project.data, "tool"), "poetry"), "dependencies").get("python")
         if isinstance(poetry_python, str):
             found.append((_poetry_constraint(poetry_python), project.evidence("python =")))
-    if (root / "uv.lock").is_file():
-        text = (root / "uv.lock").read_text(encoding="utf-8")
+    if file_kind(root, "uv.lock") != "missing":
+        text = read_app_file(root, "uv.lock")
         match = re.search(r'^requires-python = "([^"]+)"', text, re.MULTILINE)
         if match:
             found.append((match.group(1), Evidence("uv.lock", line_of(text, "requires-python"), match.group(1))))
@@ -136,7 +147,7 @@ def _constraints(root: Path, project: Project | None) -> list[tuple[SpecifierSet
 def _classifier_versions(project: Project | None) -> tuple[set[str], Evidence | None]:
     if project is None:
         return set(), None
-    versions = {f"{m.group(1)}.{m.group(2)}" for c in project.classifiers if (m := _CLASSIFIER.match(c))}
+    versions = {f"{m.group(1)}.{m.group(2)}" for c in project.classifiers if (m := _CLASSIFIER.fullmatch(c))}
     return versions, project.evidence("Programming Language :: Python :: 3.") if versions else None
 
 

@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.scan import read_app_file
 
 # Global options pip accepts on their own line; they change how, not what, is installed.
 _VALUED_OPTIONS = {
@@ -169,16 +170,7 @@ def parse_line(path: str, number: int, text: str) -> Line:
 
 
 def parse_file(root: Path, path: str) -> RequirementsFile:
-    try:
-        text = (root / path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DockwiseError(
-            f"{path} does not exist", "create it or remove what refers to it", exit_code=EXIT_USAGE
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DockwiseError(
-            f"cannot read {path} ({exc})", "make it a readable UTF-8 text file", exit_code=EXIT_USAGE
-        ) from None
+    text = read_app_file(root, path)
     return RequirementsFile(path, tuple(parse_line(path, n, t) for n, t in logical_lines(text)))
 
 
@@ -224,15 +216,24 @@ def _include_path(including: str, target: str, root: Path) -> str:
         ) from None
 
 
+MAX_INCLUDE_DEPTH = 50
+
+
 def closure(root: Path, roots: list[str], *, skip_dev_includes: bool) -> Closure:
     """Read `roots` and every -r/-c file they include (depth first, each file once)."""
     files: list[RequirementsFile] = []
     skipped: list[tuple[Line, str]] = []
     seen: set[str] = set()
 
-    def visit(path: str) -> None:
+    def visit(path: str, depth: int = 0) -> None:
         if path in seen:
             return
+        if depth > MAX_INCLUDE_DEPTH:
+            raise DockwiseError(
+                f"{path}: requirements files include each other more than {MAX_INCLUDE_DEPTH} deep",
+                "flatten the -r/-c chain",
+                exit_code=EXIT_USAGE,
+            )
         seen.add(path)
         parsed = parse_file(root, path)
         files.append(parsed)
@@ -243,7 +244,7 @@ def closure(root: Path, roots: list[str], *, skip_dev_includes: bool) -> Closure
             if skip_dev_includes and line.kind == "include" and DEV_NAME.search(PurePosixPath(target).stem):
                 skipped.append((line, f"{target} is named for development, not for serving"))
                 continue
-            visit(target)
+            visit(target, depth + 1)
 
     for path in roots:
         visit(path)

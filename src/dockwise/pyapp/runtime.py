@@ -12,11 +12,18 @@ from dockwise.pyapp.destroys import Destruction
 from dockwise.pyapp.entry import Candidate
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, keyword, literal
-from dockwise.pyapp.scan import Module
+from dockwise.pyapp.scan import Module, read_app_file
 from dockwise.service.setup_once import SetupScope
 
 APP_DIR = PurePosixPath("/app")
 VENV = PurePosixPath("/opt/venv")
+DATA_DIR = PurePosixPath("/data")
+TMPFS_DIR = PurePosixPath("/tmp")  # the hardened run profile mounts a tmpfs there
+# Directories of the base image a write path must not replace (a symlink there would break the image).
+_SYSTEM = frozenset(
+    {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "usr"}
+)
+_SYSTEM_VAR = frozenset({"backups", "cache", "lib", "local", "lock", "log", "mail", "opt", "run", "spool", "tmp"})
 _SQLITE_URL = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(.+)$")
 _SETUP_WORDS = re.compile(r"(init|create|setup|migrate|seed|bootstrap)[-_]?(db|database|tables|schema)?", re.I)
 _README_STEPS = (
@@ -53,6 +60,17 @@ def how_often(scope: SetupScope, destroys: Destruction | None) -> str:
         reason = f"{destroys}, so never at every start" if destroys else "never at every start"
         return f"runs once per data volume, ever, before the server starts: {reason}"
     return "runs once per release and data volume, before the server starts"
+
+
+def writable_place(path: PurePosixPath) -> bool:
+    """Whether the image can make `path` (absolute, normalised) a link into the data volume: inside /app, the venv
+    or /data, or a new directory elsewhere, never a system directory or a top-level one."""
+    parts = path.parts[1:]
+    if path.is_relative_to(APP_DIR) or path.is_relative_to(VENV) or path.is_relative_to(DATA_DIR):
+        return path not in (APP_DIR, VENV, DATA_DIR)
+    if len(parts) < 2 or parts[0] in _SYSTEM or (parts[0] == "opt" and len(parts) < 3):
+        return False
+    return not (parts[0] == "var" and len(parts) == 2 and parts[1] in _SYSTEM_VAR)
 
 
 def in_image(relative: PurePosixPath | str) -> PurePosixPath:
@@ -199,7 +217,7 @@ def readme_steps(root: Path, files: list[str]) -> list[SetupStep]:
     for name in files:
         if "/" in name or not name.lower().startswith("readme"):
             continue
-        for number, line in enumerate((root / name).read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        for number, line in enumerate(read_app_file(root, name, errors="replace").splitlines(), 1):
             for pattern in _README_STEPS:
                 match = pattern.search(line)
                 if match:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -40,6 +41,22 @@ SKIPPED_DIRS = frozenset(
 NOT_SERVED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "scripts", "benchmarks"})
 NOT_SERVED_FILES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"})
 MAX_FILES = 5000
+MAX_BYTES = 4 * 1024 * 1024
+"""The largest file init reads (a settings module, a lockfile); a symlink to /dev/zero or a generated blob stops here."""
+# Files init reads by name: one of them that is not a regular file inside the folder is refused, never skipped.
+READ_BY_NAME = frozenset(
+    {
+        "pyproject.toml",
+        "Procfile",
+        "manage.py",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        ".python-version",
+        "runtime.txt",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +69,74 @@ class Module:
     text: str
 
 
+def file_kind(root: Path, relative: str) -> str:
+    """missing | regular | outside (a link leaving the folder) | special (FIFO, device, socket, directory): decided
+    from metadata only, so nothing is ever opened that could block or stream forever."""
+    path = root / relative
+    try:
+        target = path.resolve(strict=True)
+        mode = os.stat(target).st_mode
+    except (OSError, RuntimeError, ValueError):  # missing, a dangling or looping link, a NUL in the name
+        return "missing"
+    if not target.is_relative_to(root.resolve()):
+        return "outside"
+    return "regular" if stat.S_ISREG(mode) else "special"
+
+
+def is_app_file(root: Path, relative: str) -> bool:
+    return file_kind(root, relative) == "regular"
+
+
+def _not_readable(relative: str, kind: str) -> DockwiseError:
+    if kind == "outside":
+        return DockwiseError(
+            f"{relative} is a link to a file outside the app folder",
+            "copy the file into the app folder (the build sees only the folder)",
+            exit_code=EXIT_USAGE,
+        )
+    if kind == "missing":
+        return DockwiseError(
+            f"{relative} does not exist", "create it or remove what refers to it", exit_code=EXIT_USAGE
+        )
+    return DockwiseError(
+        f"{relative} is not a regular file (a FIFO, device, socket or directory)",
+        "replace it with a regular file",
+        exit_code=EXIT_USAGE,
+    )
+
+
+def read_app_file(root: Path, relative: str, *, errors: str = "strict") -> str:
+    """The text of a regular file inside the app folder, at most MAX_BYTES; anything else is refused with one line
+    that names the file as the app names it (never what a link points to)."""
+    kind = file_kind(root, relative)
+    if kind != "regular":
+        raise _not_readable(relative, kind)
+    try:
+        fd = os.open((root / relative).resolve(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise DockwiseError(
+            f"cannot read {relative} ({exc.strerror})", "check its permissions", exit_code=EXIT_USAGE
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the check and the open
+            raise _not_readable(relative, "special")
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DockwiseError(
+            f"{relative} is larger than {MAX_BYTES >> 20} MiB",
+            "dockwise reads the app's own source and dependency files; move large data out of the folder",
+            exit_code=EXIT_USAGE,
+        )
+    try:
+        return data.decode("utf-8", errors=errors)
+    except UnicodeDecodeError:
+        raise DockwiseError(f"{relative} is not UTF-8 text", "save it as UTF-8", exit_code=EXIT_USAGE) from None
+
+
 def walk_files(root: Path) -> list[str]:
-    """Every file under `root` (relative POSIX paths, sorted), skipping SKIPPED_DIRS and *.egg-info."""
+    """Every regular file under `root` (relative POSIX paths, sorted), skipping SKIPPED_DIRS and *.egg-info, and
+    entries that are not regular files inside the folder (FIFOs, devices, sockets, links leaving it); such an entry
+    with a name init reads (a module, a dependency file) is refused instead."""
     found: list[str] = []
     for current, dirs, files in os.walk(root):
         dirs[:] = sorted(
@@ -63,7 +146,13 @@ def walk_files(root: Path) -> list[str]:
         )
         rel = Path(current).relative_to(root)
         for name in sorted(files):
-            found.append((rel / name).as_posix() if rel.parts else name)
+            relative = (rel / name).as_posix() if rel.parts else name
+            kind = file_kind(root, relative)
+            if kind != "regular":
+                if name.endswith(".py") or relative in READ_BY_NAME or name.startswith("requirements"):
+                    raise _not_readable(relative, kind)
+                continue
+            found.append(relative)
             if len(found) > MAX_FILES:
                 raise DockwiseError(
                     f"{root} holds more than {MAX_FILES} files outside virtualenvs and caches",
@@ -90,14 +179,7 @@ def module_name(path: str) -> str:
 
 def parse_module(root: Path, path: str) -> Module:
     """Parse one file; a syntax error is the user's to fix, reported with its line."""
-    try:
-        text = (root / path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DockwiseError(f"{path} is not UTF-8 text", "save it as UTF-8 (PEP 3120)", exit_code=EXIT_USAGE) from None
-    except OSError as exc:
-        raise DockwiseError(
-            f"cannot read {path} ({exc.strerror})", "check its permissions", exit_code=EXIT_USAGE
-        ) from None
+    text = read_app_file(root, path)
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
@@ -105,6 +187,12 @@ def parse_module(root: Path, path: str) -> Module:
             f"{path}:{exc.lineno}: {exc.msg}",
             "fix the syntax error; dockwise reads the app's code without running it",
             exit_code=EXIT_USAGE,
+        ) from None
+    except ValueError as exc:  # a NUL byte (3.11)
+        raise DockwiseError(f"{path}: {exc}", "remove the NUL bytes from the file", exit_code=EXIT_USAGE) from None
+    except (RecursionError, MemoryError):
+        raise DockwiseError(
+            f"{path} nests too deeply to parse", "split the deeply nested expression", exit_code=EXIT_USAGE
         ) from None
     return Module(path=path, name=module_name(path), tree=tree, text=text)
 

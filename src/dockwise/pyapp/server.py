@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.requirements import Line, logical_lines, parse_line
+from dockwise.pyapp.scan import is_app_file, read_app_file
 
 GRACEFUL_S = 8
 """Seconds a server may drain on SIGTERM: below docker stop's 10 s and Kubernetes' grace period (the image
@@ -209,38 +210,116 @@ def command(server: Server, target: str, factory: bool, interface: str, port: in
     return [script, "--bind", "0.0.0.0", "--port", str(port), app]
 
 
-_BIND_OPTIONS = {
-    "gunicorn": ("-b", "--bind"),
-    "uvicorn": ("--port",),
-    "hypercorn": ("-b", "--bind"),
-    "granian": ("--port",),
-    "daphne": ("-p", "--port"),
-    "waitress": (),
+# Each server's options that say where it listens: HOST:PORT, HOST alone, or PORT alone.
+_WHERE_OPTIONS: dict[str, dict[str, str]] = {
+    "gunicorn": {"-b": "hostport", "--bind": "hostport"},
+    "hypercorn": {"-b": "hostport", "--bind": "hostport"},
+    "uvicorn": {"--host": "host", "--port": "port"},
+    "granian": {"--host": "host", "--port": "port"},
+    "daphne": {"-b": "host", "--bind": "host", "-p": "port", "--port": "port"},
+    "waitress": {"--listen": "hostport", "--host": "host", "--port": "port"},
 }
+_ALL_INTERFACES = "0.0.0.0"
 
 
-def adapt_procfile(argv: tuple[str, ...], server: Server | None, port: int) -> list[str]:
-    """The Procfile command in exec form: `$PORT` replaced by the port, the program by its venv path, and a bind on
+def _where_values(words: list[str], server: Server) -> list[tuple[int, str, str, str]]:
+    """(index of the word, its text before the value, the value, kind) for each option that says where the server
+    listens: `--bind X`, `--bind=X`, `-bX`."""
+    options = _WHERE_OPTIONS.get(server.name, {})
+    found = []
+    for index, word in enumerate(words[1:], start=1):
+        previous = words[index - 1]
+        if previous in options:
+            found.append((index, "", word, options[previous]))
+            continue
+        for option, kind in options.items():
+            if option.startswith("--") and word.startswith(option + "="):
+                found.append((index, option + "=", word[len(option) + 1 :], kind))
+            elif not option.startswith("--") and word.startswith(option) and len(word) > len(option):
+                found.append((index, option, word[len(option) :], kind))
+    return found
+
+
+def _split_hostport(value: str) -> tuple[str, str] | None:
+    """HOST:PORT (HOST may be [v6]); None for a unix socket or file descriptor."""
+    if value.startswith(("unix:", "fd://")) or ":" not in value:
+        return None
+    host, _, port = value.rpartition(":")
+    return host, port
+
+
+def _is_loopback(host: str) -> bool:
+    return host.strip("[]") in ("localhost", "::1") or host.startswith("127.")
+
+
+def bound_port(argv: tuple[str, ...] | list[str], server: Server | None) -> str | None:
+    """The port a command binds as written (`--bind 0.0.0.0:5000` -> "5000"; `$PORT` stays "$PORT"), or None."""
+    if server is None or not argv:
+        return None
+    for _index, _prefix, value, kind in _where_values(list(argv), server):
+        if kind == "port":
+            return value
+        if kind == "hostport" and (parts := _split_hostport(value)):
+            return parts[1]
+    return None
+
+
+def adapt_procfile(
+    argv: tuple[str, ...], server: Server | None, port: int, *, add_bind: bool = True
+) -> tuple[list[str], list[str]]:
+    """The Procfile command in exec form, and what was changed in it: `$PORT` replaced by the port, the program by
+    its venv path, a loopback bind (unreachable from outside the container, while the health check inside passes)
+    moved to all interfaces, a bind on another port moved to `port` (the one the image EXPOSEs), and a bind on
     0.0.0.0:port added when the command sets none (command-line options override a server config file)."""
     words = [word.replace("$PORT", str(port)) for word in argv]
     program = posixpath.basename(words[0])
     words[0] = posixpath.join(VENV_BIN, "python" if program.startswith("python") else program)
     if server is None:
-        return words
-    options = _BIND_OPTIONS.get(server.name, ())
-    has_bind = any(
-        w in options or any(w.startswith(o + "=") for o in options if o.startswith("--")) for w in words
-    ) or any(w.startswith("--listen") for w in words)
-    if not has_bind:
-        if server.name in ("gunicorn", "hypercorn"):
-            words[1:1] = ["--bind", f"0.0.0.0:{port}"]
-        elif server.name in ("uvicorn", "granian"):
-            words[1:1] = ["--host", "0.0.0.0", "--port", str(port)]
-        elif server.name == "daphne":
-            words[1:1] = ["--bind", "0.0.0.0", "--port", str(port)]
-        elif server.name == "waitress":
-            words[1:1] = [f"--listen=0.0.0.0:{port}"]
-    return words
+        return words, []
+    changes: list[str] = []
+    where = _where_values(words, server)
+    for index, prefix, value, kind in where:
+        host, bound = (value, None) if kind == "host" else ((None, value) if kind == "port" else (None, None))
+        if kind == "hostport":
+            parts = _split_hostport(value)
+            if parts is None:
+                continue
+            host, bound = parts
+        if host is not None and _is_loopback(host):
+            changes.append(
+                f"{value} listens on loopback only (unreachable from outside the container): bound to {_ALL_INTERFACES}"
+            )
+            host = _ALL_INTERFACES
+        if bound is not None and bound != str(port):
+            changes.append(f"{value} binds port {bound}: moved to {port}, the port the image exposes")
+            bound = str(port)
+        new = host if kind == "host" else bound if kind == "port" else f"{host}:{bound}"
+        words[index] = prefix + str(new)
+    if not add_bind:
+        return words, changes
+    kinds = {kind for *_rest, kind in where}
+    options = _WHERE_OPTIONS.get(server.name, {})
+    if "hostport" in options.values() and not kinds:
+        option = "--listen=" if server.name == "waitress" else "--bind"
+        words[1:1] = [f"{option}0.0.0.0:{port}"] if option.endswith("=") else [option, f"0.0.0.0:{port}"]
+    else:
+        # Host and port are separate options (uvicorn, granian, daphne, waitress): each one the command lacks is
+        # added; uvicorn, granian and daphne listen on 127.0.0.1 by default.
+        if "port" in options.values() and not kinds & {"port", "hostport"}:
+            words[1:1] = [next(o for o, k in options.items() if k == "port" and o.startswith("--")), str(port)]
+        if "host" in options.values() and not kinds & {"host", "hostport"}:
+            host_option = next(o for o, k in options.items() if k == "host" and o.startswith("--"))
+            words[1:1] = [host_option, _ALL_INTERFACES]
+    return words, changes
+    if server.name in ("gunicorn", "hypercorn"):
+        words[1:1] = ["--bind", f"0.0.0.0:{port}"]
+    elif server.name in ("uvicorn", "granian"):
+        words[1:1] = ["--host", "0.0.0.0", "--port", str(port)]
+    elif server.name == "daphne":
+        words[1:1] = ["--bind", "0.0.0.0", "--port", str(port)]
+    elif server.name == "waitress":
+        words[1:1] = [f"--listen=0.0.0.0:{port}"]
+    return words, changes
 
 
 SCRIPT_BYTES = 200_000
@@ -249,18 +328,15 @@ SCRIPT_BYTES = 200_000
 
 def app_script_reader(root: Path) -> Callable[[str], str | None]:
     """Reads a script a command names (`python web_app.py`) from the app folder, for
-    `dockwise.core.devserver.dev_server_reason`: never a path that leads outside the folder (`..`, a symlink out),
-    never more than SCRIPT_BYTES, None when it is not a readable file there."""
-    top = root.resolve()
+    `dockwise.core.devserver.dev_server_reason`: as every read of the app (`scan.read_app_file`: a regular file
+    inside the folder, bounded), the first SCRIPT_BYTES of it; None when it is not such a file."""
 
     def read(script: str) -> str | None:
+        if not is_app_file(root, script):
+            return None
         try:
-            path = (root / script).resolve()
-            if not path.is_relative_to(top) or not path.is_file():
-                return None
-            with path.open("rb") as handle:
-                return handle.read(SCRIPT_BYTES).decode("utf-8", errors="replace")
-        except (OSError, ValueError):
+            return read_app_file(root, script, errors="replace")[:SCRIPT_BYTES]
+        except DockwiseError:
             return None
 
     return read

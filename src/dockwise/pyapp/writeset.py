@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
+from dockwise.pyapp.scan import file_kind, read_app_file
 
 
 def existing(root: Path, files: dict[str, str]) -> list[str]:
@@ -18,8 +19,8 @@ def diff(root: Path, files: dict[str, str]) -> str:
     """What writing would change, as unified diffs (a new file diffs against nothing)."""
     chunks: list[str] = []
     for name, text in files.items():
-        path = root / name
-        old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        # Only a regular file inside the folder is shown: a link to /etc/passwd must not print it.
+        old = read_app_file(root, name, errors="replace") if file_kind(root, name) == "regular" else ""
         if old == text:
             continue
         chunks += difflib.unified_diff(
