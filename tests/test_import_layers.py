@@ -22,7 +22,7 @@ PACKAGE = SRC / "dockwise"
 DOMAINS = ("pyapp", "slim", "deploy", "dockerfile", "image", "debian")
 LEVEL: dict[str, float] = {
     "cli": 6,
-    "cli_options": 6,
+    "cli_options": 5.9,
     "__main__": 6,
     "jobs": 5,
     **dict.fromkeys(DOMAINS, 4),

@@ -45,13 +45,16 @@ def compose_keys(text: str) -> dict:
     data = yaml.safe_load(text)
     assert isinstance(data, dict) and set(data) <= {"services", "volumes"}, data
     services = data["services"]
-    assert len(services) == 1, services
-    service = next(iter(services.values()))
+    [name] = [key for key in services if not key.endswith("-setup")]
+    assert set(services) <= {name, f"{name}-setup"}, services  # the app, and its setup one-shot when it has one
+    service = services[name]
+    one_shot = services.get(f"{name}-setup") or {}
     return {
         "service": sorted(service),
         "environment": sorted(service.get("environment") or {}),
         "build": sorted(service["build"]),
         "volumes": sorted(data.get("volumes") or {}),
+        "setup": sorted(one_shot),
     }
 
 

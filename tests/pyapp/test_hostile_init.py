@@ -123,10 +123,23 @@ def test_a_requirements_file_name_that_could_inject_a_mount_option_is_refused(tm
 # --- --setup ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("setup", ["python -c \"print('a')\"", "echo $HOME", "flask 'init-db"])
-def test_setup_with_a_quote_a_dollar_or_unbalanced_quotes_is_refused(tmp_path, setup):
+def test_setup_with_unbalanced_quotes_is_refused(tmp_path):
     app = flask_app(tmp_path)
-    assert refused(run_init(app, "--setup", setup)).startswith("error: --setup ") and nothing_written(app)
+    assert refused(run_init(app, "--setup", "flask 'init-db")).startswith("error: --setup ") and nothing_written(app)
+
+
+@pytest.mark.parametrize(
+    ("setup", "argv"),
+    [("python -c \"print('a')\"", ["python", "-c", "print('a')"]), ("echo $HOME", ["echo", "$HOME"])],
+)
+def test_setup_with_a_quote_or_a_dollar_stays_literal_words(tmp_path, setup, argv):
+    """Compose would expand `$HOME` and the image would not: the one-shot's words are written `$$`, so Compose hands
+    the container the literal word, as the image's label has it."""
+    app = flask_app(tmp_path)
+    assert run_init(app, "--setup", setup).exit_code == 0
+    one_shot = yaml.safe_load((app / "compose.yaml").read_text())["services"]["app-setup"]
+    assert [word.replace("$$", "$") for word in one_shot["command"][-len(argv) :]] == argv
+    assert one_shot["command"][-len(argv) - 1] == "--"
 
 
 def test_setup_with_a_newline_stays_one_compose_value(tmp_path):
@@ -136,9 +149,9 @@ def test_setup_with_a_newline_stays_one_compose_value(tmp_path):
     assert shape(app) == baseline_shape(
         tmp_path, {"app.py": FLASK, "requirements.txt": "flask==3.1.0\n"}, "--setup", "flask init-db"
     )
-    service = next(iter(yaml.safe_load((app / "compose.yaml").read_text())["services"].values()))
-    assert "privileged" not in service
-    assert json.loads(service["environment"]["APP_SETUP"]) == ["flask", "--app", "app", "init\n    privileged: true"]
+    services = yaml.safe_load((app / "compose.yaml").read_text())["services"]
+    assert not any("privileged" in service for service in services.values())
+    assert services["app-setup"]["command"][-4:] == ["flask", "--app", "app", "init\n    privileged: true"]
 
 
 # --- what init prints ---------------------------------------------------------------------------------------------
