@@ -87,7 +87,7 @@ HOSTILE = [
     "x",
 ]
 hostile = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4)), min_size=1, max_size=6).map("".join)
-EXAMPLES = 300 if settings.default.max_examples > 100 else 20
+EXAMPLES = 100 if settings.default.max_examples > 100 else 20
 """Per field: each example is a whole `dockwise init` with two lints and three parses (about 0.1 s)."""
 
 
