@@ -13,12 +13,13 @@ from dockwise.pyapp.entry import Candidate
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module, read_app_file
+from dockwise.service.profile import HARDENED
 from dockwise.service.setup_once import SetupScope
 
 APP_DIR = PurePosixPath("/app")
 VENV = PurePosixPath("/opt/venv")
 DATA_DIR = PurePosixPath("/data")
-TMPFS_DIR = PurePosixPath("/tmp")  # the hardened run profile mounts a tmpfs there
+TMPFS_DIR = PurePosixPath(next(iter(HARDENED.tmpfs)))  # the hardened run profile mounts a tmpfs there
 # Directories of the base image a write path must not replace (a symlink there would break the image).
 _SYSTEM = frozenset(
     {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "usr"}
