@@ -1,7 +1,8 @@
-"""Data survives on every fixture app with a write: `dockwise init --setup` -> the distroless image -> dockwise starts
-it (the setup step runs once, in a one-shot container, on a volume) -> the app writes (flaskr: a user and a post;
-django-skeleton: a superuser) -> `docker restart` -> still there -> a new container on the same volume -> still there,
-and the setup step did not run again (its marker in the volume is the first one)."""
+"""Data survives on every fixture app with a write (the three whose image has a data volume): `dockwise init --setup`
+-> the distroless image -> dockwise starts it (the setup step runs once, in a one-shot container, on a volume) -> the
+app writes (flaskr: a user and a post; the two Django apps: a superuser) -> `docker restart` -> still there -> a new
+container on the same volume -> still there, and the setup step did not run again (its marker in the volume is the
+first one)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,11 @@ def markers(container) -> dict:
 
 @pytest.mark.parametrize(
     ("name", "setup", "scope"),
-    [("flaskr", "flask --app flaskr init-db", "volume"), ("django-skeleton", "python manage.py migrate", "release")],
+    [
+        ("flaskr", "flask --app flaskr init-db", "volume"),
+        ("django-skeleton", "python manage.py migrate", "release"),
+        ("django-quickstart", "python manage.py migrate", "release"),
+    ],
 )
 def test_data_survives_restart_and_a_new_container(name, setup, scope, tmp_path, docker_client, test_labels):
     app = copy_app(name, tmp_path)
