@@ -74,9 +74,12 @@ class Row:
 
 
 def last_line(text: str) -> str:
+    """The CLI's `error: ...` message (rich wraps it over several lines: joined again), else the last line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error:")]
-    return (errors[-1] if errors else lines[-1] if lines else "")[:300]
+    starts = [i for i, line in enumerate(lines) if line.startswith("error:")]
+    if starts:
+        return " ".join(lines[starts[-1] :])[:400]
+    return (lines[-1] if lines else "")[:400]
 
 
 def cli(args: list[str], timeout: float) -> tuple[int | None, str, str, float]:
