@@ -71,6 +71,7 @@ class Row:
     steps: list[str] = field(default_factory=list)
     runs_on_host: bool | None = None
     host_note: str = ""
+    classes: list[str] = field(default_factory=list)
 
 
 def last_line(text: str) -> str:
@@ -214,6 +215,7 @@ def one_app(client, name: str, work: Path) -> Row:
     routes = load(CORPUS / name)
     host = routes["host"]
     row = Row(name, runs_on_host=host.get("runs_on_host"), host_note=host.get("host_note", ""))
+    row.classes = routes.get("classes", [])
     app = work / name
     shutil.copytree(CORPUS / name, app)
     code, out, err, seconds = cli(["init", str(app)], INIT_TIMEOUT_S)
@@ -284,7 +286,28 @@ def markdown(rows: list[Row], meta: dict) -> str:
         lines.append(
             f"| {r.app} | {host} | {r.stage}{' ✔' if r.ok else ''} | {cause} | {times} | {r.todo_followed or '–'} |"
         )
+    lines += ["", "By class (an app counts in each of its classes, from its routes.toml):", ""]
+    lines += ["| class | apps | served | stopped at (app: stage) |", "|---|---|---|---|"]
+    for name in sorted({c for r in rows for c in r.classes}):
+        members = [r for r in rows if name in r.classes]
+        stopped = ", ".join(f"{r.app}: {r.stage}" for r in members if not r.ok) or "–"
+        lines.append(f"| {name} | {len(members)} | {sum(r.ok for r in members)} | {stopped} |")
     return "\n".join(lines) + "\n"
+
+
+def rerender(path: Path, md: Path | None) -> None:
+    """Read a run's JSON again, take runs_on_host and classes from the routes.toml files as they are now, and
+    write the JSON and the markdown again (the host runs and the bench run are separate)."""
+    data = json.loads(path.read_text())
+    rows = [Row(**row) for row in data["rows"]]
+    for row in rows:
+        routes = load(CORPUS / row.app)
+        row.runs_on_host = routes["host"].get("runs_on_host")
+        row.host_note = routes["host"].get("host_note", "")
+        row.classes = routes.get("classes", [])
+    path.write_text(json.dumps({"meta": data["meta"], "rows": [asdict(r) for r in rows]}, indent=2) + "\n")
+    if md:
+        md.write_text(markdown(rows, data["meta"]))
 
 
 def main() -> int:
@@ -292,7 +315,11 @@ def main() -> int:
     parser.add_argument("--apps", default="", help="comma-separated corpus apps [default: all]")
     parser.add_argument("--json", type=Path, help="write the rows as JSON here")
     parser.add_argument("--md", type=Path, help="write the markdown table here")
+    parser.add_argument("--rerender", action="store_true", help="only rewrite --json's rows and --md from routes.toml")
     args = parser.parse_args()
+    if args.rerender:
+        rerender(args.json, args.md)
+        return 0
     names = args.apps.split(",") if args.apps else sorted(p.parent.name for p in CORPUS.glob("*/routes.toml"))
     client = sdk_client()
     console = Console(stderr=True)
