@@ -75,9 +75,88 @@ def start(command: str, cwd: Path, env: dict[str, str], log) -> subprocess.Popen
     )
 
 
+CONTAINER_LABELS = {"dockwise.test": "corpus-host"}
+
+
+def container_script(host: dict) -> str:
+    """The host commands as one shell script for a python:X-slim container: install and setup once (a marker
+    file in the bind-mounted app keeps a restart from installing again), then the server (`container_run`: the
+    same command bound to 0.0.0.0 inside the container, published on 127.0.0.1 outside)."""
+    once = ["python -m venv /app/.venv-corpus", *host.get("install", []), *host.get("setup", [])]
+    return (
+        "export PATH=/app/.venv-corpus/bin:$PATH VIRTUAL_ENV=/app/.venv-corpus; "
+        "if [ ! -e /app/.corpus-installed ]; then " + " && ".join(once) + " && touch /app/.corpus-installed; fi; "
+        "exec " + host.get("container_run", host["run"])
+    )
+
+
+def container_run(name: str, work: Path, routes: dict) -> dict:
+    """For an app whose README needs a newer Python than the host's: the same commands in dockwise's
+    python:X-slim base (PyPI through the host CA bundle mounted read-only), published on 127.0.0.1."""
+    host = routes["host"]
+    app = work / name
+    shutil.copytree(CORPUS / name, app)
+    inside = int(host.get("port", 8000))
+    image = f"dockwise/python:{host['python']}-slim"
+    run = [
+        "docker", "run", "-d", "--label", "dockwise.test=corpus-host", "-v", f"{app}:/app", "-w", "/app",
+        "-v", "/etc/ssl/certs/ca-certificates.crt:/run/ca.crt:ro", "-e", "PIP_CERT=/run/ca.crt",
+        "-e", "SSL_CERT_FILE=/run/ca.crt", "-e", f"PORT={inside}", "-p", f"127.0.0.1::{inside}",
+        image, "sh", "-c", container_script(host),
+    ]  # fmt: skip
+    cid = subprocess.run(run, capture_output=True, text=True, check=True).stdout.strip()
+    row: dict = {"app": name, "python": host["python"], "in_container": True}
+    try:
+        for phase, steps in (("steps", routes["steps"]), ("after_restart", routes.get("after_restart"))):
+            if steps is None:
+                break
+            if phase == "after_restart":
+                subprocess.run(["docker", "start", cid], capture_output=True, check=True)
+            port = _published(cid, inside, INSTALL_TIMEOUT_S)
+            if port is None:
+                logs = subprocess.run(["docker", "logs", "--tail", "15", cid], capture_output=True, text=True)
+                row.update(stage="start", ok=False, cause="no answer", log=(logs.stdout + logs.stderr)[-1500:])
+                return row
+            results = run_steps(f"http://127.0.0.1:{port}", steps)
+            row[phase] = [r.cause or f"ok {r.name}" for r in results]
+            started = time.monotonic()
+            subprocess.run(["docker", "stop", "-t", "10", cid], capture_output=True, check=True)
+            row[f"{phase}_stop_s"] = round(time.monotonic() - started, 1)
+            if not all(r.ok for r in results):
+                row.update(stage="routes", ok=False)
+                return row
+        row.update(stage="routes", ok=True)
+        return row
+    finally:
+        subprocess.run(["docker", "rm", "-f", cid], capture_output=True)
+
+
+def _published(cid: str, inside: int, seconds: float) -> int | None:
+    """The host port once the container answers TCP on it, None if it exits or never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", cid], capture_output=True, text=True)
+        if state.stdout.strip() != "true":
+            return None
+        mapped = subprocess.run(["docker", "port", cid, str(inside)], capture_output=True, text=True).stdout
+        if mapped:
+            port = int(mapped.splitlines()[0].rsplit(":", 1)[1])
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    if s.recv(1):
+                        return port
+            except OSError:
+                pass
+        time.sleep(1)
+    return None
+
+
 def host_run(name: str, work: Path) -> dict:
     routes = load(CORPUS / name)
     host = routes["host"]
+    if host.get("python"):  # the README needs a newer Python than the host's
+        return container_run(name, work, routes)
     app = work / name
     shutil.copytree(CORPUS / name, app)
     venv = work / f"venv-{name}"
