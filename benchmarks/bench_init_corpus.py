@@ -61,6 +61,7 @@ class Row:
     stage: str = "init"  # the stage reached: the first one that failed, or "served"
     ok: bool = False
     cause: str = ""
+    detail: str = ""  # the log line that says why, when the cause is a step's failure
     exit_codes: dict[str, int | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     todo_followed: str = ""  # the init command of init's to-do that was run, "" if none, else why not
@@ -81,6 +82,28 @@ def last_line(text: str) -> str:
     if starts:
         return " ".join(lines[starts[-1] :])[:400]
     return (lines[-1] if lines else "")[:400]
+
+
+ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception)\b.*|ERROR: .*|error: (?!subprocess-exited).*)$")
+KNOWN = (  # a visible line of the log -> what it means (the CLI shows a build step's last 15 lines)
+    ("'psycopg2-binary' package instead", "psycopg2 built from source: pg_config (libpq-dev) missing"),
+    ("pg_config executable not found", "psycopg2 built from source: pg_config (libpq-dev) missing"),
+    ("Python.h: No such file", "a C extension built from source: Python.h missing (python3-dev)"),
+    ("x86_64-linux-gnu-gcc", "a C extension built from source: no compiler (gcc)"),
+    ("Unable to determine which files to ship", "hatchling: the app is not a distributable package"),
+)
+
+
+def why(log: str) -> str:
+    """The log line that says why a build step or a container failed: a known pattern, else the last exception or
+    pip error, else the last line; with the sdist pip was downloading, when the log still shows it."""
+    lines = [line.removeprefix("  |").strip() for line in log.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("error: building")]
+    known = next((meaning for marker, meaning in KNOWN if marker in log), None)
+    found = known or next((line for line in reversed(lines) if ERROR_LINE.match(line)), None)
+    found = found or next((line for line in reversed(lines) if line.startswith("×")), lines[-1] if lines else "")
+    sdists = re.findall(r"Downloading (\S+?)\.tar\.gz", log)
+    return (found + (f" (building {sdists[-1]} from source)" if sdists else ""))[:300]
 
 
 def cli(args: list[str], timeout: float) -> tuple[int | None, str, str, float]:
@@ -116,8 +139,8 @@ def wait_http(port: int, container, seconds: float) -> str:
         container.reload()
         if container.status == "exited":
             code = container.attrs["State"]["ExitCode"]
-            logs = container.logs(tail=5).decode("utf-8", "replace")
-            return f"exited {code} before answering: {last_line(logs)}"
+            logs = container.logs(tail=40).decode("utf-8", "replace")
+            return f"exited {code} before answering: {why(logs)}"
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                 return ""
@@ -125,8 +148,8 @@ def wait_http(port: int, container, seconds: float) -> str:
             return ""
         except OSError:
             time.sleep(0.5)
-    logs = container.logs(tail=5).decode("utf-8", "replace")
-    return f"no HTTP answer within {seconds:.0f} s: {last_line(logs)}"
+    logs = container.logs(tail=40).decode("utf-8", "replace")
+    return f"no HTTP answer within {seconds:.0f} s: {why(logs)}"
 
 
 def published_port(container, port: int) -> int:
@@ -180,7 +203,8 @@ def served(client, row: Row, tag: str, routes: dict) -> None:
         row.steps = [r.cause or f"ok: {r.name}" for r in results]
         bad = [r for r in results if not r.ok]
         if bad:
-            row.cause = bad[0].cause + " | " + last_line(container.logs(tail=5).decode("utf-8", "replace"))
+            row.cause = bad[0].cause
+            row.detail = why(container.logs(tail=40).decode("utf-8", "replace"))
             return
         row.stage = "stop"
         code, seconds = stop_container(container)
@@ -246,6 +270,7 @@ def one_app(client, name: str, work: Path) -> Row:
         row.exit_codes[row.stage], row.seconds[row.stage] = code, round(seconds, 1)
         if code != 0:
             row.cause = last_line(err or out)
+            row.detail = why(err)
             return row
     served(client, row, f"dockwise-test/corpus-{name}:distroless-{RUN}", routes)
     return row
@@ -282,7 +307,7 @@ def markdown(rows: list[Row], meta: dict) -> str:
         times = " / ".join(
             f"{r.seconds[s]:.0f}" if s in r.seconds else "–" for s in ("init", "build-standard", "build-distroless")
         )
-        cause = r.cause.replace("|", "\\|").replace("\n", " ")[:220]
+        cause = (r.cause[:220] + (f" — {r.detail}" if r.detail else "")).replace("|", "\\|").replace("\n", " ")
         lines.append(
             f"| {r.app} | {host} | {r.stage}{' ✔' if r.ok else ''} | {cause} | {times} | {r.todo_followed or '–'} |"
         )
