@@ -292,8 +292,12 @@ def markdown(rows: list[Row], meta: dict) -> str:
     lines = [
         "# `dockwise init` on the corpus of public apps",
         "",
-        f"Run {meta['date']} on {meta['machine']}, commit {meta['commit']}; "
-        "`python benchmarks/bench_init_corpus.py` (tests/fixtures/corpus, routes in each app's routes.toml).",
+        f"Run {meta['date']} on {meta['machine']}, commit {meta['commit']}, {meta['seconds']} s; "
+        "`python benchmarks/bench_init_corpus.py` (tests/fixtures/corpus, routes in each app's routes.toml)."
+        + "".join(
+            f" {', '.join(a['apps'])}: run again {a['date']} at commit {a['commit']} (`--apps ... --append`)."
+            for a in meta.get("appended", [])
+        ),
         "",
         f"Served hardened, routes right, stop exit 0, the write still there after a restart: **{served_count} of "
         f"{len(rows)}**; of the {len(eligible)} that run under their own README on the host (Python 3.11): "
@@ -340,6 +344,9 @@ def main() -> int:
     parser.add_argument("--apps", default="", help="comma-separated corpus apps [default: all]")
     parser.add_argument("--json", type=Path, help="write the rows as JSON here")
     parser.add_argument("--md", type=Path, help="write the markdown table here")
+    parser.add_argument(
+        "--append", action="store_true", help="put this run's rows into --json's earlier run (same apps replaced)"
+    )
     parser.add_argument("--rerender", action="store_true", help="only rewrite --json's rows and --md from routes.toml")
     args = parser.parse_args()
     if args.rerender:
@@ -391,6 +398,11 @@ def main() -> int:
         "seconds": round(time.monotonic() - started),
         "stages": list(STAGES),
     }
+    if args.append and args.json and args.json.is_file():
+        earlier = json.loads(args.json.read_text())
+        ran = {r.app for r in rows}
+        rows = sorted([Row(**r) for r in earlier["rows"] if r["app"] not in ran] + rows, key=lambda r: r.app)
+        meta = earlier["meta"] | {"appended": [*earlier["meta"].get("appended", []), {**meta, "apps": sorted(ran)}]}
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=2) + "\n")
     if args.md:
