@@ -100,6 +100,9 @@ def why(log: str) -> str:
     lines = [line.removeprefix("  |").strip() for line in log.splitlines()]
     lines = [line for line in lines if line and not line.startswith("error: building")]
     known = next((meaning for marker, meaning in KNOWN if marker in log), None)
+    requested = re.findall(r"The user requested (\S+)", log)
+    if "The conflict is caused by" in log and requested:
+        known = "pip: conflicting requirements " + " and ".join(requested)
     found = known or next((line for line in reversed(lines) if ERROR_LINE.match(line)), None)
     found = found or next((line for line in reversed(lines) if line.startswith("×")), lines[-1] if lines else "")
     sdists = re.findall(r"Downloading (\S+?)\.tar\.gz", log)
