@@ -91,6 +91,7 @@ KNOWN = (  # a visible line of the log -> what it means (the CLI shows a build s
     ("Python.h: No such file", "a C extension built from source: Python.h missing (python3-dev)"),
     ("x86_64-linux-gnu-gcc", "a C extension built from source: no compiler (gcc)"),
     ("Unable to determine which files to ship", "hatchling: the app is not a distributable package"),
+    ("[tool.hatch.build.targets.wheel]", "hatchling: the app is not a distributable package"),
 )
 
 
