@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
 from corpus_routes import CORPUS, load, run_steps
 
 INSTALL_TIMEOUT_S = 600
