@@ -95,6 +95,7 @@ def notes_app() -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.network  # a loopback HTTP server: the hermetic tier refuses every connect
 def test_run_steps_keeps_cookies_follows_no_redirect_and_captures(notes_app: str) -> None:
     routes = _routes_module()
     steps = [
@@ -106,6 +107,7 @@ def test_run_steps_keeps_cookies_follows_no_redirect_and_captures(notes_app: str
     assert [r.ok for r in results] == [True, True, True], [r.cause for r in results]
 
 
+@pytest.mark.network  # a loopback HTTP server: the hermetic tier refuses every connect
 def test_run_steps_names_a_wrong_status_a_missing_text_and_a_short_count(notes_app: str) -> None:
     routes = _routes_module()
     results = routes.run_steps(
@@ -123,6 +125,7 @@ def test_run_steps_names_a_wrong_status_a_missing_text_and_a_short_count(notes_a
     assert "lacks 'one' x2" in results[3].cause
 
 
+@pytest.mark.network  # a loopback HTTP server: the hermetic tier refuses every connect
 def test_run_steps_stops_when_nothing_answers() -> None:
     routes = _routes_module()
     results = routes.run_steps("http://127.0.0.1:9", [{"path": "/"}, {"path": "/again"}], timeout=2)
