@@ -40,9 +40,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dockwise.engine import containers
 from dockwise.engine.client import sdk_client
-from dockwise.engine.containers import DATA_LABEL
-from dockwise.engine.run_profile import HARDENED
+from dockwise.service import labels as label_names
+from dockwise.service.contract import tcp_ports
+from dockwise.service.run_options import data_mount
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKWISE = ROOT / ".venv" / "bin" / "dockwise"
@@ -164,20 +166,14 @@ def published_port(container, port: int) -> int:
 
 def image_facts(client, tag: str) -> tuple[int, str]:
     config = client.images.get(tag).attrs["Config"]
-    ports = sorted(int(p.split("/")[0]) for p in (config.get("ExposedPorts") or {}))
-    return (ports[0] if ports else 8000), (config.get("Labels") or {}).get(DATA_LABEL, "")
+    ports = tcp_ports(config.get("ExposedPorts") or {})
+    return (ports[0] if ports else 8000), (config.get("Labels") or {}).get(label_names.DATA, "")
 
 
 def start_container(client, tag: str, port: int, volume: str | None, data: str, env: dict[str, str]):
-    return client.containers.run(
-        tag,
-        detach=True,
-        labels=LABELS,
-        environment=env,
-        ports={f"{port}/tcp": ("127.0.0.1", None)},
-        volumes={volume: {"bind": data, "mode": "rw"}} if volume else None,
-        **HARDENED.engine_options(),
-    )
+    """As dockwise runs a service: the hardened profile, the image's setup step first in a one-shot container."""
+    mount = {"volumes": data_mount(volume, data)} if volume else {}
+    return containers.start(client, tag, port=port, labels=LABELS, environment=env, **mount).container
 
 
 def stop_container(container) -> tuple[int | None, float]:
