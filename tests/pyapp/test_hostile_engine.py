@@ -55,7 +55,11 @@ def test_loopback_procfile_and_upload_folder_outside_app(variant, tmp_path, dock
     try:
         for attempt in ("write", "read after a new container on the same volume"):
             with containers.running(
-                docker_client, tag, port=port, labels=test_labels, **hardened_options(compose, volume.name)
+                docker_client,
+                tag,
+                port=port,
+                labels=test_labels,
+                **hardened_options(next(iter(compose["services"].values())), volume.name, variant),
             ) as published:
                 client = Client(published.host_port)
                 wait_until_up(client, "/", published.container)
