@@ -26,16 +26,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.pyapp.generated import printed_safely, shape
-from tests.pyapp.helpers import GENERATED, run_init
+from tests.pyapp.helpers import DJANGO, FLASK, GENERATED, run_init
 
-FLASK = 'from flask import Flask\napp = Flask(__name__)\n\n\n@app.route("/")\ndef index():\n    return "hi"\n'
-DJANGO = {
-    "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
-    "mysite/__init__.py": "",
-    "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
-    "mysite/settings.py": "WSGI_APPLICATION = 'mysite.wsgi.application'\n",
-    "requirements.txt": "django==5.1.4\n",
-}
 BASE = {"app.py": FLASK, "requirements.txt": "flask==3.1.0\n"}
 HOSTILE = [
     "\n",
