@@ -40,6 +40,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dockwise.core.errors import DockwiseError
 from dockwise.engine import containers
 from dockwise.engine.client import sdk_client
 from dockwise.service import labels as label_names
@@ -54,7 +55,18 @@ INIT_TIMEOUT_S = 120
 BUILD_TIMEOUT_S = 900
 START_TIMEOUT_S = 60
 STOP_GRACE_S = 10
-STAGES = ("init", "build-standard", "build-distroless", "start", "routes", "stop", "restart", "persist", "served")
+STAGES = (
+    "init",
+    "build-standard",
+    "build-distroless",
+    "setup",
+    "start",
+    "routes",
+    "stop",
+    "restart",
+    "persist",
+    "served",
+)
 # What each stage's failure means, by the classes: the row says where an app stopped.
 
 
@@ -189,7 +201,14 @@ def served(client, row: Row, tag: str, routes: dict) -> None:
     row.port, row.data_label = port, data
     env = routes.get("container", {}).get("env", {})
     volume = client.volumes.create(name=f"dockwise-test-corpus-{row.app}-{RUN}", labels=LABELS).name if data else None
-    container = start_container(client, tag, port, volume, data, env)
+    row.stage = "setup"
+    try:
+        container = start_container(client, tag, port, volume, data, env)
+    except DockwiseError as error:  # the setup one-shot failed (or the engine refused the container): one line
+        row.cause = str(error)[:300]
+        if volume:
+            client.volumes.get(volume).remove(force=True)
+        return
     try:
         row.stage = "start"
         began = time.monotonic()
