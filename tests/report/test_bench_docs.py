@@ -142,8 +142,8 @@ def test_bench_inspect_renders_each_archive_beside_dive():
     fast = archive | {"name": "img:2", "dockwise": _tool(0.1, 0.09, 0.1, 20.0)}
     data = _record("bench_inspect", {"runs": 7, "goal_ratio": 1.0, "archives": [archive, fast]})
     text = bench_docs.bench_inspect(data)
-    assert _row(text, "img:1 (135.6 MB, 1 layers)") == [
-        "img:1 (135.6 MB, 1 layers)",
+    assert _row(text, "img:1 (135.6 MB, 1 layer)") == [
+        "img:1 (135.6 MB, 1 layer)",
         "0.338 s, 0.333 s, **28 MiB**",
         "0.130 s, 0.123 s, 18 MiB",
         "2.60× / 2.50×",

@@ -190,7 +190,10 @@ def bench_inspect(data: dict[str, Any]) -> str:
     rows = []
     for a in archives:
         ours, dive = a["dockwise"], a["dive"]
-        row = [f"{a['name']} ({_mb(a['archive_bytes'])} MB, {a['layers']} layers)", _seconds(ours, bold_mib=True)]
+        row = [
+            f"{a['name']} ({_mb(a['archive_bytes'])} MB, {a['layers']} layer{'s' * (a['layers'] != 1)})",
+            _seconds(ours, bold_mib=True),
+        ]
         row += [_seconds(a["baseline"]) if a.get("baseline") else "—"] if baseline else []
         row += [
             _seconds(dive),
