@@ -50,11 +50,12 @@ check: $(STAMP)
 
 # The performance goals (issue 10's table), each beside its peer in the same run: server throughput and startup,
 # the distroless image's size (bench_webapp), inspect's time and memory against dive (bench_inspect), sbom's time,
-# memory and licences against syft (bench_sbom, which also rewrites docs/benchmarks/sbom.json and its table).
+# memory and licences against syft (bench_sbom); each writes its record in docs/benchmarks/, whose tables `docs` renders.
 bench: bases
-	$(BIN)/python benchmarks/bench_webapp.py --runs 7 --load-seconds 5
-	$(BIN)/python benchmarks/bench_inspect.py --runs 7
-	$(BIN)/python benchmarks/bench_sbom.py --runs 7 --out docs/benchmarks/sbom.json
+	$(BIN)/python benchmarks/bench_webapp.py --runs 7 --load-seconds 5 --json-out docs/benchmarks/bench-webapp.json
+	$(BIN)/python benchmarks/bench_inspect.py --runs 7 --json-out docs/benchmarks/bench-inspect.json
+	$(BIN)/python benchmarks/bench_sbom.py --runs 7 --json-out docs/benchmarks/sbom.json
+	$(BIN)/python -m dockwise.report.bench_docs docs/benchmarks
 
 # Regenerate docs/rules.md from the rule modules and the benchmark tables in docs/benchmarks/ from the JSON records
 # the benchmarks wrote (`--json-out`); a test fails when either is stale.

@@ -6,13 +6,14 @@ The anchors cannot be pulled here (no registry), so they are figures, not measur
 python:3.13-slim ~120-130 MB unpacked (docker-library repo-info: python:3.11-slim-bookworm 130.0 MB unpacked,
 47.8 MB compressed); distroless python3-debian12 ~54 MB unpacked, 19.6 MB gzip (rebuilt from its package list).
 The builds load into the engine under DOCKWISE_BASE_NAMESPACE (default: dockwise).
-Usage: python benchmarks/bench_base.py [--release trixie] [--skip-cold]
+Usage: python benchmarks/bench_base.py [--release trixie] [--skip-cold] [--json-out docs/benchmarks/bench-base.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -70,7 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", default="trixie")
     parser.add_argument("--skip-cold", action="store_true", help="Do not measure the empty-cache build.")
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-base.json)")
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
+    cold = None
     print(
         f"# dockwise base benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
         f"{platform.machine()}, release {args.release}"
@@ -98,10 +102,15 @@ def main() -> None:
             str(faithful_oci),
         )
         images = {**sizes(work / "oci"), **sizes(faithful_oci)}
+        rows = []
         print()
         print(f"{'image':56} {'unpacked MB':>11} {'gzip MB':>8}   anchor (unpacked / gzip MB)          ratio")
         for tag, (unpacked, compressed) in images.items():
             name, anchor_unpacked, anchor_compressed = ANCHORS["slim" if "python:" in tag else "distroless"]
+            anchor = {"name": name, "unpacked_mb": anchor_unpacked, "gzip_mb": anchor_compressed}
+            rows.append(
+                {"tag": tag, "unpacked_mb": round(unpacked, 2), "gzip_mb": round(compressed, 2), "anchor": anchor}
+            )
             print(
                 f"{tag:56} {unpacked:11.1f} {compressed:8.1f}   "
                 f"{name:28} {anchor_unpacked:5.1f} / {anchor_compressed:4.1f}"
@@ -115,6 +124,16 @@ def main() -> None:
             f"distroless lean / faithful: unpacked {lean:.1f} / {faithful:.1f} MB = {lean / faithful:.2f}x, "
             f"gzip {lean_gz:.1f} / {faithful_gz:.1f} MB = {lean_gz / faithful_gz:.2f}x"
         )
+
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {
+            "release": args.release,
+            "builds_s": {"cold": cold and round(cold, 2), "warm": round(warm, 2), "up_to_date": round(check, 2)},
+            "images": rows,
+        }
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_base", sys.argv, started, load, results))
 
 
 if __name__ == "__main__":

@@ -10,17 +10,22 @@ engine's defaults (as root with a writable root it would not start hardened). Th
 on each distroless image, hardened: sustained load, a worker killed, slow clients, malformed HTTP, stops.
 
     python benchmarks/bench_init.py [--runs 5] [--load-seconds 3] [--resilience-seconds 10] [--apps flaskr,inspector]
+        [--json-out docs/benchmarks/bench-init.json]
+
+It prints the tables `make docs` renders from the record `--json-out` writes (dockwise.report.bench_docs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -36,6 +41,7 @@ from dockwise.measure.load import run_load
 from dockwise.measure.runtime import run_resilience, time_to_exit, time_to_first_ok
 from dockwise.pyapp.bases import BASES
 from dockwise.pyapp.detect import InitOptions, detect
+from dockwise.report import bench_docs
 from dockwise.service.profile import DEFAULT, HARDENED
 from dockwise.slim.report import demo_column
 
@@ -67,15 +73,6 @@ def hand_written(app: Path, facts) -> str:
     )
 
 
-def _slim_cell(slim: dict) -> str:
-    if "error" in slim:
-        return "refused: " + slim["error"][:80]
-    return (
-        f"{slim['size'] / 1e6:.1f}, {slim['ratio']:.2f}×, "
-        f"{'identical' if slim['probes_identical'] else 'DIFFER'} ({slim['probes']})"
-    )
-
-
 def measure(client, tag: str, port: int, path: str, runs: int, load_seconds: float, profile) -> dict:
     timings = [time_to_first_ok(client, tag, port, LABELS, path, profile) for _ in range(runs)]
     with containers.running(client, tag, port=port, labels=LABELS, profile=profile) as published:
@@ -90,12 +87,6 @@ def measure(client, tag: str, port: int, path: str, runs: int, load_seconds: flo
         "errors": load.socket_errors + load.non_2xx,
         "practices": sum(v.status == "pass" for v in judge(facts)),
     }
-
-
-def _crash_cell(row: dict) -> str:
-    if not row["has_workers"]:
-        return "one process: no worker to kill"
-    return f"{'replaced' if row['worker_replaced'] else 'NOT replaced'} ({row['crash_errors']} errors)"
 
 
 def resilience_row(suite) -> dict:
@@ -129,7 +120,9 @@ def main() -> int:
         help="sustained load of the resilience suite on each distroless image (0: skip it)",
     )
     parser.add_argument("--apps", default=",".join(sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())))
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-init.json)")
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
     client = sdk_client()
     rows = []
     with tempfile.TemporaryDirectory(prefix="dockwise-bench-init-") as tmp:
@@ -214,36 +207,16 @@ def main() -> int:
                 container.remove(force=True)
             for image in client.images.list(filters={"label": f"dockwise.test={LABELS['dockwise.test']}"}):
                 client.images.remove(image.id, force=True)
-    print(
-        "| app | Python | size std / distroless / hand (MB) | distroless ÷ hand | startup std / distroless / hand / "
-        "bare (ms) | distroless ÷ bare | req/s std / distroless / hand | practices std / distroless / hand | "
-        "slim (MB, ÷ distroless, probes) |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        s, d, h = r["standard"], r["distroless"], r["hand"]
-        print(
-            f"| {r['app']} | {r['python']} | {s['size'] / 1e6:.1f} / {d['size'] / 1e6:.1f} / {h['size'] / 1e6:.1f} | "
-            f"{d['size'] / h['size']:.2f}× | {s['startup_ms']:.0f} / {d['startup_ms']:.0f} / {h['startup_ms']:.0f} / "
-            f"{r['bare_ms']:.0f} | {d['startup_ms'] / r['bare_ms']:.2f}× | {s['rps']:.0f} / {d['rps']:.0f} / "
-            f"{h['rps']:.0f} | {s['practices']} / {d['practices']} / {h['practices']} of 8 | "
-            f"{_slim_cell(r['slim'])} |"
-        )
-    if any("resilience" in r for r in rows):
-        print(
-            "\n| app | sustained req/s, errors, p99 | RSS after ÷ warm | worker SIGKILL | 200 slow clients | malformed "
-            "4xx | stop under load: exit, lost | idle stop |"
-        )
-        print("|---|---|---|---|---|---|---|---|")
-        for r in rows:
-            if "resilience" in r:
-                x = r["resilience"]
-                print(
-                    f"| {r['app']} | {x['rps']:.0f}, {x['errors']}, {x['p99_ms']} ms | {x['rss_growth']}× | "
-                    f"{_crash_cell(x)} | "
-                    f"{'held' if x['slow_held'] else 'NOT held'} ({x['slow_ms']} ms) | {x['malformed']} | "
-                    f"{x['stop_exit']}, {x['stop_lost']} | {x['idle_stop_s']} s |"
-                )
+    results = {
+        "runs": args.runs,
+        "load_seconds": args.load_seconds,
+        "resilience_seconds": args.resilience_seconds,
+        "apps": rows,
+    }
+    record = bench_docs.record("bench_init", sys.argv, started, load, results)
+    print(bench_docs.bench_init(record))
+    if args.json_out:
+        bench_docs.write_record(args.json_out, record)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Benchmark: `dockwise inspect` (defaults) beside `dive --ci` on the same archives, in the same run: wall time, CPU
 time and peak RSS of each (wait4 on the child), and where dockwise's time goes.
 
-    .venv/bin/python benchmarks/bench_inspect.py [--runs 7] [--big-mib 1024] [--baseline-src DIR] [ARCHIVE ...]
+    .venv/bin/python benchmarks/bench_inspect.py [--runs 7] [--big-mib 1024] [--baseline-src DIR]
+        [--json-out docs/benchmarks/bench-inspect.json] [ARCHIVE ...]
 
 Without arguments the archives are: dockwise/python:3.13-slim (saved from the engine), a "waste" image built on it
 whose one RUN re-writes /usr/lib/python3.13 with chmod and deletes /usr/share/doc (removed again afterwards), and a
@@ -38,6 +39,8 @@ from tests.image.hostile_inputs import Run, run_measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WASTE_TAG = "dockwise-bench/waste:1"
+GOAL = 1.0
+"""Issue 10: dockwise inspect's median wall time at most this multiple of dive's on the same archive."""
 WASTE_DOCKERFILE = (
     "FROM dockwise/python:3.13-slim\n"
     "RUN chmod -R go-w /usr/lib/python3.13 && chmod -R a+r /usr/lib/python3.13 && rm -rf /usr/share/doc\n"
@@ -205,15 +208,25 @@ def _all_copies_bytes(archive: Path) -> int:
     return sum(sum(copies) for copies in sizes.values() if len(copies) > 1)
 
 
-def _row(name: str, runs: list[Run]) -> str:
-    wall = statistics.median(m.seconds for m in runs)
+def _figures(runs: list[Run]) -> dict[str, float]:
+    """Medians (and the best wall time) over one tool's runs, and its peak RSS."""
+    return {
+        "median_s": round(statistics.median(m.seconds for m in runs), 3),
+        "best_s": round(min(m.seconds for m in runs), 3),
+        "cpu_s": round(statistics.median(m.cpu for m in runs), 3),
+        "peak_mib": round(max(m.peak_mib for m in runs), 1),
+    }
+
+
+def _row(name: str, figures: dict[str, float]) -> str:
     return (
-        f"  {name:34} median {wall:6.3f} s  best {min(m.seconds for m in runs):6.3f} s  "
-        f"cpu {statistics.median(m.cpu for m in runs):6.3f} s  peak RSS {max(m.peak_mib for m in runs):6.1f} MiB"
+        f"  {name:34} median {figures['median_s']:6.3f} s  best {figures['best_s']:6.3f} s  "
+        f"cpu {figures['cpu_s']:6.3f} s  peak RSS {figures['peak_mib']:6.1f} MiB"
     )
 
 
-def bench(archive: Path, runs: int, baseline: Path | None) -> None:
+def bench(archive: Path, runs: int, baseline: Path | None, name: str) -> dict:
+    """One archive's figures (what the record holds), printed as they come."""
     ours_env, dive_env = _python_env(None), {**os.environ, "CI": "true"}
     command = [sys.executable, "-m", "dockwise.cli", "inspect", str(archive), "--format", "json"]
     dive = [_dive(), "--ci", "--source", "docker-archive", str(archive)]
@@ -227,37 +240,62 @@ def bench(archive: Path, runs: int, baseline: Path | None) -> None:
             before.append(measure(command, _python_env(baseline)))
     gzip = measure([*command, "--gzip-size"], ours_env)
     facts = json.loads(ours[-1].stdout)["image"]
+    result = {
+        "name": name,
+        "archive_bytes": archive.stat().st_size,
+        "layers": facts["layer_count"],
+        "files": facts["file_count"],
+        "dockwise": _figures(ours),
+        "dive": _figures(theirs),
+        "baseline": _figures(before) if before else None,
+    }
     print(
-        f"\n{archive.name}: {archive.stat().st_size / 1e6:.1f} MB archive, {facts['layer_count']} layers, "
+        f"\n{name}: {result['archive_bytes'] / 1e6:.1f} MB archive, {facts['layer_count']} layers, "
         f"{facts['file_count']} files in the final view"
     )
-    print(_row(f"dockwise inspect ({facts['layer_count'] + 1} digests)", ours))
-    print(_row("dive --ci (no digest verified)", theirs))
+    print(_row(f"dockwise inspect ({facts['layer_count'] + 1} digests)", result["dockwise"]))
+    print(_row("dive --ci (no digest verified)", result["dive"]))
     if before:
-        print(_row(f"baseline ({baseline}) defaults", before))
-    ratio = statistics.median(m.seconds for m in ours) / statistics.median(m.seconds for m in theirs)
+        print(_row(f"baseline ({baseline}) defaults", result["baseline"]))
+    ratio = result["dockwise"]["median_s"] / result["dive"]["median_s"]
     print(
-        f"  ratio dockwise/dive: median {ratio:.2f}, best {min(m.seconds for m in ours) / min(m.seconds for m in theirs):.2f}; "
-        f"peak RSS {max(m.peak_mib for m in ours) / max(m.peak_mib for m in theirs):.2f}x dive's"
+        f"  ratio dockwise/dive: median {ratio:.2f}, best {result['dockwise']['best_s'] / result['dive']['best_s']:.2f}; "
+        f"peak RSS {result['dockwise']['peak_mib'] / result['dive']['peak_mib']:.2f}x dive's"
     )
+    result["gzip_size"] = {
+        "seconds": round(gzip.seconds, 3),
+        "cpu_s": round(gzip.cpu, 3),
+        "peak_mib": round(gzip.peak_mib, 1),
+        "compressed_bytes": json.loads(gzip.stdout)["image"]["compressed_bytes"],
+    }
     print(
         f"  dockwise inspect --gzip-size (parallel gzip -6): {gzip.seconds:.3f} s, cpu {gzip.cpu:.3f} s, "
-        f"peak RSS {gzip.peak_mib:.1f} MiB, compressed {json.loads(gzip.stdout)['image']['compressed_bytes']} bytes"
+        f"peak RSS {gzip.peak_mib:.1f} MiB, compressed {result['gzip_size']['compressed_bytes']} bytes"
     )
     phases = breakdown(archive, None, max(3, runs // 2))
+    result["breakdown_s"] = {key: round(value, 4) for key, value in phases.items()}
     print(
         "  breakdown (medians, fresh interpreters): " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in phases.items())
     )
     dive_figures = _dive_figures(theirs[-1].stdout.decode(errors="replace"))
+    result["waste"] = {
+        "reclaimable_bytes": facts["waste"]["reclaimable_bytes"],
+        "reclaimable_ratio": facts["waste"]["reclaimable_ratio"],
+        "dive_wasted_bytes": dive_figures["wastedBytes"],
+        "dive_user_wasted_percent": dive_figures["userWastedPercent"],
+        "dive_efficiency": dive_figures["efficiency"],
+        "all_copies_bytes": _all_copies_bytes(archive),
+    }
     print(
         f"  waste: dockwise reclaimable {facts['waste']['reclaimable_bytes']} bytes "
         f"({facts['waste']['reclaimable_ratio']:.2%} of the image); dive wastedBytes {dive_figures['wastedBytes']}, "
         f"userWastedPercent {dive_figures['userWastedPercent']}, efficiency {dive_figures['efficiency']}"
     )
     print(
-        f"  dive-style all-copies count from our index: {_all_copies_bytes(archive)} bytes "
+        f"  dive-style all-copies count from our index: {result['waste']['all_copies_bytes']} bytes "
         f"(counts the surviving copy too, so it exceeds what can be reclaimed)"
     )
+    return result
 
 
 def _build_waste_image(workdir: Path) -> str:
@@ -280,7 +318,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the generated image (0: none)")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to time beside this one")
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-inspect.json)")
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
     print(
         f"bench_inspect: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.2f}, runs {args.runs}"
@@ -296,10 +336,16 @@ def main() -> None:
                 from dockwise.engine.client import sdk_client
 
                 sdk_client().images.remove(WASTE_TAG)
+        names = [f"{WASTE_TAG} (the first + a chmod -R / rm layer)" if t == WASTE_TAG else t for t in targets]
         if args.big_mib:
             archives.append(big_image(archives[0], directory, args.big_mib))
-        for archive in archives:
-            bench(archive, args.runs, args.baseline_src)
+            names.append(f"the first + random files, {args.big_mib} MiB (generated)")
+        results = [bench(archive, args.runs, args.baseline_src, name) for archive, name in zip(archives, names)]
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        record = {"runs": args.runs, "goal_ratio": GOAL, "archives": results}
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_inspect", sys.argv, started, load, record))
 
 
 if __name__ == "__main__":

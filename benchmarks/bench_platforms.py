@@ -5,12 +5,14 @@ platform, and its first 200 under the hardened profile on each.
 Needs arm64 emulation (`dockwise doctor --platforms`, as root) and the arm64 bases in the engine for the app build
 (`dockwise base --platform linux/arm64`). Timings on a shared machine are indicative: read the ratios.
 Usage: python benchmarks/bench_platforms.py [--skip-slim] [--runs 3] [--rounds 2]
+       [--json-out docs/benchmarks/bench-platforms.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import statistics
 import sys
 import tempfile
@@ -58,7 +60,12 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3, help="Startups timed per platform.")
     parser.add_argument("--rounds", type=int, default=2, help="No-cache app builds per platform.")
+    parser.add_argument(
+        "--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-platforms.json)"
+    )
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
+    bases = []
     print(f"bench_platforms {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     with tempfile.TemporaryDirectory(prefix="bench-platforms-") as tmp:
         for kind in ("distroless",) + (() if args.skip_slim else ("slim",)):
@@ -66,6 +73,15 @@ def main() -> None:
                 print(
                     f"base {kind:10} {platform:12} {t1:7.1f} s / {t2:7.1f} s  IDs {ids1} / {ids2}  "
                     f"same IDs: {ids1 == ids2}  same archive bytes: {same}"
+                )
+                bases.append(
+                    {
+                        "kind": kind,
+                        "platform": str(platform),
+                        "seconds": [round(t1, 2), round(t2, 2)],
+                        "ids": [list(ids1), list(ids2)],
+                        "same_bytes": same,
+                    }
                 )
     client = sdk_client()
     for platform in PLATFORMS:
@@ -91,10 +107,10 @@ def main() -> None:
             )
     native, emulated = statistics.median(seconds[DEFAULT_PLATFORM]), statistics.median(seconds[ARM64])
     print(f"emulated arm64 / native amd64 build time (medians): {emulated / native:.1f}x")
-    first = {}
+    first, first_ms = {}, {}
     for platform, result in builds.items():
         times = [time_to_first_ok(client, result.tag, 5000, LABELS, "/healthz") for _ in range(args.runs)]
-        first[platform] = statistics.median(times)
+        first[platform], first_ms[platform] = statistics.median(times), times
         print(f"first 200 {platform!s:12} median {first[platform]:7.0f} ms  runs {[round(t) for t in times]}")
     print(f"emulated arm64 / native amd64 first 200: {first[ARM64] / first[DEFAULT_PLATFORM]:.1f}x")
     for result in every:
@@ -105,6 +121,18 @@ def main() -> None:
     leftovers = client.containers.list(all=True, filters={"label": f"dockwise.bench={LABELS['dockwise.bench']}"})
     for container in leftovers:
         containers.remove(container)
+
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {
+            "native": str(DEFAULT_PLATFORM),
+            "emulated": str(ARM64),
+            "bases": bases,
+            "builds_s": {str(p): [round(t, 2) for t in values] for p, values in seconds.items()},
+            "first_ok_ms": {str(p): [round(t, 1) for t in values] for p, values in first_ms.items()},
+        }
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_platforms", sys.argv, started, load, results))
 
 
 if __name__ == "__main__":

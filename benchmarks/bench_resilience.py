@@ -1,12 +1,13 @@
 """Benchmark the resilience suite on the reference service's images, beside its peers in the same run.
 
     .venv/bin/python benchmarks/bench_resilience.py [--seconds 60] [--variants standard,distroless]
+        [--json-out docs/benchmarks/bench-resilience.json]
 
 For each image: the suite (`dockwise.measure.resilience`: sustained wrk load at 64 connections, a worker killed
 under load, 200 slow clients, malformed HTTP, `docker stop` under load and idle) under the hardened run profile;
 then the same image under the engine's default profile, and the same image running Flask's development server
-(what the seed's `python web_app.py` runs) under the hardened profile. Prints figures only; the README records them
-with the date and machine. Nothing here is a test.
+(what the seed's `python web_app.py` runs) under the hardened profile. Prints figures; `--json-out` writes them as a
+record, from which `make docs` renders docs/benchmarks/bench-resilience.md's table. Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import os
 import platform
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,7 +87,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="sustained load per run")
     parser.add_argument("--variants", default="standard,distroless")
+    parser.add_argument(
+        "--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-resilience.json)"
+    )
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
+    records = []
     client = sdk_client()
     print(
         f"# bench_resilience {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, {os.cpu_count()} cores, "
@@ -103,19 +110,25 @@ def main() -> None:
             ).tag
         for variant, tag in tags.items():
             runs = (
-                ("granian (image), hardened profile", HARDENED, {}),
-                ("granian (image), engine defaults", DEFAULT, {}),
-                ("flask dev server, hardened profile", HARDENED, {"command": DEV_SERVER}),
+                ("granian (image), hardened profile", "hardened", HARDENED, {}),
+                ("granian (image), engine defaults", "defaults", DEFAULT, {}),
+                ("flask dev server, hardened profile", "dev server", HARDENED, {"command": DEV_SERVER}),
             )
-            for name, profile, options in runs:
+            for name, column, profile, options in runs:
                 print(f"\n## {variant}: {name}")
                 result = run_resilience(client, tag, 5000, LABELS, "/", profile, args.seconds, **options)
                 for line in summary(result):
                     print(f"  {line}")
+                records.append({"variant": variant, "server": column, "run": name, "suite": result.as_dict()})
         print(f"\n# done {datetime.now(UTC):%H:%M} UTC, load average {os.getloadavg()[0]:.2f}")
     finally:
         for tag in tags.values():
             client.images.remove(tag, force=True)
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {"seconds": args.seconds, "runs": records}
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_resilience", sys.argv, started, load, results))
 
 
 if __name__ == "__main__":

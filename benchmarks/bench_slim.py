@@ -1,8 +1,9 @@
 """Benchmark `dockwise slim` on the reference service's distroless image, beside that image in the same run.
 
-    .venv/bin/python benchmarks/bench_slim.py [--runs 7] [--load-seconds 5]
+    .venv/bin/python benchmarks/bench_slim.py [--runs 7] [--load-seconds 5] [--json-out docs/benchmarks/bench-slim.json]
 
-Prints figures only; the README records them with the date and machine. Nothing here is a test.
+Prints figures; `--json-out` writes them as a record, from which `make docs` renders docs/benchmarks/bench-slim.md's
+table. Nothing here is a test.
 - size: the distroless app image, its slim image (default rules) and the --only-traced-modules one, unpacked (the
   engine's Size), with the slim report's size by directory; goal: slim <= 20 MB unpacked;
 - probes: the reference probe file (examples/webapp/slim-probes.toml) plus the defaults; goal: all identical;
@@ -16,6 +17,7 @@ Everything it creates carries a dockwise.test label and is removed at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -36,6 +38,8 @@ from dockwise.service.labels import TEST as TEST_LABEL
 
 LABELS = {TEST_LABEL: "bench-slim-" + uuid.uuid4().hex[:8]}
 PROBES = Path(__file__).resolve().parents[1] / "examples" / "webapp" / "slim-probes.toml"
+GOAL_BYTES = 20e6
+"""The slim image of the reference service at most this many bytes unpacked."""
 
 
 def mb(n: float) -> str:
@@ -72,7 +76,9 @@ def main() -> None:
         "--runtime-image",
         help="the distroless runtime base to build on [default: what `dockwise build --variant distroless` uses]",
     )
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-slim.json)")
     args = parser.parse_args()
+    started_at, load_at_start = time.time(), os.getloadavg()[0]
 
     client = sdk_client()
     ensure_local_bases()
@@ -113,18 +119,19 @@ def main() -> None:
         report = slim.report.as_dict()
 
         print("\n## size (unpacked: the engine's Size; layer tar bytes in brackets)")
+        sizes = {}
         for name, ref, result in (
             ("distroless", source, None),
             ("slim", slim.tag, slim),
             ("slim --only-traced-modules", narrow.tag, narrow),
         ):
-            size = client.images.get(ref).attrs["Size"]
+            size = sizes[name] = client.images.get(ref).attrs["Size"]
             tar = f" [{mb(result.report.as_dict()['slim']['size_bytes'])}]" if result else ""
             print(f"{name:28} {mb(size):>9}{tar}   {ref}")
         slim_size = client.images.get(slim.tag).attrs["Size"]
         print(
             f"slim / distroless: {slim_size / client.images.get(source).attrs['Size']:.2f}x; goal slim <= 20 MB: "
-            f"{'met' if slim_size <= 20e6 else 'not met'}"
+            f"{'met' if slim_size <= GOAL_BYTES else 'not met'}"
         )
         print(f"slim took {slim_seconds:.1f} s ({report['seconds']})")
         print("\n| directory | distroless | slim |\n|---|---|---|")
@@ -156,6 +163,7 @@ def main() -> None:
             f" {args.load_rounds} rounds of (distroless, slim, slim, distroless); medians"
         )
         order = (("distroless", source), ("slim", slim.tag), ("slim", slim.tag), ("distroless", source))
+        throughput = {}
         for path in ("/", "/healthz"):
             rates: dict[str, list[float]] = {"distroless": [], "slim": []}
             per_cpu: dict[str, list[float]] = {"distroless": [], "slim": []}
@@ -164,6 +172,7 @@ def main() -> None:
                     rate, efficiency = load(client, ref, args.load_seconds, path)
                     rates[name].append(rate)
                     per_cpu[name].append(efficiency)
+            throughput[path] = {name: {"rps": rates[name], "per_cpu": per_cpu[name]} for name in rates}
             medians = {name: statistics.median(values) for name, values in rates.items()}
             cpu = {name: statistics.median(values) for name, values in per_cpu.items()}
             for name in ("distroless", "slim"):
@@ -178,6 +187,26 @@ def main() -> None:
     finally:
         for tag in reversed(created):
             client.images.remove(tag, force=True)
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {
+            "runtime_image": args.runtime_image or local_args["RUNTIME_IMAGE"],
+            "goal_bytes": GOAL_BYTES,
+            "sizes": {
+                "distroless": sizes["distroless"],
+                "slim": sizes["slim"],
+                "slim_only_traced": sizes["slim --only-traced-modules"],
+            },
+            "slim_seconds": round(slim_seconds, 2),
+            "size_by_directory": report["size_by_directory"],
+            "probes": {"identical": identical, "total": len(report["probes"])},
+            "healthcheck": report["healthcheck"],
+            "startup_ms": {name: [round(v, 1) for v in values] for name, values in times.items()},
+            "throughput": throughput,
+        }
+        record = bench_docs.record("bench_slim", sys.argv, started_at, load_at_start, results)
+        bench_docs.write_record(args.json_out, record)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Benchmark the reference service's images: size, startup and throughput, each beside its peer in the same run.
 
-    .venv/bin/python benchmarks/bench_webapp.py [--runs 7] [--load-seconds 5]
+    .venv/bin/python benchmarks/bench_webapp.py [--runs 7] [--load-seconds 5] [--json-out docs/benchmarks/bench-webapp.json]
 
-Prints figures only; the README records them with the date and machine. Nothing here is a test.
+Prints figures; `--json-out` writes them as a record, from which `make docs` renders docs/benchmarks/bench-webapp.md's
+table. Nothing here is a test.
 - size: both app images and their bases, unpacked (engine's Size) and compressed (gzip -6 of `docker save`'s layers);
   goal: distroless app <= 60 MB unpacked and <= 0.5 x standard.
 - startup: `docker run` to first HTTP 200 of each app image vs `docker run --rm <base> python3 -c pass` until it
@@ -18,6 +19,7 @@ import argparse
 import gzip
 import io
 import json
+import os
 import platform
 import statistics
 import sys
@@ -114,11 +116,17 @@ def import_split(client, tag: str, python: str) -> dict[str, float]:
     return split
 
 
+GOALS = {"distroless_bytes": 60e6, "size_ratio": 0.5, "throughput_ratio": 5.0, "startup_ratio": 1.0}
+"""Issue 10's goals: distroless app <= 60 MB and <= 0.5x standard; granian >= 5x the dev server; startup <= 1.0x bare."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--load-seconds", type=float, default=5.0)
+    parser.add_argument("--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/bench-webapp.json)")
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
 
     client = sdk_client()
     ensure_local_bases()
@@ -127,18 +135,21 @@ def main() -> None:
         tags[variant] = build_app(
             bundled_app_dir(), variant, tag=f"dockwise-bench/webapp:{variant}", source=BaseSource.LOCAL, labels=LABELS
         ).tag
+    engine = client.version()["Version"]
     print(
         f"# bench_webapp {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}, "
-        f"{platform.machine()}, engine {client.version()['Version']}"
+        f"{platform.machine()}, engine {engine}"
     )
+    variants: dict[str, dict] = {variant: {} for variant in tags}
     try:
         print("\n## size (unpacked / gzip -6 of the layers)")
-        sizes = {}
-        for name, ref in [*((f"app {v}", t) for v, t in tags.items()), *((f"base {v}", b) for v, b in BASES.items())]:
-            sizes[name] = client.images.get(ref).attrs["Size"]
-            print(f"{name:18} {mb(sizes[name]):>10} / {mb(compressed_size(client, ref)):>9}   {ref}")
+        for variant, tag in tags.items():
+            for prefix, ref in (("app", tag), ("base", BASES[variant])):
+                size, packed = client.images.get(ref).attrs["Size"], compressed_size(client, ref)
+                variants[variant] |= {f"{prefix}_bytes": size, f"{prefix}_gzip_bytes": packed}
+                print(f"{prefix + ' ' + variant:18} {mb(size):>10} / {mb(packed):>9}   {ref}")
         print(
-            f"distroless/standard app: {sizes['app distroless'] / sizes['app standard']:.2f}x "
+            f"distroless/standard app: {variants['distroless']['app_bytes'] / variants['standard']['app_bytes']:.2f}x "
             f"(goal <= 0.5x; distroless app <= 60 MB)"
         )
         print("anchors: python:3.13-slim ~120-130 MB unpacked; distroless python3-debian12 ~54 MB")
@@ -154,43 +165,71 @@ def main() -> None:
             print(f"{variant:10} bare {stats(bare_ms)}")
             print(f"{variant:10} app/bare = {ratio:.2f}x (goal <= 1.0x)")
             phases = [startup_phases(client, tag) for _ in range(args.runs)]
-            for phase in phases[0]:
-                print(f"{variant:10}   {phase:50} median {statistics.median(p[phase] for p in phases) * 1000:5.0f} ms")
+            medians = {phase: statistics.median(p[phase] for p in phases) for phase in phases[0]}
+            for phase, seconds in medians.items():
+                print(f"{variant:10}   {phase:50} median {seconds * 1000:5.0f} ms")
             split = import_split(client, tag, PYTHON[variant])
             top = sorted(split.items(), key=lambda item: -item[1])[:8]
             print(
                 f"{variant:10}   imports by package, -X importtime self ms (total {sum(split.values()):.0f}): "
                 + ", ".join(f"{name} {ms:.0f}" for name, ms in top)
             )
+            variants[variant] |= {
+                "startup": {"app_ms": [round(v, 1) for v in app_ms], "bare_ms": [round(v, 1) for v in bare_ms]},
+                "phases_s": {phase: round(seconds, 4) for phase, seconds in medians.items()},
+                "imports_ms": {name: round(ms, 1) for name, ms in split.items()},
+            }
 
         print(
             f"\n## throughput: wrk -t2 -c32 for {args.load_seconds:.0f} s on GET /, same image; through the published"
             " port, and inside the container's network namespace (no docker-proxy)"
         )
         for variant, tag in tags.items():
-            throughput(client, tag, variant, args.load_seconds)
+            variants[variant]["throughput"] = throughput(client, tag, variant, args.load_seconds)
     finally:
         for tag in tags.values():
             client.images.remove(tag, force=True)
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {
+            "engine": engine,
+            "runs": args.runs,
+            "load_seconds": args.load_seconds,
+            "goals": GOALS,
+            "variants": variants,
+        }
+        bench_docs.write_record(args.json_out, bench_docs.record("bench_webapp", sys.argv, started, load, results))
 
 
-def throughput(client, tag: str, variant: str, load_seconds: float) -> None:
+def throughput(client, tag: str, variant: str, load_seconds: float) -> dict[str, dict[str, float]]:
+    """granian (the image's server) and the dev server: req/s in the container's namespace and through the proxy."""
     results = {}
-    for server, command in (("granian (image)", None), ("flask dev server", DEV_SERVER)):
+    for server, label, command in (
+        ("granian", "granian (image)", None),
+        ("dev_server", "flask dev server", DEV_SERVER),
+    ):
         with containers.running(client, tag, port=5000, labels=LABELS, command=command) as published:
             containers.wait_for_http_ok(published, "/")
             published.container.reload()
             pid = int(published.container.attrs["State"]["Pid"])
             via_proxy = run_load(published.host_port, "/", seconds=load_seconds, connections=32)
-            results[server] = run_load(5000, "/", seconds=load_seconds, connections=32, netns_pid=pid)
-        r = results[server]
+            r = run_load(5000, "/", seconds=load_seconds, connections=32, netns_pid=pid)
+        results[server] = {
+            "rps": round(r.requests_per_s, 1),
+            "proxy_rps": round(via_proxy.requests_per_s, 1),
+            "requests": r.requests,
+            "non_2xx": r.non_2xx,
+            "socket_errors": r.socket_errors,
+        }
         print(
-            f"{variant:10} {server:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
+            f"{variant:10} {label:17} {r.requests_per_s:8.0f} req/s in its namespace ({r.requests} requests, "
             f"{r.non_2xx} non-2xx, {r.socket_errors} socket errors); {via_proxy.requests_per_s:.0f} req/s "
             "through docker-proxy"
         )
-    ratio = results["granian (image)"].requests_per_s / results["flask dev server"].requests_per_s
+    ratio = results["granian"]["rps"] / results["dev_server"]["rps"]
     print(f"{variant:10} granian / dev server = {ratio:.2f}x (goal >= 5x, access log on)")
+    return results
 
 
 if __name__ == "__main__":

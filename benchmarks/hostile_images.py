@@ -2,6 +2,7 @@
 outcome, wall time and peak RSS, against the bound (10 s, 300 MiB).
 
     .venv/bin/python benchmarks/hostile_images.py [--baseline-src DIR] [--timeout 120]
+        [--json-out docs/benchmarks/hostile-images.json]
 
 The inputs are built by tests/image/hostile_inputs.py (the regression tests use the same builders at smaller
 sizes). `--baseline-src DIR` runs every case again with another checkout's code (e.g. `git archive <commit> src |
@@ -74,7 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ to run beside this one")
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument(
+        "--json-out", type=Path, help="write the run as JSON here (docs/benchmarks/hostile-images.json)"
+    )
     args = parser.parse_args()
+    started, load = time.time(), os.getloadavg()[0]
     print(
         f"hostile_images: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.2f}; bound {SECONDS:.0f} s and {MIB:.0f} MiB per input"
@@ -83,8 +88,9 @@ def main() -> None:
     print(f"| input | {' | '.join(f'{name}: outcome | s | MiB' for name, _ in sources)} |")
     print("|---|" + "---|---:|---:|" * len(sources))
     worst = (0.0, 0.0)
+    cases = []
     for label, build, arguments in _cases():
-        cells = []
+        cells, runs = [], []
         for _, src in sources:
             env = dict(os.environ)
             if src is not None:
@@ -95,11 +101,30 @@ def main() -> None:
             if src is None:
                 worst = (max(worst[0], run.seconds), max(worst[1], run.peak_mib))
             cells.append(f"{_outcome(run, args.timeout)} | {run.seconds:.2f} | {run.peak_mib:.0f}")
+            runs.append(
+                {
+                    "outcome": _outcome(run, args.timeout),
+                    "seconds": round(run.seconds, 3),
+                    "mib": round(run.peak_mib, 1),
+                }
+            )
         print(f"| {label} | {' | '.join(cells)} |")
+        cases.append({"input": label, "runs": runs})
     verdict = "within" if worst[0] <= SECONDS and worst[1] <= MIB else "NOT within"
     print(
         f"\nworst case for this checkout: {worst[0]:.2f} s, {worst[1]:.0f} MiB — {verdict} {SECONDS:.0f} s and {MIB:.0f} MiB"
     )
+
+    if args.json_out:
+        from dockwise.report import bench_docs
+
+        results = {
+            "bound": {"seconds": SECONDS, "mib": MIB},
+            "timeout": args.timeout,
+            "sources": [name for name, _ in sources],
+            "cases": cases,
+        }
+        bench_docs.write_record(args.json_out, bench_docs.record("hostile_images", sys.argv, started, load, results))
 
 
 if __name__ == "__main__":
