@@ -204,3 +204,22 @@ def test_a_step_that_destroys_data_without_a_data_volume_is_refused(docker_clien
         containers.start(docker_client, image, port=8000, labels=case)
     assert "destroys data and there is no data volume" in caught.value.cause
     assert own(docker_client, case) == ([], [])
+
+
+def test_the_step_gets_the_data_volume_alone(docker_client, build, case):
+    """slim's traced run mounts its tracer and trace output beside the data volume: a step that saw them would write
+    its own imports into the service's trace (Django's migrate did: "trace incomplete")."""
+    marks = (
+        "import os; os.path.isdir('/extra') and open('/extra/seen-by-setup', 'w').write('x'); os.makedirs('/data/ok')"
+    )
+    image = build(**{label_names.DATA: "/data", label_names.SETUP: json.dumps(["/opt/venv/bin/python", "-c", marks])})
+    extra = docker_client.volumes.create(labels=case)
+    try:
+        mounts = {"volumes": {extra.name: {"bind": "/extra", "mode": "rw"}}}
+        with containers.running(docker_client, image, port=8000, labels=case, **mounts) as published:
+            containers.wait_for_http_ok(published, "/runs")
+            look = "import os; print(os.path.exists('/extra/seen-by-setup'), os.path.isdir('/data/ok'))"
+            result = published.container.exec_run(["/opt/venv/bin/python", "-c", look])
+            assert result.output.decode().split() == ["False", "True"]  # the step ran, on /data only
+    finally:
+        extra.remove(force=True)

@@ -88,7 +88,11 @@ def start(
         options["volumes"] = {**mounted, **data_mount(volume.name, data)}
     try:
         if step := image_setup(client, image, setup, run_options):
-            run_setup_once(client, image, *step, labels=labels, data_path=data, options=options)
+            # The step gets the data volume alone: the caller's other mounts (slim's tracer and trace output) are the
+            # service's, and a step writing into them would be taken for the service's own doing.
+            volumes = {name: spec for name, spec in (options.get("volumes") or {}).items() if spec.get("bind") == data}
+            step_options = {**options, "volumes": volumes}
+            run_setup_once(client, image, *step, labels=labels, data_path=data, options=step_options)
         container = client.containers.create(image, ports=ports, labels=labels, **options)
     except BaseException:
         if volume is not None:
