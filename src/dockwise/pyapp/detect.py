@@ -14,6 +14,7 @@ from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read
 from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
     image_name,
     is_absolute_path,
@@ -172,25 +173,6 @@ class AppFacts:
     @property
     def packaged(self) -> bool:
         return bool(self.project and self.project.packaged) or bool(self.deps.local_lines)
-
-
-FRAMEWORK_IMPORTS = {
-    "flask": ("flask", "flask.json", "jinja2", "werkzeug.routing", "werkzeug.wrappers"),
-    "quart": ("quart",),
-    "fastapi": ("fastapi", "fastapi.routing", "starlette.routing", "pydantic", "anyio._backends._asyncio"),
-    "starlette": ("starlette.applications", "starlette.routing", "anyio._backends._asyncio"),
-    "django": (
-        "django.core.handlers.wsgi",
-        "django.core.handlers.asgi",
-        "django.urls",
-        "django.template",
-        "django.db.backends.sqlite3.base",
-        "django.contrib.sessions.backends.db",
-    ),
-    "falcon": ("falcon",),
-    "bottle": ("bottle",),
-    "litestar": ("litestar",),
-}
 
 
 def _check_dir(root: Path) -> list[str]:
@@ -473,7 +455,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
-    imports = FRAMEWORK_IMPORTS.get(framework, ())
+    provider = by_name(framework)
+    imports = provider.imports if provider else ()
     return AppFacts(
         root=root,
         name=(project.name if project and project.name else image_name(root.name)),

@@ -8,27 +8,11 @@ import re
 from dataclasses import dataclass
 
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.frameworks import app_constructors
 from dockwise.pyapp.grammar import is_url_path, port_number
 from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module
 
-# Dotted class or function -> (framework, interface).
-APP_CONSTRUCTORS: dict[str, tuple[str, str]] = {
-    "flask.Flask": ("flask", "wsgi"),
-    "flask.app.Flask": ("flask", "wsgi"),
-    "quart.Quart": ("quart", "asgi"),
-    "fastapi.FastAPI": ("fastapi", "asgi"),
-    "fastapi.applications.FastAPI": ("fastapi", "asgi"),
-    "starlette.applications.Starlette": ("starlette", "asgi"),
-    "litestar.Litestar": ("litestar", "asgi"),
-    "falcon.App": ("falcon", "wsgi"),
-    "falcon.API": ("falcon", "wsgi"),
-    "falcon.asgi.App": ("falcon", "asgi"),
-    "bottle.Bottle": ("bottle", "wsgi"),
-    "bottle.default_app": ("bottle", "wsgi"),
-    "django.core.wsgi.get_wsgi_application": ("django", "wsgi"),
-    "django.core.asgi.get_asgi_application": ("django", "asgi"),
-}
 HEALTH_ROUTE = re.compile(r"^/?(healthz|health|_health|healthcheck|health-check|livez|readyz|ping|status)/?$")
 
 
@@ -58,7 +42,7 @@ class Candidate:
 
 def _constructor(node: ast.AST, aliases: dict[str, str]) -> tuple[str, str] | None:
     if isinstance(node, ast.Call):
-        return APP_CONSTRUCTORS.get(dotted(node.func, aliases) or "")
+        return app_constructors().get(dotted(node.func, aliases) or "")
     return None
 
 

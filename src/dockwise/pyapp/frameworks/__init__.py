@@ -1,0 +1,55 @@
+"""Framework providers: one module per web framework, each declaring how its app is recognised in the code
+(the calls that build it), which interface serves it, which distribution provides it and what it loads at start.
+
+`entry.py` finds candidates from these declarations; `detect.py` and the renderers read the rest. Adding a
+framework is adding a module here and naming it in `_MODULES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from types import MappingProxyType
+from typing import Literal
+
+Interface = Literal["wsgi", "asgi"]
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    distribution: str  # the PyPI distribution that provides it (inferring dependencies from imports)
+    constructors: MappingProxyType[str, Interface]  # dotted callable that builds an app -> the interface it serves
+    imports: tuple[str, ...] = ()  # modules loaded at start: the distroless image compiles their stdlib imports
+    import_names: tuple[str, ...] = field(default=())  # top-level import names (default: the distribution's)
+
+    @property
+    def top_level(self) -> tuple[str, ...]:
+        return self.import_names or (self.distribution.replace("-", "_").lower(),)
+
+
+def constructors(**pairs: Interface) -> MappingProxyType[str, Interface]:
+    """`constructors({"flask.Flask": "wsgi"})`, read-only."""
+    return MappingProxyType(dict(pairs))
+
+
+_MODULES = ("flask", "quart", "fastapi", "starlette", "litestar", "falcon", "bottle", "django")
+
+
+@cache
+def registry() -> tuple[Framework, ...]:
+    """Every framework provider, in a stable order."""
+    return tuple(import_module(f"{__name__}.{name}").FRAMEWORK for name in _MODULES)
+
+
+def by_name(name: str) -> Framework | None:
+    return next((f for f in registry() if f.name == name), None)
+
+
+@cache
+def app_constructors() -> MappingProxyType[str, tuple[str, Interface]]:
+    """Dotted callable -> (framework, interface), over every provider."""
+    return MappingProxyType(
+        {call: (f.name, interface) for f in registry() for call, interface in f.constructors.items()}
+    )
