@@ -29,9 +29,9 @@ class Framework:
         return self.import_names or (self.distribution.replace("-", "_").lower(),)
 
 
-def constructors(**pairs: Interface) -> MappingProxyType[str, Interface]:
+def constructors(pairs: dict[str, Interface]) -> MappingProxyType[str, Interface]:
     """`constructors({"flask.Flask": "wsgi"})`, read-only."""
-    return MappingProxyType(dict(pairs))
+    return MappingProxyType(pairs)
 
 
 _MODULES = ("flask", "quart", "fastapi", "starlette", "litestar", "falcon", "bottle", "django")
