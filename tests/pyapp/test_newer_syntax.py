@@ -173,3 +173,15 @@ def test_a_real_syntax_error_is_told_by_its_line(tmp_path, text, line, words):
     assert isinstance(found, Unparsed), found
     assert found.line == line and words in found.message
     assert found.error().cause.startswith(f"app.py:{line}: ")
+
+
+def test_a_pin_between_the_bases_goes_to_the_one_that_reads_the_code(tmp_path):
+    app = newer_app(tmp_path, **{".python-version": "3.12\n"})
+    with pytest.raises(DockwiseError, match="pins Python 3.12, but app.py:11 uses a type parameter default"):
+        detect(app)
+    (app / "app.py").write_text(NEWER_APP.replace("T = str", "T"))
+    found = detect(app)
+    assert found.python.version == "3.13" and found.python.wanted == "3.12"
+    assert "the nearest that reads app.py:6 (a `type` statement (PEP 695)), 3.13" in found.python.warnings[0]
+    (tmp_path / "app.py").write_text(FLASK_APP)
+    assert detect(tmp_path).python.version == "3.11"  # the older of the two on a tie, when the code allows it

@@ -255,9 +255,14 @@ def _from_pin(version: str, evidence: Evidence, constraints, syntax: NewerSyntax
             f"{version}-slim image (--build-arg BASE_IMAGE=python:{version}-slim)",
             exit_code=EXIT_USAGE,
         )
+    reads = (
+        f" that reads {syntax.evidence.where()} ({syntax.what})"
+        if syntax is not None and nearest(version) != base
+        else ""
+    )
     warning = (
         f"{evidence.where()} pins Python {version}; dockwise's bases provide {' and '.join(SUPPORTED)}, so "
-        f"the images use the nearest, {base}. Check that the app and its pins work on {base}, or pass --python; "
+        f"the images use the nearest{reads}, {base}. Check that the app and its pins work on {base}, or pass --python; "
         f"to keep {version}, build the standard variant on a public image "
         f"(--build-arg BASE_IMAGE=python:{version}-slim) — no distroless image exists for it"
     )
