@@ -33,6 +33,7 @@ import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -40,6 +41,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from dockwise.pyapp.evidence import Evidence
 
 _EMPTY = cst.Module(body=[])
+_Generic = TypeVar("_Generic", cst.FunctionDef, cst.ClassDef)
 _CONVERSIONS = {"r": "repr", "s": "str", "a": "ascii"}
 
 
@@ -87,15 +89,16 @@ class _Rewriter(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lines: list[str]) -> None:
         super().__init__()
         self.path = path
+        self.lines = lines
         self.found: list[NewerSyntax] = []
         self._in_concatenation: set[int] = set()  # ids of the strings an implicit concatenation joins
 
     def _note(self, node: cst.CSTNode, version: str, what: str) -> None:
         line = self.get_metadata(PositionProvider, node).start.line
-        self.found.append(NewerSyntax(version, what, Evidence(self.path, line, _code(node).split("\n")[0])))
+        self.found.append(NewerSyntax(version, what, Evidence(self.path, line, self.lines[line - 1].strip())))
 
     def _note_parameters(self, node: cst.CSTNode, parameters: cst.TypeParameters | None) -> None:
         if parameters is None:
@@ -106,18 +109,12 @@ class _Rewriter(cst.CSTTransformer):
             self._note(node, "3.12", "type parameters (PEP 695)")
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
-        if updated.type_parameters is None:
-            return updated
-        self._note_parameters(original, original.type_parameters)
-        return updated.with_changes(
-            type_parameters=None,
-            whitespace_after_type_parameters=cst.SimpleWhitespace(""),
-            whitespace_after_name=_continuations(
-                updated.whitespace_after_name, updated.type_parameters, updated.whitespace_after_type_parameters
-            ),
-        )
+        return self._without_parameters(original, updated)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        return self._without_parameters(original, updated)
+
+    def _without_parameters(self, original: _Generic, updated: _Generic) -> _Generic:
         if updated.type_parameters is None:
             return updated
         self._note_parameters(original, original.type_parameters)
@@ -254,7 +251,7 @@ def rewrite(text: str, path: str, refused: SyntaxError) -> tuple[ast.Module, New
         return _invalid(text, refused, exc)
     except RecursionError:
         return InvalidSyntax(1, "nests too deeply to parse")
-    rewriter = _Rewriter(path)
+    rewriter = _Rewriter(path, text.split("\n"))
     code = MetadataWrapper(module, unsafe_skip_copy=True).visit(rewriter).code
     try:
         tree = ast.parse(code, filename=path)
