@@ -1,5 +1,5 @@
 """Code written for Python 3.12/3.13 is read on the host's 3.11, its facts found on their lines; code no Python
-reads is told apart by its line (hermetic: no network, no engine)."""
+dockwise builds reads is told apart by its line (hermetic: no network, no engine)."""
 
 from __future__ import annotations
 
@@ -187,3 +187,19 @@ def test_a_pin_between_the_bases_goes_to_the_one_that_reads_the_code(tmp_path):
     assert "the nearest that reads app.py:6 (a `type` statement (PEP 695)), 3.13" in found.python.warnings[0]
     (tmp_path / "app.py").write_text(FLASK_APP)
     assert detect(tmp_path).python.version == "3.11"  # the older of the two on a tie, when the code allows it
+
+
+def test_a_syntax_error_the_app_imports_through_relative_imports_is_refused_else_noted(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (tmp_path / "requirements.txt").write_text("flask==3.1.0\n")
+    (package / "__init__.py").write_text(FLASK_APP + "from . import views\n")
+    (package / "views.py").write_text("from .helpers import shout\n")
+    (package / "helpers.py").write_text("def shout(x):\n    print 'python 2', x\n")
+    with pytest.raises(DockwiseError) as raised:
+        detect(tmp_path)
+    assert raised.value.cause.startswith("pkg/helpers.py:2: ") and raised.value.exit_code == 2
+    (package / "views.py").write_text("VIEWS = []\n")
+    found = detect(tmp_path)
+    assert found.candidate is not None and found.candidate.target == "pkg:app"
+    assert any(note.startswith("pkg/helpers.py:2: ") and "skipped" in note for note in found.notes)

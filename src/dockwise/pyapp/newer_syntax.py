@@ -56,7 +56,7 @@ class NewerSyntax:
 
 @dataclass(frozen=True)
 class InvalidSyntax:
-    """Code no Python version reads: `line` is where the parser stopped."""
+    """Code neither the host nor Python 3.13 reads (a real error, or 3.14 syntax): `line` is where parsing stopped."""
 
     line: int
     message: str

@@ -76,7 +76,8 @@ class Module:
 
 @dataclass(frozen=True)
 class Unparsed:
-    """A Python file that no Python version reads: skipped with a note, unless the served app imports it."""
+    """A Python file no Python dockwise builds reads (a real syntax error, or syntax newer than 3.13): skipped with a
+    note, unless the served app imports it."""
 
     path: str
     line: int
@@ -90,9 +91,7 @@ class Unparsed:
         )
 
     def note(self) -> str:
-        return (
-            f"{self.path}:{self.line}: {self.message}: no Python reads it; skipped (the served app does not import it)"
-        )
+        return f"{self.path}:{self.line}: {self.message}; skipped (the served app does not import it)"
 
 
 def file_kind(root: Path, relative: str) -> str:
@@ -242,7 +241,7 @@ def parse_module(root: Path, path: str) -> Module:
 
 
 def served_modules(root: Path, files: list[str]) -> tuple[list[Module], list[Unparsed]]:
-    """The parsed Python modules that could be served (not tests, docs, setup scripts), and those no Python reads."""
+    """The parsed Python modules that could be served (not tests, docs, setup scripts), and those no Python dockwise builds reads."""
     modules: list[Module] = []
     unparsed: list[Unparsed] = []
     for path in files:
