@@ -578,7 +578,7 @@ def _is_django(root: Path, manage: str) -> bool:
 
 
 def _skipped(unparsed: list[Unparsed], candidate: Candidate | None, modules: list[Module]) -> list[str]:
-    """Notes for the files no Python dockwise builds reads; one the served app imports (or the app itself) is refused instead."""
+    """Notes for the files no Python dockwise builds reads; one the served app imports (or is) is refused instead."""
     reached = entry_path(candidate.module, modules) if candidate is not None else set()
     for file in unparsed:
         if on_path(module_name(file.path), reached):
