@@ -380,9 +380,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         settings = django.settings_module
         writable += _django_writable(django)
         decisions.append(
-            Decision(
-                "django settings", django.settings_module, str(django.settings_evidence), django.settings_evidence
-            )
+            Decision("django settings", django.settings_module, str(django.settings_evidence), django.settings_evidence)
         )
         for alternative in django.settings_alternatives:
             todo.append(

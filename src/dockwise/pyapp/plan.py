@@ -118,6 +118,7 @@ def _install(facts: AppFacts) -> dict[str, Any]:
     bases = BASES[facts.python.version]
     server = facts.server
     deps = facts.deps
+    build_env = list(facts.build_env)  # read unconditionally: the field test sees every placed field read
     return {
         "python": to_json(facts.python),
         "bases": {
@@ -133,7 +134,7 @@ def _install(facts: AppFacts) -> dict[str, Any]:
         },
         "server": to_json(server),
         "added": server_requirements(server.server.name, deps.names, deps.hashed) if server and server.added else [],
-        "collectstatic": {"build_env": list(facts.build_env)} if facts.collectstatic else None,
+        "collectstatic": {"build_env": build_env} if facts.collectstatic else None,
         "import_check": facts.import_check,
         "stdlib_imports": list(facts.framework_imports),
     }
