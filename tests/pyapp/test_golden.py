@@ -85,7 +85,8 @@ def test_generated_files_match_their_golden(app, folder, tmp_path, request):
 def test_every_golden_folder_has_its_app():
     folders = {folder for _, folder in CASES}
     found = {path.parent for path in GOLDEN.rglob("*") if path.is_file()}
-    assert found <= folders, sorted(str(f.relative_to(GOLDEN)) for f in found - folders)
+    stale = sorted(str(f.relative_to(GOLDEN)) for f in found - folders)
+    assert stale == [], "golden folders whose app is gone: remove them"
 
 
 def test_the_six_fixture_apps_and_the_reference_service_are_served_not_refused():
