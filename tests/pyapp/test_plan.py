@@ -46,6 +46,35 @@ def test_every_field_of_the_facts_is_placed_in_the_plan_or_named_internal():
     assert set(PLACES) | set(INTERNAL) == fields, "place the new field in the plan (plan.PLACES) or in INTERNAL"
 
 
+def _schema_keys(node: dict, schema: dict) -> set[str]:
+    """The keys an object of the schema may hold, through $ref and oneOf."""
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    keys = set(node.get("properties", {}))
+    for alternative in node.get("oneOf", []):
+        keys |= _schema_keys(alternative, schema)
+    return keys
+
+
+def _schema_node(path: str, schema: dict) -> dict | None:
+    node: dict = schema
+    for key in path.split("."):
+        if key not in _schema_keys(node, schema):
+            return None
+        if "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+        choices = [node, *node.get("oneOf", [])]
+        node = next(c["properties"][key] for c in choices if key in c.get("properties", {}))
+    return node
+
+
+def test_every_place_of_a_field_is_a_key_of_the_schema():
+    schema = json_schema()
+    places = [place.strip() for where in PLACES.values() for place in where.split(",")]
+    assert [place for place in places if _schema_node(place, schema) is None] == []
+    assert _schema_node("run.no_such_key", schema) is None
+
+
 @pytest.mark.parametrize("app", ["flaskr", "inspector", "django-quickstart"])
 def test_the_plan_reads_every_field_it_places(app):
     reads = Reads(detect(FIXTURES / app))
