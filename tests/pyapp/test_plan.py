@@ -208,3 +208,14 @@ def test_an_app_init_refuses_has_no_plan_one_line_exit_2(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run_init(empty, "--plan").exit_code == 2
+
+
+def test_text_from_the_app_reaches_the_terminal_escaped(tmp_path):
+    hostile = "\x1b]0;pwned\x07\u202e"
+    procfile = f"release: python seed.py '{hostile}'\n"
+    app = _write(tmp_path / "app", {"app.py": FLASK, "requirements.txt": "flask==3.1.0\n", "Procfile": procfile})
+    result = run_init(app, "--plan")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.isascii() and not any(c < " " for c in result.stdout.replace("\n", ""))
+    [step] = json.loads(result.stdout)["run"]["setup_suggestions"]
+    assert hostile in step["command"] and hostile in step["evidence"]["excerpt"]
