@@ -27,6 +27,7 @@ from dockwise.pyapp.grammar import (
     shell_words,
 )
 from dockwise.pyapp.procfile import read_procfile
+from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
@@ -44,7 +45,9 @@ from dockwise.pyapp.scan import (
     NOT_SERVED_DIRS,
     SKIPPED_DIRS,
     Module,
+    Unparsed,
     is_app_file,
+    module_name,
     parse_module,
     read_app_file,
     served_modules,
@@ -230,7 +233,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     warnings: list[str] = []
     todo: list[str] = []
     notes: list[str] = []
-    modules = served_modules(root, files)
+    modules, unparsed = served_modules(root, files)
     project = read_project(root)
     deps = detect_dependencies(root, files, project, list(options.deps))
     notes += deps.notes
@@ -240,7 +243,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    python = choose_python(root, project, options.python)
+    newer = [m.newer for m in modules if m.newer is not None]
+    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
     warnings += python.warnings
     decisions.append(
         Decision(
@@ -330,8 +334,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)", web.evidence)
             )
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root)
+        candidate = _choose_candidate(candidates, django, root, unparsed)
         decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
+    notes += _skipped(unparsed, candidate, modules)
     if candidate is not None:
         _check_candidate(candidate)
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
@@ -585,11 +590,22 @@ def _is_django(root: Path, manage: str) -> bool:
     return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candidate:
+def _skipped(unparsed: list[Unparsed], candidate: Candidate | None, modules: list[Module]) -> list[str]:
+    """Notes for the files no Python dockwise builds reads; one the served app imports (or is) is refused instead."""
+    reached = entry_path(candidate.module, modules) if candidate is not None else set()
+    for file in unparsed:
+        if on_path(module_name(file.path), reached):
+            raise file.error()
+    return [file.note() for file in unparsed]
+
+
+def _choose_candidate(candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed]) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    if not candidates and unparsed:
+        raise unparsed[0].error()  # the app is likeliest in the file that could not be read
     if not candidates:
         raise DockwiseError(
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
