@@ -12,17 +12,18 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
-from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
+from dockwise.pyapp.entry import Candidate, find_candidates, health_route, main_only_apps, port_hints
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
     image_name,
     is_absolute_path,
     is_app_path,
-    is_attribute,
+    is_attribute_path,
     is_env_name,
     is_module_path,
     is_url_path,
+    one_line,
     port_number,
     shell_words,
 )
@@ -198,7 +199,7 @@ def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_
     found = _target_candidate(value, candidates)
     if found:
         return found
-    if not is_module_path(module) or not is_attribute(attribute.removesuffix("()")):
+    if not is_module_path(module) or not is_attribute_path(attribute.removesuffix("()")):
         raise DockwiseError(
             f"--app {value!r}: expected MODULE:NAME (Python identifiers)", "e.g. --app app:app", exit_code=EXIT_USAGE
         )
@@ -323,7 +324,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
             decisions.append(Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)"))
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root)
+        candidate = _choose_candidate(candidates, django, root, modules)
         decisions.append(Decision("app", candidate.target, candidate.describe()))
     if candidate is not None:
         _check_candidate(candidate)
@@ -332,6 +333,13 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if argv is None:
         assert candidate is not None
         server = choose_server(interface, deps.names, options.server, None)
+        if server.server.name == "gunicorn" and "." in candidate.attribute:
+            raise DockwiseError(
+                f"{candidate.evidence.where()}: gunicorn cannot serve {candidate.target} (it takes one name after "
+                "MODULE:, not an attribute path)",
+                "pass --server granian",
+                exit_code=EXIT_USAGE,
+            )
         argv = command(server.server, candidate.target.rstrip("()"), candidate.factory, interface, port)
         decisions.append(
             Decision(
@@ -517,7 +525,7 @@ def _literal_port(argv: list[str], where: str) -> tuple[int, str] | None:
 
 
 def _check_candidate(candidate: Candidate) -> None:
-    if not is_module_path(candidate.module) or not is_attribute(candidate.attribute):
+    if not is_module_path(candidate.module) or not is_attribute_path(candidate.attribute):
         raise DockwiseError(
             f"{candidate.evidence.where()}: the app {candidate.module}:{candidate.attribute} is not an importable "
             "MODULE:NAME (Python identifiers joined by dots)",
@@ -572,11 +580,18 @@ def _is_django(root: Path, manage: str) -> bool:
     return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candidate:
+def _choose_candidate(candidates: list[Candidate], django, root: Path, modules: list[Module]) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    if not candidates and (main_only := main_only_apps(modules)):
+        raise DockwiseError(
+            f'{one_line(str(main_only[0]))}: the app is built only under `if __name__ == "__main__":`, so it '
+            "exists when the file runs as a script, never when a server imports it",
+            "build it at module level (e.g. `app = config.make_wsgi_app()` after the configuration), or pass --cmd",
+            exit_code=EXIT_USAGE,
+        )
     if not candidates:
         raise DockwiseError(
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
