@@ -13,7 +13,7 @@ Good (served as `example:container.app()`)::
 
     container = Container()
 
-Bad (refused: no web app found; the provider builds no app)::
+Bad (refused: no web app found)::
 
     from dependency_injector.containers import DeclarativeContainer
     from dependency_injector.providers import Factory

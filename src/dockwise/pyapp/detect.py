@@ -12,7 +12,14 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
-from dockwise.pyapp.entry import Candidate, find_candidates, health_route, main_only_apps, port_hints
+from dockwise.pyapp.entry import (
+    Candidate,
+    find_candidates,
+    health_route,
+    main_only_apps,
+    paste_candidates,
+    port_hints,
+)
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
@@ -250,7 +257,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     )
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence)))
 
-    candidates = find_candidates(modules)
+    candidates = find_candidates(modules) + paste_candidates(root, files, project, deps, modules)
     procfile = read_procfile(root)
     django = None
     manage = _manage_py(files)
@@ -332,7 +339,11 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     interface = candidate.interface if candidate else "wsgi"
     if argv is None:
         assert candidate is not None
-        server = choose_server(interface, deps.names, options.server, None)
+        server = (
+            _paste_server(candidate, deps, options.server)
+            if candidate.paste
+            else choose_server(interface, deps.names, options.server, None)
+        )
         if server.server.name == "gunicorn" and "." in candidate.attribute:
             raise DockwiseError(
                 f"{candidate.evidence.where()}: gunicorn cannot serve {candidate.target} (it takes one name after "
@@ -340,7 +351,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "pass --server granian",
                 exit_code=EXIT_USAGE,
             )
-        argv = command(server.server, candidate.target.rstrip("()"), candidate.factory, interface, port)
+        argv = command(
+            server.server, candidate.target.rstrip("()"), candidate.factory, interface, port, candidate.paste
+        )
         decisions.append(
             Decision(
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
@@ -532,6 +545,22 @@ def _check_candidate(candidate: Candidate) -> None:
             "rename the file or package to a Python identifier, or pass --app",
             exit_code=EXIT_USAGE,
         )
+
+
+def _paste_server(candidate: Candidate, deps: Dependencies, flag: str | None) -> ServerChoice:
+    """gunicorn, the server that loads a PasteDeploy .ini itself (`--paste`)."""
+    if flag not in (None, "gunicorn"):
+        raise DockwiseError(
+            f"--server {flag} cannot load the PasteDeploy app {candidate.paste} names (gunicorn --paste does)",
+            "drop --server, or pass --app MODULE:NAME of an app the code builds",
+            exit_code=EXIT_USAGE,
+        )
+    return ServerChoice(
+        SERVERS["gunicorn"],
+        "gunicorn" not in deps.names,
+        f"{candidate.paste} is a PasteDeploy config: gunicorn --paste loads the app with its settings and logging "
+        "(its [server:main] is not used)",
+    )
 
 
 def _placed(found: list[WritablePath]) -> tuple[list[WritablePath], list[WritablePath]]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.containers import container_apps
+from dockwise.pyapp.deps import Dependencies, Project
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import app_constructors, app_decorators, app_methods, registry
 from dockwise.pyapp.grammar import is_url_path, one_line, port_number
+from dockwise.pyapp.paste import paste_apps
 from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module
 
@@ -28,12 +31,17 @@ class Candidate:
     framework: str
     interface: str  # wsgi | asgi
     evidence: Evidence
+    paste: str | None = None  # the PasteDeploy .ini the server loads the app from (its factory is module:attribute)
 
     @property
     def target(self) -> str:
         return f"{self.module}:{self.attribute}" + ("()" if self.factory else "")
 
     def describe(self) -> str:
+        if self.paste:
+            return (
+                f"{self.target} ({self.framework} app factory named by {self.evidence.where()}, loaded by PasteDeploy)"
+            )
         kind = (
             f"{self.framework} {'factory' if self.factory else 'app'}"
             if self.framework not in ("wsgi", "asgi")
@@ -247,6 +255,27 @@ def _default_apps(module: Module, reader: _Reader) -> list[Candidate]:
     return found
 
 
+def paste_candidates(
+    root: Path, files: list[str], project: Project | None, deps: Dependencies, modules: list[Module]
+) -> list[Candidate]:
+    """The app factories PasteDeploy .ini files name, each checked to be a function of the app."""
+    found = []
+    for app in paste_apps(root, files, project, deps, modules):
+        module = next((m for m in modules if m.name == app.module), None)
+        if module is None or not any(
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == app.function for n in module.tree.body
+        ):
+            raise DockwiseError(
+                f"{app.evidence.where()}: {app.config} names the app factory {app.module}:{app.function}, which is "
+                "no function of the app",
+                "fix the .ini's [app:main] or its entry point",
+                exit_code=EXIT_USAGE,
+            )
+        kind = module_reader(module).local.get(app.function, ("wsgi", "wsgi"))
+        found.append(Candidate(app.module, app.function, False, *kind, app.evidence, paste=app.config))
+    return found
+
+
 def main_only_apps(modules: list[Module]) -> list[Evidence]:
     """Apps built only under `if __name__ == "__main__":` (they exist when the file runs as a script, never when a
     server imports it)."""
@@ -276,7 +305,7 @@ def find_candidates(modules: list[Module]) -> list[Candidate]:
     by_local_name = {c.attribute: c for c in candidates if c.factory}
     used: set[Candidate] = set()
     for module, name, origin in calls:
-        factory = factories.get(origin) or (by_local_name.get(origin) if "." not in origin else None)
+        factory = factories.get(origin) or by_local_name.get(origin)
         if factory is None and "." in origin:
             factory = (
                 by_local_name.get(origin.rsplit(".", 1)[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
@@ -40,6 +40,7 @@ SKIPPED_DIRS = frozenset(
 # Code that is not served: tests, docs, examples of use. Their apps (a test's `Flask(__name__)`) are no candidates.
 NOT_SERVED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "scripts", "benchmarks"})
 NOT_SERVED_FILES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"})
+SRC_DIR = "src"
 MAX_FILES = 5000
 MAX_BYTES = 4 * 1024 * 1024
 """The largest file init reads (a settings module, a lockfile); a symlink to /dev/zero or a generated blob stops here."""
@@ -197,6 +198,25 @@ def parse_module(root: Path, path: str) -> Module:
     return Module(path=path, name=module_name(path), tree=tree, text=text)
 
 
+def import_path(path: str, files: frozenset[str]) -> str:
+    """The path a module is imported by: in a src layout (`src/blog/__init__.py` with no `src/__init__.py`) the
+    package is installed, so `src/` is no part of its name (`blog`, not `src.blog`)."""
+    parts = PurePosixPath(path).parts
+    if (
+        len(parts) > 2
+        and parts[0] == SRC_DIR
+        and f"{SRC_DIR}/{parts[1]}/__init__.py" in files
+        and f"{SRC_DIR}/__init__.py" not in files
+    ):
+        return PurePosixPath(*parts[1:]).as_posix()
+    return path
+
+
 def served_modules(root: Path, files: list[str]) -> list[Module]:
-    """The parsed Python modules that could be served (not tests, docs, setup scripts)."""
-    return [parse_module(root, f) for f in files if f.endswith(".py") and is_served(f)]
+    """The parsed Python modules that could be served (not tests, docs, setup scripts), named as they are
+    imported."""
+    present = frozenset(files)
+    return [
+        replace(module, name=module_name(import_path(module.path, present)))
+        for module in (parse_module(root, f) for f in files if f.endswith(".py") and is_served(f))
+    ]

@@ -37,5 +37,5 @@ FRAMEWORK = Framework(
     distribution="pyramid",
     constructors=constructors({}),
     app_methods=constructors({"make_wsgi_app": "wsgi"}),
-    imports=("pyramid.router", "pyramid.config", "pyramid.response", "webob"),
+    imports=("pyramid.router", "pyramid.config", "pyramid.response", "webob", "paste.deploy"),
 )
