@@ -128,9 +128,9 @@ def test_gunicorn_is_refused_for_an_attribute_path(tmp_path):
     assert "--factory" in detect(root).command  # granian follows the attribute path
 
 
-def test_werkzeug_shortly_factory_and_the_bottle_app_that_serves_itself_at_import(tmp_path):
-    facts = detect(corpus_copy("werkzeug-shortly", tmp_path))
-    assert facts.candidate.target == "shortly:create_app()" and facts.candidate.framework == "werkzeug"
+def test_a_factory_defaulting_to_a_service_on_loopback_and_a_bottle_app_serving_itself_are_refused(tmp_path):
+    with pytest.raises(DockwiseError, match=r"shortly.py:126 \(redis_host='localhost'\): the server calls"):
+        detect(corpus_copy("werkzeug-shortly", tmp_path))
     with pytest.raises(DockwiseError, match=r"user-create-login-logout.py:119 .* development server"):
         detect(corpus_copy("bottle-accounts", tmp_path))
 

@@ -16,6 +16,7 @@ from dockwise.pyapp.entry import (
     Candidate,
     find_candidates,
     health_route,
+    loopback_defaults,
     main_only_apps,
     paste_candidates,
     port_hints,
@@ -335,6 +336,13 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         decisions.append(Decision("app", candidate.target, candidate.describe()))
     if candidate is not None:
         _check_candidate(candidate)
+        if loopback := loopback_defaults(candidate, modules):
+            raise DockwiseError(
+                f"{one_line(str(loopback[0]))}: the server calls {candidate.target} with no arguments, so the app "
+                "connects to a service on the container's own loopback, where none runs",
+                "read the host from the environment (and run the service beside the container), or pass --app",
+                exit_code=EXIT_USAGE,
+            )
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
     interface = candidate.interface if candidate else "wsgi"
     if argv is None:

@@ -276,6 +276,38 @@ def paste_candidates(
     return found
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def loopback_defaults(candidate: Candidate, modules: list[Module]) -> list[Evidence]:
+    """The factory's parameters whose default is a loopback host (`redis_host="localhost"`): the server calls the
+    factory with no arguments, so the app reaches for a service on the container's own loopback, where none runs."""
+    module = next((m for m in modules if m.name == candidate.module), None)
+    if not candidate.factory or module is None:
+        return []
+    function = next(
+        (
+            n
+            for n in module.tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == candidate.attribute
+        ),
+        None,
+    )
+    if function is None:
+        return []
+    args = function.args
+    positional = args.posonlyargs + args.args
+    pairs = [
+        *zip(positional[len(positional) - len(args.defaults) :], args.defaults),
+        *zip(args.kwonlyargs, args.kw_defaults),
+    ]
+    return [
+        Evidence(module.path, function.lineno, f"{arg.arg}={literal(default)!r}")
+        for arg, default in pairs
+        if default is not None and literal(default) in LOOPBACK_HOSTS
+    ]
+
+
 def main_only_apps(modules: list[Module]) -> list[Evidence]:
     """Apps built only under `if __name__ == "__main__":` (they exist when the file runs as a script, never when a
     server imports it)."""
