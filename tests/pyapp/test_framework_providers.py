@@ -17,44 +17,10 @@ from dockwise.pyapp import containers, paste
 from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.frameworks import bottle, pyramid, werkzeug
 from dockwise.pyapp.scan import import_path
+from tests.pyapp.helpers import PASTE_PACKAGE, write
 
 EXAMPLE = re.compile(r"^(Good|Bad) \((?:served as `([^`]+)`[^)]*|refused: ([^)]*))\)::\n\n((?:    .*\n|\n)+)", re.M)
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
-# The package a PasteDeploy .ini names (`use = egg:hello`), installed from its pyproject.toml.
-PASTE_PACKAGE = {
-    "pyproject.toml": textwrap.dedent(
-        """\
-        [project]
-        name = "hello"
-        version = "0.1.0"
-        dependencies = ["pyramid==2.0.2"]
-
-        [project.entry-points."paste.app_factory"]
-        main = "hello:main"
-
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-        """
-    ),
-    "hello/__init__.py": textwrap.dedent(
-        """\
-        from pyramid.config import Configurator
-        from pyramid.response import Response
-
-
-        def greet(request):
-            return Response(request.registry.settings["hello.greeting"])
-
-
-        def main(global_config, **settings):
-            with Configurator(settings=settings) as config:
-                config.add_route("greet", "/")
-                config.add_view(greet, route_name="greet")
-                return config.make_wsgi_app()
-        """
-    ),
-}
 
 
 def examples(module: ModuleType) -> list[tuple[str, str, str, str]]:
@@ -67,13 +33,6 @@ def examples(module: ModuleType) -> list[tuple[str, str, str, str]]:
 
 
 CASES = [case for m in (pyramid, werkzeug, bottle, containers, paste) for case in examples(m)]
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 @pytest.mark.parametrize(("provider", "verdict", "expected", "code"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
@@ -143,7 +102,7 @@ def test_pyramid_built_under_main_and_paste_from_setup_py_are_refused_naming_the
 
 
 def test_paste_call_needs_no_installed_distribution_and_a_bad_factory_name_is_refused(tmp_path):
-    files = {"hello/__init__.py": PASTE_PACKAGE["hello/__init__.py"], "requirements.txt": "pyramid==2.0.2\n"}
+    files = {"hello/__init__.py": PASTE_PACKAGE["hello/__init__.py"], "requirements.txt": "pyramid==2.1\n"}
     root = write(tmp_path, {**files, "app.ini": "[app:main]\nuse = call:hello:main\n"})
     assert detect(root).command[-2:] == ("--paste", "app.ini")
     (root / "app.ini").write_text("[app:main]\nuse = call:hello:main; rm -rf /\n")
