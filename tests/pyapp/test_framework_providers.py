@@ -4,9 +4,12 @@ corpus apps these providers were written for, and the edges the examples do not 
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
+import sys
 import textwrap
+import wsgiref.simple_server
 from pathlib import Path
 from types import ModuleType
 
@@ -16,7 +19,9 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import containers, paste
 from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.frameworks import bottle, pyramid, werkzeug
+from dockwise.pyapp.render import render_all
 from dockwise.pyapp.scan import import_path
+from dockwise.pyapp.shims import main_shim
 from tests.pyapp.helpers import PASTE_PACKAGE, write
 
 EXAMPLE = re.compile(r"^(Good|Bad) \((?:served as `([^`]+)`[^)]*|refused: ([^)]*))\)::\n\n((?:    .*\n|\n)+)", re.M)
@@ -94,9 +99,35 @@ def test_a_factory_defaulting_to_a_service_on_loopback_and_a_bottle_app_serving_
         detect(corpus_copy("bottle-accounts", tmp_path))
 
 
-def test_pyramid_built_under_main_and_paste_from_setup_py_are_refused_naming_the_line(tmp_path):
-    with pytest.raises(DockwiseError, match=r"app.py:15 .* only under `if __name__"):
-        detect(corpus_copy("pyramid-hello", tmp_path))
+def test_pyramid_hello_built_under_main_is_handed_over_by_the_shim_init_writes(tmp_path):
+    root = corpus_copy("pyramid-hello", tmp_path)
+    facts = detect(root)
+    assert (facts.candidate.target, facts.candidate.main_script) == ("dockwise_main:app()", "app.py")
+    assert {"app.py", "dockwise_main.py"} <= set(facts.copies)
+    shim = render_all(facts)["dockwise_main.py"]
+    assert "SCRIPT = 'app.py'\n" in shim and shim.count("SCRIPT = ") == 1
+
+
+def test_the_shim_runs_the_script_and_takes_the_app_instead_of_serving_it(tmp_path, monkeypatch):
+    script = 'from wsgiref.simple_server import make_server\n\nif __name__ == "__main__":\n'
+    script += "    def app(environ, start_response):\n        return [b'hi']\n"
+    script += "    make_server('0.0.0.0', 6543, app).serve_forever()\n"
+    write(tmp_path, {"serve.py": script, "dockwise_main.py": main_shim("serve.py")})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "dockwise_main", raising=False)
+    shim = importlib.import_module("dockwise_main")
+    app = shim.app()
+    assert app.__name__ == "app" and app({}, None) == [b"hi"]
+    assert wsgiref.simple_server.make_server.__module__ == "wsgiref.simple_server"  # put back
+    (tmp_path / "serve.py").write_text("print('no server')\n")
+    with pytest.raises(RuntimeError, match="ran to its end without starting a server"):
+        shim.app()
+    with pytest.raises(ValueError):
+        main_shim("x'); import os #.py")
+
+
+def test_paste_from_setup_py_is_refused_naming_the_line(tmp_path):
     with pytest.raises(DockwiseError, match=r"development.ini:2: use = egg:tutorial needs the app installed"):
         detect(corpus_copy("pyramid-databases", tmp_path))
 

@@ -17,6 +17,7 @@ from dockwise.pyapp.entry import (
     find_candidates,
     health_route,
     loopback_defaults,
+    main_block_candidates,
     main_only_apps,
     paste_candidates,
     port_hints,
@@ -68,6 +69,7 @@ from dockwise.pyapp.server import (
     choose_server,
     command,
 )
+from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -481,6 +483,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "rename it to letters, digits and . _ -",
                 exit_code=EXIT_USAGE,
             )
+    if candidate is not None and candidate.main_script:
+        copies.append(f"{MAIN_MODULE}.py")
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
@@ -622,6 +626,7 @@ def _choose_candidate(candidates: list[Candidate], django, root: Path, modules: 
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    candidates = candidates or main_block_candidates(modules)
     if not candidates and (main_only := main_only_apps(modules)):
         raise DockwiseError(
             f'{one_line(str(main_only[0]))}: the app is built only under `if __name__ == "__main__":`, so it '

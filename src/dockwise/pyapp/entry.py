@@ -17,6 +17,8 @@ from dockwise.pyapp.grammar import is_url_path, one_line, port_number
 from dockwise.pyapp.paste import paste_apps
 from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module
+from dockwise.pyapp.shims import MAIN_MODULE
+from dockwise.pyapp.shims.dockwise_main import SERVERS as MAIN_SERVERS
 
 HEALTH_ROUTE = re.compile(r"^/?(healthz|health|_health|healthcheck|health-check|livez|readyz|ping|status)/?$")
 
@@ -32,6 +34,7 @@ class Candidate:
     interface: str  # wsgi | asgi
     evidence: Evidence
     paste: str | None = None  # the PasteDeploy .ini the server loads the app from (its factory is module:attribute)
+    main_script: str | None = None  # the script dockwise_main.py runs to get the app it builds under __main__
 
     @property
     def target(self) -> str:
@@ -41,6 +44,11 @@ class Candidate:
         if self.paste:
             return (
                 f"{self.target} ({self.framework} app factory named by {self.evidence.where()}, loaded by PasteDeploy)"
+            )
+        if self.main_script:
+            return (
+                f"{self.target} (the {self.framework} app {self.evidence.where()} builds under `if __name__ == "
+                '"__main__":`, handed over by dockwise_main.py)'
             )
         kind = (
             f"{self.framework} {'factory' if self.factory else 'app'}"
@@ -308,19 +316,45 @@ def loopback_defaults(candidate: Candidate, modules: list[Module]) -> list[Evide
     ]
 
 
+def _main_blocks(module: Module) -> list[ast.Module]:
+    return [ast.Module(body=n.body, type_ignores=[]) for n in module.tree.body if _is_main_guard(n)]
+
+
 def main_only_apps(modules: list[Module]) -> list[Evidence]:
     """Apps built only under `if __name__ == "__main__":` (they exist when the file runs as a script, never when a
     server imports it)."""
     found = []
     for module in modules:
         reader = module_reader(module)
-        for block in module.tree.body:
-            if _is_main_guard(block):
-                found += [
-                    _evidence(module, node)
-                    for node in import_time_statements(ast.Module(body=block.body, type_ignores=[]))
-                    if isinstance(node, ast.Assign) and reader.kind(node.value)
-                ]
+        for block in _main_blocks(module):
+            found += [
+                _evidence(module, node)
+                for node in import_time_statements(block)
+                if isinstance(node, ast.Assign) and reader.kind(node.value)
+            ]
+    return found
+
+
+def main_block_candidates(modules: list[Module]) -> list[Candidate]:
+    """WSGI apps a script builds under `if __name__ == "__main__":` and hands to a server dockwise_main.py knows
+    (`serve(app, ...)`): served through dockwise_main:app(), which runs the script and takes the app over."""
+    servers = {f"{module}.{function}" for module, function, _position, _keyword in MAIN_SERVERS}
+    found = []
+    for module in modules:
+        reader = module_reader(module)
+        for block in _main_blocks(module):
+            statements = import_time_statements(block)
+            built = [
+                (node, kind)
+                for node in statements
+                if isinstance(node, ast.Assign) and (kind := reader.kind(node.value)) and kind[1] == "wsgi"
+            ]
+            serves = any(isinstance(n, ast.Call) and dotted(n.func, reader.aliases) in servers for n in ast.walk(block))
+            if built and serves:
+                node, kind = built[0]
+                found.append(
+                    Candidate(MAIN_MODULE, "app", True, *kind, _evidence(module, node), main_script=module.path)
+                )
     return found
 
 

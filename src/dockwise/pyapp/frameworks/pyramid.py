@@ -2,9 +2,10 @@
 
 Found at module level (`app = config.make_wsgi_app()`), in a zero-argument factory that returns it, or behind
 `main(global_config, **settings)` named by a PasteDeploy `.ini` (`pyapp/paste.py`: served by gunicorn's `--paste`,
-which loads the app through PasteDeploy with the .ini's settings). An app built only under
-`if __name__ == "__main__":` exists only when the file runs as a script: no server can import it, so init refuses
-it and names the block.
+which loads the app through PasteDeploy with the .ini's settings). An app a script builds only under
+`if __name__ == "__main__":` and hands to waitress, wsgiref or werkzeug is served through `dockwise_main.py`
+(`pyapp/shims/`), which runs the script and takes the app where the server would have; one handed to any other
+server is refused, naming the line.
 
 Good (served as `app:app`)::
 
@@ -19,7 +20,7 @@ Good (served as `app:app`)::
         config.add_view(hello, route_name="hello")
         app = config.make_wsgi_app()
 
-Bad (refused: only under `if __name__ == "__main__":`)::
+Good (served as `dockwise_main:app()`)::
 
     from pyramid.config import Configurator
     from waitress import serve
@@ -28,6 +29,16 @@ Bad (refused: only under `if __name__ == "__main__":`)::
         with Configurator() as config:
             app = config.make_wsgi_app()
         serve(app, host="0.0.0.0", port=6543)
+
+Bad (refused: only under `if __name__ == "__main__":`)::
+
+    import bjoern
+    from pyramid.config import Configurator
+
+    if __name__ == "__main__":
+        with Configurator() as config:
+            app = config.make_wsgi_app()
+        bjoern.run(app, "0.0.0.0", 6543)
 """
 
 from dockwise.pyapp.frameworks import Framework, constructors
