@@ -150,3 +150,8 @@ def test_src_layout_modules_are_named_as_installed(tmp_path):
     assert import_path("src/blog/views.py", files) == "blog/views.py"
     assert import_path("src/tool.py", files) == "src/tool.py"  # not a package: run from the folder as it is
     assert import_path("src/blog/views.py", files | {"src/__init__.py"}) == "src/blog/views.py"
+
+
+def test_factory_defaults_that_are_no_loopback_host_are_served(tmp_path):
+    code = "from flask import Flask\n\ndef create_app(config={}, host='0.0.0.0', *, name=None):\n    return Flask(__name__)\n"
+    assert detect(write(tmp_path, {"app.py": code})).candidate.target == "app:create_app()"

@@ -165,8 +165,8 @@ def module_reader(module: Module) -> _Reader:
     return reader
 
 
-def _evidence(module: Module, node: ast.AST, text: str | None = None) -> Evidence:
-    return Evidence(module.path, getattr(node, "lineno", None), text or ast.get_source_segment(module.text, node) or "")
+def _evidence(module: Module, node: ast.AST) -> Evidence:
+    return Evidence(module.path, getattr(node, "lineno", None), ast.get_source_segment(module.text, node) or "")
 
 
 def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
@@ -192,8 +192,8 @@ def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
             decorated = next(
                 (
                     app_decorators()[d]
-                    for d in (dotted(x, reader.aliases) for x in node.decorator_list)
-                    if d in app_decorators()
+                    for x in node.decorator_list
+                    if (d := dotted(x, reader.aliases) or "") in app_decorators()
                 ),
                 None,
             )
@@ -310,14 +310,18 @@ def loopback_defaults(candidate: Candidate, modules: list[Module]) -> list[Evide
         *zip(args.kwonlyargs, args.kw_defaults),
     ]
     return [
-        Evidence(module.path, function.lineno, f"{arg.arg}={literal(default)!r}")
+        Evidence(module.path, function.lineno, f"{arg.arg}={value!r}")
         for arg, default in pairs
-        if default is not None and literal(default) in LOOPBACK_HOSTS
+        if isinstance(value := literal(default), str) and value in LOOPBACK_HOSTS
     ]
 
 
 def _main_blocks(module: Module) -> list[ast.Module]:
-    return [ast.Module(body=n.body, type_ignores=[]) for n in module.tree.body if _is_main_guard(n)]
+    return [
+        ast.Module(body=n.body, type_ignores=[])
+        for n in module.tree.body
+        if isinstance(n, ast.If) and _is_main_guard(n)
+    ]
 
 
 def main_only_apps(modules: list[Module]) -> list[Evidence]:
