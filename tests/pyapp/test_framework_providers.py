@@ -155,3 +155,8 @@ def test_src_layout_modules_are_named_as_installed(tmp_path):
 def test_factory_defaults_that_are_no_loopback_host_are_served(tmp_path):
     code = "from flask import Flask\n\ndef create_app(config={}, host='0.0.0.0', *, name=None):\n    return Flask(__name__)\n"
     assert detect(write(tmp_path, {"app.py": code})).candidate.target == "app:create_app()"
+
+
+def test_a_module_level_app_made_by_its_own_factory_is_the_one_served(tmp_path):
+    code = "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n\napp = create_app()\n"
+    assert detect(write(tmp_path, {"app.py": code})).candidate.target == "app:app"

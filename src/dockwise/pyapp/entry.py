@@ -174,6 +174,7 @@ def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
     reader = module_reader(module)
     found: list[Candidate] = []
     factory_calls: dict[str, str] = {}
+    made_by: set[str] = set()  # the module's factories its module-level apps are made with (`app = create_app()`)
     for node in import_time_statements(module.tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -181,6 +182,8 @@ def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
             kind = reader.kind(node.value)
             if names and kind:
                 found.append(Candidate(module.name, names[0], False, *kind, _evidence(module, node)))
+                if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                    made_by.add(node.value.func.id)
             elif names and isinstance(node.value, ast.Call):
                 origin = dotted(node.value.func, reader.aliases)
                 if origin:
@@ -209,6 +212,7 @@ def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
         Candidate(module.name, attribute, True, *kind, evidence)
         for attribute, kind, evidence in container_apps(module, reader.aliases, reader.kind)
     ]
+    found = [c for c in found if not (c.factory and c.attribute in made_by)]
     if not found:
         found += _default_apps(module, reader)
     return found, factory_calls
