@@ -105,7 +105,7 @@ def test_pyramid_hello_built_under_main_is_handed_over_by_the_shim_init_writes(t
     assert (facts.candidate.target, facts.candidate.main_script) == ("dockwise_main:app()", "app.py")
     assert {"app.py", "dockwise_main.py"} <= set(facts.copies)
     shim = render_all(facts)["dockwise_main.py"]
-    assert "SCRIPT = 'app.py'\n" in shim and shim.count("SCRIPT = ") == 1
+    assert 'SCRIPT = "app.py"\n' in shim and shim.count("SCRIPT = ") == 1
 
 
 def test_the_shim_runs_the_script_and_takes_the_app_instead_of_serving_it(tmp_path, monkeypatch):
