@@ -15,7 +15,6 @@ from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import (
     Candidate,
     find_candidates,
-    health_route,
     loopback_defaults,
     main_block_candidates,
     main_only_apps,
@@ -36,7 +35,9 @@ from dockwise.pyapp.grammar import (
     port_number,
     shell_words,
 )
+from dockwise.pyapp.health import choose_health
 from dockwise.pyapp.procfile import read_procfile
+from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
@@ -54,7 +55,9 @@ from dockwise.pyapp.scan import (
     NOT_SERVED_DIRS,
     SKIPPED_DIRS,
     Module,
+    Unparsed,
     is_app_file,
+    module_name,
     parse_module,
     read_app_file,
     served_modules,
@@ -73,7 +76,6 @@ from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
-DEFAULT_HEALTH_PATH = "/"
 # Top-level files never needed at run time (dependency files are bind-mounted into the build, not copied).
 NOT_RUNTIME = (
     "Dockerfile",
@@ -241,7 +243,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     warnings: list[str] = []
     todo: list[str] = []
     notes: list[str] = []
-    modules = served_modules(root, files)
+    modules, unparsed = served_modules(root, files)
     project = read_project(root)
     deps = detect_dependencies(root, files, project, list(options.deps))
     notes += deps.notes
@@ -251,7 +253,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    python = choose_python(root, project, options.python)
+    newer = [m.newer for m in modules if m.newer is not None]
+    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
     warnings += python.warnings
     decisions.append(
         Decision(
@@ -341,8 +344,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)", web.evidence)
             )
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root, modules)
+        candidate = _choose_candidate(candidates, django, root, unparsed, modules)
         decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
+    notes += _skipped(unparsed, candidate, modules)
     if candidate is not None:
         _check_candidate(candidate)
         if loopback := loopback_defaults(candidate, modules):
@@ -387,14 +391,18 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
         warnings.append(SLOW_CLIENTS_WARNING)
 
-    health = health_route(modules)
     health_source: Evidence | None = None
     if options.health_path:
         health_path, health_evidence = options.health_path, "--health-path"
-    elif health:
-        health_path, health_evidence, health_source = health[0], str(health[1]), health[1]
     else:
-        health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
+        health = choose_health(modules, candidate, django is not None)
+        health_path, health_evidence, health_source = health.path, health.why, health.source
+        if not health.certain:
+            todo.append(
+                "the health check asks GET / but the app routes no / and no health route dockwise can see: pass "
+                "--health-path with a GET route that answers 200 (e.g. --health-path /items), or the container "
+                "shows unhealthy and a readiness probe never passes"
+            )
     if not is_url_path(health_path):
         raise DockwiseError(
             f"--health-path {health_path!r}: not a URL path (it starts with / and has no space, quote, backslash or $)",
@@ -634,12 +642,25 @@ def _is_django(root: Path, manage: str) -> bool:
     return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path, modules: list[Module]) -> Candidate:
+def _skipped(unparsed: list[Unparsed], candidate: Candidate | None, modules: list[Module]) -> list[str]:
+    """Notes for the files no Python dockwise builds reads; one the served app imports (or is) is refused instead."""
+    reached = entry_path(candidate.module, modules) if candidate is not None else set()
+    for file in unparsed:
+        if on_path(module_name(file.path), reached):
+            raise file.error()
+    return [file.note() for file in unparsed]
+
+
+def _choose_candidate(
+    candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed], modules: list[Module]
+) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
     candidates = candidates or main_block_candidates(modules)
+    if not candidates and unparsed:
+        raise unparsed[0].error()  # the app is likeliest in the file that could not be read
     if not candidates and (main_only := main_only_apps(modules)):
         raise DockwiseError(
             f'{one_line(str(main_only[0]))}: the app is built only under `if __name__ == "__main__":`, so it '
