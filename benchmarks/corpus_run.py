@@ -62,6 +62,7 @@ STAGES = (
     "setup",
     "start",
     "routes",
+    "health",
     "stop",
     "restart",
     "persist",
@@ -197,6 +198,16 @@ def stop_container(container) -> tuple[int | None, float]:
     return code, time.monotonic() - start
 
 
+def health_check(client, tag: str, container) -> str:
+    """Run the image's own HEALTHCHECK command in the serving container: '' when it passes, else why not (a check
+    asking a path the app answers 404 leaves a working container unhealthy and a readiness probe failing)."""
+    test = (client.images.get(tag).attrs.get("Config", {}).get("Healthcheck") or {}).get("Test") or []
+    if not test or test[0] != "CMD":
+        return "the image has no exec-form HEALTHCHECK"
+    code, output = container.exec_run(test[1:], user=container.attrs["Config"].get("User") or None)
+    return "" if code == 0 else f"its HEALTHCHECK fails (exit {code}): {last_line(output.decode('utf-8', 'replace'))}"
+
+
 def served(client, run: CorpusRun, row: Row, tag: str, routes: dict) -> None:
     """Run the distroless image hardened: routes, stop, restart, the write still there. Fills row."""
     port, data = image_facts(client, tag)
@@ -231,6 +242,10 @@ def served(client, run: CorpusRun, row: Row, tag: str, routes: dict) -> None:
         if bad:
             row.cause = bad[0].cause
             row.detail = why(container.logs(tail=40).decode("utf-8", "replace"))
+            return
+        row.stage = "health"
+        if cause := health_check(client, tag, container):
+            row.cause = cause
             return
         row.stage = "stop"
         code, seconds = stop_container(container)
