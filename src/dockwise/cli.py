@@ -333,6 +333,14 @@ def base(
     help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
     "[default: a lockfile, else requirements.txt, else pyproject.toml].",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    envvar="DOCKWISE_OFFLINE",
+    show_envvar=True,
+    help="Do not read the package index: the Python version is not checked against the pins' wheels, and only "
+    "sdists that never ship Linux wheels get build packages.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def init(
@@ -345,6 +353,7 @@ def init(
     health_path: str | None,
     setup: str | None,
     deps: tuple[str, ...],
+    offline: bool,
     dry_run: bool,
     force: bool,
 ) -> None:
@@ -356,6 +365,7 @@ def init(
     from dockwise.pyapp.detect import InitOptions, detect
     from dockwise.pyapp.render import render_all
     from dockwise.pyapp.summary import summary
+    from dockwise.pyapp.wheels import SimpleIndex, default_cache_dir
     from dockwise.pyapp.writeset import diff, existing, write_set
 
     options = InitOptions(
@@ -368,7 +378,7 @@ def init(
         setup=setup,
         deps=deps,
     )
-    facts = detect(app_dir, options)
+    facts = detect(app_dir, options, None if offline else SimpleIndex(default_cache_dir()))
     files = render_all(facts)
     if dry_run:
         if existing(facts.root, files):

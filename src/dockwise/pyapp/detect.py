@@ -26,8 +26,10 @@ from dockwise.pyapp.grammar import (
     port_number,
     shell_words,
 )
+from dockwise.pyapp.native import NativeBuild, native_build
+from dockwise.pyapp.native import warnings as native_warnings
 from dockwise.pyapp.procfile import read_procfile
-from dockwise.pyapp.pyversion import PythonChoice, choose_python
+from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_wheels
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
     SetupStep,
@@ -59,6 +61,7 @@ from dockwise.pyapp.server import (
     choose_server,
     command,
 )
+from dockwise.pyapp.wheels import IndexReader, check_wheels
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -169,6 +172,7 @@ class AppFacts:
     notes: tuple[str, ...] = field(default=())
     # "release": `setup` runs once per release and data volume; "volume": it destroys data, so once per volume, ever.
     setup_scope: SetupScope = "release"
+    native: NativeBuild | None = None  # what the builder compiles (pins with no wheel for the chosen Python)
 
     @property
     def packaged(self) -> bool:
@@ -221,7 +225,9 @@ def _manage_py(files: list[str]) -> str | None:
     return "manage.py" if "manage.py" in files else None
 
 
-def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
+def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader | None = None) -> AppFacts:
+    """The app's facts and init's decisions. `index` lists the package index's files (the wheel check); None
+    (`--offline`) skips that check."""
     root = root.resolve()
     files = _check_dir(root)
     decisions: list[Decision] = []
@@ -240,14 +246,31 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         )
     python = choose_python(root, project, options.python)
     warnings += python.warnings
-    decisions.append(
-        Decision(
-            "python",
-            python.version,
-            str(python.evidence) if python.evidence else "no pin or constraint in the app: dockwise's default",
-        )
-    )
+    report = check_wheels(deps.pins, python.candidates or (python.version,), index)
+    python = prefer_wheels(python, report)
+    native = native_build(report, python.version)
+    python_evidence = str(python.evidence) if python.evidence else "no pin or constraint in the app"
+    if python.wheels:
+        python_evidence = f"{python_evidence}; {python.wheels}" if python.evidence else f"no pin: {python.wheels}"
+    elif not python.evidence:
+        python_evidence += ": dockwise's default"
+    decisions.append(Decision("python", python.version, python_evidence))
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence)))
+    if native.compiled:
+        decisions.append(_native_decision(native, report.checked))
+    warnings += native_warnings(native)
+    if not report.checked and deps.pins:
+        notes.append(
+            "--offline: the package index was not read, so the Python version is not checked against the pins' "
+            "wheels and only sdists that never ship Linux wheels get build packages; without --offline, init "
+            "reads PyPI's simple index (a few seconds, cached for a day)"
+        )
+    elif unknown := report.unknown(python.version):
+        notes.append(
+            f"the index did not answer for {', '.join(str(p.pin) for p in unknown[:5])}"
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            + ": their wheels were not checked"
+        )
 
     candidates = find_candidates(modules)
     procfile = read_procfile(root)
@@ -485,6 +508,22 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         warnings=tuple(warnings),
         todo=tuple(todo),
         notes=tuple(notes),
+        native=native,
+    )
+
+
+def _native_decision(native: NativeBuild, checked: bool) -> Decision:
+    names = ", ".join(str(p.pin) for p in native.compiled)
+    runtime = ", ".join(native.runtime_packages) or "none"
+    why = (
+        f"no wheel for Python {native.python} on the index"
+        if checked
+        else "never published as a Linux wheel (--offline: the index was not read)"
+    )
+    return Decision(
+        "compiled",
+        f"{names}: builder gets {', '.join(native.build_packages)} and Python's headers; runtime libraries: {runtime}",
+        f"{why} ({', '.join(p.pin.evidence.where() for p in native.compiled[:3])})",
     )
 
 

@@ -5,6 +5,8 @@ Precedence (a flag always wins; the first source found decides; later ones only 
 `requires-python` (pyproject.toml, uv.lock) and the `Programming Language :: Python :: 3.X` classifiers.
 A pin names one version; a constraint is satisfied by the newest base it allows. dockwise builds only the versions
 its bases provide (3.11 and 3.13): a pin to another one gets the nearest base and a warning, never silently.
+With no pin, `prefer_wheels` then takes the first base the app allows on which every pinned requirement has a wheel
+(pins of 2021-2023 often have none for 3.13, and would be compiled in the builder).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -23,6 +25,7 @@ from dockwise.pyapp.bases import DEFAULT, SUPPORTED
 from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.scan import file_kind, read_app_file
+from dockwise.pyapp.wheels import Pin, WheelReport
 
 _PIN = re.compile(
     r"(?:python-?|cpython-?)?([0-9]{1,3})\.([0-9]{1,3})(?:\.[0-9]{1,4})?(?:[a-z]+[0-9]{0,4})?", re.IGNORECASE
@@ -36,6 +39,9 @@ class PythonChoice:
     wanted: str | None  # what the app asked for, when it pinned one
     evidence: Evidence | None
     warnings: tuple[str, ...] = ()
+    # The bases the app allows when nothing pins one, in order of preference (the chosen one first); () when pinned.
+    candidates: tuple[str, ...] = ()
+    wheels: str | None = None  # why the wheel check kept or changed the version, for the summary
 
 
 def _key(version: str) -> tuple[int, int]:
@@ -189,12 +195,66 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
         )
     preferred = [v for v in allowed if v in versions]
     if preferred:
-        return PythonChoice(preferred[-1], None, classifier_evidence)
+        return PythonChoice(preferred[-1], None, classifier_evidence, candidates=_order(preferred[-1], allowed))
     choice = DEFAULT if DEFAULT in allowed else allowed[-1]
     if constraints:
         spec, evidence = constraints[0]
-        return PythonChoice(choice, None, Evidence(evidence.file, evidence.line, f"{spec}: newest base allowed"))
-    return PythonChoice(choice, None, None)
+        return PythonChoice(
+            choice,
+            None,
+            Evidence(evidence.file, evidence.line, f"{spec}: newest base allowed"),
+            candidates=_order(choice, allowed),
+        )
+    return PythonChoice(choice, None, None, candidates=_order(choice, allowed))
+
+
+def _order(first: str, allowed: list[str]) -> tuple[str, ...]:
+    return (first,) + tuple(v for v in sorted(allowed, key=_key, reverse=True) if v != first)
+
+
+def prefer_wheels(choice: PythonChoice, report: WheelReport) -> PythonChoice:
+    """The first candidate on which every pinned requirement has a wheel. When none has, the one with the fewest
+    missing; on a tie, the oldest if a missing pin is an old release of a project that has wheels for the newer
+    Python now (releases that predate an interpreter compile more often on the older one). Unchanged when the app
+    pins its Python or the index was not read."""
+    if not report.checked or not choice.candidates:
+        return choice
+    missing = {v: {p.pin for p in report.missing(v)} for v in choice.candidates}
+    everywhere = set.intersection(*missing.values())  # compiled whichever base is chosen
+    fewest = min(len(m) for m in missing.values())
+    tied = [v for v in choice.candidates if len(missing[v]) == fewest]
+    predates = any(p.first_with_wheel for p in report.missing(tied[0]))
+    best = min(tied, key=_key) if fewest and predates else tied[0]
+    checked = report.count(best) - len(report.unknown(best))
+    if missing[best] - everywhere:
+        reason = f"{_names(missing[best] - everywhere)} {_have(missing[best] - everywhere)} no wheel for {best}"
+        reason += ", the fewest"
+    elif everywhere:
+        reason = (
+            f"every pinned requirement with a wheel for some base has one for {best} ({checked} checked on the "
+            f"index); {_names(everywhere)} {_have(everywhere)} none for {' or '.join(choice.candidates)}"
+        )
+        if best != tied[0]:
+            reason += f", so the older base, where releases that predate {tied[0]} compile more often"
+    else:
+        reason = f"every pinned requirement has a wheel for {best} ({checked} checked on the index)"
+    skipped = [v for v in choice.candidates[: choice.candidates.index(best)] if missing[v] - everywhere]
+    if best == choice.candidates[0]:
+        return replace(choice, wheels=reason)
+    lacks = "; ".join(
+        f"{_names(missing[v] - everywhere)} {_have(missing[v] - everywhere)} no wheel for {v}" for v in skipped
+    )
+    return replace(choice, version=best, evidence=None, wheels=f"{lacks}; {reason}" if lacks else reason)
+
+
+def _have(pins: set[Pin]) -> str:
+    return "has" if len(pins) == 1 else "have"
+
+
+def _names(pins: set[Pin]) -> str:
+    ordered = sorted(pins, key=str)
+    shown = ", ".join(str(p) for p in ordered[:3])
+    return shown + (f" and {len(ordered) - 3} more" if len(ordered) > 3 else "")
 
 
 def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
