@@ -33,6 +33,10 @@ CA = (
 VENV_PYTHON = "/opt/venv/bin/python"
 RUNTIME_LIBS = "/runtime-libs"
 RUNTIME_STATUS = "/tmp/runtime-status.d"
+APT_CACHE = (
+    "--mount=type=cache,target=/var/cache/apt,sharing=locked",
+    "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked",
+)
 DATA_PATH = "/data"
 COMMON_STDLIB = (
     "json",
@@ -253,26 +257,28 @@ def _build_packages_step(facts: AppFacts, closure: bool) -> list[str]:
         return []
     packages = " ".join(native.build_packages + native.runtime_packages)
     commands = [
+        "rm -f /etc/apt/apt.conf.d/docker-clean",
         "apt-get update",
         f"apt-get install -y --no-install-recommends {packages}",
         'if [ ! -e "$(/opt/venv/bin/python -c \'import sysconfig; print(sysconfig.get_paths()["include"])\')'
         '/Python.h" ]; then \\\n'
         f"        apt-get install -y --no-install-recommends {native.headers_package}; \\\n    fi",
     ]
-    mounts: list[str] = []
+    mounts = list(APT_CACHE)
     comment = [
         f"# {_compiled_names(facts)}: no wheel for Python {native.python}, so pip compiles "
         + ("it" if len(native.compiled) == 1 else "them")
         + " with these build packages (this stage only).",
+        "# Downloads and package lists stay in BuildKit caches (the base's docker-clean would delete the .debs), so",
+        "# the other variant and the next build fetch only what changed.",
     ]
     if closure and native.runtime_packages:
-        mounts = [f"--mount=type=bind,from=runtime,source=/var/lib/dpkg/status.d,target={RUNTIME_STATUS}"]
+        mounts.append(f"--mount=type=bind,from=runtime,source=/var/lib/dpkg/status.d,target={RUNTIME_STATUS}")
         commands += [f"mkdir -p {RUNTIME_LIBS}/var/lib/dpkg/status.d", _closure_loop(native.runtime_packages)]
         comment += [
             f"# The runtime libraries ({', '.join(native.runtime_packages)}) and what they need that the distroless",
             f"# image lacks go to {RUNTIME_LIBS}, each package with its status.d record and copyright.",
         ]
-    commands.append("rm -rf /var/lib/apt/lists/*")
     return ["", *(one_line(line) for line in comment), _run(mounts, commands)]
 
 
@@ -304,15 +310,14 @@ def _runtime_packages_step(facts: AppFacts) -> list[str]:
     if native is None or not native.runtime_packages:
         return []
     return [
-        f"# What {_compiled_names(facts)} load{'s' if len(native.compiled) == 1 else ''} at run time, from Debian's "
-        "archive (their build packages stayed in the builder).",
+        one_line(
+            f"# What {_compiled_names(facts)} load{'s' if len(native.compiled) == 1 else ''} at run time, from "
+            "Debian's archive (the build packages stayed in the builder);"
+        ),
+        "# the package lists stay in a BuildKit cache, out of the image.",
         _run(
-            [],
-            [
-                "apt-get update",
-                f"apt-get install -y --no-install-recommends {' '.join(native.runtime_packages)}",
-                "rm -rf /var/lib/apt/lists/*",
-            ],
+            [APT_CACHE[1]],
+            ["apt-get update", f"apt-get install -y --no-install-recommends {' '.join(native.runtime_packages)}"],
         ),
     ]
 
