@@ -360,7 +360,7 @@ def init(
     """Write Dockerfile, Dockerfile.distroless, .dockerignore and compose.yaml for the Python web app in APP_DIR.
 
     Reads the app without running it and prints each decision with its evidence (file and line), then what is left
-    to do.
+    to do. Reads the package index (PyPI's simple API) for the pins' wheels, unless --offline.
     """
     from dockwise.pyapp.detect import InitOptions, detect
     from dockwise.pyapp.render import render_all

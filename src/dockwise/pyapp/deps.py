@@ -23,7 +23,7 @@ from dockwise.pyapp.grammar import is_app_path, is_distribution_name, is_module_
 from dockwise.pyapp.requirements import Closure, closure
 from dockwise.pyapp.requirements import _include_path as _include_target
 from dockwise.pyapp.scan import file_kind, is_app_file, read_app_file
-from dockwise.pyapp.wheels import Pin
+from dockwise.pyapp.wheels import Pin, valid_pins
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 # Requirements files at the root, most specific to serving first, when there is no plain requirements.txt.
@@ -223,7 +223,7 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
         notes=tuple(notes),
         local_lines=tuple(line.evidence for line in found.local_lines),
         requirement_roots=tuple(pip_roots),
-        pins=tuple(
+        pins=valid_pins(
             Pin(line.name, line.version, line.evidence, line.marker)
             for line in requirements
             if line.kind == "requirement" and line.name and line.version and line.pinned
@@ -318,7 +318,7 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
 
 
 def _locked_pins(packages: dict[str, dict], names: frozenset[str], lockfile: str, text: str) -> tuple[Pin, ...]:
-    return tuple(
+    return valid_pins(
         Pin(name, packages[name]["version"], Evidence(lockfile, line_of(text, _toml_name(packages[name]))))
         for name in sorted(names)
         if isinstance(packages[name].get("version"), str)
@@ -398,7 +398,7 @@ def _pipfile_lock(root: Path) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("Pipfile.lock", None, f"{len(default)} locked packages (default)"),
-        pins=tuple(
+        pins=valid_pins(
             Pin(
                 canonicalize_name(name),
                 entry["version"].removeprefix("=="),
@@ -426,7 +426,7 @@ def _from_pyproject(project: Project) -> Dependencies:
         pinned=bool(project.dependencies) and all(_exact(r) for r in project.dependencies),
         evidence=Evidence("pyproject.toml", evidence.line, f"{len(project.dependencies)} dependencies"),
         notes=tuple(notes),
-        pins=tuple(
+        pins=valid_pins(
             Pin(canonicalize_name(r.name), s.version, project.evidence(dependency), str(r.marker) if r.marker else None)
             for dependency in project.dependencies
             if _exact(dependency)

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -75,6 +75,18 @@ class Pin:
             return Marker(self.marker).evaluate(_environment(python))
         except (InvalidMarker, ValueError, TypeError):
             return True
+
+
+def valid_pins(pins: Iterable[Pin]) -> tuple[Pin, ...]:
+    """The pins whose version is a PEP 440 version, written normalized: only [0-9a-z.+!-] reaches a generated
+    file's comment or the summary."""
+    valid = []
+    for pin in pins:
+        try:
+            valid.append(replace(pin, version=str(Version(pin.version))))
+        except InvalidVersion:
+            continue
+    return tuple(valid)
 
 
 Availability = Literal["wheel", "no-wheel", "unknown"]
