@@ -4,8 +4,10 @@ in both images."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -235,3 +237,16 @@ def test_init_offline_flag(tmp_path):
 def test_python_choice_options_flag_wins(tmp_path):
     found = detect(app(tmp_path, "greenlet==3.0.1\n"), InitOptions(python="3.13"), index=FakeIndex(FILES))
     assert found.python.version == "3.13" and found.native is not None and found.native.compiled
+
+
+@pytest.mark.parametrize(
+    "error",
+    [http.client.BadStatusLine("garbage"), TimeoutError("timed out"), urllib.error.URLError("no route")],
+)
+def test_a_network_failure_is_unavailable_not_a_crash(tmp_path, monkeypatch, error):
+    def fail(*_args, **_kw):
+        raise error
+
+    monkeypatch.setattr("urllib.request.urlopen", fail)
+    with pytest.raises(IndexUnavailable):
+        SimpleIndex(tmp_path).files("flask")

@@ -8,6 +8,7 @@ and a file cache. A project the index does not answer for is `unknown`, never an
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import time
@@ -275,7 +276,7 @@ class SimpleIndex:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 body = response.read(MAX_RESPONSE + 1)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             raise IndexUnavailable(f"{name}: {exc}") from None
         if len(body) > MAX_RESPONSE:
             raise IndexUnavailable(f"{name}: the index page is larger than {MAX_RESPONSE} bytes")
