@@ -250,3 +250,21 @@ def test_a_network_failure_is_unavailable_not_a_crash(tmp_path, monkeypatch, err
     monkeypatch.setattr("urllib.request.urlopen", fail)
     with pytest.raises(IndexUnavailable):
         SimpleIndex(tmp_path).files("flask")
+
+
+def test_an_old_django_gets_the_newest_base_it_supports(tmp_path):
+    """Django 3.2 installs on 3.13 from its pure wheel, then fails at import (`cgi` is gone): Django's own table
+    says 3.2 runs up to 3.10, so the nearest base, 3.11, offline too."""
+    found = detect(app(tmp_path, "django==3.2.13\n"), index=None)
+    assert found.python.version == "3.11"
+    assert "django 3.2.13 supports Python up to 3.10" in found.decisions[0].evidence
+
+
+def test_a_recent_django_keeps_the_newest_base(tmp_path):
+    assert detect(app(tmp_path, "django==5.1.4\n"), index=None).python.version == "3.13"
+    assert detect(app(tmp_path, "django==4.2.20\n"), index=None).python.version == "3.11"  # 4.2: up to 3.12
+
+
+def test_a_pinned_python_is_not_moved_by_the_django_table(tmp_path):
+    found = detect(app(tmp_path, "django==3.2.13\n", **{".python-version": "3.13\n"}), index=None)
+    assert found.python.version == "3.13"

@@ -29,7 +29,7 @@ from dockwise.pyapp.grammar import (
 from dockwise.pyapp.native import NativeBuild, native_build
 from dockwise.pyapp.native import warnings as native_warnings
 from dockwise.pyapp.procfile import read_procfile
-from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_wheels
+from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_supported, prefer_wheels
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
     SetupStep,
@@ -246,12 +246,14 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
         )
     python = choose_python(root, project, options.python)
     warnings += python.warnings
+    python = prefer_supported(python, deps.pins)
     report = check_wheels(deps.pins, python.candidates or (python.version,), index)
     python = prefer_wheels(python, report)
     native = native_build(report, python.version)
+    reasons = "; ".join(r for r in (python.support, python.wheels) if r)
     python_evidence = str(python.evidence) if python.evidence else "no pin or constraint in the app"
-    if python.wheels:
-        python_evidence = f"{python_evidence}; {python.wheels}" if python.evidence else f"no pin: {python.wheels}"
+    if reasons:
+        python_evidence = f"{python_evidence}; {reasons}" if python.evidence else f"no pin: {reasons}"
     elif not python.evidence:
         python_evidence += ": dockwise's default"
     decisions.append(Decision("python", python.version, python_evidence))

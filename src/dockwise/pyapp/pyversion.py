@@ -18,12 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
 from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.frameworks import registry
 from dockwise.pyapp.scan import file_kind, read_app_file
 from dockwise.pyapp.wheels import Pin, WheelReport
 
@@ -42,6 +44,7 @@ class PythonChoice:
     # The bases the app allows when nothing pins one, in order of preference (the chosen one first); () when pinned.
     candidates: tuple[str, ...] = ()
     wheels: str | None = None  # why the wheel check kept or changed the version, for the summary
+    support: str | None = None  # why a framework's supported Pythons narrowed the candidates
 
 
 def _key(version: str) -> tuple[int, int]:
@@ -210,6 +213,28 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
 
 def _order(first: str, allowed: list[str]) -> tuple[str, ...]:
     return (first,) + tuple(v for v in sorted(allowed, key=_key, reverse=True) if v != first)
+
+
+def _newest_python(pin: Pin) -> str | None:
+    framework = next((f for f in registry() if canonicalize_name(f.distribution) == pin.name), None)
+    return framework.newest_python.get(".".join(pin.version.split(".")[:2])) if framework else None
+
+
+def prefer_supported(choice: PythonChoice, pins: tuple[Pin, ...]) -> PythonChoice:
+    """The candidates a pinned framework release supports (its project's published table), else the oldest one
+    (the nearest); unchanged when the app pins its Python."""
+    limits = [(pin, limit) for pin in pins if (limit := _newest_python(pin))]
+    if not choice.candidates or not limits:
+        return choice
+    within = tuple(v for v in choice.candidates if all(_key(v) <= _key(limit) for _, limit in limits))
+    kept = within or (min(choice.candidates, key=_key),)
+    if kept == choice.candidates:
+        return choice
+    pin, limit = min(limits, key=lambda found: _key(found[1]))
+    reason = f"{pin} supports Python up to {limit} (its project's table)" + (
+        "" if within else f": {kept[0]} is the nearest base"
+    )
+    return replace(choice, version=kept[0], candidates=kept, evidence=None, support=reason)
 
 
 def prefer_wheels(choice: PythonChoice, report: WheelReport) -> PythonChoice:

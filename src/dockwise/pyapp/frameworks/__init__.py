@@ -23,6 +23,9 @@ class Framework:
     constructors: MappingProxyType[str, Interface]  # dotted callable that builds an app -> the interface it serves
     imports: tuple[str, ...] = ()  # modules loaded at start: the distroless image compiles their stdlib imports
     import_names: tuple[str, ...] = field(default=())  # top-level import names (default: the distribution's)
+    # Release series ("3.2") -> the newest Python it supports, where the project publishes that (old releases
+    # install on a newer Python from their pure wheel, then fail at import: Django 3.2 imports `cgi`, gone in 3.13).
+    newest_python: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def top_level(self) -> tuple[str, ...]:
