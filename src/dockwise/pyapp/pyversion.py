@@ -5,8 +5,9 @@ Precedence (a flag always wins; the first source found decides; later ones only 
 `requires-python` (pyproject.toml, uv.lock) and the `Programming Language :: Python :: 3.X` classifiers.
 A pin names one version; a constraint is satisfied by the newest base it allows. dockwise builds only the versions
 its bases provide (3.11 and 3.13): a pin to another one gets the nearest base and a warning, never silently.
-With no pin, `prefer_wheels` then takes the first base the app allows on which every pinned requirement has a wheel
-(pins of 2021-2023 often have none for 3.13, and would be compiled in the builder).
+With no pin, `prefer_supported` keeps the bases a pinned framework release supports (its provider's table), then
+`prefer_wheels` takes the first one on which every pinned requirement has a wheel (pins of 2021-2023 often have none
+for 3.13, and would be compiled in the builder).
 """
 
 from __future__ import annotations
