@@ -35,6 +35,12 @@ FILES = {
     "cryptography": ("cryptography-42.0.5-cp39-abi3-manylinux_2_28_x86_64.whl", "cryptography-42.0.5.tar.gz"),
     "oldext": ("oldext-1.0-cp310-cp310-manylinux2014_x86_64.whl", "oldext-1.0.tar.gz"),
     "muslonly": ("muslonly-1.0-cp313-cp313-musllinux_1_2_x86_64.whl", "muslonly-1.0.tar.gz"),
+    "asyncpg": (
+        "asyncpg-0.26.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "asyncpg-0.26.0.tar.gz",
+        "asyncpg-0.30.0-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "asyncpg-0.30.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    ),
 }
 
 
@@ -268,3 +274,11 @@ def test_a_recent_django_keeps_the_newest_base(tmp_path):
 def test_a_pinned_python_is_not_moved_by_the_django_table(tmp_path):
     found = detect(app(tmp_path, "django==3.2.13\n", **{".python-version": "3.13\n"}), index=None)
     assert found.python.version == "3.13"
+
+
+def test_when_no_base_has_the_wheels_an_old_release_gets_the_older_base(tmp_path):
+    """asyncpg 0.26.0 (2022) has wheels up to cp310: compiled whichever base, and likelier to compile on 3.11."""
+    found = detect(app(tmp_path, "flask==3.1.0\nasyncpg==0.26.0\n"), index=FakeIndex(FILES))
+    assert found.python.version == "3.11"
+    assert "so the older base" in found.decisions[0].evidence
+    assert found.native is not None and [str(p.pin) for p in found.native.compiled] == ["asyncpg 0.26.0"]
