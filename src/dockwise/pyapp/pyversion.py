@@ -243,7 +243,7 @@ def prefer_wheels(choice: PythonChoice, report: WheelReport) -> PythonChoice:
     missing; on a tie, the oldest if a missing pin is an old release of a project that has wheels for the newer
     Python now (releases that predate an interpreter compile more often on the older one). Unchanged when the app
     pins its Python or the index was not read."""
-    if not report.checked or not choice.candidates:
+    if not report.checked or not choice.candidates or not any(report.by_python.values()):
         return choice
     missing = {v: {p.pin for p in report.missing(v)} for v in choice.candidates}
     everywhere = set.intersection(*missing.values())  # compiled whichever base is chosen
