@@ -102,7 +102,7 @@ def test_newest_base_with_every_wheel(tmp_path):
     assert found.python.version == "3.11"  # greenlet 3.0.1 has no cp313 wheel
     decision = next(d for d in found.decisions if d.topic == "python")
     assert "greenlet 3.0.1 has no wheel for 3.13" in decision.evidence
-    assert found.native is not None and not found.native.compiled
+    assert not found.native.compiled
 
 
 def test_newest_base_when_every_pin_has_its_wheel(tmp_path):
@@ -116,7 +116,7 @@ def test_a_pinned_python_is_kept_and_its_missing_wheels_compiled(tmp_path):
         app(tmp_path, "flask==3.1.0\ngreenlet==3.0.1\n", **{".python-version": "3.13\n"}), index=FakeIndex(FILES)
     )
     assert found.python.version == "3.13"
-    assert found.native is not None and [str(p.pin) for p in found.native.compiled] == ["greenlet 3.0.1"]
+    assert [str(p.pin) for p in found.native.compiled] == ["greenlet 3.0.1"]
     assert "g++" in found.native.build_packages and found.native.runtime_packages == ()
     assert any("greenlet==3.1.0 or later" in w for w in found.warnings)
 
@@ -140,20 +140,20 @@ def test_a_compiled_pin_the_table_does_not_know_gets_a_compiler_and_a_warning(tm
     found = detect(
         app(tmp_path, "flask==3.1.0\noldext==1.0\n", **{".python-version": "3.13\n"}), index=FakeIndex(FILES)
     )
-    assert found.native is not None and found.native.build_packages == ("gcc", "libc6-dev")
+    assert found.native.build_packages == ("gcc", "libc6-dev")
     [warning] = [w for w in found.warnings if "oldext" in w]
     assert "oldext 1.0 has no wheel for Python 3.13" in warning and "--python" in warning
 
 
 def test_a_pure_sdist_needs_nothing(tmp_path):
     found = detect(app(tmp_path, "flask==3.1.0\nlangdetect==1.0.9\n"), index=FakeIndex(FILES))
-    assert found.python.version == "3.13" and found.native is not None and not found.native.compiled
+    assert found.python.version == "3.13" and not found.native.compiled
 
 
 def test_offline_keeps_the_default_and_still_compiles_psycopg2(tmp_path):
     found = detect(app(tmp_path, "greenlet==3.0.1\npsycopg2==2.9.10\n"), index=None)
     assert found.python.version == "3.13"  # not checked: dockwise's default
-    assert found.native is not None and [str(p.pin) for p in found.native.compiled] == ["psycopg2 2.9.10"]
+    assert [str(p.pin) for p in found.native.compiled] == ["psycopg2 2.9.10"]
     assert any(note.startswith("--offline") for note in found.notes)
 
 
@@ -242,7 +242,7 @@ def test_init_offline_flag(tmp_path):
 
 def test_python_choice_options_flag_wins(tmp_path):
     found = detect(app(tmp_path, "greenlet==3.0.1\n"), InitOptions(python="3.13"), index=FakeIndex(FILES))
-    assert found.python.version == "3.13" and found.native is not None and found.native.compiled
+    assert found.python.version == "3.13" and found.native.compiled
 
 
 @pytest.mark.parametrize(
@@ -281,4 +281,4 @@ def test_when_no_base_has_the_wheels_an_old_release_gets_the_older_base(tmp_path
     found = detect(app(tmp_path, "flask==3.1.0\nasyncpg==0.26.0\n"), index=FakeIndex(FILES))
     assert found.python.version == "3.11"
     assert "so the older base" in found.decisions[0].evidence
-    assert found.native is not None and [str(p.pin) for p in found.native.compiled] == ["asyncpg 0.26.0"]
+    assert [str(p.pin) for p in found.native.compiled] == ["asyncpg 0.26.0"]

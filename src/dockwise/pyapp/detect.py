@@ -171,13 +171,13 @@ class AppFacts:
     django_settings: str | None
     import_check: str | None  # module the build checks is importable
     framework_imports: tuple[str, ...]
+    native: NativeBuild  # what the builder compiles (pins with no wheel for the chosen Python)
     decisions: tuple[Decision, ...]
     warnings: tuple[str, ...]
     todo: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
     # "release": `setup` runs once per release and data volume; "volume": it destroys data, so once per volume, ever.
     setup_scope: SetupScope = "release"
-    native: NativeBuild | None = None  # what the builder compiles (pins with no wheel for the chosen Python)
 
     @property
     def packaged(self) -> bool:

@@ -243,7 +243,6 @@ def _project_step(facts: AppFacts) -> list[str]:
 
 
 def _compiled_names(facts: AppFacts) -> str:
-    assert facts.native is not None
     return one_line(", ".join(str(p.pin) for p in facts.native.compiled))
 
 
@@ -253,7 +252,7 @@ def _build_packages_step(facts: AppFacts, closure: bool) -> list[str]:
     runtime libraries and every package they need that the runtime image lacks are copied to /runtime-libs with
     their status.d records (how scanners see packages in an image without dpkg), for the distroless stage."""
     native = facts.native
-    if native is None or not native.compiled:
+    if not native.compiled:
         return []
     packages = " ".join(native.build_packages + native.runtime_packages)
     commands = [
@@ -307,7 +306,7 @@ def _closure_loop(runtime: tuple[str, ...]) -> str:
 def _runtime_packages_step(facts: AppFacts) -> list[str]:
     """apt-get in the standard image's final stage (it has apt and dpkg): the runtime libraries only."""
     native = facts.native
-    if native is None or not native.runtime_packages:
+    if not native.runtime_packages:
         return []
     return [
         one_line(
@@ -503,7 +502,7 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         f"ARG RUNTIME_IMAGE={bases.distroless}",
     ]
     lines += _lock_stage(facts, "BUILDER_IMAGE", python)
-    if facts.native and facts.native.runtime_packages:
+    if facts.native.runtime_packages:
         lines += [
             "",
             "# The runtime image, read by the builder for the Debian packages it already has.",
@@ -533,7 +532,7 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         "COPY --from=builder /stdlib-pyc/ /",
         "COPY --from=builder /app /app",
     ]
-    if facts.native and facts.native.runtime_packages:
+    if facts.native.runtime_packages:
         lines.append(f"COPY --from=builder {RUNTIME_LIBS}/ /")
     lines += _final_copies(facts, DISTROLESS_UID)
     lines += ["# 2. a working directory", "WORKDIR /app", "# 8. distroless's nonroot user, numeric"]
