@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dockwise.core.errors import DockwiseError
-from dockwise.pyapp.deps import detect_dependencies, read_project
+from dockwise.pyapp.layouts import LayoutContext, detect_dependencies
+from dockwise.pyapp.layouts.project import read_project
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import choose_python, nearest
 from dockwise.pyapp.requirements import logical_lines, parse_line
@@ -22,8 +23,9 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def deps_of(root: Path, chosen=()):
-    return detect_dependencies(root, walk_files(root), read_project(root), list(chosen))
+def deps_of(root: Path, chosen=(), python="3.13"):
+    files = tuple(walk_files(root))
+    return detect_dependencies(LayoutContext(root, files, read_project(root), python), list(chosen))
 
 
 def test_logical_lines_join_continuations_and_drop_comments():

@@ -10,7 +10,6 @@ from pathlib import Path, PurePosixPath
 from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
-from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
 from dockwise.pyapp.evidence import Evidence
@@ -26,6 +25,8 @@ from dockwise.pyapp.grammar import (
     port_number,
     shell_words,
 )
+from dockwise.pyapp.layouts import Dependencies, LayoutContext, detect_dependencies
+from dockwise.pyapp.layouts.project import Project, read_project
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
 from dockwise.pyapp.runtime import (
@@ -80,6 +81,7 @@ NOT_RUNTIME = (
     "Pipfile.lock",
     "poetry.lock",
     "uv.lock",
+    "pdm.lock",
     "runtime.txt",
     ".python-version",
     "tox.ini",
@@ -230,7 +232,10 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     notes: list[str] = []
     modules = served_modules(root, files)
     project = read_project(root)
-    deps = detect_dependencies(root, files, project, list(options.deps))
+    python = choose_python(root, project, options.python)
+    deps = detect_dependencies(
+        LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
+    )
     notes += deps.notes
     if not modules and deps.kind == "none":
         raise DockwiseError(
@@ -238,8 +243,13 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    python = choose_python(root, project, options.python)
-    warnings += python.warnings
+    if project and project.not_packaged_because:
+        notes.append(
+            f"pyproject.toml is an app, not a package ({project.not_packaged_because}): dockwise installs its "
+            "dependencies and copies its code instead of building it as a wheel"
+        )
+    warnings += python.warnings + deps.warnings
+    todo += deps.todo
     decisions.append(
         Decision(
             "python",
@@ -433,7 +443,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 + ("data volume, ever (" + str(step.destroys) + ")" if step.destroys else "release and data volume")
                 + f": dockwise init --force --setup {shlex.quote(step.command)}"
             )
-    if not deps.pinned:
+    if not deps.pinned and not deps.todo:
         todo.append(
             f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
             "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes"
@@ -561,7 +571,12 @@ def _deps_value(deps: Dependencies) -> str:
         "pyproject": "pyproject.toml",
         "uv": "uv.lock (exported by uv)",
         "poetry": "poetry.lock (exported by Poetry)",
+        "poetry-stale-lock": "pyproject.toml's Poetry constraints (poetry.lock is stale)",
+        "poetry-constraints": "pyproject.toml's Poetry constraints (no poetry.lock)",
+        "pdm": "pdm.lock (default group)",
         "pipenv": "Pipfile.lock",
+        "pipfile": "Pipfile's [packages] (no Pipfile.lock)",
+        "imports": "inferred from the imports: " + ", ".join(deps.listed),
         "none": "none",
     }[deps.kind]
     mode = "hash-pinned, --require-hashes" if deps.hashed else ("pinned" if deps.pinned else "not pinned")

@@ -20,8 +20,8 @@ from packaging.version import Version
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
-from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.scan import file_kind, read_app_file
 
 _PIN = re.compile(
