@@ -330,8 +330,9 @@ def base(
     "--deps",
     multiple=True,
     metavar="FILE",
-    help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
-    "[default: a lockfile, else requirements.txt, else pyproject.toml].",
+    help="Dependency file(s) to install: requirements files, or one lockfile, Pipfile or pyproject.toml "
+    "[default: a lockfile, else requirements.txt or requirements/, else Pipfile, else pyproject.toml, else the "
+    "distributions the code imports, unpinned].",
 )
 @click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")

@@ -99,7 +99,7 @@ def _pipenv_pin(root: Path) -> tuple[str, Evidence] | None:
 
 
 def _table(data: object, key: str) -> dict:
-    """`data[key]` when both are tables (a malformed file reads as empty here; deps.py reports it)."""
+    """`data[key]` when both are tables (a malformed file reads as empty here; the layout providers report it)."""
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, dict) else {}
 
