@@ -172,7 +172,8 @@ def _with_ignored(context: LayoutContext, found: Dependencies, layout: Layout) -
     if layout.lockfile and context.has("requirements.txt"):
         ignored.append("requirements.txt")
     project = context.project
-    if project and project.dependencies and "pyproject.toml" not in found.files and not found.local_lines:
+    declared = project and project.dependencies and "pyproject.toml" not in found.files
+    if declared and not layout.lockfile and not found.local_lines:  # a lock was made from them
         ignored.append("pyproject.toml's dependencies")
     if not ignored:
         return found

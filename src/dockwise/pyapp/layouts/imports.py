@@ -102,7 +102,8 @@ def detect(context: LayoutContext) -> Dependencies:
         Evidence(first.file, first.line, "no dependency file: inferred from the imports"),
         (),
         warning=(
-            f"the app has no dependency file (requirements.txt, pyproject.toml, a lock): dockwise installs the "
+            "the app declares no dependencies (no requirements file, lock, Pipfile or pyproject.toml dependencies): "
+            f"dockwise installs the "
             f"{len(lines)} distributions its code imports ("
             + ", ".join(f"{d} from {e.where()}" for d, e in sorted(found.items(), key=lambda kv: kv[0].lower()))
             + "), unpinned: the newest releases, not the versions the app was written against"
