@@ -306,6 +306,7 @@ def test_no_dependency_file_infers_distributions_from_the_imports(tmp_path):
         {
             "main.py": FASTAPI_APP
             + "import os, json\nimport yaml\nfrom PIL import Image\nfrom . import sibling\nimport helpers\n"
+            "from google.cloud import storage\nimport flask_login\n"
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import mypy_extensions\n"
             "try:\n    import ujson\nexcept ImportError:\n    ujson = None\n"
             "def later():\n    import sqlmodel\n",
@@ -315,13 +316,13 @@ def test_no_dependency_file_infers_distributions_from_the_imports(tmp_path):
     )
     found = deps_of(tmp_path)
     assert found.kind == "imports" and found.install == "listed" and not found.pinned
-    assert found.listed == ("fastapi", "Pillow", "PyYAML", "sqlmodel")
+    assert found.listed == ("fastapi", "flask_login", "google-cloud-storage", "Pillow", "PyYAML", "sqlmodel")
     assert "fastapi from main.py:1" in found.warnings[0] and "unpinned" in found.warnings[0]
     assert "add a requirements file" in found.todo[0]
     facts = detect(tmp_path)
     assert facts.deps.todo[0] in facts.todo and facts.deps.warnings[0] in facts.warnings
     install = next(line for line in standard_dockerfile(facts).splitlines() if "pip install" in line)
-    assert shlex.split(install)[-5:] == ["fastapi", "Pillow", "PyYAML", "sqlmodel", "uvicorn==0.54.0"]
+    assert shlex.split(install)[-7:] == [*found.listed, "uvicorn==0.54.0"]
 
 
 def test_an_app_importing_only_the_standard_library_installs_nothing(tmp_path):

@@ -183,7 +183,7 @@ def _with_ignored(context: LayoutContext, found: Dependencies, layout: Layout) -
 
 
 def _chosen(context: LayoutContext, chosen: list[str]) -> Dependencies:
-    from dockwise.pyapp.layouts.requirements_file import from_requirements
+    from dockwise.pyapp.layouts.requirements_file import from_requirements  # a provider: it imports this module
 
     for path in chosen:
         if not is_app_file(context.root, path):

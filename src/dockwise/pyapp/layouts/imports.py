@@ -24,7 +24,8 @@ from dockwise.pyapp.layouts import Dependencies, Layout, LayoutContext, listed_d
 from dockwise.pyapp.scan import Module
 
 LAYOUT = Layout("imports", ())
-# Import names that are not their distribution's name (the well-known ones).
+# Import names that are not their distribution's name (the well-known ones; `flask_login` needs no entry: pip
+# reads it as Flask-Login).
 DISTRIBUTIONS = MappingProxyType(
     {
         "yaml": "PyYAML",
@@ -47,7 +48,6 @@ DISTRIBUTIONS = MappingProxyType(
         "MySQLdb": "mysqlclient",
         "google.protobuf": "protobuf",
         "attr": "attrs",
-        "markdown": "Markdown",
         "serial": "pyserial",
         "usb": "pyusb",
         "git": "GitPython",
@@ -55,12 +55,6 @@ DISTRIBUTIONS = MappingProxyType(
         "docx": "python-docx",
         "pptx": "python-pptx",
         "fitz": "PyMuPDF",
-        "Levenshtein": "levenshtein",
-        "flask_sqlalchemy": "Flask-SQLAlchemy",
-        "flask_login": "Flask-Login",
-        "flask_wtf": "Flask-WTF",
-        "flask_migrate": "Flask-Migrate",
-        "flask_cors": "flask-cors",
         "rest_framework": "djangorestframework",
         "corsheaders": "django-cors-headers",
         "environ": "django-environ",
@@ -70,6 +64,9 @@ DISTRIBUTIONS = MappingProxyType(
         "pkg_resources": "setuptools",
     }
 )
+# Namespace packages whose distributions are named after the first three parts: google.cloud.storage is
+# google-cloud-storage.
+NAMESPACES = frozenset({"google", "azure"})
 _GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
@@ -130,7 +127,8 @@ def _own_names(files: tuple[str, ...]) -> frozenset[str]:
 def _distribution(name: str) -> str | None:
     table = _table()
     dotted = next((table[prefix] for prefix in _prefixes(name) if prefix in table), None)
-    distribution = dotted or name.split(".")[0]
+    parts = name.split(".")
+    distribution = dotted or ("-".join(parts[:3]) if parts[0] in NAMESPACES else parts[0])
     return distribution if is_distribution_name(distribution) else None
 
 
@@ -164,7 +162,11 @@ def _visit(node: ast.AST, found: list[tuple[str, int]]) -> None:
         if isinstance(child, ast.Import):
             found += [(alias.name, child.lineno) for alias in child.names]
         elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-            found.append((child.module, child.lineno))
+            parts = child.module.split(".")
+            if parts[0] in NAMESPACES and len(parts) < 3:  # `from google.cloud import storage`: the module is named
+                found += [(f"{child.module}.{alias.name}", child.lineno) for alias in child.names]
+            else:
+                found.append((child.module, child.lineno))
         _visit(child, found)
 
 
