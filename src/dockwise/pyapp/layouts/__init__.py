@@ -133,7 +133,9 @@ def registry() -> tuple[Provider, ...]:
     return tuple(Provider(m.LAYOUT, m.detect) for m in modules)
 
 
-LOCKFILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+def lockfiles() -> tuple[str, ...]:
+    """The lockfiles the providers read, in precedence order."""
+    return tuple(dict.fromkeys(f for p in registry() if p.layout.lockfile for f in p.layout.marker_files))
 
 
 def detect_dependencies(context: LayoutContext, chosen: list[str]) -> Dependencies:
@@ -152,7 +154,7 @@ def detect_dependencies(context: LayoutContext, chosen: list[str]) -> Dependenci
 
 
 def _detect(context: LayoutContext) -> Dependencies:
-    locks = [name for name in LOCKFILES if context.has(name)]
+    locks = [name for name in lockfiles() if context.has(name)]
     if len(locks) > 1:
         raise DockwiseError(
             f"conflicting lockfiles: {' and '.join(locks)}",
@@ -192,7 +194,7 @@ def _chosen(context: LayoutContext, chosen: list[str]) -> Dependencies:
                 "name a file relative to the app directory",
                 exit_code=EXIT_USAGE,
             )
-    whole = LOCKFILES + ("pyproject.toml", "Pipfile")
+    whole = lockfiles() + ("pyproject.toml", "Pipfile")
     names = [PurePosixPath(p).name for p in chosen]
     if len(chosen) == 1 and names[0] in whole:
         if chosen[0] != names[0]:
