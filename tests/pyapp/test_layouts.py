@@ -41,7 +41,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def deps_of(root: Path, python: str = "3.13"):
     files = tuple(walk_files(root))
-    modules = tuple(served_modules(root, list(files)))
+    modules = tuple(served_modules(root, list(files))[0])
     return detect_dependencies(LayoutContext(root, files, read_project(root), python, modules), [])
 
 
