@@ -349,3 +349,18 @@ def test_a_poetry_key_that_is_not_a_name_is_refused(tmp_path):
     write(tmp_path, {"pyproject.toml": '[tool.poetry.dependencies]\n"x y" = "*"\n', "app.py": ""})
     with pytest.raises(DockwiseError, match="'x y' is not a distribution name"):
         deps_of(tmp_path)
+
+
+def test_deps_flag_picks_the_provider_of_the_file_it_names(tmp_path):
+    lock = POETRY_LOCK + f"[metadata]\ncontent-hash = '{POETRY_APP_HASH}'\n"
+    write(tmp_path, {"pyproject.toml": POETRY_APP, "poetry.lock": lock, "requirements.txt": "flask\n", "app.py": ""})
+    files = tuple(walk_files(tmp_path))
+
+    def chosen(*names: str):
+        return detect_dependencies(LayoutContext(tmp_path, files, read_project(tmp_path), "3.13"), list(names))
+
+    assert deps_of(tmp_path).kind == "poetry"  # the lockfile first
+    assert chosen("pyproject.toml").kind == "poetry-constraints"
+    assert chosen("requirements.txt").kind == "requirements"
+    with pytest.raises(DockwiseError, match="--deps pdm.lock: no such file"):
+        chosen("pdm.lock")
