@@ -9,6 +9,7 @@ or ever for a step that destroys data).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
@@ -38,6 +39,15 @@ def image_setup(
     if asked is False or (asked is None and {"command", "entrypoint"} & run_options.keys()):
         return None
     return setup_step(image, client.images.get(image).labels or {})
+
+
+_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit)(?:: .*)?")
+
+
+def python_exception(lines: list[str]) -> str | None:
+    """The last line of a Python traceback in a log (`AttributeError: module 'marshmallow' has no attribute
+    '__version__'`): the cause in one line, where the log tail shows only the frames above it."""
+    return next((line for line in reversed(lines) if _EXCEPTION.fullmatch(line.strip())), None)
 
 
 def run_setup_once(
@@ -77,8 +87,11 @@ def run_setup_once(
                 f"give the image a {label_names.DATA} label (dockwise init sets it when the app writes) and a volume",
             )
         if code != 0:
+            raised = python_exception(log_tail(container, 40).split(" | "))
             raise DockwiseError(
-                f"the setup step {' '.join(step)} of {image} failed (exit {code}); log tail: {log_tail(container, 5)}",
+                f"the setup step {' '.join(step)} of {image} failed (exit {code})"
+                + (f": {raised}" if raised else "")
+                + f"; log tail: {log_tail(container, 5)}",
                 "run the step by hand in the image and fix what it reports",
             )
     finally:

@@ -74,6 +74,12 @@ class Dependencies:
     notes: tuple[str, ...] = ()
     local_lines: tuple[Evidence, ...] = ()  # `-e .` and friends: the project itself, built as a wheel instead
     requirement_roots: tuple[str, ...] = ()  # for kind=requirements: the files given to pip -r
+    # (canonical name, PEP 440 specifier) of what the app constrains: `==VERSION` when locked, as written otherwise
+    specifiers: tuple[tuple[str, str], ...] = ()
+
+    def specifier(self, name: str) -> str:
+        """What the app allows of `name` ("" for any version, or when it does not install it)."""
+        return ",".join(spec for n, spec in self.specifiers if n == name and spec)
 
 
 def _toml(root: Path, name: str) -> tuple[dict, str]:
@@ -221,6 +227,7 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
         notes=tuple(notes),
         local_lines=tuple(line.evidence for line in found.local_lines),
         requirement_roots=tuple(pip_roots),
+        specifiers=tuple((line.name, line.specifier) for line in requirements if line.name),
     )
 
 
@@ -273,6 +280,7 @@ def _uv_lock(root: Path, project: Project | None) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("uv.lock", None, f"{len(names)} locked packages (main group)"),
+        specifiers=_locked_versions(packages, names),
     )
 
 
@@ -305,6 +313,15 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("poetry.lock", None, f"{len(names)} locked packages (main group)"),
+        specifiers=_locked_versions(packages, names),
+    )
+
+
+def _locked_versions(packages: dict[str, dict], names: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, f"=={packages[name]['version']}")
+        for name in sorted(names)
+        if name in packages and isinstance(packages[name].get("version"), str)
     )
 
 
@@ -381,6 +398,7 @@ def _pipfile_lock(root: Path) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("Pipfile.lock", None, f"{len(default)} locked packages (default)"),
+        specifiers=tuple((canonicalize_name(n), entry["version"]) for n, entry in default.items()),
     )
 
 
@@ -400,6 +418,7 @@ def _from_pyproject(project: Project) -> Dependencies:
         pinned=bool(project.dependencies) and all(_exact(r) for r in project.dependencies),
         evidence=Evidence("pyproject.toml", evidence.line, f"{len(project.dependencies)} dependencies"),
         notes=tuple(notes),
+        specifiers=tuple((canonicalize_name(r.name), str(r.specifier)) for r in map(Requirement, project.dependencies)),
     )
 
 
