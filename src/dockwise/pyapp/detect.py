@@ -716,9 +716,8 @@ def _copies(
     like a secret (.env, .pem, .key): the third list says where the code names one."""
     top = _top(files)
     named = named_files(top, modules)
-    writable_names = {
-        str(w.path.relative_to("/app")).split("/")[0] for w in writable if str(w.path).startswith("/app/")
-    }
+    # A top-level entry the app writes is a link to /data, not a copy; the folder a database sits in is still copied.
+    writable_names = {w.path.name for w in writable if w.path.parent == PurePosixPath("/app")}
     command_files = {w for w in argv if is_app_file(root, w)}
     served_dirs = {m.path.split("/", 1)[0] for m in modules if "/" in m.path}
     copies: list[str] = []

@@ -140,8 +140,8 @@ def sqlite_database(url: str) -> PurePosixPath | None:
     if not match:
         return None
     path = match.group(1).split("?", 1)[0]
-    if path in ("", ":memory:") or path.startswith("file:"):
-        return None
+    if path in ("", ":memory:") or path.startswith("file:") or any(c in path for c in "{}%$"):
+        return None  # in memory, a URI filename, or a template filled in later (`"sqlite:///{}".format(...)`)
     return PurePosixPath(path)
 
 
@@ -195,6 +195,8 @@ def config_file_writes(root: Path, names: list[str]) -> list[WritablePath]:
     for name in names:
         for number, line in enumerate(read_app_file(root, name, errors="replace").splitlines(), 1):
             for url in _SQLITE_URL_IN_TEXT.findall(line):
+                # PasteDeploy's %(here)s is the config file's folder; any other interpolation is not known here.
+                url = url.replace("%(here)s", str(in_image(PurePosixPath(name).parent)))
                 database = sqlite_database(url)
                 if database is not None:
                     found.append(
