@@ -63,7 +63,7 @@ def test_sqlite_path_from_os_path_join_and_concatenation(tmp_path):
 
 def test_sqlite_path_with_path_division_in_an_fstring(tmp_path):
     prelude = "HERE = Path(__file__).parent"
-    root = app(tmp_path, {"app.py": flask_module('f"sqlite:///{HERE / \'site.db\'}"', prelude)})
+    root = app(tmp_path, {"app.py": flask_module("f\"sqlite:///{HERE / 'site.db'}\"", prelude)})
     assert writes(root) == {"/app/site.db": "app.py:7"}
 
 
@@ -318,3 +318,11 @@ def test_config_file_urls_with_pastedeploy_here_and_unknown_interpolations(tmp_p
 def test_a_sqlite_url_template_filled_in_later_is_not_a_path(tmp_path):
     code = "from fastapi import FastAPI\nURL = 'sqlite:///{}.db'\nOTHER = 'sqlite:///%s.db'\napp = FastAPI()\n"
     assert writes(app(tmp_path, {"main.py": code})) == {}
+
+
+def test_a_name_gone_from_a_dependency_says_to_pin_it():
+    from dockwise.engine.setup_run import fix_for
+
+    assert "pin marshmallow" in fix_for("AttributeError: module 'marshmallow' has no attribute '__version_info__'")
+    assert "pin werkzeug" in fix_for("ImportError: cannot import name 'url_quote' from 'werkzeug.urls' (/x.py)")
+    assert fix_for("OperationalError: unable to open database file") == fix_for(None)

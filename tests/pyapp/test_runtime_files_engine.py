@@ -19,7 +19,7 @@ from tests.pyapp.test_setup_data_engine import published_again
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
-APP = '''import configparser
+APP = """import configparser
 from pathlib import Path
 
 from flask import Flask, request
@@ -51,7 +51,7 @@ def add():
 def index():
     with engine.begin() as connection:
         return settings["site"]["title"] + ": " + ", ".join(rows(connection))
-'''
+"""
 REQUIREMENTS = "flask==3.0.3\nsqlalchemy==2.0.36\nwaitress==3.0.2\n"
 
 

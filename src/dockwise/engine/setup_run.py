@@ -50,6 +50,24 @@ def python_exception(lines: list[str]) -> str | None:
     return next((line for line in reversed(lines) if _EXCEPTION.fullmatch(line.strip())), None)
 
 
+_GONE = re.compile(
+    r"AttributeError: module '(?P<a>[\w.]+)' has no attribute|ImportError: cannot import name \S+ from '(?P<b>[\w.]+)'"
+)
+
+
+def fix_for(raised: str | None) -> str:
+    """The way out of a failed setup step: a name a module no longer has is, most often, a dependency the app does not
+    pin whose newer release dropped it."""
+    gone = _GONE.match(raised or "")
+    if gone:
+        module = (gone.group("a") or gone.group("b")).split(".")[0]
+        return (
+            f"{module} lacks what the app's code (or a dependency's) expects: if the app does not pin {module}, pin it "
+            "to the release the app was written against"
+        )
+    return "run the step by hand in the image and fix what it reports"
+
+
 def run_setup_once(
     client,
     image: str,
@@ -92,7 +110,7 @@ def run_setup_once(
                 f"the setup step {' '.join(step)} of {image} failed (exit {code})"
                 + (f": {raised}" if raised else "")
                 + f"; log tail: {log_tail(container, 5)}",
-                "run the step by hand in the image and fix what it reports",
+                fix_for(raised),
             )
     finally:
         try:
