@@ -326,3 +326,17 @@ def test_a_name_gone_from_a_dependency_says_to_pin_it():
     assert "pin marshmallow" in fix_for("AttributeError: module 'marshmallow' has no attribute '__version_info__'")
     assert "pin werkzeug" in fix_for("ImportError: cannot import name 'url_quote' from 'werkzeug.urls' (/x.py)")
     assert fix_for("OperationalError: unable to open database file") == fix_for(None)
+
+
+def test_sqlite3_connect_on_a_joinpath(tmp_path):
+    code = "import sqlite3\nfrom pathlib import Path\nfrom flask import Flask\n"
+    code += (
+        'DB = Path(__file__).parent.joinpath("var", "notes.db")\napp = Flask(__name__)\nconn = sqlite3.connect(DB)\n'
+    )
+    assert writes(app(tmp_path, {"app.py": code})) == {"/app/var/notes.db": "app.py:6"}
+
+
+def test_a_factory_on_a_granian_without_factory_support_is_refused(tmp_path):
+    code = "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"
+    with pytest.raises(DockwiseError, match=r"granian==1.5.2, which has no --factory \(first in 1.6.0\)"):
+        command_for(tmp_path, "flask\ngranian==1.5.2\n", code)
