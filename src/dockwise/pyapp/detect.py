@@ -12,7 +12,7 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
-from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
+from dockwise.pyapp.entry import Candidate, find_candidates, port_hints
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
@@ -26,7 +26,9 @@ from dockwise.pyapp.grammar import (
     port_number,
     shell_words,
 )
+from dockwise.pyapp.health import choose_health
 from dockwise.pyapp.procfile import read_procfile
+from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
@@ -45,7 +47,9 @@ from dockwise.pyapp.scan import (
     NOT_SERVED_DIRS,
     SKIPPED_DIRS,
     Module,
+    Unparsed,
     is_app_file,
+    module_name,
     parse_module,
     read_app_file,
     served_modules,
@@ -64,7 +68,6 @@ from dockwise.pyapp.server_flags import fit_to_version, stop_signal
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
-DEFAULT_HEALTH_PATH = "/"
 # Top-level files never needed at run time (dependency files are bind-mounted into the build, not copied).
 NOT_RUNTIME = (
     "Dockerfile",
@@ -139,11 +142,13 @@ class InitOptions:
 
 @dataclass(frozen=True)
 class Decision:
-    """One line of the summary: what was decided, and why."""
+    """One line of the summary: what was decided, and why; `source` is the place in the app it rests on (None when
+    a flag or a default decided)."""
 
     topic: str
     value: str
     evidence: str
+    source: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     warnings: list[str] = []
     todo: list[str] = []
     notes: list[str] = []
-    modules = served_modules(root, files)
+    modules, unparsed = served_modules(root, files)
     project = read_project(root)
     deps = detect_dependencies(root, files, project, list(options.deps))
     notes += deps.notes
@@ -246,16 +251,18 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    python = choose_python(root, project, options.python)
+    newer = [m.newer for m in modules if m.newer is not None]
+    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
     warnings += python.warnings
     decisions.append(
         Decision(
             "python",
             python.version,
             str(python.evidence) if python.evidence else "no pin or constraint in the app: dockwise's default",
+            python.evidence,
         )
     )
-    decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence)))
+    decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence), deps.evidence))
 
     candidates = find_candidates(modules)
     procfile = read_procfile(root)
@@ -269,11 +276,12 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     server: ServerChoice | None = None
     port_hint = next((h for m in modules for h in port_hints(m)), None)
     port, port_evidence = _port(options.port, port_hint, procfile)
+    port_source = port_hint.evidence if port_hint and options.port is None else None
     cmd_argv = _split_flag("--cmd", options.cmd) if options.cmd else None
     if procfile and procfile.web and procfile.web.shell_only is None:
         port_default = procfile.web.port_default
         if options.port is None and port_default:
-            port, port_evidence = port_default, str(procfile.web.evidence)
+            port, port_evidence, port_source = port_default, str(procfile.web.evidence), procfile.web.evidence
     # A port the server command itself binds is the one it listens on: the image EXPOSEs that one.
     bound = None
     if cmd_argv:
@@ -282,6 +290,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         bound = _literal_port(list(procfile.web.argv), procfile.web.evidence.where())
     if bound and options.port is None:
         port, port_evidence = bound[0], bound[1]
+        port_source = None if cmd_argv else procfile.web.evidence if procfile and procfile.web else None
 
     if options.app:
         candidate = _parse_app_flag(options.app, root, candidates, options.server)
@@ -329,10 +338,13 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             argv, changes = adapt_procfile(web.argv, server.server if server else None, port)
             warnings += [f"{web.evidence.where()}: {change}" for change in changes]
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
-            decisions.append(Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)"))
+            decisions.append(
+                Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)", web.evidence)
+            )
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root)
-        decisions.append(Decision("app", candidate.target, candidate.describe()))
+        candidate = _choose_candidate(candidates, django, root, unparsed)
+        decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
+    notes += _skipped(unparsed, candidate, modules)
     if candidate is not None:
         _check_candidate(candidate)
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
@@ -356,27 +368,32 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
             )
         )
-    decisions.append(Decision("port", str(port), port_evidence))
+    decisions.append(Decision("port", str(port), port_evidence, port_source))
     stop = stop_signal(argv)
     if stop is not None:
         decisions.append(Decision("stop signal", stop[0], stop[1]))
     if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
         warnings.append(SLOW_CLIENTS_WARNING)
 
-    health = health_route(modules)
+    health_source: Evidence | None = None
     if options.health_path:
         health_path, health_evidence = options.health_path, "--health-path"
-    elif health:
-        health_path, health_evidence = health[0], str(health[1])
     else:
-        health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
+        health = choose_health(modules, candidate, django is not None)
+        health_path, health_evidence, health_source = health.path, health.why, health.source
+        if not health.certain:
+            todo.append(
+                "the health check asks GET / but the app routes no / and no health route dockwise can see: pass "
+                "--health-path with a GET route that answers 200 (e.g. --health-path /items), or the container "
+                "shows unhealthy and a readiness probe never passes"
+            )
     if not is_url_path(health_path):
         raise DockwiseError(
             f"--health-path {health_path!r}: not a URL path (it starts with / and has no space, quote, backslash or $)",
             "e.g. --health-path /healthz",
             exit_code=EXIT_USAGE,
         )
-    decisions.append(Decision("health check", f"GET {health_path}", health_evidence))
+    decisions.append(Decision("health check", f"GET {health_path}", health_evidence, health_source))
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
     writable = writable_paths(candidate, modules, packaged)
@@ -386,7 +403,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if django is not None:
         settings = django.settings_module
         writable += _django_writable(django)
-        decisions.append(Decision("django settings", django.settings_module, str(django.settings_evidence)))
+        decisions.append(
+            Decision("django settings", django.settings_module, str(django.settings_evidence), django.settings_evidence)
+        )
         for alternative in django.settings_alternatives:
             todo.append(
                 f"{django.settings_evidence.where()} can also pick {alternative}: set "
@@ -400,6 +419,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                     "static files",
                     f"collectstatic at build time into {in_image(django.static_root)}",
                     str(django.static_evidence),
+                    django.static_evidence,
                 )
             )
         else:
@@ -422,7 +442,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         for path in on_tmpfs
     ]
     for path in writable:
-        decisions.append(Decision("writable", f"{path.path} -> {data_target(path)}", f"{path.evidence} ({path.why})"))
+        decisions.append(
+            Decision("writable", f"{path.path} -> {data_target(path)}", f"{path.evidence} ({path.why})", path.evidence)
+        )
 
     suggestions = _setup_suggestions(root, files, candidate, modules, django, procfile)
     setup: tuple[str, ...] = ()
@@ -591,11 +613,22 @@ def _is_django(root: Path, manage: str) -> bool:
     return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candidate:
+def _skipped(unparsed: list[Unparsed], candidate: Candidate | None, modules: list[Module]) -> list[str]:
+    """Notes for the files no Python dockwise builds reads; one the served app imports (or is) is refused instead."""
+    reached = entry_path(candidate.module, modules) if candidate is not None else set()
+    for file in unparsed:
+        if on_path(module_name(file.path), reached):
+            raise file.error()
+    return [file.note() for file in unparsed]
+
+
+def _choose_candidate(candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed]) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    if not candidates and unparsed:
+        raise unparsed[0].error()  # the app is likeliest in the file that could not be read
     if not candidates:
         raise DockwiseError(
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
