@@ -12,17 +12,26 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
-from dockwise.pyapp.entry import Candidate, find_candidates, port_hints
+from dockwise.pyapp.entry import (
+    Candidate,
+    find_candidates,
+    loopback_defaults,
+    main_block_candidates,
+    main_only_apps,
+    paste_candidates,
+    port_hints,
+)
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
     image_name,
     is_absolute_path,
     is_app_path,
-    is_attribute,
+    is_attribute_path,
     is_env_name,
     is_module_path,
     is_url_path,
+    one_line,
     port_number,
     shell_words,
 )
@@ -65,6 +74,7 @@ from dockwise.pyapp.server import (
     command,
 )
 from dockwise.pyapp.server_flags import fit_to_version, stop_signal
+from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -211,7 +221,7 @@ def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_
     found = _target_candidate(value, candidates)
     if found:
         return found
-    if not is_module_path(module) or not is_attribute(attribute.removesuffix("()")):
+    if not is_module_path(module) or not is_attribute_path(attribute.removesuffix("()")):
         raise DockwiseError(
             f"--app {value!r}: expected MODULE:NAME (Python identifiers)", "e.g. --app app:app", exit_code=EXIT_USAGE
         )
@@ -264,7 +274,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     )
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence), deps.evidence))
 
-    candidates = find_candidates(modules)
+    candidates = find_candidates(modules) + paste_candidates(root, files, project, deps, modules)
     procfile = read_procfile(root)
     django = None
     manage = _manage_py(files)
@@ -342,17 +352,37 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)", web.evidence)
             )
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root, unparsed)
+        candidate = _choose_candidate(candidates, django, root, unparsed, modules)
         decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
     notes += _skipped(unparsed, candidate, modules)
     if candidate is not None:
         _check_candidate(candidate)
+        if loopback := loopback_defaults(candidate, modules):
+            raise DockwiseError(
+                f"{one_line(str(loopback[0]))}: the server calls {candidate.target} with no arguments, so the app "
+                "connects to a service on the container's own loopback, where none runs",
+                "read the host from the environment (and run the service beside the container), or pass --app",
+                exit_code=EXIT_USAGE,
+            )
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
     interface = candidate.interface if candidate else "wsgi"
     if argv is None:
         assert candidate is not None
-        server = choose_server(interface, deps.names, options.server, None)
-        argv = command(server.server, candidate.target.rstrip("()"), candidate.factory, interface, port)
+        server = (
+            _paste_server(candidate, deps, options.server)
+            if candidate.paste
+            else choose_server(interface, deps.names, options.server, None)
+        )
+        if server.server.name == "gunicorn" and "." in candidate.attribute:
+            raise DockwiseError(
+                f"{candidate.evidence.where()}: gunicorn cannot serve {candidate.target} (it takes one name after "
+                "MODULE:, not an attribute path)",
+                "pass --server granian",
+                exit_code=EXIT_USAGE,
+            )
+        argv = command(
+            server.server, candidate.target.rstrip("()"), candidate.factory, interface, port, candidate.paste
+        )
         if not server.added:
             argv, dropped = fit_to_version(argv, server.server, deps.specifier(server.server.name), deps.evidence.file)
             notes += dropped
@@ -490,6 +520,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "rename it to letters, digits and . _ -",
                 exit_code=EXIT_USAGE,
             )
+    if candidate is not None and candidate.main_script:
+        copies.append(f"{MAIN_MODULE}.py")
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
@@ -556,13 +588,29 @@ def _literal_port(argv: list[str], where: str) -> tuple[int, str] | None:
 
 
 def _check_candidate(candidate: Candidate) -> None:
-    if not is_module_path(candidate.module) or not is_attribute(candidate.attribute):
+    if not is_module_path(candidate.module) or not is_attribute_path(candidate.attribute):
         raise DockwiseError(
             f"{candidate.evidence.where()}: the app {candidate.module}:{candidate.attribute} is not an importable "
             "MODULE:NAME (Python identifiers joined by dots)",
             "rename the file or package to a Python identifier, or pass --app",
             exit_code=EXIT_USAGE,
         )
+
+
+def _paste_server(candidate: Candidate, deps: Dependencies, flag: str | None) -> ServerChoice:
+    """gunicorn, the server that loads a PasteDeploy .ini itself (`--paste`)."""
+    if flag not in (None, "gunicorn"):
+        raise DockwiseError(
+            f"--server {flag} cannot load the PasteDeploy app {candidate.paste} names (gunicorn --paste does)",
+            "drop --server, or pass --app MODULE:NAME of an app the code builds",
+            exit_code=EXIT_USAGE,
+        )
+    return ServerChoice(
+        SERVERS["gunicorn"],
+        "gunicorn" not in deps.names,
+        f"{candidate.paste} is a PasteDeploy config: gunicorn --paste loads the app with its settings and logging "
+        "(its [server:main] is not used)",
+    )
 
 
 def _placed(found: list[WritablePath]) -> tuple[list[WritablePath], list[WritablePath]]:
@@ -622,13 +670,23 @@ def _skipped(unparsed: list[Unparsed], candidate: Candidate | None, modules: lis
     return [file.note() for file in unparsed]
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed]) -> Candidate:
+def _choose_candidate(
+    candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed], modules: list[Module]
+) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    candidates = candidates or main_block_candidates(modules)
     if not candidates and unparsed:
         raise unparsed[0].error()  # the app is likeliest in the file that could not be read
+    if not candidates and (main_only := main_only_apps(modules)):
+        raise DockwiseError(
+            f'{one_line(str(main_only[0]))}: the app is built only under `if __name__ == "__main__":`, so it '
+            "exists when the file runs as a script, never when a server imports it",
+            "build it at module level (e.g. `app = config.make_wsgi_app()` after the configuration), or pass --cmd",
+            exit_code=EXIT_USAGE,
+        )
     if not candidates:
         raise DockwiseError(
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "

@@ -147,9 +147,11 @@ def server_requirements(server: str, app_names: frozenset[str], hashed: bool) ->
     return [f"{line.name}=={line.version}" for line in lines if line.name == server]
 
 
-def command(server: Server, target: str, factory: bool, interface: str, port: int) -> list[str]:
+def command(
+    server: Server, target: str, factory: bool, interface: str, port: int, paste: str | None = None
+) -> list[str]:
     """The exec-form server command: bound to all interfaces on `port`, logs on stdout, graceful on SIGTERM
-    within Docker's 10 s stop timeout."""
+    within Docker's 10 s stop timeout. `paste`: gunicorn loads the app from that PasteDeploy .ini instead."""
     script = posixpath.join(VENV_BIN, server.script)
     app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
     if server.name == "gunicorn":
@@ -167,7 +169,7 @@ def command(server: Server, target: str, factory: bool, interface: str, port: in
             str(GRACEFUL_S),
             "--access-logfile",
             "-",
-            app,
+            *(["--paste", paste] if paste else [app]),
         ]
     if server.name == "uvicorn":
         return [
