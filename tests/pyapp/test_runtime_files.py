@@ -310,7 +310,7 @@ def test_the_exception_line_of_a_traceback_is_the_cause():
 
 def test_config_file_urls_with_pastedeploy_here_and_unknown_interpolations(tmp_path):
     code = 'from flask import Flask\napp = Flask(__name__)\nCONFIG = "site.ini"\n'
-    ini = "[app:main]\nsqlalchemy.url = sqlite:///%(here)s/data/site.sqlite\nother = sqlite:///${DB_PATH}\n"
+    ini = "[database]\nsqlalchemy.url = sqlite:///%(here)s/data/site.sqlite\nother = sqlite:///${DB_PATH}\n"
     root = app(tmp_path, {"app.py": code, "site.ini": ini})
     assert writes(root) == {"/app/data/site.sqlite": "site.ini:2"}
 
@@ -340,3 +340,10 @@ def test_a_factory_on_a_granian_without_factory_support_is_refused(tmp_path):
     code = "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"
     with pytest.raises(DockwiseError, match=r"granian==1.5.2, which has no --factory \(first in 1.6.0\)"):
         command_for(tmp_path, "flask\ngranian==1.5.2\n", code)
+
+
+def test_the_config_file_the_command_names_is_read_for_sqlite_urls(tmp_path):
+    ini = "[database]\nurl = sqlite:///%(here)s/var/app.sqlite\n"
+    root = app(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "prod.ini": ini})
+    found = writes(root, cmd="gunicorn --paste prod.ini")
+    assert found == {"/app/var/app.sqlite": "prod.ini:2"}

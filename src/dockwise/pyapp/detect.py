@@ -427,7 +427,10 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
     writable = writable_paths(candidate, modules, packaged)
-    writable += config_file_writes(root, [] if packaged else named_config_files(root, files, modules))
+    # The config files the code names, and the one the command names (PasteDeploy's .ini), hold SQLite URLs too.
+    configs = [] if packaged else named_config_files(root, files, modules)
+    configs += [w for w in argv if w.endswith(CONFIG_SUFFIXES) and w not in configs and is_app_file(root, w)]
+    writable += config_file_writes(root, configs)
     collectstatic, settings = False, None
     build_env: tuple[str, ...] = ()
     if django is not None:
