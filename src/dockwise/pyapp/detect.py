@@ -10,7 +10,6 @@ from pathlib import Path, PurePosixPath
 from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
-from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import (
     Candidate,
@@ -36,9 +35,13 @@ from dockwise.pyapp.grammar import (
     shell_words,
 )
 from dockwise.pyapp.health import choose_health
+from dockwise.pyapp.layouts import Dependencies, LayoutContext, detect_dependencies
+from dockwise.pyapp.layouts.project import Project, read_project
+from dockwise.pyapp.native import NativeBuild, native_build
+from dockwise.pyapp.native import warnings as native_warnings
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyast import entry_path, on_path
-from dockwise.pyapp.pyversion import PythonChoice, choose_python
+from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_supported, prefer_wheels
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
     SetupStep,
@@ -75,6 +78,7 @@ from dockwise.pyapp.server import (
 )
 from dockwise.pyapp.server_flags import fit_to_version, stop_signal
 from dockwise.pyapp.shims import MAIN_MODULE
+from dockwise.pyapp.wheels import IndexReader, check_wheels
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -95,6 +99,7 @@ NOT_RUNTIME = (
     "Pipfile.lock",
     "poetry.lock",
     "uv.lock",
+    "pdm.lock",
     "runtime.txt",
     ".python-version",
     "tox.ini",
@@ -185,6 +190,7 @@ class AppFacts:
     django_settings: str | None
     import_check: str | None  # module the build checks is importable
     framework_imports: tuple[str, ...]
+    native: NativeBuild  # what the builder compiles (pins with no wheel for the chosen Python)
     decisions: tuple[Decision, ...]
     warnings: tuple[str, ...]
     todo: tuple[str, ...]
@@ -244,7 +250,9 @@ def _manage_py(files: list[str]) -> str | None:
     return "manage.py" if "manage.py" in files else None
 
 
-def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
+def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader | None = None) -> AppFacts:
+    """The app's facts and init's decisions. `index` lists the package index's files (the wheel check); None
+    (`--offline`) skips that check."""
     root = root.resolve()
     files = _check_dir(root)
     decisions: list[Decision] = []
@@ -253,7 +261,11 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     notes: list[str] = []
     modules, unparsed = served_modules(root, files)
     project = read_project(root)
-    deps = detect_dependencies(root, files, project, list(options.deps))
+    newer = [m.newer for m in modules if m.newer is not None]
+    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
+    deps = detect_dependencies(
+        LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
+    )
     notes += deps.notes
     if not modules and deps.kind == "none":
         raise DockwiseError(
@@ -261,18 +273,45 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    newer = [m.newer for m in modules if m.newer is not None]
-    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
-    warnings += python.warnings
-    decisions.append(
-        Decision(
-            "python",
-            python.version,
-            str(python.evidence) if python.evidence else "no pin or constraint in the app: dockwise's default",
-            python.evidence,
+    if project and project.not_packaged_because:
+        notes.append(
+            f"pyproject.toml is an app, not a package ({project.not_packaged_because}): dockwise installs its "
+            "dependencies and copies its code instead of building it as a wheel"
         )
-    )
+    warnings += python.warnings + deps.warnings
+    todo += deps.todo
+    chosen_first = python.version
+    python = prefer_supported(python, deps.pins)
+    report = check_wheels(deps.pins, python.candidates or (python.version,), index)
+    python = prefer_wheels(python, report)
+    native = native_build(report, python.version)
+    if python.version != chosen_first:  # the layouts evaluate markers for the target Python: read them again
+        deps = detect_dependencies(
+            LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
+        )
+    reasons = "; ".join(r for r in (python.support, python.wheels) if r)
+    python_evidence = str(python.evidence) if python.evidence else "no pin or constraint in the app"
+    if reasons:
+        python_evidence = f"{python_evidence}; {reasons}" if python.evidence else f"no pin: {reasons}"
+    elif not python.evidence:
+        python_evidence += ": dockwise's default"
+    decisions.append(Decision("python", python.version, python_evidence, python.evidence))
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence), deps.evidence))
+    if native.compiled:
+        decisions.append(_native_decision(native, report.checked))
+    warnings += native_warnings(native)
+    if not report.checked and deps.pins:
+        notes.append(
+            "--offline: the package index was not read, so the Python version is not checked against the pins' "
+            "wheels and only sdists that never ship Linux wheels get build packages; without --offline, init "
+            "reads PyPI's simple index (a few seconds, cached for a day)"
+        )
+    elif unknown := report.unknown(python.version):
+        notes.append(
+            f"the index did not answer for {', '.join(str(p.pin) for p in unknown[:5])}"
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            + ": their wheels were not checked"
+        )
 
     candidates = find_candidates(modules) + paste_candidates(root, files, project, deps, modules)
     procfile = read_procfile(root)
@@ -383,8 +422,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         argv = command(
             server.server, candidate.target.rstrip("()"), candidate.factory, interface, port, candidate.paste
         )
-        if not server.added:
-            argv, dropped = fit_to_version(argv, server.server, deps.specifier(server.server.name), deps.evidence.file)
+        pin = next((p for p in deps.pins if p.name == server.server.name), None)
+        if pin is not None and not server.added:
+            argv, dropped = fit_to_version(argv, server.server, f"=={pin.version}", pin.evidence.where())
             notes += dropped
         decisions.append(
             Decision(
@@ -503,7 +543,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 + ("data volume, ever (" + str(step.destroys) + ")" if step.destroys else "release and data volume")
                 + f": dockwise init --force --setup {shlex.quote(step.command)}"
             )
-    if not deps.pinned:
+    if not deps.pinned and not deps.todo:
         todo.append(
             f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
             "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes"
@@ -559,6 +599,23 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         todo=tuple(todo),
         notes=tuple(notes),
         stop_signal=stop[0] if stop else "SIGTERM",
+        native=native,
+    )
+
+
+def _native_decision(native: NativeBuild, checked: bool) -> Decision:
+    names = ", ".join(str(p.pin) for p in native.compiled)
+    runtime = ", ".join(native.runtime_packages) or "none"
+    why = (
+        f"no wheel for Python {native.python} on the index"
+        if checked
+        else "never published as a Linux wheel (--offline: the index was not read)"
+    )
+    return Decision(
+        "compiled",
+        f"{names}: builder gets {', '.join(native.build_packages)} and Python's headers; runtime libraries: {runtime}",
+        f"{why} ({', '.join(p.pin.evidence.where() for p in native.compiled[:3])})",
+        native.compiled[0].pin.evidence,
     )
 
 
@@ -653,7 +710,12 @@ def _deps_value(deps: Dependencies) -> str:
         "pyproject": "pyproject.toml",
         "uv": "uv.lock (exported by uv)",
         "poetry": "poetry.lock (exported by Poetry)",
+        "poetry-stale-lock": "pyproject.toml's Poetry constraints (poetry.lock is stale)",
+        "poetry-constraints": "pyproject.toml's Poetry constraints (no poetry.lock)",
+        "pdm": "pdm.lock (default group)",
         "pipenv": "Pipfile.lock",
+        "pipfile": "Pipfile's [packages] (no Pipfile.lock)",
+        "imports": "inferred from the imports: " + ", ".join(deps.listed),
         "none": "none",
     }[deps.kind]
     mode = "hash-pinned, --require-hashes" if deps.hashed else ("pinned" if deps.pinned else "not pinned")

@@ -21,8 +21,9 @@ from pathlib import PurePath
 from typing import Any
 
 from dockwise.pyapp.bases import BASES
-from dockwise.pyapp.deps import Dependencies, Project
 from dockwise.pyapp.detect import AppFacts, Decision, data_target
+from dockwise.pyapp.layouts import Dependencies
+from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.render import DISTROLESS_UID, STANDARD_UID, TOOLS, contract
 from dockwise.pyapp.runtime import DATA_DIR, WritablePath
 from dockwise.pyapp.server import server_requirements
@@ -43,6 +44,7 @@ PLACES: Mapping[str, str] = {
     "decisions": "found.decisions",
     "server": "install.server, install.added, run.server",
     "framework_imports": "install.stdlib_imports",
+    "native": "install.native",
     "import_check": "install.import_check",
     "collectstatic": "install.collectstatic",
     "build_env": "install.collectstatic.build_env",
@@ -131,13 +133,14 @@ def _install(facts: AppFacts) -> dict[str, Any]:
             "files": list(deps.files),
             "mode": _mode(deps),
             "project_wheel": facts.packaged,
-            "lock_tools": list(TOOLS.get(deps.kind, ())),
+            "lock_tools": list(TOOLS.get(deps.tool or "", ())),
         },
         "server": to_json(server),
         "added": server_requirements(server.server.name, deps.names, deps.hashed) if server and server.added else [],
         "collectstatic": {"build_env": build_env} if facts.collectstatic else None,
         "import_check": facts.import_check,
         "stdlib_imports": list(facts.framework_imports),
+        "native": to_json(facts.native),
     }
 
 

@@ -32,6 +32,12 @@ CA = (
     "if [ -s /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi",
 )
 VENV_PYTHON = "/opt/venv/bin/python"
+RUNTIME_LIBS = "/runtime-libs"
+RUNTIME_STATUS = "/tmp/runtime-status.d"
+APT_CACHE = (
+    "--mount=type=cache,target=/var/cache/apt,sharing=locked",
+    "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked",
+)
 DATA_PATH = "/data"
 COMMON_STDLIB = (
     "json",
@@ -91,9 +97,9 @@ def _header(facts: AppFacts, variant: str, bases: Bases) -> list[str]:
 
 
 def _lock_stage(facts: AppFacts, builder_arg: str, python: str) -> list[str]:
-    if facts.deps.kind not in TOOLS:
+    tool = facts.deps.tool
+    if facts.deps.install != "export" or tool is None:
         return []
-    tool = facts.deps.kind
     mounts = [f"--mount=type=bind,source={f},target=/tmp/lock/{f}" for f in facts.deps.files]
     if tool == "uv":
         export = (
@@ -128,7 +134,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
     requirement_files: list[str] = []
     extra: list[str] = []
     server = facts.server.server.name if facts.server and facts.server.added else None
-    if deps.kind == "requirements":
+    if deps.install == "requirements":
         mounts = [f"--mount=type=bind,source={f},target=/tmp/app/{f}" for f in deps.files]
         if deps.local_lines:
             mounts.append("--mount=type=tmpfs,target=/tmp/deps")
@@ -157,7 +163,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
                 f"; the project's own line ({one_line(str(deps.local_lines[0]))}) is left out here and built as a "
                 "wheel below"
             )
-    elif deps.kind == "pyproject":
+    elif deps.install == "pyproject":
         if facts.project and facts.project.dynamic_dependencies:
             return []
         mounts = [
@@ -166,14 +172,14 @@ def _deps_step(facts: AppFacts) -> list[str]:
         ]
         commands.append(
             "/opt/venv/bin/python -c \"import tomllib; print('\\n'.join(tomllib.load(open("
-            "'/tmp/app/pyproject.toml', 'rb'))['project'].get('dependencies', [])))\" > /tmp/deps/requirements.txt"
+            "'/tmp/app/pyproject.toml', 'rb')).get('project', {}).get('dependencies', [])))\" > /tmp/deps/requirements.txt"
         )
         requirement_files = ["/tmp/deps/requirements.txt"]
         comment = (
             "# 5. dependencies before code: pyproject.toml's [project].dependencies, read with tomllib (only that "
             "file is mounted, so a code change reuses this layer)"
         )
-    elif deps.kind == "pipenv":
+    elif deps.install == "pipfile-lock":
         mounts = [
             "--mount=type=bind,source=Pipfile.lock,target=/tmp/app/Pipfile.lock",
             "--mount=type=tmpfs,target=/tmp/deps",
@@ -186,16 +192,41 @@ def _deps_step(facts: AppFacts) -> list[str]:
         )
         requirement_files = ["/tmp/deps/requirements.txt"]
         comment = "# 5. dependencies before code: Pipfile.lock's default packages, as hash-pinned requirements"
-    elif deps.kind in TOOLS:
+    elif deps.install == "export":
         mounts = ["--mount=type=bind,from=lock,source=/lock/requirements.txt,target=/tmp/lock/requirements.txt"]
         requirement_files = ["/tmp/lock/requirements.txt"]
         comment = f"# 5. dependencies before code: {deps.files[0]}, exported with hashes by the lock stage"
+    elif deps.install == "pdm-lock":
+        mounts = [
+            "--mount=type=bind,source=pdm.lock,target=/tmp/app/pdm.lock",
+            "--mount=type=tmpfs,target=/tmp/deps",
+        ]
+        commands.append(
+            "/opt/venv/bin/python -c \"import sys, tomllib; wanted = set(sys.argv[1:]); print('\\n'.join("
+            "p['name'] + '==' + p['version'] + ''.join(' --hash=' + f['hash'] for f in p['files']) for p in "
+            "tomllib.load(open('/tmp/app/pdm.lock', 'rb'))['package'] if p['name'] in wanted and not "
+            "p.get('extras')))\" "
+            + " ".join(shlex.quote(name) for name in deps.listed)
+            + " > /tmp/deps/requirements.txt"
+        )
+        requirement_files = ["/tmp/deps/requirements.txt"]
+        comment = (
+            f"# 5. dependencies before code: pdm.lock's default group ({len(deps.listed)} packages chosen by "
+            "dockwise init), as hash-pinned requirements"
+        )
+    elif deps.install == "listed":
+        extra = list(deps.listed)
+        comment = (
+            f"# 5. dependencies before code: {len(deps.listed)} requirements dockwise init read from "
+            + one_line(deps.evidence.where() if deps.kind != "imports" else "the app's imports")
+            + " (unpinned; run it again after changing them)"
+        )
     else:
         comment = "# 5. the app declares no dependencies"
         if not server:
             return []
     if server:
-        extra = server_requirements(server, deps.names, deps.hashed)
+        extra += server_requirements(server, deps.names, deps.hashed)
         comment += (
             f"; {server} (the app has no server) from dockwise's hash-pinned server list, in the same pip run"
             if deps.hashed
@@ -208,7 +239,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
             "printf '%s\\n' " + " ".join(f"'{line}'" for line in extra) + " \\\n       | " + install + " -r /dev/stdin"
         )
     elif extra:
-        install += " " + " ".join(extra)
+        install += " " + " ".join(shlex.quote(line) for line in extra)
     return [
         "",
         comment + ".",
@@ -233,6 +264,85 @@ def _project_step(facts: AppFacts) -> list[str]:
         _run(
             ["--mount=type=bind,target=/tmp/src,rw", CA[0]],
             [CA[1], f"/opt/venv/bin/pip install --no-cache-dir{no_deps} /tmp/src"],
+        ),
+    ]
+
+
+def _compiled_names(facts: AppFacts) -> str:
+    return one_line(", ".join(str(p.pin) for p in facts.native.compiled))
+
+
+def _build_packages_step(facts: AppFacts, closure: bool) -> list[str]:
+    """apt-get in the builder: the compiler, the table's -dev packages and the runtime libraries, plus Python's
+    headers when the base's interpreter has none (Debian's does not; python:3.X-slim's does). With `closure`, the
+    runtime libraries and every package they need that the runtime image lacks are copied to /runtime-libs with
+    their status.d records (how scanners see packages in an image without dpkg), for the distroless stage."""
+    native = facts.native
+    if not native.compiled:
+        return []
+    packages = " ".join(native.build_packages + native.runtime_packages)
+    commands = [
+        "rm -f /etc/apt/apt.conf.d/docker-clean",
+        "apt-get update",
+        f"apt-get install -y --no-install-recommends {packages}",
+        'if [ ! -e "$(/opt/venv/bin/python -c \'import sysconfig; print(sysconfig.get_paths()["include"])\')'
+        '/Python.h" ]; then \\\n'
+        f"        apt-get install -y --no-install-recommends {native.headers_package}; \\\n    fi",
+    ]
+    mounts = list(APT_CACHE)
+    comment = [
+        f"# {_compiled_names(facts)}: no wheel for Python {native.python}, so pip compiles "
+        + ("it" if len(native.compiled) == 1 else "them")
+        + " with these build packages (this stage only).",
+        "# Downloads and package lists stay in BuildKit caches (the base's docker-clean would delete the .debs), so",
+        "# the other variant and the next build fetch only what changed.",
+    ]
+    if closure and native.runtime_packages:
+        mounts.append(f"--mount=type=bind,from=runtime,source=/var/lib/dpkg/status.d,target={RUNTIME_STATUS}")
+        commands += [f"mkdir -p {RUNTIME_LIBS}/var/lib/dpkg/status.d", _closure_loop(native.runtime_packages)]
+        comment += [
+            f"# The runtime libraries ({', '.join(native.runtime_packages)}) and what they need that the distroless",
+            f"# image lacks go to {RUNTIME_LIBS}, each package with its status.d record and copyright.",
+        ]
+    return ["", *(one_line(line) for line in comment), _run(mounts, commands)]
+
+
+def _closure_loop(runtime: tuple[str, ...]) -> str:
+    """Each package in the runtime libraries' dependency closure that the runtime image has no status.d record of:
+    its record, copyright and files (docs and manuals left out), each under its directory's real path (the builder
+    merges /usr; Debian 12's distroless runtime does not)."""
+    depends = (
+        "apt-cache depends --recurse --installed --no-recommends --no-suggests --no-conflicts --no-breaks "
+        f"--no-replaces --no-enhances {' '.join(runtime)}"
+    )
+    return f"""for package in $({depends} | grep '^[a-z0-9]' | sort -u); do \\
+        if [ -e "{RUNTIME_STATUS}/$package" ]; then continue; fi; \\
+        dpkg-query -s "$package" | grep -v '^Status:' > "{RUNTIME_LIBS}/var/lib/dpkg/status.d/$package"; \\
+        {{ dpkg-query -L "$package" | grep -v -e '^/usr/share/doc/' -e '^/usr/share/man/' -e '^/usr/share/info/'; \\
+           echo "/usr/share/doc/$package/copyright"; }} > /tmp/files; \\
+        while read -r file; do \\
+            if [ -f "$file" ] || [ -L "$file" ]; then \\
+                dir="$(readlink -f "$(dirname "$file")")"; \\
+                mkdir -p "{RUNTIME_LIBS}$dir" && cp -a "$dir/$(basename "$file")" "{RUNTIME_LIBS}$dir/"; \\
+            fi; \\
+        done < /tmp/files; \\
+    done"""
+
+
+def _runtime_packages_step(facts: AppFacts) -> list[str]:
+    """apt-get in the standard image's final stage (it has apt and dpkg): the runtime libraries only."""
+    native = facts.native
+    if not native.runtime_packages:
+        return []
+    return [
+        one_line(
+            f"# What {_compiled_names(facts)} load{'s' if len(native.compiled) == 1 else ''} at run time, from "
+            "Debian's archive (the build packages stayed in the builder);"
+        ),
+        "# the package lists stay in a BuildKit cache, out of the image.",
+        _run(
+            [APT_CACHE[1]],
+            ["apt-get update", f"apt-get install -y --no-install-recommends {' '.join(native.runtime_packages)}"],
         ),
     ]
 
@@ -386,6 +496,7 @@ def standard_dockerfile(facts: AppFacts) -> str:
         "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore",
         "RUN python3 -m venv /opt/venv",
     ]
+    lines += _build_packages_step(facts, closure=False)
     lines += _deps_step(facts) + _project_step(facts) + _remove_tools(facts, bases.python)
     lines += _app_steps(facts, STANDARD_UID)
     lines += [
@@ -393,6 +504,7 @@ def standard_dockerfile(facts: AppFacts) -> str:
         "# 1. a minimal base: the same slim image, with only the venv, the app and its writable locations added",
         "FROM ${BASE_IMAGE}",
     ]
+    lines += _runtime_packages_step(facts)
     lines += _runtime_env(facts, "/opt/venv/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
     lines += [
         "# 8. a non-root user with a fixed uid; USER is numeric so runtimes can verify it without /etc/passwd",
@@ -417,6 +529,12 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         f"ARG RUNTIME_IMAGE={bases.distroless}",
     ]
     lines += _lock_stage(facts, "BUILDER_IMAGE", python)
+    if facts.native.runtime_packages:
+        lines += [
+            "",
+            "# The runtime image, read by the builder for the Debian packages it already has.",
+            "FROM ${RUNTIME_IMAGE} AS runtime",
+        ]
     lines += [
         "",
         f"# The builder runs Debian's own {python}, the very interpreter of the distroless runtime: the venv's",
@@ -430,6 +548,7 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         "    fi \\",
         f"    && {python} -m venv /opt/venv",
     ]
+    lines += _build_packages_step(facts, closure=True)
     lines += _deps_step(facts) + _project_step(facts) + _remove_tools(facts, bases.python)
     lines += _app_steps(facts, DISTROLESS_UID) + _stdlib_step(facts, bases)
     lines += ["", "# 1. a minimal base: distroless, no shell, no package manager, no pip", "FROM ${RUNTIME_IMAGE}"]
@@ -440,6 +559,8 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         "COPY --from=builder /stdlib-pyc/ /",
         "COPY --from=builder /app /app",
     ]
+    if facts.native.runtime_packages:
+        lines.append(f"COPY --from=builder {RUNTIME_LIBS}/ /")
     lines += _final_copies(facts, DISTROLESS_UID)
     lines += ["# 2. a working directory", "WORKDIR /app", "# 8. distroless's nonroot user, numeric"]
     tail = _tail(facts, DISTROLESS_UID)

@@ -54,7 +54,6 @@ class Line:
     name: str | None = None  # canonical project name, for requirements
     pinned: bool = False  # == or === to one exact version
     version: str | None = None  # that version
-    specifier: str = ""  # the PEP 440 specifier as written (`<0.18,>=0.15`), "" for any version
     hashes: tuple[str, ...] = ()
     target: str | None = None  # include/constraint/local: the path as written
     marker: str | None = None
@@ -165,7 +164,6 @@ def parse_line(path: str, number: int, text: str) -> Line:
         name=name,
         pinned=bool(exact),
         version=exact[0].version if exact else None,
-        specifier=str(requirement.specifier),
         hashes=tuple(hashes),
         marker=str(requirement.marker) if requirement.marker else None,
     )
