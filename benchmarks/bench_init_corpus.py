@@ -132,13 +132,16 @@ def main() -> int:
                     console.print(f"{name}: {row.stage}{' ✔' if row.ok else ''} {row.cause}", markup=False)
                     progress.advance(task)
         finally:
-            for container in client.containers.list(
-                all=True, filters={"label": f"dockwise.test={RUN.labels['dockwise.test']}"}
-            ):
-                container.remove(force=True)
-            for volume in client.volumes.list(filters={"label": f"dockwise.test={RUN.labels['dockwise.test']}"}):
-                volume.remove(force=True)
-            remove_images(client, RUN, names)
+            try:
+                for container in client.containers.list(
+                    all=True, filters={"label": f"dockwise.test={RUN.labels['dockwise.test']}"}
+                ):
+                    container.remove(force=True)
+                for volume in client.volumes.list(filters={"label": f"dockwise.test={RUN.labels['dockwise.test']}"}):
+                    volume.remove(force=True)
+                remove_images(client, RUN, names)
+            except Exception as error:  # an engine gone mid-run: the rows measured so far are still written
+                console.print(f"cleanup failed: {type(error).__name__}: {error}"[:300], markup=False)
     table = Table(title="dockwise init on the corpus")
     for column in ("app", "host", "stage", "cause"):
         table.add_column(column, overflow="fold")
@@ -148,7 +151,7 @@ def main() -> int:
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.node()} {platform.machine()}, {_cpus()} CPUs, Docker {client.version()['Version']}",
+        "machine": f"{platform.node()} {platform.machine()}, {_cpus()} CPUs, Docker {_engine_version(client)}",
         "commit": commit.stdout.strip(),
         "seconds": round(time.monotonic() - started),
         "stages": list(STAGES),
@@ -163,6 +166,13 @@ def main() -> int:
     if args.md:
         args.md.write_text(markdown(rows, meta))
     return 0
+
+
+def _engine_version(client) -> str:
+    try:
+        return client.version()["Version"]
+    except Exception:  # the engine went away after the last app
+        return "unreachable at the end of the run"
 
 
 def _cpus() -> int:

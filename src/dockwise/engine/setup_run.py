@@ -9,6 +9,7 @@ or ever for a step that destroys data).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -50,6 +51,33 @@ def image_setup(
     if asked is False or (asked is None and {"command", "entrypoint"} & run_options.keys()):
         return None
     return setup_step(image, client.images.get(image).labels or {})
+
+
+_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit)(?:: .*)?")
+
+
+def python_exception(lines: list[str]) -> str | None:
+    """The last line of a Python traceback in a log (`AttributeError: module 'marshmallow' has no attribute
+    '__version__'`): the cause in one line, where the log tail shows only the frames above it."""
+    return next((line for line in reversed(lines) if _EXCEPTION.fullmatch(line.strip())), None)
+
+
+_GONE = re.compile(
+    r"AttributeError: module '(?P<a>[\w.]+)' has no attribute|ImportError: cannot import name \S+ from '(?P<b>[\w.]+)'"
+)
+
+
+def fix_for(raised: str | None) -> str:
+    """The way out of a failed setup step: a name a module no longer has is, most often, a dependency the app does not
+    pin whose newer release dropped it."""
+    gone = _GONE.match(raised or "")
+    if gone:
+        module = (gone.group("a") or gone.group("b")).split(".")[0]
+        return (
+            f"{module} lacks what the app's code (or a dependency's) expects: if the app does not pin {module}, pin it "
+            "to the release the app was written against"
+        )
+    return "run the step by hand in the image and fix what it reports"
 
 
 def run_setup_once(
@@ -95,9 +123,12 @@ def run_setup_once(
                 f"give the image a {label_names.DATA} label (dockwise init sets it when the app writes) and a volume",
             )
         if code != 0:
+            raised = python_exception(log_tail(container, 40).split(" | "))
             raise DockwiseError(
-                f"the setup step {' '.join(step)} of {image} failed (exit {code}); log tail: {log_tail(container, 5)}",
-                "run the step by hand in the image and fix what it reports",
+                f"the setup step {' '.join(step)} of {image} failed (exit {code})"
+                + (f": {raised}" if raised else "")
+                + f"; log tail: {log_tail(container, 5)}",
+                fix_for(raised),
             )
     finally:
         try:

@@ -46,6 +46,7 @@ from dockwise.pyapp.runtime import (
     TMPFS_DIR,
     SetupStep,
     WritablePath,
+    config_file_writes,
     flask_cli_steps,
     how_often,
     in_image,
@@ -75,6 +76,7 @@ from dockwise.pyapp.server import (
     choose_server,
     command,
 )
+from dockwise.pyapp.server_flags import fit_to_version, stop_signal
 from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.pyapp.wheels import IndexReader, check_wheels
 from dockwise.service.setup_once import SetupScope
@@ -127,6 +129,11 @@ NOT_RUNTIME_SUFFIXES = (
     ".sample",
 )
 DATA_DIRS = frozenset({"templates", "static", "locale", "assets", "public"})
+# Named by the code or not, never copied: secrets (pass them at run time) and what the app writes or locks.
+SECRET_SUFFIXES = (".env", ".pem", ".key")
+WRITTEN_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".log", ".lock", *SECRET_SUFFIXES)
+# Config files the code names: copied, and read for the SQLite URLs they hold.
+CONFIG_SUFFIXES = (".yml", ".yaml", ".ini", ".toml", ".cfg", ".json", ".conf")
 
 
 SLOW_CLIENTS_WARNING = (
@@ -190,6 +197,7 @@ class AppFacts:
     notes: tuple[str, ...] = field(default=())
     # "release": `setup` runs once per release and data volume; "volume": it destroys data, so once per volume, ever.
     setup_scope: SetupScope = "release"
+    stop_signal: str = "SIGTERM"  # what docker stop sends the server (STOPSIGNAL when not SIGTERM)
 
     @property
     def packaged(self) -> bool:
@@ -414,6 +422,10 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
         argv = command(
             server.server, candidate.target.rstrip("()"), candidate.factory, interface, port, candidate.paste
         )
+        pin = next((p for p in deps.pins if p.name == server.server.name), None)
+        if pin is not None and not server.added:
+            argv, dropped = fit_to_version(argv, server.server, f"=={pin.version}", pin.evidence.where())
+            notes += dropped
         decisions.append(
             Decision(
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
@@ -427,6 +439,9 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             )
         )
     decisions.append(Decision("port", str(port), port_evidence, port_source))
+    stop = stop_signal(argv)
+    if stop is not None:
+        decisions.append(Decision("stop signal", stop[0], stop[1]))
     if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
         warnings.append(SLOW_CLIENTS_WARNING)
 
@@ -452,6 +467,10 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
     writable = writable_paths(candidate, modules, packaged)
+    # The config files the code names, and the one the command names (PasteDeploy's .ini), hold SQLite URLs too.
+    configs = [] if packaged else named_config_files(root, files, modules)
+    configs += [w for w in argv if w.endswith(CONFIG_SUFFIXES) and w not in configs and is_app_file(root, w)]
+    writable += config_file_writes(root, configs)
     collectstatic, settings = False, None
     build_env: tuple[str, ...] = ()
     if django is not None:
@@ -534,7 +553,8 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             "mount a volume at /data for what the app writes (compose.yaml does); without one, data lasts as "
             "long as the container, and a read-only container cannot write at all"
         )
-    copies, left_out = _copies(root, files, modules, procfile, argv, packaged, writable, django)
+    copies, left_out, secrets = _copies(root, files, modules, procfile, argv, packaged, writable, django)
+    notes += secrets
     for entry in copies:
         if not is_app_path(entry.rstrip("/")):
             raise DockwiseError(
@@ -578,6 +598,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
         warnings=tuple(warnings),
         todo=tuple(todo),
         notes=tuple(notes),
+        stop_signal=stop[0] if stop else "SIGTERM",
         native=native,
     )
 
@@ -670,6 +691,8 @@ def _placed(found: list[WritablePath]) -> tuple[list[WritablePath], list[Writabl
         if normal.is_relative_to(TMPFS_DIR):
             on_tmpfs.append(path)
             continue
+        if any(p.path == normal for p in placed):
+            continue  # found twice (a settings URL and DATABASES): one link
         if not writable_place(normal):
             raise DockwiseError(
                 f"{where}: the app writes to {normal}, which the image cannot turn into a link to its data volume "
@@ -799,24 +822,73 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile) -> lis
     return [replace(s, destroys=destroys_command(s.command, root, files, modules)) for s in unique.values()]
 
 
+@dataclass(frozen=True)
+class NamedFile:
+    """A top-level entry of the app folder that a string literal in the served code names (`"config.yml"`,
+    `"data/words.txt"`)."""
+
+    name: str
+    evidence: Evidence
+
+    @property
+    def secret(self) -> bool:
+        return self.name.endswith(SECRET_SUFFIXES) or self.name.startswith(".env")
+
+
+def named_files(top: list[str], modules: list[Module]) -> dict[str, NamedFile]:
+    """The top-level entries the code names by a string literal, each with the first place that names it."""
+    present = {entry.rstrip("/") for entry in top}
+    found: dict[str, NamedFile] = {}
+    for module in modules:
+        for node in _constants(module):
+            head = node.value.removeprefix("./").lstrip("/").split("/")[0]
+            if head in present and head not in found:
+                found[head] = NamedFile(head, Evidence(module.path, node.lineno, node.value))
+    return found
+
+
+def _top(files: list[str]) -> list[str]:
+    return sorted({f.split("/", 1)[0] + ("/" if "/" in f else "") for f in files})
+
+
+def named_config_files(root: Path, files: list[str], modules: list[Module]) -> list[str]:
+    """Top-level config files the code names that the image carries (read for the SQLite URLs they hold)."""
+    return [
+        named.name
+        for named in named_files(_top(files), modules).values()
+        if named.name.endswith(CONFIG_SUFFIXES)
+        and not named.secret
+        and named.name not in NOT_RUNTIME
+        and is_app_file(root, named.name)
+    ]
+
+
 def _copies(
     root, files, modules: list[Module], procfile, argv, packaged: bool, writable, django
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str]]:
     """Top-level paths the image needs in /app: served modules and packages, the data directories the code names
-    (templates, static), files the command names (a server config). Everything else stays out."""
-    top = sorted({f.split("/", 1)[0] + ("/" if "/" in f else "") for f in files})
-    strings = {node.value.strip("./").split("/")[0] for m in modules for node in _constants(m)}
-    writable_names = {
-        str(w.path.relative_to("/app")).split("/")[0] for w in writable if str(w.path).startswith("/app/")
-    }
+    (templates, static), files the code names by a string literal (a config.yml it loads by relative path, a data
+    file), files the command names (a server config). Everything else stays out, and so does a named file that looks
+    like a secret (.env, .pem, .key): the third list says where the code names one."""
+    top = _top(files)
+    named = named_files(top, modules)
+    # A top-level entry the app writes is a link to /data, not a copy; the folder a database sits in is still copied.
+    writable_names = {w.path.name for w in writable if w.path.parent == PurePosixPath("/app")}
     command_files = {w for w in argv if is_app_file(root, w)}
     served_dirs = {m.path.split("/", 1)[0] for m in modules if "/" in m.path}
     copies: list[str] = []
     left_out: list[str] = []
+    secrets: list[str] = []
     for entry in top:
         name = entry.rstrip("/")
         is_dir = entry.endswith("/")
         if name in writable_names or (django and django.static_root and name == str(django.static_root).split("/")[0]):
+            continue
+        if name in named and named[name].secret:
+            secrets.append(
+                f"{named[name].evidence.where()} names {name}, which looks like a secret: not copied into the image "
+                "(pass its values as environment variables, or mount it at run time)"
+            )
             continue
         if name.startswith(".") or name in SKIPPED_DIRS:
             continue
@@ -826,15 +898,17 @@ def _copies(
         elif packaged:
             needed = False
         elif is_dir:
-            needed = (name in served_dirs or name in strings or name in DATA_DIRS) and name not in NOT_SERVED_DIRS
+            needed = (name in served_dirs or name in named or name in DATA_DIRS) and name not in NOT_SERVED_DIRS
         else:
             needed = (name.endswith(".py") and any(m.path == name for m in modules)) or (
-                name in strings and not name.endswith(NOT_RUNTIME_SUFFIXES) and name not in NOT_RUNTIME
+                name in named and not name.endswith(WRITTEN_SUFFIXES) and name not in NOT_RUNTIME
             )
         (copies if needed else left_out).append(entry)
-    return copies, [
-        e for e in left_out if not _obviously_not_runtime(e) and not (packaged and e.rstrip("/") in served_dirs)
-    ]
+    return (
+        copies,
+        [e for e in left_out if not _obviously_not_runtime(e) and not (packaged and e.rstrip("/") in served_dirs)],
+        secrets,
+    )
 
 
 def _obviously_not_runtime(entry: str) -> bool:

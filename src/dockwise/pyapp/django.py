@@ -12,6 +12,7 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.grammar import is_module_path
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, literal, module_assignments
+from dockwise.pyapp.runtime import sqlite_database
 from dockwise.pyapp.scan import Module, is_app_file, parse_module
 
 
@@ -142,28 +143,64 @@ def _env_reads(module: Module, aliases) -> tuple[list[tuple[str, Evidence]], lis
     return required, optional
 
 
-def _sqlite_files(databases: ast.AST, evaluator: PathEvaluator, module: Module) -> list[tuple[PurePosixPath, Evidence]]:
+_DATABASE_URL_READERS = ("dj_database_url.config", "dj_database_url.parse")
+
+
+def _sqlite_files(
+    databases: ast.AST, evaluator: PathEvaluator, module: Module, aliases: dict[str, str]
+) -> list[tuple[PurePosixPath, Evidence]]:
+    """SQLite files a DATABASES value names: `"NAME": BASE_DIR / "db.sqlite3"` beside a sqlite3 ENGINE, or the URL
+    `dj_database_url.config(default=...)` / `.parse(...)` falls back to when DATABASE_URL is not set."""
     found: list[tuple[PurePosixPath, Evidence]] = []
     if not isinstance(databases, ast.Dict):
         return found
     for value in databases.values:
-        if not isinstance(value, ast.Dict):
-            continue
-        entries = {literal(k): v for k, v in zip(value.keys, value.values)}
-        engine = literal(entries.get("ENGINE"))
-        if isinstance(engine, str) and "sqlite" in engine and "NAME" in entries:
-            path = evaluator.value(entries["NAME"])
-            if path is not None and str(path) != ":memory:":
-                found.append(
-                    (
-                        PurePosixPath(path),
-                        Evidence(
-                            module.path,
-                            entries["NAME"].lineno,
-                            ast.get_source_segment(module.text, entries["NAME"]) or "",
-                        ),
-                    )
+        named: ast.expr | None = None
+        path: PurePosixPath | str | None = None
+        if isinstance(value, ast.Dict):
+            entries = {literal(k): v for k, v in zip(value.keys, value.values)}
+            engine = literal(entries.get("ENGINE"))
+            if isinstance(engine, str) and "sqlite" in engine and "NAME" in entries:
+                named = entries["NAME"]
+                path = evaluator.value(named)
+        elif isinstance(value, ast.Call) and (reader := dotted(value.func, aliases) or "") in _DATABASE_URL_READERS:
+            named = _default_url(value, reader)
+            url = evaluator.value(named) if named is not None else None
+            path = sqlite_database(url) if isinstance(url, str) else None
+        if named is not None and path is not None and str(path) != ":memory:":
+            found.append(
+                (
+                    PurePosixPath(path),
+                    Evidence(module.path, named.lineno, ast.get_source_segment(module.text, named) or ""),
                 )
+            )
+    return found
+
+
+def _default_url(call: ast.Call, reader: str) -> ast.expr | None:
+    """The URL dj-database-url reads when DATABASE_URL is unset: `config(default=...)` (its first positional is the
+    variable's name), `parse(url)`."""
+    default = next((k.value for k in call.keywords if k.arg in ("default", "url")), None)
+    if default is None and reader.endswith(".parse") and call.args:
+        return call.args[0]
+    return default
+
+
+def _branch_assignments(tree: ast.Module, name: str) -> list[ast.AST]:
+    """Every value assigned to `name` at module level, in `if`/`else`, `try`/`except` and `with` bodies too: settings
+    pick DATABASES by an environment variable, and the container may run either branch."""
+    found: list[ast.AST] = []
+    statements: list[ast.stmt] = list(tree.body)
+    while statements:
+        node = statements.pop(0)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            found.append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            if node.value is not None:
+                found.append(node.value)
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):
+            statements += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
+            statements += [s for handler in getattr(node, "handlers", []) for s in handler.body]
     return found
 
 
@@ -244,10 +281,12 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
         )
     static_root, static_evidence = path("STATIC_ROOT")
     media_root, media_evidence = path("MEDIA_ROOT")
-    sqlite = []
-    if "DATABASES" in values:
-        node, module, _line = values["DATABASES"]
-        sqlite = _sqlite_files(node, last, module)
+    sqlite = [
+        found
+        for module in chain
+        for node in _branch_assignments(module.tree, "DATABASES")
+        for found in _sqlite_files(node, last, module, import_aliases(module.tree))
+    ]
     apps = literal(values["INSTALLED_APPS"][0]) if "INSTALLED_APPS" in values else None
     apps = apps if isinstance(apps, (list, tuple)) else None
     return DjangoProject(

@@ -97,6 +97,10 @@ class PathEvaluator:
             return self.bindings.get(node.id)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return self._join(self.value(node.left), self.value(node.right))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._concatenate([node.left, node.right])
+        if isinstance(node, ast.JoinedStr):
+            return self._concatenate(node.values)
         if isinstance(node, ast.Attribute) and node.attr == "parent":
             return self._parent(self.value(node.value))
         if isinstance(node, ast.Call):
@@ -119,6 +123,21 @@ class PathEvaluator:
         if name == "os.path.join" and args:
             return self._join(*args)
         return None
+
+    def _concatenate(self, nodes: list[ast.expr]) -> str | None:
+        """`f"{BASE_DIR}/app.db"` or `BASE_DIR_TEXT + "/app.db"`: the text, when every part is known (a path part as
+        written relative to the app root); None for a conversion or format spec, which could change the text."""
+        parts = []
+        for node in nodes:
+            if isinstance(node, ast.FormattedValue):
+                if node.conversion not in (-1, ord("s")) or node.format_spec is not None:
+                    return None
+                node = node.value
+            value = self.value(node)
+            if value is None:
+                return None
+            parts.append(str(value))
+        return "".join(parts)
 
     @staticmethod
     def _as_path(value) -> PurePosixPath | None:

@@ -464,6 +464,7 @@ def contract(facts: AppFacts, uid: int) -> ServiceContract:
         graceful_s=GRACEFUL_S,
         setup=facts.setup,
         setup_scope=facts.setup_scope,
+        stop_signal=facts.stop_signal,
     )
 
 

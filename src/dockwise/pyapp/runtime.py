@@ -25,7 +25,8 @@ _SYSTEM = frozenset(
     {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "usr"}
 )
 _SYSTEM_VAR = frozenset({"backups", "cache", "lib", "local", "lock", "log", "mail", "opt", "run", "spool", "tmp"})
-_SQLITE_URL = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(.+)$")
+_SQLITE_URL = re.compile(r"sqlite(?:\+\w+)?:///(.+)")
+_SQLITE_URL_IN_TEXT = re.compile(r"sqlite(?:\+\w+)?:///[^\s'\"#,;]+")
 _SETUP_WORDS = re.compile(r"(init|create|setup|migrate|seed|bootstrap)[-_]?(db|database|tables|schema)?", re.I)
 _README_STEPS = (
     re.compile(r"((?:python3? -m )?flask(?: --app \S+)? (?:init-db|init_db|initdb|create-db|create_db|db upgrade))"),
@@ -132,28 +133,78 @@ def writable_paths(candidate: Candidate | None, modules: list[Module], packaged:
     return list(unique.values())
 
 
+def sqlite_database(url: str) -> PurePosixPath | None:
+    """The file a SQLite URL names: `sqlite:///app.db` relative to the working directory, `sqlite:////srv/app.db`
+    absolute; None for an in-memory database or anything that is not a SQLite URL."""
+    match = _SQLITE_URL.fullmatch(url)
+    if not match:
+        return None
+    path = match.group(1).split("?", 1)[0]
+    if path in ("", ":memory:") or path.startswith("file:") or any(c in path for c in "{}%$"):
+        return None  # in memory, a URI filename, or a template filled in later (`"sqlite:///{}".format(...)`)
+    return PurePosixPath(path)
+
+
+def _from_file(node: ast.AST, evaluator: PathEvaluator) -> bool:
+    """Whether an expression builds its text from a path the module derives from its own file (`BASE_DIR`,
+    `Path(__file__).parent`): such a path is absolute when the app runs, whatever the framework resolves against."""
+    return any(
+        isinstance(part, (ast.Name, ast.Call, ast.Attribute)) and isinstance(evaluator.value(part), PurePosixPath)
+        for part in ast.walk(node)
+    )
+
+
 def _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, flask_sqlalchemy) -> list[WritablePath]:
     evidence = lambda: Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")  # noqa: E731
-    if isinstance(node, ast.Constant) and isinstance(node.value, str) and (match := _SQLITE_URL.match(node.value)):
-        relative = PurePosixPath(match.group(1))
-        if flask_sqlalchemy and candidate is not None and candidate.framework == "flask":
+    if isinstance(node, (ast.Constant, ast.JoinedStr)) or (
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+    ):
+        text = evaluator.value(node)
+        database = sqlite_database(text) if isinstance(text, str) else None
+        if database is None:
+            return []
+        if not database.is_absolute() and _from_file(node, evaluator):
+            return [
+                WritablePath(
+                    in_image(database), False, evidence(), "SQLite database (a path built from the module's file)"
+                )
+            ]
+        if not database.is_absolute() and flask_sqlalchemy and candidate is not None and candidate.framework == "flask":
             # Flask-SQLAlchemy 3 resolves relative SQLite paths against the instance folder.
             return [
                 WritablePath(
                     flask_instance(candidate, modules, packaged),
                     True,
                     evidence(),
-                    f"SQLite database {relative} (Flask-SQLAlchemy keeps it in the instance folder)",
+                    f"SQLite database {database} (Flask-SQLAlchemy keeps it in the instance folder)",
                 )
             ]
-        return [
-            WritablePath(in_image(relative), False, evidence(), "SQLite database (relative to the working directory)")
-        ]
+        why = "SQLite database" + ("" if database.is_absolute() else " (relative to the working directory)")
+        return [WritablePath(in_image(database), False, evidence(), why)]
     if isinstance(node, ast.Call) and dotted(node.func, aliases) == "sqlite3.connect" and node.args:
         path = evaluator.value(node.args[0])
         if isinstance(path, (str, PurePosixPath)) and str(path) != ":memory:" and "?" not in str(path):
             return [WritablePath(in_image(path), False, evidence(), "SQLite database")]
     return []
+
+
+def config_file_writes(root: Path, names: list[str]) -> list[WritablePath]:
+    """SQLite databases named by URLs in the config files the image carries (`url: "sqlite:///./app.db"` in a
+    config.yml the app loads): relative to the working directory, as the app opens them."""
+    found = []
+    for name in names:
+        for number, line in enumerate(read_app_file(root, name, errors="replace").splitlines(), 1):
+            for url in _SQLITE_URL_IN_TEXT.findall(line):
+                # PasteDeploy's %(here)s is the config file's folder; any other interpolation is not known here.
+                url = url.replace("%(here)s", str(in_image(PurePosixPath(name).parent)))
+                database = sqlite_database(url)
+                if database is not None:
+                    found.append(
+                        WritablePath(
+                            in_image(database), False, Evidence(name, number, line.strip()), f"SQLite database ({name})"
+                        )
+                    )
+    return found
 
 
 def _upload_in(node, module, evaluator) -> list[WritablePath]:

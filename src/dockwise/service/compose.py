@@ -62,6 +62,8 @@ def compose_document(
     app = _constraints(contract, image)
     app["ports"] = [f"127.0.0.1:{contract.port}:{contract.port}"]
     app["stop_grace_period"] = f"{contract.grace_period_s}s"
+    if contract.stop_signal != "SIGTERM":
+        app["stop_signal"] = contract.stop_signal
     app["restart"] = "unless-stopped"  # an OOM kill or a crash restarts it, as the Deployment would
     if environment:
         app["environment"] = {key: _literal(value) for key, value in environment.items()}

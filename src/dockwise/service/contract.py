@@ -34,6 +34,7 @@ SYSTEM_DIRS += ("/sbin", "/sys", "/usr", "/tmp", "/run", "/var/run", "/opt/venv"
 _HEALTH_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?")
 _PORT_KEY = re.compile(r"([0-9]{1,5})(?:/(tcp|udp|sctp))?")
 _NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT")  # SIGTERM: docker's default; the others: what a server obeys instead
 _IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}")
 
 
@@ -141,6 +142,7 @@ class ServiceContract:
     profile: RunProfile = field(default=HARDENED)
     setup: tuple[str, ...] = ()
     setup_scope: SetupScope = "release"
+    stop_signal: str = "SIGTERM"  # what `docker stop` sends: a server that ignores SIGTERM as PID 1 gets SIGINT
 
     def __post_init__(self) -> None:
         check_port(self.port)
@@ -154,6 +156,8 @@ class ServiceContract:
         if not 0 <= self.graceful_s <= MAX_GRACEFUL_S:
             raise _refuse(f"the graceful timeout {self.graceful_s} s is out of range", f"use 0 to {MAX_GRACEFUL_S}")
         check_setup(self.setup)
+        if self.stop_signal not in STOP_SIGNALS:
+            raise _refuse(f"the stop signal {str(self.stop_signal)[:20]!r} is not one", f"use one of {STOP_SIGNALS}")
         if self.setup_scope not in SCOPES:
             raise _refuse(f"the setup scope {str(self.setup_scope)[:20]!r} is unknown", f"use one of {SCOPES}")
 

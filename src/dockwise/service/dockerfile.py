@@ -42,6 +42,16 @@ def tail_lines(contract: ServiceContract, command: list[str], *, python: str) ->
         "# Python, not curl (neither image has it); urlopen fails on 4xx/5xx and on no answer.",
         f"HEALTHCHECK {HEALTH_FLAGS} \\",
         f"    CMD {json.dumps(contract.health_argv(python))}",
+        *_stop_signal(contract),
         "# 7. exec form: the server is PID 1 and gets SIGTERM from `docker stop`",
         f"CMD {json.dumps(list(command))}",
+    ]
+
+
+def _stop_signal(contract: ServiceContract) -> list[str]:
+    if contract.stop_signal == "SIGTERM":
+        return []
+    return [
+        "# The server installs no SIGTERM handler (as PID 1 it would ignore it): docker stop sends this instead.",
+        f"STOPSIGNAL {contract.stop_signal}",
     ]

@@ -38,6 +38,8 @@ def run_options(contract: ServiceContract, *, volume: str | None = None) -> dict
     """Every constraint of the contract as `containers.create` options; `volume` (a volume name) is mounted at the
     data path when the contract has one."""
     options: dict[str, object] = {"user": contract.user, **profile_options(contract.profile)}
+    if contract.stop_signal != "SIGTERM":
+        options["stop_signal"] = contract.stop_signal
     if contract.data_path and volume:
         options["volumes"] = data_mount(volume, contract.data_path)
     return options
