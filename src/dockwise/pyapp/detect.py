@@ -23,6 +23,7 @@ from dockwise.pyapp.grammar import (
     is_env_name,
     is_module_path,
     is_url_path,
+    one_line,
     port_number,
     shell_words,
 )
@@ -50,6 +51,7 @@ from dockwise.pyapp.scan import (
     served_modules,
     walk_files,
 )
+from dockwise.pyapp.selfserve import SelfServing, find_self_serving, serves_on_import
 from dockwise.pyapp.server import (
     SERVERS,
     ServerChoice,
@@ -322,17 +324,31 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             warnings += [f"{web.evidence.where()}: {change}" for change in changes]
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
             decisions.append(Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)"))
+    serving: SelfServing | None = None
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root)
-        decisions.append(Decision("app", candidate.target, candidate.describe()))
+        servable, unservable = _servable(candidates, modules)
+        notes += unservable
+        if servable or (django is not None and django.application):
+            candidate = _choose_candidate(servable, django, root)
+            decisions.append(Decision("app", candidate.target, candidate.describe()))
+        else:
+            serving = _self_serving(root, modules, options, unservable)
+            argv = list(serving.argv)
+            port, port_evidence = serving.port, serving.port_evidence
+            decisions += _self_serving_decisions(serving)
+            warnings += _self_serving_warnings(serving)
     if candidate is not None:
         _check_candidate(candidate)
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
+    framework = serving.framework if serving else framework
     interface = candidate.interface if candidate else "wsgi"
     if argv is None:
         assert candidate is not None
         server = choose_server(interface, deps.names, options.server, None)
-        argv = command(server.server, candidate.target.rstrip("()"), candidate.factory, interface, port)
+        provider = by_name(candidate.framework)
+        worker = provider.gunicorn_worker if provider and server.server.name == "gunicorn" else None
+        factory = candidate.factory and not (worker and candidate.awaitable)  # the worker awaits an async factory
+        argv = command(server.server, candidate.target.rstrip("()"), factory, interface, port, worker)
         decisions.append(
             Decision(
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
@@ -346,7 +362,12 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             )
         )
     decisions.append(Decision("port", str(port), port_evidence))
-    if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
+    if (
+        server is not None
+        and server.server.name == "gunicorn"
+        and server.reason != "--server"
+        and interface != "aiohttp"
+    ):
         warnings.append(SLOW_CLIENTS_WARNING)
 
     health = health_route(modules)
@@ -455,6 +476,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
+    import_check = serving.module if serving else import_check
     provider = by_name(framework)
     imports = provider.imports if provider else ()
     return AppFacts(
@@ -570,6 +592,80 @@ def _deps_value(deps: Dependencies) -> str:
 
 def _is_django(root: Path, manage: str) -> bool:
     return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
+
+
+def _servable(candidates: list[Candidate], modules: list[Module]) -> tuple[list[Candidate], list[str]]:
+    """The candidates a server can import and serve, and a note for each other one: a Tornado app serves itself,
+    and a module that starts its server as it is imported cannot be imported by another."""
+    on_import = serves_on_import(modules)
+    servable: list[Candidate] = []
+    notes: list[str] = []
+    for candidate in candidates:
+        if candidate.interface == "self":
+            notes.append(f"{candidate.describe()}: a {candidate.framework} app has no WSGI/ASGI form; it serves itself")
+        elif candidate.module in on_import:
+            notes.append(
+                f"{candidate.describe()}: importing {candidate.module} starts its server "
+                f"({on_import[candidate.module].where()}), so no server can import it"
+            )
+        else:
+            servable.append(candidate)
+    return servable, notes
+
+
+def _self_serving(root: Path, modules: list[Module], options: InitOptions, unservable: list[str]) -> SelfServing:
+    serving = find_self_serving(root, modules, options.port)
+    if serving is None:
+        raise DockwiseError(
+            f"no web app found in {root}: no Flask, FastAPI, Starlette, Sanic, aiohttp, Django or other WSGI/ASGI "
+            "application in its Python files, and no script that starts aiohttp's or Tornado's own server"
+            + (f" ({unservable[0]})" if unservable else ""),
+            "pass --app MODULE:NAME (or --cmd)",
+            exit_code=EXIT_USAGE,
+        )
+    return serving
+
+
+def _self_serving_decisions(serving: SelfServing) -> list[Decision]:
+    found = [
+        Decision("app", f"{serving.path} serves itself", f"{serving.call} ({serving.framework}'s own server)"),
+        Decision(
+            "server",
+            f"{serving.framework}'s own, in the script",
+            "no WSGI/ASGI entry a server can import: the script is run as the command",
+        ),
+        Decision("command", shell_words(serving.argv), f"the script {serving.path}, run as python runs it"),
+    ]
+    if not serving.stops_on_sigterm:
+        found.append(
+            Decision(
+                "stop",
+                "SIGTERM ends the script (exit 0)",
+                f"{serving.framework} sets no SIGTERM handler and PID 1 ignores a signal without one: a runner "
+                "(python -c, no shell) installs it and runs the script",
+            )
+        )
+    return found
+
+
+def _self_serving_warnings(serving: SelfServing) -> list[str]:
+    where = serving.call.where()
+    found = [
+        f"{where}: {serving.framework}'s own server runs the app in one process, with no supervisor to restart a "
+        "crashed worker and no access log unless the app sets one up: not a dedicated production server"
+        + (
+            "; it drains requests for up to 60 s on SIGTERM, past docker stop's 10 s (make the app importable "
+            "to have gunicorn bound the drain)"
+            if serving.framework == "aiohttp"
+            else "; a request in flight at stop is cut"
+        )
+    ]
+    if serving.host_unread:
+        found.append(
+            f"{where}: the host {one_line(serving.host_unread[:40])!r} is computed at run time: if it is loopback, "
+            "the container does not answer from outside (bind 0.0.0.0)"
+        )
+    return found
 
 
 def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candidate:
