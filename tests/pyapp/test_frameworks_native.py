@@ -231,3 +231,31 @@ def test_corpus_apps_are_found(name):
     assert word in found.command[-1], found.command
     cmd = next(line for line in render_all(found)["Dockerfile.distroless"].splitlines() if line.startswith("CMD "))
     assert tuple(json.loads(cmd.removeprefix("CMD "))) == found.command  # exec form, exactly the argv
+
+
+UVICORN_SCRIPT = """
+    import os
+
+    import uvicorn
+    from somewhere import build
+
+    if __name__ == "__main__":
+        uvicorn.run(build(), {host}port=int(os.environ.get("PORT", 8000)))
+"""
+
+
+def test_uvicorn_run_in_a_script_is_the_fallback_when_no_app_is_found(tmp_path):
+    found = detect(make_app(tmp_path, {"run.py": UVICORN_SCRIPT.format(host='host="0.0.0.0", ')}))
+    assert found.command == ("/opt/venv/bin/python", "run.py") and found.port == 8000
+    assert found.framework == "uvicorn" and any("timeout_graceful_shutdown" in w for w in found.warnings)
+
+
+def test_uvicorn_run_with_its_default_loopback_host_is_refused(tmp_path):
+    with pytest.raises(DockwiseError, match="binds 127.0.0.1, loopback only"):
+        detect(make_app(tmp_path, {"run.py": UVICORN_SCRIPT.format(host="")}))
+
+
+def test_an_app_candidate_wins_over_its_own_uvicorn_run(tmp_path):
+    code = "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\nif __name__ == '__main__':\n    uvicorn.run(app)\n"
+    found = detect(make_app(tmp_path, {"main.py": code}))
+    assert found.command[0] == "/opt/venv/bin/uvicorn" and found.command[-1] == "main:app"

@@ -652,13 +652,7 @@ def _self_serving_warnings(serving: SelfServing) -> list[str]:
     where = serving.call.where()
     found = [
         f"{where}: {serving.framework}'s own server runs the app in one process, with no supervisor to restart a "
-        "crashed worker and no access log unless the app sets one up: not a dedicated production server"
-        + (
-            "; it drains requests for up to 60 s on SIGTERM, past docker stop's 10 s (make the app importable "
-            "to have gunicorn bound the drain)"
-            if serving.framework == "aiohttp"
-            else "; a request in flight at stop is cut"
-        )
+        f"crashed worker: not a dedicated production server; {serving.on_stop}"
     ]
     if serving.host_unread:
         found.append(

@@ -1,6 +1,7 @@
 """The self-serving fallback: an app that no WSGI/ASGI server can import (Tornado's, or a module that starts its
 server as it is imported) is served by the script that starts its framework's own production server, as the
-framework's provider declares it (`Framework.own_server`: aiohttp's `web.run_app`, Tornado's `listen`).
+framework's provider declares it (`Framework.own_server`: aiohttp's `web.run_app`, Tornado's `listen`), or a
+script that runs a server from code (`Server.own_server`: `uvicorn.run(...)`).
 
 The line against development servers: only calls a provider declares are followed, so Flask's, Bottle's and Dash's
 `app.run()` never are (nor Sanic's, which is served over ASGI); the script is also held to `dev_server_reason`.
@@ -25,11 +26,11 @@ from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.entry import int_value
 from dockwise.pyapp.evidence import Evidence
-from dockwise.pyapp.frameworks import Framework, OwnServer, registry
+from dockwise.pyapp.frameworks import OwnServer, registry
 from dockwise.pyapp.grammar import is_app_path, is_attribute, is_module_path, one_line
 from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module, is_app_file
-from dockwise.pyapp.server import VENV_BIN, app_script_reader, is_loopback
+from dockwise.pyapp.server import SERVERS, VENV_BIN, app_script_reader, is_loopback
 
 PYTHON = posixpath.join(VENV_BIN, "python")
 EXIT_ON_SIGTERM = "import runpy, signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); "
@@ -38,9 +39,9 @@ EXIT_ON_SIGTERM = "import runpy, signal, sys; signal.signal(signal.SIGTERM, lamb
 
 @dataclass(frozen=True)
 class ServerCall:
-    """A call that starts a framework's own server, in one module."""
+    """A call that starts a framework's (or a server's) own server, in one module."""
 
-    framework: Framework
+    framework: str  # the framework or server whose server it starts
     own: OwnServer
     call: ast.Call
     evidence: Evidence
@@ -60,6 +61,7 @@ class SelfServing:
     port_evidence: str
     arguments: tuple[str, ...]  # the script's own options dockwise passes (`--port=8888`)
     stops_on_sigterm: bool
+    on_stop: str  # what the server does with requests in flight on SIGTERM
     host_unread: str | None  # the host expression dockwise could not read, when there is one
 
 
@@ -73,20 +75,20 @@ def _is_main_guard(node: ast.stmt) -> bool:
     )
 
 
-def _imports(aliases: dict[str, str], framework: Framework) -> bool:
-    return any(origin.split(".")[0] in framework.top_level for origin in aliases.values())
+def _declared() -> list[tuple[str, tuple[str, ...], OwnServer]]:
+    """(name, top-level import names, own server) of every framework and server that declares one."""
+    found = [(f.name, f.top_level, f.own_server) for f in registry() if f.own_server]
+    return found + [(s.name, (s.name,), s.own_server) for s in SERVERS.values() if s.own_server]
 
 
-def _own_server(call: ast.Call, aliases: dict[str, str]) -> tuple[Framework, OwnServer] | None:
+def _own_server(call: ast.Call, aliases: dict[str, str]) -> tuple[str, OwnServer] | None:
     name = dotted(call.func, aliases) or ""
-    for framework in registry():
-        own = framework.own_server
-        if own is None:
-            continue
+    imported = {origin.split(".")[0] for origin in aliases.values()}
+    for owner, top_level, own in _declared():
         if name in own.calls:
-            return framework, own
-        if isinstance(call.func, ast.Attribute) and call.func.attr in own.methods and _imports(aliases, framework):
-            return framework, own
+            return owner, own
+        if isinstance(call.func, ast.Attribute) and call.func.attr in own.methods and imported & set(top_level):
+            return owner, own
     return None
 
 
@@ -239,7 +241,7 @@ def self_serving(root: Path, module: Module, found: ServerCall, port_flag: int |
     port, evidence, arguments = _port(port_node, found.own, module, aliases, port_flag, where)
     argv = _runner(module, _is_package_module(root, module), arguments, found.own)
     return SelfServing(
-        found.framework.name,
+        found.framework,
         module.name,
         module.path,
         found.evidence,
@@ -248,6 +250,7 @@ def self_serving(root: Path, module: Module, found: ServerCall, port_flag: int |
         evidence,
         arguments,
         found.own.stops_on_sigterm,
+        found.own.on_stop,
         host_unread,
     )
 
@@ -263,7 +266,7 @@ def find_self_serving(root: Path, modules: list[Module], port_flag: int | None) 
         (module, calls) for module in modules if (calls := server_calls(module)) and _runs_when_executed(module, calls)
     ]
     if len(scripts) > 1:
-        listed = "; ".join(f"{calls[0].evidence.where()} ({calls[0].framework.name})" for _, calls in scripts[:5])
+        listed = "; ".join(f"{calls[0].evidence.where()} ({calls[0].framework})" for _, calls in scripts[:5])
         raise _refuse(
             f"{len(scripts)} scripts serve an app themselves: {listed}",
             "pass --cmd with the one to run (e.g. --cmd 'python SCRIPT.py')",

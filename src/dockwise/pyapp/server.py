@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
+from dockwise.pyapp.frameworks import OwnServer
 from dockwise.pyapp.requirements import Line, logical_lines, parse_line
 from dockwise.pyapp.scan import is_app_file, read_app_file
 
@@ -26,6 +27,7 @@ class Server:
     script: str
     interfaces: frozenset[str]
     imports: tuple[str, ...]  # modules it loads at start, for the distroless stdlib bytecode
+    own_server: OwnServer | None = None  # how a script runs it from code (the self-serving fallback)
 
 
 SERVERS: dict[str, Server] = {
@@ -55,6 +57,13 @@ SERVERS: dict[str, Server] = {
                 "uvicorn.lifespan.on",
                 "uvicorn.loops.asyncio",
                 "uvicorn.logging",
+            ),
+            OwnServer(
+                calls=("uvicorn.run",),
+                default_host="127.0.0.1",
+                default_port=8000,
+                on_stop="unless the call sets timeout_graceful_shutdown, it waits for requests in flight without a "
+                "bound, past docker stop's 10 s",
             ),
         ),
         Server("hypercorn", "hypercorn", frozenset({"asgi", "wsgi"}), ("hypercorn.__main__", "hypercorn.asyncio")),

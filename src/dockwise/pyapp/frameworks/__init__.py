@@ -37,6 +37,7 @@ class OwnServer:
     default_host: str = "0.0.0.0"  # "" means every interface too (Tornado's `address=""`)
     default_port: int | None = None
     stops_on_sigterm: bool = True  # False: as PID 1 it ignores SIGTERM (no handler), so dockwise's runner adds one
+    on_stop: str = "it drains requests in flight on SIGTERM"  # for init's warning: what happens to them at stop
     # The framework's command-line options a script may read its port from: `define("port", default=8888)`,
     # `parse_command_line()`, then `options.port`; dockwise passes `--port=N`.
     option_define: str | None = None

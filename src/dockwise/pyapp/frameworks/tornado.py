@@ -50,6 +50,7 @@ FRAMEWORK = Framework(
         port_position=0,
         default_host="",
         stops_on_sigterm=False,
+        on_stop="it does not drain: a request in flight at stop is cut",
         option_define="tornado.options.define",
         option_parse=("tornado.options.parse_command_line",),
         option_values="tornado.options.options",
