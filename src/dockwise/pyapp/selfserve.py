@@ -33,7 +33,7 @@ from dockwise.pyapp.scan import Module, is_app_file
 from dockwise.pyapp.server import SERVERS, VENV_BIN, app_script_reader, is_loopback
 
 PYTHON = posixpath.join(VENV_BIN, "python")
-EXIT_ON_SIGTERM = "import runpy, signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); "
+EXIT_ON_SIGTERM = "import runpy, signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit()); "
 """The runner's prefix for a server without a SIGTERM handler: as PID 1 it would ignore docker stop's SIGTERM."""
 
 
