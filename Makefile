@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lock engine bases compose-cli clean docs bench
+.PHONY: demo test check lock engine bases compose-cli clean docs bench golden
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ check: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	DOCKWISE_HERMETIC=1 HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "$(HERMETIC)" $(PYTEST_ARGS)
+
+# Write the golden files of `dockwise init` (tests/golden/: the files and the plan of every fixture and corpus app)
+# from the code; `make check` fails on any difference, so review the diff before committing it.
+golden: $(STAMP)
+	$(BIN)/python -m pytest -q tests/pyapp/test_golden.py --update-golden
 
 # The performance goals (issue 10's table), each beside its peer in the same run: server throughput and startup,
 # the distroless image's size (bench_webapp), inspect's time and memory against dive (bench_inspect), sbom's time,

@@ -104,3 +104,11 @@ def _hermetic(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse_connect)
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse_privileged)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="write the golden files of `dockwise init` (tests/golden/) from the code instead of comparing them",
+    )

@@ -334,6 +334,13 @@ def base(
     "[default: a lockfile, else requirements.txt, else pyproject.toml].",
 )
 @click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
+@click.option(
+    "--plan",
+    "as_plan",
+    is_flag=True,
+    help="Print the build plan as JSON on stdout (what was found, with evidence; what the images install and run) "
+    "and write nothing.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def init(
     app_dir: Path,
@@ -346,6 +353,7 @@ def init(
     setup: str | None,
     deps: tuple[str, ...],
     dry_run: bool,
+    as_plan: bool,
     force: bool,
 ) -> None:
     """Write Dockerfile, Dockerfile.distroless, .dockerignore and compose.yaml for the Python web app in APP_DIR.
@@ -354,6 +362,7 @@ def init(
     to do.
     """
     from dockwise.pyapp.detect import InitOptions, detect
+    from dockwise.pyapp.plan import plan_text
     from dockwise.pyapp.render import render_all
     from dockwise.pyapp.summary import summary
     from dockwise.pyapp.writeset import diff, existing, write_set
@@ -368,8 +377,17 @@ def init(
         setup=setup,
         deps=deps,
     )
+    if as_plan and (dry_run or force):
+        raise DockwiseError(
+            f"--plan with {'--dry-run' if dry_run else '--force'}: --plan prints the plan and writes nothing",
+            "pass --plan alone for the plan, or --dry-run / --force for the files",
+            exit_code=EXIT_USAGE,
+        )
     facts = detect(app_dir, options)
-    files = render_all(facts)
+    files = render_all(facts)  # rendered even for the plan: an app the files cannot be written for has no plan
+    if as_plan:
+        click.echo(plan_text(facts), nl=False)
+        return
     if dry_run:
         if existing(facts.root, files):
             click.echo(diff(facts.root, files), nl=False)

@@ -134,11 +134,13 @@ class InitOptions:
 
 @dataclass(frozen=True)
 class Decision:
-    """One line of the summary: what was decided, and why."""
+    """One line of the summary: what was decided, and why; `source` is the place in the app it rests on (None when
+    a flag or a default decided)."""
 
     topic: str
     value: str
     evidence: str
+    source: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -247,9 +249,10 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "python",
             python.version,
             str(python.evidence) if python.evidence else "no pin or constraint in the app: dockwise's default",
+            python.evidence,
         )
     )
-    decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence)))
+    decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence), deps.evidence))
 
     candidates = find_candidates(modules)
     procfile = read_procfile(root)
@@ -263,11 +266,12 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     server: ServerChoice | None = None
     port_hint = next((h for m in modules for h in port_hints(m)), None)
     port, port_evidence = _port(options.port, port_hint, procfile)
+    port_source = port_hint.evidence if port_hint and options.port is None else None
     cmd_argv = _split_flag("--cmd", options.cmd) if options.cmd else None
     if procfile and procfile.web and procfile.web.shell_only is None:
         port_default = procfile.web.port_default
         if options.port is None and port_default:
-            port, port_evidence = port_default, str(procfile.web.evidence)
+            port, port_evidence, port_source = port_default, str(procfile.web.evidence), procfile.web.evidence
     # A port the server command itself binds is the one it listens on: the image EXPOSEs that one.
     bound = None
     if cmd_argv:
@@ -276,6 +280,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         bound = _literal_port(list(procfile.web.argv), procfile.web.evidence.where())
     if bound and options.port is None:
         port, port_evidence = bound[0], bound[1]
+        port_source = None if cmd_argv else procfile.web.evidence if procfile and procfile.web else None
 
     if options.app:
         candidate = _parse_app_flag(options.app, root, candidates, options.server)
@@ -323,18 +328,20 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             argv, changes = adapt_procfile(web.argv, server.server if server else None, port)
             warnings += [f"{web.evidence.where()}: {change}" for change in changes]
             candidate = _target_candidate(next((w for w in web.argv if ":" in w), ""), candidates)
-            decisions.append(Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)"))
+            decisions.append(
+                Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)", web.evidence)
+            )
     serving: SelfServing | None = None
     if argv is None and candidate is None:
         servable, unservable = _servable(candidates, modules)
         notes += unservable
         if servable or (django is not None and django.application):
             candidate = _choose_candidate(servable, django, root)
-            decisions.append(Decision("app", candidate.target, candidate.describe()))
+            decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
         else:
             serving = _self_serving(root, modules, options, unservable)
             argv = list(serving.argv)
-            port, port_evidence = serving.port, serving.port_evidence
+            port, port_evidence, port_source = serving.port, serving.port_evidence, serving.call
             decisions += _self_serving_decisions(serving)
             warnings += _self_serving_warnings(serving)
     if candidate is not None:
@@ -361,7 +368,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
             )
         )
-    decisions.append(Decision("port", str(port), port_evidence))
+    decisions.append(Decision("port", str(port), port_evidence, port_source))
     if (
         server is not None
         and server.server.name == "gunicorn"
@@ -371,10 +378,11 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         warnings.append(SLOW_CLIENTS_WARNING)
 
     health = health_route(modules)
+    health_source: Evidence | None = None
     if options.health_path:
         health_path, health_evidence = options.health_path, "--health-path"
     elif health:
-        health_path, health_evidence = health[0], str(health[1])
+        health_path, health_evidence, health_source = health[0], str(health[1]), health[1]
     else:
         health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
     if not is_url_path(health_path):
@@ -383,7 +391,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "e.g. --health-path /healthz",
             exit_code=EXIT_USAGE,
         )
-    decisions.append(Decision("health check", f"GET {health_path}", health_evidence))
+    decisions.append(Decision("health check", f"GET {health_path}", health_evidence, health_source))
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
     writable = writable_paths(candidate, modules, packaged)
@@ -392,7 +400,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if django is not None:
         settings = django.settings_module
         writable += _django_writable(django)
-        decisions.append(Decision("django settings", django.settings_module, str(django.settings_evidence)))
+        decisions.append(
+            Decision("django settings", django.settings_module, str(django.settings_evidence), django.settings_evidence)
+        )
         for alternative in django.settings_alternatives:
             todo.append(
                 f"{django.settings_evidence.where()} can also pick {alternative}: set "
@@ -406,6 +416,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                     "static files",
                     f"collectstatic at build time into {in_image(django.static_root)}",
                     str(django.static_evidence),
+                    django.static_evidence,
                 )
             )
         else:
@@ -428,7 +439,9 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         for path in on_tmpfs
     ]
     for path in writable:
-        decisions.append(Decision("writable", f"{path.path} -> {data_target(path)}", f"{path.evidence} ({path.why})"))
+        decisions.append(
+            Decision("writable", f"{path.path} -> {data_target(path)}", f"{path.evidence} ({path.why})", path.evidence)
+        )
 
     suggestions = _setup_suggestions(root, files, candidate, modules, django, procfile)
     setup: tuple[str, ...] = ()
@@ -628,13 +641,18 @@ def _self_serving(root: Path, modules: list[Module], options: InitOptions, unser
 
 def _self_serving_decisions(serving: SelfServing) -> list[Decision]:
     found = [
-        Decision("app", f"{serving.path} serves itself", f"{serving.call} ({serving.framework}'s own server)"),
+        Decision(
+            "app", f"{serving.path} serves itself", f"{serving.call} ({serving.framework}'s own server)", serving.call
+        ),
         Decision(
             "server",
             f"{serving.framework}'s own, in the script",
             "no WSGI/ASGI entry a server can import: the script is run as the command",
+            serving.call,
         ),
-        Decision("command", shell_words(serving.argv), f"the script {serving.path}, run as python runs it"),
+        Decision(
+            "command", shell_words(serving.argv), f"the script {serving.path}, run as python runs it", serving.call
+        ),
     ]
     if not serving.stops_on_sigterm:
         found.append(
@@ -643,6 +661,7 @@ def _self_serving_decisions(serving: SelfServing) -> list[Decision]:
                 "SIGTERM ends the script (exit 0)",
                 f"{serving.framework} sets no SIGTERM handler and PID 1 ignores a signal without one: a runner "
                 "(python -c, no shell) installs it and runs the script",
+                serving.call,
             )
         )
     return found
