@@ -23,7 +23,7 @@ def app(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def judge(root: Path, command: str):
     files = walk_files(root)
-    return destroys_command(command, root, files, served_modules(root, files))
+    return destroys_command(command, root, files, served_modules(root, files)[0])
 
 
 FLASK_CLI = """\
@@ -50,7 +50,10 @@ FLASK_CLI = """\
 def test_flaskr_init_db_drops_its_tables_through_schema_sql():
     files = walk_files(FIXTURES / "flaskr")
     found = destroys(
-        ("flask", "--app", "flaskr", "init-db"), FIXTURES / "flaskr", files, served_modules(FIXTURES / "flaskr", files)
+        ("flask", "--app", "flaskr", "init-db"),
+        FIXTURES / "flaskr",
+        files,
+        served_modules(FIXTURES / "flaskr", files)[0],
     )
     assert found is not None and found.what == "drops tables"
     assert found.evidence.where() == "flaskr/schema.sql:4" and found.evidence.excerpt == "DROP TABLE IF EXISTS user"

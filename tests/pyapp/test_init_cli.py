@@ -75,11 +75,32 @@ def test_two_candidate_apps_ask_for_app(tmp_path):
     assert run_init(app, "--app", "app:app").exit_code == 0
 
 
-def test_syntax_error_in_the_app(tmp_path):
+def test_syntax_error_in_a_module_the_app_imports(tmp_path):
     app = copy_app("flask-quickstart", tmp_path)
     (app / "views.py").write_text("def broken(:\n    pass\n")
-    assert one_error_line(run_init(app)).startswith("error: views.py:1: ")
+    (app / "app.py").write_text("import views\n" + (app / "app.py").read_text())
+    result = run_init(app)
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith("error: views.py:1: invalid syntax")
     assert written(app) == []
+
+
+def test_syntax_error_in_the_entry_module(tmp_path):
+    app = copy_app("flask-quickstart", tmp_path)
+    (app / "app.py").write_text((app / "app.py").read_text() + "\nprint 'started'\n")
+    result = run_init(app)
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith("error: app.py:")
+    assert written(app) == []
+
+
+def test_syntax_error_off_the_entry_path_is_skipped_with_a_note(tmp_path):
+    app = copy_app("flask-quickstart", tmp_path)
+    (app / "legacy.py").write_text("x = 1\nprint 'python 2'\n")
+    result = run_init(app)
+    assert result.exit_code == 0, result.output
+    assert "legacy.py:2: " in result.output and "skipped" in result.output
+    assert sorted(written(app)) == [".dockerignore", "Dockerfile", "Dockerfile.distroless", "compose.yaml"]
 
 
 @pytest.mark.parametrize(

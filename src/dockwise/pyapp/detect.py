@@ -28,6 +28,7 @@ from dockwise.pyapp.grammar import (
     shell_words,
 )
 from dockwise.pyapp.procfile import read_procfile
+from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
@@ -45,7 +46,9 @@ from dockwise.pyapp.scan import (
     NOT_SERVED_DIRS,
     SKIPPED_DIRS,
     Module,
+    Unparsed,
     is_app_file,
+    module_name,
     parse_module,
     read_app_file,
     served_modules,
@@ -232,7 +235,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     warnings: list[str] = []
     todo: list[str] = []
     notes: list[str] = []
-    modules = served_modules(root, files)
+    modules, unparsed = served_modules(root, files)
     project = read_project(root)
     deps = detect_dependencies(root, files, project, list(options.deps))
     notes += deps.notes
@@ -242,7 +245,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    python = choose_python(root, project, options.python)
+    newer = [m.newer for m in modules if m.newer is not None]
+    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
     warnings += python.warnings
     decisions.append(
         Decision(
@@ -336,14 +340,16 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         servable, unservable = _servable(candidates, modules)
         notes += unservable
         if servable or (django is not None and django.application):
-            candidate = _choose_candidate(servable, django, root)
+            candidate = _choose_candidate(servable, django, root, unparsed)
             decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
         else:
-            serving = _self_serving(root, modules, options, unservable)
+            serving = _self_serving(root, modules, options, unservable, unparsed)
             argv = list(serving.argv)
             port, port_evidence, port_source = serving.port, serving.port_evidence, serving.call
             decisions += _self_serving_decisions(serving)
             warnings += _self_serving_warnings(serving)
+    entry = candidate.module if candidate is not None else (serving.module if serving is not None else None)
+    notes += _skipped(unparsed, entry, modules)
     if candidate is not None:
         _check_candidate(candidate)
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
@@ -626,8 +632,12 @@ def _servable(candidates: list[Candidate], modules: list[Module]) -> tuple[list[
     return servable, notes
 
 
-def _self_serving(root: Path, modules: list[Module], options: InitOptions, unservable: list[str]) -> SelfServing:
+def _self_serving(
+    root: Path, modules: list[Module], options: InitOptions, unservable: list[str], unparsed: list[Unparsed]
+) -> SelfServing:
     serving = find_self_serving(root, modules, options.port)
+    if serving is None and unparsed:
+        raise unparsed[0].error()  # the app is likeliest in the file that could not be read
     if serving is None:
         raise DockwiseError(
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Sanic, aiohttp, Django or other WSGI/ASGI "
@@ -681,11 +691,23 @@ def _self_serving_warnings(serving: SelfServing) -> list[str]:
     return found
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path) -> Candidate:
+def _skipped(unparsed: list[Unparsed], entry: str | None, modules: list[Module]) -> list[str]:
+    """Notes for the files no Python dockwise builds reads; one the served app's module `entry` imports (or is) is
+    refused instead."""
+    reached = entry_path(entry, modules) if entry is not None else set()
+    for file in unparsed:
+        if on_path(module_name(file.path), reached):
+            raise file.error()
+    return [file.note() for file in unparsed]
+
+
+def _choose_candidate(candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed]) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    if not candidates and unparsed:
+        raise unparsed[0].error()  # the app is likeliest in the file that could not be read
     if not candidates:
         raise DockwiseError(
             f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "

@@ -143,3 +143,48 @@ class PathEvaluator:
         if path is None or path == ROOT or str(path) in ("", "."):
             return None  # above the app root: not something the image holds
         return path.parent
+
+
+def imported_modules(module: Module) -> set[str]:
+    """Dotted names a module imports (absolute and relative), with every parent package and, for
+    `from PKG import NAME`, `PKG.NAME` too (NAME may be a submodule)."""
+    package = module.name if module.path.endswith("__init__.py") else module.name.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                anchor = ".".join(parts[: len(parts) - (node.level - 1)]) if node.level - 1 <= len(parts) else ""
+                base = ".".join(p for p in (anchor, base) if p)
+            if base:
+                names.add(base)
+            names.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+    return {".".join(name.split(".")[:n]) for name in names for n in range(1, name.count(".") + 2)}
+
+
+def _names(module_name: str, imported: str) -> bool:
+    """Whether `imported` names the module `module_name` (a src/ layout imports `blog`, the module is `src.blog`)."""
+    return module_name == imported or module_name.endswith("." + imported)
+
+
+def entry_path(entry: str, modules: list[Module]) -> set[str]:
+    """The dotted names the module `entry` imports, transitively through the app's own modules (`entry` included)."""
+    reached = {entry}
+    pending = [m for m in modules if _names(m.name, entry)]
+    seen: set[str] = set()
+    while pending:
+        module = pending.pop()
+        if module.name in seen:
+            continue
+        seen.add(module.name)
+        imported = imported_modules(module)
+        reached |= imported
+        pending += [m for m in modules if m.name not in seen and any(_names(m.name, i) for i in imported)]
+    return reached
+
+
+def on_path(module_name: str, path: set[str]) -> bool:
+    return any(_names(module_name, name) for name in path)

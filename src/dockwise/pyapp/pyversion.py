@@ -5,6 +5,8 @@ Precedence (a flag always wins; the first source found decides; later ones only 
 `requires-python` (pyproject.toml, uv.lock) and the `Programming Language :: Python :: 3.X` classifiers.
 A pin names one version; a constraint is satisfied by the newest base it allows. dockwise builds only the versions
 its bases provide (3.11 and 3.13): a pin to another one gets the nearest base and a warning, never silently.
+Code that needs a newer Python than 3.11 (a `type` statement, PEP 695/696/701: `newer_syntax.py`) rules out the
+bases that cannot read it; a pin or flag naming one of those is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -23,6 +26,9 @@ from dockwise.pyapp.bases import DEFAULT, SUPPORTED
 from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.scan import file_kind, read_app_file
+
+if TYPE_CHECKING:
+    from dockwise.pyapp.newer_syntax import NewerSyntax
 
 _PIN = re.compile(
     r"(?:python-?|cpython-?)?([0-9]{1,3})\.([0-9]{1,3})(?:\.[0-9]{1,4})?(?:[a-z]+[0-9]{0,4})?", re.IGNORECASE
@@ -43,11 +49,26 @@ def _key(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def nearest(version: str) -> str:
-    """The supported version closest to `version`; on a tie the older one (pins that predate a release are likelier
-    to have wheels for the older interpreter)."""
+def nearest(version: str, syntax: NewerSyntax | None = None) -> str:
+    """The supported version closest to `version` that reads the app's code; on a tie the older one (pins that
+    predate a release are likelier to have wheels for the older interpreter)."""
     major, minor = _key(version)
-    return min(SUPPORTED, key=lambda v: (abs(_key(v)[1] - minor) + 100 * abs(_key(v)[0] - major), _key(v)))
+    readable = [v for v in SUPPORTED if _reads(v, syntax)] or list(SUPPORTED)
+    return min(readable, key=lambda v: (abs(_key(v)[1] - minor) + 100 * abs(_key(v)[0] - major), _key(v)))
+
+
+def _reads(version: str, syntax: NewerSyntax | None) -> bool:
+    return syntax is None or _key(version) >= _key(syntax.version)
+
+
+def _unreadable(what: str, version: str, syntax: NewerSyntax) -> DockwiseError:
+    newest = SUPPORTED[-1]
+    return DockwiseError(
+        f"{what} Python {version}, but {syntax.evidence.where()} uses {syntax.what}, which needs Python "
+        f"{syntax.version} or newer",
+        f"pin Python {newest} (or pass --python {newest}), or rewrite that code for Python {version}",
+        exit_code=EXIT_USAGE,
+    )
 
 
 def _pin_from(text: str, source: str, line: int | None) -> tuple[str, Evidence]:
@@ -158,16 +179,21 @@ def _allows(specifiers: list[tuple[SpecifierSet, Evidence]], version: str) -> bo
     )
 
 
-def choose_python(root: Path, project: Project | None, flag: str | None) -> PythonChoice:
+def choose_python(
+    root: Path, project: Project | None, flag: str | None, syntax: NewerSyntax | None = None
+) -> PythonChoice:
+    """`syntax`: the construct in the app's code that needs the newest Python, if it needs a newer one than 3.11."""
     constraints = _constraints(root, project)
     if flag:
         pin, _ = _pin_from(flag, "--python", 1)
         if pin not in SUPPORTED:
             raise DockwiseError(
                 f"--python {flag}: dockwise's bases provide Python {' and '.join(SUPPORTED)} only",
-                f"pass --python {nearest(pin)} (the nearest base)",
+                f"pass --python {nearest(pin, syntax)} (the nearest base)",
                 exit_code=EXIT_USAGE,
             )
+        if syntax is not None and not _reads(pin, syntax):
+            raise _unreadable("--python names", pin, syntax)
         warnings = [
             f"--python {pin} is outside {evidence.where()} ({spec})"
             for spec, evidence in constraints
@@ -176,9 +202,13 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
         return PythonChoice(pin, pin, Evidence("--python", None, flag), tuple(warnings))
     for pinned in (_file_pin(root, ".python-version"), _file_pin(root, "runtime.txt"), _pipenv_pin(root)):
         if pinned:
-            return _from_pin(*pinned, constraints)
+            return _from_pin(*pinned, constraints, syntax)
     versions, classifier_evidence = _classifier_versions(project)
     allowed = [v for v in SUPPORTED if _allows(constraints, v)]
+    if syntax is not None and allowed and not any(_reads(v, syntax) for v in allowed):
+        spec, evidence = constraints[0]
+        raise _unreadable(f"{evidence.where()} ({spec}) allows only", allowed[-1], syntax)
+    allowed = [v for v in allowed if _reads(v, syntax)]
     if not allowed:
         spec, evidence = constraints[0]
         raise DockwiseError(
@@ -191,16 +221,25 @@ def choose_python(root: Path, project: Project | None, flag: str | None) -> Pyth
     if preferred:
         return PythonChoice(preferred[-1], None, classifier_evidence)
     choice = DEFAULT if DEFAULT in allowed else allowed[-1]
+    if syntax is not None:
+        evidence = syntax.evidence
+        return PythonChoice(
+            choice,
+            None,
+            Evidence(evidence.file, evidence.line, f"{syntax.what}: Python {syntax.version}+ reads it"),
+        )
     if constraints:
         spec, evidence = constraints[0]
         return PythonChoice(choice, None, Evidence(evidence.file, evidence.line, f"{spec}: newest base allowed"))
     return PythonChoice(choice, None, None)
 
 
-def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
+def _from_pin(version: str, evidence: Evidence, constraints, syntax: NewerSyntax | None) -> PythonChoice:
+    if syntax is not None and not _reads(version, syntax):
+        raise _unreadable(f"{evidence.where()} pins", version, syntax)
     if version in SUPPORTED:
         return PythonChoice(version, version, evidence)
-    base = nearest(version)
+    base = nearest(version, syntax)
     if _key(version)[0] != 3:
         raise DockwiseError(
             f"{evidence.where()}: the app pins Python {version}; dockwise builds Python 3 only",
@@ -216,9 +255,14 @@ def _from_pin(version: str, evidence: Evidence, constraints) -> PythonChoice:
             f"{version}-slim image (--build-arg BASE_IMAGE=python:{version}-slim)",
             exit_code=EXIT_USAGE,
         )
+    reads = (
+        f" that reads {syntax.evidence.where()} ({syntax.what})"
+        if syntax is not None and nearest(version) != base
+        else ""
+    )
     warning = (
         f"{evidence.where()} pins Python {version}; dockwise's bases provide {' and '.join(SUPPORTED)}, so "
-        f"the images use the nearest, {base}. Check that the app and its pins work on {base}, or pass --python; "
+        f"the images use the nearest{reads}, {base}. Check that the app and its pins work on {base}, or pass --python; "
         f"to keep {version}, build the standard variant on a public image "
         f"(--build-arg BASE_IMAGE=python:{version}-slim) — no distroless image exists for it"
     )

@@ -7,8 +7,12 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
+
+if TYPE_CHECKING:
+    from dockwise.pyapp.newer_syntax import NewerSyntax
 
 # Never the app's own code: virtual environments, installed packages, VCS and tool caches, build output.
 SKIPPED_DIRS = frozenset(
@@ -67,6 +71,27 @@ class Module:
     name: str
     tree: ast.Module
     text: str
+    newer: NewerSyntax | None = None  # the construct that needs a Python newer than the host's, if any
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A Python file no Python dockwise builds reads (a real syntax error, or syntax newer than 3.13): skipped with a
+    note, unless the served app imports it."""
+
+    path: str
+    line: int
+    message: str
+
+    def error(self) -> DockwiseError:
+        return DockwiseError(
+            f"{self.path}:{self.line}: {self.message}",
+            "fix the syntax error; dockwise reads the app's code without running it",
+            exit_code=EXIT_USAGE,
+        )
+
+    def note(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}; skipped (the served app does not import it)"
 
 
 def file_kind(root: Path, relative: str) -> str:
@@ -177,26 +202,53 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
-def parse_module(root: Path, path: str) -> Module:
-    """Parse one file; a syntax error is the user's to fix, reported with its line."""
+def read_module(root: Path, path: str) -> Module | Unparsed:
+    """Parse one file with the host's `ast`; code it refuses goes to `newer_syntax`, which reads what a newer Python
+    accepts and tells a real syntax error by its line."""
     text = read_app_file(root, path)
+    if "\0" in text:  # the host says so without a line (or with a ValueError before 3.11.4)
+        return Unparsed(path, text[: text.index("\0")].count("\n") + 1, "a NUL byte: not Python source")
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise DockwiseError(
-            f"{path}:{exc.lineno}: {exc.msg}",
-            "fix the syntax error; dockwise reads the app's code without running it",
-            exit_code=EXIT_USAGE,
-        ) from None
-    except ValueError as exc:  # a NUL byte (3.11)
-        raise DockwiseError(f"{path}: {exc}", "remove the NUL bytes from the file", exit_code=EXIT_USAGE) from None
+        # Imported here: LibCST's import takes seconds, paid only by apps written for a newer Python.
+        from dockwise.pyapp.newer_syntax import rewrite
+
+        try:
+            found = rewrite(text, path, exc)
+        except (RecursionError, MemoryError):
+            raise _too_deep(path) from None
+        if not isinstance(found, tuple):
+            return Unparsed(path, found.line, found.message)
+        return Module(path=path, name=module_name(path), tree=found[0], text=text, newer=found[1])
     except (RecursionError, MemoryError):
-        raise DockwiseError(
-            f"{path} nests too deeply to parse", "split the deeply nested expression", exit_code=EXIT_USAGE
-        ) from None
+        raise _too_deep(path) from None
     return Module(path=path, name=module_name(path), tree=tree, text=text)
 
 
-def served_modules(root: Path, files: list[str]) -> list[Module]:
-    """The parsed Python modules that could be served (not tests, docs, setup scripts)."""
-    return [parse_module(root, f) for f in files if f.endswith(".py") and is_served(f)]
+def _too_deep(path: str) -> DockwiseError:
+    return DockwiseError(
+        f"{path} nests too deeply to parse", "split the deeply nested expression", exit_code=EXIT_USAGE
+    )
+
+
+def parse_module(root: Path, path: str) -> Module:
+    """Parse one file the app needs; a syntax error is the user's to fix, reported with its line."""
+    found = read_module(root, path)
+    if isinstance(found, Unparsed):
+        raise found.error()
+    return found
+
+
+def served_modules(root: Path, files: list[str]) -> tuple[list[Module], list[Unparsed]]:
+    """The parsed Python modules that could be served (not tests, docs, setup scripts), and those no Python dockwise builds reads."""
+    modules: list[Module] = []
+    unparsed: list[Unparsed] = []
+    for path in files:
+        if path.endswith(".py") and is_served(path):
+            found = read_module(root, path)
+            if isinstance(found, Unparsed):
+                unparsed.append(found)
+            else:
+                modules.append(found)
+    return modules, unparsed
