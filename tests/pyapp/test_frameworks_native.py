@@ -259,3 +259,8 @@ def test_an_app_candidate_wins_over_its_own_uvicorn_run(tmp_path):
     code = "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\nif __name__ == '__main__':\n    uvicorn.run(app)\n"
     found = detect(make_app(tmp_path, {"main.py": code}))
     assert found.command[0] == "/opt/venv/bin/uvicorn" and found.command[-1] == "main:app"
+
+
+def test_a_self_serving_app_says_so_in_its_plan():
+    found = detect(CORPUS / "tornado-hello")
+    assert (found.framework, found.interface, found.candidate, found.server) == ("tornado", "self", None, None)

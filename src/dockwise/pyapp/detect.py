@@ -354,7 +354,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         _check_candidate(candidate)
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
     framework = serving.framework if serving else framework
-    interface = candidate.interface if candidate else "wsgi"
+    interface = candidate.interface if candidate else ("self" if serving else "wsgi")
     if argv is None:
         assert candidate is not None
         server = choose_server(interface, deps.names, options.server, None)
