@@ -59,7 +59,6 @@ class SelfServing:
     argv: tuple[str, ...]
     port: int
     port_evidence: str
-    arguments: tuple[str, ...]  # the script's own options dockwise passes (`--port=8888`)
     stops_on_sigterm: bool
     on_stop: str  # what the server does with requests in flight on SIGTERM
     host_unread: str | None  # the host expression dockwise could not read, when there is one
@@ -228,7 +227,7 @@ def self_serving(root: Path, module: Module, found: ServerCall, port_flag: int |
     where = found.evidence.where()
     if not is_app_path(module.path) or not is_module_path(module.name):
         raise _refuse(
-            f"{where}: the script {module.path!r} cannot be named in a command safely",
+            f"{where}: the script {one_line(module.path)!r} cannot be named in a command safely",
             "rename it to letters, digits and _",
         )
     if reason := dev_server_reason([PYTHON, module.path], app_script_reader(root)):
@@ -248,7 +247,6 @@ def self_serving(root: Path, module: Module, found: ServerCall, port_flag: int |
         argv,
         port,
         evidence,
-        arguments,
         found.own.stops_on_sigterm,
         found.own.on_stop,
         host_unread,
