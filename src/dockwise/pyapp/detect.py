@@ -12,7 +12,7 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
-from dockwise.pyapp.entry import Candidate, find_candidates, health_route, port_hints
+from dockwise.pyapp.entry import Candidate, find_candidates, port_hints
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
@@ -27,6 +27,7 @@ from dockwise.pyapp.grammar import (
     port_number,
     shell_words,
 )
+from dockwise.pyapp.health import choose_health
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python
@@ -67,7 +68,6 @@ from dockwise.pyapp.server import (
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
-DEFAULT_HEALTH_PATH = "/"
 # Top-level files never needed at run time (dependency files are bind-mounted into the build, not copied).
 NOT_RUNTIME = (
     "Dockerfile",
@@ -383,14 +383,18 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     ):
         warnings.append(SLOW_CLIENTS_WARNING)
 
-    health = health_route(modules)
     health_source: Evidence | None = None
     if options.health_path:
         health_path, health_evidence = options.health_path, "--health-path"
-    elif health:
-        health_path, health_evidence, health_source = health[0], str(health[1]), health[1]
     else:
-        health_path, health_evidence = DEFAULT_HEALTH_PATH, "no health route in the app: its front page"
+        health = choose_health(modules, candidate, django is not None)
+        health_path, health_evidence, health_source = health.path, health.why, health.source
+        if not health.certain:
+            todo.append(
+                "the health check asks GET / but the app routes no / and no health route dockwise can see: pass "
+                "--health-path with a GET route that answers 200 (e.g. --health-path /items), or the container "
+                "shows unhealthy and a readiness probe never passes"
+            )
     if not is_url_path(health_path):
         raise DockwiseError(
             f"--health-path {health_path!r}: not a URL path (it starts with / and has no space, quote, backslash or $)",

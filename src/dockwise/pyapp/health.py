@@ -1,0 +1,158 @@
+"""The path the health check asks: the app's own health route, else its front page when the app serves one, else a
+page the app is known to answer. A health check that asks a path the app answers 404 marks a working container
+unhealthy (and a Kubernetes readiness probe never passes), so `/` is only kept blindly when nothing better is known.
+
+Bad (an API whose routes are all under /customers: GET / answers 404, the container is never healthy):
+
+    app = FastAPI(docs_url=None)
+    @app.get("/customers")
+
+Good (that route is asked instead):
+
+    GET /customers
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from dockwise.pyapp.entry import Candidate, health_route, route_paths
+from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.grammar import is_url_path
+from dockwise.pyapp.pyast import keyword, literal
+from dockwise.pyapp.scan import Module
+
+FRONT_PAGE = "/"
+_ROUTE_CALLS = frozenset({"route", "get", "api_route", "add_url_rule", "add_api_route"})
+_PREFIX_KEYWORDS = ("prefix", "url_prefix")
+_INCLUDE_CALLS = frozenset({"include_router", "register_blueprint", "mount", "include"})
+# Pages a framework serves by itself unless the constructor turns them off (that keyword then names it).
+_BUILTIN_PAGES = {"fastapi": ("/docs", "docs_url")}
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    receiver: str  # the router or app object the route is declared on
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class HealthChoice:
+    path: str
+    why: str
+    source: Evidence | None
+    certain: bool  # False: the app routes other paths and none is known to answer; `/` was kept blindly
+
+
+def _gets(call: ast.Call, name: str) -> bool:
+    if name == "get":
+        return True
+    methods = literal(keyword(call, "methods"))
+    return methods is None or (isinstance(methods, (list, tuple)) and "GET" in methods)
+
+
+def _route_call(node: ast.AST) -> tuple[str, str] | None:
+    """(call name, receiver) of `obj.get(...)`, or of a bare `get(...)`/`route(...)` decorator (Litestar, Bottle's
+    default app), whose receiver is ''."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.attr, func.value.id
+    if isinstance(func, ast.Name) and func.id in ("get", "route"):
+        return func.id, ""
+    return None
+
+
+def declared_get_routes(module: Module) -> list[Route]:
+    """GET routes declared on a named router or app object (`@app.get("/x")`, `bp.route("/x")`, `@get("/x")`)."""
+    found = []
+    for node in ast.walk(module.tree):
+        call = _route_call(node)
+        if call is None:
+            continue
+        assert isinstance(node, ast.Call)  # _route_call saw a call
+        (name, receiver), path = call, literal(node.args[0])
+        if name in _ROUTE_CALLS and isinstance(path, str) and path.startswith("/") and _gets(node, name):
+            found.append(
+                Route(
+                    path, receiver, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")
+                )
+            )
+    return found
+
+
+def _prefixed(call: ast.Call) -> bool:
+    return any(literal(keyword(call, k)) not in (None, "", "/") for k in _PREFIX_KEYWORDS) or any(
+        k.arg is None for k in call.keywords
+    )
+
+
+def prefixed_names(modules: list[Module]) -> frozenset[str]:
+    """Names of routers that get a URL prefix where they are made (`APIRouter(prefix="/api")`) or included
+    (`app.include_router(r, prefix=...)`): their declared paths are not the served ones."""
+    names: set[str] = set()
+    for module in modules:
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _prefixed(node.value):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _INCLUDE_CALLS
+                and node.args
+                and (_prefixed(node) or node.func.attr in ("mount", "include"))
+            ):
+                target = node.args[-1] if node.func.attr == "mount" else node.args[0]
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+                elif isinstance(target, ast.Attribute):
+                    names.add(target.attr)
+    return frozenset(names)
+
+
+def _builtin_page(candidate: Candidate | None) -> tuple[str, Evidence] | None:
+    if candidate is None or candidate.framework not in _BUILTIN_PAGES or candidate.factory:
+        return None
+    page, off_switch = _BUILTIN_PAGES[candidate.framework]
+    if off_switch in candidate.evidence.excerpt:
+        return None
+    return page, candidate.evidence
+
+
+def choose_health(modules: list[Module], candidate: Candidate | None, django: bool) -> HealthChoice:
+    """`django`: the app's URLs come from Django's URLconf, whose includes dockwise does not resolve: `/` is kept."""
+    own = health_route(modules)
+    if own:
+        return HealthChoice(own[0], str(own[1]), own[1], True)
+    routes = [r for m in modules for r in declared_get_routes(m)]
+    front = next((r for r in routes if r.path == FRONT_PAGE), None)
+    if front is not None:
+        return HealthChoice(
+            FRONT_PAGE, f"no health route in the app: its front page ({front.evidence})", front.evidence, True
+        )
+    if django or not any(route_paths(m) for m in modules):
+        return HealthChoice(FRONT_PAGE, "no health route in the app: its front page", None, True)
+    builtin = _builtin_page(candidate)
+    if builtin is not None:
+        return HealthChoice(
+            builtin[0],
+            f"no health route and no route at /: the page {candidate.framework if candidate else ''} serves itself "
+            f"({builtin[1]})",
+            builtin[1],
+            True,
+        )
+    prefixed = prefixed_names(modules)
+    plain = [
+        r for r in routes if r.receiver not in prefixed and is_url_path(r.path) and not any(c in r.path for c in "{<:*")
+    ]
+    if plain:
+        return HealthChoice(
+            plain[0].path,
+            f"no health route and no route at /: a GET route without parameters ({plain[0].evidence})",
+            plain[0].evidence,
+            True,
+        )
+    return HealthChoice(FRONT_PAGE, "no health route, and / is not among the app's routes", None, False)
