@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -32,3 +33,47 @@ DJANGO = {
     "mysite/settings.py": "WSGI_APPLICATION = 'mysite.wsgi.application'\n",
     "requirements.txt": "django==5.1.4\n",
 }
+
+# The package a PasteDeploy .ini names (`use = egg:hello`), installed from its pyproject.toml.
+PASTE_PACKAGE = {
+    "pyproject.toml": textwrap.dedent(
+        """\
+        [project]
+        name = "hello"
+        version = "0.1.0"
+        dependencies = ["pyramid==2.1"]
+
+        [project.entry-points."paste.app_factory"]
+        main = "hello:main"
+
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+        """
+    ),
+    "hello/__init__.py": textwrap.dedent(
+        """\
+        from pyramid.config import Configurator
+        from pyramid.response import Response
+
+
+        def greet(request):
+            return Response(request.registry.settings["hello.greeting"])
+
+
+        def main(global_config, **settings):
+            with Configurator(settings=settings) as config:
+                config.add_route("greet", "/")
+                config.add_view(greet, route_name="greet")
+                return config.make_wsgi_app()
+        """
+    ),
+}
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """`files` (relative path -> text) under `root`, which is returned."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root

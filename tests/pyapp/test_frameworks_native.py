@@ -169,8 +169,9 @@ def test_flask_app_run_is_never_the_fallback(tmp_path):
     code = (
         "from flask import Flask\nif __name__ == '__main__':\n    app = Flask(__name__)\n    app.run(host='0.0.0.0')\n"
     )
-    with pytest.raises(DockwiseError, match="no web app found"):
+    with pytest.raises(DockwiseError, match="built only under") as refused:
         detect(make_app(tmp_path, {"app.py": code}))
+    assert refused.value.exit_code == EXIT_USAGE
 
 
 def test_a_script_that_also_calls_a_dev_server_is_refused(tmp_path):
@@ -264,3 +265,14 @@ def test_an_app_candidate_wins_over_its_own_uvicorn_run(tmp_path):
 def test_a_self_serving_app_says_so_in_its_plan():
     found = detect(CORPUS / "tornado-hello")
     assert (found.framework, found.interface, found.candidate, found.server) == ("tornado", "self", None, None)
+
+
+def test_among_factories_the_one_its_own_server_runs_is_the_app(tmp_path):
+    code = (
+        "from aiohttp import web\n\nasync def init_app():\n    return web.Application()\n\n"
+        "async def get_app():\n    app = await init_app()\n    return app\n\n"
+        "def main():\n    app = init_app()\n    web.run_app(app)\n\nif __name__ == '__main__':\n    main()\n"
+    )
+    found = detect(make_app(tmp_path, {"main.py": code}))
+    assert found.candidate.target == "main:init_app()" and found.command[-1] == "main:init_app"
+    assert any("main:get_app() (aiohttp factory, main.py:6): not the app" in note for note in found.notes)

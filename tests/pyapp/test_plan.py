@@ -144,7 +144,8 @@ def test_decisions_carry_their_place_in_the_app_or_null(tmp_path):
     decided = {d["topic"]: d for d in document["found"]["decisions"]}
     assert decided["app"]["evidence"] == {"file": "app.py", "line": 2, "excerpt": "app = Flask(__name__)"}
     assert decided["port"]["value"] == "5001" and decided["port"]["evidence"]["file"] == "app.py"
-    assert decided["python"]["evidence"] is None and decided["health check"]["evidence"] is None
+    assert decided["python"]["evidence"] is None
+    assert decided["health check"]["evidence"]["excerpt"] == 'app.route("/")'  # the front page the check asks
     assert document["run"]["port"] == 5001 and document["found"]["app"]["target"] == "app:app"
     flagged = plan(detect(tmp_path, InitOptions(port=7000)))
     assert {d["topic"]: d for d in flagged["found"]["decisions"]}["port"]["evidence"] is None

@@ -12,14 +12,22 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
 from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
-from dockwise.pyapp.entry import Candidate, find_candidates, port_hints
+from dockwise.pyapp.entry import (
+    Candidate,
+    find_candidates,
+    loopback_defaults,
+    main_block_candidates,
+    main_only_apps,
+    paste_candidates,
+    port_hints,
+)
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import by_name
 from dockwise.pyapp.grammar import (
     image_name,
     is_absolute_path,
     is_app_path,
-    is_attribute,
+    is_attribute_path,
     is_env_name,
     is_module_path,
     is_url_path,
@@ -55,7 +63,7 @@ from dockwise.pyapp.scan import (
     served_modules,
     walk_files,
 )
-from dockwise.pyapp.selfserve import SelfServing, find_self_serving, serves_on_import
+from dockwise.pyapp.selfserve import SelfServing, find_self_serving, served_factories, serves_on_import
 from dockwise.pyapp.server import (
     SERVERS,
     ServerChoice,
@@ -65,6 +73,7 @@ from dockwise.pyapp.server import (
     choose_server,
     command,
 )
+from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -205,7 +214,7 @@ def _parse_app_flag(value: str, root: Path, candidates: list[Candidate], server_
     found = _target_candidate(value, candidates)
     if found:
         return found
-    if not is_module_path(module) or not is_attribute(attribute.removesuffix("()")):
+    if not is_module_path(module) or not is_attribute_path(attribute.removesuffix("()")):
         raise DockwiseError(
             f"--app {value!r}: expected MODULE:NAME (Python identifiers)", "e.g. --app app:app", exit_code=EXIT_USAGE
         )
@@ -258,7 +267,7 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     )
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence), deps.evidence))
 
-    candidates = find_candidates(modules)
+    candidates = find_candidates(modules) + paste_candidates(root, files, project, deps, modules)
     procfile = read_procfile(root)
     django = None
     manage = _manage_py(files)
@@ -339,11 +348,12 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     if argv is None and candidate is None:
         servable, unservable = _servable(candidates, modules)
         notes += unservable
-        if servable or (django is not None and django.application):
-            candidate = _choose_candidate(servable, django, root, unparsed)
+        if not servable and not (django is not None and django.application) and not main_block_candidates(modules):
+            serving = find_self_serving(root, modules, options.port)
+        if serving is None:
+            candidate = _choose_candidate(servable, django, root, unparsed, modules)
             decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
         else:
-            serving = _self_serving(root, modules, options, unservable, unparsed)
             argv = list(serving.argv)
             port, port_evidence, port_source = serving.port, serving.port_evidence, serving.call
             decisions += _self_serving_decisions(serving)
@@ -352,16 +362,34 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     notes += _skipped(unparsed, entry, modules)
     if candidate is not None:
         _check_candidate(candidate)
+        if loopback := loopback_defaults(candidate, modules):
+            raise DockwiseError(
+                f"{one_line(str(loopback[0]))}: the server calls {candidate.target} with no arguments, so the app "
+                "connects to a service on the container's own loopback, where none runs",
+                "read the host from the environment (and run the service beside the container), or pass --app",
+                exit_code=EXIT_USAGE,
+            )
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
     framework = serving.framework if serving else framework
     interface = candidate.interface if candidate else ("self" if serving else "wsgi")
     if argv is None:
         assert candidate is not None
-        server = choose_server(interface, deps.names, options.server, None)
+        server = (
+            _paste_server(candidate, deps, options.server)
+            if candidate.paste
+            else choose_server(interface, deps.names, options.server, None)
+        )
+        if server.server.name == "gunicorn" and "." in candidate.attribute:
+            raise DockwiseError(
+                f"{candidate.evidence.where()}: gunicorn cannot serve {candidate.target} (it takes one name after "
+                "MODULE:, not an attribute path)",
+                "pass --server granian",
+                exit_code=EXIT_USAGE,
+            )
         provider = by_name(candidate.framework)
         worker = provider.gunicorn_worker if provider and server.server.name == "gunicorn" else None
         factory = candidate.factory and not (worker and candidate.awaitable)  # the worker awaits an async factory
-        argv = command(server.server, candidate.target.rstrip("()"), factory, interface, port, worker)
+        argv = command(server.server, candidate.target.rstrip("()"), factory, interface, port, candidate.paste, worker)
         decisions.append(
             Decision(
                 "server", server.server.name + (" (added at a pinned version)" if server.added else ""), server.reason
@@ -496,6 +524,8 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
                 "rename it to letters, digits and . _ -",
                 exit_code=EXIT_USAGE,
             )
+    if candidate is not None and candidate.main_script:
+        copies.append(f"{MAIN_MODULE}.py")
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
@@ -562,13 +592,29 @@ def _literal_port(argv: list[str], where: str) -> tuple[int, str] | None:
 
 
 def _check_candidate(candidate: Candidate) -> None:
-    if not is_module_path(candidate.module) or not is_attribute(candidate.attribute):
+    if not is_module_path(candidate.module) or not is_attribute_path(candidate.attribute):
         raise DockwiseError(
             f"{candidate.evidence.where()}: the app {candidate.module}:{candidate.attribute} is not an importable "
             "MODULE:NAME (Python identifiers joined by dots)",
             "rename the file or package to a Python identifier, or pass --app",
             exit_code=EXIT_USAGE,
         )
+
+
+def _paste_server(candidate: Candidate, deps: Dependencies, flag: str | None) -> ServerChoice:
+    """gunicorn, the server that loads a PasteDeploy .ini itself (`--paste`)."""
+    if flag not in (None, "gunicorn"):
+        raise DockwiseError(
+            f"--server {flag} cannot load the PasteDeploy app {candidate.paste} names (gunicorn --paste does)",
+            "drop --server, or pass --app MODULE:NAME of an app the code builds",
+            exit_code=EXIT_USAGE,
+        )
+    return ServerChoice(
+        SERVERS["gunicorn"],
+        "gunicorn" not in deps.names,
+        f"{candidate.paste} is a PasteDeploy config: gunicorn --paste loads the app with its settings and logging "
+        "(its [server:main] is not used)",
+    )
 
 
 def _placed(found: list[WritablePath]) -> tuple[list[WritablePath], list[WritablePath]]:
@@ -619,7 +665,8 @@ def _is_django(root: Path, manage: str) -> bool:
 
 def _servable(candidates: list[Candidate], modules: list[Module]) -> tuple[list[Candidate], list[str]]:
     """The candidates a server can import and serve, and a note for each other one: a Tornado app serves itself,
-    and a module that starts its server as it is imported cannot be imported by another."""
+    a module that starts its server as it is imported cannot be imported by another, and among several factories
+    the one the module's own server runs is the app."""
     on_import = serves_on_import(modules)
     servable: list[Candidate] = []
     notes: list[str] = []
@@ -633,24 +680,17 @@ def _servable(candidates: list[Candidate], modules: list[Module]) -> tuple[list[
             )
         else:
             servable.append(candidate)
+    served = [c for c in servable if c.factory and _runs_it(c, modules)]
+    if len(servable) > 1 and len(served) == 1:
+        notes += [f"{c.describe()}: not the app the module's own server runs" for c in servable if c not in served]
+        servable = served
     return servable, notes
 
 
-def _self_serving(
-    root: Path, modules: list[Module], options: InitOptions, unservable: list[str], unparsed: list[Unparsed]
-) -> SelfServing:
-    serving = find_self_serving(root, modules, options.port)
-    if serving is None and unparsed:
-        raise unparsed[0].error()  # the app is likeliest in the file that could not be read
-    if serving is None:
-        raise DockwiseError(
-            f"no web app found in {root}: no Flask, FastAPI, Starlette, Sanic, aiohttp, Django or other WSGI/ASGI "
-            "application in its Python files, and no script that starts aiohttp's or Tornado's own server"
-            + (f" ({unservable[0]})" if unservable else ""),
-            "pass --app MODULE:NAME (or --cmd)",
-            exit_code=EXIT_USAGE,
-        )
-    return serving
+def _runs_it(candidate: Candidate, modules: list[Module]) -> bool:
+    """The factory is the one the module's own `web.run_app(...)` serves (the app its script runs)."""
+    module = next((m for m in modules if m.name == candidate.module), None)
+    return module is not None and candidate.attribute in served_factories(module)
 
 
 def _self_serving_decisions(serving: SelfServing) -> list[Decision]:
@@ -705,17 +745,27 @@ def _skipped(unparsed: list[Unparsed], entry: str | None, modules: list[Module])
     return [file.note() for file in unparsed]
 
 
-def _choose_candidate(candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed]) -> Candidate:
+def _choose_candidate(
+    candidates: list[Candidate], django, root: Path, unparsed: list[Unparsed], modules: list[Module]
+) -> Candidate:
     if django is not None and django.application:
         module, attribute = django.application.split(":")
         chosen = next((c for c in candidates if c.module == module and c.attribute == attribute), None)
         return chosen or Candidate(module, attribute, False, "django", django.interface, django.application_evidence)
+    candidates = candidates or main_block_candidates(modules)
     if not candidates and unparsed:
         raise unparsed[0].error()  # the app is likeliest in the file that could not be read
+    if not candidates and (main_only := main_only_apps(modules)):
+        raise DockwiseError(
+            f'{one_line(str(main_only[0]))}: the app is built only under `if __name__ == "__main__":`, so it '
+            "exists when the file runs as a script, never when a server imports it",
+            "build it at module level (e.g. `app = config.make_wsgi_app()` after the configuration), or pass --cmd",
+            exit_code=EXIT_USAGE,
+        )
     if not candidates:
         raise DockwiseError(
-            f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
-            "application in its Python files",
+            f"no web app found in {root}: no Flask, FastAPI, Starlette, Sanic, aiohttp, Django or other WSGI/ASGI "
+            "application in its Python files, and no script that starts aiohttp's, Tornado's or uvicorn's own server",
             "pass --app MODULE:NAME (or --cmd)",
             exit_code=EXIT_USAGE,
         )

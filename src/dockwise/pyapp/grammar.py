@@ -45,6 +45,12 @@ def is_attribute(value: object) -> bool:
     return isinstance(value, str) and value.isidentifier() and value.isprintable()
 
 
+def is_attribute_path(value: object) -> bool:
+    """`container.app`: ASCII identifiers joined by dots, what uvicorn and granian follow after MODULE: (gunicorn
+    takes one name only)."""
+    return is_module_path(value)
+
+
 def is_distribution_name(value: object) -> bool:
     return isinstance(value, str) and _DISTRIBUTION.fullmatch(value) is not None
 

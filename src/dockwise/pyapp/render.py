@@ -17,6 +17,7 @@ from dockwise.pyapp.detect import AppFacts, data_target
 from dockwise.pyapp.grammar import one_line
 from dockwise.pyapp.runtime import APP_DIR, DATA_DIR, VENV
 from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
+from dockwise.pyapp.shims import MAIN_MODULE, main_shim
 from dockwise.service.compose import compose_document, to_yaml
 from dockwise.service.contract import ServiceContract
 from dockwise.service.dockerfile import runtime_env, tail_lines
@@ -546,9 +547,12 @@ def compose(facts: AppFacts) -> str:
 
 
 def render_all(facts: AppFacts) -> dict[str, str]:
+    """The files init writes; dockwise_main.py too when the app is built only under `if __name__ == "__main__":`."""
+    shim = facts.candidate.main_script if facts.candidate else None
     return {
         "Dockerfile": standard_dockerfile(facts),
         "Dockerfile.distroless": distroless_dockerfile(facts),
         ".dockerignore": dockerignore(facts),
         "compose.yaml": compose(facts),
+        **({f"{MAIN_MODULE}.py": main_shim(shim)} if shim else {}),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,7 @@ SKIPPED_DIRS = frozenset(
 # Code that is not served: tests, docs, examples of use. Their apps (a test's `Flask(__name__)`) are no candidates.
 NOT_SERVED_DIRS = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "scripts", "benchmarks"})
 NOT_SERVED_FILES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"})
+SRC_DIR = "src"
 MAX_FILES = 5000
 MAX_BYTES = 4 * 1024 * 1024
 """The largest file init reads (a settings module, a lockfile); a symlink to /dev/zero or a generated blob stops here."""
@@ -240,8 +241,24 @@ def parse_module(root: Path, path: str) -> Module:
     return found
 
 
+def import_path(path: str, files: frozenset[str]) -> str:
+    """The path a module is imported by: in a src layout (`src/blog/__init__.py` with no `src/__init__.py`) the
+    package is installed, so `src/` is no part of its name (`blog`, not `src.blog`)."""
+    parts = PurePosixPath(path).parts
+    if (
+        len(parts) > 2
+        and parts[0] == SRC_DIR
+        and f"{SRC_DIR}/{parts[1]}/__init__.py" in files
+        and f"{SRC_DIR}/__init__.py" not in files
+    ):
+        return PurePosixPath(*parts[1:]).as_posix()
+    return path
+
+
 def served_modules(root: Path, files: list[str]) -> tuple[list[Module], list[Unparsed]]:
-    """The parsed Python modules that could be served (not tests, docs, setup scripts), and those no Python dockwise builds reads."""
+    """The parsed Python modules that could be served (not tests, docs, setup scripts), named as they are imported,
+    and those no Python dockwise builds reads."""
+    present = frozenset(files)
     modules: list[Module] = []
     unparsed: list[Unparsed] = []
     for path in files:
@@ -250,5 +267,5 @@ def served_modules(root: Path, files: list[str]) -> tuple[list[Module], list[Unp
             if isinstance(found, Unparsed):
                 unparsed.append(found)
             else:
-                modules.append(found)
+                modules.append(replace(found, name=module_name(import_path(path, present))))
     return modules, unparsed

@@ -108,6 +108,11 @@ def server_calls(module: Module) -> list[ServerCall]:
     return sorted(found, key=lambda c: c.evidence.line or 0)
 
 
+def _is_method(found: ServerCall) -> bool:
+    """A method of the app or server object (Tornado's `listen`), not a function given the app (`run_app(app)`)."""
+    return isinstance(found.call.func, ast.Attribute) and found.call.func.attr in found.own.methods
+
+
 def _argument(call: ast.Call, name: str, position: int | None, is_method: bool) -> ast.AST | None:
     found = keyword(call, name)
     if found is None and position is not None:
@@ -233,7 +238,7 @@ def self_serving(root: Path, module: Module, found: ServerCall, port_flag: int |
     if reason := dev_server_reason([PYTHON, module.path], app_script_reader(root)):
         raise _refuse(f"{where}: {reason}", "serve the app with a production server, or pass --cmd")
     aliases = import_aliases(module.tree)
-    is_method = isinstance(found.call.func, ast.Attribute) and found.call.func.attr in found.own.methods
+    is_method = _is_method(found)
     host = _argument(found.call, found.own.host_keyword, found.own.host_position, is_method)
     host_unread = _host(host, found.own, aliases, where)
     port_node = _argument(found.call, found.own.port_keyword, found.own.port_position, is_method)
@@ -282,4 +287,24 @@ def serves_on_import(modules: list[Module]) -> dict[str, Evidence]:
         call = next((c for c in server_calls(module) if c.on_import), None)
         if call is not None:
             found[module.name] = call.evidence
+    return found
+
+
+def served_factories(module: Module) -> set[str]:
+    """Names of the module's functions whose app its own server serves: `web.run_app(init_app())`, or
+    `app = init_app()` then `web.run_app(app)` — the app the script itself runs, among several factories."""
+    made = {
+        target.id: node.value.func.id
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found = set()
+    for call in server_calls(module):
+        app = call.call.args[0] if call.call.args and not _is_method(call) else None
+        if isinstance(app, ast.Call) and isinstance(app.func, ast.Name):
+            found.add(app.func.id)
+        elif isinstance(app, ast.Name) and app.id in made:
+            found.add(made[app.id])
     return found

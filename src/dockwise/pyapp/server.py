@@ -158,11 +158,18 @@ def server_requirements(server: str, app_names: frozenset[str], hashed: bool) ->
 
 
 def command(
-    server: Server, target: str, factory: bool, interface: str, port: int, worker: str | None = None
+    server: Server,
+    target: str,
+    factory: bool,
+    interface: str,
+    port: int,
+    paste: str | None = None,
+    worker: str | None = None,
 ) -> list[str]:
     """The exec-form server command: bound to all interfaces on `port`, logs on stdout, graceful on SIGTERM
-    within Docker's 10 s stop timeout. `worker` is the gunicorn worker class the framework serves its apps with
-    (aiohttp's): one process, as the framework's own server runs the app, so state it keeps in memory stays whole."""
+    within Docker's 10 s stop timeout. `paste`: gunicorn loads the app from that PasteDeploy .ini instead.
+    `worker` is the gunicorn worker class the framework serves its apps with (aiohttp's): one process, as the
+    framework's own server runs the app, so state it keeps in memory stays whole."""
     script = posixpath.join(VENV_BIN, server.script)
     app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
     if server.name == "gunicorn" and worker is not None:
@@ -197,7 +204,7 @@ def command(
             str(GRACEFUL_S),
             "--access-logfile",
             "-",
-            app,
+            *(["--paste", paste] if paste else [app]),
         ]
     if server.name == "uvicorn":
         return [

@@ -52,6 +52,15 @@ class Framework:
     constructors: MappingProxyType[str, Interface]  # dotted callable that builds an app -> the interface it serves
     imports: tuple[str, ...] = ()  # modules loaded at start: the distroless image compiles their stdlib imports
     import_names: tuple[str, ...] = field(default=())  # top-level import names (default: the distribution's)
+    # Method names whose call returns the app, on whatever object the framework has the code build
+    # (Pyramid: `config.make_wsgi_app()`).
+    app_methods: MappingProxyType[str, Interface] = field(default_factory=lambda: constructors({}))
+    # Decorators that make a module-level function the app itself (Werkzeug: `@Request.application`).
+    app_decorators: MappingProxyType[str, Interface] = field(default_factory=lambda: constructors({}))
+    # The dotted callable returning the app that module-level route decorators fill (Bottle's `default_app`), and
+    # the module-level calls that start a development server when the module is imported (`bottle.run(...)`).
+    default_app: str | None = None
+    import_time_servers: tuple[str, ...] = ()
     gunicorn_worker: str | None = None  # the worker class gunicorn serves its "aiohttp"-interface apps with
     own_server: OwnServer | None = None  # how a script serves its apps itself (the self-serving fallback)
 
@@ -74,6 +83,8 @@ _MODULES = (
     "falcon",
     "bottle",
     "django",
+    "pyramid",
+    "werkzeug",
     "aiohttp",
     "sanic",
     "tornado",
@@ -95,4 +106,20 @@ def app_constructors() -> MappingProxyType[str, tuple[str, Interface]]:
     """Dotted callable -> (framework, interface), over every provider."""
     return MappingProxyType(
         {call: (f.name, interface) for f in registry() for call, interface in f.constructors.items()}
+    )
+
+
+@cache
+def app_methods() -> MappingProxyType[str, tuple[str, Interface]]:
+    """Method name -> (framework, interface): `x.make_wsgi_app()` returns a Pyramid WSGI app."""
+    return MappingProxyType(
+        {method: (f.name, interface) for f in registry() for method, interface in f.app_methods.items()}
+    )
+
+
+@cache
+def app_decorators() -> MappingProxyType[str, tuple[str, Interface]]:
+    """Dotted decorator -> (framework, interface), over every provider."""
+    return MappingProxyType(
+        {call: (f.name, interface) for f in registry() for call, interface in f.app_decorators.items()}
     )
