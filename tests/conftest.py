@@ -101,6 +101,7 @@ def _hermetic(monkeypatch):
             raise AssertionError(f"hermetic test ran {program}: mark it root, network, engine or browser")
         real_popen_init(self, args, *rest, **kwargs)
 
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1")  # `dockwise init` reads no package index
     monkeypatch.setattr(socket.socket, "connect", refuse_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse_connect)
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse_privileged)

@@ -333,6 +333,14 @@ def base(
     help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
     "[default: a lockfile, else requirements.txt, else pyproject.toml].",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    envvar="DOCKWISE_OFFLINE",
+    show_envvar=True,
+    help="Do not read the package index: the Python version is not checked against the pins' wheels, and only "
+    "sdists that never ship Linux wheels get build packages.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the files (a diff against existing ones) and write nothing.")
 @click.option(
     "--plan",
@@ -352,6 +360,7 @@ def init(
     health_path: str | None,
     setup: str | None,
     deps: tuple[str, ...],
+    offline: bool,
     dry_run: bool,
     as_plan: bool,
     force: bool,
@@ -359,12 +368,13 @@ def init(
     """Write Dockerfile, Dockerfile.distroless, .dockerignore and compose.yaml for the Python web app in APP_DIR.
 
     Reads the app without running it and prints each decision with its evidence (file and line), then what is left
-    to do.
+    to do. Reads the package index (PyPI's simple API) for the pins' wheels, unless --offline.
     """
     from dockwise.pyapp.detect import InitOptions, detect
     from dockwise.pyapp.plan import plan_text
     from dockwise.pyapp.render import render_all
     from dockwise.pyapp.summary import summary
+    from dockwise.pyapp.wheels import SimpleIndex, default_cache_dir
     from dockwise.pyapp.writeset import diff, existing, write_set
 
     options = InitOptions(
@@ -383,7 +393,7 @@ def init(
             "pass --plan alone for the plan, or --dry-run / --force for the files",
             exit_code=EXIT_USAGE,
         )
-    facts = detect(app_dir, options)
+    facts = detect(app_dir, options, None if offline else SimpleIndex(default_cache_dir()))
     files = render_all(facts)  # rendered even for the plan: an app the files cannot be written for has no plan
     if as_plan:
         click.echo(plan_text(facts), nl=False)

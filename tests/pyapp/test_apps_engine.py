@@ -269,6 +269,29 @@ def test_slim_on_an_init_app(tmp_path, docker_client, test_labels):
     assert docker_client.images.get(f"dockwise-test/flaskr:slim-{RUN_ID}").id == column["id"]
 
 
+def test_slim_traces_the_setup_step(tmp_path, docker_client, test_labels):
+    """django-skeleton with `manage.py migrate` as its setup step: migrate loads every app's migrations, which the
+    server never imports. slim traces the step's one-shot too, so the slim image's one-shot migrates a fresh volume
+    and its service serves the admin login, which reads the tables migrate wrote."""
+    from dockwise.jobs.slim import slim_image
+
+    app = copy_app("django-skeleton", tmp_path)
+    assert run_init(app, "--setup", "python manage.py migrate").exit_code == 0
+    built = build_app(
+        app,
+        "distroless",
+        tag=f"dockwise-test/django-skeleton:slim-source-{RUN_ID}",
+        source=BaseSource.LOCAL,
+        labels=test_labels,
+        ensure_bases=ensure_local_bases,
+    )
+    slimmed = slim_image(built.tag, tag=f"dockwise-test/django-skeleton:slim-{RUN_ID}", labels=test_labels)
+    assert slimmed.report.as_dict()["slim"]["size_bytes"] < 0.9 * slimmed.report.as_dict()["source"]["size_bytes"]
+    with containers.running(docker_client, slimmed.tag, port=8000, labels=test_labels) as published:
+        containers.wait_for_http_ok(published, "/")
+        django_skeleton_pages(Client(published.host_port))
+
+
 @pytest.mark.network
 def test_a_uv_locked_app_builds_hash_pinned(tmp_path, docker_client, test_labels):
     """flaskr with a uv.lock made now (`uv lock`, PyPI): init installs what the lock pins, with --require-hashes,

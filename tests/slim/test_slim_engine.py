@@ -248,12 +248,12 @@ def _cut_short(traced_run, times: int):
     calls = {"n": 0}
 
     def run(*args, **kwargs):
-        trace, result = traced_run(*args, **kwargs)
+        (trace, *setup), result = traced_run(*args, **kwargs)
         calls["n"] += 1
         if calls["n"] <= times:
             first, *rest = trace.processes
             trace = dataclasses.replace(trace, processes=(dataclasses.replace(first, exit=None), *rest))
-        return trace, result
+        return (trace, *setup), result
 
     return run
 

@@ -10,6 +10,7 @@ from dockwise.slim.trace import (
     PythonProcess,
     TraceLost,
     check_complete,
+    joined,
     parse_maps,
     parse_python_events,
     parse_strace_file,
@@ -177,3 +178,17 @@ def test_a_process_that_raises_a_fatal_signal_at_itself_has_ended():
     assert parse_strace_file(11, lines, "/").exit == "killed by SIGTERM (raised at itself)"
     other = ["tgkill(11, 12, SIGTERM)                 = 0\n"]
     assert parse_strace_file(11, other, "/").exit is None  # signalling another thread is not an end
+
+
+def test_joined_traces_keep_what_each_run_saw() -> None:
+    """The service's run and its setup step's one-shot have PID namespaces of their own: the same PID in both loses
+    neither run's files nor its modules at exit."""
+    service = trace_of(opened("/app/web_app.py", pid=7), exits={7: {"json": "/usr/lib/python3.13/json/__init__.py"}})
+    setup = trace_of(
+        opened("/opt/venv/lib/django/migrations/0001.py", pid=7),
+        exits={7: {"sqlite3": "/usr/lib/python3.13/sqlite3/__init__.py"}},
+    )
+    both = joined((service, setup))
+    assert set(both.found_paths()) == {"/app/web_app.py", "/opt/venv/lib/django/migrations/0001.py"}
+    assert set(both.imported_modules()) == {"json", "sqlite3"}
+    assert len(both.processes) == 2

@@ -18,6 +18,8 @@ from dockwise.service.run_options import data_mount, profile_options
 if TYPE_CHECKING:
     from docker.models.containers import Container
 
+    from dockwise.engine.setup_run import StepWrapper
+
 
 @dataclass(frozen=True)
 class Published:
@@ -60,6 +62,7 @@ def start(
     host_port: int | None = None,
     profile: RunProfile = HARDENED,
     setup: bool | None = None,
+    setup_wrapper: StepWrapper | None = None,
     **run_options,
 ) -> Published:
     """Start `image` detached under the run `profile`, its `port` published on 127.0.0.1 only (an ephemeral host port
@@ -67,7 +70,8 @@ def start(
 
     When the image has a setup step (label `dockwise.setup`), the step runs first, once, in a one-shot container on
     the same data volume (dockwise.engine.setup_run): if `setup` says so, or by default when the container runs the
-    image's own command (no `command` or `entrypoint` of the caller's: a bare-runtime baseline needs no tables)."""
+    image's own command (no `command` or `entrypoint` of the caller's: a bare-runtime baseline needs no tables);
+    under `setup_wrapper` when given (slim traces the step in a one-shot of its own)."""
     from docker.errors import APIError, ImageNotFound
 
     from dockwise.engine.setup_run import image_setup, run_setup_once
@@ -92,7 +96,9 @@ def start(
             # service's, and a step writing into them would be taken for the service's own doing.
             volumes = {name: spec for name, spec in (options.get("volumes") or {}).items() if spec.get("bind") == data}
             step_options = {**options, "volumes": volumes}
-            run_setup_once(client, image, *step, labels=labels, data_path=data, options=step_options)
+            run_setup_once(
+                client, image, *step, labels=labels, data_path=data, options=step_options, wrapper=setup_wrapper
+            )
         container = client.containers.create(image, ports=ports, labels=labels, **options)
     except BaseException:
         if volume is not None:

@@ -10,6 +10,7 @@ or ever for a step that destroys data).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.engine.containers import log_tail
@@ -19,6 +20,17 @@ from dockwise.service.setup_once import EXIT_NO_VOLUME, SetupScope, once_command
 
 SETUP_TIMEOUT_S = 300.0
 DEFAULT_DATA_PATH = "/data"
+
+
+@dataclass(frozen=True)
+class StepWrapper:
+    """A program the setup step runs under, as its child (slim's strace), with what the one-shot alone needs for it:
+    `argv` goes before the step's own argv; `volumes` are mounted beside the data volume; `environment` replaces the
+    caller's (the service's) environment in the one-shot."""
+
+    argv: tuple[str, ...]
+    volumes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 def setup_step(image: str, image_labels: dict[str, str]) -> tuple[tuple[str, ...], SetupScope] | None:
@@ -50,14 +62,20 @@ def run_setup_once(
     data_path: str | None,
     options: dict,
     timeout: float = SETUP_TIMEOUT_S,
+    wrapper: StepWrapper | None = None,
 ) -> None:
     """Run `step` in a one-shot container of `image` with the service's `options` (run profile, volumes, network),
-    wait for it (at most `timeout` seconds) and remove it; raises with its log tail when it fails."""
+    under `wrapper` if given, wait for it (at most `timeout` seconds) and remove it; raises with its log tail when it
+    fails. The setup-once runner stays outside the wrapper: only the step itself runs under it."""
     from docker.errors import DockerException
     from requests.exceptions import RequestException
 
-    argv = once_command(step, scope, data_path=data_path or DEFAULT_DATA_PATH)
+    wrapped = (*wrapper.argv, *step) if wrapper else step
+    argv = once_command(wrapped, scope, data_path=data_path or DEFAULT_DATA_PATH)
     one_shot = {**options, "entrypoint": argv[:1], "command": argv[1:], "healthcheck": {"test": ["NONE"]}}
+    if wrapper:
+        one_shot["volumes"] = {**(options.get("volumes") or {}), **wrapper.volumes}
+        one_shot["environment"] = dict(wrapper.environment)
     one_shot.pop("hostname", None)
     container = client.containers.create(image, labels=labels, **one_shot)
     try:

@@ -4,7 +4,8 @@ and tag it only once it answers every probe as the original does.
 1. read the source image (facts, config); refuse what cannot be slimmed (not Python, runs as root, no port);
 2. run it untraced under the probes: the reference answers (an image that does not start or never answers is
    refused);
-3. run it traced (dockwise.slim.tracer), check the trace is whole (dockwise.slim.trace);
+3. run it traced (dockwise.slim.tracer), its setup step too if it has one (in its own one-shot container, as
+   dockwise runs it), check each trace is whole (dockwise.slim.trace);
 4. compute the keep-set (dockwise.slim.keep) on its exported file system, write and load the slim image untagged
    (dockwise.slim.assemble);
 5. verify: the slim image under the same probes and HEALTHCHECK, the seed practices and the inspect checks at
@@ -35,7 +36,7 @@ from dockwise.slim.probes import ProbePlan, ProbeResult, first_difference, load_
 from dockwise.slim.python_code import module_files
 from dockwise.slim.report import SlimReport, build_report
 from dockwise.slim.rootfs import RootFS, exported
-from dockwise.slim.trace import Trace, TraceLost, check_complete
+from dockwise.slim.trace import Trace, TraceLost, check_complete, joined
 from dockwise.slim.tracer import RunResult, ensure_tracer, probe_image, traced_run
 
 RANK = {FAIL: 0, PARTIAL: 1, PASS: 2}
@@ -160,21 +161,23 @@ def slim_image(
         for attempt in range(1, TRACE_ATTEMPTS + 1):
             say("tracing it (strace, the Python audit hook, /proc/<pid>/maps)")
             clock = time.monotonic()
-            trace, traced = traced_run(client, ref, config, plan, tracer, run_labels)
+            traces, traced = traced_run(client, ref, config, plan, tracer, run_labels)
             timings["traced_run"] = timings.get("traced_run", 0.0) + time.monotonic() - clock
             try:
-                check_complete(
-                    trace,
-                    resolve=root.resolve,
-                    is_python=partial(_is_python, trace, root),
-                    interpreter=lambda path: _exec_interpreter(root, path),
-                )
+                for run_trace in traces:
+                    check_complete(
+                        run_trace,
+                        resolve=root.resolve,
+                        is_python=partial(_is_python, run_trace, root),
+                        interpreter=lambda path: _exec_interpreter(root, path),
+                    )
                 break
             except TraceLost as lost:
                 if attempt == TRACE_ATTEMPTS:
                     raise
                 trace_notes.append(f"traced run {attempt} was incomplete ({lost.cause}); traced again")
                 say(trace_notes[-1])
+        trace = joined(traces)
         clock = time.monotonic()
         keep = compute_keep_set(root, trace, config, Options(includes, keep_stdlib, only_traced))
         timings["keep_set"] = time.monotonic() - clock

@@ -23,6 +23,7 @@ from dockwise.pyapp.grammar import is_app_path, is_distribution_name, is_module_
 from dockwise.pyapp.requirements import Closure, closure
 from dockwise.pyapp.requirements import _include_path as _include_target
 from dockwise.pyapp.scan import file_kind, is_app_file, read_app_file
+from dockwise.pyapp.wheels import Pin, valid_pins
 
 LOCKFILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 # Requirements files at the root, most specific to serving first, when there is no plain requirements.txt.
@@ -74,6 +75,7 @@ class Dependencies:
     notes: tuple[str, ...] = ()
     local_lines: tuple[Evidence, ...] = ()  # `-e .` and friends: the project itself, built as a wheel instead
     requirement_roots: tuple[str, ...] = ()  # for kind=requirements: the files given to pip -r
+    pins: tuple[Pin, ...] = ()  # what is installed at one exact version (the wheel check reads these)
 
 
 def _toml(root: Path, name: str) -> tuple[dict, str]:
@@ -221,6 +223,11 @@ def _from_requirements(root: Path, roots: list[str], chosen: bool) -> Dependenci
         notes=tuple(notes),
         local_lines=tuple(line.evidence for line in found.local_lines),
         requirement_roots=tuple(pip_roots),
+        pins=valid_pins(
+            Pin(line.name, line.version, line.evidence, line.marker)
+            for line in requirements
+            if line.kind == "requirement" and line.name and line.version and line.pinned
+        ),
     )
 
 
@@ -273,6 +280,7 @@ def _uv_lock(root: Path, project: Project | None) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("uv.lock", None, f"{len(names)} locked packages (main group)"),
+        pins=_locked_pins(packages, names, "uv.lock", text),
     )
 
 
@@ -305,6 +313,15 @@ def _poetry_lock(root: Path, project: Project | None) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("poetry.lock", None, f"{len(names)} locked packages (main group)"),
+        pins=_locked_pins(packages, names, "poetry.lock", text),
+    )
+
+
+def _locked_pins(packages: dict[str, dict], names: frozenset[str], lockfile: str, text: str) -> tuple[Pin, ...]:
+    return valid_pins(
+        Pin(name, packages[name]["version"], Evidence(lockfile, line_of(text, _toml_name(packages[name]))))
+        for name in sorted(names)
+        if isinstance(packages[name].get("version"), str)
     )
 
 
@@ -381,6 +398,15 @@ def _pipfile_lock(root: Path) -> Dependencies:
         hashed=True,
         pinned=True,
         evidence=Evidence("Pipfile.lock", None, f"{len(default)} locked packages (default)"),
+        pins=valid_pins(
+            Pin(
+                canonicalize_name(name),
+                entry["version"].removeprefix("=="),
+                Evidence("Pipfile.lock", line_of(text, json.dumps(name))),
+                entry.get("markers"),
+            )
+            for name, entry in default.items()
+        ),
     )
 
 
@@ -400,6 +426,14 @@ def _from_pyproject(project: Project) -> Dependencies:
         pinned=bool(project.dependencies) and all(_exact(r) for r in project.dependencies),
         evidence=Evidence("pyproject.toml", evidence.line, f"{len(project.dependencies)} dependencies"),
         notes=tuple(notes),
+        pins=valid_pins(
+            Pin(canonicalize_name(r.name), s.version, project.evidence(dependency), str(r.marker) if r.marker else None)
+            for dependency in project.dependencies
+            if _exact(dependency)
+            for r in [Requirement(dependency)]
+            for s in r.specifier
+            if s.operator in ("==", "===")
+        ),
     )
 
 

@@ -36,9 +36,11 @@ from dockwise.pyapp.grammar import (
     shell_words,
 )
 from dockwise.pyapp.health import choose_health
+from dockwise.pyapp.native import NativeBuild, native_build
+from dockwise.pyapp.native import warnings as native_warnings
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyast import entry_path, on_path
-from dockwise.pyapp.pyversion import PythonChoice, choose_python
+from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_supported, prefer_wheels
 from dockwise.pyapp.runtime import (
     TMPFS_DIR,
     SetupStep,
@@ -74,6 +76,7 @@ from dockwise.pyapp.server import (
     command,
 )
 from dockwise.pyapp.shims import MAIN_MODULE
+from dockwise.pyapp.wheels import IndexReader, check_wheels
 from dockwise.service.setup_once import SetupScope
 
 DEFAULT_PORT = 8000
@@ -179,6 +182,7 @@ class AppFacts:
     django_settings: str | None
     import_check: str | None  # module the build checks is importable
     framework_imports: tuple[str, ...]
+    native: NativeBuild  # what the builder compiles (pins with no wheel for the chosen Python)
     decisions: tuple[Decision, ...]
     warnings: tuple[str, ...]
     todo: tuple[str, ...]
@@ -237,7 +241,9 @@ def _manage_py(files: list[str]) -> str | None:
     return "manage.py" if "manage.py" in files else None
 
 
-def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
+def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader | None = None) -> AppFacts:
+    """The app's facts and init's decisions. `index` lists the package index's files (the wheel check); None
+    (`--offline`) skips that check."""
     root = root.resolve()
     files = _check_dir(root)
     decisions: list[Decision] = []
@@ -257,15 +263,33 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
     newer = [m.newer for m in modules if m.newer is not None]
     python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
     warnings += python.warnings
-    decisions.append(
-        Decision(
-            "python",
-            python.version,
-            str(python.evidence) if python.evidence else "no pin or constraint in the app: dockwise's default",
-            python.evidence,
-        )
-    )
+    python = prefer_supported(python, deps.pins)
+    report = check_wheels(deps.pins, python.candidates or (python.version,), index)
+    python = prefer_wheels(python, report)
+    native = native_build(report, python.version)
+    reasons = "; ".join(r for r in (python.support, python.wheels) if r)
+    python_evidence = str(python.evidence) if python.evidence else "no pin or constraint in the app"
+    if reasons:
+        python_evidence = f"{python_evidence}; {reasons}" if python.evidence else f"no pin: {reasons}"
+    elif not python.evidence:
+        python_evidence += ": dockwise's default"
+    decisions.append(Decision("python", python.version, python_evidence, python.evidence))
     decisions.append(Decision("dependencies", _deps_value(deps), str(deps.evidence), deps.evidence))
+    if native.compiled:
+        decisions.append(_native_decision(native, report.checked))
+    warnings += native_warnings(native)
+    if not report.checked and deps.pins:
+        notes.append(
+            "--offline: the package index was not read, so the Python version is not checked against the pins' "
+            "wheels and only sdists that never ship Linux wheels get build packages; without --offline, init "
+            "reads PyPI's simple index (a few seconds, cached for a day)"
+        )
+    elif unknown := report.unknown(python.version):
+        notes.append(
+            f"the index did not answer for {', '.join(str(p.pin) for p in unknown[:5])}"
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            + ": their wheels were not checked"
+        )
 
     candidates = find_candidates(modules) + paste_candidates(root, files, project, deps, modules)
     procfile = read_procfile(root)
@@ -560,6 +584,23 @@ def detect(root: Path, options: InitOptions = InitOptions()) -> AppFacts:
         warnings=tuple(warnings),
         todo=tuple(todo),
         notes=tuple(notes),
+        native=native,
+    )
+
+
+def _native_decision(native: NativeBuild, checked: bool) -> Decision:
+    names = ", ".join(str(p.pin) for p in native.compiled)
+    runtime = ", ".join(native.runtime_packages) or "none"
+    why = (
+        f"no wheel for Python {native.python} on the index"
+        if checked
+        else "never published as a Linux wheel (--offline: the index was not read)"
+    )
+    return Decision(
+        "compiled",
+        f"{names}: builder gets {', '.join(native.build_packages)} and Python's headers; runtime libraries: {runtime}",
+        f"{why} ({', '.join(p.pin.evidence.where() for p in native.compiled[:3])})",
+        native.compiled[0].pin.evidence,
     )
 
 

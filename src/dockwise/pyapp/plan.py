@@ -43,6 +43,7 @@ PLACES: Mapping[str, str] = {
     "decisions": "found.decisions",
     "server": "install.server, install.added, run.server",
     "framework_imports": "install.stdlib_imports",
+    "native": "install.native",
     "import_check": "install.import_check",
     "collectstatic": "install.collectstatic",
     "build_env": "install.collectstatic.build_env",
@@ -137,6 +138,7 @@ def _install(facts: AppFacts) -> dict[str, Any]:
         "collectstatic": {"build_env": build_env} if facts.collectstatic else None,
         "import_check": facts.import_check,
         "stdlib_imports": list(facts.framework_imports),
+        "native": to_json(facts.native),
     }
 
 

@@ -7,6 +7,9 @@ A pin names one version; a constraint is satisfied by the newest base it allows.
 its bases provide (3.11 and 3.13): a pin to another one gets the nearest base and a warning, never silently.
 Code that needs a newer Python than 3.11 (a `type` statement, PEP 695/696/701: `newer_syntax.py`) rules out the
 bases that cannot read it; a pin or flag naming one of those is refused.
+With no pin, `prefer_supported` keeps the bases a pinned framework release supports (its provider's table), then
+`prefer_wheels` takes the first one on which every pinned requirement has a wheel (pins of 2021-2023 often have none
+for 3.13, and would be compiled in the builder).
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
 from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.frameworks import registry
 from dockwise.pyapp.scan import file_kind, read_app_file
+from dockwise.pyapp.wheels import Pin, WheelReport
 
 if TYPE_CHECKING:
     from dockwise.pyapp.newer_syntax import NewerSyntax
@@ -42,6 +48,10 @@ class PythonChoice:
     wanted: str | None  # what the app asked for, when it pinned one
     evidence: Evidence | None
     warnings: tuple[str, ...] = ()
+    # The bases the app allows when nothing pins one, in order of preference (the chosen one first); () when pinned.
+    candidates: tuple[str, ...] = ()
+    wheels: str | None = None  # why the wheel check kept or changed the version, for the summary
+    support: str | None = None  # why a framework's supported Pythons narrowed the candidates
 
 
 def _key(version: str) -> tuple[int, int]:
@@ -219,7 +229,7 @@ def choose_python(
         )
     preferred = [v for v in allowed if v in versions]
     if preferred:
-        return PythonChoice(preferred[-1], None, classifier_evidence)
+        return PythonChoice(preferred[-1], None, classifier_evidence, candidates=_order(preferred[-1], allowed))
     choice = DEFAULT if DEFAULT in allowed else allowed[-1]
     if syntax is not None:
         evidence = syntax.evidence
@@ -227,11 +237,88 @@ def choose_python(
             choice,
             None,
             Evidence(evidence.file, evidence.line, f"{syntax.what}: Python {syntax.version}+ reads it"),
+            candidates=_order(choice, allowed),
         )
     if constraints:
         spec, evidence = constraints[0]
-        return PythonChoice(choice, None, Evidence(evidence.file, evidence.line, f"{spec}: newest base allowed"))
-    return PythonChoice(choice, None, None)
+        return PythonChoice(
+            choice,
+            None,
+            Evidence(evidence.file, evidence.line, f"{spec}: newest base allowed"),
+            candidates=_order(choice, allowed),
+        )
+    return PythonChoice(choice, None, None, candidates=_order(choice, allowed))
+
+
+def _order(first: str, allowed: list[str]) -> tuple[str, ...]:
+    return (first,) + tuple(v for v in sorted(allowed, key=_key, reverse=True) if v != first)
+
+
+def _newest_python(pin: Pin) -> str | None:
+    framework = next((f for f in registry() if canonicalize_name(f.distribution) == pin.name), None)
+    return framework.newest_python.get(".".join(pin.version.split(".")[:2])) if framework else None
+
+
+def prefer_supported(choice: PythonChoice, pins: tuple[Pin, ...]) -> PythonChoice:
+    """The candidates a pinned framework release supports (its project's published table), else the oldest one
+    (the nearest); unchanged when the app pins its Python."""
+    limits = [(pin, limit) for pin in pins if (limit := _newest_python(pin))]
+    if not choice.candidates or not limits:
+        return choice
+    within = tuple(v for v in choice.candidates if all(_key(v) <= _key(limit) for _, limit in limits))
+    kept = within or (min(choice.candidates, key=_key),)
+    if kept == choice.candidates:
+        return choice
+    pin, limit = min(limits, key=lambda found: _key(found[1]))
+    reason = f"{pin} supports Python up to {limit} (its project's table)" + (
+        "" if within else f": {kept[0]} is the nearest base"
+    )
+    return replace(choice, version=kept[0], candidates=kept, evidence=None, support=reason)
+
+
+def prefer_wheels(choice: PythonChoice, report: WheelReport) -> PythonChoice:
+    """The first candidate on which every pinned requirement has a wheel. When none has, the one with the fewest
+    missing; on a tie, the oldest if a missing pin is an old release of a project that has wheels for the newer
+    Python now (releases that predate an interpreter compile more often on the older one). Unchanged when the app
+    pins its Python or the index was not read."""
+    if not report.checked or not choice.candidates or not any(report.by_python.values()):
+        return choice
+    missing = {v: {p.pin for p in report.missing(v)} for v in choice.candidates}
+    everywhere = set.intersection(*missing.values())  # compiled whichever base is chosen
+    fewest = min(len(m) for m in missing.values())
+    tied = [v for v in choice.candidates if len(missing[v]) == fewest]
+    predates = any(p.first_with_wheel for p in report.missing(tied[0]))
+    best = min(tied, key=_key) if fewest and predates else tied[0]
+    checked = report.count(best) - len(report.unknown(best))
+    if missing[best] - everywhere:
+        reason = f"{_names(missing[best] - everywhere)} {_have(missing[best] - everywhere)} no wheel for {best}"
+        reason += ", the fewest"
+    elif everywhere:
+        reason = (
+            f"every pinned requirement with a wheel for some base has one for {best} ({checked} checked on the "
+            f"index); {_names(everywhere)} {_have(everywhere)} none for {' or '.join(choice.candidates)}"
+        )
+        if best != tied[0]:
+            reason += f", so the older base, where releases that predate {tied[0]} compile more often"
+    else:
+        reason = f"every pinned requirement has a wheel for {best} ({checked} checked on the index)"
+    skipped = [v for v in choice.candidates[: choice.candidates.index(best)] if missing[v] - everywhere]
+    if best == choice.candidates[0]:
+        return replace(choice, wheels=reason)
+    lacks = "; ".join(
+        f"{_names(missing[v] - everywhere)} {_have(missing[v] - everywhere)} no wheel for {v}" for v in skipped
+    )
+    return replace(choice, version=best, evidence=None, wheels=f"{lacks}; {reason}" if lacks else reason)
+
+
+def _have(pins: set[Pin]) -> str:
+    return "has" if len(pins) == 1 else "have"
+
+
+def _names(pins: set[Pin]) -> str:
+    ordered = sorted(pins, key=str)
+    shown = ", ".join(str(p) for p in ordered[:3])
+    return shown + (f" and {len(ordered) - 3} more" if len(ordered) > 3 else "")
 
 
 def _from_pin(version: str, evidence: Evidence, constraints, syntax: NewerSyntax | None) -> PythonChoice:

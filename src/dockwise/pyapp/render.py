@@ -32,6 +32,12 @@ CA = (
     "if [ -s /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi",
 )
 VENV_PYTHON = "/opt/venv/bin/python"
+RUNTIME_LIBS = "/runtime-libs"
+RUNTIME_STATUS = "/tmp/runtime-status.d"
+APT_CACHE = (
+    "--mount=type=cache,target=/var/cache/apt,sharing=locked",
+    "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked",
+)
 DATA_PATH = "/data"
 COMMON_STDLIB = (
     "json",
@@ -237,6 +243,85 @@ def _project_step(facts: AppFacts) -> list[str]:
     ]
 
 
+def _compiled_names(facts: AppFacts) -> str:
+    return one_line(", ".join(str(p.pin) for p in facts.native.compiled))
+
+
+def _build_packages_step(facts: AppFacts, closure: bool) -> list[str]:
+    """apt-get in the builder: the compiler, the table's -dev packages and the runtime libraries, plus Python's
+    headers when the base's interpreter has none (Debian's does not; python:3.X-slim's does). With `closure`, the
+    runtime libraries and every package they need that the runtime image lacks are copied to /runtime-libs with
+    their status.d records (how scanners see packages in an image without dpkg), for the distroless stage."""
+    native = facts.native
+    if not native.compiled:
+        return []
+    packages = " ".join(native.build_packages + native.runtime_packages)
+    commands = [
+        "rm -f /etc/apt/apt.conf.d/docker-clean",
+        "apt-get update",
+        f"apt-get install -y --no-install-recommends {packages}",
+        'if [ ! -e "$(/opt/venv/bin/python -c \'import sysconfig; print(sysconfig.get_paths()["include"])\')'
+        '/Python.h" ]; then \\\n'
+        f"        apt-get install -y --no-install-recommends {native.headers_package}; \\\n    fi",
+    ]
+    mounts = list(APT_CACHE)
+    comment = [
+        f"# {_compiled_names(facts)}: no wheel for Python {native.python}, so pip compiles "
+        + ("it" if len(native.compiled) == 1 else "them")
+        + " with these build packages (this stage only).",
+        "# Downloads and package lists stay in BuildKit caches (the base's docker-clean would delete the .debs), so",
+        "# the other variant and the next build fetch only what changed.",
+    ]
+    if closure and native.runtime_packages:
+        mounts.append(f"--mount=type=bind,from=runtime,source=/var/lib/dpkg/status.d,target={RUNTIME_STATUS}")
+        commands += [f"mkdir -p {RUNTIME_LIBS}/var/lib/dpkg/status.d", _closure_loop(native.runtime_packages)]
+        comment += [
+            f"# The runtime libraries ({', '.join(native.runtime_packages)}) and what they need that the distroless",
+            f"# image lacks go to {RUNTIME_LIBS}, each package with its status.d record and copyright.",
+        ]
+    return ["", *(one_line(line) for line in comment), _run(mounts, commands)]
+
+
+def _closure_loop(runtime: tuple[str, ...]) -> str:
+    """Each package in the runtime libraries' dependency closure that the runtime image has no status.d record of:
+    its record, copyright and files (docs and manuals left out), each under its directory's real path (the builder
+    merges /usr; Debian 12's distroless runtime does not)."""
+    depends = (
+        "apt-cache depends --recurse --installed --no-recommends --no-suggests --no-conflicts --no-breaks "
+        f"--no-replaces --no-enhances {' '.join(runtime)}"
+    )
+    return f"""for package in $({depends} | grep '^[a-z0-9]' | sort -u); do \\
+        if [ -e "{RUNTIME_STATUS}/$package" ]; then continue; fi; \\
+        dpkg-query -s "$package" | grep -v '^Status:' > "{RUNTIME_LIBS}/var/lib/dpkg/status.d/$package"; \\
+        {{ dpkg-query -L "$package" | grep -v -e '^/usr/share/doc/' -e '^/usr/share/man/' -e '^/usr/share/info/'; \\
+           echo "/usr/share/doc/$package/copyright"; }} > /tmp/files; \\
+        while read -r file; do \\
+            if [ -f "$file" ] || [ -L "$file" ]; then \\
+                dir="$(readlink -f "$(dirname "$file")")"; \\
+                mkdir -p "{RUNTIME_LIBS}$dir" && cp -a "$dir/$(basename "$file")" "{RUNTIME_LIBS}$dir/"; \\
+            fi; \\
+        done < /tmp/files; \\
+    done"""
+
+
+def _runtime_packages_step(facts: AppFacts) -> list[str]:
+    """apt-get in the standard image's final stage (it has apt and dpkg): the runtime libraries only."""
+    native = facts.native
+    if not native.runtime_packages:
+        return []
+    return [
+        one_line(
+            f"# What {_compiled_names(facts)} load{'s' if len(native.compiled) == 1 else ''} at run time, from "
+            "Debian's archive (the build packages stayed in the builder);"
+        ),
+        "# the package lists stay in a BuildKit cache, out of the image.",
+        _run(
+            [APT_CACHE[1]],
+            ["apt-get update", f"apt-get install -y --no-install-recommends {' '.join(native.runtime_packages)}"],
+        ),
+    ]
+
+
 def _remove_tools(facts: AppFacts, python: str) -> list[str]:
     packages = ["pip"] + (["setuptools"] if python == "3.11" and "setuptools" not in facts.deps.names else [])
     return [
@@ -385,6 +470,7 @@ def standard_dockerfile(facts: AppFacts) -> str:
         "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore",
         "RUN python3 -m venv /opt/venv",
     ]
+    lines += _build_packages_step(facts, closure=False)
     lines += _deps_step(facts) + _project_step(facts) + _remove_tools(facts, bases.python)
     lines += _app_steps(facts, STANDARD_UID)
     lines += [
@@ -392,6 +478,7 @@ def standard_dockerfile(facts: AppFacts) -> str:
         "# 1. a minimal base: the same slim image, with only the venv, the app and its writable locations added",
         "FROM ${BASE_IMAGE}",
     ]
+    lines += _runtime_packages_step(facts)
     lines += _runtime_env(facts, "/opt/venv/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
     lines += [
         "# 8. a non-root user with a fixed uid; USER is numeric so runtimes can verify it without /etc/passwd",
@@ -416,6 +503,12 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         f"ARG RUNTIME_IMAGE={bases.distroless}",
     ]
     lines += _lock_stage(facts, "BUILDER_IMAGE", python)
+    if facts.native.runtime_packages:
+        lines += [
+            "",
+            "# The runtime image, read by the builder for the Debian packages it already has.",
+            "FROM ${RUNTIME_IMAGE} AS runtime",
+        ]
     lines += [
         "",
         f"# The builder runs Debian's own {python}, the very interpreter of the distroless runtime: the venv's",
@@ -429,6 +522,7 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         "    fi \\",
         f"    && {python} -m venv /opt/venv",
     ]
+    lines += _build_packages_step(facts, closure=True)
     lines += _deps_step(facts) + _project_step(facts) + _remove_tools(facts, bases.python)
     lines += _app_steps(facts, DISTROLESS_UID) + _stdlib_step(facts, bases)
     lines += ["", "# 1. a minimal base: distroless, no shell, no package manager, no pip", "FROM ${RUNTIME_IMAGE}"]
@@ -439,6 +533,8 @@ def distroless_dockerfile(facts: AppFacts) -> str:
         "COPY --from=builder /stdlib-pyc/ /",
         "COPY --from=builder /app /app",
     ]
+    if facts.native.runtime_packages:
+        lines.append(f"COPY --from=builder {RUNTIME_LIBS}/ /")
     lines += _final_copies(facts, DISTROLESS_UID)
     lines += ["# 2. a working directory", "WORKDIR /app", "# 8. distroless's nonroot user, numeric"]
     tail = _tail(facts, DISTROLESS_UID)

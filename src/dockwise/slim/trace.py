@@ -151,6 +151,24 @@ class Trace:
         return modules
 
 
+def joined(traces: tuple[Trace, ...]) -> Trace:
+    """The traces of several runs (the service's, its setup step's) as one, for the keep-set and the report. Each
+    run has a PID namespace of its own, so the same PID may name two processes: check each run's trace on its own
+    (check_complete) before joining; an exit record of a PID both runs have keeps the modules of both."""
+    exits: dict[int, dict[str, str | None]] = {}
+    for trace in traces:
+        for pid, modules in trace.python_exits.items():
+            exits[pid] = {**exits.get(pid, {}), **modules}
+    return Trace(
+        processes=tuple(p for t in traces for p in t.processes),
+        python=tuple(p for t in traces for p in t.python),
+        python_events=tuple(e for t in traces for e in t.python_events),
+        python_exits=exits,
+        mapped=tuple(m for t in traces for m in t.mapped),
+        tracer_pids=frozenset(pid for t in traces for pid in t.tracer_pids),
+    )
+
+
 # -- strace -----------------------------------------------------------------------------------------------------
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "f": "\f", "\\": "\\", '"': '"', "'": "'", "a": "\a", "b": "\b"}

@@ -43,6 +43,7 @@ from typing import Any
 from dockwise.core.errors import EXIT_FAILED, EXIT_USAGE, DockwiseError
 from dockwise.core.platform import Platform
 from dockwise.engine import containers
+from dockwise.engine.setup_run import StepWrapper, setup_step
 from dockwise.measure.reach import HostReach, PodReach, Reach
 from dockwise.service.contract import tcp_ports
 from dockwise.slim.elf import DEFAULT_LIBRARY_DIRS, read_elf
@@ -488,14 +489,27 @@ def trace_volumes(client, image: str, tracer: Tracer, labels: dict[str, str]) ->
 
 def traced_run(
     client, image: str, config: dict, plan: ProbePlan, tracer: Tracer, labels: dict[str, str]
-) -> tuple[Trace, RunResult]:
+) -> tuple[tuple[Trace, ...], RunResult]:
     """Run `image` under strace and the audit hook, ask the probes, run the HEALTHCHECK command under strace too,
-    read every process's maps, stop the service with its stop signal and collect the trace."""
+    read every process's maps, stop the service with its stop signal and collect the trace. An image with a setup
+    step gets it run first, in its one-shot container, under strace and the hook too, into trace volumes of its own
+    (its processes have PIDs of their own, and its files must not be taken for the service's): the traces are the
+    service's, then the setup step's if there is one, each to be checked on its own."""
     env = dict(item.split("=", 1) if "=" in item else (item, "") for item in config.get("Env") or [])
     python_path = HOOK_MOUNT + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     stop_signal = _signal_number(config.get("StopSignal") or "SIGTERM")
     traced = tracer.command(*STRACE_OPTIONS, "--", *image_command(config))
-    with trace_volumes(client, image, tracer, labels) as volumes:
+    workdir = config.get("WorkingDir") or "/"
+    with contextlib.ExitStack() as stack:
+        volumes = stack.enter_context(trace_volumes(client, image, tracer, labels))
+        setup_volumes = None
+        wrapper = None
+        if setup_step(image, config.get("Labels") or {}) is not None:
+            setup_volumes = stack.enter_context(trace_volumes(client, image, tracer, labels))
+            wrapper = StepWrapper(
+                argv=tuple(tracer.command(*STRACE_OPTIONS, "-E", f"PYTHONPATH={python_path}", "--")),
+                volumes=setup_volumes.mounts(),
+            )
         with serving(
             client,
             image,
@@ -506,6 +520,7 @@ def traced_run(
             entrypoint=traced[:1],
             command=traced[1:],
             setup=True,  # the image's own command under strace: set up as the untraced run is
+            setup_wrapper=wrapper,
             environment={"PYTHONPATH": python_path},
             volumes=volumes.mounts(),
         ) as (container, reach, ready):
@@ -519,18 +534,28 @@ def traced_run(
             log = container.logs().decode(errors="replace")
         result = RunResult(answers, health, " | ".join(log.strip().splitlines()[-5:]), ready)
         _check_tracer_log(log)
-        with tempfile.TemporaryDirectory(prefix="dockwise-slim-trace-") as tmp:
-            out_dir = Path(tmp)
-            volumes.collect(out_dir)
-            processes = read_strace_dir(out_dir, "strace", config.get("WorkingDir") or "/")
-            python_file = out_dir / "python.jsonl"
-            lines = (
-                python_file.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
-                if python_file.exists()
-                else []
-            )
+        traces = [_collected(volumes, workdir, tuple(mapped), frozenset({1}))]
+        if setup_volumes is not None:
+            traces.append(_collected(setup_volumes, workdir, (), frozenset()))
+    return tuple(traces), result
+
+
+def _collected(
+    volumes: TraceVolumes, workdir: str, mapped: tuple[MappedFile, ...], tracer_pids: frozenset[int]
+) -> Trace:
+    """The trace one run wrote into its output volume (strace's per-process files, the hook's python.jsonl)."""
+    with tempfile.TemporaryDirectory(prefix="dockwise-slim-trace-") as tmp:
+        out_dir = Path(tmp)
+        volumes.collect(out_dir)
+        processes = read_strace_dir(out_dir, "strace", workdir)
+        python_file = out_dir / "python.jsonl"
+        lines = (
+            python_file.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+            if python_file.exists()
+            else []
+        )
     python, events, exits = parse_python_events(lines)
-    return Trace(processes, python, events, exits, tuple(mapped), frozenset({1})), result
+    return Trace(processes, python, events, exits, mapped, tracer_pids)
 
 
 def _signal_number(name: str) -> int:

@@ -61,6 +61,9 @@ class Framework:
     # the module-level calls that start a development server when the module is imported (`bottle.run(...)`).
     default_app: str | None = None
     import_time_servers: tuple[str, ...] = ()
+    # Release series ("3.2") -> the newest Python it supports, where the project publishes that (old releases
+    # install on a newer Python from their pure wheel, then fail at import: Django 3.2 imports `cgi`, gone in 3.13).
+    newest_python: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
     gunicorn_worker: str | None = None  # the worker class gunicorn serves its "aiohttp"-interface apps with
     own_server: OwnServer | None = None  # how a script serves its apps itself (the self-serving fallback)
 
