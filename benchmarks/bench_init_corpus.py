@@ -129,7 +129,7 @@ def main() -> int:
                     except Exception as error:  # recorded, not hidden: the bench goes on with the next app
                         row = Row(name, stage="bench", cause=f"bench error: {type(error).__name__}: {error}"[:300])
                     rows.append(row)
-                    console.print(f"{name}: {row.stage}{' ✔' if row.ok else ''} {row.cause}")
+                    console.print(f"{name}: {row.stage}{' ✔' if row.ok else ''} {row.cause}", markup=False)
                     progress.advance(task)
         finally:
             for container in client.containers.list(

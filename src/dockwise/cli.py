@@ -330,8 +330,9 @@ def base(
     "--deps",
     multiple=True,
     metavar="FILE",
-    help="Dependency file(s) to install: requirements files, or one lockfile or pyproject.toml "
-    "[default: a lockfile, else requirements.txt, else pyproject.toml].",
+    help="Dependency file(s) to install: requirements files, or one lockfile, Pipfile or pyproject.toml "
+    "[default: a lockfile, else requirements.txt or requirements/, else Pipfile, else pyproject.toml, else the "
+    "distributions the code imports, unpinned].",
 )
 @click.option(
     "--offline",

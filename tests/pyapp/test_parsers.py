@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dockwise.core.errors import DockwiseError
-from dockwise.pyapp.deps import detect_dependencies, read_project
+from dockwise.pyapp.layouts import LayoutContext, detect_dependencies
+from dockwise.pyapp.layouts.project import read_project
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import choose_python, nearest
 from dockwise.pyapp.requirements import logical_lines, parse_line
@@ -22,8 +23,9 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def deps_of(root: Path, chosen=()):
-    return detect_dependencies(root, walk_files(root), read_project(root), list(chosen))
+def deps_of(root: Path, chosen=(), python="3.13"):
+    files = tuple(walk_files(root))
+    return detect_dependencies(LayoutContext(root, files, read_project(root), python), list(chosen))
 
 
 def test_logical_lines_join_continuations_and_drop_comments():
@@ -164,7 +166,8 @@ def test_poetry_lock_walks_from_main_dependencies(tmp_path):
             "fastapi='^0.110'\n[tool.poetry.group.dev.dependencies]\npytest='*'\n",
             "poetry.lock": "[[package]]\nname = 'fastapi'\nversion = '0.110.0'\n[package.dependencies]\n"
             "starlette = '*'\n[[package]]\nname = 'starlette'\nversion = '0.36.0'\n"
-            "[[package]]\nname = 'pytest'\nversion = '8.0.0'\n",
+            "[[package]]\nname = 'pytest'\nversion = '8.0.0'\n"
+            "[metadata]\ncontent-hash = 'eae988fa4ac28ef0541fcab0960dbe08bc7d345be198b689eb5c2e313fa8306e'\n",
         },
     )
     found = deps_of(tmp_path)
@@ -172,9 +175,20 @@ def test_poetry_lock_walks_from_main_dependencies(tmp_path):
     assert choose_python(tmp_path, read_project(tmp_path), None).version == "3.13"  # ^3.11 -> >=3.11,<4
 
 
-def test_pipfile_without_lock_fails(tmp_path):
-    write(tmp_path, {"Pipfile": "[packages]\nflask = '*'\n", "app.py": ""})
-    with pytest.raises(DockwiseError, match="Pipfile without Pipfile.lock"):
+def test_pipfile_without_lock_installs_its_packages_unpinned_and_says_so(tmp_path):
+    write(
+        tmp_path,
+        {
+            "Pipfile": "[packages]\nflask = '*'\nrequests = {version = '>=2', extras = ['socks']}\n"
+            "[dev-packages]\npytest = '*'\n",
+            "app.py": "",
+        },
+    )
+    found = deps_of(tmp_path)
+    assert found.kind == "pipfile" and found.listed == ("flask", "requests[socks]>=2") and not found.pinned
+    assert "Pipfile has no Pipfile.lock" in found.warnings[0] and "pipenv lock" in found.todo[0]
+    write(tmp_path, {"Pipfile": "[packages]\nflask = {git = 'https://example.invalid/flask.git'}\n"})
+    with pytest.raises(DockwiseError, match="Pipfile:2: 'flask' does not come from a package index"):
         deps_of(tmp_path)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path, PurePosixPath
 from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp import django as django_reader
-from dockwise.pyapp.deps import Dependencies, Project, detect_dependencies, read_project
 from dockwise.pyapp.destroys import destroys, destroys_command
 from dockwise.pyapp.entry import (
     Candidate,
@@ -36,6 +35,8 @@ from dockwise.pyapp.grammar import (
     shell_words,
 )
 from dockwise.pyapp.health import choose_health
+from dockwise.pyapp.layouts import Dependencies, LayoutContext, detect_dependencies
+from dockwise.pyapp.layouts.project import Project, read_project
 from dockwise.pyapp.native import NativeBuild, native_build
 from dockwise.pyapp.native import warnings as native_warnings
 from dockwise.pyapp.procfile import read_procfile
@@ -97,6 +98,7 @@ NOT_RUNTIME = (
     "Pipfile.lock",
     "poetry.lock",
     "uv.lock",
+    "pdm.lock",
     "runtime.txt",
     ".python-version",
     "tox.ini",
@@ -252,7 +254,11 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
     notes: list[str] = []
     modules, unparsed = served_modules(root, files)
     project = read_project(root)
-    deps = detect_dependencies(root, files, project, list(options.deps))
+    newer = [m.newer for m in modules if m.newer is not None]
+    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
+    deps = detect_dependencies(
+        LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
+    )
     notes += deps.notes
     if not modules and deps.kind == "none":
         raise DockwiseError(
@@ -260,13 +266,22 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
         )
-    newer = [m.newer for m in modules if m.newer is not None]
-    python = choose_python(root, project, options.python, max(newer, key=lambda n: n.version, default=None))
-    warnings += python.warnings
+    if project and project.not_packaged_because:
+        notes.append(
+            f"pyproject.toml is an app, not a package ({project.not_packaged_because}): dockwise installs its "
+            "dependencies and copies its code instead of building it as a wheel"
+        )
+    warnings += python.warnings + deps.warnings
+    todo += deps.todo
+    chosen_first = python.version
     python = prefer_supported(python, deps.pins)
     report = check_wheels(deps.pins, python.candidates or (python.version,), index)
     python = prefer_wheels(python, report)
     native = native_build(report, python.version)
+    if python.version != chosen_first:  # the layouts evaluate markers for the target Python: read them again
+        deps = detect_dependencies(
+            LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
+        )
     reasons = "; ".join(r for r in (python.support, python.wheels) if r)
     python_evidence = str(python.evidence) if python.evidence else "no pin or constraint in the app"
     if reasons:
@@ -529,7 +544,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
                 + ("data volume, ever (" + str(step.destroys) + ")" if step.destroys else "release and data volume")
                 + f": dockwise init --force --setup {shlex.quote(step.command)}"
             )
-    if not deps.pinned:
+    if not deps.pinned and not deps.todo:
         todo.append(
             f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
             "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes"
@@ -693,7 +708,12 @@ def _deps_value(deps: Dependencies) -> str:
         "pyproject": "pyproject.toml",
         "uv": "uv.lock (exported by uv)",
         "poetry": "poetry.lock (exported by Poetry)",
+        "poetry-stale-lock": "pyproject.toml's Poetry constraints (poetry.lock is stale)",
+        "poetry-constraints": "pyproject.toml's Poetry constraints (no poetry.lock)",
+        "pdm": "pdm.lock (default group)",
         "pipenv": "Pipfile.lock",
+        "pipfile": "Pipfile's [packages] (no Pipfile.lock)",
+        "imports": "inferred from the imports: " + ", ".join(deps.listed),
         "none": "none",
     }[deps.kind]
     mode = "hash-pinned, --require-hashes" if deps.hashed else ("pinned" if deps.pinned else "not pinned")

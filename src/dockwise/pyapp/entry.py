@@ -10,10 +10,11 @@ from pathlib import Path
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.containers import container_apps
-from dockwise.pyapp.deps import Dependencies, Project
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import app_constructors, app_decorators, app_methods, registry
 from dockwise.pyapp.grammar import is_url_path, one_line, port_number
+from dockwise.pyapp.layouts import Dependencies
+from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.paste import paste_apps
 from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module

@@ -17,6 +17,8 @@ import re
 import shlex
 from pathlib import PurePosixPath
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from dockwise.core.errors import printable
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -53,6 +55,19 @@ def is_attribute_path(value: object) -> bool:
 
 def is_distribution_name(value: object) -> bool:
     return isinstance(value, str) and _DISTRIBUTION.fullmatch(value) is not None
+
+
+def requirement_line(text: str) -> str | None:
+    """A PEP 508 requirement naming a released distribution (no URL), in packaging's normal form, printable and
+    without backslashes (it becomes one shell-quoted word of a pip command); None when it is not one."""
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return None
+    line = str(requirement)
+    if requirement.url or not line.isprintable() or "\\" in line or not is_distribution_name(requirement.name):
+        return None
+    return line
 
 
 def is_file_name(value: str) -> bool:

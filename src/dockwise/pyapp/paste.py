@@ -30,9 +30,10 @@ from pathlib import Path, PurePosixPath
 from packaging.utils import canonicalize_name
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.pyapp.deps import Dependencies, Project
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.grammar import is_app_path, is_attribute, is_module_path, one_line
+from dockwise.pyapp.layouts import Dependencies
+from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.pyast import literal
 from dockwise.pyapp.scan import Module, read_app_file
 

@@ -21,8 +21,9 @@ from pathlib import PurePath
 from typing import Any
 
 from dockwise.pyapp.bases import BASES
-from dockwise.pyapp.deps import Dependencies, Project
 from dockwise.pyapp.detect import AppFacts, Decision, data_target
+from dockwise.pyapp.layouts import Dependencies
+from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.render import DISTROLESS_UID, STANDARD_UID, TOOLS, contract
 from dockwise.pyapp.runtime import DATA_DIR, WritablePath
 from dockwise.pyapp.server import Server, server_requirements
@@ -131,7 +132,7 @@ def _install(facts: AppFacts) -> dict[str, Any]:
             "files": list(deps.files),
             "mode": _mode(deps),
             "project_wheel": facts.packaged,
-            "lock_tools": list(TOOLS.get(deps.kind, ())),
+            "lock_tools": list(TOOLS.get(deps.tool or "", ())),
         },
         "server": to_json(server),
         "added": server_requirements(server.server.name, deps.names, deps.hashed) if server and server.added else [],

@@ -27,9 +27,9 @@ from packaging.version import Version
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.bases import DEFAULT, SUPPORTED
-from dockwise.pyapp.deps import Project
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.frameworks import registry
+from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.scan import file_kind, read_app_file
 from dockwise.pyapp.wheels import Pin, WheelReport
 
@@ -130,7 +130,7 @@ def _pipenv_pin(root: Path) -> tuple[str, Evidence] | None:
 
 
 def _table(data: object, key: str) -> dict:
-    """`data[key]` when both are tables (a malformed file reads as empty here; deps.py reports it)."""
+    """`data[key]` when both are tables (a malformed file reads as empty here; the layout providers report it)."""
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, dict) else {}
 

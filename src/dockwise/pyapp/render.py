@@ -97,9 +97,9 @@ def _header(facts: AppFacts, variant: str, bases: Bases) -> list[str]:
 
 
 def _lock_stage(facts: AppFacts, builder_arg: str, python: str) -> list[str]:
-    if facts.deps.kind not in TOOLS:
+    tool = facts.deps.tool
+    if facts.deps.install != "export" or tool is None:
         return []
-    tool = facts.deps.kind
     mounts = [f"--mount=type=bind,source={f},target=/tmp/lock/{f}" for f in facts.deps.files]
     if tool == "uv":
         export = (
@@ -134,7 +134,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
     requirement_files: list[str] = []
     extra: list[str] = []
     server = facts.server.server.name if facts.server and facts.server.added else None
-    if deps.kind == "requirements":
+    if deps.install == "requirements":
         mounts = [f"--mount=type=bind,source={f},target=/tmp/app/{f}" for f in deps.files]
         if deps.local_lines:
             mounts.append("--mount=type=tmpfs,target=/tmp/deps")
@@ -163,7 +163,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
                 f"; the project's own line ({one_line(str(deps.local_lines[0]))}) is left out here and built as a "
                 "wheel below"
             )
-    elif deps.kind == "pyproject":
+    elif deps.install == "pyproject":
         if facts.project and facts.project.dynamic_dependencies:
             return []
         mounts = [
@@ -172,14 +172,14 @@ def _deps_step(facts: AppFacts) -> list[str]:
         ]
         commands.append(
             "/opt/venv/bin/python -c \"import tomllib; print('\\n'.join(tomllib.load(open("
-            "'/tmp/app/pyproject.toml', 'rb'))['project'].get('dependencies', [])))\" > /tmp/deps/requirements.txt"
+            "'/tmp/app/pyproject.toml', 'rb')).get('project', {}).get('dependencies', [])))\" > /tmp/deps/requirements.txt"
         )
         requirement_files = ["/tmp/deps/requirements.txt"]
         comment = (
             "# 5. dependencies before code: pyproject.toml's [project].dependencies, read with tomllib (only that "
             "file is mounted, so a code change reuses this layer)"
         )
-    elif deps.kind == "pipenv":
+    elif deps.install == "pipfile-lock":
         mounts = [
             "--mount=type=bind,source=Pipfile.lock,target=/tmp/app/Pipfile.lock",
             "--mount=type=tmpfs,target=/tmp/deps",
@@ -192,16 +192,41 @@ def _deps_step(facts: AppFacts) -> list[str]:
         )
         requirement_files = ["/tmp/deps/requirements.txt"]
         comment = "# 5. dependencies before code: Pipfile.lock's default packages, as hash-pinned requirements"
-    elif deps.kind in TOOLS:
+    elif deps.install == "export":
         mounts = ["--mount=type=bind,from=lock,source=/lock/requirements.txt,target=/tmp/lock/requirements.txt"]
         requirement_files = ["/tmp/lock/requirements.txt"]
         comment = f"# 5. dependencies before code: {deps.files[0]}, exported with hashes by the lock stage"
+    elif deps.install == "pdm-lock":
+        mounts = [
+            "--mount=type=bind,source=pdm.lock,target=/tmp/app/pdm.lock",
+            "--mount=type=tmpfs,target=/tmp/deps",
+        ]
+        commands.append(
+            "/opt/venv/bin/python -c \"import sys, tomllib; wanted = set(sys.argv[1:]); print('\\n'.join("
+            "p['name'] + '==' + p['version'] + ''.join(' --hash=' + f['hash'] for f in p['files']) for p in "
+            "tomllib.load(open('/tmp/app/pdm.lock', 'rb'))['package'] if p['name'] in wanted and not "
+            "p.get('extras')))\" "
+            + " ".join(shlex.quote(name) for name in deps.listed)
+            + " > /tmp/deps/requirements.txt"
+        )
+        requirement_files = ["/tmp/deps/requirements.txt"]
+        comment = (
+            f"# 5. dependencies before code: pdm.lock's default group ({len(deps.listed)} packages chosen by "
+            "dockwise init), as hash-pinned requirements"
+        )
+    elif deps.install == "listed":
+        extra = list(deps.listed)
+        comment = (
+            f"# 5. dependencies before code: {len(deps.listed)} requirements dockwise init read from "
+            + one_line(deps.evidence.where() if deps.kind != "imports" else "the app's imports")
+            + " (unpinned; run it again after changing them)"
+        )
     else:
         comment = "# 5. the app declares no dependencies"
         if not server:
             return []
     if server:
-        extra = server_requirements(server, deps.names, deps.hashed)
+        extra += server_requirements(server, deps.names, deps.hashed)
         comment += (
             f"; {server} (the app has no server) from dockwise's hash-pinned server list, in the same pip run"
             if deps.hashed
@@ -214,7 +239,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
             "printf '%s\\n' " + " ".join(f"'{line}'" for line in extra) + " \\\n       | " + install + " -r /dev/stdin"
         )
     elif extra:
-        install += " " + " ".join(extra)
+        install += " " + " ".join(shlex.quote(line) for line in extra)
     return [
         "",
         comment + ".",
