@@ -32,6 +32,11 @@ APPS = (
     App("falcon-things-asgi"),
     App("flask-js-example"),
     App("gcp-run-hello", standard=True),
+    App("litestar-hello"),  # pdm.lock, an app that is not a package
+    App("litestar-todo"),  # no dependency file: inferred from the imports
+    App("werkzeug-upload"),  # a bare Werkzeug app, no dependency file
+    App("starlette-di"),  # the app built by a DI container
+    App("fastapi-type-alias"),  # a `type` statement: read on the host's 3.11, built on 3.13; uv.lock, src layout
 )
 
 

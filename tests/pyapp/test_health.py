@@ -85,6 +85,15 @@ FLASK = "from flask import Flask, Blueprint\n"
             False,
         ),
         ({"app.py": "def app(environ, start_response): ...\n"}, "/", True),
+        ({"app.py": "from quart import Quart\napp = Quart(__name__)\n@app.post('/echo')\ndef e(): ...\n"}, "/", False),
+        (
+            {
+                "app.py": "import falcon\nclass Things:\n    def on_get(self, req, resp): ...\n"
+                "app = falcon.App()\nthings = Things()\napp.add_route('/things', things)\n"
+            },
+            "/things",
+            True,
+        ),
     ],
     ids=[
         "own-route",
@@ -96,6 +105,8 @@ FLASK = "from flask import Flask, Blueprint\n"
         "router-prefix",
         "post-only",
         "no-routes",
+        "post-decorator-only",
+        "falcon-resource",
     ],
 )
 def test_the_health_path_is_one_the_app_answers(tmp_path, files, path, certain):

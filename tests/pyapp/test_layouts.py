@@ -342,7 +342,7 @@ def test_requirement_lines_from_the_app_reach_the_dockerfile_as_one_quoted_word(
     install = next(line for line in standard_dockerfile(facts).splitlines() if "pip install" in line)
     words = shlex.split(install)
     assert facts.deps.listed[0] in words and "$(touch" in facts.deps.listed[0]
-    assert words[words.index(facts.deps.listed[0]) - 1] == "--no-cache-dir"  # one word, not split or expanded
+    assert words[words.index(facts.deps.listed[0]) - 1] == "install"  # one word, not split or expanded
 
 
 def test_a_poetry_key_that_is_not_a_name_is_refused(tmp_path):

@@ -25,6 +25,8 @@ from dockwise.pyapp.scan import Module
 
 FRONT_PAGE = "/"
 _ROUTE_CALLS = frozenset({"route", "get", "api_route", "add_url_rule", "add_api_route"})
+# Every method's decorator: an app that declares only these still routes paths other than `/`.
+_ANY_METHOD = _ROUTE_CALLS | {"post", "put", "patch", "delete", "head", "options", "websocket", "add_route"}
 _PREFIX_KEYWORDS = ("prefix", "url_prefix")
 _INCLUDE_CALLS = frozenset({"include_router", "register_blueprint", "mount", "include"})
 # Pages a framework serves by itself unless the constructor turns them off (that keyword then names it).
@@ -36,6 +38,7 @@ class Route:
     path: str
     receiver: str  # the router or app object the route is declared on
     evidence: Evidence
+    gets: bool = True  # False: a route of any method (it shows the app routes something)
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,38 @@ def _route_call(node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
-def declared_get_routes(module: Module) -> list[Route]:
-    """GET routes declared on a named router or app object (`@app.get("/x")`, `bp.route("/x")`, `@get("/x")`)."""
+def _get_resources(modules: list[Module]) -> frozenset[str]:
+    """Classes with an `on_get` responder: Falcon resources that answer GET."""
+    return frozenset(
+        node.name
+        for module in modules
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == "on_get" for f in node.body)
+    )
+
+
+def _resource_class(node: ast.expr, module: Module) -> str | None:
+    """The class of `add_route(path, Resource(...))`, or of a module-level `resource = Resource(...)` passed there."""
+    if isinstance(node, ast.Name):
+        node = next(
+            (
+                a.value
+                for a in module.tree.body
+                if isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)
+            ),
+            node,
+        )
+    if isinstance(node, ast.Call):
+        func = node.func
+        return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return None
+
+
+def declared_routes(module: Module, get_resources: frozenset[str] = frozenset()) -> list[Route]:
+    """Routes declared on a named router or app object (`@app.get("/x")`, `bp.route("/x")`, `@get("/x")`,
+    Falcon's `app.add_route("/x", Resource())` when the resource has `on_get`): each GET route, and each route of
+    any method again with `gets=False`."""
     found = []
     for node in ast.walk(module.tree):
         call = _route_call(node)
@@ -75,7 +108,16 @@ def declared_get_routes(module: Module) -> list[Route]:
             continue
         assert isinstance(node, ast.Call)  # _route_call saw a call
         (name, receiver), path = call, literal(node.args[0])
-        if name in _ROUTE_CALLS and isinstance(path, str) and path.startswith("/") and _gets(node, name):
+        if name in _ANY_METHOD and isinstance(path, str) and path.startswith("/"):
+            found.append(Route(path, receiver, Evidence(module.path, node.lineno, ""), gets=False))
+        falcon_get = (
+            name == "add_route" and len(node.args) > 1 and _resource_class(node.args[1], module) in get_resources
+        )
+        if (
+            ((name in _ROUTE_CALLS and _gets(node, name)) or falcon_get)
+            and isinstance(path, str)
+            and path.startswith("/")
+        ):
             found.append(
                 Route(
                     path, receiver, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")
@@ -127,13 +169,15 @@ def choose_health(modules: list[Module], candidate: Candidate | None, django: bo
     own = health_route(modules)
     if own:
         return HealthChoice(own[0], str(own[1]), own[1], True)
-    routes = [r for m in modules for r in declared_get_routes(m)]
+    resources = _get_resources(modules)
+    declared = [r for m in modules for r in declared_routes(m, resources)]
+    routes = [r for r in declared if r.gets]
     front = next((r for r in routes if r.path == FRONT_PAGE), None)
     if front is not None:
         return HealthChoice(
             FRONT_PAGE, f"no health route in the app: its front page ({front.evidence})", front.evidence, True
         )
-    if django or not any(route_paths(m) for m in modules):
+    if django or not (declared or any(route_paths(m) for m in modules)):
         return HealthChoice(FRONT_PAGE, "no health route in the app: its front page", None, True)
     builtin = _builtin_page(candidate)
     if builtin is not None:

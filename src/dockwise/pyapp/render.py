@@ -38,6 +38,9 @@ APT_CACHE = (
     "--mount=type=cache,target=/var/cache/apt,sharing=locked",
     "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked",
 )
+PIP_CACHE = "--mount=type=cache,target=/root/.cache/pip,sharing=locked"
+"""pip's cache as a BuildKit cache mount: a rebuild, the other variant and other apps reuse downloads and wheels
+built from sdists, and the cache never lands in a layer."""
 DATA_PATH = "/data"
 COMMON_STDLIB = (
     "json",
@@ -116,11 +119,11 @@ def _lock_stage(facts: AppFacts, builder_arg: str, python: str) -> list[str]:
         "# The lock's own tool exports it as hash-pinned requirements (this stage never reaches the image).",
         f"FROM ${{{builder_arg}}} AS lock",
         _run(
-            [CA[0]],
+            [CA[0], PIP_CACHE],
             [
                 CA[1],
                 f"{python} -m venv /opt/tools",
-                "/opt/tools/bin/pip install --no-cache-dir " + " ".join(TOOLS[tool]),
+                "/opt/tools/bin/pip install " + " ".join(TOOLS[tool]),
             ],
         ),
         _run(mounts, ["mkdir -p /lock", export]),
@@ -232,7 +235,7 @@ def _deps_step(facts: AppFacts) -> list[str]:
             if deps.hashed
             else f"; {server} (the app has no server) pinned by dockwise"
         )
-    install = "/opt/venv/bin/pip install --no-cache-dir" + (" --require-hashes" if deps.hashed else "")
+    install = "/opt/venv/bin/pip install" + (" --require-hashes" if deps.hashed else "")
     install += "".join(f" -r {shlex.quote(r)}" for r in requirement_files)
     if deps.hashed and extra:
         install = (
@@ -244,8 +247,9 @@ def _deps_step(facts: AppFacts) -> list[str]:
         "",
         comment + ".",
         "# The files are bind-mounted, never copied; the host's CA bundle (TLS-intercepting proxies) is a build",
-        "# secret that never lands in a layer, an ENV or the history; --no-cache-dir keeps pip's cache out.",
-        _run(mounts + [CA[0]], commands + [install]),
+        "# secret that never lands in a layer, an ENV or the history; pip's cache is a BuildKit cache mount (reused",
+        "# by rebuilds, never in a layer).",
+        _run(mounts + [CA[0], PIP_CACHE], commands + [install]),
     ]
 
 
@@ -262,8 +266,8 @@ def _project_step(facts: AppFacts) -> list[str]:
         f"# Its build backend ({backend or 'from pyproject.toml'}) is fetched from PyPI for this step only; the context is",
         "# mounted read-write so in-tree build files are thrown away with the mount.",
         _run(
-            ["--mount=type=bind,target=/tmp/src,rw", CA[0]],
-            [CA[1], f"/opt/venv/bin/pip install --no-cache-dir{no_deps} /tmp/src"],
+            ["--mount=type=bind,target=/tmp/src,rw", CA[0], PIP_CACHE],
+            [CA[1], f"/opt/venv/bin/pip install{no_deps} /tmp/src"],
         ),
     ]
 
