@@ -3,7 +3,10 @@ web command, `--cmd`) and `lint` (DW101 names it, DW008 counts it as a service),
 
 `flask run` (or `python -m flask run`), Django's `runserver`, any `--reload`, and `python script.py` where the
 script calls `app.run(...)` (Flask, Bottle, Flask-SocketIO...) or Dash's `app.run_server(...)` at the start of a line.
-`asyncio.run(...)`, `subprocess.run(...)` and `uvicorn.run(...)` (a production server) are not development servers.
+`asyncio.run(...)`, `subprocess.run(...)` and `uvicorn.run(...)` (a production server) are not development servers,
+nor aiohttp's `web.run_app(...)` or Tornado's `listen(...)`, the frameworks' own production servers, which `init`
+runs when the app serves itself (`pyapp/selfserve.py`). Sanic's `app.run()` reads as a development server here:
+`init` serves Sanic apps over ASGI instead.
 """
 
 from __future__ import annotations

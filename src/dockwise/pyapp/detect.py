@@ -67,6 +67,7 @@ from dockwise.pyapp.scan import (
     served_modules,
     walk_files,
 )
+from dockwise.pyapp.selfserve import SelfServing, find_self_serving, served_factories, serves_on_import
 from dockwise.pyapp.server import (
     SERVERS,
     ServerChoice,
@@ -390,10 +391,22 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             decisions.append(
                 Decision("command", shell_words(argv), f"{web.evidence} (a Procfile web: line wins)", web.evidence)
             )
+    serving: SelfServing | None = None
     if argv is None and candidate is None:
-        candidate = _choose_candidate(candidates, django, root, unparsed, modules)
-        decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
-    notes += _skipped(unparsed, candidate, modules)
+        servable, unservable = _servable(candidates, modules)
+        notes += unservable
+        if not servable and not (django is not None and django.application) and not main_block_candidates(modules):
+            serving = find_self_serving(root, modules, options.port)
+        if serving is None:
+            candidate = _choose_candidate(servable, django, root, unparsed, modules)
+            decisions.append(Decision("app", candidate.target, candidate.describe(), candidate.evidence))
+        else:
+            argv = list(serving.argv)
+            port, port_evidence, port_source = serving.port, serving.port_evidence, serving.call
+            decisions += _self_serving_decisions(serving)
+            warnings += _self_serving_warnings(serving)
+    entry = candidate.module if candidate is not None else (serving.module if serving is not None else None)
+    notes += _skipped(unparsed, entry, modules)
     if candidate is not None:
         _check_candidate(candidate)
         if loopback := loopback_defaults(candidate, modules):
@@ -404,7 +417,8 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
                 exit_code=EXIT_USAGE,
             )
     framework = candidate.framework if candidate else (server.server.name if server else "unknown")
-    interface = candidate.interface if candidate else "wsgi"
+    framework = serving.framework if serving else framework
+    interface = candidate.interface if candidate else ("self" if serving else "wsgi")
     if argv is None:
         assert candidate is not None
         server = (
@@ -419,9 +433,10 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
                 "pass --server granian",
                 exit_code=EXIT_USAGE,
             )
-        argv = command(
-            server.server, candidate.target.rstrip("()"), candidate.factory, interface, port, candidate.paste
-        )
+        provider = by_name(candidate.framework)
+        worker = provider.gunicorn_worker if provider and server.server.name == "gunicorn" else None
+        factory = candidate.factory and not (worker and candidate.awaitable)  # the worker awaits an async factory
+        argv = command(server.server, candidate.target.rstrip("()"), factory, interface, port, candidate.paste, worker)
         pin = next((p for p in deps.pins if p.name == server.server.name), None)
         if pin is not None and not server.added:
             argv, dropped = fit_to_version(argv, server.server, f"=={pin.version}", pin.evidence.where())
@@ -442,7 +457,12 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
     stop = stop_signal(argv)
     if stop is not None:
         decisions.append(Decision("stop signal", stop[0], stop[1]))
-    if server is not None and server.server.name == "gunicorn" and server.reason != "--server":
+    if (
+        server is not None
+        and server.server.name == "gunicorn"
+        and server.reason != "--server"
+        and interface != "aiohttp"
+    ):
         warnings.append(SLOW_CLIENTS_WARNING)
 
     health_source: Evidence | None = None
@@ -568,6 +588,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
     if left_out:
         notes.append("not copied into the image: " + ", ".join(left_out) + " (add a COPY line if the app needs them)")
     import_check = candidate.module if candidate and candidate.evidence.file != "--app" else None
+    import_check = serving.module if serving else import_check
     provider = by_name(framework)
     imports = provider.imports if provider else ()
     return AppFacts(
@@ -726,9 +747,82 @@ def _is_django(root: Path, manage: str) -> bool:
     return "DJANGO_SETTINGS_MODULE" in read_app_file(root, manage, errors="replace")
 
 
-def _skipped(unparsed: list[Unparsed], candidate: Candidate | None, modules: list[Module]) -> list[str]:
-    """Notes for the files no Python dockwise builds reads; one the served app imports (or is) is refused instead."""
-    reached = entry_path(candidate.module, modules) if candidate is not None else set()
+def _servable(candidates: list[Candidate], modules: list[Module]) -> tuple[list[Candidate], list[str]]:
+    """The candidates a server can import and serve, and a note for each other one: a Tornado app serves itself,
+    a module that starts its server as it is imported cannot be imported by another, and among several factories
+    the one the module's own server runs is the app."""
+    on_import = serves_on_import(modules)
+    servable: list[Candidate] = []
+    notes: list[str] = []
+    for candidate in candidates:
+        if candidate.interface == "self":
+            notes.append(f"{candidate.describe()}: a {candidate.framework} app has no WSGI/ASGI form; it serves itself")
+        elif candidate.module in on_import:
+            notes.append(
+                f"{candidate.describe()}: importing {candidate.module} starts its server "
+                f"({on_import[candidate.module].where()}), so no server can import it"
+            )
+        else:
+            servable.append(candidate)
+    served = [c for c in servable if c.factory and _runs_it(c, modules)]
+    if len(servable) > 1 and len(served) == 1:
+        notes += [f"{c.describe()}: not the app the module's own server runs" for c in servable if c not in served]
+        servable = served
+    return servable, notes
+
+
+def _runs_it(candidate: Candidate, modules: list[Module]) -> bool:
+    """The factory is the one the module's own `web.run_app(...)` serves (the app its script runs)."""
+    module = next((m for m in modules if m.name == candidate.module), None)
+    return module is not None and candidate.attribute in served_factories(module)
+
+
+def _self_serving_decisions(serving: SelfServing) -> list[Decision]:
+    found = [
+        Decision(
+            "app", f"{serving.path} serves itself", f"{serving.call} ({serving.framework}'s own server)", serving.call
+        ),
+        Decision(
+            "server",
+            f"{serving.framework}'s own, in the script",
+            "no WSGI/ASGI entry a server can import: the script is run as the command",
+            serving.call,
+        ),
+        Decision(
+            "command", shell_words(serving.argv), f"the script {serving.path}, run as python runs it", serving.call
+        ),
+    ]
+    if not serving.stops_on_sigterm:
+        found.append(
+            Decision(
+                "stop",
+                "SIGTERM ends the script (exit 0)",
+                f"{serving.framework} sets no SIGTERM handler and PID 1 ignores a signal without one: a runner "
+                "(python -c, no shell) installs it and runs the script",
+                serving.call,
+            )
+        )
+    return found
+
+
+def _self_serving_warnings(serving: SelfServing) -> list[str]:
+    where = serving.call.where()
+    found = [
+        f"{where}: {serving.framework}'s own server runs the app in one process, with no supervisor to restart a "
+        f"crashed worker: not a dedicated production server; {serving.on_stop}"
+    ]
+    if serving.host_unread:
+        found.append(
+            f"{where}: the host {one_line(serving.host_unread[:40])!r} is computed at run time: if it is loopback, "
+            "the container does not answer from outside (bind 0.0.0.0)"
+        )
+    return found
+
+
+def _skipped(unparsed: list[Unparsed], entry: str | None, modules: list[Module]) -> list[str]:
+    """Notes for the files no Python dockwise builds reads; one the served app's module `entry` imports (or is) is
+    refused instead."""
+    reached = entry_path(entry, modules) if entry is not None else set()
     for file in unparsed:
         if on_path(module_name(file.path), reached):
             raise file.error()
@@ -754,8 +848,8 @@ def _choose_candidate(
         )
     if not candidates:
         raise DockwiseError(
-            f"no web app found in {root}: no Flask, FastAPI, Starlette, Django or other WSGI/ASGI "
-            "application in its Python files",
+            f"no web app found in {root}: no Flask, FastAPI, Starlette, Sanic, aiohttp, Django or other WSGI/ASGI "
+            "application in its Python files, and no script that starts aiohttp's, Tornado's or uvicorn's own server",
             "pass --app MODULE:NAME (or --cmd)",
             exit_code=EXIT_USAGE,
         )

@@ -32,10 +32,11 @@ class Candidate:
     attribute: str
     factory: bool
     framework: str
-    interface: str  # wsgi | asgi
+    interface: str  # wsgi | asgi | aiohttp | self (pyapp/frameworks)
     evidence: Evidence
     paste: str | None = None  # the PasteDeploy .ini the server loads the app from (its factory is module:attribute)
     main_script: str | None = None  # the script dockwise_main.py runs to get the app it builds under __main__
+    awaitable: bool = False  # an `async def` factory: the server awaits it (aiohttp's gunicorn worker)
 
     @property
     def target(self) -> str:
@@ -204,7 +205,8 @@ def module_candidates(module: Module) -> tuple[list[Candidate], dict[str, str]]:
             if decorated:
                 found.append(Candidate(module.name, node.name, False, *decorated, evidence))
             elif kind and _all_defaulted(node):
-                found.append(Candidate(module.name, node.name, True, *kind, evidence))
+                awaitable = isinstance(node, ast.AsyncFunctionDef)
+                found.append(Candidate(module.name, node.name, True, *kind, evidence, awaitable=awaitable))
             elif _param_names(node) == WSGI_PARAMETERS and isinstance(node, ast.FunctionDef):
                 found.append(Candidate(module.name, node.name, False, "wsgi", "wsgi", evidence))
             elif _param_names(node) == ["scope", "receive", "send"] and isinstance(node, ast.AsyncFunctionDef):
@@ -417,7 +419,7 @@ class PortHint:
     reads_env: str | None = None  # the app reads its port from this environment variable
 
 
-def _int_value(node: ast.AST | None, aliases) -> tuple[int | None, str | None]:
+def int_value(node: ast.AST | None, aliases) -> tuple[int | None, str | None]:
     """A port literal, or the default of `os.environ.get("PORT", 5000)` / `int(os.getenv("PORT", "8080"))`."""
     value = literal(node)
     if isinstance(value, (int, str)):
@@ -425,9 +427,9 @@ def _int_value(node: ast.AST | None, aliases) -> tuple[int | None, str | None]:
     if isinstance(node, ast.Call):
         name = dotted(node.func, aliases) or ""
         if name == "int" and node.args:
-            return _int_value(node.args[0], aliases)
+            return int_value(node.args[0], aliases)
         if name in ("os.environ.get", "os.getenv") and len(node.args) == 2:
-            port, _ = _int_value(node.args[1], aliases)
+            port, _ = int_value(node.args[1], aliases)
             variable = literal(node.args[0])
             return port, variable if isinstance(variable, str) else None
     return None, None
@@ -445,7 +447,7 @@ def port_hints(module: Module) -> list[PortHint]:
         argument = keyword(node, "port")
         if argument is None and (dotted(node.func, aliases) or "").split(".")[0] not in ("uvicorn", "hypercorn"):
             argument = node.args[1] if len(node.args) >= 2 else None  # Flask: run(host, port)
-        port, variable = _int_value(argument, aliases)
+        port, variable = int_value(argument, aliases)
         if port:
             hints.append(
                 PortHint(

@@ -26,7 +26,7 @@ from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.render import DISTROLESS_UID, STANDARD_UID, TOOLS, contract
 from dockwise.pyapp.runtime import DATA_DIR, WritablePath
-from dockwise.pyapp.server import server_requirements
+from dockwise.pyapp.server import Server, server_requirements
 
 SCHEMA = "dockwise.plan/1"
 """The plan's format version: a key removed or changed in meaning makes it /2 (a key added keeps /1)."""
@@ -65,8 +65,8 @@ PLACES: Mapping[str, str] = {
 INTERNAL: Mapping[str, str] = {
     "root": "the app folder's absolute path on this machine: the plan is the same wherever the app lies",
 }
-# Fields of nested objects left out: the whole pyproject.toml, as text and as parsed.
-OMITTED: Mapping[type, frozenset[str]] = {Project: frozenset({"text", "data"})}
+# Fields of nested objects left out: the whole pyproject.toml, as text and as parsed; how a script runs a server.
+OMITTED: Mapping[type, frozenset[str]] = {Project: frozenset({"text", "data"}), Server: frozenset({"own_server"})}
 # Fields of nested objects whose JSON key says better what they hold.
 RENAMED: Mapping[type, Mapping[str, str]] = {
     Decision: {"evidence": "why", "source": "evidence"},

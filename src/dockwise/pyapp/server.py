@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
+from dockwise.pyapp.frameworks import OwnServer
 from dockwise.pyapp.requirements import Line, logical_lines, parse_line
 from dockwise.pyapp.scan import is_app_file, read_app_file
 
@@ -26,6 +27,7 @@ class Server:
     script: str
     interfaces: frozenset[str]
     imports: tuple[str, ...]  # modules it loads at start, for the distroless stdlib bytecode
+    own_server: OwnServer | None = None  # how a script runs it from code (the self-serving fallback)
 
 
 SERVERS: dict[str, Server] = {
@@ -34,7 +36,7 @@ SERVERS: dict[str, Server] = {
         Server(
             "gunicorn",
             "gunicorn",
-            frozenset({"wsgi"}),
+            frozenset({"wsgi", "aiohttp"}),
             (
                 "gunicorn.app.wsgiapp",
                 "gunicorn.arbiter",
@@ -55,6 +57,13 @@ SERVERS: dict[str, Server] = {
                 "uvicorn.lifespan.on",
                 "uvicorn.loops.asyncio",
                 "uvicorn.logging",
+            ),
+            OwnServer(
+                calls=("uvicorn.run",),
+                default_host="127.0.0.1",
+                default_port=8000,
+                on_stop="unless the call sets timeout_graceful_shutdown, it waits for requests in flight without a "
+                "bound, past docker stop's 10 s",
             ),
         ),
         Server("hypercorn", "hypercorn", frozenset({"asgi", "wsgi"}), ("hypercorn.__main__", "hypercorn.asyncio")),
@@ -80,7 +89,8 @@ PREFERENCE = ("gunicorn", "uvicorn", "granian", "hypercorn", "waitress", "daphne
 # granian for WSGI: the reference service's choice, measured (benchmarks/bench_servers.py): 7-14x the development
 # server with an access log on, and clients that trickle their headers never reach Python (gunicorn's gthread
 # workers starve under 200 of them).
-DEFAULT_FOR = {"wsgi": "granian", "asgi": "uvicorn"}
+# aiohttp apps: gunicorn with aiohttp's worker, which bounds the drain (pyapp/frameworks/aiohttp.py).
+DEFAULT_FOR = {"wsgi": "granian", "asgi": "uvicorn", "aiohttp": "gunicorn"}
 # What each default server needs besides itself (its dependencies in servers.txt).
 BUNDLE = {"gunicorn": ("gunicorn",), "uvicorn": ("uvicorn", "click", "h11"), "granian": ("granian", "click")}
 
@@ -148,12 +158,37 @@ def server_requirements(server: str, app_names: frozenset[str], hashed: bool) ->
 
 
 def command(
-    server: Server, target: str, factory: bool, interface: str, port: int, paste: str | None = None
+    server: Server,
+    target: str,
+    factory: bool,
+    interface: str,
+    port: int,
+    paste: str | None = None,
+    worker: str | None = None,
 ) -> list[str]:
     """The exec-form server command: bound to all interfaces on `port`, logs on stdout, graceful on SIGTERM
-    within Docker's 10 s stop timeout. `paste`: gunicorn loads the app from that PasteDeploy .ini instead."""
+    within Docker's 10 s stop timeout. `paste`: gunicorn loads the app from that PasteDeploy .ini instead.
+    `worker` is the gunicorn worker class the framework serves its apps with (aiohttp's): one process, as the
+    framework's own server runs the app, so state it keeps in memory stays whole."""
     script = posixpath.join(VENV_BIN, server.script)
     app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
+    if server.name == "gunicorn" and worker is not None:
+        return [
+            script,
+            "--bind",
+            f"0.0.0.0:{port}",
+            "--worker-class",
+            worker,
+            "--workers",
+            "1",
+            "--worker-tmp-dir",
+            "/dev/shm",
+            "--graceful-timeout",
+            str(GRACEFUL_S),
+            "--access-logfile",
+            "-",
+            app,
+        ]
     if server.name == "gunicorn":
         return [
             script,
@@ -250,7 +285,7 @@ def _split_hostport(value: str) -> tuple[str, str] | None:
     return host, port
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     return host.strip("[]") in ("localhost", "::1") or host.startswith("127.")
 
 
@@ -287,7 +322,7 @@ def adapt_procfile(
             if parts is None:
                 continue
             host, bound = parts
-        if host is not None and _is_loopback(host):
+        if host is not None and is_loopback(host):
             changes.append(
                 f"{value} listens on loopback only (unreachable from outside the container): bound to {_ALL_INTERFACES}"
             )

@@ -95,7 +95,7 @@ def stop_signal(argv: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
     program = posixpath.basename(argv[0])
     if program == SERVERS["waitress"].script:
         return "SIGINT", "waitress installs no SIGTERM handler: as PID 1 it would ignore docker stop's SIGTERM"
-    if program.startswith("python") and len(argv) > 1:
+    if program.startswith("python") and len(argv) > 1 and argv[1] != "-c":  # -c: selfserve's runner handles SIGTERM
         module = argv[2] if argv[1] == "-m" and len(argv) > 2 else None
         known = next((s for s in SERVERS.values() if module in (s.name, s.script)), None)
         if known is not None:

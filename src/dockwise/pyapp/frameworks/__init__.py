@@ -3,6 +3,10 @@
 
 `entry.py` finds candidates from these declarations; `detect.py` and the renderers read the rest. Adding a
 framework is adding a module here and naming it in `_MODULES`.
+
+Interfaces: "wsgi" and "asgi" apps are served by a WSGI/ASGI server; "aiohttp" apps by gunicorn with the framework's
+own worker class (`Framework.gunicorn_worker`); a "self" app (Tornado) has no such form and is served by the
+script that starts it (`Framework.own_server`, read by `pyapp/selfserve.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,32 @@ from importlib import import_module
 from types import MappingProxyType
 from typing import Literal
 
-Interface = Literal["wsgi", "asgi"]
+Interface = Literal["wsgi", "asgi", "aiohttp", "self"]
+
+
+@dataclass(frozen=True)
+class OwnServer:
+    """How a script starts the framework's own production server, and where that server listens when the call does
+    not say: `calls` are dotted functions (`aiohttp.web.run_app`), `methods` are methods of the app or server
+    object (`listen`), counted only in modules that import the framework. An argument is found by keyword or, when
+    `*_position` is set, by position (0 = the first argument after the app, for a function; the first one, for a
+    method)."""
+
+    calls: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    host_keyword: str = "host"
+    host_position: int | None = None
+    port_keyword: str = "port"
+    port_position: int | None = None
+    default_host: str = "0.0.0.0"  # "" means every interface too (Tornado's `address=""`)
+    default_port: int | None = None
+    stops_on_sigterm: bool = True  # False: as PID 1 it ignores SIGTERM (no handler), so dockwise's runner adds one
+    on_stop: str = "it drains requests in flight on SIGTERM"  # for init's warning: what happens to them at stop
+    # The framework's command-line options a script may read its port from: `define("port", default=8888)`,
+    # `parse_command_line()`, then `options.port`; dockwise passes `--port=N`.
+    option_define: str | None = None
+    option_parse: tuple[str, ...] = ()
+    option_values: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +64,8 @@ class Framework:
     # Release series ("3.2") -> the newest Python it supports, where the project publishes that (old releases
     # install on a newer Python from their pure wheel, then fail at import: Django 3.2 imports `cgi`, gone in 3.13).
     newest_python: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    gunicorn_worker: str | None = None  # the worker class gunicorn serves its "aiohttp"-interface apps with
+    own_server: OwnServer | None = None  # how a script serves its apps itself (the self-serving fallback)
 
     @property
     def top_level(self) -> tuple[str, ...]:
@@ -57,6 +88,9 @@ _MODULES = (
     "django",
     "pyramid",
     "werkzeug",
+    "aiohttp",
+    "sanic",
+    "tornado",
 )
 
 
