@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.grammar import is_module_path
-from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, literal, module_assignments
+from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, keyword, literal, module_assignments
 from dockwise.pyapp.runtime import sqlite_database
 from dockwise.pyapp.scan import Module, is_app_file, parse_module
 
@@ -280,6 +280,8 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
             settings_evidence.file, settings_evidence.line, "no WSGI_APPLICATION: Django's default, <project>/wsgi.py"
         )
     static_root, static_evidence = path("STATIC_ROOT")
+    if static_root is None:
+        static_root, static_evidence = _django_heroku_static(chain, last)
     media_root, media_evidence = path("MEDIA_ROOT")
     sqlite = [
         found
@@ -305,3 +307,22 @@ def read_project(root: Path, manage: Module) -> DjangoProject:
         optional_env=tuple(optional),
         installed_apps=tuple(a for a in (apps or ()) if isinstance(a, str)),
     )
+
+
+def _django_heroku_static(chain, evaluator) -> tuple[PurePosixPath | None, Evidence | None]:
+    """`django_heroku.settings(locals())` sets STATIC_ROOT to BASE_DIR/staticfiles (and makes that folder when the
+    settings are imported, so the image must hold it) unless called with `staticfiles=False`."""
+    for module in chain:
+        aliases = import_aliases(module.tree)
+        for node in ast.walk(module.tree):
+            if (
+                isinstance(node, ast.Call)
+                and dotted(node.func, aliases) == "django_heroku.settings"
+                and literal(keyword(node, "staticfiles")) is not False
+            ):
+                base = evaluator.value(ast.Name("BASE_DIR", ast.Load()))
+                if base is None:
+                    return None, None
+                evidence = Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")
+                return PurePosixPath(base) / "staticfiles", evidence
+    return None, None

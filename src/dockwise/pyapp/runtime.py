@@ -127,6 +127,7 @@ def writable_paths(candidate: Candidate | None, modules: list[Module], packaged:
         for node in ast.walk(module.tree):
             found += _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, uses_flask_sqlalchemy)
             found += _upload_in(node, module, evaluator)
+            found += _made_in(node, module, aliases, evaluator)
     unique: dict[PurePosixPath, WritablePath] = {}
     for path in found:
         unique.setdefault(path.path, path)
@@ -230,6 +231,41 @@ def _upload_in(node, module, evaluator) -> list[WritablePath]:
             True,
             Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
             "upload folder",
+        )
+    ]
+
+
+_MAKES_DIR = frozenset({"os.mkdir", "os.makedirs"})
+_LOG_FILE_HANDLERS = frozenset(
+    {"logging.FileHandler", "logging.handlers.RotatingFileHandler", "logging.handlers.TimedRotatingFileHandler"}
+)
+
+
+def _made_in(node, module, aliases, evaluator) -> list[WritablePath]:
+    """A directory the app makes (`os.mkdir("logs")`, `os.makedirs(path)`) or a log file it opens
+    (`RotatingFileHandler("logs/app.log")`): written at run time, so it lives on the data volume. Only paths
+    the evaluator resolves inside the app count; absolute ones are left to the write-path checks."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return []
+    name = dotted(node.func, aliases) or ""
+    if name not in _MAKES_DIR and name not in _LOG_FILE_HANDLERS:
+        return []
+    path = evaluator.value(node.args[0])
+    if not isinstance(path, (str, PurePosixPath)) or not str(path).strip() or str(path).startswith(("/", "~")):
+        return []
+    where = PurePosixPath(path)
+    if name in _LOG_FILE_HANDLERS:
+        if where.parent == PurePosixPath("."):
+            return []  # a log file at the top of /app: its folder is the app's code, which cannot be a link
+        where = where.parent
+    if where == PurePosixPath(".") or ".." in where.parts:
+        return []
+    return [
+        WritablePath(
+            in_image(where),
+            True,
+            Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
+            "a log file's folder" if name in _LOG_FILE_HANDLERS else "a directory the app makes",
         )
     ]
 

@@ -1,0 +1,74 @@
+"""Directories the app makes at run time and Django settings whose STATIC_ROOT comes from django-heroku: both are
+found, so a read-only container has them (corpus: microblog's `os.mkdir('logs')`, django-pipenv's
+`django_heroku.settings(locals())`)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from dockwise.pyapp.detect import InitOptions, detect
+
+FLASK = "from flask import Flask\nimport os, logging\nfrom logging.handlers import RotatingFileHandler\napp = Flask(__name__)\n"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("code", "written"),
+    [
+        ("if not os.path.exists('logs'):\n    os.mkdir('logs')\n", "/app/logs"),
+        ("os.makedirs('var/cache', exist_ok=True)\n", "/app/var/cache"),
+        ("handler = RotatingFileHandler('logs/app.log', maxBytes=10240)\n", "/app/logs"),
+        ("handler = logging.FileHandler('out/app.log')\n", "/app/out"),
+    ],
+    ids=["mkdir", "makedirs", "rotating-handler", "file-handler"],
+)
+def test_a_folder_the_app_makes_is_on_the_data_volume(tmp_path, code, written):
+    facts = detect(write(tmp_path, {"app.py": FLASK + code, "requirements.txt": "flask==3.0.3\n"}), InitOptions())
+    assert PurePosixPath(written) in {w.path for w in facts.writable}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "os.makedirs('/etc/app')\n",
+        "handler = logging.FileHandler('app.log')\n",
+        "os.mkdir('../up')\n",
+        "os.mkdir(name)\n",
+    ],
+    ids=["absolute", "top-level-log", "parent", "unknown"],
+)
+def test_what_cannot_be_a_link_into_the_volume_is_not_taken(tmp_path, code):
+    facts = detect(write(tmp_path, {"app.py": FLASK + code, "requirements.txt": "flask==3.0.3\n"}), InitOptions())
+    assert not facts.writable
+
+
+DJANGO = {
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_.settings')\n",
+    "site_/__init__.py": "",
+    "site_/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+    "requirements.txt": "django==4.2.16\ndjango-heroku==0.3.1\n",
+}
+SETTINGS = (
+    "import os\nBASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\n"
+    "INSTALLED_APPS = ['django.contrib.staticfiles']\nSTATIC_URL = '/static/'\nimport django_heroku\n"
+)
+
+
+def test_django_heroku_sets_static_root_so_collectstatic_fills_it_at_build_time(tmp_path):
+    facts = detect(write(tmp_path, {**DJANGO, "site_/settings.py": SETTINGS + "django_heroku.settings(locals())\n"}))
+    assert facts.collectstatic
+    assert any("staticfiles" in d.value and d.topic == "static files" for d in facts.decisions)
+
+
+def test_django_heroku_without_staticfiles_sets_none(tmp_path):
+    settings = SETTINGS + "django_heroku.settings(locals(), staticfiles=False)\n"
+    facts = detect(write(tmp_path, {**DJANGO, "site_/settings.py": settings}))
+    assert not facts.collectstatic
