@@ -72,3 +72,27 @@ def test_django_heroku_without_staticfiles_sets_none(tmp_path):
     settings = SETTINGS + "django_heroku.settings(locals(), staticfiles=False)\n"
     facts = detect(write(tmp_path, {**DJANGO, "site_/settings.py": settings}))
     assert not facts.collectstatic
+
+
+def test_a_procfile_web_line_with_semicolons_runs_its_server_and_suggests_the_steps_before_it(tmp_path):
+    app = "from flask import Flask\napp = Flask(__name__)\n"
+    write(tmp_path, {"blog.py": app, "requirements.txt": "flask==3.0.3\ngunicorn==23.0.0\n"})
+    (tmp_path / "Procfile").write_text("web: flask db upgrade; flask translate compile; gunicorn blog:app\n")
+    facts = detect(tmp_path)
+    assert facts.command[0].endswith("gunicorn") and "blog:app" in facts.command
+    assert [s.command for s in facts.setup_suggestions][:2] == [
+        "flask --app blog db upgrade",
+        "flask --app blog translate compile",
+    ]
+
+
+def test_only_top_level_flask_commands_without_arguments_are_setup_suggestions(tmp_path):
+    code = (
+        "import click\nfrom flask import Flask\napp = Flask(__name__)\n"
+        "@app.cli.command('init-db')\ndef init_db(): ...\n"
+        "@app.cli.group()\ndef translate(): ...\n"
+        "@translate.command()\n@click.argument('lang')\ndef init(lang): ...\n"
+        "@app.cli.command('init-lang')\n@click.argument('lang')\ndef init_lang(lang): ...\n"
+    )
+    facts = detect(write(tmp_path, {"app.py": code, "requirements.txt": "flask==3.0.3\n"}))
+    assert [s.command for s in facts.setup_suggestions] == ["flask --app app init-db"]

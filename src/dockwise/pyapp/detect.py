@@ -891,6 +891,14 @@ def data_target(path: WritablePath) -> str:
     return f"/data/{path.path.name}"
 
 
+def _flask_app_named(argv: tuple[str, ...], candidate: Candidate | None) -> tuple[str, ...]:
+    """`flask db upgrade` finds its app through FLASK_APP or .flaskenv, which the image does not carry: name the app
+    the server runs (`flask --app microblog db upgrade`)."""
+    if argv[:1] != ("flask",) or "--app" in argv or "-A" in argv or candidate is None or candidate.framework != "flask":
+        return argv
+    return ("flask", "--app", candidate.module, *argv[1:])
+
+
 def _setup_suggestions(root, files, candidate, modules, django, procfile) -> list[SetupStep]:
     steps: list[SetupStep] = []
     if procfile and procfile.release:
@@ -899,7 +907,11 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile) -> lis
         )
     if procfile and procfile.web:
         steps += [
-            SetupStep(" ".join(before), procfile.web.evidence, "the Procfile runs it before the server")
+            SetupStep(
+                " ".join(_flask_app_named(before, candidate)),
+                procfile.web.evidence,
+                "the Procfile runs it before the server",
+            )
             for before in procfile.web.before
         ]
     steps += flask_cli_steps(candidate, modules)

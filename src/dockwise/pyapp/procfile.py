@@ -50,11 +50,11 @@ def _command(text: str, evidence: Evidence) -> ProcfileCommand:
         tokens = list(lexer)
     except ValueError as exc:
         return ProcfileCommand((), (), evidence, port_default, f"it does not parse as a command ({exc})")
-    operators = [t for t in tokens if t in SHELL_OPERATORS or "$(" in t]
+    operators = [t for t in tokens if (t in SHELL_OPERATORS and t != ";") or "$(" in t]
     variables = [t for t in tokens if "$" in t and t != "$PORT" and "$PORT" not in t]
     parts: list[list[str]] = [[]]
     for token in tokens:
-        if token == "&&":
+        if token in ("&&", ";"):  # `a; b; server` runs a and b first, as `a && b && server` does when they succeed
             parts.append([])
         else:
             parts[-1].append(token)

@@ -352,12 +352,16 @@ def _runtime_packages_step(facts: AppFacts) -> list[str]:
 
 
 def _remove_tools(facts: AppFacts, python: str) -> list[str]:
-    packages = ["pip"] + (["setuptools"] if python == "3.11" and "setuptools" not in facts.deps.names else [])
+    if python != "3.11" or "setuptools" in facts.deps.names:
+        return ["", "# pip did its job; the image does not need it.", "RUN /opt/venv/bin/pip uninstall --yes pip"]
+    site = f"/opt/venv/lib/python{python}/site-packages"
     return [
         "",
-        f"# pip{' and the setuptools that venv adds on 3.11' if len(packages) > 1 else ''} did their job; "
-        "the image does not need them.",
-        f"RUN /opt/venv/bin/pip uninstall --yes {' '.join(packages)}",
+        "# pip and the setuptools that venv adds on 3.11 did their job; setuptools stays when an installed package",
+        "# imports its pkg_resources at run time (older releases do), which the image would otherwise lack.",
+        f"RUN if grep -rqE '^[[:space:]]*(import|from) pkg_resources' --include='*.py' --exclude-dir=setuptools \\",
+        f"       --exclude-dir=pkg_resources --exclude-dir=pip --exclude-dir=_distutils_hack {site}; \\",
+        "    then /opt/venv/bin/pip uninstall --yes pip; else /opt/venv/bin/pip uninstall --yes pip setuptools; fi",
     ]
 
 

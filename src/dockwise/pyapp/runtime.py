@@ -270,6 +270,22 @@ def _made_in(node, module, aliases, evaluator) -> list[WritablePath]:
     ]
 
 
+def _top_level_cli(receiver: ast.expr) -> bool:
+    """`app.cli.command`, `bp.cli.command` or `click.command`: a command `flask NAME` runs (one made on a group,
+    `@translate.command()`, runs as `flask translate NAME`)."""
+    return (isinstance(receiver, ast.Attribute) and receiver.attr == "cli") or (
+        isinstance(receiver, ast.Name) and receiver.id == "click"
+    )
+
+
+def _takes_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A command with a `@click.argument(...)` needs a value no setup step can guess."""
+    return any(
+        isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "argument"
+        for d in function.decorator_list
+    )
+
+
 def flask_cli_steps(candidate: Candidate | None, modules: list[Module]) -> list[SetupStep]:
     """Flask CLI commands that set the app up (`@click.command("init-db")`, `@app.cli.command(...)`)."""
     if candidate is None or candidate.framework != "flask":
@@ -284,6 +300,8 @@ def flask_cli_steps(candidate: Candidate | None, modules: list[Module]) -> list[
                     isinstance(decorator, ast.Call)
                     and isinstance(decorator.func, ast.Attribute)
                     and decorator.func.attr == "command"
+                    and _top_level_cli(decorator.func.value)
+                    and not _takes_arguments(node)
                 ):
                     continue
                 name = literal(decorator.args[0]) if decorator.args else node.name.replace("_", "-")
