@@ -359,7 +359,7 @@ def _remove_tools(facts: AppFacts, python: str) -> list[str]:
         "",
         "# pip and the setuptools that venv adds on 3.11 did their job; setuptools stays when an installed package",
         "# imports its pkg_resources at run time (older releases do), which the image would otherwise lack.",
-        f"RUN if grep -rqE '^[[:space:]]*(import|from) pkg_resources' --include='*.py' --exclude-dir=setuptools \\",
+        "RUN if grep -rqE '^[[:space:]]*(import|from) pkg_resources' --include='*.py' --exclude-dir=setuptools \\",
         f"       --exclude-dir=pkg_resources --exclude-dir=pip --exclude-dir=_distutils_hack {site}; \\",
         "    then /opt/venv/bin/pip uninstall --yes pip; else /opt/venv/bin/pip uninstall --yes pip setuptools; fi",
     ]
