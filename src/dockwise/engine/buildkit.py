@@ -13,6 +13,7 @@ from pathlib import Path
 from dockwise.core.errors import DockwiseError
 from dockwise.core.programs import streamed_program
 from dockwise.engine.client import cli_client
+from dockwise.engine.pip_failures import PipCause, pip_cause
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 CA_SECRET_ID = "cacert"
@@ -113,6 +114,7 @@ class BuildFailure:
     step: str
     reason: str
     log_tail: list[str]
+    pip: PipCause | None = None  # the cause pip named, when the failed step was a pip install
 
 
 def parse_failure(lines: list[str], tail: int = 15) -> BuildFailure:
@@ -137,13 +139,22 @@ def parse_failure(lines: list[str], tail: int = 15) -> BuildFailure:
     prefix = f"#{failed_step} "
     step_lines = [_TIMESTAMP.sub("", line[len(prefix) :], count=1) for line in lines if line.startswith(prefix)]
     output = [line for line in step_lines if not line.startswith(("ERROR:", "DONE", "CACHED", "["))]
-    return BuildFailure(step=titles.get(failed_step, f"step #{failed_step}"), reason=reason, log_tail=output[-tail:])
+    return BuildFailure(
+        step=titles.get(failed_step, f"step #{failed_step}"),
+        reason=reason,
+        log_tail=output[-tail:],
+        pip=pip_cause(output),
+    )
 
 
 def _build_error(request: BuildRequest, lines: list[str]) -> DockwiseError:
     failure = parse_failure(lines)
     step = " ".join(failure.step.split())
     step = step if len(step) <= 90 else step[:87] + "..."
+    if failure.pip is not None:
+        return DockwiseError(
+            f"building {request.tag} failed at {step}: {failure.pip.cause}", failure.pip.fix, details=failure.log_tail
+        )
     return DockwiseError(
         f"building {request.tag} failed at {step}: {' '.join(failure.reason.split())[:200]}",
         "fix that step (its log is above), then build again",

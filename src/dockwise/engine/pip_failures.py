@@ -1,0 +1,60 @@
+"""The cause of a failed `pip install` build step, read from the step's own output, said in one line with the way
+out — instead of a bare pip log. Each pattern is a message pip itself prints.
+
+Bad (what the user saw): `building app:standard failed at [builder 4/8] RUN ... pip install ...: exit code: 1`.
+Good: `pip could not build uvloop from source (no wheel for this Python, and its source build failed)` with the fix
+`pin a release of uvloop that has a wheel for this Python, or run dockwise init --force --python 3.11`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipCause:
+    cause: str
+    fix: str
+
+
+_NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
+_BUILD = (
+    re.compile(rf"Failed building wheel for {_NAME}"),
+    re.compile(rf"Failed to build (?:installable wheels for some pyproject\.toml based projects \()?{_NAME}"),
+    re.compile(
+        rf"error: subprocess-exited-with-error.*?(?:Building|Preparing metadata|Getting requirements).*? for {_NAME}"
+    ),
+)
+_NOT_FOUND = re.compile(rf"No matching distribution found for {_NAME}([^\s]*)")
+_CONFLICT = re.compile(r"(?:Cannot install|conflicting dependencies|ResolutionImpossible)")
+_HASHES = re.compile(r"THESE PACKAGES DO NOT MATCH THE HASHES")
+
+
+def pip_cause(output: list[str]) -> PipCause | None:
+    """The first cause pip names in a failed step's output, or None when the step was not a pip failure."""
+    text = "\n".join(output)
+    for pattern in _BUILD:
+        if match := pattern.search(text):
+            name = match.group(1).rstrip(").,")
+            return PipCause(
+                f"pip could not build {name} from source (no wheel for this Python, and its source build failed)",
+                f"pin a release of {name} that has a wheel for this Python (dockwise init's warnings name one), "
+                "or choose another Python: dockwise init --force --python 3.11",
+            )
+    if match := _NOT_FOUND.search(text):
+        return PipCause(
+            f"pip found no release of {match.group(1)}{match.group(2)} for this Python and platform",
+            "check the name and version on PyPI, or choose another Python: dockwise init --force --python 3.11",
+        )
+    if _HASHES.search(text):
+        return PipCause(
+            "a downloaded file does not match the hash the lock records",
+            "lock the dependencies again (the lock is stale or was edited by hand)",
+        )
+    if _CONFLICT.search(text):
+        return PipCause(
+            "pip found conflicting requirements (two pins of one package, or a pin a dependency excludes)",
+            "make the pins agree and lock again; pip's lines above name the two",
+        )
+    return None
