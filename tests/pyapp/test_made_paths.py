@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from dockwise.pyapp.detect import InitOptions, detect
+from dockwise.pyapp.render import distroless_dockerfile, standard_dockerfile
 
 FLASK = "from flask import Flask\nimport os, logging\nfrom logging.handlers import RotatingFileHandler\napp = Flask(__name__)\n"
 
@@ -96,3 +97,34 @@ def test_only_top_level_flask_commands_without_arguments_are_setup_suggestions(t
     )
     facts = detect(write(tmp_path, {"app.py": code, "requirements.txt": "flask==3.0.3\n"}))
     assert [s.command for s in facts.setup_suggestions] == ["flask --app app init-db"]
+
+
+@pytest.mark.parametrize(
+    ("code", "variable"),
+    [
+        ("storage = os.environ.get('LOOK_STORAGE_PATH', '.')\n", "LOOK_STORAGE_PATH"),
+        ("uploads = os.getenv('UPLOAD_DIR', 'uploads')\n", "UPLOAD_DIR"),
+    ],
+    ids=["storage-path", "upload-dir"],
+)
+def test_a_write_location_read_from_the_environment_is_set_to_the_data_volume(tmp_path, code, variable):
+    facts = detect(write(tmp_path, {"app.py": FLASK + code, "requirements.txt": "flask==3.0.3\n"}))
+    (located,) = [w for w in facts.writable if w.env]
+    assert located.env == variable and located.path.is_relative_to("/data")
+    for dockerfile in (standard_dockerfile(facts), distroless_dockerfile(facts)):
+        assert f"{variable}={located.path}" in dockerfile and "install -d -o" in dockerfile
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "secret = os.environ.get('SECRET_KEY', 'dev')\n",
+        "templates = os.environ.get('TEMPLATE_DIR', 'templates')\n",
+        "data = os.environ.get('DATA_DIR', '/srv/data')\n",
+        "data = os.environ.get('DATA_DIR')\n",
+    ],
+    ids=["not-a-location", "read-location", "absolute-default", "no-default"],
+)
+def test_other_environment_reads_are_left_alone(tmp_path, code):
+    facts = detect(write(tmp_path, {"app.py": FLASK + code, "requirements.txt": "flask==3.0.3\n"}))
+    assert not [w for w in facts.writable if w.env]

@@ -482,9 +482,12 @@ def _runtime_env(facts: AppFacts, path: str) -> list[str]:
     env += [f"{key}={value}" for key, value in runtime_env(contract(facts, STANDARD_UID)).items()]
     if facts.django_settings:
         env.append(f"DJANGO_SETTINGS_MODULE={facts.django_settings}")
+    located = [path for path in facts.writable if path.env]
+    env += [f"{path.env}={path.path}" for path in located]
     lines = [
         "# Logs unbuffered; no bytecode written at run time (it was compiled at build time, and the code is read-only);",
-        "# PORT is the port the server binds.",
+        "# PORT is the port the server binds."
+        + (f" {', '.join(str(p.env) for p in located)}: where the app writes, on the data volume." if located else ""),
     ]
     return lines + ["ENV " + " \\\n    ".join(env)]
 

@@ -42,6 +42,7 @@ class WritablePath:
     is_dir: bool
     evidence: Evidence
     why: str
+    env: str | None = None  # the app reads this location from the environment: the image sets it to `path`
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def writable_paths(candidate: Candidate | None, modules: list[Module], packaged:
             found += _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, uses_flask_sqlalchemy)
             found += _upload_in(node, module, evaluator)
             found += _made_in(node, module, aliases, evaluator)
+            found += _env_location_in(node, module, aliases)
     unique: dict[PurePosixPath, WritablePath] = {}
     for path in found:
         unique.setdefault(path.path, path)
@@ -231,6 +233,36 @@ def _upload_in(node, module, evaluator) -> list[WritablePath]:
             True,
             Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
             "upload folder",
+        )
+    ]
+
+
+# Environment variables that name where an app stores what it writes (LOOK_STORAGE_PATH, UPLOAD_DIR, MEDIA_ROOT).
+_WRITE_LOCATION = re.compile(
+    r"^[A-Z][A-Z0-9_]*(STORAGE|UPLOAD|UPLOADS|MEDIA|DATA)_(PATH|DIR|FOLDER|ROOT)$|^(STORAGE|UPLOAD|UPLOADS|MEDIA|DATA)_(PATH|DIR|FOLDER|ROOT)$"
+)
+
+
+def _env_location_in(node, module, aliases) -> list[WritablePath]:
+    """`os.environ.get("LOOK_STORAGE_PATH", ".")`: the app writes where a variable says, by default into its own
+    (read-only) folder. The image sets the variable to a folder on the data volume instead."""
+    if not (isinstance(node, ast.Call) and len(node.args) == 2):
+        return []
+    if (dotted(node.func, aliases) or "") not in ("os.environ.get", "os.getenv"):
+        return []
+    name, default = literal(node.args[0]), literal(node.args[1])
+    if not (isinstance(name, str) and _WRITE_LOCATION.match(name) and isinstance(default, str)):
+        return []
+    if default.startswith(("/", "~")) or ".." in PurePosixPath(default).parts:
+        return []  # an absolute default is the write-path checks' to place; none of the app's own folders
+    return [
+        WritablePath(
+            DATA_DIR / name.lower().replace("_", "-"),
+            True,
+            Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""),
+            f"the app writes where ${name} says (default {default!r}, inside its read-only code): the image sets "
+            "it to this folder on the data volume",
+            env=name,
         )
     ]
 
