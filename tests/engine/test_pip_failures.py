@@ -57,7 +57,7 @@ def test_a_step_that_is_not_pip_has_no_pip_cause():
 def test_the_failed_steps_own_output_is_read():
     lines = [
         "#9 [builder 4/8] RUN /opt/venv/bin/pip install -r /tmp/requirements.txt",
-        "#9 12.3   ERROR: Failed building wheel for psycopg2",
+        "#9 12.3 ERROR: Failed building wheel for psycopg2",
         "#9 ERROR: executor failed running [/bin/sh -c pip install]: exit code: 1",
         "#10 [other 1/1] RUN echo Failed building wheel for decoy",
     ]

@@ -143,7 +143,7 @@ def parse_failure(lines: list[str], tail: int = 15) -> BuildFailure:
         step=titles.get(failed_step, f"step #{failed_step}"),
         reason=reason,
         log_tail=output[-tail:],
-        pip=pip_cause(output),
+        pip=pip_cause(step_lines),  # pip's own `ERROR:` lines too, which the tail leaves out
     )
 
 
