@@ -163,8 +163,9 @@ def _not_a_write_path(name: str, value: str) -> bool:
 
 
 def _changes_the_command(name: str, value: str) -> bool:
-    """`web: gunicorn app:app && X` makes X the web command (what runs before it is a setup step): another app."""
-    return name == "procfile" and "&&" in value
+    """`web: gunicorn app:app && X` (or `; X`) makes X the web command (what runs before it is a setup step): another
+    app."""
+    return name == "procfile" and ("&&" in value or ";" in value)
 
 
 @pytest.mark.parametrize("name", list(FIELDS))
