@@ -16,7 +16,7 @@ from dockwise.pyapp.grammar import is_url_path, one_line, port_number
 from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.paste import paste_apps
-from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
+from dockwise.pyapp.pyast import dotted, import_aliases, is_main_guard, keyword, literal
 from dockwise.pyapp.scan import Module
 from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.pyapp.shims.dockwise_main import SERVERS as MAIN_SERVERS
@@ -107,23 +107,12 @@ def _param_names(function) -> list[str]:
     return [a.arg for a in function.args.posonlyargs + function.args.args]
 
 
-def _is_main_guard(node: ast.AST) -> bool:
-    """`if __name__ == "__main__":`"""
-    test = node.test if isinstance(node, ast.If) else None
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and [literal(c) for c in test.comparators] == ["__main__"]
-    )
-
-
 def import_time_statements(tree: ast.Module) -> list[ast.stmt]:
     """The statements that run when the module is imported, in order: module level and inside its `with`, `try` and
     `if` blocks, except `if __name__ == "__main__":`."""
     found: list[ast.stmt] = []
     for node in tree.body:
-        if _is_main_guard(node):
+        if is_main_guard(node):
             continue
         found.append(node)
         if isinstance(node, (ast.With, ast.If, ast.Try)):
@@ -325,9 +314,7 @@ def loopback_defaults(candidate: Candidate, modules: list[Module]) -> list[Evide
 
 def _main_blocks(module: Module) -> list[ast.Module]:
     return [
-        ast.Module(body=n.body, type_ignores=[])
-        for n in module.tree.body
-        if isinstance(n, ast.If) and _is_main_guard(n)
+        ast.Module(body=n.body, type_ignores=[]) for n in module.tree.body if isinstance(n, ast.If) and is_main_guard(n)
     ]
 
 

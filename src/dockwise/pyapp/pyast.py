@@ -48,6 +48,17 @@ def keyword(call: ast.Call, name: str) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
+def is_main_guard(node: ast.AST) -> bool:
+    """`if __name__ == "__main__":`"""
+    test = node.test if isinstance(node, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and [literal(c) for c in test.comparators] == ["__main__"]
+    )
+
+
 def module_assignments(tree: ast.Module) -> list[tuple[str, ast.AST, int]]:
     """(name, value, line) of module-level `NAME = value` and `NAME: T = value`, in order."""
     found: list[tuple[str, ast.AST, int]] = []

@@ -28,7 +28,7 @@ from dockwise.pyapp.entry import int_value
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import OwnServer, registry
 from dockwise.pyapp.grammar import is_app_path, is_attribute, is_module_path, one_line
-from dockwise.pyapp.pyast import dotted, import_aliases, keyword, literal
+from dockwise.pyapp.pyast import dotted, import_aliases, is_main_guard, keyword, literal
 from dockwise.pyapp.scan import Module, is_app_file
 from dockwise.pyapp.server import SERVERS, VENV_BIN, app_script_reader, is_loopback
 
@@ -64,16 +64,6 @@ class SelfServing:
     host_unread: str | None  # the host expression dockwise could not read, when there is one
 
 
-def _is_main_guard(node: ast.stmt) -> bool:
-    test = node.test if isinstance(node, ast.If) else None
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and [literal(c) for c in test.comparators] == ["__main__"]
-    )
-
-
 def _declared() -> list[tuple[str, tuple[str, ...], OwnServer]]:
     """(name, top-level import names, own server) of every framework and server that declares one."""
     found = [(f.name, f.top_level, f.own_server) for f in registry() if f.own_server]
@@ -96,7 +86,7 @@ def server_calls(module: Module) -> list[ServerCall]:
     aliases = import_aliases(module.tree)
     at_import: set[int] = set()
     for statement in module.tree.body:
-        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not _is_main_guard(
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not is_main_guard(
             statement
         ):
             at_import |= {id(node) for node in ast.walk(statement)}
@@ -259,7 +249,7 @@ def self_serving(root: Path, module: Module, found: ServerCall, port_flag: int |
 
 
 def _runs_when_executed(module: Module, calls: list[ServerCall]) -> bool:
-    return any(c.on_import for c in calls) or any(_is_main_guard(s) for s in module.tree.body)
+    return any(c.on_import for c in calls) or any(is_main_guard(s) for s in module.tree.body)
 
 
 def find_self_serving(root: Path, modules: list[Module], port_flag: int | None) -> SelfServing | None:
