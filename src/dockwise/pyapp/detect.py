@@ -43,6 +43,7 @@ from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_supported, prefer_wheels
 from dockwise.pyapp.runtime import (
+    DATA_DIR,
     TMPFS_DIR,
     SetupStep,
     WritablePath,
@@ -887,8 +888,9 @@ def _django_writable(django) -> list[WritablePath]:
 
 
 def data_target(path: WritablePath) -> str:
-    """Where a writable path really lives: one volume, /data, with a symlink from where the app writes."""
-    return f"/data/{path.path.name}"
+    """Where a writable path really lives: one volume, /data, with a symlink from where the app writes (a path
+    already under /data stays where it is)."""
+    return path.path.as_posix() if path.path.is_relative_to(DATA_DIR) else f"/data/{path.path.name}"
 
 
 def _flask_app_named(argv: tuple[str, ...], candidate: Candidate | None) -> tuple[str, ...]:

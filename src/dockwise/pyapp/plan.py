@@ -25,7 +25,6 @@ from dockwise.pyapp.detect import AppFacts, Decision, data_target
 from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.render import DISTROLESS_UID, STANDARD_UID, TOOLS, contract
-from dockwise.pyapp.runtime import DATA_DIR, WritablePath
 from dockwise.pyapp.server import Server, server_requirements
 
 SCHEMA = "dockwise.plan/1"
@@ -144,11 +143,6 @@ def _install(facts: AppFacts) -> dict[str, Any]:
     }
 
 
-def _on_volume(path: WritablePath) -> str:
-    """Where the images keep what the app writes there (a path already under /data stays where it is)."""
-    return path.path.as_posix() if path.path.is_relative_to(DATA_DIR) else data_target(path)
-
-
 def _run(facts: AppFacts) -> dict[str, Any]:
     service = contract(facts, STANDARD_UID)
     return {
@@ -160,7 +154,7 @@ def _run(facts: AppFacts) -> dict[str, Any]:
         "graceful_s": service.graceful_s,
         "stop_signal": service.stop_signal,
         "data_path": service.data_path,
-        "writable": [{**to_json(path), "data": _on_volume(path)} for path in facts.writable],
+        "writable": [{**to_json(path), "data": data_target(path)} for path in facts.writable],
         "setup": {"command": list(facts.setup), "scope": facts.setup_scope} if facts.setup else None,
         "setup_suggestions": to_json(facts.setup_suggestions),
         "copies": list(facts.copies),

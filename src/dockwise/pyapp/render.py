@@ -399,7 +399,7 @@ def _app_steps(facts: AppFacts, uid: int) -> list[str]:
     if facts.writable:
         commands = [f"install -d -o {uid} -g {uid} /data"]
         for path in facts.writable:
-            target = data_target(path) if not path.path.is_relative_to(DATA_DIR) else str(path.path)
+            target = data_target(path)
             if path.is_dir:
                 commands.append(f"install -d -o {uid} -g {uid} {shlex.quote(target)}")
             if path.path.is_relative_to(DATA_DIR):
