@@ -127,9 +127,9 @@ def test_the_shim_runs_the_script_and_takes_the_app_instead_of_serving_it(tmp_pa
         main_shim("x'); import os #.py")
 
 
-def test_paste_from_setup_py_is_refused_naming_the_line(tmp_path):
-    with pytest.raises(DockwiseError, match=r"development.ini:2: use = egg:tutorial needs the app installed"):
-        detect(corpus_copy("pyramid-databases", tmp_path))
+def test_paste_egg_of_a_setup_py_project_is_the_project_installed_as_a_wheel(tmp_path):
+    facts = detect(corpus_copy("pyramid-databases", tmp_path))  # more in test_setup_py.py
+    assert facts.candidate.target == "tutorial:main" and facts.packaged and facts.project.file == "setup.py"
 
 
 def test_paste_call_needs_no_installed_distribution_and_a_bad_factory_name_is_refused(tmp_path):

@@ -35,10 +35,12 @@ from dockwise.pyapp.grammar import (
     shell_words,
 )
 from dockwise.pyapp.health import choose_health
-from dockwise.pyapp.layouts import Dependencies, LayoutContext, detect_dependencies
+from dockwise.pyapp.layouts import Dependencies, LayoutContext, detect_dependencies, with_added
+from dockwise.pyapp.layouts.install_requires import requirement
 from dockwise.pyapp.layouts.project import Project, read_project
 from dockwise.pyapp.native import NativeBuild, native_build
 from dockwise.pyapp.native import warnings as native_warnings
+from dockwise.pyapp.paste import included_extras
 from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyast import entry_path, on_path
 from dockwise.pyapp.pyversion import PythonChoice, choose_python, prefer_supported, prefer_wheels
@@ -96,6 +98,7 @@ NOT_RUNTIME = (
     "Procfile",
     "Makefile",
     "pyproject.toml",
+    "setup.py",
     "setup.cfg",
     "Pipfile",
     "Pipfile.lock",
@@ -206,6 +209,11 @@ class AppFacts:
         return bool(self.project and self.project.packaged) or bool(self.deps.local_lines)
 
 
+def project_named(project: Project) -> bool:
+    """The project names the image: pyproject.toml's always, setup.py's when the image installs it."""
+    return project.file == "pyproject.toml" or project.packaged
+
+
 def _check_dir(root: Path) -> list[str]:
     if not root.is_dir():
         raise DockwiseError(f"{root} is not a directory", "pass the app's directory", exit_code=EXIT_USAGE)
@@ -269,16 +277,23 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
         LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
     )
     notes += deps.notes
+    if project and project.file == "setup.py" and project.packaged and deps.kind != "setup.py" and not deps.local_lines:
+        # The requirements file (or lock) that won is what the image installs; it does not name the project itself.
+        project = replace(
+            project,
+            packaged=False,
+            not_packaged_because=f"{deps.evidence.file} is what the image installs, and it has no `-e .` line",
+        )
+    elif project and project.not_packaged_because:
+        notes.append(
+            f"{project.file} is an app, not a package ({project.not_packaged_because}): dockwise installs its "
+            "dependencies and copies its code instead of building it as a wheel"
+        )
     if not modules and deps.kind == "none":
         raise DockwiseError(
             f"no Python web app in {root}: no Python files and no dependency file",
             "run dockwise init on the app's directory",
             exit_code=EXIT_USAGE,
-        )
-    if project and project.not_packaged_because:
-        notes.append(
-            f"pyproject.toml is an app, not a package ({project.not_packaged_because}): dockwise installs its "
-            "dependencies and copies its code instead of building it as a wheel"
         )
     warnings += python.warnings + deps.warnings
     todo += deps.todo
@@ -408,6 +423,8 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             warnings += _self_serving_warnings(serving)
     entry = candidate.module if candidate is not None else (serving.module if serving is not None else None)
     notes += _skipped(unparsed, entry, modules)
+    if candidate is not None and candidate.paste:
+        deps = _included_extras(root, candidate.paste, project, deps, modules, decisions, warnings, todo)
     if candidate is not None:
         _check_candidate(candidate)
         if loopback := loopback_defaults(candidate, modules):
@@ -594,7 +611,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
     imports = provider.imports if provider else ()
     return AppFacts(
         root=root,
-        name=(project.name if project and project.name else image_name(root.name)),
+        name=(project.name if project and project.name and project_named(project) else image_name(root.name)),
         project=project,
         deps=deps,
         python=python,
@@ -679,6 +696,43 @@ def _check_candidate(candidate: Candidate) -> None:
         )
 
 
+def _included_extras(root, config, project, deps, modules, decisions, warnings, todo) -> Dependencies:
+    """The served .ini includes a module only an extra of the project provides (pyramid_debugtoolbar, in `dev`):
+    that requirement is installed, so the app starts, with a warning (a development config is being served) and a
+    to-do (serve a production one)."""
+    for included in included_extras(root, config, project, deps, modules):
+        where = included.evidence.where()
+        if deps.hashed:
+            raise DockwiseError(
+                f"{where}: pyramid.includes names {included.module}, which the app's hash-pinned dependencies do not "
+                f"install (only the project's {included.extra!r} extra names it)",
+                "lock it with the dependencies, or serve an .ini without it (a production.ini)",
+                exit_code=EXIT_USAGE,
+            )
+        line = requirement(project, included.requirement)
+        deps = with_added(deps, (line,))
+        decisions.append(
+            Decision(
+                "extra",
+                f"{line} (the project's {included.extra!r} extra)",
+                f"{where} includes {included.module}, which only that extra installs",
+                included.evidence,
+            )
+        )
+        others = [r for r in project.extras.get(included.extra, ()) if r != included.requirement]
+        warnings.append(
+            f"{where}: pyramid.includes names {included.module}, which only the project's {included.extra!r} extra "
+            f"provides: dockwise installs {line} so the app starts, but {config} is a development config (a "
+            "development add-on in a production image)"
+            + (f"; the extra's other requirements ({', '.join(others[:4])}) are left out" if others else "")
+        )
+        todo.append(
+            f"serve a production config: an .ini without {included.module} in pyramid.includes (Pyramid's "
+            "cookiecutters ship production.ini, which dockwise serves when there is one), then `dockwise init --force`"
+        )
+    return deps
+
+
 def _paste_server(candidate: Candidate, deps: Dependencies, flag: str | None) -> ServerChoice:
     """gunicorn, the server that loads a PasteDeploy .ini itself (`--paste`)."""
     if flag not in (None, "gunicorn"):
@@ -730,6 +784,8 @@ def _deps_value(deps: Dependencies) -> str:
     kind = {
         "requirements": ", ".join(deps.requirement_roots) or "requirements",
         "pyproject": "pyproject.toml",
+        "setup.py": "setup.py's install_requires"
+        + (" (computed: installed with the project)" if deps.install == "nothing" else ""),
         "uv": "uv.lock (exported by uv)",
         "poetry": "poetry.lock (exported by Poetry)",
         "poetry-stale-lock": "pyproject.toml's Poetry constraints (poetry.lock is stale)",

@@ -4,9 +4,12 @@
 
 gunicorn serves it with `--paste FILE.ini`: PasteDeploy loads the app from the file, so its settings (and its
 logging sections) are the ones the app runs with, and no code is generated; the file's `[server:main]` is not
-used (gunicorn binds 0.0.0.0 on the image's port). A setting the image cannot honour is refused: an `egg:` the
-image does not install (a project with no pyproject.toml `[project]`), a `pyramid.includes` module no dependency
-provides (a development add-on such as pyramid_debugtoolbar).
+used (gunicorn binds 0.0.0.0 on the image's port). `egg:NAME` is the project itself (pyproject.toml's
+`[project.entry-points."paste.app_factory"]`, or setup.py's `entry_points`), installed as a wheel. A setting the
+image cannot honour is refused: an `egg:` the image does not install, a `pyramid.includes` module no dependency
+provides (a development add-on such as pyramid_debugtoolbar). When an extra of the project provides the module
+(`extras_require={"dev": ["pyramid_debugtoolbar"]}`), the image installs that requirement so the app starts, with
+a warning: a development .ini is being served (see `included_extras`).
 
 Good (served as `hello:main`, by `gunicorn --paste production.ini`)::
 
@@ -22,11 +25,11 @@ Bad (refused: pyramid.includes names pyramid_debugtoolbar, which the app's depen
 
 from __future__ import annotations
 
-import ast
 import configparser
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
@@ -34,7 +37,6 @@ from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.grammar import is_app_path, is_attribute, is_module_path, one_line
 from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import Project
-from dockwise.pyapp.pyast import literal
 from dockwise.pyapp.scan import Module, read_app_file
 
 APP_SECTION = "app:main"
@@ -66,58 +68,91 @@ def _app_section(root: Path, name: str) -> tuple[configparser.SectionProxy, str]
     return (parser[APP_SECTION], text) if parser.has_section(APP_SECTION) else None
 
 
-def _setup_py_entry_points(modules_text: str) -> dict[str, str]:
-    """`entry_points={"paste.app_factory": ["main = pkg:main"]}` in setup.py's `setup(...)` call."""
-    try:
-        tree = ast.parse(modules_text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            for keyword in node.keywords:
-                value = literal(keyword.value) if keyword.arg == "entry_points" else None
-                if isinstance(value, dict):
-                    return _entry_lines(value.get(ENTRY_GROUP))
-    return {}
-
-
-def _entry_lines(value: object) -> dict[str, str]:
-    lines = value.splitlines() if isinstance(value, str) else value if isinstance(value, list) else []
-    pairs = (line.split("=", 1) for line in lines if isinstance(line, str) and "=" in line)
-    return {name.strip(): target.strip() for name, target in pairs}
-
-
-def _egg_target(root: Path, files: list[str], project: Project | None, egg: str, where: str) -> str:
+def _egg_target(project: Project | None, egg: str, where: str) -> str:
     name, _, entry = egg.partition("#")
     entry = entry or "main"
-    if project is not None and project.name and canonicalize_name(project.name) == canonicalize_name(name):
-        points = project.data.get("project", {}).get("entry-points", {}).get(ENTRY_GROUP, {})
-        target = points.get(entry) if isinstance(points, dict) else None
-        if isinstance(target, str) and project.packaged:
+    ours = project is not None and project.name and canonicalize_name(project.name) == canonicalize_name(name)
+    target = project.entry_points.get(ENTRY_GROUP, {}).get(entry) if project is not None and ours else None
+    if project is not None and target is not None:
+        if project.packaged:
             return target
-    if "setup.py" in files and (target := _setup_py_entry_points(read_app_file(root, "setup.py")).get(entry)):
         raise _refuse(
-            f"{where}: use = egg:{egg} needs the app installed as a distribution (setup.py names {target} as its "
-            f"{ENTRY_GROUP} entry point), and dockwise installs a project from pyproject.toml only",
-            f'describe the project in pyproject.toml ([project] with [project.entry-points."{ENTRY_GROUP}"] and a '
-            "[build-system]), or write `use = call:MODULE:FUNCTION` in the .ini",
+            f"{where}: use = egg:{egg} needs the project installed ({project.file} names {target} as its "
+            f"{ENTRY_GROUP} entry point), and the image does not install it ({project.not_packaged_because})",
+            "have the image install the project (for a requirements file, a line `-e .`), or write "
+            "`use = call:MODULE:FUNCTION` in the .ini",
         )
+    declared_in = project.file if project is not None else "pyproject.toml"
     raise _refuse(
         f"{where}: use = egg:{egg} names no {ENTRY_GROUP} entry point '{entry}' of this project",
-        f'declare it in pyproject.toml ([project.entry-points."{ENTRY_GROUP}"]), or write `use = call:MODULE:FUNCTION`',
+        f"declare it in {declared_in} (entry points, group {ENTRY_GROUP}), or write `use = call:MODULE:FUNCTION`",
     )
 
 
-def _includes_installed(section: configparser.SectionProxy, where: str, deps: Dependencies, modules) -> None:
+@dataclass(frozen=True)
+class IncludedExtra:
+    """A `pyramid.includes` module no dependency installs but an extra of the project provides (pyramid_debugtoolbar
+    in `dev`): dockwise installs the extra's requirement that provides it, and says so."""
+
+    module: str
+    extra: str
+    requirement: str  # the extra's requirement line, as the project gives it
+    evidence: Evidence
+
+
+def _missing_includes(
+    section: configparser.SectionProxy, config: str, text: str, deps: Dependencies, modules, project: Project | None
+) -> list[IncludedExtra]:
+    """The included modules an extra of the project provides; one nothing provides is refused."""
     own = {m.name.split(".")[0] for m in modules}
+    line = line_of(text, "pyramid.includes")
+    where = Evidence(config, line).where()
+    found = []
     for include in section.get("pyramid.includes", "").split():
         top = include.split(".")[0].split(":")[0]
-        if top not in own and canonicalize_name(top) not in deps.names:
+        if top in own or canonicalize_name(top) in deps.names:
+            continue
+        provided = _from_extra(project, top) if project is not None and project.packaged else None
+        if provided is None:
             raise _refuse(
                 f"{where}: pyramid.includes names {top}, which the app's dependencies do not install",
                 "add it to the dependencies, or serve an .ini without it (a production.ini, as Pyramid's "
                 "cookiecutters have)",
             )
+        extra, requirement = provided
+        found.append(IncludedExtra(top, extra, requirement, Evidence(config, line, f"pyramid.includes {include}")))
+    return found
+
+
+def _from_extra(project: Project, module: str) -> tuple[str, str] | None:
+    """(extra, requirement) of the project's first extra that names `module`'s distribution."""
+    for extra, lines in project.extras.items():
+        for line in lines:
+            try:
+                name = Requirement(line).name
+            except InvalidRequirement:
+                continue
+            if canonicalize_name(name) == canonicalize_name(module):
+                return extra, line
+    return None
+
+
+def _names_known(deps: Dependencies, project: Project | None) -> bool:
+    """Whether dockwise knows what the image installs: not when there are no dependencies, or when the project's
+    are computed (installed with the project, in the build)."""
+    dynamic = project is not None and project.dynamic_dependencies and deps.kind in ("pyproject", "setup.py")
+    return deps.kind != "none" and not dynamic
+
+
+def included_extras(
+    root: Path, config: str, project: Project | None, deps: Dependencies, modules: list[Module]
+) -> list[IncludedExtra]:
+    """What the served .ini `config` includes that only an extra of the project provides."""
+    read = _app_section(root, config)
+    if read is None or not _names_known(deps, project):
+        return []
+    section, text = read
+    return _missing_includes(section, config, text, deps, modules, project)
 
 
 def paste_apps(root: Path, files: list[str], project: Project | None, deps: Dependencies, modules: list[Module]):
@@ -133,7 +168,7 @@ def paste_apps(root: Path, files: list[str], project: Project | None, deps: Depe
         where = f"{name}:{line_of(text, 'use')}"
         scheme, _, rest = use.partition(":")
         if scheme == "egg":
-            target = _egg_target(root, files, project, rest, where)
+            target = _egg_target(project, rest, where)
         elif scheme == "call":
             target = rest
         else:
@@ -147,7 +182,7 @@ def paste_apps(root: Path, files: list[str], project: Project | None, deps: Depe
                 f"{where}: {name} names the app factory {target!r}, not MODULE:FUNCTION in Python identifiers",
                 "name it as MODULE:FUNCTION (and the .ini with letters, digits and . _ -)",
             )
-        if deps.kind != "none":
-            _includes_installed(section, where, deps, modules)
+        if _names_known(deps, project):
+            _missing_includes(section, name, text, deps, modules, project)
         found.append(PasteApp(str(PurePosixPath(name)), module, function, Evidence(name, line_of(text, "use"), use)))
     return found

@@ -65,7 +65,10 @@ INTERNAL: Mapping[str, str] = {
     "root": "the app folder's absolute path on this machine: the plan is the same wherever the app lies",
 }
 # Fields of nested objects left out: the whole pyproject.toml, as text and as parsed; how a script runs a server.
-OMITTED: Mapping[type, frozenset[str]] = {Project: frozenset({"text", "data"}), Server: frozenset({"own_server"})}
+OMITTED: Mapping[type, frozenset[str]] = {
+    Project: frozenset({"text", "data", "keyword_lines"}),
+    Server: frozenset({"own_server"}),
+}
 # Fields of nested objects whose JSON key says better what they hold.
 RENAMED: Mapping[type, Mapping[str, str]] = {
     Decision: {"evidence": "why", "source": "evidence"},

@@ -2,7 +2,7 @@
 
 Precedence (a flag always wins; the first source found decides; later ones only constrain):
 --python, .python-version, runtime.txt, Pipfile.lock / Pipfile `python_version`, then the constraints
-`requires-python` (pyproject.toml, uv.lock) and the `Programming Language :: Python :: 3.X` classifiers.
+`requires-python` (pyproject.toml, uv.lock), setup.py's `python_requires` and the `Programming Language :: Python :: 3.X` classifiers.
 A pin names one version; a constraint is satisfied by the newest base it allows. dockwise builds only the versions
 its bases provide (3.11 and 3.13): a pin to another one gets the nearest base and a warning, never silently.
 Code that needs a newer Python than 3.11 (a `type` statement, PEP 695/696/701: `newer_syntax.py`) rules out the
@@ -152,7 +152,8 @@ def _poetry_constraint(value: str) -> str:
 def _constraints(root: Path, project: Project | None) -> list[tuple[SpecifierSet, Evidence]]:
     found: list[tuple[str, Evidence]] = []
     if project and project.requires_python:
-        found.append((project.requires_python, project.evidence("requires-python")))
+        key = "python_requires" if project.file == "setup.py" else "requires-python"
+        found.append((project.requires_python, project.evidence(key)))
     if project:
         poetry_python = _table(_table(_table(project.data, "tool"), "poetry"), "dependencies").get("python")
         if isinstance(poetry_python, str):

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from dockwise.pyapp.bases import BASES, Bases
 from dockwise.pyapp.detect import AppFacts, data_target
-from dockwise.pyapp.grammar import one_line
+from dockwise.pyapp.grammar import is_module_path, one_line
 from dockwise.pyapp.runtime import APP_DIR, DATA_DIR, VENV
 from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
 from dockwise.pyapp.shims import MAIN_MODULE, main_shim
@@ -226,8 +226,11 @@ def _deps_step(facts: AppFacts) -> list[str]:
         )
     else:
         comment = "# 5. the app declares no dependencies"
-        if not server:
+        if not server and not deps.added:
             return []
+    if deps.added:
+        extra += list(deps.added)
+        comment += f"; {one_line(', '.join(deps.added))} from the project's extras, for what the served config includes"
     if server:
         extra += server_requirements(server, deps.names, deps.hashed)
         comment += (
@@ -257,19 +260,33 @@ def _project_step(facts: AppFacts) -> list[str]:
     if not facts.packaged:
         return []
     backend = facts.project.build_backend if facts.project else None
-    no_deps = (
-        "" if facts.project and facts.project.dynamic_dependencies and facts.deps.kind == "pyproject" else " --no-deps"
-    )
-    return [
+    dynamic = facts.project and facts.project.dynamic_dependencies and facts.deps.kind in ("pyproject", "setup.py")
+    no_deps = "" if dynamic else " --no-deps"
+    commands = [CA[1], f"/opt/venv/bin/pip install{no_deps} /tmp/src"]
+    left_out = [p for p in (facts.project.data_left_out if facts.project else ()) if is_module_path(p)]
+    lines = [
         "",
         f"# The project itself, built as a wheel and installed (not editable){' without its dependencies (installed above)' if no_deps else ''}.",
         f"# Its build backend ({backend or 'from pyproject.toml'}) is fetched from PyPI for this step only; the context is",
         "# mounted read-write so in-tree build files are thrown away with the mount.",
-        _run(
-            ["--mount=type=bind,target=/tmp/src,rw", CA[0], PIP_CACHE],
-            [CA[1], f"/opt/venv/bin/pip install{no_deps} /tmp/src"],
-        ),
     ]
+    if facts.project and facts.project.file == "setup.py":
+        lines.append("# setup.py runs here, in the builder, and nowhere else (dockwise init only reads it).")
+    if left_out:
+        lines += [
+            f"# setup.py declares no package data, so the wheel has only the modules of {', '.join(left_out)}: their other",
+            "# files (templates, static) are copied beside them in site-packages, as `pip install -e .` has them.",
+        ]
+        commands.append(
+            f'{VENV_PYTHON} -c "import shutil, sys, sysconfig; from pathlib import Path; '
+            "site = Path(sysconfig.get_paths()['purelib']); src = Path('/tmp/src'); "
+            "files = [p for name in sys.argv[1:] for p in sorted((src / name).rglob('*')) if p.is_file() and not "
+            "p.is_symlink() and p.suffix not in ('.py', '.pyc', '.pyo') and '__pycache__' not in p.parts]; "
+            "[(site / p.relative_to(src)).parent.mkdir(parents=True, exist_ok=True) or shutil.copyfile(p, site / "
+            'p.relative_to(src)) for p in files if not (site / p.relative_to(src)).exists()]" '
+            + " ".join(shlex.quote(p) for p in left_out)
+        )
+    return lines + [_run(["--mount=type=bind,target=/tmp/src,rw", CA[0], PIP_CACHE], commands)]
 
 
 def _compiled_names(facts: AppFacts) -> str:

@@ -58,6 +58,19 @@ class Dependencies:
     todo: tuple[str, ...] = ()
     tool: str | None = None  # install=export: the tool whose lock stage exports the set
     pins: tuple[Pin, ...] = ()  # what is installed at one exact version (the wheel check reads these)
+    added: tuple[str, ...] = ()  # PEP 508 lines (validated) installed beside the set: an extra the served config needs
+
+
+def with_added(deps: Dependencies, lines: tuple[str, ...]) -> Dependencies:
+    """`deps` and the requirement lines `lines` (already normalised by `grammar.requirement_line`), installed in the
+    same pip run."""
+    requirements = [Requirement(line) for line in lines]
+    return replace(
+        deps,
+        added=deps.added + tuple(line for line in lines if line not in deps.added),
+        names=deps.names | {canonicalize_name(r.name) for r in requirements},
+        pinned=deps.pinned and all(_exact(r) for r in requirements),
+    )
 
 
 def listed_dependencies(
@@ -118,6 +131,7 @@ _MODULES = (
     "pipfile",
     "poetry",
     "pep621",
+    "install_requires",
     "imports",
 )
 
@@ -176,12 +190,13 @@ def _with_ignored(context: LayoutContext, found: Dependencies, layout: Layout) -
     if layout.lockfile and context.has("requirements.txt"):
         ignored.append("requirements.txt")
     project = context.project
-    declared = project and project.dependencies and "pyproject.toml" not in found.files
+    file = project.file if project is not None else "pyproject.toml"
+    declared = project is not None and project.dependencies and file not in found.files
     if declared and not layout.lockfile and not found.local_lines:  # a lock was made from them
-        ignored.append("pyproject.toml's dependencies")
+        ignored.append("setup.py's install_requires" if file == "setup.py" else "pyproject.toml's dependencies")
     if not ignored:
         return found
-    rule = "lockfile first" if layout.lockfile else "requirements files before pyproject.toml"
+    rule = "lockfile first" if layout.lockfile else f"requirements files before {file}"
     note = f"{found.evidence.file} wins over {' and '.join(ignored)} ({rule}; --deps to choose)"
     return replace(found, notes=found.notes + (note,))
 
@@ -196,7 +211,7 @@ def _chosen(context: LayoutContext, chosen: list[str]) -> Dependencies:
                 "name a file relative to the app directory",
                 exit_code=EXIT_USAGE,
             )
-    whole = lockfiles() + ("pyproject.toml", "Pipfile")
+    whole = lockfiles() + ("pyproject.toml", "setup.py", "Pipfile")
     names = [PurePosixPath(p).name for p in chosen]
     if len(chosen) == 1 and names[0] in whole:
         if chosen[0] != names[0]:

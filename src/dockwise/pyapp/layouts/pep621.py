@@ -17,7 +17,11 @@ LAYOUT = Layout("pyproject", ("pyproject.toml",))
 
 def detect(context: LayoutContext) -> Dependencies | None:
     project = context.project
-    if project is None or not (project.dependencies or project.packaged or project.dynamic_dependencies):
+    if (
+        project is None
+        or project.file != "pyproject.toml"
+        or not (project.dependencies or project.packaged or project.dynamic_dependencies)
+    ):
         return None
     requirements = [Requirement(r) for r in project.dependencies]
     notes = []

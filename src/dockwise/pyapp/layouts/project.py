@@ -1,4 +1,5 @@
-"""What pyproject.toml says about the project itself, and whether it is a distributable package at all.
+"""What pyproject.toml (or, without one, setup.py) says about the project itself, and whether it is a distributable
+package at all.
 
 An app is often a pyproject project that its build backend cannot build: hatchling finds no package named after
 the project ("Unable to determine which files to ship"), setuptools' flat-layout discovery finds several top-level
@@ -18,12 +19,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.grammar import is_distribution_name, is_module_path
-from dockwise.pyapp.scan import SKIPPED_DIRS, file_kind, is_app_file, read_app_file
+from dockwise.pyapp.layouts.setup_py import read_setup_py
+from dockwise.pyapp.scan import SKIPPED_DIRS, file_kind, is_app_file, read_app_file, walk_files
 
 
 @dataclass(frozen=True)
 class Project:
-    """What pyproject.toml says about the project itself."""
+    """What pyproject.toml (or setup.py, `file`) says about the project itself."""
 
     name: str | None
     dependencies: tuple[str, ...]  # PEP 508 strings, as written
@@ -36,9 +38,15 @@ class Project:
     text: str
     data: dict = field(compare=False, repr=False)
     not_packaged_because: str | None = None  # why a project with a build backend is not built as a wheel
+    file: str = "pyproject.toml"  # or "setup.py", for a project with no pyproject.toml
+    entry_points: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)  # group -> {name: target}
+    extras: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)  # optional dependencies
+    unread: tuple[str, ...] = ()  # setup.py keywords computed when it runs, so not read (install_requires, ...)
+    data_left_out: tuple[str, ...] = ()  # packages whose non-Python files setuptools leaves out of the wheel
+    keyword_lines: dict[str, int] = field(default_factory=dict, compare=False)  # setup.py: where each keyword is
 
     def evidence(self, needle: str) -> Evidence:
-        return Evidence("pyproject.toml", line_of(self.text, needle), needle)
+        return Evidence(self.file, self.keyword_lines.get(needle) or line_of(self.text, needle), needle)
 
 
 def read_toml(root: Path, name: str) -> tuple[dict, str]:
@@ -88,7 +96,7 @@ def poetry_table(project: Project) -> dict:
 
 def read_project(root: Path) -> Project | None:
     if file_kind(root, "pyproject.toml") == "missing":
-        return None
+        return setup_py_project(root) if is_app_file(root, "setup.py") else None
     data, text = read_toml(root, "pyproject.toml")
     name = "pyproject.toml"
     project = table(data, "project", name)
@@ -140,7 +148,87 @@ def read_project(root: Path) -> Project | None:
         text=text,
         data=data,
         not_packaged_because=why,
+        entry_points={
+            group: {k: v for k, v in entries.items() if isinstance(v, str)}
+            for group, entries in table(project, "entry-points", name, "[project].").items()
+            if isinstance(entries, dict)
+        },
+        extras={
+            extra: strings(extras, extra, name, "[project.optional-dependencies].")
+            for extras in [table(project, "optional-dependencies", name, "[project].")]
+            for extra in extras
+        },
     )
+
+
+SETUPTOOLS_LEGACY = "setuptools.build_meta:__legacy__"
+
+
+def setup_py_project(root: Path) -> Project | None:
+    """A project with setup.py and no pyproject.toml, read without running setup.py; None when it is not Python or
+    calls no `setup(...)` (then it is not a project dockwise can tell anything about)."""
+    text = read_app_file(root, "setup.py", errors="replace")
+    read = read_setup_py(text)
+    if read is None:
+        return None
+    where = lambda key: f"setup.py:{read.lines.get(key) or line_of(text, key)}"  # noqa: E731
+    if read.name is not None and not is_distribution_name(read.name):
+        raise DockwiseError(
+            f"{where('name')}: the project name {read.name[:60]!r} is not a valid distribution name (letters, "
+            "digits, . _ -; PEP 508)",
+            "fix name= in setup.py",
+            exit_code=EXIT_USAGE,
+        )
+    for dependency in read.install_requires:
+        try:
+            Requirement(dependency)
+        except InvalidRequirement as exc:
+            raise DockwiseError(
+                f"{where('install_requires')}: {dependency[:80]!r} is not a valid requirement "
+                f"({str(exc).splitlines()[0]})",
+                "fix install_requires in setup.py",
+                exit_code=EXIT_USAGE,
+            ) from None
+    why = None if read.packages_given else _setuptools_unbuildable(root)
+    return Project(
+        name=read.name,
+        dependencies=read.install_requires,
+        dynamic_dependencies="install_requires" in read.unread or "**" in read.unread,
+        requires_python=read.python_requires,
+        classifiers=read.classifiers,
+        build_backend=SETUPTOOLS_LEGACY,
+        build_requires=("setuptools>=40.8.0",),
+        packaged=why is None,
+        text=text,
+        data={},
+        not_packaged_because=why,
+        file="setup.py",
+        entry_points=read.entry_points,
+        extras=read.extras_require,
+        unread=read.unread,
+        data_left_out=() if read.package_data else _data_left_out(root),
+        keyword_lines=read.lines,
+    )
+
+
+# What setuptools ships of a package by itself: its modules (and their compiled forms, never shipped from a tree).
+_CODE_SUFFIXES = (".py", ".pyc", ".pyo")
+
+
+def _data_left_out(root: Path) -> tuple[str, ...]:
+    """The top-level packages (as setuptools' flat-layout discovery, or `find_packages()`, finds them) holding files
+    other than Python modules: with no include_package_data or package_data, the wheel leaves those files out, where
+    `pip install -e .` (what such a project's README says) has them beside the code."""
+    if (root / "src").is_dir():
+        return ()
+    packages = {d.name for d in _dirs(root) if d.name.isidentifier() and d.name not in _SETUPTOOLS_SKIPPED_PACKAGES}
+    found = {
+        top
+        for path in walk_files(root)
+        for top in [path.split("/", 1)[0]]
+        if "/" in path and top in packages and not path.endswith(_CODE_SUFFIXES)
+    }
+    return tuple(sorted(p for p in found if is_app_file(root, f"{p}/__init__.py")))
 
 
 def _unbuildable(root: Path, backend: str | None, name: str | None, tool: dict) -> str | None:
