@@ -22,6 +22,16 @@ from dockwise.pyapp.scan import SKIPPED_DIRS, file_kind, is_app_file, read_app_f
 
 
 @dataclass(frozen=True)
+class ConsoleScript:
+    """A command the installed project puts on PATH: `[project.scripts] init_db = "blog:init_db"`."""
+
+    name: str
+    module: str
+    function: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
 class Project:
     """What pyproject.toml says about the project itself."""
 
@@ -36,6 +46,7 @@ class Project:
     text: str
     data: dict = field(compare=False, repr=False)
     not_packaged_because: str | None = None  # why a project with a build backend is not built as a wheel
+    scripts: tuple[ConsoleScript, ...] = ()  # installed with the wheel, so only when `packaged`
 
     def evidence(self, needle: str) -> Evidence:
         return Evidence("pyproject.toml", line_of(self.text, needle), needle)
@@ -140,7 +151,25 @@ def read_project(root: Path) -> Project | None:
         text=text,
         data=data,
         not_packaged_because=why,
+        scripts=console_scripts(project, poetry, text),
     )
+
+
+def console_scripts(project: dict, poetry: dict, text: str) -> tuple[ConsoleScript, ...]:
+    """[project.scripts] and [tool.poetry.scripts] entries naming `module:function` (Poetry's table form too). An entry
+    whose name or target is not plain is left out: it is only ever suggested as a command, never required."""
+    found = []
+    for where, entries in (("[project].", project), ("[tool.poetry].", poetry)):
+        for name, value in table(entries, "scripts", "pyproject.toml", where).items():
+            target = value.get("reference", value.get("callable")) if isinstance(value, dict) else value
+            module, _, function = target.partition(":") if isinstance(target, str) else ("", "", "")
+            if is_distribution_name(name) and is_module_path(module) and is_module_path(function):
+                found.append(
+                    ConsoleScript(
+                        name, module, function, Evidence("pyproject.toml", line_of(text, name), f"{name} = {target}")
+                    )
+                )
+    return tuple(found)
 
 
 def _unbuildable(root: Path, backend: str | None, name: str | None, tool: dict) -> str | None:
