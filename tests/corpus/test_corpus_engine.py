@@ -37,6 +37,9 @@ APPS = (
     App("werkzeug-upload"),  # a bare Werkzeug app, no dependency file
     App("starlette-di"),  # the app built by a DI container
     App("fastapi-type-alias"),  # a `type` statement: read on the host's 3.11, built on 3.13; uv.lock, src layout
+    # Poetry without a lock; its database beside the installed package (site-packages), made by a console script
+    # whose schema drops tables: the setup step runs once per volume.
+    App("quart-blog"),
 )
 
 

@@ -208,3 +208,64 @@ def test_statements_with_their_offsets():
         ("deletes every row of a table", 3, "DELETE FROM a"),
         ("drops tables", 5, "drop schema s"),
     ]
+
+
+BLOG_PYPROJECT = """[project]
+name = "blog"
+version = "1"
+dependencies = ["quart"]
+[project.scripts]
+init_db = "blog:init_db"
+serve = "blog:run"
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+"""
+BLOG = """\
+    import sqlite3
+    from pathlib import Path
+    from quart import Quart
+    app = Quart(__name__)
+
+    def init_db():
+        db = sqlite3.connect("blog.db")
+        with open(Path(app.root_path) / "schema.sql") as file_:
+            db.executescript(file_.read())
+
+    def run():
+        app.run()
+    """
+
+
+def test_a_console_script_of_the_installed_project_is_suggested_and_followed(tmp_path):
+    root = app(
+        tmp_path,
+        {
+            "pyproject.toml": BLOG_PYPROJECT,
+            "src/blog/__init__.py": BLOG,
+            "src/blog/schema.sql": "DROP TABLE IF EXISTS post;\nCREATE TABLE post (id INTEGER);\n",
+        },
+    )
+    suggested = {s.command: s for s in detect(root, InitOptions()).setup_suggestions}
+    assert list(suggested) == ["init_db"]  # `serve` is not named like a setup step
+    assert suggested["init_db"].destroys is not None and suggested["init_db"].destroys.what == "drops tables"
+    facts = detect(root, InitOptions(setup="init_db"))
+    assert facts.setup == ("init_db",) and facts.setup_scope == "volume"
+
+
+def test_a_console_script_that_only_creates_runs_once_per_release(tmp_path):
+    root = app(
+        tmp_path,
+        {
+            "pyproject.toml": BLOG_PYPROJECT,
+            "src/blog/__init__.py": BLOG,
+            "src/blog/schema.sql": "CREATE TABLE IF NOT EXISTS post (id INTEGER);\n",
+        },
+    )
+    assert detect(root, InitOptions(setup="init_db")).setup_scope == "release"
+
+
+def test_a_console_script_is_not_suggested_when_the_project_is_not_installed(tmp_path):
+    pyproject = BLOG_PYPROJECT.split("[build-system]")[0]  # no build backend: not built, so no script on PATH
+    root = app(tmp_path, {"pyproject.toml": pyproject, "src/blog/__init__.py": BLOG, "src/blog/schema.sql": ""})
+    assert [s.command for s in detect(root, InitOptions()).setup_suggestions] == []

@@ -24,6 +24,7 @@ def chosen(tmp_path: Path, files: dict[str, str]):
 
 FASTAPI = "from fastapi import FastAPI, APIRouter\n"
 FLASK = "from flask import Flask, Blueprint\n"
+QUART_SCHEMA = "from quart import Quart\nfrom quart_schema import QuartSchema\napp = Quart(__name__)\n"
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,17 @@ FLASK = "from flask import Flask, Blueprint\n"
         ),
         ({"app.py": "def app(environ, start_response): ...\n"}, "/", True),
         ({"app.py": "from quart import Quart\napp = Quart(__name__)\n@app.post('/echo')\ndef e(): ...\n"}, "/", False),
+        ({"app.py": QUART_SCHEMA + "QuartSchema(app)\n@app.post('/echo')\ndef e(): ...\n"}, "/docs", True),
+        (
+            {"app.py": QUART_SCHEMA + "QuartSchema(app, swagger_ui_path='/api-docs')\n@app.post('/e')\ndef e(): ...\n"},
+            "/api-docs",
+            True,
+        ),
+        (
+            {"app.py": QUART_SCHEMA + "QuartSchema(app, swagger_ui_path=None)\n@app.post('/e')\ndef e(): ...\n"},
+            "/",
+            False,
+        ),
         (
             {
                 "app.py": "import falcon\nclass Things:\n    def on_get(self, req, resp): ...\n"
@@ -106,6 +118,9 @@ FLASK = "from flask import Flask, Blueprint\n"
         "post-only",
         "no-routes",
         "post-decorator-only",
+        "quart-schema-page",
+        "quart-schema-page-moved",
+        "quart-schema-page-off",
         "falcon-resource",
     ],
 )

@@ -364,3 +364,13 @@ def test_deps_flag_picks_the_provider_of_the_file_it_names(tmp_path):
     assert chosen("requirements.txt").kind == "requirements"
     with pytest.raises(DockwiseError, match="--deps pdm.lock: no such file"):
         chosen("pdm.lock")
+
+
+def test_console_scripts_are_read_from_both_tables_and_odd_entries_left_out(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "blog"\n[project.scripts]\ninit_db = "blog.cli:init_db"\n"rm -rf" = "blog:x"\n'
+        'bad = "blog:x; echo"\n[tool.poetry.scripts]\nseed_db = { callable = "blog.seed:main" }\nlegacy = { reference = "x", type = "file" }\n'
+    )
+    scripts = {s.name: (s.module, s.function) for s in read_project(tmp_path).scripts}
+    # "rm -rf" is not a command name and "x" is not module:function: neither could be suggested safely.
+    assert scripts == {"init_db": ("blog.cli", "init_db"), "seed_db": ("blog.seed", "main")}

@@ -345,3 +345,57 @@ def test_the_config_file_the_command_names_is_read_for_sqlite_urls(tmp_path):
     root = app(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "prod.ini": ini})
     found = writes(root, cmd="gunicorn --paste prod.ini")
     assert found == {"/app/var/app.sqlite": "prod.ini:2"}
+
+
+# --- an installed package's writes: its modules run from site-packages ----------------------------------------------
+
+POETRY_BLOG = """[tool.poetry]
+name = "blog"
+version = "0.1.0"
+[tool.poetry.dependencies]
+python = "^3.10"
+quart = "*"
+[tool.poetry.scripts]
+init_db = "blog:init_db"
+start = "blog:run"
+[build-system]
+requires = ["poetry-core>=1.0.0"]
+build-backend = "poetry.core.masonry.api"
+"""
+
+
+def quart_blog(tmp_path: Path, code: str, pyproject: str = POETRY_BLOG) -> Path:
+    prelude = "import os\nfrom pathlib import Path\nfrom quart import Quart\napp = Quart(__name__)\n"
+    return app(tmp_path, {"src/blog/__init__.py": prelude + code, "pyproject.toml": pyproject})
+
+
+def test_a_database_setting_beside_an_installed_package_is_in_site_packages(tmp_path):
+    root = quart_blog(tmp_path, 'app.config.update({"DATABASE": Path(app.root_path) / "blog.db"})\n')
+    # Quart(__name__) in blog/__init__.py: root_path is the installed package's folder, not /app/src/blog.
+    assert writes(root) == {"/opt/venv/lib/python3.13/site-packages/blog/blog.db": "src/blog/__init__.py:5"}
+
+
+def test_a_directory_an_installed_package_makes_beside_itself(tmp_path):
+    root = quart_blog(tmp_path, 'os.makedirs(os.path.join(os.path.dirname(__file__), "uploads"), exist_ok=True)\n')
+    assert writes(root) == {"/opt/venv/lib/python3.13/site-packages/blog/uploads": "src/blog/__init__.py:5"}
+
+
+def test_the_same_code_not_installed_writes_beside_its_copy(tmp_path):
+    root = quart_blog(tmp_path, 'app.config.update({"DATABASE": Path(app.root_path) / "blog.db"})\n', pyproject="")
+    assert writes(root) == {"/app/src/blog/blog.db": "src/blog/__init__.py:5"}
+
+
+@pytest.mark.parametrize(
+    ("code", "written"),
+    [
+        ('app.config.from_mapping(DATABASE=os.path.join(app.root_path, "app.sqlite"))\n', {"/app/app.sqlite"}),
+        ('DB_PATH = Path(__file__).parent / "data" / "notes.sqlite3"\n', {"/app/data/notes.sqlite3"}),
+        ('WORDS = Path(__file__).parent / "words.db"\n', set()),  # not a database setting: read, maybe shipped
+        ('DATABASE = Path(__file__).parent / "schema.sql"\n', set()),  # not a database file
+        ('DATABASE = "postgresql://db/app"\n', set()),
+    ],
+    ids=["config-keyword", "db-path-name", "not-a-setting", "not-a-database-file", "a-url"],
+)
+def test_database_settings_name_the_file_the_app_writes(tmp_path, code, written):
+    prelude = "import os\nfrom pathlib import Path\nfrom flask import Flask\napp = Flask(__name__)\n"
+    assert set(writes(app(tmp_path, {"app.py": prelude + code}))) == written

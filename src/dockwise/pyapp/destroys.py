@@ -1,7 +1,8 @@
 """Whether a setup step destroys data: such a step runs once per data volume, ever, never at every start.
 
 The step's command is followed into the app's own code: a Flask CLI command's function (`flask --app flaskr
-init-db`), or a script's top level (`python create_db.py`), then the functions of the app it calls, a few levels
+init-db`), a script's top level (`python create_db.py`), or the function a console script of the project names
+(`init_db` for `[tool.poetry.scripts] init_db = "blog:init_db"`), then the functions of the app it calls, a few levels
 deep. What destroys data:
 
 - SQL that drops or empties tables, in the code or in a .sql file the code names::
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.layouts.project import ConsoleScript
 from dockwise.pyapp.pyast import dotted, import_aliases, literal
 from dockwise.pyapp.scan import Module
 
@@ -55,7 +57,13 @@ class Destruction:
         return f"it {self.what} ({self.evidence.where()})"
 
 
-def destroys(argv: Sequence[str], root: Path, files: Sequence[str], modules: Sequence[Module]) -> Destruction | None:
+def destroys(
+    argv: Sequence[str],
+    root: Path,
+    files: Sequence[str],
+    modules: Sequence[Module],
+    scripts: Sequence[ConsoleScript] = (),
+) -> Destruction | None:
     """What the setup step `argv` destroys, or None when nothing the app's code shows does."""
     words = _program_words(argv)
     if not words:
@@ -70,17 +78,34 @@ def destroys(argv: Sequence[str], root: Path, files: Sequence[str], modules: Seq
         name = _flask_command(words[1:])
         traced = (tracer.trace(module, function) for module, function in _cli_functions(modules, name))
         return next((found for found in traced if found), None)
+    console = next((s for s in scripts if s.name == words[0]), None)
+    if console is not None:
+        function = _function(modules, console.module, console.function)
+        return tracer.trace(*function) if function is not None else None
     script = next((m for m in modules if m.path == PurePosixPath(words[0]).as_posix().removeprefix("./")), None)
     return tracer.trace(script, script.tree) if script is not None else None
 
 
-def destroys_command(command: str, root: Path, files: Sequence[str], modules: Sequence[Module]) -> Destruction | None:
+def _function(modules: Sequence[Module], module_name: str, name: str) -> tuple[Module, ast.AST] | None:
+    """The module-level function `name` of the app's module `module_name`."""
+    module = next((m for m in modules if m.name == module_name), None)
+    if module is None:
+        return None
+    node = next(
+        (n for n in module.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None
+    )
+    return (module, node) if node is not None else None
+
+
+def destroys_command(
+    command: str, root: Path, files: Sequence[str], modules: Sequence[Module], scripts: Sequence[ConsoleScript] = ()
+) -> Destruction | None:
     """`destroys` for a command as the user would type it (from a README, a Procfile)."""
     try:
         argv = shlex.split(command)
     except ValueError:
         argv = command.split()
-    return destroys(argv, root, files, modules)
+    return destroys(argv, root, files, modules, scripts)
 
 
 def _program_words(argv: Sequence[str]) -> list[str]:

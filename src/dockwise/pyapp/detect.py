@@ -50,11 +50,13 @@ from dockwise.pyapp.runtime import (
     SetupStep,
     WritablePath,
     config_file_writes,
+    console_script_steps,
     flask_cli_steps,
     how_often,
     in_image,
     readme_steps,
     script_steps,
+    site_packages,
     writable_paths,
     writable_place,
 )
@@ -504,7 +506,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
     decisions.append(Decision("health check", f"GET {health_path}", health_evidence, health_source))
 
     packaged = bool(project and project.packaged) or bool(deps.local_lines)
-    writable = writable_paths(candidate, modules, packaged)
+    writable = writable_paths(candidate, modules, site_packages(python.version) if packaged else None)
     # The config files the code names, and the one the command names (PasteDeploy's .ini), hold SQLite URLs too.
     configs = [] if packaged else named_config_files(root, files, modules)
     configs += [w for w in argv if w.endswith(CONFIG_SUFFIXES) and w not in configs and is_app_file(root, w)]
@@ -557,7 +559,9 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             Decision("writable", f"{path.path} -> {data_target(path)}", f"{path.evidence} ({path.why})", path.evidence)
         )
 
-    suggestions = _setup_suggestions(root, files, candidate, modules, django, procfile)
+    # A console script is on PATH only when the project is installed.
+    scripts = project.scripts if project is not None and project.packaged else ()
+    suggestions = _setup_suggestions(root, files, candidate, modules, django, procfile, scripts)
     setup: tuple[str, ...] = ()
     setup_scope: SetupScope = "release"
     if options.setup:
@@ -566,7 +570,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
             raise DockwiseError(
                 "--setup is empty", "pass the command, e.g. --setup 'flask --app app init-db'", exit_code=EXIT_USAGE
             )
-        destruction = destroys(setup, root, files, modules)
+        destruction = destroys(setup, root, files, modules, scripts)
         setup_scope = "volume" if destruction else "release"
         decisions.append(Decision("setup", shell_words(setup), f"--setup: {how_often(setup_scope, destruction)}"))
         if destruction and not writable:
@@ -957,7 +961,7 @@ def _flask_app_named(argv: tuple[str, ...], candidate: Candidate | None) -> tupl
     return ("flask", "--app", candidate.module, *argv[1:])
 
 
-def _setup_suggestions(root, files, candidate, modules, django, procfile) -> list[SetupStep]:
+def _setup_suggestions(root, files, candidate, modules, django, procfile, scripts) -> list[SetupStep]:
     steps: list[SetupStep] = []
     if procfile and procfile.release:
         steps.append(
@@ -978,12 +982,13 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile) -> lis
     ):
         steps.append(SetupStep("python manage.py migrate", django.settings_evidence, "Django's database tables"))
     steps += script_steps(files)
+    steps += console_script_steps(scripts)
     steps += readme_steps(root, files)
     unique: dict[str, SetupStep] = {}
     for step in steps:
         key = " ".join(step.command.replace("python -m flask", "flask").split())
         unique.setdefault(key, step)
-    return [replace(s, destroys=destroys_command(s.command, root, files, modules)) for s in unique.values()]
+    return [replace(s, destroys=destroys_command(s.command, root, files, modules, scripts)) for s in unique.values()]
 
 
 @dataclass(frozen=True)

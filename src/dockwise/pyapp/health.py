@@ -10,6 +10,16 @@ Bad (an API whose routes are all under /customers: GET / answers 404, the contai
 Good (that route is asked instead):
 
     GET /customers
+
+Bad (a Quart API with only POST routes):
+
+    app = Quart(__name__)
+    QuartSchema(app)
+    @app.post("/echo")
+
+Good (the docs page the extension adds is asked: a template, cheap, where /openapi.json builds the schema each time):
+
+    GET /docs
 """
 
 from __future__ import annotations
@@ -31,6 +41,8 @@ _PREFIX_KEYWORDS = ("prefix", "url_prefix")
 _INCLUDE_CALLS = frozenset({"include_router", "register_blueprint", "mount", "include"})
 # Pages a framework serves by itself unless the constructor turns them off (that keyword then names it).
 _BUILTIN_PAGES = {"fastapi": ("/docs", "docs_url")}
+# Pages an extension adds to the app it is given, at a path its keyword moves (or None turns off).
+_EXTENSION_PAGES = {"QuartSchema": ("/docs", "swagger_ui_path")}
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,23 @@ def _builtin_page(candidate: Candidate | None) -> tuple[str, Evidence] | None:
     return page, candidate.evidence
 
 
+def _extension_page(modules: list[Module]) -> tuple[str, Evidence] | None:
+    for module in modules:
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name not in _EXTENSION_PAGES:
+                continue
+            page, moved_by = _EXTENSION_PAGES[name]
+            given = keyword(node, moved_by)
+            path = page if given is None else literal(given)
+            if isinstance(path, str) and is_url_path(path):
+                return path, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or name)
+    return None
+
+
 def choose_health(modules: list[Module], candidate: Candidate | None, django: bool) -> HealthChoice:
     """`django`: the app's URLs come from Django's URLconf, whose includes dockwise does not resolve: `/` is kept."""
     own = health_route(modules)
@@ -186,6 +215,14 @@ def choose_health(modules: list[Module], candidate: Candidate | None, django: bo
             f"no health route and no route at /: the page {candidate.framework if candidate else ''} serves itself "
             f"({builtin[1]})",
             builtin[1],
+            True,
+        )
+    extension = _extension_page(modules)
+    if extension is not None:
+        return HealthChoice(
+            extension[0],
+            f"no health route and no route at /: the page an extension adds ({extension[1]})",
+            extension[1],
             True,
         )
     prefixed = prefixed_names(modules)

@@ -78,15 +78,22 @@ OUTSIDE = None
 
 class PathEvaluator:
     """Evaluates the path expressions settings files use (`Path(__file__).resolve().parent / "db.sqlite3"`,
-    `os.path.join(BASE_DIR, "media")`) to a path relative to the app root; None when it cannot tell."""
+    `os.path.join(BASE_DIR, "media")`) to a path relative to the app root; None when it cannot tell. `file`: where the
+    module's file is when the app runs, when that is not its place in the app folder (an installed package's module
+    is in site-packages): paths derived from it are then absolute.
 
-    def __init__(self, module: Module, aliases: dict[str, str]):
-        self.file = PurePosixPath(module.path)
+    `app.root_path` of a Flask or Quart app (or blueprint) made from `__name__` is the module's folder."""
+
+    def __init__(self, module: Module, aliases: dict[str, str], file: PurePosixPath | None = None):
+        self.file = file or PurePosixPath(module.path)
         self.aliases = aliases
         self.bindings: dict[str, PurePosixPath | str] = {}
+        self.named_after_module: set[str] = set()  # names bound to `Flask(__name__)`, `Blueprint("b", __name__)`
 
     def bind_module(self, tree: ast.Module) -> None:
         for name, value, _line in module_assignments(tree):
+            if isinstance(value, ast.Call) and any(isinstance(a, ast.Name) and a.id == "__name__" for a in value.args):
+                self.named_after_module.add(name)
             result = self.value(value)
             if result is not None:
                 self.bindings[name] = result
@@ -114,6 +121,13 @@ class PathEvaluator:
             return self._concatenate(node.values)
         if isinstance(node, ast.Attribute) and node.attr == "parent":
             return self._parent(self.value(node.value))
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "root_path"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.named_after_module
+        ):
+            return self.file.parent
         if isinstance(node, ast.Call):
             return self._call(node)
         return None

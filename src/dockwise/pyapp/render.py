@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from dockwise.pyapp.bases import BASES, Bases
 from dockwise.pyapp.detect import AppFacts, data_target
 from dockwise.pyapp.grammar import is_module_path, one_line
-from dockwise.pyapp.runtime import APP_DIR, DATA_DIR, VENV
+from dockwise.pyapp.runtime import APP_DIR, DATA_DIR, VENV, site_packages
 from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
 from dockwise.pyapp.shims import MAIN_MODULE, main_shim
 from dockwise.service.compose import compose_document, to_yaml
@@ -371,7 +371,7 @@ def _runtime_packages_step(facts: AppFacts) -> list[str]:
 def _remove_tools(facts: AppFacts, python: str) -> list[str]:
     if python != "3.11" or "setuptools" in facts.deps.names:
         return ["", "# pip did its job; the image does not need it.", "RUN /opt/venv/bin/pip uninstall --yes pip"]
-    site = f"/opt/venv/lib/python{python}/site-packages"
+    site = site_packages(python)
     return [
         "",
         "# pip and the setuptools that venv adds on 3.11 did their job; setuptools stays when an installed package",

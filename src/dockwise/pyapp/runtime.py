@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from dockwise.pyapp.destroys import Destruction
 from dockwise.pyapp.entry import Candidate
 from dockwise.pyapp.evidence import Evidence
+from dockwise.pyapp.layouts.project import ConsoleScript
 from dockwise.pyapp.pyast import PathEvaluator, dotted, import_aliases, keyword, literal
 from dockwise.pyapp.scan import Module, read_app_file
 from dockwise.service.profile import HARDENED
@@ -32,6 +33,10 @@ _README_STEPS = (
     re.compile(r"((?:python3? -m )?flask(?: --app \S+)? (?:init-db|init_db|initdb|create-db|create_db|db upgrade))"),
     re.compile(r"((?:python3? )?(?:\./)?manage\.py migrate)"),
     re.compile(r"(python3? (?:\./)?(?:create|init|setup)_?\w*\.py)"),
+)
+# A console script named like `init_db`, `initialize_wiki_db`, `create-tables`: a name alone, so stricter than above.
+_SETUP_SCRIPT = re.compile(
+    r"(?:init\w*|create|setup|seed|bootstrap|migrate)(?:[-_]\w+)*?[-_](?:db|database|tables|schema)", re.I
 )
 SETUP_SCRIPTS = ("create_db.py", "init_db.py", "setup_db.py", "create_tables.py", "initdb.py", "seed.py")
 
@@ -103,7 +108,24 @@ def _uses_instance(module: Module) -> Evidence | None:
     return None
 
 
-def writable_paths(candidate: Candidate | None, modules: list[Module], packaged: bool) -> list[WritablePath]:
+def site_packages(python: str) -> PurePosixPath:
+    return VENV / "lib" / f"python{python}" / "site-packages"
+
+
+def installed_file(module: Module, site: PurePosixPath) -> PurePosixPath | None:
+    """Where a module of the installed project is at run time: a package's modules are in site-packages (a src
+    layout's `src/blog/__init__.py` is `blog/__init__.py` there); None for a top-level module outside a package."""
+    if "." not in module.name and not module.path.endswith("__init__.py"):
+        return None
+    tail = "/__init__.py" if module.path.endswith("__init__.py") else ".py"
+    return site / (module.name.replace(".", "/") + tail)
+
+
+def writable_paths(
+    candidate: Candidate | None, modules: list[Module], site: PurePosixPath | None
+) -> list[WritablePath]:
+    """`site`: the venv's site-packages when the project is installed as a wheel (its modules run from there)."""
+    packaged = site is not None
     found: list[WritablePath] = []
     uses_flask_sqlalchemy = any(
         "flask_sqlalchemy" in import_aliases(m.tree).values()
@@ -121,15 +143,18 @@ def writable_paths(candidate: Candidate | None, modules: list[Module], packaged:
                     "Flask's instance folder (the app keeps its database or config there)",
                 )
             )
+    settings: list[WritablePath] = []  # after the rest: a database's connect call is the better evidence
     for module in modules:
         aliases = import_aliases(module.tree)
-        evaluator = PathEvaluator(module, aliases)
+        evaluator = PathEvaluator(module, aliases, installed_file(module, site) if site is not None else None)
         evaluator.bind_module(module.tree)
         for node in ast.walk(module.tree):
             found += _sqlite_in(node, module, aliases, evaluator, candidate, modules, packaged, uses_flask_sqlalchemy)
+            settings += _database_setting_in(node, module, evaluator)
             found += _upload_in(node, module, evaluator)
             found += _made_in(node, module, aliases, evaluator)
             found += _env_location_in(node, module, aliases)
+    found += settings
     unique: dict[PurePosixPath, WritablePath] = {}
     for path in found:
         unique.setdefault(path.path, path)
@@ -210,6 +235,43 @@ def config_file_writes(root: Path, names: list[str]) -> list[WritablePath]:
     return found
 
 
+_DATABASE_KEY = re.compile(r"(?:^|_)(?:DATABASE|DB|SQLITE)(?:_|$)", re.I)
+_DATABASE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3"})
+
+
+def _database_setting_in(node, module, evaluator) -> list[WritablePath]:
+    """A database file named by a setting: `{"DATABASE": Path(app.root_path) / "blog.db"}`, `DB_PATH = ...`,
+    `config.update(DATABASE=...)`; the value a path to a .db/.sqlite/.sqlite3 file (a URL is `_sqlite_in`'s)."""
+    if isinstance(node, ast.Dict):
+        pairs = [(literal(k), v) for k, v in zip(node.keys, node.values, strict=True) if k is not None]
+    elif isinstance(node, ast.Call):
+        pairs = [(k.arg, k.value) for k in node.keywords]
+    elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        key = (
+            target.id
+            if isinstance(target, ast.Name)
+            else literal(target.slice)
+            if isinstance(target, ast.Subscript)
+            else None
+        )
+        pairs = [(key, node.value)]
+    else:
+        return []
+    found = []
+    for key, value in pairs:
+        if not (isinstance(key, str) and _DATABASE_KEY.search(key)):
+            continue
+        path = evaluator.value(value)
+        if not isinstance(path, (str, PurePosixPath)) or "://" in str(path) or not _from_file(value, evaluator):
+            continue  # a bare name ("app.db") is relative to the working directory: the connect call's to place
+        where = PurePosixPath(path)
+        if where.suffix.lower() in _DATABASE_SUFFIXES and ".." not in where.parts:
+            evidence = Evidence(module.path, value.lineno, ast.get_source_segment(module.text, value) or "")
+            found.append(WritablePath(in_image(where), False, evidence, f"SQLite database (the app's {key} setting)"))
+    return found
+
+
 def _upload_in(node, module, evaluator) -> list[WritablePath]:
     """`UPLOAD_FOLDER = "uploads"` or `app.config["UPLOAD_FOLDER"] = ...`."""
     if not isinstance(node, ast.Assign) or len(node.targets) != 1:
@@ -276,16 +338,19 @@ _LOG_FILE_HANDLERS = frozenset(
 def _made_in(node, module, aliases, evaluator) -> list[WritablePath]:
     """A directory the app makes (`os.mkdir("logs")`, `os.makedirs(path)`) or a log file it opens
     (`RotatingFileHandler("logs/app.log")`): written at run time, so it lives on the data volume. Only paths
-    the evaluator resolves inside the app count; absolute ones are left to the write-path checks."""
+    the evaluator resolves inside the app (or an installed package of it) count; other absolute ones are left to the
+    write-path checks."""
     if not isinstance(node, ast.Call) or not node.args:
         return []
     name = dotted(node.func, aliases) or ""
     if name not in _MAKES_DIR and name not in _LOG_FILE_HANDLERS:
         return []
     path = evaluator.value(node.args[0])
-    if not isinstance(path, (str, PurePosixPath)) or not str(path).strip() or str(path).startswith(("/", "~")):
+    if not isinstance(path, (str, PurePosixPath)) or not str(path).strip():
         return []
     where = PurePosixPath(path)
+    if str(path).startswith("~") or (where.is_absolute() and not where.is_relative_to(VENV)):
+        return []  # an installed package's own folder (in the venv) is the one absolute place known here
     if name in _LOG_FILE_HANDLERS:
         if where.parent == PurePosixPath("."):
             return []  # a log file at the top of /app: its folder is the app's code, which cannot be a link
@@ -363,6 +428,15 @@ def readme_steps(root: Path, files: list[str]) -> list[SetupStep]:
                         SetupStep(match.group(1), Evidence(name, number, line.strip()), "documented in the README")
                     )
     return steps
+
+
+def console_script_steps(scripts: tuple[ConsoleScript, ...]) -> list[SetupStep]:
+    """The installed project's console scripts whose names say they set the app up (`init_db`)."""
+    return [
+        SetupStep(script.name, script.evidence, f"the project's console script ({script.module}:{script.function})")
+        for script in scripts
+        if _SETUP_SCRIPT.fullmatch(script.name)
+    ]
 
 
 def script_steps(files: list[str]) -> list[SetupStep]:

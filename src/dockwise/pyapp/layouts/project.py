@@ -24,6 +24,16 @@ from dockwise.pyapp.scan import SKIPPED_DIRS, file_kind, is_app_file, read_app_f
 
 
 @dataclass(frozen=True)
+class ConsoleScript:
+    """A command the installed project puts on PATH: `[project.scripts] init_db = "blog:init_db"`."""
+
+    name: str
+    module: str
+    function: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
 class Project:
     """What pyproject.toml (or setup.py, `file`) says about the project itself."""
 
@@ -44,6 +54,7 @@ class Project:
     unread: tuple[str, ...] = ()  # setup.py keywords computed when it runs, so not read (install_requires, ...)
     data_left_out: tuple[str, ...] = ()  # packages whose non-Python files setuptools leaves out of the wheel
     keyword_lines: dict[str, int] = field(default_factory=dict, compare=False)  # setup.py: where each keyword is
+    scripts: tuple[ConsoleScript, ...] = ()  # installed with the wheel, so only when `packaged`
 
     def evidence(self, needle: str) -> Evidence:
         return Evidence(self.file, self.keyword_lines.get(needle) or line_of(self.text, needle), needle)
@@ -158,6 +169,7 @@ def read_project(root: Path) -> Project | None:
             for extras in [table(project, "optional-dependencies", name, "[project].")]
             for extra in extras
         },
+        scripts=console_scripts(project, poetry, text),
     )
 
 
@@ -208,6 +220,7 @@ def setup_py_project(root: Path) -> Project | None:
         unread=read.unread,
         data_left_out=() if read.package_data else _data_left_out(root),
         keyword_lines=read.lines,
+        scripts=_scripts(read.entry_points.get("console_scripts", {}), "setup.py", text),
     )
 
 
@@ -229,6 +242,32 @@ def _data_left_out(root: Path) -> tuple[str, ...]:
         if "/" in path and top in packages and not path.endswith(_CODE_SUFFIXES)
     }
     return tuple(sorted(p for p in found if is_app_file(root, f"{p}/__init__.py")))
+
+
+def console_scripts(project: dict, poetry: dict, text: str) -> tuple[ConsoleScript, ...]:
+    """[project.scripts] and [tool.poetry.scripts] entries naming `module:function` (Poetry's table form too). An entry
+    whose name or target is not plain is left out: it is only ever suggested as a command, never required."""
+    found: list[ConsoleScript] = []
+    for where, entries in (("[project].", project), ("[tool.poetry].", poetry)):
+        scripts = table(entries, "scripts", "pyproject.toml", where).items()
+        targets = {
+            name: value.get("reference", value.get("callable")) if isinstance(value, dict) else value
+            for name, value in scripts
+        }
+        found += _scripts(targets, "pyproject.toml", text)
+    return tuple(found)
+
+
+def _scripts(targets: dict, file: str, text: str) -> tuple[ConsoleScript, ...]:
+    """The entries `name = module:function` whose name and target are plain (setup.py's `console_scripts` too)."""
+    found = []
+    for name, target in targets.items():
+        module, _, function = target.partition(":") if isinstance(target, str) else ("", "", "")
+        function = function.split("[")[0].strip()  # `module:function [extra]`
+        if is_distribution_name(name) and is_module_path(module.strip()) and is_module_path(function):
+            evidence = Evidence(file, line_of(text, name), f"{name} = {target}")
+            found.append(ConsoleScript(name, module.strip(), function, evidence))
+    return tuple(found)
 
 
 def _unbuildable(root: Path, backend: str | None, name: str | None, tool: dict) -> str | None:
