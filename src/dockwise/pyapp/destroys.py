@@ -1,4 +1,5 @@
-"""Whether a setup step destroys data: such a step runs once per data volume, ever, never at every start.
+"""Whether a setup step destroys data, or fails when it runs again: such a step runs once per data volume, ever,
+never at every start (nor once per release).
 
 The step's command is followed into the app's own code: a Flask CLI command's function (`flask --app flaskr
 init-db`), a script's top level (`python create_db.py`), or the function a console script of the project names
@@ -14,6 +15,17 @@ deep. What destroys data:
 - SQLAlchemy's `db.drop_all()`;
 - deleting the database file: `os.remove(DATABASE)`, `Path(db_path).unlink()`, `shutil.rmtree(data_dir)`;
 - Django's `manage.py flush` and `reset_db`.
+
+What fails when it runs again: adding a row whose value in a unique column is a literal, so the second run adds the
+same value and the database refuses it (a second release would not start)::
+
+    class Page(Base):
+        title = Column(Text, unique=True)
+
+    def main(argv=sys.argv):                                 # initialize_tutorial_db development.ini
+        Base.metadata.create_all(engine)
+        with transaction.manager:
+            DBSession.add(Page(title="Root", body="<p>Root</p>"))
 
 A step that only adds (`CREATE TABLE IF NOT EXISTS`, `manage.py migrate`, `db.create_all()`) is run once per release
 and data volume.
@@ -80,13 +92,13 @@ def destroys(
         return next((found for found in traced if found), None)
     console = next((s for s in scripts if s.name == words[0]), None)
     if console is not None:
-        function = _function(modules, console.module, console.function)
+        function = script_function(modules, console.module, console.function)
         return tracer.trace(*function) if function is not None else None
     script = next((m for m in modules if m.path == PurePosixPath(words[0]).as_posix().removeprefix("./")), None)
     return tracer.trace(script, script.tree) if script is not None else None
 
 
-def _function(modules: Sequence[Module], module_name: str, name: str) -> tuple[Module, ast.AST] | None:
+def script_function(modules: Sequence[Module], module_name: str, name: str) -> tuple[Module, ast.AST] | None:
     """The module-level function `name` of the app's module `module_name`."""
     module = next((m for m in modules if m.name == module_name), None)
     if module is None:
@@ -157,6 +169,7 @@ class _Tracer:
             for node in ast.walk(module.tree):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self.functions.setdefault(node.name, []).append((module, node))
+        self.unique = unique_columns(modules)
 
     def trace(self, module: Module, start: ast.AST) -> Destruction | None:
         seen: set[int] = set()
@@ -176,12 +189,27 @@ class _Tracer:
 
     def _in_function(self, module: Module, function: ast.AST) -> Destruction | None:
         aliases = import_aliases(module.tree)
+        bound = {  # `model = Page(title="Root")`, then `DBSession.add(model)`
+            target.id: node.value
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         for node in ast.walk(function):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if found := self._in_string(module, node):
                     return found
             elif isinstance(node, ast.Call) and (found := self._in_call(module, node, aliases)):
                 return found
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add":
+                row = node.args[0] if len(node.args) == 1 else None
+                row = bound.get(row.id) if isinstance(row, ast.Name) else row
+                if row is None:
+                    continue
+                evidence = Evidence(module.path, row.lineno, ast.get_source_segment(module.text, row) or "")
+                if found := self._adds_unique(row, evidence):
+                    return found
         return None
 
     def _in_string(self, module: Module, node: ast.Constant) -> Destruction | None:
@@ -202,6 +230,21 @@ class _Tracer:
         deletes = name in _FILE_DELETERS or (isinstance(func, ast.Attribute) and func.attr in ("unlink", "rmtree"))
         if deletes and _DATA_WORDS.search(segment):
             return Destruction("deletes the database's files", evidence)
+        return None
+
+    def _adds_unique(self, row: ast.AST, evidence: Evidence) -> Destruction | None:
+        """`session.add(Page(title="Root"))` where Page.title is unique: the second run adds "Root" again."""
+        if not isinstance(row, ast.Call):
+            return None
+        model = row.func.id if isinstance(row.func, ast.Name) else getattr(row.func, "attr", None)
+        columns = self.unique.get(model or "", frozenset())
+        for keyword in row.keywords:
+            value = literal(keyword.value)
+            if keyword.arg in columns and value is not None:
+                return Destruction(
+                    f"adds a row whose unique {model}.{keyword.arg} is always {value!r}: a second run fails",
+                    evidence,
+                )
         return None
 
     def _in_sql_file(self, module: Module, name: str) -> Destruction | None:
@@ -231,6 +274,39 @@ class _Tracer:
             # The same module's function first: that is the one a bare name calls.
             found += sorted(defined, key=lambda pair: pair[0] is not module)
         return found
+
+
+_COLUMN_MAKERS = frozenset({"Column", "mapped_column", "Field"})
+
+
+def unique_columns(modules: Sequence[Module]) -> dict[str, frozenset[str]]:
+    """Model class name -> its attributes declared unique (`title = Column(Text, unique=True)`, SQLAlchemy's
+    `mapped_column(unique=True)`, SQLModel's `Field(unique=True)`)."""
+    found: dict[str, frozenset[str]] = {}
+    for module in modules:
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            names = set()
+            for statement in node.body:
+                target, value = _assigned(statement)
+                if target is None or not isinstance(value, ast.Call):
+                    continue
+                maker = value.func.id if isinstance(value.func, ast.Name) else getattr(value.func, "attr", None)
+                unique = any(k.arg == "unique" and literal(k.value) is True for k in value.keywords)
+                if maker in _COLUMN_MAKERS and unique:
+                    names.add(target)
+            if names:
+                found[node.name] = frozenset(names) | found.get(node.name, frozenset())
+    return found
+
+
+def _assigned(statement: ast.stmt) -> tuple[str | None, ast.AST | None]:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        return statement.targets[0].id, statement.value
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        return statement.target.id, statement.value
+    return None, None
 
 
 def destructive_sql(text: str) -> Iterator[tuple[str, int, str]]:

@@ -982,7 +982,7 @@ def _setup_suggestions(root, files, candidate, modules, django, procfile, script
     ):
         steps.append(SetupStep("python manage.py migrate", django.settings_evidence, "Django's database tables"))
     steps += script_steps(files)
-    steps += console_script_steps(scripts)
+    steps += console_script_steps(scripts, modules, candidate.paste if candidate is not None else None)
     steps += readme_steps(root, files)
     unique: dict[str, SetupStep] = {}
     for step in steps:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from dockwise.pyapp.destroys import Destruction
+from dockwise.pyapp.destroys import Destruction, script_function
 from dockwise.pyapp.entry import Candidate
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.layouts.project import ConsoleScript
@@ -430,13 +432,80 @@ def readme_steps(root: Path, files: list[str]) -> list[SetupStep]:
     return steps
 
 
-def console_script_steps(scripts: tuple[ConsoleScript, ...]) -> list[SetupStep]:
-    """The installed project's console scripts whose names say they set the app up (`init_db`)."""
-    return [
-        SetupStep(script.name, script.evidence, f"the project's console script ({script.module}:{script.function})")
-        for script in scripts
-        if _SETUP_SCRIPT.fullmatch(script.name)
-    ]
+def console_script_steps(
+    scripts: tuple[ConsoleScript, ...], modules: Sequence[Module] = (), config: str | None = None
+) -> list[SetupStep]:
+    """The installed project's console scripts whose names say they set the app up (`init_db`). Pyramid's
+    convention: a script whose function reads its config URI from argv (`get_appsettings(argv[1])`,
+    `bootstrap(args.config_uri)`) is given the .ini the server loads (`config`); without one it is not suggested,
+    since it needs an argument dockwise cannot guess.
+
+    Good (suggested as `initialize_tutorial_db development.ini` when the server loads development.ini)::
+
+        def main(argv=sys.argv):
+            config_uri = argv[1]
+            settings = get_appsettings(config_uri)
+    """
+    steps = []
+    for script in scripts:
+        if not _SETUP_SCRIPT.fullmatch(script.name):
+            continue
+        why = f"the project's console script ({script.module}:{script.function})"
+        found = script_function(modules, script.module, script.function)
+        reads = reads_config_uri(*found) if found is not None else None
+        if reads is None:
+            steps.append(SetupStep(script.name, script.evidence, why))
+        elif config is not None:
+            steps.append(
+                SetupStep(
+                    shlex.join([script.name, config]),
+                    script.evidence,
+                    f"{why}, given the .ini the server loads: {reads.where()} reads its config URI from argv",
+                )
+            )
+    return steps
+
+
+_PASTER_LOADERS = frozenset(
+    f"{module}.{name}"
+    for module in ("pyramid.paster", "plaster", "paste.deploy")
+    for name in ("get_appsettings", "bootstrap", "get_app", "setup_logging", "get_settings", "loadapp", "appconfig")
+)
+
+
+def reads_config_uri(module: Module, function: ast.AST) -> Evidence | None:
+    """Where `function` hands a config URI from the command line to Pyramid's or PasteDeploy's loaders
+    (`get_appsettings(argv[1])`, `uri = argv[1]` then `bootstrap(uri)`, `bootstrap(args.config_uri)`); None when it
+    does not."""
+    aliases = import_aliases(module.tree)
+    from_argv = {
+        target.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Assign) and _argv_item(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and node.args and (dotted(node.func, aliases) or "") in _PASTER_LOADERS):
+            continue
+        first = node.args[0]
+        if (
+            _argv_item(first)
+            or (isinstance(first, ast.Name) and first.id in from_argv)
+            or (isinstance(first, ast.Attribute) and first.attr == "config_uri")
+        ):
+            return Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or "")
+    return None
+
+
+def _argv_item(node: ast.AST) -> bool:
+    """`argv[1]` or `sys.argv[1]`."""
+    if not (isinstance(node, ast.Subscript) and literal(node.slice) == 1):
+        return False
+    value = node.value
+    return (isinstance(value, ast.Name) and value.id == "argv") or (
+        isinstance(value, ast.Attribute) and value.attr == "argv"
+    )
 
 
 def script_steps(files: list[str]) -> list[SetupStep]:
