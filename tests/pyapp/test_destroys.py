@@ -269,3 +269,34 @@ def test_a_console_script_is_not_suggested_when_the_project_is_not_installed(tmp
     pyproject = BLOG_PYPROJECT.split("[build-system]")[0]  # no build backend: not built, so no script on PATH
     root = app(tmp_path, {"pyproject.toml": pyproject, "src/blog/__init__.py": BLOG, "src/blog/schema.sql": ""})
     assert [s.command for s in detect(root, InitOptions()).setup_suggestions] == []
+
+
+SEED = """\
+    import sys
+    from sqlalchemy import Column, Integer, Text
+    from sqlalchemy.orm import declarative_base
+    Base = declarative_base()
+
+    class Page(Base):
+        __tablename__ = "pages"
+        uid = Column(Integer, primary_key=True)
+        title = Column(Text, unique={unique})
+        body = Column(Text)
+
+    def main(argv=sys.argv):
+        model = Page(title="Root", body="<p>Root</p>")
+        session.add(model)
+        session.add(Page(title=argv[1], body="x"))
+    """
+
+
+@pytest.mark.parametrize(("unique", "scope"), [("True", "volume"), ("False", "release")])
+def test_a_step_adding_a_literal_row_to_a_unique_column_runs_once_per_volume(tmp_path, unique, scope):
+    """The second run would add the same title again: the database refuses it and the release would not start."""
+    root = app(tmp_path, {"seed_db.py": textwrap.dedent(SEED.format(unique=unique)) + "\nmain()\n"})
+    found = judge(root, "python seed_db.py")
+    if scope == "volume":
+        assert found.what == "adds a row whose unique Page.title is always 'Root': a second run fails"
+        assert found.evidence.where() == "seed_db.py:13"  # the row, where its value is written
+    else:
+        assert found is None  # a duplicate body is no failure; a value from argv is not known here

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.pyapp.detect import detect
+from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.layouts import install_requires, setup_py
 from dockwise.pyapp.layouts.project import read_project
 from dockwise.pyapp.layouts.setup_py import read_setup_py
@@ -154,3 +154,52 @@ def test_a_setup_py_value_dockwise_cannot_use_is_refused_in_one_line(setup, caus
     with pytest.raises(DockwiseError) as refused:
         detect(tmp_path)
     assert cause in refused.value.cause and "\n" not in refused.value.cause
+
+
+def test_the_console_script_is_suggested_with_the_served_ini_and_runs_once_per_volume(tmp_path):
+    root = pyramid_databases(tmp_path)
+    (step,) = detect(root).setup_suggestions
+    assert step.command == "initialize_tutorial_db development.ini"
+    assert step.evidence.where() == "setup.py:35" and "tutorial/initialize_db.py:30 reads its config URI" in step.why
+    assert step.scope == "volume" and step.destroys.evidence.where() == "tutorial/initialize_db.py:36"
+    todo = next(t for t in detect(root).todo if t.startswith("set the app up"))
+    assert todo.endswith("dockwise init --force --setup 'initialize_tutorial_db development.ini'")
+    facts = detect(root, InitOptions(setup="initialize_tutorial_db development.ini"))
+    assert facts.setup == ("initialize_tutorial_db", "development.ini") and facts.setup_scope == "volume"
+
+
+@pytest.mark.parametrize(
+    ("body", "command"),
+    [
+        ("    settings = get_appsettings(argv[1])\n", "init_db app.ini"),
+        ("    uri = sys.argv[1]\n    env = bootstrap(uri)\n", "init_db app.ini"),
+        ("    args = parse_args(argv)\n    env = paster.bootstrap(args.config_uri)\n", "init_db app.ini"),
+        ("    settings = get_appsettings('fixed.ini')\n", "init_db"),  # no argument to give it
+        ("    print(argv[1])\n", "init_db"),
+    ],
+)
+def test_a_script_reading_its_config_uri_from_argv_gets_the_served_ini(body, command, tmp_path):
+    code = "import sys\nfrom pyramid import paster\nfrom pyramid.paster import bootstrap, get_appsettings\n\n"
+    code += "def main(argv=sys.argv):\n" + body
+    setup = "from setuptools import setup\nsetup(name='hello', install_requires=['pyramid'], entry_points={\n"
+    setup += "    'paste.app_factory': ['main = hello:main'], 'console_scripts': ['init_db = hello.db:main']})\n"
+    files = {
+        "setup.py": setup,
+        "hello/__init__.py": "def main(global_config, **settings):\n    return None\n",
+        "hello/db.py": code,
+        "app.ini": "[app:main]\nuse = egg:hello\n",
+    }
+    assert [s.command for s in detect(write(tmp_path, files)).setup_suggestions] == [command]
+
+
+def test_a_script_needing_a_config_uri_is_not_suggested_without_an_ini(tmp_path):
+    setup = "from setuptools import setup\nsetup(name='hello', install_requires=['flask'],\n"
+    setup += "    entry_points={'console_scripts': ['init_db = hello.db:main']})\n"
+    code = "import sys\nfrom pyramid.paster import get_appsettings\n\ndef main(argv=sys.argv):\n"
+    code += "    get_appsettings(argv[1])\n"
+    files = {
+        "setup.py": setup,
+        "hello/__init__.py": "from flask import Flask\napp = Flask(__name__)\n",
+        "hello/db.py": code,
+    }
+    assert detect(write(tmp_path, files)).setup_suggestions == ()
