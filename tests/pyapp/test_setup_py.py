@@ -203,3 +203,12 @@ def test_a_script_needing_a_config_uri_is_not_suggested_without_an_ini(tmp_path)
         "hello/db.py": code,
     }
     assert detect(write(tmp_path, files)).setup_suggestions == ()
+
+
+def test_a_computed_keyword_dockwise_uses_is_said_in_a_note(tmp_path):
+    setup = "from setuptools import setup\nimport version\nsetup(name='t', python_requires=version.PYTHON,\n"
+    setup += "    install_requires=['flask'])\n"
+    files = {"setup.py": setup, "t/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}
+    facts = detect(write(tmp_path, files))
+    assert any(n.startswith("setup.py computes python_requires when it runs") for n in facts.notes)
+    assert facts.deps.listed == ("flask",) and facts.packaged

@@ -211,6 +211,10 @@ class AppFacts:
         return bool(self.project and self.project.packaged) or bool(self.deps.local_lines)
 
 
+# setup.py keywords dockwise uses (install_requires has its own warning; packages are setuptools' business).
+_READ_SETUP_KEYWORDS = ("name", "python_requires", "extras_require", "entry_points", "classifiers", "**")
+
+
 def project_named(project: Project) -> bool:
     """The project names the image: pyproject.toml's always, setup.py's when the image installs it."""
     return project.file == "pyproject.toml" or project.packaged
@@ -279,6 +283,13 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
         LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
     )
     notes += deps.notes
+    if project and (unread := [k for k in project.unread if k in _READ_SETUP_KEYWORDS]):
+        notes.append(
+            f"setup.py computes {', '.join('**options' if k == '**' else k for k in unread)} when it runs, and "
+            "dockwise never runs the app's code on this machine: "
+            + ("not read" if len(unread) > 1 else "it is not read")
+            + " (write it as a literal for dockwise to use it)"
+        )
     if project and project.file == "setup.py" and project.packaged and deps.kind != "setup.py" and not deps.local_lines:
         # The requirements file (or lock) that won is what the image installs; it does not name the project itself.
         project = replace(
@@ -732,7 +743,7 @@ def _included_extras(root, config, project, deps, modules, decisions, warnings, 
         )
         todo.append(
             f"serve a production config: an .ini without {included.module} in pyramid.includes (Pyramid's "
-            "cookiecutters ship production.ini, which dockwise serves when there is one), then `dockwise init --force`"
+            "cookiecutters ship production.ini, which dockwise serves when there is one), then run init again"
         )
     return deps
 

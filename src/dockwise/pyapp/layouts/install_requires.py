@@ -27,9 +27,8 @@ from dockwise.pyapp.layouts.project import Project
 LAYOUT = Layout("setup.py", ("setup.py",))
 
 PIN_TODO = (
-    "pin the dependencies: `uv pip compile --generate-hashes setup.py -o requirements.txt` (or pip-compile), add the "
-    "line `-e .` (the project itself, built as a wheel), then `dockwise init --force`: builds differ over time "
-    "without pins"
+    "pin the dependencies: `uv pip compile --generate-hashes setup.py -o requirements.txt` (or pip-compile) and a line "
+    "`-e .` in it (the project itself, built as a wheel), then run init again: builds differ over time without pins"
 )
 
 
