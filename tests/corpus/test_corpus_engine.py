@@ -40,6 +40,10 @@ APPS = (
     # Poetry without a lock; its database beside the installed package (site-packages), made by a console script
     # whose schema drops tables: the setup step runs once per volume.
     App("quart-blog"),
+    # setup.py only, built with setuptools' legacy backend (its templates copied beside the wheel's modules); a
+    # PasteDeploy development.ini (egg:tutorial, pyramid_debugtoolbar from the dev extra); a console script given the
+    # .ini, run once per volume since its seed row has a unique title.
+    App("pyramid-databases"),
 )
 
 
