@@ -26,6 +26,25 @@ from dockwise.engine.pip_failures import pip_cause
             "--python 3.11",
         ),
         (
+            [
+                "  Running setup.py install for greenlet: finished with status 'error'",
+                "  error: subprocess-exited-with-error",
+                "error: legacy-install-failure",
+            ],
+            "pip could not build greenlet from source",
+            "pin a release of greenlet",
+        ),
+        (
+            [
+                "error: legacy-install-failure",
+                "",
+                "× Encountered error while trying to install package.",
+                "╰─> asyncpg",
+            ],
+            "pip could not build asyncpg from source",
+            "pin a release of asyncpg",
+        ),
+        (
             ["ERROR: No matching distribution found for tensorflow==1.15.0"],
             "no release of tensorflow==1.15.0",
             "check the name and version",
@@ -43,7 +62,7 @@ from dockwise.engine.pip_failures import pip_cause
             "make the pins agree",
         ),
     ],
-    ids=["build-wheel", "build-installable", "not-found", "hashes", "conflict"],
+    ids=["build-wheel", "build-installable", "setup-py-install", "legacy-install", "not-found", "hashes", "conflict"],
 )
 def test_each_pip_failure_names_its_cause_and_fix(output, cause, fix):
     found = pip_cause(output)

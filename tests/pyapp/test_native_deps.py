@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dockwise.core.errors import DockwiseError
 from dockwise.dockerfile.lint import lint_text
 from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.evidence import Evidence
@@ -113,12 +114,25 @@ def test_newest_base_when_every_pin_has_its_wheel(tmp_path):
 
 def test_a_pinned_python_is_kept_and_its_missing_wheels_compiled(tmp_path):
     found = detect(
-        app(tmp_path, "flask==3.1.0\ngreenlet==3.0.1\n", **{".python-version": "3.13\n"}), index=FakeIndex(FILES)
+        app(tmp_path, "flask==3.1.0\nasyncpg==0.26.0\n", **{".python-version": "3.13\n"}), index=FakeIndex(FILES)
     )
     assert found.python.version == "3.13"
-    assert [str(p.pin) for p in found.native.compiled] == ["greenlet 3.0.1"]
-    assert "g++" in found.native.build_packages and found.native.runtime_packages == ()
-    assert any("greenlet==3.1.0 or later" in w for w in found.warnings)
+    assert [str(p.pin) for p in found.native.compiled] == ["asyncpg 0.26.0"]
+    assert found.native.build_packages == ("gcc", "libc6-dev") and found.native.runtime_packages == ()
+    assert any("asyncpg==0.30.0 or later" in w for w in found.warnings)
+
+
+def test_a_release_whose_c_code_predates_the_python_is_refused_with_the_release_to_move_to(tmp_path):
+    # greenlet follows CPython's internals: 3.0.1 does not compile on 3.13 (measured: greenlet 1.1.2 on 3.11 fails
+    # with "unknown type name 'CFrame'"), so init says so instead of a build that fails minutes later.
+    root = app(tmp_path, "flask==3.1.0\ngreenlet==3.0.1\n", **{".python-version": "3.13\n"})
+    with pytest.raises(DockwiseError) as raised:
+        detect(root, index=FakeIndex(FILES))
+    assert raised.value.exit_code == 2
+    assert "requirements.txt:2: greenlet 3.0.1 has no wheel for Python 3.13 and cannot be compiled there" in str(
+        raised.value
+    )
+    assert "pin greenlet==3.1.0 or later in requirements.txt" in raised.value.fix
 
 
 def test_a_requires_python_excluding_313_is_respected(tmp_path):
@@ -241,7 +255,7 @@ def test_init_offline_flag(tmp_path):
 
 
 def test_python_choice_options_flag_wins(tmp_path):
-    found = detect(app(tmp_path, "greenlet==3.0.1\n"), InitOptions(python="3.13"), index=FakeIndex(FILES))
+    found = detect(app(tmp_path, "asyncpg==0.26.0\n"), InitOptions(python="3.13"), index=FakeIndex(FILES))
     assert found.python.version == "3.13" and found.native.compiled
 
 

@@ -25,6 +25,9 @@ _BUILD = (
     re.compile(
         rf"error: subprocess-exited-with-error.*?(?:Building|Preparing metadata|Getting requirements).*? for {_NAME}"
     ),
+    # pip before 23.1 (Debian 12's python3.11 venv) installs an sdist without a pyproject.toml by `setup.py install`.
+    re.compile(rf"Running setup\.py install for {_NAME}: finished with status 'error'"),
+    re.compile(rf"legacy-install-failure.*?Encountered error while trying to install package\.\s*\S*\s*{_NAME}", re.S),
 )
 _NOT_FOUND = re.compile(rf"No matching distribution found for {_NAME}([^\s]*)")
 _CONFLICT = re.compile(r"(?:Cannot install|conflicting dependencies|ResolutionImpossible)")

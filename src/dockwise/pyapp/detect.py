@@ -38,7 +38,7 @@ from dockwise.pyapp.health import choose_health
 from dockwise.pyapp.layouts import Dependencies, LayoutContext, detect_dependencies, with_added
 from dockwise.pyapp.layouts.install_requires import requirement
 from dockwise.pyapp.layouts.project import Project, read_project
-from dockwise.pyapp.native import NativeBuild, native_build
+from dockwise.pyapp.native import NativeBuild, native_build, uncompilable
 from dockwise.pyapp.native import warnings as native_warnings
 from dockwise.pyapp.paste import included_extras
 from dockwise.pyapp.procfile import read_procfile
@@ -315,6 +315,7 @@ def detect(root: Path, options: InitOptions = InitOptions(), index: IndexReader 
     report = check_wheels(deps.pins, python.candidates or (python.version,), index)
     python = prefer_wheels(python, report)
     native = native_build(report, python.version)
+    _refuse_uncompilable(native, python)
     if python.version != chosen_first:  # the layouts evaluate markers for the target Python: read them again
         deps = detect_dependencies(
             LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
@@ -956,6 +957,29 @@ def _django_writable(django) -> list[WritablePath]:
             WritablePath(in_image(django.media_root), True, django.media_evidence, "Django's MEDIA_ROOT (uploads)")
         )
     return found
+
+
+def _refuse_uncompilable(native: NativeBuild, python: PythonChoice) -> None:
+    """A pin that has no wheel for the chosen Python and cannot compile there fails the build after minutes of
+    compiler output: say so now, with the release to move to."""
+    pins = uncompilable(native)
+    if not pins:
+        return
+    first = pins[0]
+    others = f" (and {', '.join(str(p.pin) for p in pins[1:])}, likewise)" if pins[1:] else ""
+    tried = " or ".join(python.candidates or (python.version,))
+    raise DockwiseError(
+        f"{first.pin.evidence.where()}: {first.pin} has no wheel for Python {tried} and cannot be compiled there: its "
+        f"C code follows the CPython of its day, and {first.first_with_wheel} is its first release with a "
+        f"{native.python} wheel{others}",
+        (
+            f"require {first.pin.name}>={first.first_with_wheel} and lock again ({first.pin.evidence.file} pins it)"
+            if first.pin.evidence.file.endswith(".lock")
+            else f"pin {first.pin.name}=={first.first_with_wheel} or later in {first.pin.evidence.file}"
+        )
+        + ", then run dockwise init again",
+        exit_code=EXIT_USAGE,
+    )
 
 
 def data_target(path: WritablePath) -> str:

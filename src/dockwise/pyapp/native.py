@@ -22,6 +22,11 @@ class Sdist:
     build: tuple[str, ...] = ()  # Debian packages its build needs beyond the compiler and Python's headers
     runtime: tuple[str, ...] = ()  # Debian packages its compiled extension loads at run time
     linux_wheels: bool = True  # False: no release ships a Linux wheel, so it always builds from source here
+    # Its C code follows CPython's internals (by hand, or as Cython of its day wrote it): a release compiles only on
+    # the Pythons that existed when it was made, so one older than its first wheel for a Python never builds there.
+    # Measured with gcc and the headers: greenlet 1.1.2 on 3.11, httptools 0.6.1 and uvloop 0.20.0 on 3.13 fail;
+    # asyncpg 0.26.0 and cffi 1.15.0 on 3.11, markupsafe 2.1.5 on 3.13 build (so they are not tied).
+    tied: bool = False
 
 
 _LIBPQ = Sdist(("libpq-dev",), ("libpq5",))
@@ -36,7 +41,7 @@ SDISTS: MappingProxyType[str, Sdist] = MappingProxyType(
         "lxml": Sdist(("libxml2-dev", "libxslt1-dev"), ("libxml2", "libxslt1.1")),
         "pillow": Sdist(("libjpeg-dev", "zlib1g-dev"), ("libjpeg62-turbo", "zlib1g")),
         "pyyaml": Sdist(("libyaml-dev",), ("libyaml-0-2",)),
-        "greenlet": Sdist(("g++",)),
+        "greenlet": Sdist(("g++",), tied=True),
         "markupsafe": Sdist(),
         "asyncpg": Sdist(),
         "multidict": Sdist(),
@@ -45,7 +50,8 @@ SDISTS: MappingProxyType[str, Sdist] = MappingProxyType(
         "aiohttp": Sdist(),
         "ujson": Sdist(),
         "msgpack": Sdist(("g++",)),
-        "httptools": Sdist(),
+        "httptools": Sdist(tied=True),
+        "uvloop": Sdist(tied=True),
         "websockets": Sdist(),
         "psutil": Sdist(),
         "regex": Sdist(),
@@ -101,6 +107,12 @@ def native_build(report: WheelReport, python: str) -> NativeBuild:
     )
 
 
+def uncompilable(native: NativeBuild) -> tuple[PinWheels, ...]:
+    """Compiled pins that cannot build on the chosen Python: a release of a tied project older than its first
+    release with a wheel for that Python."""
+    return tuple(p for p in native.compiled if p.first_with_wheel and p.pin.name in SDISTS and SDISTS[p.pin.name].tied)
+
+
 def warnings(native: NativeBuild) -> list[str]:
     """A line per compiled pin that may not build: one the table does not know, or a release older than the
     chosen Python whose newer releases have a wheel for it."""
@@ -118,7 +130,7 @@ def warnings(native: NativeBuild) -> list[str]:
                 "know which system packages its build needs: the builder has a C compiler and Python's headers only; "
                 f"if the build fails, {fix}, or pass --python with a version it has wheels for"
             )
-        elif pin.first_with_wheel:
+        elif pin.first_with_wheel and pin not in uncompilable(native):
             lines.append(
                 f"{pin.pin.evidence.where()}: {pin.pin} predates wheels for Python {native.python} and is compiled "
                 f"in the builder; old releases often do not compile on a newer Python: if the build fails, {fix}"
