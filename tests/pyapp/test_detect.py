@@ -47,7 +47,7 @@ def test_inspector_hashed_includes_procfile_and_python_pin():
 
 
 def test_gunicorn_from_the_app_keeps_it_and_warns_about_slow_clients():
-    from dockwise.pyapp.detect import SLOW_CLIENTS_WARNING
+    from dockwise.pyapp.stages.serve import SLOW_CLIENTS_WARNING
 
     assert SLOW_CLIENTS_WARNING in facts("flask-quickstart").warnings  # its own requirement
     assert SLOW_CLIENTS_WARNING in facts("inspector").warnings  # its Procfile

@@ -21,11 +21,13 @@ from pathlib import PurePath
 from typing import Any
 
 from dockwise.pyapp.bases import BASES
-from dockwise.pyapp.detect import AppFacts, Decision, data_target
+from dockwise.pyapp.detect import AppFacts
 from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.render import DISTROLESS_UID, STANDARD_UID, TOOLS, contract
 from dockwise.pyapp.server import Server, server_requirements
+from dockwise.pyapp.stages.log import Decision
+from dockwise.pyapp.stages.writes import data_target
 
 SCHEMA = "dockwise.plan/1"
 """The plan's format version: a key removed or changed in meaning makes it /2 (a key added keeps /1)."""

@@ -13,11 +13,12 @@ import shlex
 from pathlib import PurePosixPath
 
 from dockwise.pyapp.bases import BASES, Bases
-from dockwise.pyapp.detect import AppFacts, data_target
+from dockwise.pyapp.detect import AppFacts
 from dockwise.pyapp.grammar import is_module_path, one_line
 from dockwise.pyapp.runtime import APP_DIR, DATA_DIR, VENV, site_packages
 from dockwise.pyapp.server import GRACEFUL_S, SERVERS, server_requirements
 from dockwise.pyapp.shims import MAIN_MODULE, main_shim
+from dockwise.pyapp.stages.writes import data_target
 from dockwise.service.compose import compose_document, to_yaml
 from dockwise.service.contract import ServiceContract
 from dockwise.service.dockerfile import runtime_env, tail_lines
