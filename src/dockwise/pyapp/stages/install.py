@@ -83,6 +83,11 @@ def plan_install(source: Source, options: InitOptions, index: IndexReader | None
         )
     log.warnings += python.warnings + deps.warnings
     log.todo += deps.todo
+    if not deps.pinned and not deps.todo:
+        log.todo.append(
+            f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
+            "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes"
+        )
     chosen_first = python.version
     python = prefer_supported(python, deps.pins)
     report = check_wheels(deps.pins, python.candidates or (python.version,), index)

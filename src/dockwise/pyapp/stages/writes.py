@@ -66,7 +66,7 @@ class Writes:
 
 def plan_writes(source: Source, install: Install, serving: Serving, options: InitOptions, log: Log) -> Writes:
     root, files, modules = source.root, source.files, source.modules
-    project, deps, django = install.project, install.deps, serving.django
+    project, django = install.project, serving.django
     writable = writable_paths(
         serving.candidate, modules, site_packages(install.python.version) if install.packaged else None
     )
@@ -116,11 +116,6 @@ def plan_writes(source: Source, install: Install, serving: Serving, options: Ini
                 + ("data volume, ever (" + str(step.destroys) + ")" if step.destroys else "release and data volume")
                 + f": dockwise init --force --setup {shlex.quote(step.command)}"
             )
-    if not deps.pinned and not deps.todo:
-        log.todo.append(
-            f"pin the dependencies ({deps.evidence.where()} has unpinned requirements): builds differ over "
-            "time; a hash-pinned lock (pip-compile --generate-hashes, uv lock) is installed with --require-hashes"
-        )
     if writable:
         log.todo.append(
             "mount a volume at /data for what the app writes (compose.yaml does); without one, data lasts as "
