@@ -3,7 +3,7 @@
 Both Dockerfiles build /opt/venv in a builder stage and copy it, the app and its writable locations into the final
 stage, so build tools (pip, a build backend, lock exporters) never reach either image. Each non-obvious line says why.
 
-What comes from the app reaches these files only checked against its grammar (detect.py, grammar.py) and, where a
+What comes from the app reaches these files only checked against its grammar (pyapp/stages/, grammar.py) and, where a
 shell reads it, quoted (`shlex.quote`); free text in a comment is `one_line`.
 """
 

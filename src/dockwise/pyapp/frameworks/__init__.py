@@ -1,7 +1,7 @@
 """Framework providers: one module per web framework, each declaring how its app is recognised in the code
 (the calls that build it), which interface serves it, which distribution provides it and what it loads at start.
 
-`entry.py` finds candidates from these declarations; `detect.py` and the renderers read the rest. Adding a
+`entry.py` finds candidates from these declarations; the stages of `pyapp/stages/` and the renderers read the rest. Adding a
 framework is adding a module here and naming it in `_MODULES`.
 
 Interfaces: "wsgi" and "asgi" apps are served by a WSGI/ASGI server; "aiohttp" apps by gunicorn with the framework's
