@@ -249,15 +249,7 @@ def _database_setting_in(node, module, evaluator) -> list[WritablePath]:
     elif isinstance(node, ast.Call):
         pairs = [(k.arg, k.value) for k in node.keywords]
     elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target = node.targets[0]
-        key = (
-            target.id
-            if isinstance(target, ast.Name)
-            else literal(target.slice)
-            if isinstance(target, ast.Subscript)
-            else None
-        )
-        pairs = [(key, node.value)]
+        pairs = [(_assigned_name(node.targets[0]), node.value)]
     else:
         return []
     found = []
@@ -274,18 +266,18 @@ def _database_setting_in(node, module, evaluator) -> list[WritablePath]:
     return found
 
 
+def _assigned_name(target: ast.expr) -> object:
+    """The setting an assignment sets: `NAME = ...`, or `config["NAME"] = ...` (the key, when a literal)."""
+    if isinstance(target, ast.Name):
+        return target.id
+    return literal(target.slice) if isinstance(target, ast.Subscript) else None
+
+
 def _upload_in(node, module, evaluator) -> list[WritablePath]:
     """`UPLOAD_FOLDER = "uploads"` or `app.config["UPLOAD_FOLDER"] = ...`."""
     if not isinstance(node, ast.Assign) or len(node.targets) != 1:
         return []
-    target = node.targets[0]
-    name = (
-        target.id
-        if isinstance(target, ast.Name)
-        else literal(target.slice)
-        if isinstance(target, ast.Subscript)
-        else None
-    )
+    name = _assigned_name(node.targets[0])
     if not isinstance(name, str) or "UPLOAD" not in name.upper():
         return []
     path = evaluator.value(node.value)
