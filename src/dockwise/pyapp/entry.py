@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from dockwise.core.errors import EXIT_USAGE, DockwiseError
 from dockwise.pyapp.containers import container_apps
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import app_constructors, app_decorators, app_methods, registry
-from dockwise.pyapp.grammar import is_url_path, one_line, port_number
+from dockwise.pyapp.grammar import one_line, port_number
 from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import Project
 from dockwise.pyapp.paste import paste_apps
@@ -20,8 +19,6 @@ from dockwise.pyapp.pyast import dotted, import_aliases, is_main_guard, keyword,
 from dockwise.pyapp.scan import Module
 from dockwise.pyapp.shims import MAIN_MODULE
 from dockwise.pyapp.shims.dockwise_main import SERVERS as MAIN_SERVERS
-
-HEALTH_ROUTE = re.compile(r"^/?(healthz|health|_health|healthcheck|health-check|livez|readyz|ping|status)/?$")
 
 
 @dataclass(frozen=True)
@@ -442,42 +439,3 @@ def port_hints(module: Module) -> list[PortHint]:
                 )
             )
     return hints
-
-
-def route_paths(module: Module) -> list[tuple[str, Evidence]]:
-    """URL paths the module routes: @x.route/get/..., add_url_rule, add_api_route, Django path()/re_path()."""
-    found = []
-    for node in ast.walk(module.tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = (
-            node.func.attr
-            if isinstance(node.func, ast.Attribute)
-            else node.func.id
-            if isinstance(node.func, ast.Name)
-            else ""
-        )
-        if (
-            name in ("route", "get", "head", "add_url_rule", "add_api_route", "api_route", "path", "re_path")
-            and node.args
-        ):
-            value = literal(node.args[0])
-            if isinstance(value, str) and (value.startswith("/") or name in ("path", "re_path")):
-                path = "/" + value.lstrip("^").rstrip("$").lstrip("/") if name in ("path", "re_path") else value
-                found.append(
-                    (path, Evidence(module.path, node.lineno, ast.get_source_segment(module.text, node) or ""))
-                )
-    return found
-
-
-def health_route(modules: list[Module]) -> tuple[str, Evidence] | None:
-    """The app's own health-check route, if it has one without path parameters."""
-    routes = [
-        (path, evidence)
-        for module in modules
-        for path, evidence in route_paths(module)
-        if HEALTH_ROUTE.match(path) and is_url_path(path)
-    ]
-    order = ["healthz", "health", "_health", "healthcheck", "health-check", "livez", "readyz", "ping", "status"]
-    routes.sort(key=lambda r: order.index(HEALTH_ROUTE.match(r[0]).group(1)))  # type: ignore[union-attr]  # matched above
-    return routes[0] if routes else None

@@ -25,15 +25,21 @@ Good (the docs page the extension adds is asked: a template, cheap, where /opena
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
-from dockwise.pyapp.entry import Candidate, health_route, route_paths
+from dockwise.pyapp.entry import Candidate
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.grammar import is_url_path
 from dockwise.pyapp.pyast import keyword, literal
 from dockwise.pyapp.scan import Module
 
 FRONT_PAGE = "/"
+# The app's own health routes, most specific first.
+_HEALTH_NAMES = ("healthz", "health", "_health", "healthcheck", "health-check", "livez", "readyz", "ping", "status")
+_HEALTH_ROUTE = re.compile(rf"^/?({'|'.join(re.escape(n) for n in _HEALTH_NAMES)})/?$")
+# Django's URLconf: `path("healthz/", view)`, `re_path(r"^healthz/$", view)`, relative to the site root.
+_DJANGO_CALLS = frozenset({"path", "re_path"})
 _ROUTE_CALLS = frozenset({"route", "get", "api_route", "add_url_rule", "add_api_route"})
 # Every method's decorator: an app that declares only these still routes paths other than `/`.
 _ANY_METHOD = _ROUTE_CALLS | {"post", "put", "patch", "delete", "head", "options", "websocket", "add_route"}
@@ -76,7 +82,7 @@ def _route_call(node: ast.AST) -> tuple[str, str] | None:
     func = node.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         return func.attr, func.value.id
-    if isinstance(func, ast.Name) and func.id in ("get", "route"):
+    if isinstance(func, ast.Name) and func.id in ("get", "route", *_DJANGO_CALLS):
         return func.id, ""
     return None
 
@@ -120,13 +126,15 @@ def declared_routes(module: Module, get_resources: frozenset[str] = frozenset())
             continue
         assert isinstance(node, ast.Call)  # _route_call saw a call
         (name, receiver), path = call, literal(node.args[0])
+        if name in _DJANGO_CALLS and not receiver and isinstance(path, str):
+            path = "/" + path.lstrip("^").rstrip("$").lstrip("/")
         if name in _ANY_METHOD and isinstance(path, str) and path.startswith("/"):
             found.append(Route(path, receiver, Evidence(module.path, node.lineno, ""), gets=False))
         falcon_get = (
             name == "add_route" and len(node.args) > 1 and _resource_class(node.args[1], module) in get_resources
         )
         if (
-            ((name in _ROUTE_CALLS and _gets(node, name)) or falcon_get)
+            ((name in _ROUTE_CALLS and _gets(node, name)) or falcon_get or (name in _DJANGO_CALLS and not receiver))
             and isinstance(path, str)
             and path.startswith("/")
         ):
@@ -193,20 +201,29 @@ def _extension_page(modules: list[Module]) -> tuple[str, Evidence] | None:
     return None
 
 
+def health_route(routes: list[Route]) -> Route | None:
+    """The app's own health-check route without path parameters, the most specific name first."""
+    own = [r for r in routes if r.gets and _HEALTH_ROUTE.match(r.path) and is_url_path(r.path)]
+    own.sort(key=lambda r: _HEALTH_NAMES.index(_HEALTH_ROUTE.match(r.path).group(1)))  # type: ignore[union-attr]  # matched above
+    return own[0] if own else None
+
+
 def choose_health(modules: list[Module], candidate: Candidate | None, django: bool) -> HealthChoice:
     """`django`: the app's URLs come from Django's URLconf, whose includes dockwise does not resolve: `/` is kept."""
-    own = health_route(modules)
-    if own:
-        return HealthChoice(own[0], str(own[1]), own[1], True)
     resources = _get_resources(modules)
     declared = [r for m in modules for r in declared_routes(m, resources)]
+    own = health_route(declared)
+    if own:
+        return HealthChoice(own.path, str(own.evidence), own.evidence, True)
+    if django:  # a URLconf's path('') may sit under an include's prefix: `/` is kept, not claimed from it
+        return HealthChoice(FRONT_PAGE, "no health route in the app: its front page", None, True)
     routes = [r for r in declared if r.gets]
     front = next((r for r in routes if r.path == FRONT_PAGE), None)
     if front is not None:
         return HealthChoice(
             FRONT_PAGE, f"no health route in the app: its front page ({front.evidence})", front.evidence, True
         )
-    if django or not (declared or any(route_paths(m) for m in modules)):
+    if not declared:
         return HealthChoice(FRONT_PAGE, "no health route in the app: its front page", None, True)
     builtin = _builtin_page(candidate)
     if builtin is not None:
