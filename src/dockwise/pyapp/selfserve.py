@@ -24,7 +24,7 @@ from pathlib import Path
 
 from dockwise.core.devserver import dev_server_reason
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.pyapp.entry import int_value
+from dockwise.pyapp.entry import import_time_statements, int_value
 from dockwise.pyapp.evidence import Evidence
 from dockwise.pyapp.frameworks import OwnServer, registry
 from dockwise.pyapp.grammar import is_app_path, is_attribute, is_module_path, one_line
@@ -84,12 +84,12 @@ def _own_server(call: ast.Call, aliases: dict[str, str]) -> tuple[str, OwnServer
 def server_calls(module: Module) -> list[ServerCall]:
     """Every call in the module that starts a framework's own server, in source order."""
     aliases = import_aliases(module.tree)
-    at_import: set[int] = set()
-    for statement in module.tree.body:
-        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not is_main_guard(
-            statement
-        ):
-            at_import |= {id(node) for node in ast.walk(statement)}
+    at_import = {
+        id(node)
+        for statement in import_time_statements(module.tree)
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for node in ast.walk(statement)
+    }
     found = []
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Call) and (own := _own_server(node, aliases)):
