@@ -22,17 +22,18 @@ from dockwise.engine.pip_failures import pip_cause
         ),
         (
             ["ERROR: Failed to build installable wheels for some pyproject.toml based projects (greenlet)"],
-            "pip could not build greenlet from source",
-            "--python 3.11",
+            "pip could not build greenlet from source (no wheel for this Python",
+            "or build on a Python other than this one: dockwise init --force --python VERSION",
         ),
         (
             [
                 "  Running setup.py install for greenlet: finished with status 'error'",
                 "  error: subprocess-exited-with-error",
+                "      x86_64-linux-gnu-gcc -fPIC -I/opt/venv/include -I/usr/include/python3.11 -c src/greenlet/greenlet.c",
                 "error: legacy-install-failure",
             ],
-            "pip could not build greenlet from source",
-            "pin a release of greenlet",
+            "pip could not build greenlet from source (no wheel for Python 3.11",
+            "a Python other than 3.11",
         ),
         (
             [
@@ -40,8 +41,9 @@ from dockwise.engine.pip_failures import pip_cause
                 "",
                 "× Encountered error while trying to install package.",
                 "╰─> asyncpg",
+                "      building 'asyncpg.protocol' into build/lib.linux-x86_64-cpython-313",
             ],
-            "pip could not build asyncpg from source",
+            "pip could not build asyncpg from source (no wheel for Python 3.13",
             "pin a release of asyncpg",
         ),
         (

@@ -29,6 +29,8 @@ _BUILD = (
     re.compile(rf"Running setup\.py install for {_NAME}: finished with status 'error'"),
     re.compile(rf"legacy-install-failure.*?Encountered error while trying to install package\.\s*\S*\s*{_NAME}", re.S),
 )
+# The interpreter the step built for, as the compiler's include path or a wheel tag names it.
+_PYTHON = re.compile(r"(?:include/python|lib/python)3\.(\d+)|cpython-3(\d+)")
 _NOT_FOUND = re.compile(rf"No matching distribution found for {_NAME}([^\s]*)")
 _CONFLICT = re.compile(r"(?:Cannot install|conflicting dependencies|ResolutionImpossible)")
 _HASHES = re.compile(r"THESE PACKAGES DO NOT MATCH THE HASHES")
@@ -40,10 +42,13 @@ def pip_cause(output: list[str]) -> PipCause | None:
     for pattern in _BUILD:
         if match := pattern.search(text):
             name = match.group(1).rstrip(").,")
+            python = _PYTHON.search(text)
+            version = f"3.{python.group(1) or python.group(2)}" if python else None
+            this = f"Python {version}" if version else "this Python"
             return PipCause(
-                f"pip could not build {name} from source (no wheel for this Python, and its source build failed)",
-                f"pin a release of {name} that has a wheel for this Python (dockwise init's warnings name one), "
-                "or choose another Python: dockwise init --force --python 3.11",
+                f"pip could not build {name} from source (no wheel for {this}, and its source build failed)",
+                f"pin a release of {name} that has a wheel for {this} (dockwise init's warnings name one), "
+                f"or build on a Python other than {version or 'this one'}: dockwise init --force --python VERSION",
             )
     if match := _NOT_FOUND.search(text):
         return PipCause(
