@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dockwise.core.rules import all_rules
@@ -142,6 +142,7 @@ def assert_outputs_well_formed(findings, text: str) -> None:
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(dockerfiles)
+@example(text="FROM a AS b\n RUN \ud800")  # found by this test: a lone surrogate in a shell form reached shellcheck
 def test_any_dockerfile_lints_in_bounded_time_into_well_formed_output(text):
     with time_bound(BOUND_SECONDS):
         findings = lint_text(text, rules=RULES)

@@ -355,7 +355,9 @@ def _run_share(program: str, share: Sequence[Script], severity: str) -> dict[Scr
         for index, script in enumerate(share):
             name = f"{index}.sh"
             text, shift = _file_text(script)
-            Path(tmp, name).write_text(text, encoding="utf-8")
+            # A lone surrogate (an undecodable byte read with surrogateescape) cannot be UTF-8: shellcheck gets a
+            # `?` in its place, one character for one, so the columns it reports still match.
+            Path(tmp, name).write_text(text, encoding="utf-8", errors="replace")
             names[name], shifts[name] = script, shift
         argv = [
             program,
