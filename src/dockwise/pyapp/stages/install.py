@@ -93,7 +93,7 @@ def plan_install(source: Source, options: InitOptions, index: IndexReader | None
     report = check_wheels(deps.pins, python.candidates or (python.version,), index)
     python = prefer_wheels(python, report)
     native = native_build(report, python.version)
-    _refuse_uncompilable(native, python)
+    _refuse_uncompilable(native)
     if python.version != chosen_first:  # the layouts evaluate markers for the target Python: read them again
         deps = detect_dependencies(
             LayoutContext(root, tuple(files), project, python.version, tuple(modules)), list(options.deps)
@@ -166,7 +166,7 @@ def add_included_extras(source: Source, install: Install, candidate: Candidate |
     return replace(install, deps=deps)
 
 
-def _refuse_uncompilable(native: NativeBuild, python: PythonChoice) -> None:
+def _refuse_uncompilable(native: NativeBuild) -> None:
     """A pin that has no wheel for the chosen Python and cannot compile there fails the build after minutes of
     compiler output: say so now, with the release to move to."""
     pins = uncompilable(native)
@@ -174,9 +174,9 @@ def _refuse_uncompilable(native: NativeBuild, python: PythonChoice) -> None:
         return
     first = pins[0]
     others = f" (and {', '.join(str(p.pin) for p in pins[1:])}, likewise)" if pins[1:] else ""
-    tried = " or ".join(python.candidates or (python.version,))
     raise DockwiseError(
-        f"{first.pin.evidence.where()}: {first.pin} has no wheel for Python {tried} and cannot be compiled there: its "
+        f"{first.pin.evidence.where()}: {first.pin} has no wheel for Python {native.python} and cannot be compiled "
+        "there: its "
         f"C code follows the CPython of its day, and {first.first_with_wheel} is its first release with a "
         f"{native.python} wheel{others}",
         (
