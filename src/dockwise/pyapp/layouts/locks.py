@@ -9,6 +9,7 @@ from packaging.utils import canonicalize_name
 
 from dockwise.pyapp.evidence import Evidence, line_of
 from dockwise.pyapp.grammar import is_distribution_name
+from dockwise.pyapp.layouts import Dependencies
 from dockwise.pyapp.layouts.project import malformed
 from dockwise.pyapp.wheels import Pin, valid_pins
 
@@ -62,4 +63,21 @@ def locked_pins(packages: dict[str, list[dict]], names: frozenset[str], lockfile
         for name in sorted(names)
         for package in packages.get(name, [])[:1]
         if isinstance(package.get("version"), str)
+    )
+
+
+def exported(
+    tool: str, lockfile: str, packages: dict[str, list[dict]], names: frozenset[str], text: str
+) -> Dependencies:
+    """A lock its own tool exports with hashes in the build (poetry.lock, uv.lock): the main group's `names`."""
+    return Dependencies(
+        tool,
+        (lockfile, "pyproject.toml"),
+        names,
+        hashed=True,
+        pinned=True,
+        evidence=Evidence(lockfile, None, f"{len(names)} locked packages (main group)"),
+        install="export",
+        tool=tool,
+        pins=locked_pins(packages, names, lockfile, text),
     )

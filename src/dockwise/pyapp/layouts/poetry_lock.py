@@ -16,10 +16,10 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.evidence import line_of
 from dockwise.pyapp.grammar import is_distribution_name
 from dockwise.pyapp.layouts import Dependencies, Layout, LayoutContext
-from dockwise.pyapp.layouts.locks import Edge, locked_packages, locked_pins, toml_name, walk
+from dockwise.pyapp.layouts.locks import Edge, exported, locked_packages, toml_name, walk
 from dockwise.pyapp.layouts.project import Project, malformed, poetry_table, read_toml, table
 
 LAYOUT = Layout("poetry", ("poetry.lock",), lockfile=True)
@@ -47,17 +47,7 @@ def detect(context: LayoutContext) -> Dependencies | None:
                 )
             list(_edges(package, frozenset()))  # every dependency table is checked, reachable or not
     names = walk(packages, _direct(project), _edges)
-    return Dependencies(
-        "poetry",
-        ("poetry.lock", "pyproject.toml"),
-        names,
-        hashed=True,
-        pinned=True,
-        evidence=Evidence("poetry.lock", None, f"{len(names)} locked packages (main group)"),
-        install="export",
-        tool="poetry",
-        pins=locked_pins(packages, names, "poetry.lock", text),
-    )
+    return exported("poetry", "poetry.lock", packages, names, text)
 
 
 def _project(context: LayoutContext) -> Project:

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from packaging.utils import canonicalize_name
 
 from dockwise.core.errors import EXIT_USAGE, DockwiseError
-from dockwise.pyapp.evidence import Evidence, line_of
+from dockwise.pyapp.evidence import line_of
 from dockwise.pyapp.grammar import is_distribution_name
 from dockwise.pyapp.layouts import Dependencies, Layout, LayoutContext
-from dockwise.pyapp.layouts.locks import Edge, locked_packages, locked_pins, toml_name, walk
+from dockwise.pyapp.layouts.locks import Edge, exported, locked_packages, toml_name, walk
 from dockwise.pyapp.layouts.project import malformed, read_toml
 
 LAYOUT = Layout("uv", ("uv.lock",), lockfile=True)
@@ -45,17 +45,7 @@ def detect(context: LayoutContext) -> Dependencies | None:
             _edges(package, frozenset())  # every dependency list is checked, reachable or not
     start = [e for root in roots for e in _edges(root, frozenset())] if roots else [(n, frozenset()) for n in packages]
     names = walk(packages, start, _edges)
-    return Dependencies(
-        "uv",
-        ("uv.lock", "pyproject.toml"),
-        names,
-        hashed=True,
-        pinned=True,
-        evidence=Evidence("uv.lock", None, f"{len(names)} locked packages (main group)"),
-        install="export",
-        tool="uv",
-        pins=locked_pins(packages, names, "uv.lock", text),
-    )
+    return exported("uv", "uv.lock", packages, names, text)
 
 
 def _edges(package: dict, extras: frozenset[str]) -> Iterable[Edge]:
