@@ -172,39 +172,20 @@ def command(
     framework's own server runs the app, so state it keeps in memory stays whole."""
     script = posixpath.join(VENV_BIN, server.script)
     app = target + ("()" if factory and server.name in ("gunicorn", "hypercorn") else "")
-    if server.name == "gunicorn" and worker is not None:
-        return [
-            script,
-            "--bind",
-            f"0.0.0.0:{port}",
-            "--worker-class",
-            worker,
-            "--workers",
-            "1",
-            "--worker-tmp-dir",
-            "/dev/shm",
-            "--graceful-timeout",
-            str(GRACEFUL_S),
-            "--access-logfile",
-            "-",
-            app,
-        ]
     if server.name == "gunicorn":
+        workers = ["--worker-class", worker, "--workers", "1"] if worker else ["--workers", "2", "--threads", "4"]
         return [
             script,
             "--bind",
             f"0.0.0.0:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
+            *workers,
             "--worker-tmp-dir",
             "/dev/shm",
             "--graceful-timeout",
             str(GRACEFUL_S),
             "--access-logfile",
             "-",
-            *(["--paste", paste] if paste else [app]),
+            *(["--paste", paste] if paste and not worker else [app]),
         ]
     if server.name == "uvicorn":
         return [
