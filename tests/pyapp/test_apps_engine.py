@@ -155,6 +155,16 @@ def run_setup(client, tag: str, compose: dict, volume: str, variant: str, labels
         container.remove(force=True)
 
 
+def stops_cleanly(container) -> None:
+    """`docker stop` ends the container with exit 0 within its 10 s grace period."""
+    started = time.monotonic()
+    container.stop(timeout=10)
+    seconds = time.monotonic() - started
+    container.reload()
+    assert container.attrs["State"]["ExitCode"] == 0, containers.log_tail(container)
+    assert seconds < 10, f"docker stop took {seconds:.1f} s"
+
+
 def wait_until_up(client: Client, path: str, container, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -213,12 +223,7 @@ def test_app_end_to_end(case: Case, variant: str, tmp_path, docker_client, test_
             container = published.container
             container.reload()
             assert container.attrs["Config"]["User"] in ("10001:10001", "65532:65532")
-            started = time.monotonic()
-            container.stop(timeout=10)
-            seconds = time.monotonic() - started
-            container.reload()
-            assert container.attrs["State"]["ExitCode"] == 0, containers.log_tail(container)
-            assert seconds < 10, f"docker stop took {seconds:.1f} s"
+            stops_cleanly(container)
     finally:
         volume.remove(force=True)
 

@@ -11,14 +11,11 @@ import pytest
 from dockwise.pyapp.destroys import destroys, destroys_command, destructive_sql
 from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.scan import served_modules, walk_files
-from tests.pyapp.helpers import FIXTURES
+from tests.pyapp.helpers import FIXTURES, write
 
 
 def app(tmp_path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(textwrap.dedent(text))
-    return tmp_path
+    return write(tmp_path, {name: textwrap.dedent(text) for name, text in files.items()})
 
 
 def judge(root: Path, command: str):

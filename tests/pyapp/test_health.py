@@ -11,12 +11,11 @@ from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.entry import find_candidates
 from dockwise.pyapp.health import choose_health
 from dockwise.pyapp.scan import served_modules, walk_files
+from tests.pyapp.helpers import write
 
 
 def chosen(tmp_path: Path, files: dict[str, str]):
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write(tmp_path, files)
     modules, _ = served_modules(tmp_path, walk_files(tmp_path))
     candidates = find_candidates(modules)
     return choose_health(modules, candidates[0] if candidates else None, django=False)

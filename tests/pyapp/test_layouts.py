@@ -14,6 +14,7 @@ from dockwise.pyapp.layouts import LayoutContext, detect_dependencies, registry
 from dockwise.pyapp.layouts.project import read_project
 from dockwise.pyapp.render import standard_dockerfile
 from dockwise.pyapp.scan import served_modules, walk_files
+from tests.pyapp.helpers import write
 
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n"
 # Poetry 2.5.1's own content hashes (poetry.packages.locker.Locker._get_content_hash) of POETRY_APP and
@@ -30,13 +31,6 @@ PEP621_POETRY_APP = (
 PEP621_POETRY_APP_HASH = "50d9dabb8cd7cbfb3d96e5b038389437d85c3569ea28c9c9e6dc84b979aa5beb"
 PEP621_POETRY_APP_HASH_NO_GROUPS = "c0b26342c086a591c3e845d83636dea6a7517d473a7d0a17389368fdf48ad29b"
 POETRY_LOCK = "[[package]]\nname = 'fastapi'\nversion = '0.110.0'\n"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 def deps_of(root: Path, python: str = "3.13"):

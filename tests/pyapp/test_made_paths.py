@@ -4,21 +4,15 @@ found, so a read-only container has them (corpus: microblog's `os.mkdir('logs')`
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 
 from dockwise.pyapp.detect import InitOptions, detect
 from dockwise.pyapp.render import distroless_dockerfile, standard_dockerfile
+from tests.pyapp.helpers import write
 
 FLASK = "from flask import Flask\nimport os, logging\nfrom logging.handlers import RotatingFileHandler\napp = Flask(__name__)\n"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 @pytest.mark.parametrize(

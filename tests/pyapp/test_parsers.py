@@ -14,13 +14,7 @@ from dockwise.pyapp.procfile import read_procfile
 from dockwise.pyapp.pyversion import choose_python, nearest
 from dockwise.pyapp.requirements import logical_lines, parse_line
 from dockwise.pyapp.scan import walk_files
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
+from tests.pyapp.helpers import write
 
 
 def deps_of(root: Path, chosen=(), python="3.13"):

@@ -5,8 +5,6 @@ and `docker stop` exits 0 within 10 s."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 
@@ -14,7 +12,7 @@ from dockwise.engine import containers
 from dockwise.jobs.build import BaseSource, build_app, ensure_local_bases
 from tests.conftest import RUN_ID
 from tests.pyapp.helpers import PASTE_PACKAGE, run_init, write
-from tests.pyapp.test_apps_engine import Client, hardened_options, wait_until_up
+from tests.pyapp.test_apps_engine import Client, hardened_options, stops_cleanly, wait_until_up
 
 pytestmark = [pytest.mark.engine, pytest.mark.network]
 
@@ -50,9 +48,4 @@ def test_pyramid_paste_app_runs_with_its_ini_settings(tmp_path, docker_client, t
         wait_until_up(client, "/", published.container)
         assert client.get("/") == (200, f"Hello from production.ini {RUN_ID}")
         container = published.container
-        started = time.monotonic()
-        container.stop(timeout=10)
-        seconds = time.monotonic() - started
-        container.reload()
-        assert container.attrs["State"]["ExitCode"] == 0, containers.log_tail(container)
-        assert seconds < 10, f"docker stop took {seconds:.1f} s"
+        stops_cleanly(container)

@@ -16,15 +16,9 @@ from dockwise.pyapp.render import compose, distroless_dockerfile, standard_docke
 from dockwise.pyapp.server_flags import FLAGS, allows_from, stop_signal
 from dockwise.service.contract import ServiceContract
 from dockwise.service.run_options import run_options
+from tests.pyapp.helpers import write
 
 FLASK_SQLALCHEMY = "flask==3.0.0\nflask-sqlalchemy==3.1.1\n"
-
-
-def app(tmp_path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    return tmp_path
 
 
 def writes(root: Path, **options) -> dict[str, str]:
@@ -45,7 +39,7 @@ def flask_module(url: str, prelude: str = "") -> str:
 def test_sqlite_path_built_with_joinpath_in_an_fstring_moves_under_data(tmp_path):
     prelude = 'basedir = Path(__file__).resolve().parent\nDATABASE = "flaskr.db"'
     url = 'os.getenv("DATABASE_URL", f"sqlite:///{Path(basedir).joinpath(DATABASE)}")'
-    root = app(
+    root = write(
         tmp_path,
         {"project/__init__.py": "", "project/app.py": flask_module(url, prelude), "requirements.txt": FLASK_SQLALCHEMY},
     )
@@ -57,41 +51,41 @@ def test_sqlite_path_built_with_joinpath_in_an_fstring_moves_under_data(tmp_path
 def test_sqlite_path_from_os_path_join_and_concatenation(tmp_path):
     prelude = "BASE_DIR = os.path.abspath(os.path.dirname(__file__))"
     url = '"sqlite:///" + os.path.join(BASE_DIR, "data", "app.db")'
-    root = app(tmp_path, {"app.py": flask_module(url, prelude), "requirements.txt": FLASK_SQLALCHEMY})
+    root = write(tmp_path, {"app.py": flask_module(url, prelude), "requirements.txt": FLASK_SQLALCHEMY})
     assert writes(root) == {"/app/data/app.db": "app.py:7"}
 
 
 def test_sqlite_path_with_path_division_in_an_fstring(tmp_path):
     prelude = "HERE = Path(__file__).parent"
-    root = app(tmp_path, {"app.py": flask_module("f\"sqlite:///{HERE / 'site.db'}\"", prelude)})
+    root = write(tmp_path, {"app.py": flask_module("f\"sqlite:///{HERE / 'site.db'}\"", prelude)})
     assert writes(root) == {"/app/site.db": "app.py:7"}
 
 
 def test_relative_sqlite_url_under_flask_sqlalchemy_stays_in_the_instance_folder(tmp_path):
-    root = app(tmp_path, {"app.py": flask_module('"sqlite:///site.db"'), "requirements.txt": FLASK_SQLALCHEMY})
+    root = write(tmp_path, {"app.py": flask_module('"sqlite:///site.db"'), "requirements.txt": FLASK_SQLALCHEMY})
     assert writes(root) == {"/app/instance": "app.py:7"}
 
 
 def test_absolute_sqlite_url_is_a_write_where_it_points(tmp_path):
     code = "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\n"
     code += 'engine = create_engine("sqlite:////srv/notes/notes.db")\napp = FastAPI()\n'
-    assert writes(app(tmp_path, {"main.py": code})) == {"/srv/notes/notes.db": "main.py:3"}
+    assert writes(write(tmp_path, {"main.py": code})) == {"/srv/notes/notes.db": "main.py:3"}
 
 
 def test_in_memory_and_unknown_sqlite_urls_are_not_writes(tmp_path):
     code = "import os\nfrom fastapi import FastAPI\nfrom sqlalchemy import create_engine\n"
     code += 'a = create_engine("sqlite:///:memory:")\nb = create_engine(f"sqlite:///{os.environ[\'X\']}")\n'
     code += "app = FastAPI()\n"
-    assert writes(app(tmp_path, {"main.py": code})) == {}
+    assert writes(write(tmp_path, {"main.py": code})) == {}
 
 
 def test_flask_instance_path_is_a_write(tmp_path):
     code = 'import os\nfrom flask import Flask\napp = Flask(__name__)\nDB = os.path.join(app.instance_path, "x.db")\n'
-    assert writes(app(tmp_path, {"app.py": code})) == {"/app/instance": "app.py:4"}
+    assert writes(write(tmp_path, {"app.py": code})) == {"/app/instance": "app.py:4"}
 
 
 def django_app(tmp_path: Path, settings: str) -> Path:
-    return app(
+    return write(
         tmp_path,
         {
             "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")\n',
@@ -147,7 +141,7 @@ DI_APP = (
 
 
 def test_config_file_named_by_a_literal_is_copied_and_its_sqlite_url_moves_under_data(tmp_path):
-    root = app(
+    root = write(
         tmp_path,
         {"webapp/__init__.py": "", "webapp/main.py": DI_APP, "config.yml": 'db:\n  url: "sqlite:///./webapp.db"\n'},
     )
@@ -161,21 +155,21 @@ def test_config_file_named_by_a_literal_is_copied_and_its_sqlite_url_moves_under
 @pytest.mark.parametrize("name", ["settings.ini", "words.txt", "data.json", "app.toml", "logging.cfg"])
 def test_data_and_config_files_named_by_the_code_are_copied(tmp_path, name):
     code = f'from flask import Flask\napp = Flask(__name__)\nPATH = "{name}"\n'
-    root = app(tmp_path, {"app.py": code, name: "x\n"})
+    root = write(tmp_path, {"app.py": code, name: "x\n"})
     assert name in detect(root).copies
 
 
 @pytest.mark.parametrize("name", ["server.pem", "tls.key", "prod.env"])
 def test_secrets_named_by_the_code_are_never_copied_and_a_note_says_so(tmp_path, name):
     code = f'from flask import Flask\napp = Flask(__name__)\nSECRET = open("{name}").read()\n'
-    found = detect(app(tmp_path, {"app.py": code, name: "s3cret\n"}))
+    found = detect(write(tmp_path, {"app.py": code, name: "s3cret\n"}))
     assert name not in found.copies
     assert any(f"app.py:3 names {name}, which looks like a secret" in note for note in found.notes)
     assert name not in standard_dockerfile(found)
 
 
 def test_a_config_file_not_named_by_the_code_stays_out(tmp_path):
-    root = app(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "config.yml": "a: 1\n"})
+    root = write(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "config.yml": "a: 1\n"})
     assert "config.yml" not in detect(root).copies
 
 
@@ -186,7 +180,7 @@ FACTORY = "from fastapi import FastAPI\ndef create_app():\n    return FastAPI()\
 
 
 def command_for(tmp_path: Path, requirements: str, code: str = ASGI, **options):
-    found = detect(app(tmp_path, {"main.py": code, "requirements.txt": requirements}), InitOptions(**options))
+    found = detect(write(tmp_path, {"main.py": code, "requirements.txt": requirements}), InitOptions(**options))
     return found.command, found.notes
 
 
@@ -252,7 +246,7 @@ def test_flag_table_first_releases_are_what_the_projects_tagged():
 
 def test_waitress_gets_sigint_in_every_emitter(tmp_path):
     code = "from flask import Flask\napp = Flask(__name__)\n"
-    found = detect(app(tmp_path, {"app.py": code, "requirements.txt": "flask==3.0.0\nwaitress==3.0.2\n"}))
+    found = detect(write(tmp_path, {"app.py": code, "requirements.txt": "flask==3.0.0\nwaitress==3.0.2\n"}))
     assert found.server.server.name == "waitress" and found.stop_signal == "SIGINT"
     for dockerfile in (standard_dockerfile(found), distroless_dockerfile(found)):
         assert "\nSTOPSIGNAL SIGINT\n" in dockerfile
@@ -262,7 +256,7 @@ def test_waitress_gets_sigint_in_every_emitter(tmp_path):
 
 def test_servers_that_handle_sigterm_keep_the_default(tmp_path):
     code = "from flask import Flask\napp = Flask(__name__)\n"
-    found = detect(app(tmp_path, {"app.py": code, "requirements.txt": "flask==3.0.0\ngunicorn==23.0.0\n"}))
+    found = detect(write(tmp_path, {"app.py": code, "requirements.txt": "flask==3.0.0\ngunicorn==23.0.0\n"}))
     assert found.stop_signal == "SIGTERM" and "STOPSIGNAL" not in standard_dockerfile(found)
     assert "stop_signal" not in compose(found)
 
@@ -309,13 +303,13 @@ def test_the_exception_line_of_a_traceback_is_the_cause():
 def test_config_file_urls_with_pastedeploy_here_and_unknown_interpolations(tmp_path):
     code = 'from flask import Flask\napp = Flask(__name__)\nCONFIG = "site.ini"\n'
     ini = "[database]\nsqlalchemy.url = sqlite:///%(here)s/data/site.sqlite\nother = sqlite:///${DB_PATH}\n"
-    root = app(tmp_path, {"app.py": code, "site.ini": ini})
+    root = write(tmp_path, {"app.py": code, "site.ini": ini})
     assert writes(root) == {"/app/data/site.sqlite": "site.ini:2"}
 
 
 def test_a_sqlite_url_template_filled_in_later_is_not_a_path(tmp_path):
     code = "from fastapi import FastAPI\nURL = 'sqlite:///{}.db'\nOTHER = 'sqlite:///%s.db'\napp = FastAPI()\n"
-    assert writes(app(tmp_path, {"main.py": code})) == {}
+    assert writes(write(tmp_path, {"main.py": code})) == {}
 
 
 def test_a_name_gone_from_a_dependency_says_to_pin_it():
@@ -331,7 +325,7 @@ def test_sqlite3_connect_on_a_joinpath(tmp_path):
     code += (
         'DB = Path(__file__).parent.joinpath("var", "notes.db")\napp = Flask(__name__)\nconn = sqlite3.connect(DB)\n'
     )
-    assert writes(app(tmp_path, {"app.py": code})) == {"/app/var/notes.db": "app.py:6"}
+    assert writes(write(tmp_path, {"app.py": code})) == {"/app/var/notes.db": "app.py:6"}
 
 
 def test_a_factory_on_a_granian_without_factory_support_is_refused(tmp_path):
@@ -342,7 +336,7 @@ def test_a_factory_on_a_granian_without_factory_support_is_refused(tmp_path):
 
 def test_the_config_file_the_command_names_is_read_for_sqlite_urls(tmp_path):
     ini = "[database]\nurl = sqlite:///%(here)s/var/app.sqlite\n"
-    root = app(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "prod.ini": ini})
+    root = write(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "prod.ini": ini})
     found = writes(root, cmd="gunicorn --paste prod.ini")
     assert found == {"/app/var/app.sqlite": "prod.ini:2"}
 
@@ -366,7 +360,7 @@ build-backend = "poetry.core.masonry.api"
 
 def quart_blog(tmp_path: Path, code: str, pyproject: str = POETRY_BLOG) -> Path:
     prelude = "import os\nfrom pathlib import Path\nfrom quart import Quart\napp = Quart(__name__)\n"
-    return app(tmp_path, {"src/blog/__init__.py": prelude + code, "pyproject.toml": pyproject})
+    return write(tmp_path, {"src/blog/__init__.py": prelude + code, "pyproject.toml": pyproject})
 
 
 def test_a_database_setting_beside_an_installed_package_is_in_site_packages(tmp_path):
@@ -398,4 +392,4 @@ def test_the_same_code_not_installed_writes_beside_its_copy(tmp_path):
 )
 def test_database_settings_name_the_file_the_app_writes(tmp_path, code, written):
     prelude = "import os\nfrom pathlib import Path\nfrom flask import Flask\napp = Flask(__name__)\n"
-    assert set(writes(app(tmp_path, {"app.py": prelude + code}))) == written
+    assert set(writes(write(tmp_path, {"app.py": prelude + code}))) == written
