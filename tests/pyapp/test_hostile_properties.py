@@ -6,7 +6,8 @@ holds a control character.
 
 Each field is one place app content enters: a SQLite path, an upload folder, Django's MEDIA_ROOT and settings module,
 [project].name, a module's file name, a -r file name, a Procfile line, a port in the code, a README step, the app
-folder's own name, and the --setup, --cmd and --health-path flags. `make test` runs the full profile, `make check`
+folder's own name, a DATABASE setting's file, setup.py's install_requires, a console script's name, quart-schema's
+docs path, and the --setup, --cmd and --health-path flags. `make test` runs the full profile, `make check`
 a short one.
 """
 
@@ -19,7 +20,7 @@ import shlex
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -91,6 +92,7 @@ class Field:
     args: Callable[[str], tuple[str, ...]] = lambda value: ()
     plain: str = "x"
     rename_folder: bool = False
+    base: bool = True  # False: the field's files are the whole app (a requirements.txt would win over setup.py)
 
 
 def _django(settings_text: str = DJANGO["mysite/settings.py"], module: str = "mysite.settings") -> dict[str, str]:
@@ -115,6 +117,34 @@ FIELDS = {
     "setup-flag": Field(lambda v: {}, lambda v: ("--setup", "flask init-db " + v)),
     "cmd-flag": Field(lambda v: {}, lambda v: ("--cmd", "gunicorn app:app " + v)),
     "health-path-flag": Field(lambda v: {}, lambda v: ("--health-path", "/" + v)),
+    "database-setting": Field(
+        lambda v: {
+            "app.py": FLASK + f"from pathlib import Path\nDATABASE = Path(__file__).parent / {'data/' + v + '.db'!r}\n"
+        }
+    ),
+    "install-requires": Field(
+        lambda v: {
+            "setup.py": f"from setuptools import setup\nsetup(name='app', py_modules=['app'], install_requires=[{v!r}])\n",
+            "app.py": FLASK,
+        },
+        plain="flask",
+        base=False,
+    ),
+    "console-script": Field(
+        lambda v: {
+            "pyproject.toml": '[project]\nname = "app"\ndependencies = ["flask"]\n[project.scripts]\n'
+            f'{json.dumps("init_" + v + "_db")} = "app:init_db"\n'
+            '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+            "app/__init__.py": FLASK + "def init_db(): ...\n",
+        },
+        base=False,
+    ),
+    "extension-docs-path": Field(
+        lambda v: {
+            "app.py": "from quart import Quart\nfrom quart_schema import QuartSchema\napp = Quart(__name__)\n"
+            f"QuartSchema(app, swagger_ui_path={'/' + v!r})\n@app.post('/e')\nasync def e(): ...\n"
+        }
+    ),
 }
 
 
@@ -128,7 +158,7 @@ def _write(app: Path, files: dict[str, str]) -> None:
 def _app(parent: Path, field: Field, value: str) -> Path:
     app = parent / "app"
     files = field.files(value)
-    base = {} if "manage.py" in files else BASE
+    base = {} if "manage.py" in files or not field.base else BASE
     _write(app, {**base, **files})
     if field.rename_folder:
         renamed = parent / value
@@ -157,9 +187,12 @@ def _makeable(field: Field, value: str) -> bool:
 def _not_a_write_path(name: str, value: str) -> bool:
     """Values that make the field no write path, by design: one on the container's /tmp (said in a note), and a
     sqlite3.connect() argument with `?` (a URI's query: the file is not known)."""
-    prefix = {"sqlite-path": "data/", "upload-folder": "uploads/", "media-root": "media/"}.get(name)
-    on_tmpfs = prefix is not None and posixpath.normpath(posixpath.join("/app", prefix + value)).startswith("/tmp")
-    return on_tmpfs or (name == "sqlite-path" and "?" in value)
+    prefix = {"sqlite-path": "data/", "upload-folder": "uploads/", "media-root": "media/", "database-setting": "data/"}
+    on_tmpfs = name in prefix and posixpath.normpath(posixpath.join("/app", prefix[name] + value)).startswith("/tmp")
+    # A database setting names a .db file inside the app: `data/.db` is a dot file and `..` leaves the folder.
+    database = PurePosixPath("data/" + value + ".db")
+    not_a_database = name == "database-setting" and (database.suffix != ".db" or ".." in database.parts)
+    return on_tmpfs or not_a_database or (name == "sqlite-path" and "?" in value)
 
 
 def _changes_the_command(name: str, value: str) -> bool:
